@@ -1,0 +1,7 @@
+//! meshsim: a deterministic simulator of microservice systems and their service mesh.
+//!
+//! The root crate knows the scenario file and the command line; it assembles the models of
+//! `meshsim-models` onto an engine of `meshsim-sim` and hands what was recorded to
+//! `meshsim-reports`.
+
+pub mod scenario;

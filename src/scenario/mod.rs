@@ -1,0 +1,22 @@
+//! The scenario file: its schema (format 1), loading with positioned errors, and validation.
+//!
+//! Loading happens in two passes. `toml` + serde parse the text into [`schema::Scenario`], which
+//! catches syntax errors, unknown keys and wrong types with their spans. [`validate`] then checks
+//! what serde cannot: references between sections, ranges, weights, cycles and size limits. Its
+//! errors name a path in the document (`service[1].endpoint[0].calls[2].service`), which
+//! [`locate`] turns back into a line and column.
+
+pub mod diagnostic;
+pub mod duration;
+pub mod limits;
+pub mod load;
+pub mod locate;
+pub mod number;
+pub mod schema;
+pub mod validate;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use duration::Duration;
+pub use load::{LoadError, Loaded, load_file, load_str};
+pub use number::{Bound, Real};
+pub use schema::Scenario;

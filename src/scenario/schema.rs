@@ -1,0 +1,574 @@
+//! The scenario file's schema, format 1, as fixed in `docs/scenario-format.md`.
+//!
+//! Every struct denies unknown keys, so a misspelt key is an error with its position rather than
+//! a silently ignored setting. Defaults live here, each with the reason it has the value it has.
+//! Only the shape is checked here; meaning (references, ranges, cycles) is checked in `validate`.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use super::duration::Duration;
+use super::number::{Bound, Real};
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub scenario: Header,
+    #[serde(default)]
+    pub network: Network,
+    #[serde(default, rename = "service")]
+    pub services: Vec<Service>,
+    #[serde(default, rename = "broker")]
+    pub brokers: Vec<Broker>,
+    #[serde(default, rename = "subscription")]
+    pub subscriptions: Vec<Subscription>,
+    /// Keyed by the callee's service name: what every caller's sidecar does for calls to it.
+    #[serde(default)]
+    pub mesh: IndexMap<String, MeshPolicy>,
+    #[serde(default, rename = "workload")]
+    pub workloads: Vec<Workload>,
+    #[serde(default, rename = "fault")]
+    pub faults: Vec<Fault>,
+    #[serde(default, rename = "rollout")]
+    pub rollouts: Vec<Rollout>,
+    #[serde(default, rename = "expect")]
+    pub expectations: Vec<Expectation>,
+}
+
+/// `[scenario]`: the name, the default seed and how long to simulate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The default seed; `--seed N` overrides it.
+    #[serde(default)]
+    pub seed: u64,
+    pub duration: Duration,
+    /// Width of a time-series bucket in `metrics.csv`.
+    #[serde(default = "default_metrics_interval")]
+    pub metrics_interval: Duration,
+}
+
+fn default_metrics_interval() -> Duration {
+    Duration::from_secs(1)
+}
+
+/// `[network]`: latency and loss on every hop unless a link overrides them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// One-way latency per hop; without it, hops are instantaneous.
+    pub latency: Option<Distribution>,
+    /// Probability that any one message is dropped.
+    #[serde(default)]
+    pub loss: Real,
+    /// How long the control plane takes to take a crashed instance out of every load balancer,
+    /// and to put a restarted one back. Kubernetes notices a dead container and updates its
+    /// endpoints within about a second, so that is the default.
+    #[serde(default = "default_discovery_delay")]
+    pub discovery_delay: Duration,
+    #[serde(default)]
+    pub link: Vec<Link>,
+}
+
+fn default_discovery_delay() -> Duration {
+    Duration::from_secs(1)
+}
+
+/// `[[network.link]]`: an override for messages between two services, both ways.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub between: Vec<String>,
+    pub latency: Option<Distribution>,
+    pub loss: Option<Real>,
+}
+
+/// A distribution of durations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Distribution {
+    Const { value: Duration },
+    Uniform { min: Duration, max: Duration },
+    Exp { mean: Duration },
+    /// Cut at zero.
+    Normal { mean: Duration, stddev: Duration },
+    Lognormal { median: Duration, p99: Duration },
+}
+
+/// `[[service]]`: a service, its instances' capacity and its endpoints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub name: String,
+    /// Instances of the service's own version, "v1".
+    #[serde(default = "default_replicas")]
+    pub replicas: u32,
+    /// Requests served at once by one instance. Tomcat's default thread pool (200) is the most
+    /// widely deployed reference point, so it is ours.
+    #[serde(default = "default_workers")]
+    pub workers: u32,
+    /// Requests waiting in one instance; beyond it, shed with 503. Tomcat's `acceptCount` (100).
+    #[serde(default = "default_queue")]
+    pub queue: u32,
+    /// Only exposed services accept traffic from workloads.
+    #[serde(default)]
+    pub exposed: bool,
+    #[serde(default, rename = "endpoint")]
+    pub endpoints: Vec<Endpoint>,
+    #[serde(default, rename = "version")]
+    pub versions: Vec<Version>,
+}
+
+fn default_replicas() -> u32 {
+    1
+}
+
+fn default_workers() -> u32 {
+    200
+}
+
+fn default_queue() -> u32 {
+    100
+}
+
+/// `[[service.endpoint]]`: one operation a service answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    pub name: String,
+    /// Time a worker is busy with the endpoint's own work; zero when omitted.
+    pub service_time: Option<Distribution>,
+    /// Probability that the own work answers 500.
+    #[serde(default)]
+    pub error_rate: Real,
+    /// Calls made one after another, after the own work, while the worker is held.
+    #[serde(default)]
+    pub calls: Vec<Call>,
+}
+
+/// One entry of `calls`: a synchronous call `{ service, endpoint }` or a publish `{ topic }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Call {
+    pub service: Option<String>,
+    pub endpoint: Option<String>,
+    pub topic: Option<String>,
+}
+
+/// `[[service.version]]`: another version of the service with its own instances.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Version {
+    pub name: String,
+    #[serde(default = "default_replicas")]
+    pub replicas: u32,
+    /// Overrides every endpoint's error rate.
+    pub error_rate: Option<Real>,
+    /// Multiplies every endpoint's service time.
+    pub service_time_factor: Option<Real>,
+}
+
+/// `[[broker]]`: a RabbitMQ-like broker with at-least-once delivery.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Broker {
+    pub name: String,
+    pub topics: Vec<String>,
+    /// Unacknowledged messages are delivered again after this; RabbitMQ's consumer timeout is
+    /// 30 minutes, far too long for a simulation, so meshsim takes 30 s.
+    #[serde(default = "default_ack_timeout")]
+    pub ack_timeout: Duration,
+    /// Deliveries before a message goes to the dead-letter queue.
+    #[serde(default = "default_max_deliveries")]
+    pub max_deliveries: u32,
+}
+
+fn default_ack_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+
+fn default_max_deliveries() -> u32 {
+    5
+}
+
+/// `[[subscription]]`: a service's endpoint consuming a topic.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subscription {
+    pub topic: String,
+    pub service: String,
+    pub endpoint: String,
+}
+
+/// `[mesh.SERVICE]`: what every caller's sidecar does for calls to SERVICE.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeshPolicy {
+    /// The route timeout over the whole request, retries included. Off by default, as in Istio.
+    pub timeout: Option<Duration>,
+    #[serde(default)]
+    pub load_balancer: LoadBalancer,
+    pub connection_pool: Option<ConnectionPool>,
+    pub fault: Option<FaultInjection>,
+    pub rate_limit: Option<RateLimit>,
+    pub allow_from: Option<Vec<String>>,
+    pub retries: Option<Retries>,
+    pub outlier_detection: Option<OutlierDetection>,
+    pub circuit_breaker: Option<CircuitBreaker>,
+    #[serde(default)]
+    pub route: Vec<Route>,
+}
+
+/// How a sidecar picks an instance. Envoy's default is round robin.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadBalancer {
+    #[default]
+    RoundRobin,
+    Random,
+    LeastRequest,
+    PeakEwma,
+}
+
+/// Envoy's cluster circuit-breaker thresholds; Istio's `connectionPool`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionPool {
+    pub max_connections: Option<u32>,
+    pub max_pending_requests: Option<u32>,
+    pub max_requests: Option<u32>,
+    pub max_requests_per_connection: Option<u32>,
+    pub max_retries: Option<u32>,
+}
+
+/// Istio's `fault`: delay and abort a percentage of requests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultInjection {
+    pub delay: Option<Duration>,
+    pub delay_percent: Option<Real>,
+    pub abort_status: Option<u16>,
+    pub abort_percent: Option<Real>,
+}
+
+/// Envoy's local rate limit, a token bucket.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    pub max_tokens: u32,
+    #[serde(default = "default_tokens_per_fill")]
+    pub tokens_per_fill: u32,
+    pub fill_interval: Duration,
+}
+
+fn default_tokens_per_fill() -> u32 {
+    1
+}
+
+/// `[mesh.SERVICE.retries]`, Envoy's retry policy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retries {
+    /// Retries after the first try; Envoy's `num_retries` is 1 when a policy exists.
+    #[serde(default = "default_attempts")]
+    pub attempts: u32,
+    pub per_try_timeout: Option<Duration>,
+    #[serde(default = "default_retry_on")]
+    pub retry_on: Vec<RetryOn>,
+    #[serde(default = "default_backoff_base")]
+    pub backoff_base: Duration,
+    /// Envoy's default is ten times the base.
+    pub backoff_max: Option<Duration>,
+    pub budget_percent: Option<Real>,
+    pub min_retry_concurrency: Option<u32>,
+}
+
+fn default_attempts() -> u32 {
+    1
+}
+
+/// Istio's default `retryOn` amounts to connect failures, refused streams and 503s.
+fn default_retry_on() -> Vec<RetryOn> {
+    vec![RetryOn::ConnectFailure, RetryOn::RefusedStream, RetryOn::Unavailable]
+}
+
+fn default_backoff_base() -> Duration {
+    Duration::from_millis(25)
+}
+
+/// What makes a try worth retrying, in Envoy's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RetryOn {
+    #[serde(rename = "5xx")]
+    FiveXx,
+    GatewayError,
+    ConnectFailure,
+    Reset,
+    #[serde(rename = "retriable-4xx")]
+    Retriable4xx,
+    RefusedStream,
+    Unavailable,
+}
+
+/// `[mesh.SERVICE.outlier_detection]`, Envoy's passive health checking with Istio's defaults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutlierDetection {
+    #[serde(default = "default_consecutive_5xx")]
+    pub consecutive_5xx: u32,
+    pub consecutive_gateway_failure: Option<u32>,
+    #[serde(default = "default_outlier_interval")]
+    pub interval: Duration,
+    #[serde(default = "default_base_ejection_time")]
+    pub base_ejection_time: Duration,
+    #[serde(default = "default_max_ejection_time")]
+    pub max_ejection_time: Duration,
+    #[serde(default = "default_max_ejection_percent")]
+    pub max_ejection_percent: Real,
+}
+
+fn default_consecutive_5xx() -> u32 {
+    5
+}
+
+fn default_outlier_interval() -> Duration {
+    Duration::from_secs(10)
+}
+
+fn default_base_ejection_time() -> Duration {
+    Duration::from_secs(30)
+}
+
+fn default_max_ejection_time() -> Duration {
+    Duration::from_secs(300)
+}
+
+fn default_max_ejection_percent() -> Real {
+    Real(10.0)
+}
+
+/// `[mesh.SERVICE.circuit_breaker]`, the application-level breaker of the shop seed (opossum).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitBreaker {
+    /// A call slower than this counts as a failure; opossum's default is 10 s.
+    #[serde(default = "default_breaker_timeout")]
+    pub timeout: Duration,
+    #[serde(default = "default_error_threshold_percent")]
+    pub error_threshold_percent: Real,
+    #[serde(default)]
+    pub volume_threshold: u32,
+    #[serde(default = "default_breaker_window")]
+    pub window: Duration,
+    #[serde(default = "default_breaker_buckets")]
+    pub buckets: u32,
+    #[serde(default = "default_reset_timeout")]
+    pub reset_timeout: Duration,
+    /// The status the fallback answers with; without it an open breaker answers 503.
+    pub fallback_status: Option<u16>,
+}
+
+fn default_breaker_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+
+fn default_error_threshold_percent() -> Real {
+    Real(50.0)
+}
+
+fn default_breaker_window() -> Duration {
+    Duration::from_secs(10)
+}
+
+fn default_breaker_buckets() -> u32 {
+    10
+}
+
+fn default_reset_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+
+/// `[[mesh.SERVICE.route]]`: first match wins; weights are over the service's versions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    #[serde(rename = "match")]
+    pub matches: Option<RouteMatch>,
+    pub weights: IndexMap<String, Real>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteMatch {
+    #[serde(default)]
+    pub headers: IndexMap<String, HeaderMatch>,
+}
+
+/// A header condition: a plain string matches exactly; a table says how.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum HeaderMatch {
+    Exact(String),
+    How(HeaderMatchHow),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderMatchHow {
+    pub exact: Option<String>,
+    pub prefix: Option<String>,
+    pub regex: Option<String>,
+}
+
+/// `[[workload]]`: a client host sending requests to an exposed service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    pub name: String,
+    pub target: String,
+    pub endpoint: String,
+    pub arrival: Arrival,
+    /// Header name to value to probability; each request draws one value per header.
+    #[serde(default)]
+    pub headers: IndexMap<String, IndexMap<String, Real>>,
+    /// The client gives up after this; without it, it waits as long as it takes.
+    pub timeout: Option<Duration>,
+}
+
+/// How a workload's requests arrive.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Arrival {
+    /// Evenly spaced, `rate` per second.
+    Constant { rate: Real },
+    /// A Poisson process of `rate` per second.
+    Poisson { rate: Real },
+    /// A Poisson process whose rate changes at the given times: `[["0s", 50], ["5m", 400]]`.
+    Steps { steps: Vec<(Duration, Real)> },
+    /// A closed loop: `users` each send, wait for the answer, think, and send again.
+    Closed { users: u32, think_time: Distribution },
+}
+
+/// `[[fault]]`: something that goes wrong at `at`, for `duration` (or to the end).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    pub at: Duration,
+    pub duration: Option<Duration>,
+    pub kind: FaultKind,
+    /// For network faults: two services or instances (`"payment/1"`); one-way: from, to.
+    pub between: Option<Vec<String>>,
+    /// For crash and pause: a service (all its instances) or an instance.
+    pub target: Option<String>,
+    /// For crash: how long until the process is started again; omitted, it stays down.
+    pub restart_after: Option<Duration>,
+    /// For latency: added to every hop's one-way latency.
+    pub add: Option<Duration>,
+    /// For loss: the probability that a message is dropped.
+    pub loss: Option<Real>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    Partition,
+    PartitionOneway,
+    Latency,
+    Loss,
+    Crash,
+    Pause,
+}
+
+impl FaultKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Partition => "partition",
+            FaultKind::PartitionOneway => "partition_oneway",
+            FaultKind::Latency => "latency",
+            FaultKind::Loss => "loss",
+            FaultKind::Crash => "crash",
+            FaultKind::Pause => "pause",
+        }
+    }
+}
+
+/// `[[rollout]]`: a controller moving traffic from one version to another.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rollout {
+    pub service: String,
+    pub from: String,
+    pub to: String,
+    pub strategy: Strategy,
+    #[serde(default)]
+    pub start: Duration,
+    /// Flagger's analysis interval, 60 s by default.
+    #[serde(default = "default_rollout_interval")]
+    pub interval: Duration,
+    pub step_weight: Option<Real>,
+    pub step_weights: Option<Vec<Real>>,
+    pub max_weight: Option<Real>,
+    /// Failed checks before rollback; Flagger's default is 1.
+    #[serde(default = "default_rollout_threshold")]
+    pub threshold: u32,
+    #[serde(default)]
+    pub checks: Vec<Check>,
+    /// Rolling: instances added above the desired count during the update.
+    pub max_surge: Option<u32>,
+    /// Rolling: instances that may be unavailable during the update.
+    pub max_unavailable: Option<u32>,
+    /// Rolling: how long a new instance takes before it is ready.
+    pub readiness_delay: Option<Duration>,
+    pub failure_action: Option<FailureAction>,
+    /// Strangler: the service the traffic moves away from.
+    pub monolith: Option<String>,
+}
+
+fn default_rollout_interval() -> Duration {
+    Duration::from_secs(60)
+}
+
+fn default_rollout_threshold() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    Canary,
+    BlueGreen,
+    Rolling,
+    Strangler,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureAction {
+    Rollback,
+    Pause,
+    Continue,
+}
+
+/// A rollout check on a metric of the new version over the last interval.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    pub metric: String,
+    pub min: Option<Bound>,
+    pub max: Option<Bound>,
+}
+
+/// `[[expect]]`: checked at the end of the run; any failure makes the run exit 1.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    pub metric: String,
+    pub min: Option<Bound>,
+    pub max: Option<Bound>,
+    pub equals: Option<Bound>,
+}
