@@ -1,0 +1,290 @@
+//! The event engine: a queue of (time, sequence) events, time jumping straight to the next one.
+//!
+//! The engine only moves messages and time. It hands each input to the node's model, carries
+//! out the model's outbox (a send asks the network for the hop's fate; a timer is queued; a
+//! record goes to the recorder), and applies the fault timeline's controls. Idle time costs
+//! nothing: a run of an hour with ten requests is ten requests' work.
+
+use crate::control::{Control, ControlAction};
+use crate::model::{Action, Input, Model, NodeId, Outbox, TimerId};
+use crate::network::{Network, NodeState, Transit};
+use crate::queue::EventQueue;
+use crate::record::Record;
+use crate::recorder::Recorder;
+use crate::time::SimTime;
+
+enum Event<M> {
+    /// A message arrives at `to`.
+    Deliver { from: NodeId, to: NodeId, message: M },
+    /// The refusal of a message `sender` sent to `refuser` arrives back at `sender`.
+    Refused { sender: NodeId, refuser: NodeId, message: M },
+    Timer { node: NodeId, incarnation: u32, id: TimerId },
+    Control(usize),
+    /// The control plane tells every node that `node` is up or down.
+    Membership { node: NodeId, up: bool },
+}
+
+struct Slot<M: Model> {
+    model: M,
+    /// Bumped by every crash, so timers set before it never fire after it.
+    incarnation: u32,
+    /// Inputs that reached the node while it was paused, in arrival order.
+    deferred: Vec<Input<M::Message>>,
+}
+
+/// Counts of what the network did, for the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NetworkCounts {
+    pub sent: u64,
+    pub lost: u64,
+    pub partitioned: u64,
+    pub refused: u64,
+}
+
+/// A bound on inputs deferred at one paused node, so a long pause under heavy load fails loudly
+/// instead of eating the machine.
+const DEFERRED_INPUTS_MAX: usize = 10_000_000;
+
+pub struct Engine<M: Model> {
+    now: SimTime,
+    queue: EventQueue<Event<M::Message>>,
+    slots: Vec<Slot<M>>,
+    network: Network,
+    recorder: Recorder,
+    controls: Vec<Control>,
+    outbox: Outbox<M::Message>,
+    counts: NetworkCounts,
+    events_processed: u64,
+    started: bool,
+}
+
+impl<M: Model> Engine<M> {
+    /// `models[i]` drives node `i` of the network; controls may come in any order.
+    pub fn new(network: Network, models: Vec<M>, recorder: Recorder, controls: Vec<Control>) -> Self {
+        assert_eq!(models.len(), network.node_count(), "one model per node");
+        let slots = models
+            .into_iter()
+            .map(|model| Slot { model, incarnation: 0, deferred: Vec::new() })
+            .collect();
+        let mut queue = EventQueue::default();
+        let mut order: Vec<usize> = (0..controls.len()).collect();
+        order.sort_by_key(|&index| controls[index].at);
+        for index in order {
+            queue.push(controls[index].at, Event::Control(index));
+        }
+        Engine {
+            now: SimTime::ZERO,
+            queue,
+            slots,
+            network,
+            recorder,
+            controls,
+            outbox: Outbox::default(),
+            counts: NetworkCounts::default(),
+            events_processed: 0,
+            started: false,
+        }
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    pub fn network_counts(&self) -> NetworkCounts {
+        self.counts
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    pub fn model(&self, node: NodeId) -> &M {
+        &self.slots[node.index()].model
+    }
+
+    /// Runs every event up to and including `end`, then leaves the clock at `end`.
+    pub fn run_until(&mut self, end: SimTime) {
+        if !self.started {
+            self.started = true;
+            for index in 0..self.slots.len() {
+                self.handle(NodeId(index as u32), Input::Start);
+            }
+        }
+        while let Some(time) = self.queue.peek_time() {
+            if time > end {
+                break;
+            }
+            let (time, event) = self.queue.pop().expect("peeked");
+            debug_assert!(time >= self.now, "time never runs backwards");
+            self.now = time;
+            self.recorder.advance(time);
+            self.events_processed += 1;
+            self.dispatch(event);
+        }
+        self.now = self.now.max(end);
+        self.recorder.advance(self.now);
+    }
+
+    /// Tells every live model the run is over and hands back the recorder.
+    pub fn finish(mut self) -> (Recorder, Vec<M>) {
+        for index in 0..self.slots.len() {
+            // Crashed and paused models answer too: each reports what it still holds.
+            self.handle(NodeId(index as u32), Input::Finish);
+        }
+        let models = self.slots.into_iter().map(|slot| slot.model).collect();
+        (self.recorder, models)
+    }
+
+    fn dispatch(&mut self, event: Event<M::Message>) {
+        match event {
+            Event::Deliver { from, to, message } => self.deliver(from, to, message),
+            Event::Refused { sender, refuser, message } => {
+                self.offer(sender, Input::Refused { to: refuser, message });
+            }
+            Event::Timer { node, incarnation, id } => {
+                if self.slots[node.index()].incarnation == incarnation {
+                    self.offer(node, Input::Timer(id));
+                }
+            }
+            Event::Control(index) => self.control(index),
+            Event::Membership { node, up } => {
+                for index in 0..self.slots.len() {
+                    self.offer(NodeId(index as u32), Input::Membership { node, up });
+                }
+            }
+        }
+    }
+
+    fn deliver(&mut self, from: NodeId, to: NodeId, message: M::Message) {
+        let refused = self.network.refuses(from, to) || self.network.state(to) == NodeState::Crashed;
+        if !refused {
+            self.offer(to, Input::Message { from, message });
+            return;
+        }
+        // The kernel (or the isolation boundary) answers with a reset, which travels back.
+        self.counts.refused += 1;
+        match self.network.transit(to, from) {
+            Transit::Arrives { latency_ns } => {
+                let at = self.now + latency_ns;
+                self.queue.push(at, Event::Refused { sender: from, refuser: to, message });
+            }
+            Transit::Partitioned => self.counts.partitioned += 1,
+            Transit::Lost => self.counts.lost += 1,
+        }
+    }
+
+    /// Hands an input to a node as its state allows: handled when up, kept when paused,
+    /// dropped when crashed.
+    fn offer(&mut self, node: NodeId, input: Input<M::Message>) {
+        match self.network.state(node) {
+            NodeState::Up => self.handle(node, input),
+            NodeState::Paused => {
+                let deferred = &mut self.slots[node.index()].deferred;
+                assert!(
+                    deferred.len() < DEFERRED_INPUTS_MAX,
+                    "more than {DEFERRED_INPUTS_MAX} inputs wait at paused node {}",
+                    self.network.node_name(node)
+                );
+                deferred.push(input);
+            }
+            NodeState::Crashed => {}
+        }
+    }
+
+    fn handle(&mut self, node: NodeId, input: Input<M::Message>) {
+        let mut outbox = std::mem::take(&mut self.outbox);
+        debug_assert!(outbox.is_empty());
+        self.slots[node.index()].model.handle(self.now, input, &mut outbox);
+        for action in outbox.drain() {
+            match action {
+                Action::Send { to, message } => self.send(node, to, message),
+                Action::Timer { at, id } => {
+                    assert!(at >= self.now, "a timer set in the past");
+                    let incarnation = self.slots[node.index()].incarnation;
+                    self.queue.push(at, Event::Timer { node, incarnation, id });
+                }
+                Action::Record(record) => self.recorder.record(self.now, &record),
+            }
+        }
+        self.outbox = outbox;
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, message: M::Message) {
+        self.counts.sent += 1;
+        match self.network.transit(from, to) {
+            Transit::Arrives { latency_ns } => {
+                self.queue.push(self.now + latency_ns, Event::Deliver { from, to, message });
+            }
+            Transit::Partitioned => self.counts.partitioned += 1,
+            Transit::Lost => self.counts.lost += 1,
+        }
+    }
+
+    fn control(&mut self, index: usize) {
+        let control = self.controls[index].clone();
+        self.recorder.record(
+            self.now,
+            &Record::Event {
+                kind: control.event_kind,
+                subject: control.subject.clone(),
+                detail: control.detail.clone(),
+            },
+        );
+        match control.action {
+            ControlAction::Apply(rule) => self.network.apply(rule),
+            ControlAction::Repair { rule } => {
+                self.network.repair(rule);
+            }
+            ControlAction::Crash(node) => self.crash(node),
+            ControlAction::Restart(node) => self.restart(node),
+            ControlAction::Pause(node) => {
+                if self.network.state(node) == NodeState::Up {
+                    self.network.set_state(node, NodeState::Paused);
+                }
+            }
+            ControlAction::Resume(node) => self.resume(node),
+        }
+    }
+
+    fn crash(&mut self, node: NodeId) {
+        if self.network.state(node) == NodeState::Crashed {
+            return;
+        }
+        // The model speaks once more, as the kernel resetting the connections it held; then
+        // the process is gone and everything it was waiting for is forgotten.
+        self.network.set_state(node, NodeState::Up);
+        self.handle(node, Input::Crashed);
+        self.network.set_state(node, NodeState::Crashed);
+        let slot = &mut self.slots[node.index()];
+        slot.incarnation += 1;
+        slot.deferred.clear();
+        let at = self.now + self.network.discovery_delay_ns();
+        self.queue.push(at, Event::Membership { node, up: false });
+    }
+
+    fn restart(&mut self, node: NodeId) {
+        if self.network.state(node) != NodeState::Crashed {
+            return;
+        }
+        self.network.set_state(node, NodeState::Up);
+        self.handle(node, Input::Restarted);
+        let at = self.now + self.network.discovery_delay_ns();
+        self.queue.push(at, Event::Membership { node, up: true });
+    }
+
+    fn resume(&mut self, node: NodeId) {
+        if self.network.state(node) != NodeState::Paused {
+            return;
+        }
+        self.network.set_state(node, NodeState::Up);
+        let deferred = std::mem::take(&mut self.slots[node.index()].deferred);
+        for input in deferred {
+            // A crash cannot happen in between: controls are events of their own.
+            self.handle(node, input);
+        }
+    }
+}

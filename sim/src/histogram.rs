@@ -1,0 +1,181 @@
+//! A bounded log-linear histogram of durations, for percentiles without keeping every sample.
+//!
+//! Values below 128 ns are counted exactly; above, each power of two is split into 64 linear
+//! buckets, so a reported percentile is within 1/128 (0.8 %) of a true sample. The bucket array
+//! grows only to the largest value seen: about 1,300 buckets for a latency of an hour, so a
+//! histogram per service per metrics interval stays small. hdrhistogram would allocate its whole
+//! range up front (tens of kilobytes each), which a thousand services cannot afford.
+
+const EXACT_LIMIT: u64 = 128;
+const SUB_BUCKET_BITS: u32 = 6;
+const SUB_BUCKETS: u64 = 1 << SUB_BUCKET_BITS;
+
+#[derive(Debug, Clone, Default)]
+pub struct Histogram {
+    counts: Vec<u64>,
+    count: u64,
+    sum_ns: u128,
+    min_ns: u64,
+    max_ns: u64,
+}
+
+fn bucket_index(value: u64) -> usize {
+    if value < EXACT_LIMIT {
+        return value as usize;
+    }
+    let exponent = 63 - value.leading_zeros(); // >= 7
+    let shift = exponent - SUB_BUCKET_BITS;
+    let sub = (value >> shift) - SUB_BUCKETS; // in 0..64
+    (EXACT_LIMIT + u64::from(exponent - 7) * SUB_BUCKETS + sub) as usize
+}
+
+/// The middle of the values a bucket holds.
+fn bucket_value(index: usize) -> u64 {
+    let index = index as u64;
+    if index < EXACT_LIMIT {
+        return index;
+    }
+    let offset = index - EXACT_LIMIT;
+    let exponent = (offset / SUB_BUCKETS) as u32 + 7;
+    let sub = offset % SUB_BUCKETS + SUB_BUCKETS;
+    let shift = exponent - SUB_BUCKET_BITS;
+    let low = sub << shift;
+    low + ((1u64 << shift) >> 1)
+}
+
+impl Histogram {
+    pub fn new() -> Self {
+        Histogram::default()
+    }
+
+    pub fn record(&mut self, value_ns: u64) {
+        let index = bucket_index(value_ns);
+        if index >= self.counts.len() {
+            self.counts.resize(index + 1, 0);
+        }
+        self.counts[index] += 1;
+        if self.count == 0 || value_ns < self.min_ns {
+            self.min_ns = value_ns;
+        }
+        self.max_ns = self.max_ns.max(value_ns);
+        self.count += 1;
+        self.sum_ns += u128::from(value_ns);
+    }
+
+    pub fn merge(&mut self, other: &Histogram) {
+        if other.count == 0 {
+            return;
+        }
+        if other.counts.len() > self.counts.len() {
+            self.counts.resize(other.counts.len(), 0);
+        }
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *mine += theirs;
+        }
+        if self.count == 0 || other.min_ns < self.min_ns {
+            self.min_ns = other.min_ns;
+        }
+        self.max_ns = self.max_ns.max(other.max_ns);
+        self.count += other.count;
+        self.sum_ns += other.sum_ns;
+    }
+
+    pub fn clear(&mut self) {
+        self.counts.clear();
+        self.count = 0;
+        self.sum_ns = 0;
+        self.min_ns = 0;
+        self.max_ns = 0;
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The exact mean; zero when empty.
+    pub fn mean_ns(&self) -> f64 {
+        if self.count == 0 { 0.0 } else { self.sum_ns as f64 / self.count as f64 }
+    }
+
+    pub fn max_ns(&self) -> u64 {
+        self.max_ns
+    }
+
+    pub fn min_ns(&self) -> u64 {
+        self.min_ns
+    }
+
+    /// The value at quantile `q` (0 to 1): the smallest bucket whose cumulative count reaches
+    /// `ceil(q * count)`, clamped to the exact minimum and maximum. Zero when empty.
+    pub fn quantile_ns(&self, quantile: f64) -> u64 {
+        if self.count == 0 {
+            return 0;
+        }
+        if quantile <= 0.0 {
+            return self.min_ns;
+        }
+        let rank = ((quantile.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (index, count) in self.counts.iter().enumerate() {
+            seen += count;
+            if seen >= rank {
+                return bucket_value(index).clamp(self.min_ns, self.max_ns);
+            }
+        }
+        self.max_ns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Histogram, bucket_index, bucket_value};
+
+    #[test]
+    fn buckets_are_monotonic_and_tight() {
+        let mut previous = 0;
+        for value in (0..200_000u64).chain([1 << 20, 1 << 40, u64::MAX / 2]) {
+            let index = bucket_index(value);
+            assert!(index >= previous || value > 200_000);
+            previous = index;
+            let representative = bucket_value(index) as f64;
+            let error = (representative - value as f64).abs() / (value.max(1) as f64);
+            assert!(error <= 1.0 / 128.0 + 1e-12, "value {value} -> {representative}");
+        }
+    }
+
+    #[test]
+    fn quantiles_of_a_uniform_ramp() {
+        let mut histogram = Histogram::new();
+        for value in 1..=10_000u64 {
+            histogram.record(value * 1_000);
+        }
+        assert_eq!(histogram.count(), 10_000);
+        assert!((histogram.mean_ns() - 5_000_500.0).abs() < 1e-6);
+        for (quantile, expected) in [(0.5, 5_000_000.0), (0.99, 9_900_000.0)] {
+            let observed = histogram.quantile_ns(quantile) as f64;
+            assert!((observed / expected - 1.0).abs() < 0.01, "{quantile}: {observed}");
+        }
+        assert_eq!(histogram.quantile_ns(1.0), 10_000_000);
+        assert_eq!(histogram.quantile_ns(0.0), 1_000);
+    }
+
+    #[test]
+    fn merge_equals_recording_both() {
+        let mut left = Histogram::new();
+        let mut right = Histogram::new();
+        let mut both = Histogram::new();
+        for value in 0..5_000u64 {
+            let sample = value * value;
+            if value % 3 == 0 { left.record(sample) } else { right.record(sample) }
+            both.record(sample);
+        }
+        left.merge(&right);
+        assert_eq!(left.count(), both.count());
+        assert_eq!(left.quantile_ns(0.9), both.quantile_ns(0.9));
+        assert_eq!(left.max_ns(), both.max_ns());
+    }
+}

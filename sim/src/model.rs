@@ -1,0 +1,103 @@
+//! The contract between the engines and the models: a model is handed inputs and writes what it
+//! wants done into an outbox. It never reads a clock, sleeps, draws from a global generator or
+//! owns a socket, so any engine can drive it.
+
+use crate::record::Record;
+use crate::time::SimTime;
+
+/// A node: one host of the simulation (a service instance, a workload's client, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub u32);
+
+impl NodeId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A named group of nodes (a service's instances, or one workload's client); links, partitions
+/// and statistics are kept per group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GroupId(pub u32);
+
+impl GroupId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A timer a model set; the model gives it meaning. Timers are never cancelled: a model that
+/// no longer cares ignores it when it fires, which is cheaper than searching the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimerId(pub u64);
+
+/// What a model can be handed.
+#[derive(Debug)]
+pub enum Input<M> {
+    /// The run begins (time zero): set the first timers.
+    Start,
+    /// A message arrived from `from`.
+    Message { from: NodeId, message: M },
+    /// A message this node sent to `to` was refused: the process there is gone. It arrives one
+    /// round trip after the send, like a TCP reset answering a SYN.
+    Refused { to: NodeId, message: M },
+    /// A timer this model set has fired.
+    Timer(TimerId),
+    /// The process crashed. The model drops its volatile state; what it sends now stands for
+    /// what the kernel does on its behalf (resetting the connections it held).
+    Crashed,
+    /// The process was started again after a crash.
+    Restarted,
+    /// The control plane says `node` is now up (or down) for load balancing.
+    Membership { node: NodeId, up: bool },
+    /// The run ends: report what is still open.
+    Finish,
+}
+
+/// What a model asks for; the engine carries it out after `handle` returns.
+pub enum Action<M> {
+    Send { to: NodeId, message: M },
+    Timer { at: SimTime, id: TimerId },
+    Record(Record),
+}
+
+/// Collects a model's actions. The engine owns one and reuses it, so handling an input does not
+/// allocate.
+pub struct Outbox<M> {
+    pub(crate) actions: Vec<Action<M>>,
+}
+
+impl<M> Default for Outbox<M> {
+    fn default() -> Self {
+        Outbox { actions: Vec::new() }
+    }
+}
+
+impl<M> Outbox<M> {
+    pub fn send(&mut self, to: NodeId, message: M) {
+        self.actions.push(Action::Send { to, message });
+    }
+
+    pub fn set_timer(&mut self, at: SimTime, id: TimerId) {
+        self.actions.push(Action::Timer { at, id });
+    }
+
+    pub fn record(&mut self, record: Record) {
+        self.actions.push(Action::Record(record));
+    }
+
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Action<M>> {
+        self.actions.drain(..)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+}
+
+/// A sans-IO state machine driven by an engine.
+pub trait Model {
+    type Message;
+
+    fn handle(&mut self, now: SimTime, input: Input<Self::Message>, out: &mut Outbox<Self::Message>);
+}

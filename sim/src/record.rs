@@ -1,0 +1,128 @@
+//! What models report, and the shapes the recorder hands to the reports.
+//!
+//! These are the only types the reports crate sees of a run: it needs no engine and no model.
+
+use serde::Serialize;
+
+use crate::model::{GroupId, NodeId};
+
+/// A workload's client, by index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientId(pub u32);
+
+/// A group's version, by index within the group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VersionKey {
+    pub group: GroupId,
+    pub version: u32,
+}
+
+/// How a workload request ended. Every request sent ends as exactly one of these, or is still
+/// in flight when the run ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Succeeded,
+    Failed,
+    TimedOut,
+    Shed,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+            Outcome::TimedOut => "timed_out",
+            Outcome::Shed => "shed",
+        }
+    }
+}
+
+/// What a request's failure began with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReasonKind {
+    /// Not a failure.
+    Ok,
+    /// The service's own work answered an error (its `error_rate`).
+    Error,
+    /// A full queue turned the request away with 503.
+    Shed,
+    /// The connection was refused: the instance's process was gone.
+    Refused,
+    /// The connection was reset: the instance crashed while it held the request.
+    Reset,
+    /// No instance was up to take the request ("no healthy upstream").
+    NoHealthyUpstream,
+    /// A sidecar's route timeout ran out (504).
+    RouteTimeout,
+    /// The client's own timeout ran out.
+    ClientTimeout,
+}
+
+impl ReasonKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReasonKind::Ok => "ok",
+            ReasonKind::Error => "error",
+            ReasonKind::Shed => "shed",
+            ReasonKind::Refused => "connection_refused",
+            ReasonKind::Reset => "connection_reset",
+            ReasonKind::NoHealthyUpstream => "no_healthy_upstream",
+            ReasonKind::RouteTimeout => "route_timeout",
+            ReasonKind::ClientTimeout => "client_timeout",
+        }
+    }
+}
+
+/// Why a request ended as it did: the kind, and the group where it began (`shed at backend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Reason {
+    pub kind: ReasonKind,
+    pub group: Option<GroupId>,
+}
+
+impl Reason {
+    pub const OK: Reason = Reason { kind: ReasonKind::Ok, group: None };
+}
+
+/// How an instance answered a request it received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ServedResult {
+    Succeeded,
+    Failed,
+    Shed,
+}
+
+/// A gauge a model moves up and down; the recorder samples it at each metrics interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Gauge {
+    /// Requests being worked on.
+    InFlight,
+    /// Requests waiting for a worker.
+    QueueDepth,
+}
+
+/// One thing a model reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// A workload sent a request.
+    RequestSent { client: ClientId, request: u64 },
+    /// A workload request ended.
+    RequestDone {
+        client: ClientId,
+        request: u64,
+        sent_at_ns: u64,
+        outcome: Outcome,
+        status: u16,
+        reason: Reason,
+    },
+    /// An instance answered a request (or shed it).
+    Served { key: VersionKey, node: NodeId, latency_ns: u64, result: ServedResult },
+    /// A gauge moved.
+    Gauge { key: VersionKey, gauge: Gauge, delta: i64 },
+    /// Requests a client still waits for when the run ends, counted by the client itself.
+    InFlightAtEnd { client: ClientId, count: u64 },
+    /// Something worth a line in `events.csv`.
+    Event { kind: &'static str, subject: String, detail: String },
+}

@@ -1,0 +1,495 @@
+//! The recorder: one place every model's reports go.
+//!
+//! It streams `metrics.csv`, `events.csv` and `requests.csv` as the run goes, so memory does not
+//! grow with the number of requests; keeps bounded histograms for percentiles; folds every
+//! record into the trace digest; and checks at the end that every request is accounted for.
+
+use std::io::{self, Write};
+
+use indexmap::IndexMap;
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::histogram::Histogram;
+use crate::model::GroupId;
+use crate::record::{ClientId, Gauge, Outcome, Reason, ReasonKind, Record, ServedResult, VersionKey};
+use crate::summary::{
+    Accounting, LatencySummary, RequestCounts, RunSummary, ServiceCounts, ServiceSummary,
+    VersionSummary, WorkloadSummary, round_ratio,
+};
+use crate::time::SimTime;
+
+/// The names behind the ids models report with.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub groups: Vec<GroupInfo>,
+    pub clients: Vec<String>,
+    pub metrics_interval_ns: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupInfo {
+    pub name: String,
+    /// Only services have versions; a workload client's group has none.
+    pub versions: Vec<VersionInfo>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VersionInfo {
+    pub name: String,
+    pub instances: u32,
+    /// The share of the service's traffic routed to this version, in percent.
+    pub route_weight_percent: f64,
+}
+
+/// Where the streamed files go; `None` skips one.
+#[derive(Default)]
+pub struct RecorderOutputs {
+    pub metrics: Option<Box<dyn Write>>,
+    pub events: Option<Box<dyn Write>>,
+    pub requests: Option<Box<dyn Write>>,
+}
+
+#[derive(Default, Clone)]
+struct VersionStats {
+    counts: ServiceCounts,
+    histogram: Histogram,
+    interval_counts: ServiceCounts,
+    interval_histogram: Histogram,
+    in_flight: i64,
+    queue_depth: i64,
+}
+
+#[derive(Default, Clone)]
+struct ClientStats {
+    counts: RequestCounts,
+    histogram: Histogram,
+    interval_counts: RequestCounts,
+    interval_histogram: Histogram,
+    failures: IndexMap<Reason, u64>,
+    reported_in_flight: Option<u64>,
+}
+
+pub struct Recorder {
+    catalog: Catalog,
+    versions: Vec<Vec<VersionStats>>,
+    clients: Vec<ClientStats>,
+    digest: Xxh3,
+    metrics: Option<csv::Writer<Box<dyn Write>>>,
+    events: Option<csv::Writer<Box<dyn Write>>>,
+    requests: Option<csv::Writer<Box<dyn Write>>>,
+    interval_start: SimTime,
+    interval_end: SimTime,
+    /// The first write error; the run goes on and reports it at the end.
+    write_error: Option<io::Error>,
+}
+
+impl Recorder {
+    pub fn new(catalog: Catalog, outputs: RecorderOutputs) -> Self {
+        assert!(catalog.metrics_interval_ns > 0, "a metrics interval has a width");
+        let versions = catalog
+            .groups
+            .iter()
+            .map(|group| vec![VersionStats::default(); group.versions.len()])
+            .collect();
+        let clients = vec![ClientStats::default(); catalog.clients.len()];
+        let mut recorder = Recorder {
+            interval_start: SimTime::ZERO,
+            interval_end: SimTime::from_nanos(catalog.metrics_interval_ns),
+            catalog,
+            versions,
+            clients,
+            digest: Xxh3::new(),
+            metrics: outputs.metrics.map(csv::Writer::from_writer),
+            events: outputs.events.map(csv::Writer::from_writer),
+            requests: outputs.requests.map(csv::Writer::from_writer),
+            write_error: None,
+        };
+        recorder.write_headers();
+        recorder
+    }
+
+    fn write_headers(&mut self) {
+        let metrics_header = [
+            "time_s", "kind", "name", "version", "requests", "succeeded", "failed", "timed_out",
+            "shed", "p50_ms", "p99_ms", "in_flight", "queue_depth", "circuit_state", "ejected",
+            "route_weight",
+        ];
+        let result = write_row(self.metrics.as_mut(), &metrics_header)
+            .and_then(|()| write_row(self.events.as_mut(), &["time_s", "kind", "subject", "detail"]))
+            .and_then(|()| {
+                write_row(
+                    self.requests.as_mut(),
+                    &[
+                        "request", "workload", "sent_s", "done_s", "latency_ms", "outcome",
+                        "status", "reason", "origin",
+                    ],
+                )
+            });
+        self.keep_error(result);
+    }
+
+    fn keep_error(&mut self, result: io::Result<()>) {
+        if let Err(error) = result {
+            self.write_error.get_or_insert(error);
+        }
+    }
+
+    /// Takes one record from a model at time `now`.
+    pub fn record(&mut self, now: SimTime, record: &Record) {
+        self.fold_digest(now, record);
+        match record {
+            Record::RequestSent { client, .. } => {
+                let stats = &mut self.clients[client.0 as usize];
+                stats.counts.sent += 1;
+                stats.interval_counts.sent += 1;
+            }
+            Record::RequestDone { client, request, sent_at_ns, outcome, status, reason } => {
+                self.request_done(now, *client, *request, *sent_at_ns, *outcome, *status, *reason);
+            }
+            Record::Served { key, latency_ns, result, .. } => {
+                let stats = &mut self.versions[key.group.index()][key.version as usize];
+                for counts in [&mut stats.counts, &mut stats.interval_counts] {
+                    counts.received += 1;
+                    match result {
+                        ServedResult::Succeeded => counts.succeeded += 1,
+                        ServedResult::Failed => counts.failed += 1,
+                        ServedResult::Shed => counts.shed += 1,
+                    }
+                }
+                if *result == ServedResult::Succeeded {
+                    stats.histogram.record(*latency_ns);
+                    stats.interval_histogram.record(*latency_ns);
+                }
+            }
+            Record::Gauge { key, gauge, delta } => {
+                let stats = &mut self.versions[key.group.index()][key.version as usize];
+                let value = match gauge {
+                    Gauge::InFlight => &mut stats.in_flight,
+                    Gauge::QueueDepth => &mut stats.queue_depth,
+                };
+                *value += delta;
+                assert!(*value >= 0, "gauge {gauge:?} of {key:?} went negative");
+            }
+            Record::InFlightAtEnd { client, count } => {
+                let stats = &mut self.clients[client.0 as usize];
+                assert!(stats.reported_in_flight.is_none(), "client {client:?} reported twice");
+                stats.reported_in_flight = Some(*count);
+            }
+            Record::Event { kind, subject, detail } => {
+                let time = format_seconds(now);
+                let result = write_row(self.events.as_mut(), &[time.as_str(), kind, subject.as_str(), detail.as_str()]);
+                self.keep_error(result);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn request_done(
+        &mut self,
+        now: SimTime,
+        client: ClientId,
+        request: u64,
+        sent_at_ns: u64,
+        outcome: Outcome,
+        status: u16,
+        reason: Reason,
+    ) {
+        let latency_ns = now.as_nanos().saturating_sub(sent_at_ns);
+        let stats = &mut self.clients[client.0 as usize];
+        for counts in [&mut stats.counts, &mut stats.interval_counts] {
+            match outcome {
+                Outcome::Succeeded => counts.succeeded += 1,
+                Outcome::Failed => counts.failed += 1,
+                Outcome::TimedOut => counts.timed_out += 1,
+                Outcome::Shed => counts.shed += 1,
+            }
+        }
+        if outcome == Outcome::Succeeded {
+            stats.histogram.record(latency_ns);
+            stats.interval_histogram.record(latency_ns);
+        } else {
+            *stats.failures.entry(reason).or_insert(0) += 1;
+        }
+        if self.requests.is_some() {
+            let origin = reason.group.map_or("", |group| self.catalog.groups[group.index()].name.as_str());
+            let row = [
+                request.to_string(),
+                self.catalog.clients[client.0 as usize].clone(),
+                format_seconds(SimTime::from_nanos(sent_at_ns)),
+                format_seconds(now),
+                format_millis(latency_ns as f64),
+                outcome.name().to_owned(),
+                status.to_string(),
+                reason.kind.name().to_owned(),
+                origin.to_owned(),
+            ];
+            let result = write_row(self.requests.as_mut(), &row);
+            self.keep_error(result);
+        }
+    }
+
+    fn fold_digest(&mut self, now: SimTime, record: &Record) {
+        let digest = &mut self.digest;
+        digest.update(&now.as_nanos().to_le_bytes());
+        match record {
+            Record::RequestSent { client, request } => {
+                digest.update(&[1]);
+                digest.update(&client.0.to_le_bytes());
+                digest.update(&request.to_le_bytes());
+            }
+            Record::RequestDone { client, request, sent_at_ns, outcome, status, reason } => {
+                digest.update(&[2, *outcome as u8, reason.kind as u8]);
+                digest.update(&client.0.to_le_bytes());
+                digest.update(&request.to_le_bytes());
+                digest.update(&sent_at_ns.to_le_bytes());
+                digest.update(&status.to_le_bytes());
+                digest.update(&reason.group.map_or(u32::MAX, |group| group.0).to_le_bytes());
+            }
+            Record::Served { key, node, latency_ns, result } => {
+                digest.update(&[3, *result as u8]);
+                digest.update(&key.group.0.to_le_bytes());
+                digest.update(&key.version.to_le_bytes());
+                digest.update(&node.0.to_le_bytes());
+                digest.update(&latency_ns.to_le_bytes());
+            }
+            Record::Gauge { key, gauge, delta } => {
+                digest.update(&[4, *gauge as u8]);
+                digest.update(&key.group.0.to_le_bytes());
+                digest.update(&key.version.to_le_bytes());
+                digest.update(&delta.to_le_bytes());
+            }
+            Record::InFlightAtEnd { client, count } => {
+                digest.update(&[5]);
+                digest.update(&client.0.to_le_bytes());
+                digest.update(&count.to_le_bytes());
+            }
+            Record::Event { kind, subject, detail } => {
+                digest.update(&[6]);
+                for text in [*kind, subject.as_str(), detail.as_str()] {
+                    digest.update(&(text.len() as u64).to_le_bytes());
+                    digest.update(text.as_bytes());
+                }
+            }
+        }
+    }
+
+    /// Writes the rows of every metrics interval that ended at or before `now`.
+    pub fn advance(&mut self, now: SimTime) {
+        while now >= self.interval_end {
+            self.flush_interval();
+            self.interval_start = self.interval_end;
+            self.interval_end = self.interval_end.plus_nanos(self.catalog.metrics_interval_ns);
+        }
+    }
+
+    fn flush_interval(&mut self) {
+        let time = format_seconds(self.interval_start);
+        let mut rows: Vec<[String; 16]> = Vec::new();
+        let writing = self.metrics.is_some();
+        for (client_index, stats) in self.clients.iter_mut().enumerate() {
+            if writing {
+                let counts = &stats.interval_counts;
+                let in_flight = stats.counts.sent - stats.counts.ended();
+                rows.push([
+                    time.clone(),
+                    "workload".into(),
+                    self.catalog.clients[client_index].clone(),
+                    String::new(),
+                    counts.sent.to_string(),
+                    counts.succeeded.to_string(),
+                    counts.failed.to_string(),
+                    counts.timed_out.to_string(),
+                    counts.shed.to_string(),
+                    quantile_text(&stats.interval_histogram, 0.50),
+                    quantile_text(&stats.interval_histogram, 0.99),
+                    in_flight.to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]);
+            }
+            stats.interval_counts = RequestCounts::default();
+            stats.interval_histogram.clear();
+        }
+        for (group_index, group) in self.catalog.groups.iter().enumerate() {
+            for (version_index, version) in group.versions.iter().enumerate() {
+                let stats = &mut self.versions[group_index][version_index];
+                if writing {
+                    let counts = &stats.interval_counts;
+                    rows.push([
+                        time.clone(),
+                        "service".into(),
+                        group.name.clone(),
+                        version.name.clone(),
+                        counts.received.to_string(),
+                        counts.succeeded.to_string(),
+                        counts.failed.to_string(),
+                        String::new(),
+                        counts.shed.to_string(),
+                        quantile_text(&stats.interval_histogram, 0.50),
+                        quantile_text(&stats.interval_histogram, 0.99),
+                        stats.in_flight.to_string(),
+                        stats.queue_depth.to_string(),
+                        "closed".into(),
+                        "0".into(),
+                        format!("{:.1}", version.route_weight_percent),
+                    ]);
+                }
+                stats.interval_counts = ServiceCounts::default();
+                stats.interval_histogram.clear();
+            }
+        }
+        for row in rows {
+            let result = write_row(self.metrics.as_mut(), &row);
+            self.keep_error(result);
+        }
+    }
+
+    /// Closes the files and computes the summary; `end` is the run's last instant.
+    pub fn finish(mut self, end: SimTime) -> io::Result<RunSummary> {
+        // The last, partial interval gets its row too.
+        if end > self.interval_start {
+            self.flush_interval();
+        }
+        for writer in [self.metrics.as_mut(), self.events.as_mut(), self.requests.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if let Err(error) = writer.flush() {
+                self.write_error.get_or_insert(error);
+            }
+        }
+        if let Some(error) = self.write_error.take() {
+            return Err(error);
+        }
+        Ok(self.summarise(end))
+    }
+
+    fn summarise(self, end: SimTime) -> RunSummary {
+        let mut problems = Vec::new();
+        let mut totals = RequestCounts::default();
+        let mut total_histogram = Histogram::new();
+        let mut workloads = IndexMap::new();
+        for (index, mut stats) in self.clients.into_iter().enumerate() {
+            let name = &self.catalog.clients[index];
+            let derived_in_flight = stats.counts.sent.checked_sub(stats.counts.ended());
+            match (derived_in_flight, stats.reported_in_flight) {
+                (Some(derived), Some(reported)) if derived == reported => {}
+                (derived, reported) => problems.push(format!(
+                    "workload {name}: sent {} but ended {} and the client holds {reported:?} \
+                     (expected {derived:?})",
+                    stats.counts.sent,
+                    stats.counts.ended()
+                )),
+            }
+            stats.counts.in_flight = stats.reported_in_flight.unwrap_or(0);
+            totals.add(&stats.counts);
+            total_histogram.merge(&stats.histogram);
+            let failures = stats
+                .failures
+                .iter()
+                .map(|(reason, count)| (reason_text(&self.catalog, *reason), *count))
+                .collect();
+            workloads.insert(
+                name.clone(),
+                WorkloadSummary {
+                    requests: stats.counts,
+                    success_rate: stats.counts.success_rate().map(round_ratio),
+                    latency_ms: LatencySummary::of(&stats.histogram),
+                    failures,
+                    histogram: stats.histogram,
+                },
+            );
+        }
+        let mut services = IndexMap::new();
+        for (group_index, group) in self.catalog.groups.iter().enumerate() {
+            if group.versions.is_empty() {
+                continue;
+            }
+            let mut counts = ServiceCounts::default();
+            let mut histogram = Histogram::new();
+            let mut versions = IndexMap::new();
+            for (version_index, version) in group.versions.iter().enumerate() {
+                let stats = &self.versions[group_index][version_index];
+                counts.add(&stats.counts);
+                histogram.merge(&stats.histogram);
+                versions.insert(
+                    version.name.clone(),
+                    VersionSummary {
+                        instances: version.instances,
+                        requests: stats.counts,
+                        success_rate: stats.counts.success_rate().map(round_ratio),
+                        latency_ms: LatencySummary::of(&stats.histogram),
+                        histogram: stats.histogram.clone(),
+                    },
+                );
+            }
+            services.insert(
+                group.name.clone(),
+                ServiceSummary {
+                    requests: counts,
+                    success_rate: counts.success_rate().map(round_ratio),
+                    latency_ms: LatencySummary::of(&histogram),
+                    versions,
+                    histogram,
+                },
+            );
+        }
+        let digest = format!("{:032x}", self.digest.digest128());
+        RunSummary {
+            digest,
+            sim_seconds: end.as_secs_f64(),
+            requests: totals,
+            success_rate: totals.success_rate().map(round_ratio),
+            latency_ms: LatencySummary::of(&total_histogram),
+            workloads,
+            services,
+            accounting: Accounting { ok: problems.is_empty(), problems },
+            histogram: total_histogram,
+        }
+    }
+}
+
+/// `"shed at backend"`, `"client_timeout"`.
+pub fn reason_text(catalog: &Catalog, reason: Reason) -> String {
+    match reason.group {
+        Some(group) if reason.kind != ReasonKind::ClientTimeout => {
+            format!("{} at {}", reason.kind.name(), group_name(catalog, group))
+        }
+        _ => reason.kind.name().to_owned(),
+    }
+}
+
+fn group_name(catalog: &Catalog, group: GroupId) -> &str {
+    &catalog.groups[group.index()].name
+}
+
+fn write_row<S: AsRef<[u8]>>(writer: Option<&mut csv::Writer<Box<dyn Write>>>, row: &[S]) -> io::Result<()> {
+    match writer {
+        Some(writer) => writer.write_record(row).map_err(io::Error::other),
+        None => Ok(()),
+    }
+}
+
+fn format_seconds(time: SimTime) -> String {
+    format!("{:.6}", time.as_secs_f64())
+}
+
+fn format_millis(nanos: f64) -> String {
+    format!("{:.3}", nanos / 1e6)
+}
+
+fn quantile_text(histogram: &Histogram, quantile: f64) -> String {
+    if histogram.is_empty() {
+        String::new()
+    } else {
+        format_millis(histogram.quantile_ns(quantile) as f64)
+    }
+}
+
+impl VersionKey {
+    pub fn new(group: GroupId, version: u32) -> Self {
+        VersionKey { group, version }
+    }
+}

@@ -1,0 +1,146 @@
+//! The figures of a finished run, shaped as `summary.json` shows them.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::histogram::Histogram;
+
+/// How a workload's requests ended. `sent` always equals the sum of the rest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RequestCounts {
+    pub sent: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub timed_out: u64,
+    pub shed: u64,
+    pub in_flight: u64,
+}
+
+impl RequestCounts {
+    pub fn ended(&self) -> u64 {
+        self.succeeded + self.failed + self.timed_out + self.shed
+    }
+
+    /// Succeeded over ended; `None` when nothing ended.
+    pub fn success_rate(&self) -> Option<f64> {
+        let ended = self.ended();
+        (ended > 0).then(|| self.succeeded as f64 / ended as f64)
+    }
+
+    pub fn add(&mut self, other: &RequestCounts) {
+        self.sent += other.sent;
+        self.succeeded += other.succeeded;
+        self.failed += other.failed;
+        self.timed_out += other.timed_out;
+        self.shed += other.shed;
+        self.in_flight += other.in_flight;
+    }
+}
+
+/// How a service's instances answered. `received` counts answered requests (the three below).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ServiceCounts {
+    pub received: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub shed: u64,
+}
+
+impl ServiceCounts {
+    pub fn success_rate(&self) -> Option<f64> {
+        (self.received > 0).then(|| self.succeeded as f64 / self.received as f64)
+    }
+
+    pub fn add(&mut self, other: &ServiceCounts) {
+        self.received += other.received;
+        self.succeeded += other.succeeded;
+        self.failed += other.failed;
+        self.shed += other.shed;
+    }
+}
+
+/// Latency over succeeded requests, in milliseconds, rounded to the microsecond.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct LatencySummary {
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl LatencySummary {
+    pub fn of(histogram: &Histogram) -> Self {
+        LatencySummary {
+            mean: round_ms(histogram.mean_ns()),
+            p50: round_ms(histogram.quantile_ns(0.50) as f64),
+            p90: round_ms(histogram.quantile_ns(0.90) as f64),
+            p99: round_ms(histogram.quantile_ns(0.99) as f64),
+            max: round_ms(histogram.max_ns() as f64),
+        }
+    }
+}
+
+/// Nanoseconds to milliseconds with three decimals: stable text, no false precision.
+pub fn round_ms(nanos: f64) -> f64 {
+    (nanos / 1e3).round() / 1e3
+}
+
+/// Rounds a ratio to six decimals for stable, readable output.
+pub fn round_ratio(ratio: f64) -> f64 {
+    (ratio * 1e6).round() / 1e6
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadSummary {
+    pub requests: RequestCounts,
+    pub success_rate: Option<f64>,
+    pub latency_ms: LatencySummary,
+    /// Requests that did not succeed, by what their failure began with: `"shed at backend"`.
+    pub failures: IndexMap<String, u64>,
+    #[serde(skip)]
+    pub histogram: Histogram,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionSummary {
+    pub instances: u32,
+    pub requests: ServiceCounts,
+    pub success_rate: Option<f64>,
+    pub latency_ms: LatencySummary,
+    #[serde(skip)]
+    pub histogram: Histogram,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceSummary {
+    pub requests: ServiceCounts,
+    pub success_rate: Option<f64>,
+    pub latency_ms: LatencySummary,
+    pub versions: IndexMap<String, VersionSummary>,
+    #[serde(skip)]
+    pub histogram: Histogram,
+}
+
+/// The conservation law, checked: every request sent ended once or is still in flight.
+#[derive(Debug, Clone, Serialize)]
+pub struct Accounting {
+    pub ok: bool,
+    /// What did not add up, when something did not.
+    pub problems: Vec<String>,
+}
+
+/// Everything the recorder learned.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub digest: String,
+    pub sim_seconds: f64,
+    pub requests: RequestCounts,
+    pub success_rate: Option<f64>,
+    pub latency_ms: LatencySummary,
+    pub workloads: IndexMap<String, WorkloadSummary>,
+    pub services: IndexMap<String, ServiceSummary>,
+    pub accounting: Accounting,
+    #[serde(skip)]
+    pub histogram: Histogram,
+}
