@@ -4,4 +4,8 @@
 //! `meshsim-models` onto an engine of `meshsim-sim` and hands what was recorded to
 //! `meshsim-reports`.
 
+pub mod assemble;
+pub mod cli;
+pub mod expect;
 pub mod scenario;
+pub mod simulate;

@@ -1,1 +1,33 @@
-fn main(){}
+//! `meshsim`: maps each command's result to an exit code: 0 ok, 1 an expectation failed,
+//! 2 bad input, 3 an internal error (a bug).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use meshsim::cli::{self, Cli, Command, Status};
+use tracing_subscriber::EnvFilter;
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let status = match &cli.command {
+        Command::Run(args) => {
+            init_logging(args.verbose);
+            cli::run(args).unwrap_or_else(|error| {
+                eprintln!("error: {error:#}");
+                Status::BadInput
+            })
+        }
+        Command::Check(args) => cli::check(args),
+    };
+    ExitCode::from(status.code())
+}

@@ -1,1 +1,21 @@
+//! meshsim-models: the behaviour of everything simulated, as sans-IO state machines.
+//!
+//! A service instance with its workers and queue, the sidecar in front of every outgoing call,
+//! and the workload clients. Each takes inputs from an engine and writes what it wants done into
+//! an outbox; none reads a clock or owns a socket.
 
+pub mod balancer;
+pub mod message;
+pub mod node;
+pub mod service;
+pub mod sidecar;
+pub mod slab;
+pub mod timer;
+pub mod workload;
+
+pub use balancer::LoadBalancer;
+pub use message::{Message, Request, RequestContext, Response};
+pub use node::Node;
+pub use service::{CallTarget, EndpointConfig, ServiceConfig, ServiceInstance};
+pub use sidecar::{Sidecar, UpstreamConfig};
+pub use workload::{ArrivalConfig, HeaderDistribution, WorkloadClient, WorkloadConfig};

@@ -153,7 +153,14 @@ impl<M: Model> Engine<M> {
             Event::Control(index) => self.control(index),
             Event::Membership { node, up } => {
                 for index in 0..self.slots.len() {
-                    self.offer(NodeId(index as u32), Input::Membership { node, up });
+                    let target = NodeId(index as u32);
+                    // The view of the upstreams is the control plane's: a crashed node's sidecar
+                    // learns it too, so it starts again with the current view.
+                    if self.network.state(target) == NodeState::Crashed {
+                        self.handle(target, Input::Membership { node, up });
+                    } else {
+                        self.offer(target, Input::Membership { node, up });
+                    }
                 }
             }
         }

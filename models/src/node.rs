@@ -1,0 +1,23 @@
+//! A node of the simulated world: the model an engine drives at one host.
+
+use meshsim_sim::{Input, Model, Outbox, SimTime};
+
+use crate::message::Message;
+use crate::service::ServiceInstance;
+use crate::workload::WorkloadClient;
+
+pub enum Node {
+    Service(Box<ServiceInstance>),
+    Client(Box<WorkloadClient>),
+}
+
+impl Model for Node {
+    type Message = Message;
+
+    fn handle(&mut self, now: SimTime, input: Input<Message>, out: &mut Outbox<Message>) {
+        match self {
+            Node::Service(instance) => instance.handle(now, input, out),
+            Node::Client(client) => client.handle(now, input, out),
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! A service instance: a pool of workers in front of a bounded FIFO queue.
+//!
+//! A request takes a free worker or waits in the queue; a full queue sheds it with 503. The
+//! worker does the endpoint's own work (its service time; with probability `error_rate` the
+//! work answers 500), then makes the endpoint's calls one after another through the instance's
+//! sidecar while it stays held. A failed call fails the request with 500, carrying the reason
+//! the failure began with.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use meshsim_sim::record::Gauge;
+use meshsim_sim::{
+    Distribution, GroupId, Input, NodeId, Outbox, Reason, ReasonKind, Record, ServedResult, SimRng,
+    SimTime, VersionKey,
+};
+
+use crate::message::{Message, Request, Response};
+use crate::sidecar::Sidecar;
+use crate::slab::{Slab, SlabKey};
+use crate::timer::{TimerKind, decode, slab_timer};
+
+/// A call an endpoint makes: the sidecar's upstream index and the callee's endpoint index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallTarget {
+    pub upstream: u16,
+    pub endpoint: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct EndpointConfig {
+    pub service_time: Distribution,
+    pub error_rate: f64,
+    pub calls: Vec<CallTarget>,
+}
+
+/// One version of a service, shared by its instances.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    pub key: VersionKey,
+    pub workers: u32,
+    pub queue: u32,
+    pub endpoints: Vec<EndpointConfig>,
+}
+
+struct Job {
+    from: NodeId,
+    request: Request,
+    arrived_at: SimTime,
+    next_call: usize,
+}
+
+struct Waiting {
+    from: NodeId,
+    request: Request,
+    arrived_at: SimTime,
+}
+
+pub struct ServiceInstance {
+    node: NodeId,
+    config: Arc<ServiceConfig>,
+    rng: SimRng,
+    sidecar: Sidecar,
+    jobs: Slab<Job>,
+    waiting: VecDeque<Waiting>,
+}
+
+impl ServiceInstance {
+    pub fn new(node: NodeId, config: Arc<ServiceConfig>, rng: SimRng, sidecar: Sidecar) -> Self {
+        assert!(config.workers > 0, "an instance has at least one worker");
+        ServiceInstance { node, config, rng, sidecar, jobs: Slab::default(), waiting: VecDeque::new() }
+    }
+
+    fn group(&self) -> GroupId {
+        self.config.key.group
+    }
+
+    pub fn busy_workers(&self) -> usize {
+        self.jobs.len()
+    }
+
+    pub fn queue_depth(&self) -> usize {
+        self.waiting.len()
+    }
+
+    pub fn handle(&mut self, now: SimTime, input: Input<Message>, out: &mut Outbox<Message>) {
+        match input {
+            Input::Message { from, message: Message::Request(request) } => self.on_request(now, from, request, out),
+            Input::Message { message: Message::Response(response), .. } => {
+                if let Some(done) = self.sidecar.on_response(&response) {
+                    self.on_call_answered(now, SlabKey(done.owner), done.response, out);
+                }
+            }
+            Input::Refused { message: Message::Request(request), .. } => {
+                if let Some(done) = self.sidecar.on_refused(&request) {
+                    self.on_call_answered(now, SlabKey(done.owner), done.response, out);
+                }
+            }
+            // An answer is never refused back to the one answering: resets travel as answers.
+            Input::Refused { message: Message::Response(_), .. } | Input::Start | Input::Finish => {}
+            Input::Timer(id) => match decode(id) {
+                (Some(TimerKind::Work), key) => self.after_work(now, SlabKey(key), out),
+                (Some(TimerKind::CallTimeout), key) => {
+                    if let Some(done) = self.sidecar.on_timeout(SlabKey(key)) {
+                        self.on_call_answered(now, SlabKey(done.owner), done.response, out);
+                    }
+                }
+                (kind, _) => unreachable!("service instance got a {kind:?} timer"),
+            },
+            Input::Crashed => self.crash(out),
+            Input::Restarted => {
+                debug_assert!(self.jobs.is_empty() && self.waiting.is_empty());
+            }
+            Input::Membership { node, up } => self.sidecar.on_membership(node, up),
+        }
+    }
+
+    fn gauge(&self, gauge: Gauge, delta: i64, out: &mut Outbox<Message>) {
+        out.record(Record::Gauge { key: self.config.key, gauge, delta });
+    }
+
+    fn on_request(&mut self, now: SimTime, from: NodeId, request: Request, out: &mut Outbox<Message>) {
+        if self.jobs.len() < self.config.workers as usize {
+            self.start(now, from, request, now, out);
+        } else if self.waiting.len() < self.config.queue as usize {
+            self.waiting.push_back(Waiting { from, request, arrived_at: now });
+            self.gauge(Gauge::QueueDepth, 1, out);
+        } else {
+            let reason = Reason { kind: ReasonKind::Shed, group: Some(self.group()) };
+            out.send(from, Message::Response(Response { call: request.call, status: 503, reason }));
+            out.record(Record::Served {
+                key: self.config.key,
+                node: self.node,
+                latency_ns: 0,
+                result: ServedResult::Shed,
+            });
+        }
+    }
+
+    fn start(&mut self, now: SimTime, from: NodeId, request: Request, arrived_at: SimTime, out: &mut Outbox<Message>) {
+        let endpoint = &self.config.endpoints[request.endpoint as usize];
+        let work_ns = endpoint.service_time.sample_ns(&mut self.rng);
+        let key = self.jobs.insert(Job { from, request, arrived_at, next_call: 0 });
+        self.gauge(Gauge::InFlight, 1, out);
+        out.set_timer(now + work_ns, slab_timer(TimerKind::Work, key));
+    }
+
+    fn after_work(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
+        let Some(job) = self.jobs.get(key) else {
+            unreachable!("a work timer outlived its job: crashes bump the incarnation")
+        };
+        let endpoint = &self.config.endpoints[job.request.endpoint as usize];
+        if self.rng.chance(endpoint.error_rate) {
+            let reason = Reason { kind: ReasonKind::Error, group: Some(self.group()) };
+            self.finish(now, key, 500, reason, out);
+        } else {
+            self.next_call(now, key, out);
+        }
+    }
+
+    fn next_call(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
+        let job = self.jobs.get_mut(key).expect("job is live while it calls");
+        let endpoint = &self.config.endpoints[job.request.endpoint as usize];
+        let Some(target) = endpoint.calls.get(job.next_call).copied() else {
+            self.finish(now, key, 200, Reason::OK, out);
+            return;
+        };
+        job.next_call += 1;
+        let context = job.request.context;
+        if let Err(response) = self.sidecar.call(now, target.upstream, target.endpoint, context, key.0, out) {
+            self.finish(now, key, 500, response.reason, out);
+        }
+    }
+
+    fn on_call_answered(&mut self, now: SimTime, key: SlabKey, response: Response, out: &mut Outbox<Message>) {
+        if self.jobs.get(key).is_none() {
+            return;
+        }
+        if response.is_success() {
+            self.next_call(now, key, out);
+        } else {
+            // The handler's catch: any failed call fails the request, as the seed's services do.
+            self.finish(now, key, 500, response.reason, out);
+        }
+    }
+
+    fn finish(&mut self, now: SimTime, key: SlabKey, status: u16, reason: Reason, out: &mut Outbox<Message>) {
+        let job = self.jobs.remove(key).expect("finishing a live job");
+        let response = Response { call: job.request.call, status, reason };
+        out.send(job.from, Message::Response(response));
+        let result = if response.is_success() { ServedResult::Succeeded } else { ServedResult::Failed };
+        out.record(Record::Served {
+            key: self.config.key,
+            node: self.node,
+            latency_ns: now - job.arrived_at,
+            result,
+        });
+        self.gauge(Gauge::InFlight, -1, out);
+        if let Some(waiting) = self.waiting.pop_front() {
+            self.gauge(Gauge::QueueDepth, -1, out);
+            self.start(now, waiting.from, waiting.request, waiting.arrived_at, out);
+        }
+    }
+
+    /// The process dies. The kernel resets every connection it held, so each waiting caller
+    /// learns at once (one hop later); the queue, the workers' work and the calls in flight are
+    /// gone.
+    fn crash(&mut self, out: &mut Outbox<Message>) {
+        let reason = Reason { kind: ReasonKind::Reset, group: Some(self.group()) };
+        let jobs = self.jobs.drain();
+        let job_count = jobs.len() as i64;
+        let held = jobs
+            .into_iter()
+            .map(|job| (job.from, job.request.call))
+            .chain(self.waiting.drain(..).map(|waiting| (waiting.from, waiting.request.call)));
+        let mut queued = 0i64;
+        for (index, (from, call)) in held.enumerate() {
+            if index as i64 >= job_count {
+                queued += 1;
+            }
+            out.send(from, Message::Response(Response { call, status: 503, reason }));
+        }
+        if job_count > 0 {
+            self.gauge(Gauge::InFlight, -job_count, out);
+        }
+        if queued > 0 {
+            self.gauge(Gauge::QueueDepth, -queued, out);
+        }
+        self.sidecar.clear();
+    }
+}

@@ -1,0 +1,45 @@
+//! Timer ids: a kind in the top byte, a payload (usually a slab key) below it.
+
+use meshsim_sim::TimerId;
+
+use crate::slab::SlabKey;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum TimerKind {
+    /// A worker finished an endpoint's own work.
+    Work = 1,
+    /// A sidecar's route timeout for one call.
+    CallTimeout = 2,
+    /// A workload's next arrival.
+    Arrival = 3,
+    /// A workload client's own timeout for one request.
+    ClientTimeout = 4,
+    /// A closed-loop user finished thinking.
+    Think = 5,
+}
+
+const PAYLOAD_BITS: u32 = 56;
+const PAYLOAD_MASK: u64 = (1 << PAYLOAD_BITS) - 1;
+
+pub fn timer(kind: TimerKind, payload: u64) -> TimerId {
+    assert!(payload <= PAYLOAD_MASK, "timer payload {payload} too large");
+    TimerId((kind as u64) << PAYLOAD_BITS | payload)
+}
+
+pub fn slab_timer(kind: TimerKind, key: SlabKey) -> TimerId {
+    // Slab generations are 24 bits above a 32-bit index: 56 bits in all.
+    timer(kind, key.0)
+}
+
+pub fn decode(id: TimerId) -> (Option<TimerKind>, u64) {
+    let kind = match id.0 >> PAYLOAD_BITS {
+        1 => Some(TimerKind::Work),
+        2 => Some(TimerKind::CallTimeout),
+        3 => Some(TimerKind::Arrival),
+        4 => Some(TimerKind::ClientTimeout),
+        5 => Some(TimerKind::Think),
+        _ => None,
+    };
+    (kind, id.0 & PAYLOAD_MASK)
+}

@@ -1,0 +1,234 @@
+//! A workload's client: a host outside the mesh that sends requests to one exposed service.
+//!
+//! Open workloads (`constant`, `poisson`, `steps`) send on a schedule whatever happens to
+//! earlier requests; a closed workload has `users` who each send, wait for the answer, think,
+//! and send again. Every request ends exactly once: answered, timed out by the client, or still
+//! in flight when the run ends, which the client reports itself.
+
+use meshsim_sim::{ClientId, Distribution, Input, Outbox, Outcome, Reason, ReasonKind, Record, SimRng, SimTime};
+
+use crate::message::{Message, RequestContext, Response};
+use crate::sidecar::{Completion, Sidecar};
+use crate::slab::{Slab, SlabKey};
+use crate::timer::{TimerKind, decode, slab_timer, timer};
+
+#[derive(Debug, Clone)]
+pub enum ArrivalConfig {
+    /// Evenly spaced: the k-th request at k / rate seconds.
+    Constant { rate_per_second: f64 },
+    Poisson { rate_per_second: f64 },
+    /// A Poisson process whose rate changes at each `(at_ns, rate)`; the first is at zero.
+    Steps { steps: Vec<(u64, f64)> },
+    Closed { users: u32, think_time: Distribution },
+}
+
+/// One header's values and their cumulative probabilities.
+#[derive(Debug, Clone)]
+pub struct HeaderDistribution {
+    pub cumulative: Vec<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkloadConfig {
+    pub client: ClientId,
+    /// The endpoint of the target service (the sidecar's only upstream).
+    pub endpoint: u32,
+    pub arrival: ArrivalConfig,
+    pub timeout_ns: Option<u64>,
+    pub headers: Vec<HeaderDistribution>,
+}
+
+struct Outstanding {
+    id: u64,
+    sent_at: SimTime,
+    call: Option<SlabKey>,
+    user: Option<u32>,
+}
+
+pub struct WorkloadClient {
+    config: WorkloadConfig,
+    arrivals: SimRng,
+    header_rng: SimRng,
+    sidecar: Sidecar,
+    requests: Slab<Outstanding>,
+    sent: u64,
+}
+
+/// Arrival timer payloads: send now, or only look at the rate again (a step boundary).
+const ARRIVAL_SEND: u64 = 1;
+const ARRIVAL_RECONSIDER: u64 = 0;
+
+impl WorkloadClient {
+    pub fn new(config: WorkloadConfig, arrivals: SimRng, header_rng: SimRng, sidecar: Sidecar) -> Self {
+        WorkloadClient { config, arrivals, header_rng, sidecar, requests: Slab::default(), sent: 0 }
+    }
+
+    pub fn outstanding(&self) -> usize {
+        self.requests.len()
+    }
+
+    pub fn handle(&mut self, now: SimTime, input: Input<Message>, out: &mut Outbox<Message>) {
+        match input {
+            Input::Start => self.start(now, out),
+            Input::Message { message: Message::Response(response), .. } => {
+                if let Some(done) = self.sidecar.on_response(&response) {
+                    self.answered(now, done, out);
+                }
+            }
+            Input::Refused { message: Message::Request(request), .. } => {
+                if let Some(done) = self.sidecar.on_refused(&request) {
+                    self.answered(now, done, out);
+                }
+            }
+            Input::Message { message: Message::Request(_), .. } | Input::Refused { .. } => {
+                unreachable!("a workload client serves nothing")
+            }
+            Input::Timer(id) => match decode(id) {
+                (Some(TimerKind::Arrival), payload) => self.on_arrival(now, payload, out),
+                (Some(TimerKind::Think), user) => self.send(now, Some(user as u32), out),
+                (Some(TimerKind::ClientTimeout), key) => self.on_client_timeout(now, SlabKey(key), out),
+                (Some(TimerKind::CallTimeout), key) => {
+                    if let Some(done) = self.sidecar.on_timeout(SlabKey(key)) {
+                        self.answered(now, done, out);
+                    }
+                }
+                (kind, _) => unreachable!("workload client got a {kind:?} timer"),
+            },
+            Input::Membership { node, up } => self.sidecar.on_membership(node, up),
+            Input::Finish => {
+                out.record(Record::InFlightAtEnd { client: self.config.client, count: self.requests.len() as u64 });
+            }
+            Input::Crashed | Input::Restarted => unreachable!("workload clients do not crash"),
+        }
+    }
+
+    fn start(&mut self, now: SimTime, out: &mut Outbox<Message>) {
+        match &self.config.arrival {
+            ArrivalConfig::Constant { .. } => out.set_timer(now, timer(TimerKind::Arrival, ARRIVAL_SEND)),
+            ArrivalConfig::Poisson { .. } | ArrivalConfig::Steps { .. } => self.schedule_next_arrival(now, out),
+            ArrivalConfig::Closed { users, think_time } => {
+                // Each user thinks before the first request, so they do not all start at once.
+                let think_time = *think_time;
+                for user in 0..*users {
+                    let at = now + think_time.sample_ns(&mut self.arrivals);
+                    out.set_timer(at, timer(TimerKind::Think, u64::from(user)));
+                }
+            }
+        }
+    }
+
+    fn on_arrival(&mut self, now: SimTime, payload: u64, out: &mut Outbox<Message>) {
+        if payload == ARRIVAL_SEND {
+            self.send(now, None, out);
+        }
+        self.schedule_next_arrival(now, out);
+    }
+
+    fn schedule_next_arrival(&mut self, now: SimTime, out: &mut Outbox<Message>) {
+        match &self.config.arrival {
+            ArrivalConfig::Constant { rate_per_second } => {
+                // The k-th arrival at exactly k / rate: no drift from rounding each gap.
+                let at_ns = (self.sent as f64 * 1e9 / rate_per_second).round() as u64;
+                out.set_timer(SimTime::from_nanos(at_ns).max(now), timer(TimerKind::Arrival, ARRIVAL_SEND));
+            }
+            ArrivalConfig::Poisson { rate_per_second } => {
+                let gap_ns = exponential_gap_ns(*rate_per_second, &mut self.arrivals);
+                out.set_timer(now + gap_ns, timer(TimerKind::Arrival, ARRIVAL_SEND));
+            }
+            ArrivalConfig::Steps { steps } => {
+                // Memorylessness: at a step boundary the process simply starts again at the
+                // new rate, so a gap that would cross a boundary is cut there and redrawn.
+                let current = steps.iter().rposition(|(at_ns, _)| *at_ns <= now.as_nanos()).unwrap_or(0);
+                let rate = steps[current].1;
+                let boundary = steps.get(current + 1).map(|(at_ns, _)| SimTime::from_nanos(*at_ns));
+                let next = (rate > 0.0).then(|| now + exponential_gap_ns(rate, &mut self.arrivals));
+                match (next, boundary) {
+                    (Some(next), Some(boundary)) if next >= boundary => {
+                        out.set_timer(boundary, timer(TimerKind::Arrival, ARRIVAL_RECONSIDER));
+                    }
+                    (Some(next), _) => out.set_timer(next, timer(TimerKind::Arrival, ARRIVAL_SEND)),
+                    (None, Some(boundary)) => out.set_timer(boundary, timer(TimerKind::Arrival, ARRIVAL_RECONSIDER)),
+                    (None, None) => {}
+                }
+            }
+            ArrivalConfig::Closed { .. } => unreachable!("closed workloads send when users finish thinking"),
+        }
+    }
+
+    fn draw_headers(&mut self) -> u32 {
+        // Interned as a mixed-radix number of the drawn value indices, plus one (0: none).
+        let mut interned = 0u32;
+        for header in &self.config.headers {
+            let draw = self.header_rng.unit();
+            let value = header.cumulative.iter().position(|&c| draw < c).unwrap_or(header.cumulative.len() - 1);
+            interned = interned * header.cumulative.len() as u32 + value as u32;
+        }
+        if self.config.headers.is_empty() { 0 } else { interned + 1 }
+    }
+
+    fn send(&mut self, now: SimTime, user: Option<u32>, out: &mut Outbox<Message>) {
+        self.sent += 1;
+        let id = self.sent;
+        let headers = self.draw_headers();
+        let client = self.config.client;
+        out.record(Record::RequestSent { client, request: id });
+        let key = self.requests.insert(Outstanding { id, sent_at: now, call: None, user });
+        let context = RequestContext { root: id, client: client.0, headers };
+        match self.sidecar.call(now, 0, self.config.endpoint, context, key.0, out) {
+            Ok(call) => {
+                self.requests.get_mut(key).expect("just inserted").call = Some(call);
+                if let Some(timeout_ns) = self.config.timeout_ns {
+                    out.set_timer(now + timeout_ns, slab_timer(TimerKind::ClientTimeout, key));
+                }
+            }
+            Err(response) => self.end(now, key, response.status, response.reason, out),
+        }
+    }
+
+    fn answered(&mut self, now: SimTime, done: Completion, out: &mut Outbox<Message>) {
+        let Response { status, reason, .. } = done.response;
+        self.end(now, SlabKey(done.owner), status, reason, out);
+    }
+
+    fn on_client_timeout(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
+        let Some(call) = self.requests.get(key).map(|request| request.call) else {
+            return;
+        };
+        if let Some(call) = call {
+            self.sidecar.abandon(call);
+        }
+        let reason = Reason { kind: ReasonKind::ClientTimeout, group: None };
+        self.end(now, key, 0, reason, out);
+    }
+
+    fn end(&mut self, now: SimTime, key: SlabKey, status: u16, reason: Reason, out: &mut Outbox<Message>) {
+        let Some(request) = self.requests.remove(key) else {
+            return;
+        };
+        let outcome = if (200..400).contains(&status) {
+            Outcome::Succeeded
+        } else {
+            match reason.kind {
+                ReasonKind::Shed => Outcome::Shed,
+                ReasonKind::RouteTimeout | ReasonKind::ClientTimeout => Outcome::TimedOut,
+                _ => Outcome::Failed,
+            }
+        };
+        out.record(Record::RequestDone {
+            client: self.config.client,
+            request: request.id,
+            sent_at_ns: request.sent_at.as_nanos(),
+            outcome,
+            status,
+            reason,
+        });
+        if let (Some(user), ArrivalConfig::Closed { think_time, .. }) = (request.user, &self.config.arrival) {
+            let at = now + think_time.sample_ns(&mut self.arrivals);
+            out.set_timer(at, timer(TimerKind::Think, u64::from(user)));
+        }
+    }
+}
+
+fn exponential_gap_ns(rate_per_second: f64, rng: &mut SimRng) -> u64 {
+    Distribution::Exp { mean_ns: 1e9 / rate_per_second }.sample_ns(rng)
+}

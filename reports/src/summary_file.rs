@@ -1,0 +1,92 @@
+//! `summary.json`: the run's figures in the shape the format document fixes.
+//!
+//! Nothing here holds a wall-clock figure or an absolute path, so the same scenario, seed and
+//! engine give the same bytes.
+
+use indexmap::IndexMap;
+use meshsim_sim::RunSummary;
+use meshsim_sim::engine::NetworkCounts;
+use meshsim_sim::summary::{LatencySummary, RequestCounts, ServiceSummary, WorkloadSummary};
+use serde::Serialize;
+
+/// What the run was, besides what it recorded.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub scenario: String,
+    pub description: String,
+    pub seed: u64,
+    pub engine: String,
+    pub events: u64,
+    pub network: NetworkCounts,
+    /// Parts of the scenario this build parsed but does not simulate yet.
+    pub not_simulated: Vec<String>,
+}
+
+/// One `[[expect]]`, checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpectationOutcome {
+    pub metric: String,
+    pub ok: bool,
+    pub actual: serde_json::Value,
+    pub expected: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct NetworkSection {
+    messages: u64,
+    lost: u64,
+    partitioned: u64,
+    refused: u64,
+}
+
+#[derive(Serialize)]
+struct SummaryFile<'a> {
+    scenario: &'a str,
+    description: &'a str,
+    seed: u64,
+    engine: &'a str,
+    digest: &'a str,
+    sim_seconds: f64,
+    events: u64,
+    requests: RequestCounts,
+    success_rate: Option<f64>,
+    latency_ms: LatencySummary,
+    workloads: &'a IndexMap<String, WorkloadSummary>,
+    services: &'a IndexMap<String, ServiceSummary>,
+    network: NetworkSection,
+    accounted: bool,
+    not_simulated: &'a [String],
+    expectations: &'a [ExpectationOutcome],
+}
+
+/// The text of `summary.json`, ending with a newline.
+pub fn summary_json(info: &RunInfo, summary: &RunSummary, expectations: &[ExpectationOutcome]) -> String {
+    let file = SummaryFile {
+        scenario: &info.scenario,
+        description: &info.description,
+        seed: info.seed,
+        engine: &info.engine,
+        digest: &summary.digest,
+        sim_seconds: summary.sim_seconds,
+        events: info.events,
+        requests: summary.requests,
+        success_rate: summary.success_rate,
+        latency_ms: summary.latency_ms,
+        workloads: &summary.workloads,
+        services: &summary.services,
+        network: NetworkSection {
+            messages: info.network.sent,
+            lost: info.network.lost,
+            partitioned: info.network.partitioned,
+            refused: info.network.refused,
+        },
+        accounted: summary.accounting.ok,
+        not_simulated: &info.not_simulated,
+        expectations,
+    };
+    let mut text = serde_json::to_string_pretty(&file).expect("summary serialises");
+    text.push('\n');
+    text
+}

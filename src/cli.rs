@@ -1,0 +1,208 @@
+//! The command line: `meshsim run` and `meshsim check`. Raw arguments become validated settings
+//! here; `main` only maps the result to an exit code.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use meshsim_reports::{TableOptions, summary_json, summary_table};
+use meshsim_sim::RecorderOutputs;
+
+use crate::expect;
+use crate::scenario::{self, LoadError};
+use crate::simulate::simulate;
+
+/// A deterministic simulator of microservice systems and their service mesh.
+#[derive(Debug, Parser)]
+#[command(name = "meshsim", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario from a seed and write its summary, metrics and events.
+    Run(RunArgs),
+    /// Validate a scenario file without running it.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML, format 1).
+    pub file: PathBuf,
+    /// The seed; defaults to the scenario's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The output folder; defaults to `out/<scenario name>`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write `requests.csv`, one row per workload request.
+    #[arg(long)]
+    pub requests: bool,
+    /// Hide the progress bar (it is hidden anyway when stderr is not a terminal or in CI).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Log more to stderr (-v info, -vv debug); `RUST_LOG` overrides.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The scenario file (TOML, format 1).
+    pub file: PathBuf,
+}
+
+/// How a command ended, in exit-code terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    ExpectationsFailed,
+    BadInput,
+    InternalError,
+}
+
+impl Status {
+    pub fn code(self) -> u8 {
+        match self {
+            Status::Ok => 0,
+            Status::ExpectationsFailed => 1,
+            Status::BadInput => 2,
+            Status::InternalError => 3,
+        }
+    }
+}
+
+/// Colour only for a terminal, and never when `NO_COLOR` is set (https://no-color.org).
+fn color_for(stream_is_terminal: bool) -> bool {
+    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+fn report_load_error(error: &LoadError) {
+    let color = color_for(std::io::stderr().is_terminal());
+    eprint!("{}", error.render(color));
+}
+
+pub fn check(args: &CheckArgs) -> Status {
+    match scenario::load_file(&args.file) {
+        Ok(loaded) => {
+            let color = color_for(std::io::stderr().is_terminal());
+            for warning in &loaded.warnings {
+                eprint!("{}", warning.render(&loaded.source, color));
+            }
+            let scenario = &loaded.scenario;
+            let instances: u64 = scenario
+                .services
+                .iter()
+                .map(|s| u64::from(s.replicas) + s.versions.iter().map(|v| u64::from(v.replicas)).sum::<u64>())
+                .sum();
+            println!(
+                "ok: {} ({} services, {instances} instances, {} workloads, {} faults, {} expectations)",
+                args.file.display(),
+                scenario.services.len(),
+                scenario.workloads.len(),
+                scenario.faults.len(),
+                scenario.expectations.len()
+            );
+            Status::Ok
+        }
+        Err(error) => {
+            report_load_error(&error);
+            Status::BadInput
+        }
+    }
+}
+
+fn create(folder: &Path, name: &str) -> anyhow::Result<Box<dyn Write>> {
+    let path = folder.join(name);
+    let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
+}
+
+fn progress_bar(args: &RunArgs) -> ProgressBar {
+    let visible = !args.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {bar:40} {percent:>3}% of simulated time · {elapsed}")
+            .expect("valid template"),
+    );
+    bar
+}
+
+#[allow(clippy::disallowed_types, clippy::disallowed_methods)]
+pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
+    // The wall clock times the run for the summary line only; it never reaches a file.
+    let wall_start = std::time::Instant::now();
+    let loaded = match scenario::load_file(&args.file) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            report_load_error(&error);
+            return Ok(Status::BadInput);
+        }
+    };
+    let stderr_color = color_for(std::io::stderr().is_terminal());
+    for warning in &loaded.warnings {
+        eprint!("{}", warning.render(&loaded.source, stderr_color));
+    }
+    let scenario = &loaded.scenario;
+    let seed = args.seed.unwrap_or(scenario.scenario.seed);
+    let out = args.out.clone().unwrap_or_else(|| Path::new("out").join(&scenario.scenario.name));
+    fs::create_dir_all(&out).with_context(|| format!("cannot create the output folder {}", out.display()))?;
+    let outputs = RecorderOutputs {
+        metrics: Some(create(&out, "metrics.csv")?),
+        events: Some(create(&out, "events.csv")?),
+        requests: if args.requests { Some(create(&out, "requests.csv")?) } else { None },
+    };
+    if !args.requests {
+        // A stale requests.csv from an earlier run would not belong to this one.
+        let _ = fs::remove_file(out.join("requests.csv"));
+    }
+    tracing::info!(scenario = %scenario.scenario.name, seed, "run starts");
+    let bar = progress_bar(args);
+    let simulation = simulate(scenario, seed, outputs, &mut |reached, end| {
+        bar.set_position(reached.as_nanos().saturating_mul(1000) / end.as_nanos().max(1));
+    })
+    .with_context(|| format!("writing the outputs in {}", out.display()))?;
+    bar.finish_and_clear();
+    let wall_seconds = wall_start.elapsed().as_secs_f64();
+
+    let expectations: Vec<_> = scenario.expectations.iter().map(|e| expect::check(&simulation.summary, e)).collect();
+    let json = summary_json(&simulation.info, &simulation.summary, &expectations);
+    fs::write(out.join("summary.json"), json).with_context(|| format!("cannot write {}", out.join("summary.json").display()))?;
+
+    let color = color_for(std::io::stdout().is_terminal());
+    print!(
+        "{}",
+        summary_table(&simulation.info, &simulation.summary, &expectations, TableOptions { color, wall_seconds })
+    );
+    let mut files = vec!["summary.json", "metrics.csv", "events.csv"];
+    if args.requests {
+        files.push("requests.csv");
+    }
+    println!("  wrote {}: {}", out.display(), files.join(", "));
+
+    let replay = format!("meshsim run {} --seed {seed}", args.file.display());
+    if !simulation.summary.accounting.ok {
+        eprintln!("error: internal error: requests were not all accounted for (a bug in meshsim)");
+        for problem in &simulation.summary.accounting.problems {
+            eprintln!("  {problem}");
+        }
+        eprintln!("note: reproduce with `{replay}`");
+        return Ok(Status::InternalError);
+    }
+    let failed = expectations.iter().filter(|e| !e.ok).count();
+    if failed > 0 {
+        eprintln!("error: {failed} expectation(s) failed");
+        eprintln!("note: replay with `{replay}`");
+        return Ok(Status::ExpectationsFailed);
+    }
+    Ok(Status::Ok)
+}

@@ -1,0 +1,141 @@
+//! Expectations: each `[[expect]]` checked against what the run recorded.
+
+use meshsim_reports::ExpectationOutcome;
+use meshsim_sim::RunSummary;
+use meshsim_sim::summary::{LatencySummary, RequestCounts, ServiceCounts};
+use serde_json::Value;
+
+use crate::scenario::Bound;
+use crate::scenario::duration::Duration;
+use crate::scenario::metric::{self, LatencyStat, MetricRef, RequestCount, Stat, ValueKind};
+use crate::scenario::schema::Expectation;
+
+/// A metric's value at the end of the run: a number (milliseconds for latency), or nothing
+/// when the run has no value for it (no request ended, or it is not simulated).
+enum Actual {
+    Number(f64),
+    Missing(String),
+}
+
+fn latency(latency: &LatencySummary, stat: LatencyStat) -> f64 {
+    match stat {
+        LatencyStat::Mean => latency.mean,
+        LatencyStat::P50 => latency.p50,
+        LatencyStat::P90 => latency.p90,
+        LatencyStat::P99 => latency.p99,
+        LatencyStat::Max => latency.max,
+    }
+}
+
+fn workload_stat(counts: &RequestCounts, success: Option<f64>, latency_ms: &LatencySummary, stat: Stat) -> Actual {
+    match stat {
+        Stat::SuccessRate => success.map_or(Actual::Missing("no request ended".into()), Actual::Number),
+        Stat::Latency(which) => {
+            if counts.succeeded == 0 {
+                Actual::Missing("no request succeeded".into())
+            } else {
+                Actual::Number(latency(latency_ms, which))
+            }
+        }
+        Stat::Requests(count) => Actual::Number(match count {
+            RequestCount::Sent => counts.sent,
+            RequestCount::Succeeded => counts.succeeded,
+            RequestCount::Failed => counts.failed,
+            RequestCount::TimedOut => counts.timed_out,
+            RequestCount::Shed => counts.shed,
+            RequestCount::InFlight => counts.in_flight,
+            RequestCount::Received => counts.ended(),
+        } as f64),
+    }
+}
+
+fn service_stat(counts: &ServiceCounts, success: Option<f64>, latency_ms: &LatencySummary, stat: Stat) -> Actual {
+    match stat {
+        Stat::SuccessRate => success.map_or(Actual::Missing("the service answered nothing".into()), Actual::Number),
+        Stat::Latency(which) => {
+            if counts.succeeded == 0 {
+                Actual::Missing("the service succeeded on nothing".into())
+            } else {
+                Actual::Number(latency(latency_ms, which))
+            }
+        }
+        Stat::Requests(count) => match count {
+            RequestCount::Received => Actual::Number(counts.received as f64),
+            RequestCount::Succeeded => Actual::Number(counts.succeeded as f64),
+            RequestCount::Failed => Actual::Number(counts.failed as f64),
+            RequestCount::Shed => Actual::Number(counts.shed as f64),
+            other => Actual::Missing(format!("services have no `{}` count", other.name())),
+        },
+    }
+}
+
+fn actual(summary: &RunSummary, metric: &MetricRef) -> Actual {
+    match metric {
+        MetricRef::Global(stat) => workload_stat(&summary.requests, summary.success_rate, &summary.latency_ms, *stat),
+        MetricRef::Workload { name, stat } => match summary.workloads.get(name) {
+            Some(workload) => workload_stat(&workload.requests, workload.success_rate, &workload.latency_ms, *stat),
+            None => Actual::Missing(format!("no workload `{name}`")),
+        },
+        MetricRef::Service { name, stat } => match summary.services.get(name) {
+            Some(service) => service_stat(&service.requests, service.success_rate, &service.latency_ms, *stat),
+            None => Actual::Missing(format!("no service `{name}`")),
+        },
+        MetricRef::Rollout { .. } => Actual::Missing("rollouts are not simulated by this build yet".into()),
+    }
+}
+
+/// A bound as a number in the metric's unit: milliseconds for durations.
+fn bound_number(bound: &Bound, kind: ValueKind) -> Option<f64> {
+    match bound {
+        Bound::Number(number) if matches!(kind, ValueKind::Ratio | ValueKind::Count) => Some(*number),
+        Bound::Text(text) if kind == ValueKind::Duration => Duration::parse(text).ok().map(Duration::as_millis_f64),
+        _ => None,
+    }
+}
+
+fn describe_expected(expectation: &Expectation) -> String {
+    let mut parts = Vec::new();
+    if let Some(min) = &expectation.min {
+        parts.push(format!(">= {min}"));
+    }
+    if let Some(max) = &expectation.max {
+        parts.push(format!("<= {max}"));
+    }
+    if let Some(equals) = &expectation.equals {
+        parts.push(format!("= {equals}"));
+    }
+    parts.join(" and ")
+}
+
+/// Checks one expectation; validation has made sure its metric parses and its bounds fit.
+pub fn check(summary: &RunSummary, expectation: &Expectation) -> ExpectationOutcome {
+    let expected = describe_expected(expectation);
+    let metric = metric::parse(&expectation.metric).expect("validated metric");
+    let kind = metric.value_kind();
+    let outcome = |ok: bool, actual: Value, note: Option<String>| ExpectationOutcome {
+        metric: expectation.metric.clone(),
+        ok,
+        actual,
+        expected: expected.clone(),
+        note,
+    };
+    match actual(summary, &metric) {
+        Actual::Missing(why) => outcome(false, Value::Null, Some(why)),
+        Actual::Number(value) => {
+            let below_min = expectation.min.as_ref().and_then(|b| bound_number(b, kind)).is_some_and(|min| value < min);
+            let above_max = expectation.max.as_ref().and_then(|b| bound_number(b, kind)).is_some_and(|max| value > max);
+            let unequal = expectation
+                .equals
+                .as_ref()
+                .and_then(|b| bound_number(b, kind))
+                .is_some_and(|equals| (value - equals).abs() > 1e-9);
+            let shown = if kind == ValueKind::Duration { format!("{value}ms") } else { value.to_string() };
+            let actual = if kind == ValueKind::Duration {
+                Value::String(shown)
+            } else {
+                serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
+            };
+            outcome(!(below_min || above_max || unequal), actual, None)
+        }
+    }
+}

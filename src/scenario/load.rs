@@ -1,0 +1,400 @@
+//! Reading a scenario file: text to a validated [`Scenario`], or every problem with its place.
+//!
+//! Three passes, each only if the previous one passed: `toml_edit` checks the syntax (and keeps
+//! positions for later), `toml` + serde build the [`Scenario`] (unknown keys, wrong types, bad
+//! durations), and [`validate`](super::validate::validate) checks the meaning. serde stops at its
+//! first error, so a file with a typo in a key shows that one error; validation reports all it
+//! finds, sorted by their place in the file.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use super::diagnostic::{Diagnostic, did_you_mean, quote};
+use super::limits;
+use super::locate::{Locator, PathTarget};
+use super::schema::Scenario;
+use super::validate::validate;
+
+/// A scenario that loaded, with the warnings found on the way.
+#[derive(Debug)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub warnings: Vec<Diagnostic>,
+    /// The text the scenario was read from, to render the warnings against.
+    pub source: String,
+    /// The file as the user named it.
+    pub file: String,
+}
+
+/// A scenario that did not load: its errors (and warnings) in the order they appear in the file.
+#[derive(Debug)]
+pub struct LoadError {
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text the diagnostics point into; empty when the file could not be read.
+    pub source: String,
+}
+
+impl LoadError {
+    /// Every diagnostic in rustc's layout, separated by blank lines; ANSI colors if `color`.
+    pub fn render(&self, color: bool) -> String {
+        let rendered: Vec<String> = self
+            .diagnostics
+            .iter()
+            .map(|diagnostic| diagnostic.render(&self.source, color))
+            .collect();
+        rendered.join("\n")
+    }
+
+    /// How many of the diagnostics are errors.
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|diagnostic| diagnostic.is_error()).count()
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.render(false))
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl Loaded {
+    /// The warnings in rustc's layout, separated by blank lines; empty when there are none.
+    pub fn render_warnings(&self, color: bool) -> String {
+        let rendered: Vec<String> = self
+            .warnings
+            .iter()
+            .map(|warning| warning.render(&self.source, color))
+            .collect();
+        rendered.join("\n")
+    }
+}
+
+/// Reads and loads a scenario file; diagnostics name it as `path` is written.
+pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
+    let label = path.display().to_string();
+    let fail = |message: String| LoadError {
+        diagnostics: vec![Diagnostic::error(&label, message)],
+        source: String::new(),
+    };
+    let file = File::open(path).map_err(|error| fail(format!("cannot read {}: {}", quote(&label), describe_io(&error))))?;
+    // Read one byte past the limit rather than trusting the file's size: `/dev/zero` or a pipe
+    // has none, and a file may grow while it is read.
+    let limit = limits::FILE_BYTES_MAX as u64;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| fail(format!("cannot read {}: {}", quote(&label), describe_io(&error))))?;
+    if bytes.len() > limits::FILE_BYTES_MAX {
+        return Err(too_large(&label));
+    }
+    match String::from_utf8(bytes) {
+        Ok(source) => load_str(&label, &source),
+        Err(error) => {
+            let valid_up_to = error.utf8_error().valid_up_to();
+            let source = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            // The lossy copy matches the file byte for byte up to the first bad byte, which it
+            // replaces by U+FFFD (three bytes): that is where the caret goes.
+            let diagnostic = Diagnostic::error(&label, "the file is not UTF-8 text")
+                .with_span(Some(valid_up_to..valid_up_to + '\u{fffd}'.len_utf8()))
+                .with_hint("a scenario is a TOML file, which must be UTF-8; re-save it in that encoding");
+            Err(LoadError {
+                diagnostics: vec![diagnostic],
+                source,
+            })
+        }
+    }
+}
+
+fn too_large(label: &str) -> LoadError {
+    LoadError {
+        diagnostics: vec![
+            Diagnostic::error(
+                label,
+                format!(
+                    "the file is larger than the limit of {} MiB for a scenario",
+                    limits::FILE_BYTES_MAX / (1024 * 1024)
+                ),
+            )
+            .with_hint("a scenario this large is generated: generate fewer services, or split it into several scenarios"),
+        ],
+        source: String::new(),
+    }
+}
+
+/// An I/O error in words that do not depend on the platform's error numbers.
+fn describe_io(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "no such file".to_owned(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        io::ErrorKind::IsADirectory => "it is a directory".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+/// Loads a scenario from text; `file_label` is how diagnostics name the file.
+pub fn load_str(file_label: &str, source: &str) -> Result<Loaded, LoadError> {
+    let fail = |diagnostic: Diagnostic| LoadError {
+        diagnostics: vec![diagnostic],
+        source: source.to_owned(),
+    };
+    if source.len() > limits::FILE_BYTES_MAX {
+        return Err(too_large(file_label));
+    }
+    if let Err(error) = toml_edit::Document::parse(source) {
+        return Err(fail(syntax_error(file_label, source, &error)));
+    }
+    let locator = Locator::new(source);
+    let scenario: Scenario = match toml::from_str(source) {
+        Ok(scenario) => scenario,
+        Err(error) => return Err(fail(shape_error(file_label, &locator, &error))),
+    };
+    let findings = validate(&scenario, file_label, &locator);
+    let mut warnings = findings.warnings;
+    sort_by_place(&mut warnings);
+    if findings.errors.is_empty() {
+        return Ok(Loaded {
+            scenario,
+            warnings,
+            source: source.to_owned(),
+            file: file_label.to_owned(),
+        });
+    }
+    let mut errors = findings.errors;
+    sort_by_place(&mut errors);
+    let error_total = errors.len();
+    if error_total > limits::DIAGNOSTICS_SHOWN_MAX {
+        errors.truncate(limits::DIAGNOSTICS_SHOWN_MAX);
+        errors.push(Diagnostic::error(
+            file_label,
+            format!("{} more errors not shown", error_total - limits::DIAGNOSTICS_SHOWN_MAX),
+        ));
+    }
+    // Warnings still matter to someone fixing the errors, so they come along, in place.
+    let mut diagnostics = errors;
+    diagnostics.extend(warnings);
+    sort_by_place(&mut diagnostics);
+    Err(LoadError {
+        diagnostics,
+        source: source.to_owned(),
+    })
+}
+
+/// Sorts by position in the file (problems of the whole file last), errors before warnings at
+/// one place, and drops exact repeats. The sort is stable, so the order is deterministic.
+fn sort_by_place(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by_key(|diagnostic| {
+        (
+            diagnostic.span.is_none(),
+            diagnostic.span.as_ref().map(|span| (span.start, span.end)),
+            diagnostic.severity,
+        )
+    });
+    diagnostics.dedup();
+}
+
+fn syntax_error(file: &str, source: &str, error: &toml_edit::TomlError) -> Diagnostic {
+    let message = error.message().trim().replace('\n', "; ");
+    let span = error.span();
+    let diagnostic = Diagnostic::error(file, format!("invalid TOML: {message}")).with_span(span.clone());
+    if message == "duplicate key" {
+        let key = span.and_then(|span| source.get(span)).unwrap_or_default();
+        return Diagnostic::error(file, format!("invalid TOML: duplicate key {}", quote(key.trim())))
+            .with_span(diagnostic.span)
+            .with_hint("a key may appear once in a table; to list several services, give each its own [[service]]");
+    }
+    diagnostic
+}
+
+/// A serde error, in words about the file rather than about Rust types.
+fn shape_error(file: &str, locator: &Locator<'_>, error: &toml::de::Error) -> Diagnostic {
+    let message = error.message().trim();
+    let mut span = error.span();
+    let context = span.as_ref().and_then(|span| locator.path_at(span));
+    let key = context
+        .as_ref()
+        .map(|(path, _)| path.last_key().to_owned())
+        .filter(|key| !key.is_empty());
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let (unknown, expected) = split_expected(rest);
+        // Internally tagged enums (`{ dist = "exp", meen = "1ms" }`) report the whole table;
+        // the key inside it is the better place.
+        if let Some((path, PathTarget::Value)) = &context
+            && let Some(key_span) = locator.key_span(path.key(&unknown).parts())
+            && locator.exists(path.key(&unknown).parts())
+        {
+            span = Some(key_span);
+        }
+        let hint = key_hint(&unknown, &expected);
+        let diagnostic = Diagnostic::error(file, format!("unknown key {}", quote(&unknown))).with_span(span);
+        return match hint {
+            Some(hint) => diagnostic.with_hint(hint),
+            None => diagnostic,
+        };
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let (unknown, expected) = split_expected(rest);
+        let subject = key.as_deref().map_or_else(String::new, |key| format!(" for `{key}`"));
+        let mut hint = format!("expected one of: {}", expected.join(", "));
+        if let Some(close) = did_you_mean(&unknown, expected.iter().map(String::as_str)) {
+            hint = format!("did you mean {}? {hint}", quote(close));
+        }
+        return Diagnostic::error(file, format!("unknown value {}{subject}", quote(&unknown)))
+            .with_span(span)
+            .with_hint(hint);
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        let (missing, _) = split_expected(rest);
+        if missing == "scenario" {
+            return Diagnostic::error(file, "missing the [scenario] table").with_hint(
+                "a scenario file starts with [scenario], which needs at least name = \"...\" and duration = \"30m\"",
+            );
+        }
+        let diagnostic = Diagnostic::error(file, format!("missing key `{missing}`")).with_span(span);
+        return match missing_hint(&missing, key.as_deref()) {
+            Some(hint) => diagnostic.with_hint(hint),
+            None => diagnostic,
+        };
+    }
+    let subject = key.as_deref().map_or_else(|| "a value".to_owned(), |key| format!("`{key}`"));
+    if let Some(rest) = message.strip_prefix("invalid type: ")
+        && let Some((found, expected)) = rest.rsplit_once(", expected ")
+    {
+        return Diagnostic::error(
+            file,
+            format!("wrong type for {subject}: expected {}, found {}", nice_expected(expected), nice_found(found)),
+        )
+        .with_span(span);
+    }
+    if let Some(rest) = message.strip_prefix("invalid value: ")
+        && let Some((found, expected)) = rest.rsplit_once(", expected ")
+    {
+        return Diagnostic::error(
+            file,
+            format!("invalid value for {subject}: {}, expected {}", nice_found(found), nice_expected(expected)),
+        )
+        .with_span(span);
+    }
+    if message.starts_with("invalid length ") {
+        let diagnostic = Diagnostic::error(file, format!("wrong number of items in {subject}: {message}")).with_span(span);
+        return if key.as_deref() == Some("steps") {
+            diagnostic.with_hint("each step is a [time, rate] pair, like [\"5m\", 400]")
+        } else {
+            diagnostic
+        };
+    }
+    if message.contains("untagged enum HeaderMatch") {
+        return Diagnostic::error(file, format!("invalid header condition for {subject}"))
+            .with_span(span)
+            .with_hint("a header condition is a string, matched exactly, or a table with one of `exact`, `prefix` or `regex`");
+    }
+    let diagnostic = Diagnostic::error(file, format!("invalid {subject}: {message}")).with_span(span);
+    if message.contains("duration") {
+        diagnostic.with_hint("a duration is a number and a unit in quotes, like \"250us\", \"1.5ms\", \"30s\", \"5m\" or \"1h\"")
+    } else {
+        diagnostic
+    }
+}
+
+/// Splits "`name`, expected one of `a`, `b`" into the name and the expected names.
+fn split_expected(text: &str) -> (String, Vec<String>) {
+    let (head, tail) = text.split_once(", expected").unwrap_or((text, ""));
+    let name = head.trim().trim_matches('`').to_owned();
+    let expected = tail
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    (name, expected)
+}
+
+fn key_hint(unknown: &str, expected: &[String]) -> Option<String> {
+    if expected.is_empty() {
+        return Some("this table takes no keys".to_owned());
+    }
+    let list = expected.join(", ");
+    Some(match did_you_mean(unknown, expected.iter().map(String::as_str)) {
+        Some(close) => format!("did you mean {}? keys here: {list}", quote(close)),
+        None => format!("keys here: {list}"),
+    })
+}
+
+fn missing_hint(missing: &str, context: Option<&str>) -> Option<String> {
+    let hint = match (missing, context) {
+        ("dist", _) => "a distribution is one of { dist = \"const\", value = D }, { dist = \"uniform\", min = D, max = D }, { dist = \"exp\", mean = D }, { dist = \"normal\", mean = D, stddev = D }, { dist = \"lognormal\", median = D, p99 = D }",
+        ("kind", Some("arrival")) => "arrival is { kind = \"constant\", rate = R }, { kind = \"poisson\", rate = R }, { kind = \"steps\", steps = [[\"0s\", R], ...] } or { kind = \"closed\", users = N, think_time = DIST }",
+        ("kind", _) => "kind = \"partition\": one of partition, partition_oneway, latency, loss, crash, pause",
+        ("name", _) => "name = \"...\"",
+        ("duration", _) => "duration = \"30m\": the simulated time of the run",
+        ("rate", _) => "rate = 100: requests per second",
+        ("strategy", _) => "strategy = \"canary\": one of canary, blue_green, rolling, strangler",
+        ("weights", _) => "weights = { v1 = 90, v2 = 10 }: percentages over the service's versions",
+        ("metric", _) => "metric = \"success_rate\"",
+        _ => return None,
+    };
+    Some(hint.to_owned())
+}
+
+/// serde's name for an expected type, in the file's words.
+fn nice_expected(expected: &str) -> String {
+    let whole = |max: u64| format!("a whole number from 0 to {max}");
+    match expected {
+        "u8" => whole(u64::from(u8::MAX)),
+        "u16" => whole(u64::from(u16::MAX)),
+        "u32" => whole(u64::from(u32::MAX)),
+        "u64" | "usize" => whole(u64::MAX),
+        "i64" | "i32" => "a whole number".to_owned(),
+        "a boolean" | "bool" => "true or false".to_owned(),
+        "a sequence" => "an array".to_owned(),
+        "a map" | "map" => "a table".to_owned(),
+        "a string" | "a borrowed string" => "a string".to_owned(),
+        other if other.starts_with("struct ") || other.contains("enum ") => "a table".to_owned(),
+        other if other.starts_with("a tuple of size ") => {
+            format!("an array of {} items", other.trim_start_matches("a tuple of size "))
+        }
+        other => other.to_owned(),
+    }
+}
+
+/// serde's description of a found value, in the file's words.
+fn nice_found(found: &str) -> String {
+    if let Some(text) = found.strip_prefix("string ") {
+        return format!("the string {text}");
+    }
+    for (prefix, word) in [("integer ", "the number "), ("floating point ", "the number "), ("boolean ", "")] {
+        if let Some(value) = found.strip_prefix(prefix) {
+            return format!("{word}{}", value.trim_matches('`'));
+        }
+    }
+    match found {
+        "map" => "a table".to_owned(),
+        "sequence" => "an array".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{load_str, split_expected};
+
+    #[test]
+    fn splits_serde_lists() {
+        assert_eq!(
+            split_expected("`replica`, expected one of `name`, `replicas`"),
+            ("replica".to_owned(), vec!["name".to_owned(), "replicas".to_owned()])
+        );
+        assert_eq!(split_expected("`meen`, expected `mean`").1, ["mean"]);
+        assert_eq!(split_expected("`x`").1, Vec::<String>::new());
+    }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        for source in ["", "\u{0}", "[", "[[scenario]]", "scenario = 3", "[scenario]\nname = \"\"\nduration = \"0s\"\n"] {
+            assert!(load_str("x.toml", source).is_err(), "{source:?} should not load");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Every scenario in `scenarios/` passes `check`, runs, meets its expectations, and gives
+//! byte-identical files twice with one seed and another digest with another seed.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn meshsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshsim"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("meshsim runs")
+}
+
+fn scenario_files() -> Vec<PathBuf> {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = fs::read_dir(&folder)
+        .expect("scenarios/ exists")
+        .map(|entry| entry.expect("readable entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2, "scenarios/ holds the quickstart and the messages demo at least");
+    files
+}
+
+fn run_into(file: &Path, out: &Path, seed: Option<u64>) -> Output {
+    let mut args = vec!["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--requests", "--no-progress"];
+    let seed_text;
+    if let Some(seed) = seed {
+        seed_text = seed.to_string();
+        args.extend(["--seed", &seed_text]);
+    }
+    meshsim(&args)
+}
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn every_scenario_passes_check() {
+    for file in scenario_files() {
+        let output = meshsim(&["check", file.to_str().unwrap()]);
+        assert!(output.status.success(), "{}: {}", file.display(), String::from_utf8_lossy(&output.stderr));
+    }
+}
+
+#[test]
+fn every_scenario_opens_with_a_comment_that_says_what_it_shows() {
+    for file in scenario_files() {
+        let text = fs::read_to_string(&file).unwrap();
+        assert!(text.starts_with("# "), "{} opens without a comment", file.display());
+    }
+}
+
+#[test]
+fn every_scenario_runs_meets_its_expectations_and_replays_byte_for_byte() {
+    for file in scenario_files() {
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        let output = run_into(&file, first.path(), None);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}:\n{}\n{}",
+            file.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(run_into(&file, second.path(), None).status.success());
+        for name in ["summary.json", "metrics.csv", "events.csv", "requests.csv"] {
+            let a = fs::read(first.path().join(name)).unwrap();
+            let b = fs::read(second.path().join(name)).unwrap();
+            assert!(a == b, "{}: {name} differs between two runs with one seed", file.display());
+        }
+        let summary = summary(first.path());
+        assert_eq!(summary["accounted"], true);
+        let requests = &summary["requests"];
+        let ended: u64 = ["succeeded", "failed", "timed_out", "shed", "in_flight"]
+            .iter()
+            .map(|key| requests[key].as_u64().unwrap())
+            .sum();
+        assert_eq!(requests["sent"].as_u64().unwrap(), ended, "{}", file.display());
+    }
+}
+
+#[test]
+fn another_seed_gives_another_digest() {
+    for file in scenario_files() {
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        run_into(&file, first.path(), Some(1));
+        run_into(&file, second.path(), Some(2));
+        let (a, b) = (summary(first.path()), summary(second.path()));
+        assert_ne!(a["digest"], b["digest"], "{}", file.display());
+        assert_eq!(a["seed"], 1);
+        assert_eq!(b["seed"], 2);
+    }
+}
+
+#[test]
+fn the_output_path_does_not_change_the_bytes() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+    let outer = tempfile::tempdir().unwrap();
+    let near = outer.path().join("a");
+    let far = outer.path().join("some/deeper/folder");
+    run_into(&file, &near, None);
+    run_into(&file, &far, None);
+    for name in ["summary.json", "metrics.csv", "events.csv"] {
+        assert_eq!(fs::read(near.join(name)).unwrap(), fs::read(far.join(name)).unwrap(), "{name}");
+    }
+}
