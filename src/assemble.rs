@@ -20,6 +20,7 @@ use meshsim_sim::{
 };
 
 use crate::scenario::schema::{self, Arrival, FaultKind, Scenario};
+use crate::scenario::{Duration, Real};
 
 /// A scenario laid out for an engine.
 pub struct Assembly {
@@ -87,7 +88,7 @@ pub fn assemble(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) -> Ass
     let layout = lay_out(scenario, &mut network);
     for link in &scenario.network.link {
         let [a, b] = [&link.between[0], &link.between[1]].map(|name| group_of(&layout, name));
-        let config = LinkConfig { latency: link.latency.as_ref().map(distribution), loss: link.loss.map(|l| l.get()) };
+        let config = LinkConfig { latency: link.latency.as_ref().map(distribution), loss: link.loss.map(Real::get) };
         network.set_link(a, b, config);
     }
 
@@ -171,7 +172,7 @@ fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamCon
                 group: layout.services[index].group,
                 instances: layout.services[index].instances.clone(),
                 load_balancer: load_balancer(policy.map(|p| p.load_balancer).unwrap_or_default()),
-                timeout_ns: policy.and_then(|p| p.timeout).map(|t| t.as_nanos()),
+                timeout_ns: policy.and_then(|p| p.timeout).map(Duration::as_nanos),
             })
         })
         .collect()
@@ -207,8 +208,8 @@ fn resolve_calls(scenario: &Scenario, service: &schema::Service, layout: &Layout
 
 fn service_config(service: &schema::Service, version_name: &str, key: VersionKey, calls: &[Vec<CallTarget>]) -> ServiceConfig {
     let version = service.versions.iter().find(|version| version.name == version_name);
-    let factor = version.and_then(|v| v.service_time_factor).map_or(1.0, |f| f.get());
-    let error_override = version.and_then(|v| v.error_rate).map(|rate| rate.get());
+    let factor = version.and_then(|v| v.service_time_factor).map_or(1.0, Real::get);
+    let error_override = version.and_then(|v| v.error_rate).map(Real::get);
     let endpoints = service
         .endpoints
         .iter()
@@ -264,7 +265,7 @@ fn workload_client(
         client: ClientId(client_index as u32),
         endpoint: endpoint as u32,
         arrival,
-        timeout_ns: workload.timeout.map(|t| t.as_nanos()),
+        timeout_ns: workload.timeout.map(Duration::as_nanos),
         headers,
     };
     let name = &workload.name;

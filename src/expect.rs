@@ -129,9 +129,11 @@ pub fn check(summary: &RunSummary, expectation: &Expectation) -> ExpectationOutc
                 .as_ref()
                 .and_then(|b| bound_number(b, kind))
                 .is_some_and(|equals| (value - equals).abs() > 1e-9);
-            let shown = if kind == ValueKind::Duration { format!("{value}ms") } else { value.to_string() };
             let actual = if kind == ValueKind::Duration {
-                Value::String(shown)
+                Value::String(format!("{value}ms"))
+            } else if kind == ValueKind::Count {
+                // Counts are whole numbers: shown as `465`, not `465.0`.
+                Value::Number(serde_json::Number::from(value as u64))
             } else {
                 serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
             };

@@ -5,6 +5,7 @@
 //! an outbox; none reads a clock or owns a socket.
 
 pub mod balancer;
+pub mod deadline;
 pub mod message;
 pub mod node;
 pub mod service;

@@ -83,6 +83,8 @@ impl ServiceInstance {
         self.waiting.len()
     }
 
+    // Inputs are handed over by value, as the engine gives them up; most fields are `Copy`.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn handle(&mut self, now: SimTime, input: Input<Message>, out: &mut Outbox<Message>) {
         match input {
             Input::Message { from, message: Message::Request(request) } => self.on_request(now, from, request, out),
@@ -100,8 +102,8 @@ impl ServiceInstance {
             Input::Refused { message: Message::Response(_), .. } | Input::Start | Input::Finish => {}
             Input::Timer(id) => match decode(id) {
                 (Some(TimerKind::Work), key) => self.after_work(now, SlabKey(key), out),
-                (Some(TimerKind::CallTimeout), key) => {
-                    if let Some(done) = self.sidecar.on_timeout(SlabKey(key)) {
+                (Some(TimerKind::CallTimeout), upstream) => {
+                    for done in self.sidecar.on_timeout(now, upstream, out) {
                         self.on_call_answered(now, SlabKey(done.owner), done.response, out);
                     }
                 }

@@ -10,9 +10,10 @@ use std::sync::Arc;
 use meshsim_sim::{GroupId, NodeId, Outbox, Reason, ReasonKind, SimRng, SimTime};
 
 use crate::balancer::{BalancerState, LoadBalancer};
+use crate::deadline::Deadlines;
 use crate::message::{Message, Request, RequestContext, Response};
 use crate::slab::{Slab, SlabKey};
-use crate::timer::{TimerKind, slab_timer};
+use crate::timer::{TimerKind, timer};
 
 /// What a sidecar knows of one upstream service, fixed at assembly.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ struct Upstream {
     live: Vec<u32>,
     active: Vec<u32>,
     balancer: BalancerState,
+    /// Route-timeout deadlines of the calls in flight, in the order they were made.
+    deadlines: Deadlines,
 }
 
 impl Upstream {
@@ -40,6 +43,7 @@ impl Upstream {
             live: (0..count as u32).collect(),
             active: vec![0; count],
             balancer: BalancerState::new(config.load_balancer),
+            deadlines: Deadlines::default(),
             config,
         }
     }
@@ -66,7 +70,7 @@ pub struct Sidecar {
 
 impl Sidecar {
     pub fn new(upstreams: Vec<Arc<UpstreamConfig>>, rng: SimRng) -> Self {
-        assert!(upstreams.len() <= usize::from(u16::MAX), "too many upstreams for one sidecar");
+        assert!(u16::try_from(upstreams.len()).is_ok(), "too many upstreams for one sidecar");
         Sidecar { upstreams: upstreams.into_iter().map(Upstream::new).collect(), calls: Slab::default(), rng }
     }
 
@@ -95,11 +99,11 @@ impl Sidecar {
         };
         upstream.active[instance as usize] += 1;
         let to = upstream.config.instances[instance as usize];
-        let timeout_ns = upstream.config.timeout_ns;
         let key = self.calls.insert(PendingCall { owner, upstream: upstream_index, instance });
         out.send(to, Message::Request(Request { call: key.0, endpoint, context }));
-        if let Some(timeout_ns) = timeout_ns {
-            out.set_timer(now + timeout_ns, slab_timer(TimerKind::CallTimeout, key));
+        if let Some(timeout_ns) = upstream.config.timeout_ns {
+            let id = timer(TimerKind::CallTimeout, u64::from(upstream_index));
+            upstream.deadlines.push(now + timeout_ns, key, id, out);
         }
         Ok(key)
     }
@@ -125,10 +129,16 @@ impl Sidecar {
         self.complete(key, 503, Reason { kind: ReasonKind::Refused, group })
     }
 
-    /// The route timeout of call `key` ran out.
-    pub fn on_timeout(&mut self, key: SlabKey) -> Option<Completion> {
-        let group = self.calls.get(key).map(|pending| self.upstreams[usize::from(pending.upstream)].config.group);
-        self.complete(key, 504, Reason { kind: ReasonKind::RouteTimeout, group })
+    /// The route-timeout timer of upstream `upstream_index` fired: every call to it whose
+    /// deadline has come is answered 504.
+    pub fn on_timeout(&mut self, now: SimTime, upstream_index: u64, out: &mut Outbox<Message>) -> Vec<Completion> {
+        let index = usize::try_from(upstream_index).expect("upstream index fits");
+        let calls = &self.calls;
+        let upstream = &mut self.upstreams[index];
+        let id = timer(TimerKind::CallTimeout, upstream_index);
+        let due = upstream.deadlines.expire(now, |key| calls.get(key).is_some(), id, out);
+        let reason = Reason { kind: ReasonKind::RouteTimeout, group: Some(upstream.config.group) };
+        due.into_iter().filter_map(|key| self.complete(key, 504, reason)).collect()
     }
 
     /// The caller gave up on call `key` (its own timeout): forget it, so a late answer is dropped.
@@ -156,6 +166,7 @@ impl Sidecar {
         self.calls.drain();
         for upstream in &mut self.upstreams {
             upstream.active.iter_mut().for_each(|active| *active = 0);
+            upstream.deadlines.clear();
         }
     }
 }

@@ -8,9 +8,10 @@
 use meshsim_sim::{ClientId, Distribution, Input, Outbox, Outcome, Reason, ReasonKind, Record, SimRng, SimTime};
 
 use crate::message::{Message, RequestContext, Response};
+use crate::deadline::Deadlines;
 use crate::sidecar::{Completion, Sidecar};
 use crate::slab::{Slab, SlabKey};
-use crate::timer::{TimerKind, decode, slab_timer, timer};
+use crate::timer::{TimerKind, decode, timer};
 
 #[derive(Debug, Clone)]
 pub enum ArrivalConfig {
@@ -51,6 +52,8 @@ pub struct WorkloadClient {
     header_rng: SimRng,
     sidecar: Sidecar,
     requests: Slab<Outstanding>,
+    /// The client's own timeouts, one deadline per open request.
+    timeouts: Deadlines,
     sent: u64,
 }
 
@@ -60,13 +63,23 @@ const ARRIVAL_RECONSIDER: u64 = 0;
 
 impl WorkloadClient {
     pub fn new(config: WorkloadConfig, arrivals: SimRng, header_rng: SimRng, sidecar: Sidecar) -> Self {
-        WorkloadClient { config, arrivals, header_rng, sidecar, requests: Slab::default(), sent: 0 }
+        WorkloadClient {
+            config,
+            arrivals,
+            header_rng,
+            sidecar,
+            requests: Slab::default(),
+            timeouts: Deadlines::default(),
+            sent: 0,
+        }
     }
 
     pub fn outstanding(&self) -> usize {
         self.requests.len()
     }
 
+    // Inputs are handed over by value, as the engine gives them up; most fields are `Copy`.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn handle(&mut self, now: SimTime, input: Input<Message>, out: &mut Outbox<Message>) {
         match input {
             Input::Start => self.start(now, out),
@@ -86,9 +99,16 @@ impl WorkloadClient {
             Input::Timer(id) => match decode(id) {
                 (Some(TimerKind::Arrival), payload) => self.on_arrival(now, payload, out),
                 (Some(TimerKind::Think), user) => self.send(now, Some(user as u32), out),
-                (Some(TimerKind::ClientTimeout), key) => self.on_client_timeout(now, SlabKey(key), out),
-                (Some(TimerKind::CallTimeout), key) => {
-                    if let Some(done) = self.sidecar.on_timeout(SlabKey(key)) {
+                (Some(TimerKind::ClientTimeout), _) => {
+                    let requests = &self.requests;
+                    let id = timer(TimerKind::ClientTimeout, 0);
+                    let due = self.timeouts.expire(now, |key| requests.get(key).is_some(), id, out);
+                    for key in due {
+                        self.on_client_timeout(now, key, out);
+                    }
+                }
+                (Some(TimerKind::CallTimeout), upstream) => {
+                    for done in self.sidecar.on_timeout(now, upstream, out) {
                         self.answered(now, done, out);
                     }
                 }
@@ -178,7 +198,7 @@ impl WorkloadClient {
             Ok(call) => {
                 self.requests.get_mut(key).expect("just inserted").call = Some(call);
                 if let Some(timeout_ns) = self.config.timeout_ns {
-                    out.set_timer(now + timeout_ns, slab_timer(TimerKind::ClientTimeout, key));
+                    self.timeouts.push(now + timeout_ns, key, timer(TimerKind::ClientTimeout, 0), out);
                 }
             }
             Err(response) => self.end(now, key, response.status, response.reason, out),

@@ -127,13 +127,17 @@ pub fn summary_table(
     out.push('\n');
     out.push_str(&columns(&rows));
 
-    for workload_name in summary.workloads.keys() {
-        let failures = &summary.workloads[workload_name].failures;
-        if failures.is_empty() {
+    let mut failure_lines = String::new();
+    for (workload_name, workload) in &summary.workloads {
+        if workload.failures.is_empty() {
             continue;
         }
-        let list: Vec<String> = failures.iter().map(|(reason, count)| format!("{reason} {count}")).collect();
-        let _ = writeln!(out, "\n  {workload_name} did not succeed: {}", list.join(", "));
+        let list: Vec<String> = workload.failures.iter().map(|(reason, count)| format!("{reason} {count}")).collect();
+        let _ = writeln!(failure_lines, "  {workload_name} did not succeed: {}", list.join(", "));
+    }
+    if !failure_lines.is_empty() {
+        out.push('\n');
+        out.push_str(&failure_lines);
     }
 
     if !expectations.is_empty() {

@@ -35,7 +35,7 @@ impl Distribution {
     pub fn mean_ns(&self) -> f64 {
         match *self {
             Distribution::Const { value_ns } => value_ns as f64,
-            Distribution::Uniform { min_ns, max_ns } => (min_ns as f64 + max_ns as f64) / 2.0,
+            Distribution::Uniform { min_ns, max_ns } => f64::midpoint(min_ns as f64, max_ns as f64),
             Distribution::Exp { mean_ns } | Distribution::Normal { mean_ns, .. } => mean_ns,
             Distribution::LogNormal { mu, sigma } => libm::exp(mu + sigma * sigma / 2.0),
         }
@@ -109,7 +109,8 @@ fn to_nanos(value: f64) -> u64 {
     if value.is_nan() || value <= 0.0 {
         0
     } else {
-        libm::round(value.min(YEAR_NS)) as u64
+        // Adding a half and truncating rounds half up, exactly, in one IEEE operation.
+        (value.min(YEAR_NS) + 0.5) as u64
     }
 }
 

@@ -23,7 +23,7 @@ fn bucket_index(value: u64) -> usize {
     if value < EXACT_LIMIT {
         return value as usize;
     }
-    let exponent = 63 - value.leading_zeros(); // >= 7
+    let exponent = value.ilog2(); // >= 7
     let shift = exponent - SUB_BUCKET_BITS;
     let sub = (value >> shift) - SUB_BUCKETS; // in 0..64
     (EXACT_LIMIT + u64::from(exponent - 7) * SUB_BUCKETS + sub) as usize

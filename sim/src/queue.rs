@@ -8,27 +8,30 @@ use std::collections::BinaryHeap;
 
 use crate::time::SimTime;
 
-struct Entry<E> {
+/// A heap entry: the ordering key and where the event's payload waits. Payloads stay put in a
+/// slab, so the heap only ever moves these 24 bytes, whatever the size of an event.
+#[derive(Clone, Copy)]
+struct Entry {
     time: SimTime,
     sequence: u64,
-    event: E,
+    slot: u32,
 }
 
-impl<E> PartialEq for Entry<E> {
+impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
         self.time == other.time && self.sequence == other.sequence
     }
 }
 
-impl<E> Eq for Entry<E> {}
+impl Eq for Entry {}
 
-impl<E> PartialOrd for Entry<E> {
+impl PartialOrd for Entry {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl<E> Ord for Entry<E> {
+impl Ord for Entry {
     /// Reversed, so the max-heap pops the earliest (time, sequence) first.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.time, other.sequence).cmp(&(self.time, self.sequence))
@@ -36,13 +39,15 @@ impl<E> Ord for Entry<E> {
 }
 
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: BinaryHeap<Entry>,
+    payloads: Vec<Option<E>>,
+    free_slots: Vec<u32>,
     next_sequence: u64,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::new(), next_sequence: 0 }
+        EventQueue { heap: BinaryHeap::new(), payloads: Vec::new(), free_slots: Vec::new(), next_sequence: 0 }
     }
 }
 
@@ -50,7 +55,16 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time: SimTime, event: E) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        self.heap.push(Entry { time, sequence, event });
+        let slot = if let Some(slot) = self.free_slots.pop() {
+            debug_assert!(self.payloads[slot as usize].is_none());
+            self.payloads[slot as usize] = Some(event);
+            slot
+        } else {
+            let slot = u32::try_from(self.payloads.len()).expect("fewer than 2^32 pending events");
+            self.payloads.push(Some(event));
+            slot
+        };
+        self.heap.push(Entry { time, sequence, slot });
     }
 
     pub fn peek_time(&self) -> Option<SimTime> {
@@ -58,7 +72,10 @@ impl<E> EventQueue<E> {
     }
 
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|entry| (entry.time, entry.event))
+        let entry = self.heap.pop()?;
+        let event = self.payloads[entry.slot as usize].take().expect("a queued slot holds its event");
+        self.free_slots.push(entry.slot);
+        Some((entry.time, event))
     }
 
     pub fn len(&self) -> usize {

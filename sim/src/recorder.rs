@@ -229,48 +229,53 @@ impl Recorder {
     }
 
     fn fold_digest(&mut self, now: SimTime, record: &Record) {
-        let digest = &mut self.digest;
-        digest.update(&now.as_nanos().to_le_bytes());
+        // Each record is laid out in a small buffer and hashed in one update: the streaming
+        // hasher's per-call overhead would otherwise dominate on the hot path.
+        let mut buffer = DigestBuffer::default();
+        buffer.put(&now.as_nanos().to_le_bytes());
         match record {
             Record::RequestSent { client, request } => {
-                digest.update(&[1]);
-                digest.update(&client.0.to_le_bytes());
-                digest.update(&request.to_le_bytes());
+                buffer.put(&[1]);
+                buffer.put(&client.0.to_le_bytes());
+                buffer.put(&request.to_le_bytes());
             }
             Record::RequestDone { client, request, sent_at_ns, outcome, status, reason } => {
-                digest.update(&[2, *outcome as u8, reason.kind as u8]);
-                digest.update(&client.0.to_le_bytes());
-                digest.update(&request.to_le_bytes());
-                digest.update(&sent_at_ns.to_le_bytes());
-                digest.update(&status.to_le_bytes());
-                digest.update(&reason.group.map_or(u32::MAX, |group| group.0).to_le_bytes());
+                buffer.put(&[2, *outcome as u8, reason.kind as u8]);
+                buffer.put(&client.0.to_le_bytes());
+                buffer.put(&request.to_le_bytes());
+                buffer.put(&sent_at_ns.to_le_bytes());
+                buffer.put(&status.to_le_bytes());
+                buffer.put(&reason.group.map_or(u32::MAX, |group| group.0).to_le_bytes());
             }
             Record::Served { key, node, latency_ns, result } => {
-                digest.update(&[3, *result as u8]);
-                digest.update(&key.group.0.to_le_bytes());
-                digest.update(&key.version.to_le_bytes());
-                digest.update(&node.0.to_le_bytes());
-                digest.update(&latency_ns.to_le_bytes());
+                buffer.put(&[3, *result as u8]);
+                buffer.put(&key.group.0.to_le_bytes());
+                buffer.put(&key.version.to_le_bytes());
+                buffer.put(&node.0.to_le_bytes());
+                buffer.put(&latency_ns.to_le_bytes());
             }
             Record::Gauge { key, gauge, delta } => {
-                digest.update(&[4, *gauge as u8]);
-                digest.update(&key.group.0.to_le_bytes());
-                digest.update(&key.version.to_le_bytes());
-                digest.update(&delta.to_le_bytes());
+                buffer.put(&[4, *gauge as u8]);
+                buffer.put(&key.group.0.to_le_bytes());
+                buffer.put(&key.version.to_le_bytes());
+                buffer.put(&delta.to_le_bytes());
             }
             Record::InFlightAtEnd { client, count } => {
-                digest.update(&[5]);
-                digest.update(&client.0.to_le_bytes());
-                digest.update(&count.to_le_bytes());
+                buffer.put(&[5]);
+                buffer.put(&client.0.to_le_bytes());
+                buffer.put(&count.to_le_bytes());
             }
             Record::Event { kind, subject, detail } => {
-                digest.update(&[6]);
+                buffer.put(&[6]);
+                self.digest.update(buffer.bytes());
                 for text in [*kind, subject.as_str(), detail.as_str()] {
-                    digest.update(&(text.len() as u64).to_le_bytes());
-                    digest.update(text.as_bytes());
+                    self.digest.update(&(text.len() as u64).to_le_bytes());
+                    self.digest.update(text.as_bytes());
                 }
+                return;
             }
         }
+        self.digest.update(buffer.bytes());
     }
 
     /// Writes the rows of every metrics interval that ended at or before `now`.
@@ -448,6 +453,31 @@ impl Recorder {
             accounting: Accounting { ok: problems.is_empty(), problems },
             histogram: total_histogram,
         }
+    }
+}
+
+/// A record's fixed-size fields, gathered for one digest update.
+struct DigestBuffer {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Default for DigestBuffer {
+    fn default() -> Self {
+        DigestBuffer { bytes: [0; 64], len: 0 }
+    }
+}
+
+impl DigestBuffer {
+    fn put(&mut self, part: &[u8]) {
+        let end = self.len + part.len();
+        assert!(end <= self.bytes.len(), "a record's fixed fields fit in 64 bytes");
+        self.bytes[self.len..end].copy_from_slice(part);
+        self.len = end;
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
     }
 }
 

@@ -1,6 +1,6 @@
 //! Seeded random streams, forked by name.
 //!
-//! Every component draws from its own ChaCha stream: the key is the run's seed, the stream
+//! Every component draws from its own `ChaCha` stream: the key is the run's seed, the stream
 //! number a hash of the component's name (`"workload/shoppers"`, `"link/order->payment"`). Adding
 //! a component therefore never shifts another's draws, and two scenarios that share a workload
 //! name share its arrivals (common random numbers for `meshsim compare`).
@@ -32,7 +32,7 @@ impl Seeder {
     }
 }
 
-/// One random stream. ChaCha8 is a cryptographic-quality generator that is still fast enough
+/// One random stream. `ChaCha8` is a cryptographic-quality generator that is still fast enough
 /// for the hot path, and its output is specified bit for bit.
 #[derive(Debug, Clone)]
 pub struct SimRng {

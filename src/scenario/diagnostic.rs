@@ -96,6 +96,14 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the hint in place when there is one.
+    pub fn set_optional_hint(&mut self, hint: Option<String>) -> &mut Self {
+        if hint.is_some() {
+            self.hint = hint;
+        }
+        self
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -124,7 +132,7 @@ impl Diagnostic {
             out,
             "{}{}",
             paint(level_style, self.severity.label()),
-            paint(STYLE_BOLD, &format!(": {}", self.message))
+            paint(STYLE_BOLD, &format!(": {}", escape_controls(&self.message)))
         );
         let excerpt = self.span.as_ref().map(|span| Excerpt::new(source, span));
         let gutter_width = excerpt
@@ -134,7 +142,12 @@ impl Diagnostic {
         match &excerpt {
             Some(excerpt) => {
                 let Location { line, column } = excerpt.location;
-                let _ = writeln!(out, "{pad}{} {}:{line}:{column}", paint(STYLE_GUTTER, "-->"), self.file);
+                let _ = writeln!(
+                    out,
+                    "{pad}{} {}:{line}:{column}",
+                    paint(STYLE_GUTTER, "-->"),
+                    self.file
+                );
                 let _ = writeln!(out, "{pad} {}", paint(STYLE_GUTTER, "|"));
                 let line_label = paint(STYLE_GUTTER, &format!("{line} |"));
                 if excerpt.text.is_empty() {
@@ -158,6 +171,7 @@ impl Diagnostic {
         if let Some(hint) = &self.hint {
             // Continuation lines of a long hint line up under its first word.
             let indent = " ".repeat(gutter_width + " = hint: ".len());
+            let hint = escape_controls(hint);
             let mut lines = hint.lines();
             let first = lines.next().unwrap_or_default();
             let _ = writeln!(out, "{pad} {} {first}", paint(STYLE_HINT, "= hint:"));
@@ -188,7 +202,8 @@ impl Excerpt {
         let line = source[line_start..line_end].trim_end_matches('\r');
         let location = location_of(source, start);
         let before = &source[line_start..start.min(line_start + line.len())];
-        let underlined = &source[start.min(line_start + line.len())..end.min(line_start + line.len())];
+        let underlined =
+            &source[start.min(line_start + line.len())..end.min(line_start + line.len())];
         Excerpt {
             location,
             text: printable(line),
@@ -232,6 +247,20 @@ fn printable(text: &str) -> String {
     out
 }
 
+/// Messages quote user text; control characters in it are escaped (line breaks of a long hint
+/// are kept), so that a message cannot drive the terminal.
+fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        if character.is_control() && character != '\n' {
+            out.extend(character.escape_default());
+        } else {
+            out.push(character);
+        }
+    }
+    out
+}
+
 fn display_width(text: &str) -> usize {
     text.chars()
         .map(|character| if character == '\t' { TAB_WIDTH } else { 1 })
@@ -260,12 +289,21 @@ pub fn quote(text: &str) -> String {
 
 /// The candidate closest to `wanted` by edit distance, if it is close enough to be a typo:
 /// case-insensitively equal, or at most a third of the length apart (at least one edit).
-pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    // Names are short; a long "name" is pasted text, and comparing it costs length squared.
+    const COMPARED_CHARS_MAX: usize = 128;
+    let wanted_length = wanted.chars().count();
+    if wanted_length > COMPARED_CHARS_MAX {
+        return None;
+    }
     let wanted_lower = wanted.to_lowercase();
-    let threshold = (wanted.chars().count() / 3).max(1);
+    let threshold = (wanted_length / 3).max(1);
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
-        if candidate == wanted {
+        if candidate == wanted || candidate.chars().count() > COMPARED_CHARS_MAX {
             continue;
         }
         let distance = if candidate.to_lowercase() == wanted_lower {
@@ -346,7 +384,13 @@ mod tests {
         let diagnostic = Diagnostic::error("shop.toml", "unknown service `paymnt` in `calls`")
             .with_span(Some(start..start + 8))
             .with_hint("did you mean `payment`?");
-        assert_eq!(diagnostic.location(SOURCE), Some(Location { line: 3, column: 24 }));
+        assert_eq!(
+            diagnostic.location(SOURCE),
+            Some(Location {
+                line: 3,
+                column: 24
+            })
+        );
         let expected = "error: unknown service `paymnt` in `calls`\n --> shop.toml:3:24\n  |\n3 |     calls = [ { service = \"paymnt\" } ]\n  |                           ^^^^^^^^\n  = hint: did you mean `payment`?\n";
         assert_eq!(diagnostic.render(SOURCE, false), expected);
     }
@@ -354,15 +398,24 @@ mod tests {
     #[test]
     fn renders_without_a_span_and_clips_to_the_first_line() {
         let diagnostic = Diagnostic::warning("x.toml", "something");
-        assert_eq!(diagnostic.render("", false), "warning: something\n --> x.toml\n");
+        assert_eq!(
+            diagnostic.render("", false),
+            "warning: something\n --> x.toml\n"
+        );
         let whole = Diagnostic::error("x.toml", "whole").with_span(Some(0..SOURCE.len()));
-        assert!(whole.render(SOURCE, false).contains("1 | [[service]]\n  | ^^^^^^^^^^^\n"));
+        assert!(
+            whole
+                .render(SOURCE, false)
+                .contains("1 | [[service]]\n  | ^^^^^^^^^^^\n")
+        );
     }
 
     #[test]
     fn never_panics_on_odd_spans() {
         let source = "é\r\nx";
-        for span in [0..0, 1..1, 1..9, 7..3, 100..200, 2..3, 4..5] {
+        // Spans from a file that changed, or from a bug elsewhere, must still render.
+        let reversed = std::ops::Range { start: 7, end: 3 };
+        for span in [0..0, 1..1, 1..9, reversed, 100..200, 2..3, 4..5] {
             let diagnostic = Diagnostic::error("f", "m").with_span(Some(span));
             let _ = diagnostic.render(source, true);
             let _ = diagnostic.location(source);
@@ -371,15 +424,24 @@ mod tests {
 
     #[test]
     fn colors_only_when_asked() {
-        let diagnostic = Diagnostic::error("f", "m").with_span(Some(0..1)).with_hint("h");
+        let diagnostic = Diagnostic::error("f", "m")
+            .with_span(Some(0..1))
+            .with_hint("h");
         assert!(!diagnostic.render("x", false).contains('\x1b'));
-        assert!(diagnostic.render("x", true).contains("\x1b[1;31merror\x1b[0m"));
+        assert!(
+            diagnostic
+                .render("x", true)
+                .contains("\x1b[1;31merror\x1b[0m")
+        );
     }
 
     #[test]
     fn suggests_close_names_only() {
         assert_eq!(edit_distance("paymnt", "payment"), 1);
-        assert_eq!(did_you_mean("paymnt", ["order", "payment"]), Some("payment"));
+        assert_eq!(
+            did_you_mean("paymnt", ["order", "payment"]),
+            Some("payment")
+        );
         assert_eq!(did_you_mean("Order", ["order"]), Some("order"));
         assert_eq!(did_you_mean("zzz", ["order", "payment"]), None);
         let many: Vec<String> = (0..12).map(|index| format!("s{index:02}")).collect();

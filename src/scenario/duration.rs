@@ -110,7 +110,7 @@ impl fmt::Display for Duration {
             return write!(formatter, "0s");
         }
         for (unit, size) in units {
-            if nanos % size == 0 {
+            if nanos.is_multiple_of(size) {
                 return write!(formatter, "{}{unit}", nanos / size);
             }
         }

@@ -49,7 +49,10 @@ impl LoadError {
 
     /// How many of the diagnostics are errors.
     pub fn error_count(&self) -> usize {
-        self.diagnostics.iter().filter(|diagnostic| diagnostic.is_error()).count()
+        self.diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.is_error())
+            .count()
     }
 }
 
@@ -80,14 +83,26 @@ pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
         diagnostics: vec![Diagnostic::error(&label, message)],
         source: String::new(),
     };
-    let file = File::open(path).map_err(|error| fail(format!("cannot read {}: {}", quote(&label), describe_io(&error))))?;
+    let file = File::open(path).map_err(|error| {
+        fail(format!(
+            "cannot read {}: {}",
+            quote(&label),
+            describe_io(&error)
+        ))
+    })?;
     // Read one byte past the limit rather than trusting the file's size: `/dev/zero` or a pipe
     // has none, and a file may grow while it is read.
     let limit = limits::FILE_BYTES_MAX as u64;
     let mut bytes = Vec::new();
     file.take(limit + 1)
         .read_to_end(&mut bytes)
-        .map_err(|error| fail(format!("cannot read {}: {}", quote(&label), describe_io(&error))))?;
+        .map_err(|error| {
+            fail(format!(
+                "cannot read {}: {}",
+                quote(&label),
+                describe_io(&error)
+            ))
+        })?;
     if bytes.len() > limits::FILE_BYTES_MAX {
         return Err(too_large(&label));
     }
@@ -100,7 +115,9 @@ pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
             // replaces by U+FFFD (three bytes): that is where the caret goes.
             let diagnostic = Diagnostic::error(&label, "the file is not UTF-8 text")
                 .with_span(Some(valid_up_to..valid_up_to + '\u{fffd}'.len_utf8()))
-                .with_hint("a scenario is a TOML file, which must be UTF-8; re-save it in that encoding");
+                .with_hint(
+                    "a scenario is a TOML file, which must be UTF-8; re-save it in that encoding",
+                );
             Err(LoadError {
                 diagnostics: vec![diagnostic],
                 source,
@@ -144,10 +161,10 @@ pub fn load_str(file_label: &str, source: &str) -> Result<Loaded, LoadError> {
     if source.len() > limits::FILE_BYTES_MAX {
         return Err(too_large(file_label));
     }
-    if let Err(error) = toml_edit::Document::parse(source) {
-        return Err(fail(syntax_error(file_label, source, &error)));
-    }
-    let locator = Locator::new(source);
+    let locator = match Locator::parse(source) {
+        Ok(locator) => locator,
+        Err(error) => return Err(fail(syntax_error(file_label, source, &error))),
+    };
     let scenario: Scenario = match toml::from_str(source) {
         Ok(scenario) => scenario,
         Err(error) => return Err(fail(shape_error(file_label, &locator, &error))),
@@ -170,7 +187,10 @@ pub fn load_str(file_label: &str, source: &str) -> Result<Loaded, LoadError> {
         errors.truncate(limits::DIAGNOSTICS_SHOWN_MAX);
         errors.push(Diagnostic::error(
             file_label,
-            format!("{} more errors not shown", error_total - limits::DIAGNOSTICS_SHOWN_MAX),
+            format!(
+                "{} more errors not shown",
+                error_total - limits::DIAGNOSTICS_SHOWN_MAX
+            ),
         ));
     }
     // Warnings still matter to someone fixing the errors, so they come along, in place.
@@ -199,7 +219,8 @@ fn sort_by_place(diagnostics: &mut Vec<Diagnostic>) {
 fn syntax_error(file: &str, source: &str, error: &toml_edit::TomlError) -> Diagnostic {
     let message = error.message().trim().replace('\n', "; ");
     let span = error.span();
-    let diagnostic = Diagnostic::error(file, format!("invalid TOML: {message}")).with_span(span.clone());
+    let diagnostic =
+        Diagnostic::error(file, format!("invalid TOML: {message}")).with_span(span.clone());
     if message == "duplicate key" {
         let key = span.and_then(|span| source.get(span)).unwrap_or_default();
         return Diagnostic::error(file, format!("invalid TOML: duplicate key {}", quote(key.trim())))
@@ -218,6 +239,16 @@ fn shape_error(file: &str, locator: &Locator<'_>, error: &toml::de::Error) -> Di
         .as_ref()
         .map(|(path, _)| path.last_key().to_owned())
         .filter(|key| !key.is_empty());
+    // The table an unknown or missing key belongs to: the parent of a key, or the table itself.
+    let table = context.as_ref().and_then(|(path, target)| {
+        let table_path = if *target == PathTarget::Key {
+            path.parent()
+        } else {
+            path.clone()
+        };
+        locator.table_title(table_path.parts())
+    });
+    let in_table = table.map_or_else(String::new, |title| format!(" in {title}"));
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let (unknown, expected) = split_expected(rest);
         // Internally tagged enums (`{ dist = "exp", meen = "1ms" }`) report the whole table;
@@ -228,16 +259,15 @@ fn shape_error(file: &str, locator: &Locator<'_>, error: &toml::de::Error) -> Di
         {
             span = Some(key_span);
         }
-        let hint = key_hint(&unknown, &expected);
-        let diagnostic = Diagnostic::error(file, format!("unknown key {}", quote(&unknown))).with_span(span);
-        return match hint {
-            Some(hint) => diagnostic.with_hint(hint),
-            None => diagnostic,
-        };
+        return Diagnostic::error(file, format!("unknown key {}{in_table}", quote(&unknown)))
+            .with_span(span)
+            .with_hint(key_hint(&unknown, &expected));
     }
     if let Some(rest) = message.strip_prefix("unknown variant ") {
         let (unknown, expected) = split_expected(rest);
-        let subject = key.as_deref().map_or_else(String::new, |key| format!(" for `{key}`"));
+        let subject = key
+            .as_deref()
+            .map_or_else(String::new, |key| format!(" for `{key}`"));
         let mut hint = format!("expected one of: {}", expected.join(", "));
         if let Some(close) = did_you_mean(&unknown, expected.iter().map(String::as_str)) {
             hint = format!("did you mean {}? {hint}", quote(close));
@@ -253,34 +283,48 @@ fn shape_error(file: &str, locator: &Locator<'_>, error: &toml::de::Error) -> Di
                 "a scenario file starts with [scenario], which needs at least name = \"...\" and duration = \"30m\"",
             );
         }
-        let diagnostic = Diagnostic::error(file, format!("missing key `{missing}`")).with_span(span);
+        let diagnostic =
+            Diagnostic::error(file, format!("missing key `{missing}`{in_table}")).with_span(span);
         return match missing_hint(&missing, key.as_deref()) {
             Some(hint) => diagnostic.with_hint(hint),
             None => diagnostic,
         };
     }
-    let subject = key.as_deref().map_or_else(|| "a value".to_owned(), |key| format!("`{key}`"));
+    let subject = key
+        .as_deref()
+        .map_or_else(|| "a value".to_owned(), |key| format!("`{key}`"));
     if let Some(rest) = message.strip_prefix("invalid type: ")
         && let Some((found, expected)) = rest.rsplit_once(", expected ")
     {
-        return Diagnostic::error(
+        let diagnostic = Diagnostic::error(
             file,
-            format!("wrong type for {subject}: expected {}, found {}", nice_expected(expected), nice_found(found)),
+            format!(
+                "wrong type for {subject}: expected {}, found {}",
+                nice_expected(expected),
+                nice_found(found)
+            ),
         )
         .with_span(span);
+        // `[mesh.order.route]` for `[[mesh.order.route]]` is the usual way to get here.
+        return if found == "map" && expected == "a sequence" {
+            diagnostic.with_hint("a list of tables is written with double brackets: [[...]]")
+        } else {
+            diagnostic
+        };
     }
-    if let Some(rest) = message.strip_prefix("invalid value: ")
-        && let Some((found, expected)) = rest.rsplit_once(", expected ")
+    if let Some(rest) = message.strip_prefix("invalid length ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
     {
-        return Diagnostic::error(
+        let expected = expected
+            .trim_start_matches("a tuple of size ")
+            .trim_end_matches(" elements in sequence");
+        let diagnostic = Diagnostic::error(
             file,
-            format!("invalid value for {subject}: {}, expected {}", nice_found(found), nice_expected(expected)),
+            format!("wrong number of items in {subject}: {found}, expected {expected}"),
         )
         .with_span(span);
-    }
-    if message.starts_with("invalid length ") {
-        let diagnostic = Diagnostic::error(file, format!("wrong number of items in {subject}: {message}")).with_span(span);
-        return if key.as_deref() == Some("steps") {
+        // Steps sit in an internally tagged table, so serde reports `arrival` rather than `steps`.
+        return if matches!(key.as_deref(), Some("steps" | "arrival")) {
             diagnostic.with_hint("each step is a [time, rate] pair, like [\"5m\", 400]")
         } else {
             diagnostic
@@ -291,7 +335,8 @@ fn shape_error(file: &str, locator: &Locator<'_>, error: &toml::de::Error) -> Di
             .with_span(span)
             .with_hint("a header condition is a string, matched exactly, or a table with one of `exact`, `prefix` or `regex`");
     }
-    let diagnostic = Diagnostic::error(file, format!("invalid {subject}: {message}")).with_span(span);
+    let diagnostic =
+        Diagnostic::error(file, format!("invalid {subject}: {message}")).with_span(span);
     if message.contains("duration") {
         diagnostic.with_hint("a duration is a number and a unit in quotes, like \"250us\", \"1.5ms\", \"30s\", \"5m\" or \"1h\"")
     } else {
@@ -312,22 +357,28 @@ fn split_expected(text: &str) -> (String, Vec<String>) {
     (name, expected)
 }
 
-fn key_hint(unknown: &str, expected: &[String]) -> Option<String> {
+fn key_hint(unknown: &str, expected: &[String]) -> String {
     if expected.is_empty() {
-        return Some("this table takes no keys".to_owned());
+        return "this table takes no keys".to_owned();
     }
     let list = expected.join(", ");
-    Some(match did_you_mean(unknown, expected.iter().map(String::as_str)) {
+    match did_you_mean(unknown, expected.iter().map(String::as_str)) {
         Some(close) => format!("did you mean {}? keys here: {list}", quote(close)),
         None => format!("keys here: {list}"),
-    })
+    }
 }
 
 fn missing_hint(missing: &str, context: Option<&str>) -> Option<String> {
     let hint = match (missing, context) {
-        ("dist", _) => "a distribution is one of { dist = \"const\", value = D }, { dist = \"uniform\", min = D, max = D }, { dist = \"exp\", mean = D }, { dist = \"normal\", mean = D, stddev = D }, { dist = \"lognormal\", median = D, p99 = D }",
-        ("kind", Some("arrival")) => "arrival is { kind = \"constant\", rate = R }, { kind = \"poisson\", rate = R }, { kind = \"steps\", steps = [[\"0s\", R], ...] } or { kind = \"closed\", users = N, think_time = DIST }",
-        ("kind", _) => "kind = \"partition\": one of partition, partition_oneway, latency, loss, crash, pause",
+        ("dist", _) => {
+            "a distribution is one of { dist = \"const\", value = D }, { dist = \"uniform\", min = D, max = D }, { dist = \"exp\", mean = D }, { dist = \"normal\", mean = D, stddev = D }, { dist = \"lognormal\", median = D, p99 = D }"
+        }
+        ("kind", Some("arrival")) => {
+            "arrival is { kind = \"constant\", rate = R }, { kind = \"poisson\", rate = R }, { kind = \"steps\", steps = [[\"0s\", R], ...] } or { kind = \"closed\", users = N, think_time = DIST }"
+        }
+        ("kind", _) => {
+            "kind = \"partition\": one of partition, partition_oneway, latency, loss, crash, pause"
+        }
         ("name", _) => "name = \"...\"",
         ("duration", _) => "duration = \"30m\": the simulated time of the run",
         ("rate", _) => "rate = 100: requests per second",
@@ -354,7 +405,10 @@ fn nice_expected(expected: &str) -> String {
         "a string" | "a borrowed string" => "a string".to_owned(),
         other if other.starts_with("struct ") || other.contains("enum ") => "a table".to_owned(),
         other if other.starts_with("a tuple of size ") => {
-            format!("an array of {} items", other.trim_start_matches("a tuple of size "))
+            format!(
+                "an array of {} items",
+                other.trim_start_matches("a tuple of size ")
+            )
         }
         other => other.to_owned(),
     }
@@ -365,7 +419,11 @@ fn nice_found(found: &str) -> String {
     if let Some(text) = found.strip_prefix("string ") {
         return format!("the string {text}");
     }
-    for (prefix, word) in [("integer ", "the number "), ("floating point ", "the number "), ("boolean ", "")] {
+    for (prefix, word) in [
+        ("integer ", "the number "),
+        ("floating point ", "the number "),
+        ("boolean ", ""),
+    ] {
         if let Some(value) = found.strip_prefix(prefix) {
             return format!("{word}{}", value.trim_matches('`'));
         }
@@ -385,7 +443,10 @@ mod tests {
     fn splits_serde_lists() {
         assert_eq!(
             split_expected("`replica`, expected one of `name`, `replicas`"),
-            ("replica".to_owned(), vec!["name".to_owned(), "replicas".to_owned()])
+            (
+                "replica".to_owned(),
+                vec!["name".to_owned(), "replicas".to_owned()]
+            )
         );
         assert_eq!(split_expected("`meen`, expected `mean`").1, ["mean"]);
         assert_eq!(split_expected("`x`").1, Vec::<String>::new());
@@ -393,8 +454,18 @@ mod tests {
 
     #[test]
     fn never_panics_on_garbage() {
-        for source in ["", "\u{0}", "[", "[[scenario]]", "scenario = 3", "[scenario]\nname = \"\"\nduration = \"0s\"\n"] {
-            assert!(load_str("x.toml", source).is_err(), "{source:?} should not load");
+        for source in [
+            "",
+            "\u{0}",
+            "[",
+            "[[scenario]]",
+            "scenario = 3",
+            "[scenario]\nname = \"\"\nduration = \"0s\"\n",
+        ] {
+            assert!(
+                load_str("x.toml", source).is_err(),
+                "{source:?} should not load"
+            );
         }
     }
 }

@@ -79,6 +79,14 @@ impl DocPath {
         &self.parts
     }
 
+    /// The path without its last part; the root is its own parent.
+    #[must_use]
+    pub fn parent(&self) -> Self {
+        let mut parts = self.parts.clone();
+        parts.pop();
+        DocPath { parts }
+    }
+
     /// The last key of the path, the name a message calls the value by (`calls` for
     /// `service[0].endpoint[0].calls[2]`).
     pub fn last_key(&self) -> &str {
@@ -105,9 +113,11 @@ impl fmt::Display for DocPath {
                         formatter.write_str(".")?;
                     }
                     let bare = !key.is_empty()
-                        && key
-                            .chars()
-                            .all(|character| character.is_ascii_alphanumeric() || character == '_' || character == '-');
+                        && key.chars().all(|character| {
+                            character.is_ascii_alphanumeric()
+                                || character == '_'
+                                || character == '-'
+                        });
                     if bare {
                         formatter.write_str(key)?;
                     } else {
@@ -171,9 +181,8 @@ impl<'document> Node<'document> {
             PathPart::Index(index) => {
                 let child = match self {
                     Node::Item(Item::ArrayOfTables(tables)) => Node::Table(tables.get(*index)?),
-                    Node::Item(Item::Value(Value::Array(array))) | Node::Value(Value::Array(array)) => {
-                        Node::Value(array.get(*index)?)
-                    }
+                    Node::Item(Item::Value(Value::Array(array)))
+                    | Node::Value(Value::Array(array)) => Node::Value(array.get(*index)?),
                     _ => return None,
                 };
                 Some((None, child))
@@ -187,7 +196,9 @@ impl<'document> Node<'document> {
         let table_like = match self {
             Node::Item(item) => item.as_table_like(),
             Node::Table(table) => Some(table as &dyn toml_edit::TableLike),
-            Node::Value(value) => value.as_inline_table().map(|table| table as &dyn toml_edit::TableLike),
+            Node::Value(value) => value
+                .as_inline_table()
+                .map(|table| table as &dyn toml_edit::TableLike),
         };
         if let Some(table) = table_like {
             for (name, _) in table.iter() {
@@ -215,11 +226,20 @@ impl<'document> Node<'document> {
 }
 
 impl<'source> Locator<'source> {
+    /// A locator for `source`; if the text is not valid TOML, one that locates nothing.
     pub fn new(source: &'source str) -> Self {
         Locator {
             source,
             document: Document::parse(source).ok(),
         }
+    }
+
+    /// A locator for `source`, or the syntax error that keeps the text from being TOML.
+    pub fn parse(source: &'source str) -> Result<Self, toml_edit::TomlError> {
+        Ok(Locator {
+            source,
+            document: Some(Document::parse(source)?),
+        })
     }
 
     pub fn source(&self) -> &'source str {
@@ -252,6 +272,38 @@ impl<'source> Locator<'source> {
         super::diagnostic::location_of(self.source, span.start).line
     }
 
+    /// How the table at `path` is written, for messages: `[[service.endpoint]]`,
+    /// `[mesh.payment.retries]`, or `` `service_time` `` for an inline table; `None` if `path`
+    /// is not a written table.
+    pub fn table_title(&self, path: &[PathPart]) -> Option<String> {
+        let document = self.document.as_ref()?;
+        let mut node = Node::Item(document.as_item());
+        for part in path {
+            node = node.child(part)?.1;
+        }
+        let keys: Vec<&str> = path
+            .iter()
+            .filter_map(|part| match part {
+                PathPart::Key(key) => Some(key.as_str()),
+                PathPart::Index(_) => None,
+            })
+            .collect();
+        let dotted = keys.join(".");
+        match node {
+            Node::Table(_) => Some(format!("[[{dotted}]]")),
+            Node::Item(Item::Table(_)) if !path.is_empty() => Some(format!("[{dotted}]")),
+            Node::Item(Item::Value(Value::InlineTable(_))) | Node::Value(Value::InlineTable(_)) => {
+                let last = keys.last()?;
+                if matches!(path.last(), Some(PathPart::Index(_))) {
+                    Some(format!("an entry of `{last}`"))
+                } else {
+                    Some(format!("`{last}`"))
+                }
+            }
+            _ => None,
+        }
+    }
+
     /// The path whose value or key spans exactly `span`, the deepest if several do; with it a
     /// serde error, which carries only a span, can name the key it is about.
     pub fn path_at(&self, span: &Range<usize>) -> Option<(DocPath, PathTarget)> {
@@ -267,10 +319,10 @@ impl<'source> Locator<'source> {
                     parts
                 });
                 if key.and_then(Key::span).as_ref() == Some(span) {
-                    found = deeper(found, (child_path.clone(), PathTarget::Key));
+                    found = Some(deeper(found, (child_path.clone(), PathTarget::Key)));
                 }
                 if child.span().as_ref() == Some(span) {
-                    found = deeper(found, (child_path.clone(), PathTarget::Value));
+                    found = Some(deeper(found, (child_path.clone(), PathTarget::Value)));
                 }
                 stack.push((child_path, child));
             }
@@ -313,10 +365,14 @@ pub enum PathTarget {
     Value,
 }
 
-fn deeper(found: Option<(DocPath, PathTarget)>, candidate: (DocPath, PathTarget)) -> Option<(DocPath, PathTarget)> {
+/// The deeper of two matches; the one found first when they are equally deep.
+fn deeper(
+    found: Option<(DocPath, PathTarget)>,
+    candidate: (DocPath, PathTarget),
+) -> (DocPath, PathTarget) {
     match found {
-        Some(current) if current.0.parts.len() >= candidate.0.parts.len() => Some(current),
-        _ => Some(candidate),
+        Some(current) if current.0.parts.len() >= candidate.0.parts.len() => current,
+        _ => candidate,
     }
 }
 
@@ -363,31 +419,55 @@ weights = { v1 = 90, v3 = 10 }
         let path = crate::doc_path!["service", 0, "endpoint", 0, "calls", 1, "service"];
         assert_eq!(text(locator.value_span(path.parts())), "\"paymnt\"");
         assert_eq!(text(locator.key_span(path.parts())), "service");
-        assert_eq!(text(locator.value_span(crate::doc_path!["service", 1, "name"].parts())), "\"payment\"");
+        assert_eq!(
+            text(locator.value_span(crate::doc_path!["service", 1, "name"].parts())),
+            "\"payment\""
+        );
         let calls = crate::doc_path!["service", 0, "endpoint", 0, "calls", 0];
-        assert_eq!(text(locator.value_span(calls.parts())), "{ service = \"product\", endpoint = \"GET /stock\" }");
+        assert_eq!(
+            text(locator.value_span(calls.parts())),
+            "{ service = \"product\", endpoint = \"GET /stock\" }"
+        );
         let weight = crate::doc_path!["mesh", "order", "route", 0, "weights", "v3"];
         assert_eq!(text(locator.key_span(weight.parts())), "v3");
         assert_eq!(text(locator.value_span(weight.parts())), "10");
-        assert_eq!(text(locator.key_span(crate::doc_path!["mesh", "payment"].parts())), "payment");
-        assert_eq!(text(locator.value_span(crate::doc_path!["scenario"].parts())), "[scenario]");
+        assert_eq!(
+            text(locator.key_span(crate::doc_path!["mesh", "payment"].parts())),
+            "payment"
+        );
+        assert_eq!(
+            text(locator.value_span(crate::doc_path!["scenario"].parts())),
+            "[scenario]"
+        );
     }
 
     #[test]
     fn falls_back_to_the_nearest_written_parent() {
         let locator = Locator::new(SOURCE);
-        assert_eq!(text(locator.value_span(crate::doc_path!["service", 1, "replicas"].parts())), "[[service]]");
+        assert_eq!(
+            text(locator.value_span(crate::doc_path!["service", 1, "replicas"].parts())),
+            "[[service]]"
+        );
         assert!(!locator.exists(crate::doc_path!["service", 1, "replicas"].parts()));
         let missing = crate::doc_path!["service", 0, "endpoint", 0, "calls", 1, "topic"];
         assert_eq!(
             text(locator.key_span(missing.parts())),
             "{ service = \"paymnt\", endpoint = \"POST /payments\" }"
         );
-        assert_eq!(text(locator.value_span(crate::doc_path!["service", 9, "name"].parts())), "[[service]]");
-        assert_eq!(locator.value_span(crate::doc_path!["nothing"].parts()), None);
+        assert_eq!(
+            text(locator.value_span(crate::doc_path!["service", 9, "name"].parts())),
+            "[[service]]"
+        );
+        assert_eq!(
+            locator.value_span(crate::doc_path!["nothing"].parts()),
+            None
+        );
         assert_eq!(locator.value_span(DocPath::root().parts()), None);
         let broken = Locator::new("[scenario\nname = ");
-        assert_eq!(broken.value_span(crate::doc_path!["scenario"].parts()), None);
+        assert_eq!(
+            broken.value_span(crate::doc_path!["scenario"].parts()),
+            None
+        );
     }
 
     #[test]
@@ -405,7 +485,11 @@ weights = { v1 = 90, v3 = 10 }
 
     #[test]
     fn displays_paths_with_quoted_keys() {
-        let path = DocPath::root().key("mesh").key("my svc").key("route").index(2);
+        let path = DocPath::root()
+            .key("mesh")
+            .key("my svc")
+            .key("route")
+            .index(2);
         assert_eq!(path.to_string(), "mesh.\"my svc\".route[2]");
         assert_eq!(path.last_key(), "route");
     }

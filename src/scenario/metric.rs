@@ -20,7 +20,10 @@ pub enum MetricRef {
     /// Requests a service received, whoever sent them: `service.payment.requests.shed`.
     Service { name: String, stat: Stat },
     /// How a service's rollout went: `rollout.order.outcome`.
-    Rollout { service: String, field: RolloutField },
+    Rollout {
+        service: String,
+        field: RolloutField,
+    },
 }
 
 /// A statistic of a set of requests.
@@ -113,7 +116,9 @@ impl RolloutOutcome {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        RolloutOutcome::ALL.into_iter().find(|outcome| outcome.name() == text)
+        RolloutOutcome::ALL
+            .into_iter()
+            .find(|outcome| outcome.name() == text)
     }
 }
 
@@ -159,7 +164,10 @@ const CLIENT_STATS: [(&str, Stat); 12] = [
     ("latency_p99", Stat::Latency(LatencyStat::P99)),
     ("latency_max", Stat::Latency(LatencyStat::Max)),
     ("requests.sent", Stat::Requests(RequestCount::Sent)),
-    ("requests.succeeded", Stat::Requests(RequestCount::Succeeded)),
+    (
+        "requests.succeeded",
+        Stat::Requests(RequestCount::Succeeded),
+    ),
     ("requests.failed", Stat::Requests(RequestCount::Failed)),
     ("requests.timed_out", Stat::Requests(RequestCount::TimedOut)),
     ("requests.shed", Stat::Requests(RequestCount::Shed)),
@@ -175,7 +183,10 @@ const SERVICE_STATS: [(&str, Stat); 10] = [
     ("latency_p99", Stat::Latency(LatencyStat::P99)),
     ("latency_max", Stat::Latency(LatencyStat::Max)),
     ("requests.received", Stat::Requests(RequestCount::Received)),
-    ("requests.succeeded", Stat::Requests(RequestCount::Succeeded)),
+    (
+        "requests.succeeded",
+        Stat::Requests(RequestCount::Succeeded),
+    ),
     ("requests.failed", Stat::Requests(RequestCount::Failed)),
     ("requests.shed", Stat::Requests(RequestCount::Shed)),
 ];
@@ -197,24 +208,31 @@ const CHECK_METRICS: [(&str, CheckMetric); 8] = [
     ("requests", CheckMetric::Requests),
 ];
 
-const PREFIXES: [&str; 3] = ["workload.", "service.", "rollout."];
-
 /// Parses an expectation's metric name.
 pub fn parse(text: &str) -> Result<MetricRef, MetricError> {
     if let Some(rest) = text.strip_prefix("workload.") {
         let (name, stat) = split_name(rest, "workload", "workload.NAME.STAT")?;
         let stat = lookup(&CLIENT_STATS, stat, "statistic of a workload")?;
-        return Ok(MetricRef::Workload { name: name.to_owned(), stat });
+        return Ok(MetricRef::Workload {
+            name: name.to_owned(),
+            stat,
+        });
     }
     if let Some(rest) = text.strip_prefix("service.") {
         let (name, stat) = split_name(rest, "service", "service.NAME.STAT")?;
         let stat = lookup(&SERVICE_STATS, stat, "statistic of a service")?;
-        return Ok(MetricRef::Service { name: name.to_owned(), stat });
+        return Ok(MetricRef::Service {
+            name: name.to_owned(),
+            stat,
+        });
     }
     if let Some(rest) = text.strip_prefix("rollout.") {
         let (service, field) = split_name(rest, "rollout", "rollout.SERVICE.FIELD")?;
         let field = lookup(&ROLLOUT_FIELDS, field, "field of a rollout")?;
-        return Ok(MetricRef::Rollout { service: service.to_owned(), field });
+        return Ok(MetricRef::Rollout {
+            service: service.to_owned(),
+            field,
+        });
     }
     if let Some((_, stat)) = CLIENT_STATS.iter().find(|(name, _)| *name == text) {
         return Ok(MetricRef::Global(*stat));
@@ -230,10 +248,11 @@ pub fn parse_check(text: &str) -> Result<CheckMetric, MetricError> {
     let names: Vec<&str> = CHECK_METRICS.iter().map(|(name, _)| *name).collect();
     let valid = names.join(", ");
     let hint = match did_you_mean(text, names.iter().copied()) {
-        Some(close) => format!("did you mean {}? a check takes one of: {valid}", quote(close)),
-        None => format!(
-            "a check measures the new version over the last interval, one of: {valid}"
+        Some(close) => format!(
+            "did you mean {}? a check takes one of: {valid}",
+            quote(close)
         ),
+        None => format!("a check measures the new version over the last interval, one of: {valid}"),
     };
     Err(MetricError {
         message: format!("unknown rollout check metric {}", quote(text)),
@@ -242,7 +261,11 @@ pub fn parse_check(text: &str) -> Result<CheckMetric, MetricError> {
 }
 
 /// Splits `NAME.STAT` after a prefix; names hold no dots, so the first dot ends the name.
-fn split_name<'a>(rest: &'a str, prefix: &str, shape: &str) -> Result<(&'a str, &'a str), MetricError> {
+fn split_name<'a>(
+    rest: &'a str,
+    prefix: &str,
+    shape: &str,
+) -> Result<(&'a str, &'a str), MetricError> {
     match rest.split_once('.') {
         Some((name, stat)) if !name.is_empty() && !stat.is_empty() => Ok((name, stat)),
         _ => Err(MetricError {
@@ -290,7 +313,7 @@ fn unknown_metric(text: &str) -> MetricError {
         let rest = text.split_once('.').map_or("", |(_, rest)| rest);
         format!("did you mean {}?", quote(&format!("{prefix}.{rest}")))
     } else if let Some(close) = did_you_mean(text, globals.iter().copied()) {
-        format!("did you mean {}? over all workloads: {}; or prefix one with {}", quote(close), globals.join(", "), PREFIXES.join(" "))
+        format!("did you mean {}?", quote(close))
     } else {
         format!(
             "over all workloads: {}; per workload: workload.NAME.STAT; per service: service.NAME.STAT; per rollout: rollout.SERVICE.outcome, .time or .blast_radius",
@@ -307,9 +330,9 @@ impl MetricRef {
     /// What a bound on this metric is written as.
     pub fn value_kind(&self) -> ValueKind {
         match self {
-            MetricRef::Global(stat) | MetricRef::Workload { stat, .. } | MetricRef::Service { stat, .. } => {
-                stat.value_kind()
-            }
+            MetricRef::Global(stat)
+            | MetricRef::Workload { stat, .. }
+            | MetricRef::Service { stat, .. } => stat.value_kind(),
             MetricRef::Rollout { field, .. } => match field {
                 RolloutField::Outcome => ValueKind::Text,
                 RolloutField::Time => ValueKind::Duration,
@@ -394,9 +417,15 @@ impl fmt::Display for MetricRef {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MetricRef::Global(stat) => formatter.write_str(stat.name()),
-            MetricRef::Workload { name, stat } => write!(formatter, "workload.{name}.{}", stat.name()),
-            MetricRef::Service { name, stat } => write!(formatter, "service.{name}.{}", stat.name()),
-            MetricRef::Rollout { service, field } => write!(formatter, "rollout.{service}.{}", field.name()),
+            MetricRef::Workload { name, stat } => {
+                write!(formatter, "workload.{name}.{}", stat.name())
+            }
+            MetricRef::Service { name, stat } => {
+                write!(formatter, "service.{name}.{}", stat.name())
+            }
+            MetricRef::Rollout { service, field } => {
+                write!(formatter, "rollout.{service}.{}", field.name())
+            }
         }
     }
 }
@@ -410,14 +439,20 @@ impl fmt::Display for CheckMetric {
 #[cfg(test)]
 mod tests {
     use super::{
-        CheckMetric, LatencyStat, MetricRef, RequestCount, RolloutField, RolloutOutcome, Stat, ValueKind, parse,
-        parse_check,
+        CheckMetric, LatencyStat, MetricRef, RequestCount, RolloutField, RolloutOutcome, Stat,
+        ValueKind, parse, parse_check,
     };
 
     #[test]
     fn parses_every_form() {
-        assert_eq!(parse("success_rate"), Ok(MetricRef::Global(Stat::SuccessRate)));
-        assert_eq!(parse("latency_p99"), Ok(MetricRef::Global(Stat::Latency(LatencyStat::P99))));
+        assert_eq!(
+            parse("success_rate"),
+            Ok(MetricRef::Global(Stat::SuccessRate))
+        );
+        assert_eq!(
+            parse("latency_p99"),
+            Ok(MetricRef::Global(Stat::Latency(LatencyStat::P99)))
+        );
         assert_eq!(
             parse("requests.timed_out"),
             Ok(MetricRef::Global(Stat::Requests(RequestCount::TimedOut)))
@@ -461,12 +496,30 @@ mod tests {
 
     #[test]
     fn knows_the_kind_of_each_bound() {
-        assert_eq!(parse("success_rate").unwrap().value_kind(), ValueKind::Ratio);
-        assert_eq!(parse("workload.w.latency_mean").unwrap().value_kind(), ValueKind::Duration);
-        assert_eq!(parse("service.s.requests.failed").unwrap().value_kind(), ValueKind::Count);
-        assert_eq!(parse("rollout.s.outcome").unwrap().value_kind(), ValueKind::Text);
-        assert_eq!(parse("rollout.s.time").unwrap().value_kind(), ValueKind::Duration);
-        assert_eq!(RolloutOutcome::parse("rolled_back"), Some(RolloutOutcome::RolledBack));
+        assert_eq!(
+            parse("success_rate").unwrap().value_kind(),
+            ValueKind::Ratio
+        );
+        assert_eq!(
+            parse("workload.w.latency_mean").unwrap().value_kind(),
+            ValueKind::Duration
+        );
+        assert_eq!(
+            parse("service.s.requests.failed").unwrap().value_kind(),
+            ValueKind::Count
+        );
+        assert_eq!(
+            parse("rollout.s.outcome").unwrap().value_kind(),
+            ValueKind::Text
+        );
+        assert_eq!(
+            parse("rollout.s.time").unwrap().value_kind(),
+            ValueKind::Duration
+        );
+        assert_eq!(
+            RolloutOutcome::parse("rolled_back"),
+            Some(RolloutOutcome::RolledBack)
+        );
         assert_eq!(RolloutOutcome::parse("rolledback"), None);
     }
 
@@ -474,7 +527,11 @@ mod tests {
     fn rejects_with_the_valid_names() {
         let error = parse("succes_rate").unwrap_err();
         assert_eq!(error.message, "unknown metric `succes_rate`");
-        assert!(error.hint.starts_with("did you mean `success_rate`?"), "{}", error.hint);
+        assert!(
+            error.hint.starts_with("did you mean `success_rate`?"),
+            "{}",
+            error.hint
+        );
         // Services receive requests; they do not send them.
         let error = parse("service.payment.requests.sent").unwrap_err();
         assert!(error.hint.contains("requests.received"), "{}", error.hint);
@@ -492,9 +549,19 @@ mod tests {
     #[test]
     fn parses_rollout_checks() {
         assert_eq!(parse_check("error_rate"), Ok(CheckMetric::ErrorRate));
-        assert_eq!(parse_check("latency_p90"), Ok(CheckMetric::Latency(LatencyStat::P90)));
-        assert_eq!(parse_check("requests").unwrap().value_kind(), ValueKind::Count);
+        assert_eq!(
+            parse_check("latency_p90"),
+            Ok(CheckMetric::Latency(LatencyStat::P90))
+        );
+        assert_eq!(
+            parse_check("requests").unwrap().value_kind(),
+            ValueKind::Count
+        );
         let error = parse_check("request-success-rate").unwrap_err();
-        assert!(error.hint.contains("success_rate, error_rate"), "{}", error.hint);
+        assert!(
+            error.hint.contains("success_rate, error_rate"),
+            "{}",
+            error.hint
+        );
     }
 }

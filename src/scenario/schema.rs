@@ -178,7 +178,7 @@ pub struct Version {
 pub struct Broker {
     pub name: String,
     pub topics: Vec<String>,
-    /// Unacknowledged messages are delivered again after this; RabbitMQ's consumer timeout is
+    /// Unacknowledged messages are delivered again after this; `RabbitMQ`'s consumer timeout is
     /// 30 minutes, far too long for a simulation, so meshsim takes 30 s.
     #[serde(default = "default_ack_timeout")]
     pub ack_timeout: Duration,

@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 
 use super::diagnostic::{Diagnostic, quote, suggestion};
 use super::duration::Duration;
@@ -18,8 +18,8 @@ use super::locate::{DocPath, Locator};
 use super::metric::{self, RolloutOutcome, ValueKind};
 use super::number::{Bound, Real};
 use super::schema::{
-    Arrival, Call, Distribution, Endpoint, Expectation, Fault, FaultKind, HeaderMatch, MeshPolicy, Rollout, Scenario,
-    Service, Strategy, Workload,
+    Arrival, Call, Distribution, Endpoint, Expectation, Fault, FaultKind, HeaderMatch, MeshPolicy,
+    Rollout, Scenario, Service, Strategy, Workload,
 };
 
 /// What validation found: errors stop the load, warnings do not.
@@ -73,13 +73,15 @@ struct Names<'s> {
     /// Per service index: endpoint name to the index of its first declaration.
     endpoints: Vec<IndexMap<&'s str, usize>>,
     /// Per service index: its versions, "v1" first, then `[[service.version]]` in order.
-    versions: Vec<Vec<&'s str>>,
+    versions: Vec<IndexSet<&'s str>>,
     /// Per service index: instances over all its versions.
     instances: Vec<u64>,
     workloads: IndexMap<&'s str, usize>,
     brokers: IndexMap<&'s str, usize>,
     /// Topic to the index of the first broker declaring it.
     topics: IndexMap<&'s str, usize>,
+    /// Services with a `[[rollout]]`.
+    rollouts: IndexSet<&'s str>,
 }
 
 /// The name of a service's own version, the one its top-level keys describe.
@@ -95,29 +97,39 @@ impl<'s> Names<'s> {
             workloads: IndexMap::new(),
             brokers: IndexMap::new(),
             topics: IndexMap::new(),
+            rollouts: scenario
+                .rollouts
+                .iter()
+                .map(|rollout| rollout.service.as_str())
+                .collect(),
         };
         for (index, service) in scenario.services.iter().enumerate() {
             names.services.entry(service.name.as_str()).or_insert(index);
             let mut endpoints = IndexMap::new();
             for (endpoint_index, endpoint) in service.endpoints.iter().enumerate() {
-                endpoints.entry(endpoint.name.as_str()).or_insert(endpoint_index);
+                endpoints
+                    .entry(endpoint.name.as_str())
+                    .or_insert(endpoint_index);
             }
             names.endpoints.push(endpoints);
-            let mut versions = vec![BASE_VERSION];
+            let mut versions = IndexSet::from([BASE_VERSION]);
             for version in &service.versions {
-                if !versions.contains(&version.name.as_str()) {
-                    versions.push(version.name.as_str());
-                }
+                versions.insert(version.name.as_str());
             }
             names.versions.push(versions);
             let instances = service
                 .versions
                 .iter()
-                .fold(u64::from(service.replicas), |sum, version| sum.saturating_add(u64::from(version.replicas)));
+                .fold(u64::from(service.replicas), |sum, version| {
+                    sum.saturating_add(u64::from(version.replicas))
+                });
             names.instances.push(instances);
         }
         for (index, workload) in scenario.workloads.iter().enumerate() {
-            names.workloads.entry(workload.name.as_str()).or_insert(index);
+            names
+                .workloads
+                .entry(workload.name.as_str())
+                .or_insert(index);
         }
         for (index, broker) in scenario.brokers.iter().enumerate() {
             names.brokers.entry(broker.name.as_str()).or_insert(index);
@@ -137,8 +149,11 @@ impl<'s> Names<'s> {
 /// path of each call so a cycle can point at the call that closes it.
 #[derive(Default)]
 struct CallGraph {
-    edges: IndexMap<(usize, usize), Vec<((usize, usize), DocPath)>>,
+    edges: IndexMap<EndpointId, Vec<(EndpointId, DocPath)>>,
 }
+
+/// An endpoint as `(service index, endpoint index)`.
+type EndpointId = (usize, usize);
 
 /// A host a fault or a link can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -170,7 +185,11 @@ fn number(value: f64) -> String {
         return value.to_string();
     }
     let rounded = (value * 1e9).round() / 1e9;
-    if rounded.is_finite() { rounded.to_string() } else { value.to_string() }
+    if rounded.is_finite() {
+        rounded.to_string()
+    } else {
+        value.to_string()
+    }
 }
 
 impl<'s> Checker<'s, '_> {
@@ -191,20 +210,34 @@ impl<'s> Checker<'s, '_> {
         let span = self.locator.value_span(path.parts());
         let diagnostic = Diagnostic::warning(self.file, message).with_span(span);
         self.findings.warnings.push(diagnostic);
-        self.findings.warnings.last_mut().expect("a warning was just pushed")
+        self.findings
+            .warnings
+            .last_mut()
+            .expect("a warning was just pushed")
     }
 
     fn push(&mut self, diagnostic: Diagnostic) -> &mut Diagnostic {
         self.findings.errors.push(diagnostic);
-        self.findings.errors.last_mut().expect("an error was just pushed")
+        self.findings
+            .errors
+            .last_mut()
+            .expect("an error was just pushed")
     }
 
-    /// A "did you mean" hint, unless so many errors were found that hints stopped mattering.
-    fn suggest(&self, wanted: &str, label: &str, names: &[&str]) -> Option<String> {
+    /// A "did you mean" hint over the names `names` lists, or `when_none` when it lists none;
+    /// `None` once so many errors were found that hints stopped mattering. `names` is only
+    /// called when a hint is made, so a flood of errors costs no list building either.
+    fn suggest<'n>(
+        &self,
+        wanted: &str,
+        label: &str,
+        names: impl FnOnce() -> Vec<&'n str>,
+        when_none: &str,
+    ) -> Option<String> {
         if self.findings.errors.len() > HINTED_ERRORS_MAX {
             return None;
         }
-        suggestion(wanted, label, names)
+        Some(suggestion(wanted, label, &names()).unwrap_or_else(|| when_none.to_owned()))
     }
 
     fn line_of(&self, path: &DocPath) -> Option<usize> {
@@ -216,8 +249,10 @@ impl<'s> Checker<'s, '_> {
 
     fn count_limit(&mut self, path: &DocPath, count: usize, max: usize, what: &str) {
         if count > max {
-            self.error(path, format!("too many {what}: {count}, the limit is {max}"))
-                .set_hint(format!("meshsim bounds every table it builds; see `meshsim limits` for each bound"));
+            self.error(
+                path,
+                format!("too many {what}: {count}, the limit is {max}"),
+            );
         }
     }
 
@@ -226,7 +261,13 @@ impl<'s> Checker<'s, '_> {
             return;
         }
         let key = path.last_key().to_owned();
-        let diagnostic = self.error(path, format!("`{key}` is a probability from 0 to 1, not {}", number(value)));
+        let diagnostic = self.error(
+            path,
+            format!(
+                "`{key}` is a probability from 0 to 1, not {}",
+                number(value)
+            ),
+        );
         if value > 1.0 && value <= 100.0 {
             diagnostic.set_hint(format!(
                 "probabilities are fractions: write {key} = {} for {}%",
@@ -239,7 +280,13 @@ impl<'s> Checker<'s, '_> {
     fn percent(&mut self, path: &DocPath, value: f64) {
         if !(0.0..=100.0).contains(&value) {
             let key = path.last_key().to_owned();
-            self.error(path, format!("`{key}` is a percentage from 0 to 100, not {}", number(value)));
+            self.error(
+                path,
+                format!(
+                    "`{key}` is a percentage from 0 to 100, not {}",
+                    number(value)
+                ),
+            );
         }
     }
 
@@ -247,7 +294,13 @@ impl<'s> Checker<'s, '_> {
     fn positive_percent(&mut self, path: &DocPath, value: f64) {
         if !(value > 0.0 && value <= 100.0) {
             let key = path.last_key().to_owned();
-            self.error(path, format!("`{key}` is a percentage above 0 and at most 100, not {}", number(value)));
+            self.error(
+                path,
+                format!(
+                    "`{key}` is a percentage above 0 and at most 100, not {}",
+                    number(value)
+                ),
+            );
         }
     }
 
@@ -268,7 +321,10 @@ impl<'s> Checker<'s, '_> {
     fn whole_at_most(&mut self, path: &DocPath, value: u64, max: u64, why: &str) {
         if value > max {
             let key = path.last_key().to_owned();
-            self.error(path, format!("`{key}` is {value}, above the limit of {max} {why}"));
+            self.error(
+                path,
+                format!("`{key}` is {value}, above the limit of {max} {why}"),
+            );
         }
     }
 
@@ -283,23 +339,42 @@ impl<'s> Checker<'s, '_> {
         if length > limits::NAME_CHARS_MAX {
             self.error(
                 path,
-                format!("{what} {} is {length} characters long, the limit is {}", quote(name), limits::NAME_CHARS_MAX),
+                format!(
+                    "{what} {} is {length} characters long, the limit is {}",
+                    quote(name),
+                    limits::NAME_CHARS_MAX
+                ),
             );
             return;
         }
-        if let Some(bad) = name
-            .chars()
-            .find(|character| !(character.is_ascii_alphanumeric() || *character == '-' || *character == '_'))
-        {
+        if let Some(bad) = name.chars().find(|character| {
+            !(character.is_ascii_alphanumeric() || *character == '-' || *character == '_')
+        }) {
             let diagnostic = self.error(
                 path,
-                format!("invalid {what} {}: only letters, digits, `-` and `_` are allowed", quote(name)),
+                format!(
+                    "invalid {what} {}: only letters, digits, `-` and `_` are allowed",
+                    quote(name)
+                ),
             );
-            match bad {
-                '/' => diagnostic.set_hint("`/` names an instance, as in `payment/0`"),
-                '.' => diagnostic.set_hint("`.` separates the parts of metric names, as in `service.payment.success_rate`"),
-                _ => diagnostic.set_hint(format!("{} is not allowed", quote(&bad.to_string()))),
+            let fixed: String = name
+                .chars()
+                .map(|character| {
+                    if character.is_ascii_alphanumeric() || character == '_' {
+                        character
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            let why = match bad {
+                '/' => " (`/` names an instance, as in `payment/0`)",
+                '.' => {
+                    " (`.` separates the parts of metric names, as in `service.payment.success_rate`)"
+                }
+                _ => "",
             };
+            diagnostic.set_hint(format!("try {}{why}", quote(&fixed)));
         }
     }
 
@@ -310,19 +385,36 @@ impl<'s> Checker<'s, '_> {
         if label.trim().is_empty() {
             self.error(path, format!("empty {what}"));
         } else if length > chars_max {
-            self.error(path, format!("{what} {} is {length} characters long, the limit is {chars_max}", quote(label)));
+            self.error(
+                path,
+                format!(
+                    "{what} {} is {length} characters long, the limit is {chars_max}",
+                    quote(label)
+                ),
+            );
         } else if label.chars().any(char::is_control) {
-            self.error(path, format!("{what} {} holds a control character", quote(label)));
+            self.error(
+                path,
+                format!("{what} {} holds a control character", quote(label)),
+            );
         }
     }
 
     /// Records `name` as seen at `path`; a second sighting is an error pointing back at the first.
-    fn unique<'n>(&mut self, seen: &mut IndexMap<&'n str, DocPath>, name: &'n str, path: &DocPath, what: &str) {
+    fn unique<'n>(
+        &mut self,
+        seen: &mut IndexMap<&'n str, DocPath>,
+        name: &'n str,
+        path: &DocPath,
+        what: &str,
+    ) {
         if let Some(first) = seen.get(name) {
             let first_line = self.line_of(first);
             let diagnostic = self.error(path, format!("duplicate {what} {}", quote(name)));
             match first_line {
-                Some(line) => diagnostic.set_hint(format!("the first is on line {line}; {what}s must be unique")),
+                Some(line) => diagnostic.set_hint(format!(
+                    "the first is on line {line}; {what}s must be unique"
+                )),
                 None => diagnostic.set_hint(format!("{what}s must be unique")),
             };
         } else {
@@ -335,22 +427,36 @@ impl<'s> Checker<'s, '_> {
             Distribution::Const { .. } | Distribution::Normal { .. } => {}
             Distribution::Uniform { min, max } => {
                 if min > max {
-                    self.error(&path.key("max"), format!("uniform `max` {max} is below `min` {min}"));
+                    self.error(
+                        &path.key("max"),
+                        format!("uniform `max` {max} is below `min` {min}"),
+                    );
                 }
             }
             Distribution::Exp { mean } => {
                 if mean.is_zero() {
-                    self.error(&path.key("mean"), "an exponential distribution needs a `mean` above 0s")
-                        .set_hint("for no time at all, write { dist = \"const\", value = \"0s\" }");
+                    self.error(
+                        &path.key("mean"),
+                        "an exponential distribution needs a `mean` above 0s",
+                    )
+                    .set_hint("for no time at all, write { dist = \"const\", value = \"0s\" }");
                 }
             }
             Distribution::Lognormal { median, p99 } => {
                 if median.is_zero() {
-                    self.error(&path.key("median"), "a lognormal distribution needs a `median` above 0s")
-                        .set_hint("for no time at all, write { dist = \"const\", value = \"0s\" }");
+                    self.error(
+                        &path.key("median"),
+                        "a lognormal distribution needs a `median` above 0s",
+                    )
+                    .set_hint("for no time at all, write { dist = \"const\", value = \"0s\" }");
                 } else if p99 < median {
-                    self.error(&path.key("p99"), format!("`p99` {p99} is below `median` {median}"))
-                        .set_hint("the 99th percentile is at least the median; equal values make a constant");
+                    self.error(
+                        &path.key("p99"),
+                        format!("`p99` {p99} is below `median` {median}"),
+                    )
+                    .set_hint(
+                        "the 99th percentile is at least the median; equal values make a constant",
+                    );
                 }
             }
         }
@@ -362,11 +468,17 @@ impl<'s> Checker<'s, '_> {
         if let Some(index) = self.names.services.get(name) {
             return Some(*index);
         }
-        let hint = self
-            .suggest(name, "services here", &self.names.service_names())
-            .unwrap_or_else(|| "no [[service]] is declared".to_owned());
-        self.error(path, format!("unknown service {} in `{context}`", quote(name)))
-            .set_hint(hint);
+        let hint = self.suggest(
+            name,
+            "services here",
+            || self.names.service_names(),
+            "no [[service]] is declared",
+        );
+        self.error(
+            path,
+            format!("unknown service {} in `{context}`", quote(name)),
+        )
+        .set_optional_hint(hint);
         None
     }
 
@@ -375,13 +487,22 @@ impl<'s> Checker<'s, '_> {
             return Some(*index);
         }
         let service_name = self.scenario.services[service].name.as_str();
-        let endpoints: Vec<&str> = self.names.endpoints[service].keys().copied().collect();
         let label = format!("endpoints of {}", quote(service_name));
-        let hint = self
-            .suggest(name, &label, &endpoints)
-            .unwrap_or_else(|| format!("{} declares no [[service.endpoint]]", quote(service_name)));
-        self.error(path, format!("service {} has no endpoint {}", quote(service_name), quote(name)))
-            .set_hint(hint);
+        let hint = self.suggest(
+            name,
+            &label,
+            || self.names.endpoints[service].keys().copied().collect(),
+            &format!("{} declares no [[service.endpoint]]", quote(service_name)),
+        );
+        self.error(
+            path,
+            format!(
+                "service {} has no endpoint {}",
+                quote(service_name),
+                quote(name)
+            ),
+        )
+        .set_optional_hint(hint);
         None
     }
 
@@ -389,30 +510,45 @@ impl<'s> Checker<'s, '_> {
         if self.names.topics.contains_key(topic) {
             return true;
         }
-        let topics: Vec<&str> = self.names.topics.keys().copied().collect();
-        let hint = self
-            .suggest(topic, "topics here", &topics)
-            .unwrap_or_else(|| "declare it in a [[broker]]'s `topics`".to_owned());
-        self.error(path, format!("unknown topic {}: no [[broker]] declares it", quote(topic)))
-            .set_hint(hint);
+        let hint = self.suggest(
+            topic,
+            "topics here",
+            || self.names.topics.keys().copied().collect(),
+            "declare it in a [[broker]]'s `topics`",
+        );
+        self.error(
+            path,
+            format!("unknown topic {}: no [[broker]] declares it", quote(topic)),
+        )
+        .set_optional_hint(hint);
         false
     }
 
-    fn version_ref(&mut self, path: &DocPath, service: usize, version: &str) -> bool {
+    /// Whether `version` is one of the service's; `at_key` points an error at the key (route
+    /// weights name versions by key) rather than at the value (a rollout's `from` and `to`).
+    fn version_ref(&mut self, path: &DocPath, service: usize, version: &str, at_key: bool) -> bool {
         if self.names.versions[service].contains(&version) {
             return true;
         }
         let service_name = self.scenario.services[service].name.as_str();
         let label = format!("versions of {}", quote(service_name));
-        let versions = self.names.versions[service].clone();
-        let hint = self.suggest(version, &label, &versions);
-        let diagnostic = self.error_at_key(
-            path,
-            format!("{} is not a version of {}", quote(version), quote(service_name)),
+        let hint = self.suggest(
+            version,
+            &label,
+            || self.names.versions[service].iter().copied().collect(),
+            "",
         );
-        if let Some(hint) = hint {
-            diagnostic.set_hint(hint);
-        }
+        let message = format!(
+            "{} is not a version of {}",
+            quote(version),
+            quote(service_name)
+        );
+        let diagnostic = if at_key {
+            self.error_at_key(path, message)
+        } else {
+            self.error(path, message)
+        };
+        diagnostic.set_optional_hint(hint);
         false
     }
 
@@ -421,18 +557,21 @@ impl<'s> Checker<'s, '_> {
         if let Some((service_name, number_text)) = text.split_once('/') {
             let service = self.service_ref(path, service_name, path.last_key())?;
             let count = self.names.instances[service];
-            let number = if !number_text.is_empty() && number_text.bytes().all(|byte| byte.is_ascii_digit()) {
+            let number = if !number_text.is_empty()
+                && number_text.bytes().all(|byte| byte.is_ascii_digit())
+            {
                 number_text.parse::<u64>().ok()
             } else {
                 None
             };
             let range = if count == 0 {
                 format!("{} has no instances", quote(service_name))
+            } else if count == 1 {
+                format!("{} has 1 instance, {service_name}/0", quote(service_name))
             } else {
                 format!(
-                    "{} has {count} instance{}, {service_name}/0 to {service_name}/{}",
+                    "{} has {count} instances, {service_name}/0 to {service_name}/{}",
                     quote(service_name),
-                    if count == 1 { "" } else { "s" },
                     count - 1
                 )
             };
@@ -444,8 +583,14 @@ impl<'s> Checker<'s, '_> {
                     None
                 }
                 None => {
-                    self.error(path, format!("{} is not an instance: write SERVICE/N, N a number", quote(text)))
-                        .set_hint(range);
+                    self.error(
+                        path,
+                        format!(
+                            "{} is not an instance: write SERVICE/N, N a number",
+                            quote(text)
+                        ),
+                    )
+                    .set_hint(range);
                     None
                 }
             };
@@ -456,13 +601,25 @@ impl<'s> Checker<'s, '_> {
         if let Some(index) = self.names.workloads.get(text) {
             return Some(Host::Workload(*index));
         }
-        let mut hosts = self.names.service_names();
-        hosts.extend(self.names.workloads.keys().copied());
-        let hint = self
-            .suggest(text, "services and workloads here", &hosts)
-            .unwrap_or_else(|| "declare a [[service]] or a [[workload]] first".to_owned());
-        self.error(path, format!("unknown service, instance or workload {} in `{}`", quote(text), path.last_key()))
-            .set_hint(hint);
+        let hint = self.suggest(
+            text,
+            "services and workloads here",
+            || {
+                let mut hosts = self.names.service_names();
+                hosts.extend(self.names.workloads.keys().copied());
+                hosts
+            },
+            "declare a [[service]] or a [[workload]] first",
+        );
+        self.error(
+            path,
+            format!(
+                "unknown service, instance or workload {} in `{}`",
+                quote(text),
+                path.last_key()
+            ),
+        )
+        .set_optional_hint(hint);
         None
     }
 
@@ -479,7 +636,10 @@ impl<'s> Checker<'s, '_> {
         } else if duration > limits::SCENARIO_DURATION_MAX {
             self.error(
                 &path.key("duration"),
-                format!("`duration` is {duration}, above the limit of {}", limits::SCENARIO_DURATION_MAX),
+                format!(
+                    "`duration` is {duration}, above the limit of {}",
+                    limits::SCENARIO_DURATION_MAX
+                ),
             );
         }
         let interval = header.metrics_interval;
@@ -487,7 +647,10 @@ impl<'s> Checker<'s, '_> {
         if interval < limits::METRICS_INTERVAL_MIN {
             self.error(
                 &interval_path,
-                format!("`metrics_interval` is {interval}, below the minimum of {}", limits::METRICS_INTERVAL_MIN),
+                format!(
+                    "`metrics_interval` is {interval}, below the minimum of {}",
+                    limits::METRICS_INTERVAL_MIN
+                ),
             );
         } else if interval > duration && !duration.is_zero() {
             self.error(
@@ -498,7 +661,8 @@ impl<'s> Checker<'s, '_> {
         } else if !duration.is_zero() && duration <= limits::SCENARIO_DURATION_MAX {
             let intervals = duration.as_nanos().div_ceil(interval.as_nanos());
             if intervals > limits::METRICS_INTERVALS_MAX {
-                let narrowest = Duration::from_nanos(duration.as_nanos().div_ceil(limits::METRICS_INTERVALS_MAX));
+                let narrowest =
+                    round_interval(duration.as_nanos().div_ceil(limits::METRICS_INTERVALS_MAX));
                 self.error(
                     &interval_path,
                     format!(
@@ -518,7 +682,12 @@ impl<'s> Checker<'s, '_> {
             self.distribution(&path.key("latency"), latency);
         }
         self.probability(&path.key("loss"), network.loss.get());
-        self.count_limit(&path.key("link"), network.link.len(), limits::LINKS_MAX, "network links");
+        self.count_limit(
+            &path.key("link"),
+            network.link.len(),
+            limits::LINKS_MAX,
+            "network links",
+        );
         let mut pairs: IndexMap<(Host, Host), DocPath> = IndexMap::new();
         for (index, link) in network.link.iter().enumerate() {
             let link_path = path.key("link").index(index);
@@ -533,10 +702,15 @@ impl<'s> Checker<'s, '_> {
                         let line = self.line_of(previous);
                         let diagnostic = self.error(
                             &between_path,
-                            format!("a second link between {} and {}", quote(&link.between[0]), quote(&link.between[1])),
+                            format!(
+                                "a second link between {} and {}",
+                                quote(&link.between[0]),
+                                quote(&link.between[1])
+                            ),
                         );
                         if let Some(line) = line {
-                            diagnostic.set_hint(format!("the first is on line {line}; merge the two"));
+                            diagnostic
+                                .set_hint(format!("the first is on line {line}; merge the two"));
                         }
                     } else {
                         pairs.insert(pair, between_path.clone());
@@ -545,7 +719,10 @@ impl<'s> Checker<'s, '_> {
             } else {
                 self.error(
                     &between_path,
-                    format!("`between` of a link names exactly two services, not {}", link.between.len()),
+                    format!(
+                        "`between` of a link names exactly two services, not {}",
+                        link.between.len()
+                    ),
                 )
                 .set_hint("between = [\"order\", \"payment\"]");
             }
@@ -556,7 +733,10 @@ impl<'s> Checker<'s, '_> {
                 self.probability(&link_path.key("loss"), loss.get());
             }
             if link.latency.is_none() && link.loss.is_none() {
-                self.warning(&link_path, "this link changes nothing: it has neither `latency` nor `loss`");
+                self.warning(
+                    &link_path,
+                    "this link changes nothing: it has neither `latency` nor `loss`",
+                );
             }
         }
     }
@@ -564,11 +744,14 @@ impl<'s> Checker<'s, '_> {
     /// One end of a link: a service, or a workload's client host. Instances are not links' business.
     fn link_end(&mut self, path: &DocPath, text: &str) -> Option<Host> {
         if text.contains('/') {
-            self.error(path, format!("a link joins services, not instances: {}", quote(text)))
-                .set_hint(format!(
-                    "write {}; a network fault can target one instance",
-                    quote(text.split('/').next().unwrap_or(text))
-                ));
+            self.error(
+                path,
+                format!("a link joins services, not instances: {}", quote(text)),
+            )
+            .set_hint(format!(
+                "write {}; a network fault can target one instance",
+                quote(text.split('/').next().unwrap_or(text))
+            ));
             return None;
         }
         self.host_ref(path, text)
@@ -578,7 +761,12 @@ impl<'s> Checker<'s, '_> {
 
     fn check_services(&mut self) {
         let services = &self.scenario.services;
-        self.count_limit(&root("service"), services.len(), limits::SERVICES_MAX, "services");
+        self.count_limit(
+            &root("service"),
+            services.len(),
+            limits::SERVICES_MAX,
+            "services",
+        );
         let mut seen = IndexMap::new();
         let mut instances_total: u64 = 0;
         let mut total_reported = false;
@@ -596,7 +784,12 @@ impl<'s> Checker<'s, '_> {
             let mut endpoint_names = IndexMap::new();
             for (endpoint_index, endpoint) in service.endpoints.iter().enumerate() {
                 let endpoint_path = path.key("endpoint").index(endpoint_index);
-                self.unique(&mut endpoint_names, &endpoint.name, &endpoint_path.key("name"), "endpoint name");
+                self.unique(
+                    &mut endpoint_names,
+                    &endpoint.name,
+                    &endpoint_path.key("name"),
+                    "endpoint name",
+                );
                 self.check_endpoint(&endpoint_path, (index, endpoint_index), endpoint);
             }
             self.check_versions(&path, service);
@@ -651,7 +844,12 @@ impl<'s> Checker<'s, '_> {
     }
 
     fn check_endpoint(&mut self, path: &DocPath, node: (usize, usize), endpoint: &'s Endpoint) {
-        self.label(&path.key("name"), &endpoint.name, "endpoint name", limits::ENDPOINT_NAME_CHARS_MAX);
+        self.label(
+            &path.key("name"),
+            &endpoint.name,
+            "endpoint name",
+            limits::ENDPOINT_NAME_CHARS_MAX,
+        );
         if let Some(service_time) = &endpoint.service_time {
             self.distribution(&path.key("service_time"), service_time);
         }
@@ -665,7 +863,11 @@ impl<'s> Checker<'s, '_> {
         for (call_index, call) in endpoint.calls.iter().enumerate() {
             let call_path = path.key("calls").index(call_index);
             if let Some(target) = self.check_call(&call_path, call) {
-                self.graph.edges.entry(node).or_default().push((target, call_path));
+                self.graph
+                    .edges
+                    .entry(node)
+                    .or_default()
+                    .push((target, call_path));
             }
         }
     }
@@ -676,7 +878,9 @@ impl<'s> Checker<'s, '_> {
         match (&call.service, &call.endpoint, &call.topic) {
             (None, None, Some(topic)) => {
                 if self.topic_ref(&path.key("topic"), topic) {
-                    self.published.entry(topic.as_str()).or_insert_with(|| path.key("topic"));
+                    self.published
+                        .entry(topic.as_str())
+                        .or_insert_with(|| path.key("topic"));
                 }
                 None
             }
@@ -687,21 +891,34 @@ impl<'s> Checker<'s, '_> {
             }
             (Some(service), None, None) => {
                 let hint = self.names.services.get(service.as_str()).map(|index| {
-                    let endpoints: Vec<&str> = self.names.endpoints[*index].keys().copied().collect();
-                    format!("endpoints of {}: {}", quote(service), super::diagnostic::name_list(endpoints))
+                    let endpoints = self.names.endpoints[*index].keys().copied();
+                    format!(
+                        "endpoints of {}: {}",
+                        quote(service),
+                        super::diagnostic::name_list(endpoints)
+                    )
                 });
-                let diagnostic = self.error(path, format!("call to {} names no `endpoint`", quote(service)));
+                let diagnostic = self.error(
+                    path,
+                    format!("call to {} names no `endpoint`", quote(service)),
+                );
                 diagnostic.set_hint(hint.unwrap_or_else(|| SHAPES.to_owned()));
                 None
             }
             (None, Some(endpoint), None) => {
-                self.error(path, format!("call to endpoint {} names no `service`", quote(endpoint)))
-                    .set_hint(SHAPES);
+                self.error(
+                    path,
+                    format!("call to endpoint {} names no `service`", quote(endpoint)),
+                )
+                .set_hint(SHAPES);
                 None
             }
             (_, _, Some(_)) => {
-                self.error(path, "a call has `service` and `endpoint`, or `topic`, not both")
-                    .set_hint(format!("{SHAPES}; write two calls to do both"));
+                self.error(
+                    path,
+                    "a call has `service` and `endpoint`, or `topic`, not both",
+                )
+                .set_hint(format!("{SHAPES}; write two calls to do both"));
                 None
             }
             (None, None, None) => {
@@ -715,7 +932,9 @@ impl<'s> Checker<'s, '_> {
         let total = service.versions.len().saturating_add(1);
         if total > limits::VERSIONS_PER_SERVICE_MAX {
             self.error(
-                &path.key("version").index(limits::VERSIONS_PER_SERVICE_MAX - 1),
+                &path
+                    .key("version")
+                    .index(limits::VERSIONS_PER_SERVICE_MAX - 1),
                 format!(
                     "too many versions of {}: {total} with v1, the limit is {}",
                     quote(&service.name),
@@ -748,7 +967,10 @@ impl<'s> Checker<'s, '_> {
             {
                 self.error(
                     &version_path.key("service_time_factor"),
-                    format!("`service_time_factor` must be above 0, not {}", number(factor.get())),
+                    format!(
+                        "`service_time_factor` must be above 0, not {}",
+                        number(factor.get())
+                    ),
                 )
                 .set_hint("1 keeps the endpoints' service times, 2 doubles them, 0.5 halves them");
             }
@@ -756,13 +978,23 @@ impl<'s> Checker<'s, '_> {
     }
 }
 
-impl<'s> Checker<'s, '_> {
+impl Checker<'_, '_> {
     // ----- [[broker]] and [[subscription]] -----
 
     fn check_brokers(&mut self) {
         let brokers = &self.scenario.brokers;
-        self.count_limit(&root("broker"), brokers.len(), limits::BROKERS_MAX, "brokers");
-        self.count_limit(&root("broker"), self.names.topics.len(), limits::TOPICS_MAX, "topics");
+        self.count_limit(
+            &root("broker"),
+            brokers.len(),
+            limits::BROKERS_MAX,
+            "brokers",
+        );
+        self.count_limit(
+            &root("broker"),
+            self.names.topics.len(),
+            limits::TOPICS_MAX,
+            "topics",
+        );
         let mut seen = IndexMap::new();
         let mut topics_seen: IndexMap<&str, DocPath> = IndexMap::new();
         for (index, broker) in brokers.iter().enumerate() {
@@ -771,7 +1003,10 @@ impl<'s> Checker<'s, '_> {
             self.unique(&mut seen, &broker.name, &path.key("name"), "broker name");
             self.host_name_clash(&path.key("name"), &broker.name, "broker");
             if broker.topics.is_empty() {
-                self.warning(&path.key("topics"), format!("broker {} declares no topics", quote(&broker.name)));
+                self.warning(
+                    &path.key("topics"),
+                    format!("broker {} declares no topics", quote(&broker.name)),
+                );
             }
             for (topic_index, topic) in broker.topics.iter().enumerate() {
                 let topic_path = path.key("topics").index(topic_index);
@@ -807,14 +1042,21 @@ impl<'s> Checker<'s, '_> {
 
     fn check_subscriptions(&mut self) {
         let subscriptions = &self.scenario.subscriptions;
-        self.count_limit(&root("subscription"), subscriptions.len(), limits::SUBSCRIPTIONS_MAX, "subscriptions");
+        self.count_limit(
+            &root("subscription"),
+            subscriptions.len(),
+            limits::SUBSCRIPTIONS_MAX,
+            "subscriptions",
+        );
         let mut seen: IndexMap<(&str, &str, &str), DocPath> = IndexMap::new();
-        let mut subscribed: Vec<&str> = Vec::new();
+        let mut subscribed: IndexSet<&str> = IndexSet::new();
         for (index, subscription) in subscriptions.iter().enumerate() {
             let path = root("subscription").index(index);
             self.topic_ref(&path.key("topic"), &subscription.topic);
-            subscribed.push(subscription.topic.as_str());
-            if let Some(service) = self.service_ref(&path.key("service"), &subscription.service, "subscription") {
+            subscribed.insert(subscription.topic.as_str());
+            if let Some(service) =
+                self.service_ref(&path.key("service"), &subscription.service, "subscription")
+            {
                 self.endpoint_ref(&path.key("endpoint"), service, &subscription.endpoint);
             }
             let key = (
@@ -826,7 +1068,9 @@ impl<'s> Checker<'s, '_> {
                 let line = self.line_of(first);
                 let diagnostic = self.error(&path, "duplicate subscription");
                 if let Some(line) = line {
-                    diagnostic.set_hint(format!("the same topic, service and endpoint are subscribed on line {line}"));
+                    diagnostic.set_hint(format!(
+                        "the same topic, service and endpoint are subscribed on line {line}"
+                    ));
                 }
             } else {
                 seen.insert(key, path);
@@ -835,7 +1079,7 @@ impl<'s> Checker<'s, '_> {
         let unconsumed: Vec<(&str, DocPath)> = self
             .published
             .iter()
-            .filter(|(topic, _)| !subscribed.contains(topic))
+            .filter(|(topic, _)| !subscribed.contains(**topic))
             .map(|(topic, path)| (*topic, path.clone()))
             .collect();
         for (topic, path) in unconsumed {
@@ -854,11 +1098,20 @@ impl<'s> Checker<'s, '_> {
             let service = if let Some(index) = self.names.services.get(name.as_str()) {
                 Some(*index)
             } else {
-                let hint = self
-                    .suggest(name, "services here", &self.names.service_names())
-                    .unwrap_or_else(|| "no [[service]] is declared".to_owned());
-                self.error_at_key(&path, format!("mesh policy for unknown service {}", quote(name)))
-                    .set_hint(format!("[mesh.NAME] applies to calls to the service NAME; {hint}"));
+                let hint = self.suggest(
+                    name,
+                    "services here",
+                    || self.names.service_names(),
+                    "no [[service]] is declared",
+                );
+                self.error_at_key(
+                    &path,
+                    format!("mesh policy for unknown service {}", quote(name)),
+                )
+                .set_hint(format!(
+                    "[mesh.NAME] applies to calls to the service NAME{}",
+                    hint.map_or_else(String::new, |hint| format!("; {hint}"))
+                ));
                 None
             };
             self.check_policy(&path, policy);
@@ -875,7 +1128,10 @@ impl<'s> Checker<'s, '_> {
             for (key, value) in [
                 ("max_connections", pool.max_connections),
                 ("max_requests", pool.max_requests),
-                ("max_requests_per_connection", pool.max_requests_per_connection),
+                (
+                    "max_requests_per_connection",
+                    pool.max_requests_per_connection,
+                ),
             ] {
                 if let Some(value) = value {
                     self.whole_at_least(&pool_path.key(key), u64::from(value), 1);
@@ -887,28 +1143,45 @@ impl<'s> Checker<'s, '_> {
             if let Some(percent) = fault.delay_percent {
                 self.percent(&fault_path.key("delay_percent"), percent.get());
                 if fault.delay.is_none() {
-                    self.error_at_key(&fault_path.key("delay_percent"), "`delay_percent` without a `delay`")
-                        .set_hint("add delay = \"5s\", the time added to the delayed requests");
+                    self.error_at_key(
+                        &fault_path.key("delay_percent"),
+                        "`delay_percent` without a `delay`",
+                    )
+                    .set_hint("add delay = \"5s\", the time added to the delayed requests");
                 }
             }
             if let Some(percent) = fault.abort_percent {
                 self.percent(&fault_path.key("abort_percent"), percent.get());
                 if fault.abort_status.is_none() {
-                    self.error_at_key(&fault_path.key("abort_percent"), "`abort_percent` without an `abort_status`")
-                        .set_hint("add abort_status = 503, the status the aborted requests answer");
+                    self.error_at_key(
+                        &fault_path.key("abort_percent"),
+                        "`abort_percent` without an `abort_status`",
+                    )
+                    .set_hint("add abort_status = 503, the status the aborted requests answer");
                 }
             }
             if let Some(status) = fault.abort_status {
                 self.status(&fault_path.key("abort_status"), status);
             }
             if fault.delay.is_none() && fault.abort_status.is_none() {
-                self.warning(&fault_path, "this fault injection does nothing: it has neither `delay` nor `abort_status`");
+                self.warning(
+                    &fault_path,
+                    "this fault injection does nothing: it has neither `delay` nor `abort_status`",
+                );
             }
         }
         if let Some(rate_limit) = &policy.rate_limit {
             let limit_path = path.key("rate_limit");
-            self.whole_at_least(&limit_path.key("max_tokens"), u64::from(rate_limit.max_tokens), 1);
-            self.whole_at_least(&limit_path.key("tokens_per_fill"), u64::from(rate_limit.tokens_per_fill), 1);
+            self.whole_at_least(
+                &limit_path.key("max_tokens"),
+                u64::from(rate_limit.max_tokens),
+                1,
+            );
+            self.whole_at_least(
+                &limit_path.key("tokens_per_fill"),
+                u64::from(rate_limit.tokens_per_fill),
+                1,
+            );
             self.positive_duration(&limit_path.key("fill_interval"), rate_limit.fill_interval);
         }
         if let Some(allow_from) = &policy.allow_from {
@@ -923,12 +1196,17 @@ impl<'s> Checker<'s, '_> {
     fn status(&mut self, path: &DocPath, status: u16) {
         if !(100..=599).contains(&status) {
             let key = path.last_key().to_owned();
-            self.error(path, format!("`{key}` is an HTTP status from 100 to 599, not {status}"));
+            self.error(
+                path,
+                format!("`{key}` is an HTTP status from 100 to 599, not {status}"),
+            );
         }
     }
 
     fn check_retries(&mut self, path: &DocPath, policy: &MeshPolicy) {
-        let Some(retries) = &policy.retries else { return };
+        let Some(retries) = &policy.retries else {
+            return;
+        };
         let retries_path = path.key("retries");
         self.whole_at_most(
             &retries_path.key("attempts"),
@@ -954,7 +1232,10 @@ impl<'s> Checker<'s, '_> {
         {
             self.error(
                 &retries_path.key("backoff_max"),
-                format!("`backoff_max` {backoff_max} is below `backoff_base` {}", retries.backoff_base),
+                format!(
+                    "`backoff_max` {backoff_max} is below `backoff_base` {}",
+                    retries.backoff_base
+                ),
             );
         }
         if let Some(budget) = retries.budget_percent {
@@ -965,12 +1246,23 @@ impl<'s> Checker<'s, '_> {
     fn check_breakers(&mut self, path: &DocPath, policy: &MeshPolicy) {
         if let Some(outlier) = &policy.outlier_detection {
             let outlier_path = path.key("outlier_detection");
-            self.whole_at_least(&outlier_path.key("consecutive_5xx"), u64::from(outlier.consecutive_5xx), 1);
+            self.whole_at_least(
+                &outlier_path.key("consecutive_5xx"),
+                u64::from(outlier.consecutive_5xx),
+                1,
+            );
             if let Some(failures) = outlier.consecutive_gateway_failure {
-                self.whole_at_least(&outlier_path.key("consecutive_gateway_failure"), u64::from(failures), 1);
+                self.whole_at_least(
+                    &outlier_path.key("consecutive_gateway_failure"),
+                    u64::from(failures),
+                    1,
+                );
             }
             self.positive_duration(&outlier_path.key("interval"), outlier.interval);
-            self.positive_duration(&outlier_path.key("base_ejection_time"), outlier.base_ejection_time);
+            self.positive_duration(
+                &outlier_path.key("base_ejection_time"),
+                outlier.base_ejection_time,
+            );
             if outlier.max_ejection_time < outlier.base_ejection_time {
                 self.error(
                     &outlier_path.key("max_ejection_time"),
@@ -980,12 +1272,18 @@ impl<'s> Checker<'s, '_> {
                     ),
                 );
             }
-            self.percent(&outlier_path.key("max_ejection_percent"), outlier.max_ejection_percent.get());
+            self.percent(
+                &outlier_path.key("max_ejection_percent"),
+                outlier.max_ejection_percent.get(),
+            );
         }
         if let Some(breaker) = &policy.circuit_breaker {
             let breaker_path = path.key("circuit_breaker");
             self.positive_duration(&breaker_path.key("timeout"), breaker.timeout);
-            self.percent(&breaker_path.key("error_threshold_percent"), breaker.error_threshold_percent.get());
+            self.percent(
+                &breaker_path.key("error_threshold_percent"),
+                breaker.error_threshold_percent.get(),
+            );
             self.positive_duration(&breaker_path.key("window"), breaker.window);
             let buckets_path = breaker_path.key("buckets");
             self.whole_at_least(&buckets_path, u64::from(breaker.buckets), 1);
@@ -1004,13 +1302,21 @@ impl<'s> Checker<'s, '_> {
 
     fn check_routes(&mut self, path: &DocPath, service: Option<usize>, policy: &MeshPolicy) {
         let routes_path = path.key("route");
-        self.count_limit(&routes_path, policy.route.len(), limits::ROUTES_PER_SERVICE_MAX, "routes");
+        self.count_limit(
+            &routes_path,
+            policy.route.len(),
+            limits::ROUTES_PER_SERVICE_MAX,
+            "routes",
+        );
         let mut catch_all: Option<usize> = None;
         for (index, route) in policy.route.iter().enumerate() {
             let route_path = routes_path.index(index);
             if let Some(first) = catch_all {
                 self.warning(&route_path, "this route is never used")
-                    .set_hint(format!("route {} has no `match`, so it takes every request first", first + 1));
+                    .set_hint(format!(
+                        "route {} has no `match`, so it takes every request first",
+                        first + 1
+                    ));
             }
             match &route.matches {
                 None => catch_all = catch_all.or(Some(index)),
@@ -1019,7 +1325,10 @@ impl<'s> Checker<'s, '_> {
                         let header_path = route_path.key("match").key("headers").key(header);
                         self.label(&header_path, header, "header name", limits::LABEL_CHARS_MAX);
                         if let HeaderMatch::How(how) = condition {
-                            let given = [&how.exact, &how.prefix, &how.regex].iter().filter(|value| value.is_some()).count();
+                            let given = [&how.exact, &how.prefix, &how.regex]
+                                .iter()
+                                .filter(|value| value.is_some())
+                                .count();
                             if given != 1 {
                                 self.error(&header_path, format!("header condition on {} needs exactly one of `exact`, `prefix` or `regex`, not {given}", quote(header)));
                             }
@@ -1032,14 +1341,21 @@ impl<'s> Checker<'s, '_> {
             for (version, weight) in &route.weights {
                 let weight_path = weights_path.key(version);
                 if let Some(service) = service {
-                    self.version_ref(&weight_path, service, version);
+                    self.version_ref(&weight_path, service, version, true);
                 }
                 self.percent(&weight_path, weight.get());
                 sum += weight.get();
             }
             if (sum - 100.0).abs() > SUM_TOLERANCE * 100.0 {
-                let versions = service.map(|service| self.names.versions[service].join(", "));
-                let diagnostic = self.error(&weights_path, format!("route weights add up to {}, not 100", number(sum)));
+                let versions = service.map(|service| {
+                    let versions: Vec<&str> =
+                        self.names.versions[service].iter().copied().collect();
+                    versions.join(", ")
+                });
+                let diagnostic = self.error(
+                    &weights_path,
+                    format!("route weights add up to {}, not 100", number(sum)),
+                );
                 match versions {
                     Some(versions) => diagnostic.set_hint(format!(
                         "weights are percentages of the route's requests sent to each version ({versions})"
@@ -1051,19 +1367,30 @@ impl<'s> Checker<'s, '_> {
     }
 }
 
-impl<'s> Checker<'s, '_> {
+impl Checker<'_, '_> {
     // ----- [[workload]] -----
 
     fn check_workloads(&mut self) {
         let workloads = &self.scenario.workloads;
-        self.count_limit(&root("workload"), workloads.len(), limits::WORKLOADS_MAX, "workloads");
+        self.count_limit(
+            &root("workload"),
+            workloads.len(),
+            limits::WORKLOADS_MAX,
+            "workloads",
+        );
         let mut seen = IndexMap::new();
         for (index, workload) in workloads.iter().enumerate() {
             let path = root("workload").index(index);
             self.name(&path.key("name"), &workload.name, "workload name");
-            self.unique(&mut seen, &workload.name, &path.key("name"), "workload name");
+            self.unique(
+                &mut seen,
+                &workload.name,
+                &path.key("name"),
+                "workload name",
+            );
             self.host_name_clash(&path.key("name"), &workload.name, "workload");
-            if let Some(service) = self.service_ref(&path.key("target"), &workload.target, "target") {
+            if let Some(service) = self.service_ref(&path.key("target"), &workload.target, "target")
+            {
                 self.endpoint_ref(&path.key("endpoint"), service, &workload.endpoint);
                 let target = &self.scenario.services[service];
                 if !target.exposed {
@@ -1090,7 +1417,13 @@ impl<'s> Checker<'s, '_> {
         let key = path.last_key().to_owned();
         if rate < 0.0 || (rate == 0.0 && !zero_allowed) {
             let bound = if zero_allowed { "0 or more" } else { "above 0" };
-            self.error(path, format!("`{key}` must be {bound} requests per second, not {}", number(rate)));
+            self.error(
+                path,
+                format!(
+                    "`{key}` must be {bound} requests per second, not {}",
+                    number(rate)
+                ),
+            );
         } else if rate > limits::WORKLOAD_RATE_MAX {
             self.error(
                 path,
@@ -1105,7 +1438,9 @@ impl<'s> Checker<'s, '_> {
 
     fn check_arrival(&mut self, path: &DocPath, arrival: &Arrival) {
         match arrival {
-            Arrival::Constant { rate } | Arrival::Poisson { rate } => self.rate(&path.key("rate"), *rate, false),
+            Arrival::Constant { rate } | Arrival::Poisson { rate } => {
+                self.rate(&path.key("rate"), *rate, false);
+            }
             Arrival::Steps { steps } => self.check_steps(&path.key("steps"), steps),
             Arrival::Closed { users, think_time } => {
                 let users_path = path.key("users");
@@ -1123,10 +1458,17 @@ impl<'s> Checker<'s, '_> {
 
     fn check_steps(&mut self, path: &DocPath, steps: &[(Duration, Real)]) {
         if steps.is_empty() {
-            self.error(path, "`steps` is empty").set_hint("steps = [[\"0s\", 50], [\"5m\", 400]]: from 0s, 50 per second; from 5m, 400");
+            self.error(path, "`steps` is empty").set_hint(
+                "steps = [[\"0s\", 50], [\"5m\", 400]]: from 0s, 50 per second; from 5m, 400",
+            );
             return;
         }
-        self.count_limit(path, steps.len(), limits::ARRIVAL_STEPS_MAX, "arrival steps");
+        self.count_limit(
+            path,
+            steps.len(),
+            limits::ARRIVAL_STEPS_MAX,
+            "arrival steps",
+        );
         let end = self.scenario.scenario.duration;
         let mut previous: Option<Duration> = None;
         for (index, (at, rate)) in steps.iter().enumerate() {
@@ -1137,12 +1479,18 @@ impl<'s> Checker<'s, '_> {
                         .set_hint("the rate must be known from the start: add a step at \"0s\", with rate 0 for a late start");
                 }
                 Some(previous) if *at <= previous => {
-                    self.error(&step_path.index(0), format!("step at {at} does not come after the step at {previous}"))
-                        .set_hint("steps are [time, rate] pairs in increasing time");
+                    self.error(
+                        &step_path.index(0),
+                        format!("step at {at} does not come after the step at {previous}"),
+                    )
+                    .set_hint("steps are [time, rate] pairs in increasing time");
                 }
                 _ => {
                     if *at >= end && !end.is_zero() {
-                        self.warning(&step_path.index(0), format!("step at {at} starts after the scenario ends at {end}"));
+                        self.warning(
+                            &step_path.index(0),
+                            format!("step at {at} starts after the scenario ends at {end}"),
+                        );
                     }
                 }
             }
@@ -1156,11 +1504,21 @@ impl<'s> Checker<'s, '_> {
 
     fn check_headers(&mut self, path: &DocPath, workload: &Workload) {
         let headers_path = path.key("headers");
-        self.count_limit(&headers_path, workload.headers.len(), limits::HEADERS_MAX, "headers");
+        self.count_limit(
+            &headers_path,
+            workload.headers.len(),
+            limits::HEADERS_MAX,
+            "headers",
+        );
         for (header, values) in &workload.headers {
             let header_path = headers_path.key(header);
             self.label(&header_path, header, "header name", limits::LABEL_CHARS_MAX);
-            self.count_limit(&header_path, values.len(), limits::HEADER_VALUES_MAX, "header values");
+            self.count_limit(
+                &header_path,
+                values.len(),
+                limits::HEADER_VALUES_MAX,
+                "header values",
+            );
             let mut sum = 0.0;
             for (value, probability) in values {
                 let value_path = header_path.key(value);
@@ -1191,15 +1549,25 @@ impl<'s> Checker<'s, '_> {
     fn check_fault(&mut self, path: &DocPath, fault: &Fault) {
         let end = self.scenario.scenario.duration;
         if fault.at >= end && !end.is_zero() {
-            self.error(&path.key("at"), format!("fault at {} starts after the scenario ends at {end}", fault.at))
-                .set_hint("`at` is measured from the start of the run; [scenario] `duration` is when it ends");
+            self.error(
+                &path.key("at"),
+                format!(
+                    "fault at {} starts after the scenario ends at {end}",
+                    fault.at
+                ),
+            )
+            .set_hint(
+                "`at` is measured from the start of the run; [scenario] `duration` is when it ends",
+            );
         }
         if let Some(duration) = fault.duration {
             self.positive_duration(&path.key("duration"), duration);
         }
         let kind = fault.kind;
         let (required, allowed): (&[&str], &[&str]) = match kind {
-            FaultKind::Partition | FaultKind::PartitionOneway => (&["between"], &["between", "duration"]),
+            FaultKind::Partition | FaultKind::PartitionOneway => {
+                (&["between"], &["between", "duration"])
+            }
             FaultKind::Latency => (&["between", "add"], &["between", "add", "duration"]),
             FaultKind::Loss => (&["loss"], &["loss", "between", "duration"]),
             FaultKind::Crash => (&["target"], &["target", "restart_after"]),
@@ -1216,16 +1584,22 @@ impl<'s> Checker<'s, '_> {
         for (key, is_present) in present {
             if is_present && !allowed.contains(&key) {
                 let hint = if kind == FaultKind::Crash && key == "duration" {
-                    "a crashed process stays down until it restarts: use restart_after = \"20s\"".to_owned()
+                    "a crashed process stays down until it restarts: use restart_after = \"20s\""
+                        .to_owned()
                 } else {
                     format!("a {} fault takes {}", kind.name(), key_list(allowed))
                 };
-                self.error_at_key(&path.key(key), format!("`{key}` does not apply to a {} fault", kind.name()))
-                    .set_hint(hint);
+                self.error_at_key(
+                    &path.key(key),
+                    format!("`{key}` does not apply to a {} fault", kind.name()),
+                )
+                .set_hint(hint);
             }
         }
         for key in required {
-            let is_present = present.iter().any(|(name, is_present)| name == key && *is_present);
+            let is_present = present
+                .iter()
+                .any(|(name, is_present)| name == key && *is_present);
             if !is_present {
                 self.error(&path.key(key), format!("a {} fault needs `{key}`", kind.name()))
                     .set_hint(match *key {
@@ -1256,26 +1630,53 @@ impl<'s> Checker<'s, '_> {
 
     fn check_between(&mut self, path: &DocPath, between: &[String], kind: FaultKind) {
         if between.len() != 2 {
-            let shape = if kind == FaultKind::PartitionOneway { "from and to" } else { "two sides" };
-            self.error(path, format!("`between` names exactly two hosts ({shape}), not {}", between.len()))
+            let shape = if kind == FaultKind::PartitionOneway {
+                ", from and to"
+            } else {
+                ""
+            };
+            self.error(path, format!("`between` needs exactly two hosts{shape}, not {}", between.len()))
                 .set_hint("between = [\"order\", \"payment\"]: services, instances (\"payment/1\") or workloads");
             return;
         }
         let first = self.host_ref(&path.index(0), &between[0]);
         let second = self.host_ref(&path.index(1), &between[1]);
-        let (Some(first), Some(second)) = (first, second) else { return };
+        let (Some(first), Some(second)) = (first, second) else {
+            return;
+        };
         let overlap = match (first, second) {
-            (Host::Service(a), Host::Instance(b, _)) | (Host::Instance(b, _), Host::Service(a)) => a == b,
+            (Host::Service(a), Host::Instance(b, _)) | (Host::Instance(b, _), Host::Service(a)) => {
+                a == b
+            }
             _ => first == second,
         };
         if overlap {
             self.error(
                 path,
-                format!("the two sides of `between` overlap: {} and {}", quote(&between[0]), quote(&between[1])),
+                format!(
+                    "the two sides of `between` overlap: {} and {}",
+                    quote(&between[0]),
+                    quote(&between[1])
+                ),
             )
             .set_hint("a network fault acts on messages between two different hosts");
         }
     }
+}
+
+/// The first round interval (1, 2 or 5 of a unit, or a common fraction of a minute or an hour)
+/// at least `nanos` long, for a hint users can copy.
+fn round_interval(nanos: u64) -> Duration {
+    const MILLIS: [u64; 25] = [
+        1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000,
+        120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000,
+        86_400_000,
+    ];
+    MILLIS
+        .iter()
+        .map(|millis| Duration::from_millis(*millis))
+        .find(|round| round.as_nanos() >= nanos)
+        .unwrap_or(Duration::from_nanos(nanos))
 }
 
 fn key_list(keys: &[&str]) -> String {
@@ -1290,7 +1691,7 @@ struct Bounds<'b> {
     equals: Option<&'b Bound>,
 }
 
-impl<'s> Checker<'s, '_> {
+impl Checker<'_, '_> {
     // ----- [[rollout]] -----
 
     fn check_rollouts(&mut self) {
@@ -1301,41 +1702,68 @@ impl<'s> Checker<'s, '_> {
             let service = self.service_ref(&service_path, &rollout.service, "rollout");
             if let Some(first) = seen.get(rollout.service.as_str()) {
                 let line = self.line_of(first);
-                let diagnostic = self.error(&service_path, format!("a second rollout of {}", quote(&rollout.service)));
+                let diagnostic = self.error(
+                    &service_path,
+                    format!("a second rollout of {}", quote(&rollout.service)),
+                );
                 if let Some(line) = line {
-                    diagnostic.set_hint(format!("the first is on line {line}; a service has one rollout at most"));
+                    diagnostic.set_hint(format!(
+                        "the first is on line {line}; a service has one rollout at most"
+                    ));
                 }
             } else {
                 seen.insert(rollout.service.as_str(), service_path.clone());
             }
             if let Some(service) = service {
-                let from_ok = self.version_ref(&path.key("from"), service, &rollout.from);
-                let to_ok = self.version_ref(&path.key("to"), service, &rollout.to);
+                let from_ok = self.version_ref(&path.key("from"), service, &rollout.from, false);
+                let to_ok = self.version_ref(&path.key("to"), service, &rollout.to, false);
                 if from_ok && to_ok && rollout.from == rollout.to {
-                    self.error(&path.key("to"), format!("`from` and `to` are both {}", quote(&rollout.to)))
-                        .set_hint("a rollout moves traffic from one version to another");
+                    self.error(
+                        &path.key("to"),
+                        format!("`from` and `to` are both {}", quote(&rollout.to)),
+                    )
+                    .set_hint("a rollout moves traffic from one version to another");
                 }
             }
             let end = self.scenario.scenario.duration;
             if rollout.start >= end && !end.is_zero() {
                 self.error(
                     &path.key("start"),
-                    format!("rollout starts at {}, after the scenario ends at {end}", rollout.start),
+                    format!(
+                        "rollout starts at {}, after the scenario ends at {end}",
+                        rollout.start
+                    ),
                 );
             }
             self.positive_duration(&path.key("interval"), rollout.interval);
             self.whole_at_least(&path.key("threshold"), u64::from(rollout.threshold), 1);
             self.check_strategy_keys(&path, rollout);
-            self.count_limit(&path.key("checks"), rollout.checks.len(), limits::ROLLOUT_CHECKS_MAX, "checks");
+            self.count_limit(
+                &path.key("checks"),
+                rollout.checks.len(),
+                limits::ROLLOUT_CHECKS_MAX,
+                "checks",
+            );
             for (check_index, check) in rollout.checks.iter().enumerate() {
                 let check_path = path.key("checks").index(check_index);
                 match metric::parse_check(&check.metric) {
                     Ok(metric) => {
-                        let bounds = Bounds { min: check.min.as_ref(), max: check.max.as_ref(), equals: None };
-                        self.check_bounds(&check_path, metric.name(), metric.value_kind(), &bounds, "a check");
+                        let bounds = Bounds {
+                            min: check.min.as_ref(),
+                            max: check.max.as_ref(),
+                            equals: None,
+                        };
+                        self.check_bounds(
+                            &check_path,
+                            metric.name(),
+                            metric.value_kind(),
+                            &bounds,
+                            "a check",
+                        );
                     }
                     Err(error) => {
-                        self.error(&check_path.key("metric"), error.message).set_hint(error.hint);
+                        self.error(&check_path.key("metric"), error.message)
+                            .set_hint(error.hint);
                     }
                 }
             }
@@ -1355,36 +1783,67 @@ impl<'s> Checker<'s, '_> {
             ("step_weight", rollout.step_weight.is_some(), weighted),
             ("step_weights", rollout.step_weights.is_some(), weighted),
             ("max_weight", rollout.max_weight.is_some(), weighted),
-            ("max_surge", rollout.max_surge.is_some(), strategy == Strategy::Rolling),
-            ("max_unavailable", rollout.max_unavailable.is_some(), strategy == Strategy::Rolling),
+            (
+                "max_surge",
+                rollout.max_surge.is_some(),
+                strategy == Strategy::Rolling,
+            ),
+            (
+                "max_unavailable",
+                rollout.max_unavailable.is_some(),
+                strategy == Strategy::Rolling,
+            ),
             (
                 "readiness_delay",
                 rollout.readiness_delay.is_some(),
                 matches!(strategy, Strategy::Rolling | Strategy::BlueGreen),
             ),
-            ("monolith", rollout.monolith.is_some(), strategy == Strategy::Strangler),
+            (
+                "monolith",
+                rollout.monolith.is_some(),
+                strategy == Strategy::Strangler,
+            ),
         ];
         for (key, present, applies) in keys {
             if present && !applies {
-                self.error_at_key(&path.key(key), format!("`{key}` does not apply to a {strategy_name} rollout"));
+                self.error_at_key(
+                    &path.key(key),
+                    format!("`{key}` does not apply to a {strategy_name} rollout"),
+                );
             }
         }
         if weighted {
             self.check_weights(path, rollout, strategy_name);
         }
-        if strategy == Strategy::Rolling && rollout.max_surge == Some(0) && rollout.max_unavailable == Some(0) {
-            self.error(&path.key("max_unavailable"), "`max_surge` and `max_unavailable` are both 0")
-                .set_hint("the update could neither add an instance nor take one away: raise either");
+        if strategy == Strategy::Rolling
+            && rollout.max_surge == Some(0)
+            && rollout.max_unavailable == Some(0)
+        {
+            self.error(
+                &path.key("max_unavailable"),
+                "`max_surge` and `max_unavailable` are both 0",
+            )
+            .set_hint("the update could neither add an instance nor take one away: raise either");
         }
         if strategy == Strategy::Strangler {
             match &rollout.monolith {
                 None => {
-                    self.error(&path.key("monolith"), "a strangler rollout needs `monolith`")
-                        .set_hint("monolith = \"NAME\": the service the traffic moves away from");
+                    self.error(
+                        &path.key("monolith"),
+                        "a strangler rollout needs `monolith`",
+                    )
+                    .set_hint("monolith = \"NAME\": the service the traffic moves away from");
                 }
                 Some(monolith) => {
-                    if self.service_ref(&path.key("monolith"), monolith, "monolith").is_some() && *monolith == rollout.service {
-                        self.error(&path.key("monolith"), format!("`monolith` and `service` are both {}", quote(monolith)));
+                    if self
+                        .service_ref(&path.key("monolith"), monolith, "monolith")
+                        .is_some()
+                        && *monolith == rollout.service
+                    {
+                        self.error(
+                            &path.key("monolith"),
+                            format!("`monolith` and `service` are both {}", quote(monolith)),
+                        );
                     }
                 }
             }
@@ -1394,7 +1853,10 @@ impl<'s> Checker<'s, '_> {
     fn check_weights(&mut self, path: &DocPath, rollout: &Rollout, strategy_name: &str) {
         match (&rollout.step_weight, &rollout.step_weights) {
             (Some(_), Some(_)) => {
-                self.error_at_key(&path.key("step_weights"), "give `step_weight` or `step_weights`, not both");
+                self.error_at_key(
+                    &path.key("step_weights"),
+                    "give `step_weight` or `step_weights`, not both",
+                );
             }
             (None, None) if rollout.strategy == Strategy::Canary => {
                 self.error(&path.key("step_weight"), format!("a {strategy_name} rollout needs `step_weight` or `step_weights`"))
@@ -1412,28 +1874,47 @@ impl<'s> Checker<'s, '_> {
             {
                 self.error(
                     &path.key("step_weight"),
-                    format!("`step_weight` {} is above `max_weight` {}", number(step.get()), number(max.get())),
+                    format!(
+                        "`step_weight` {} is above `max_weight` {}",
+                        number(step.get()),
+                        number(max.get())
+                    ),
                 );
             }
             if rollout.step_weights.is_some() {
-                self.warning(&path.key("max_weight"), "`max_weight` is ignored with `step_weights`")
-                    .set_hint("the last of `step_weights` is the largest weight the new version gets");
+                self.warning(
+                    &path.key("max_weight"),
+                    "`max_weight` is ignored with `step_weights`",
+                )
+                .set_hint("the last of `step_weights` is the largest weight the new version gets");
             }
         }
         if let Some(steps) = &rollout.step_weights {
             let steps_path = path.key("step_weights");
             if steps.is_empty() {
-                self.error(&steps_path, "`step_weights` is empty").set_hint("step_weights = [1, 5, 10, 25, 50]");
+                self.error(&steps_path, "`step_weights` is empty")
+                    .set_hint("step_weights = [1, 5, 10, 25, 50]");
             }
-            self.count_limit(&steps_path, steps.len(), limits::STEP_WEIGHTS_MAX, "step weights");
+            self.count_limit(
+                &steps_path,
+                steps.len(),
+                limits::STEP_WEIGHTS_MAX,
+                "step weights",
+            );
             for (index, step) in steps.iter().enumerate() {
                 self.positive_percent(&steps_path.index(index), step.get());
                 if index > 0 && step.get() <= steps[index - 1].get() {
                     self.error(
                         &steps_path.index(index),
-                        format!("step weight {} does not rise above the previous {}", number(step.get()), number(steps[index - 1].get())),
+                        format!(
+                            "step weight {} does not rise above the previous {}",
+                            number(step.get()),
+                            number(steps[index - 1].get())
+                        ),
                     )
-                    .set_hint("`step_weights` are the new version's successive weights, each larger");
+                    .set_hint(
+                        "`step_weights` are the new version's successive weights, each larger",
+                    );
                 }
             }
         }
@@ -1443,7 +1924,12 @@ impl<'s> Checker<'s, '_> {
 
     fn check_expectations(&mut self) {
         let expectations = &self.scenario.expectations;
-        self.count_limit(&root("expect"), expectations.len(), limits::EXPECTATIONS_MAX, "expectations");
+        self.count_limit(
+            &root("expect"),
+            expectations.len(),
+            limits::EXPECTATIONS_MAX,
+            "expectations",
+        );
         for (index, expectation) in expectations.iter().enumerate() {
             self.check_expectation(&root("expect").index(index), expectation);
         }
@@ -1462,12 +1948,17 @@ impl<'s> Checker<'s, '_> {
             metric::MetricRef::Global(_) => {}
             metric::MetricRef::Workload { name, .. } => {
                 if !self.names.workloads.contains_key(name.as_str()) {
-                    let workloads: Vec<&str> = self.names.workloads.keys().copied().collect();
-                    let hint = self
-                        .suggest(name, "workloads here", &workloads)
-                        .unwrap_or_else(|| "no [[workload]] is declared".to_owned());
-                    self.error(&metric_path, format!("unknown workload {} in `metric`", quote(name)))
-                        .set_hint(hint);
+                    let hint = self.suggest(
+                        name,
+                        "workloads here",
+                        || self.names.workloads.keys().copied().collect(),
+                        "no [[workload]] is declared",
+                    );
+                    self.error(
+                        &metric_path,
+                        format!("unknown workload {} in `metric`", quote(name)),
+                    )
+                    .set_optional_hint(hint);
                 }
             }
             metric::MetricRef::Service { name, .. } => {
@@ -1475,15 +1966,19 @@ impl<'s> Checker<'s, '_> {
             }
             metric::MetricRef::Rollout { service, .. } => {
                 if self.service_ref(&metric_path, service, "metric").is_some()
-                    && !self.scenario.rollouts.iter().any(|rollout| rollout.service == *service)
+                    && !self.names.rollouts.contains(service.as_str())
                 {
-                    let with_rollouts: Vec<&str> =
-                        self.scenario.rollouts.iter().map(|rollout| rollout.service.as_str()).collect();
-                    let hint = self
-                        .suggest(service, "services with a rollout", &with_rollouts)
-                        .unwrap_or_else(|| "no [[rollout]] is declared".to_owned());
-                    self.error(&metric_path, format!("service {} has no rollout", quote(service)))
-                        .set_hint(hint);
+                    let hint = self.suggest(
+                        service,
+                        "services with a rollout",
+                        || self.names.rollouts.iter().copied().collect(),
+                        "no [[rollout]] is declared",
+                    );
+                    self.error(
+                        &metric_path,
+                        format!("service {} has no rollout", quote(service)),
+                    )
+                    .set_optional_hint(hint);
                 }
             }
         }
@@ -1492,69 +1987,131 @@ impl<'s> Checker<'s, '_> {
             max: expectation.max.as_ref(),
             equals: expectation.equals.as_ref(),
         };
-        self.check_bounds(path, &expectation.metric, metric.value_kind(), &bounds, "an expectation");
+        self.check_bounds(
+            path,
+            &expectation.metric,
+            metric.value_kind(),
+            &bounds,
+            "an expectation",
+        );
     }
 
-    fn check_bounds(&mut self, path: &DocPath, metric: &str, kind: ValueKind, bounds: &Bounds<'_>, what: &str) {
+    fn check_bounds(
+        &mut self,
+        path: &DocPath,
+        metric: &str,
+        kind: ValueKind,
+        bounds: &Bounds<'_>,
+        what: &str,
+    ) {
         let shown = quote(metric);
         if kind == ValueKind::Text {
             for (key, bound) in [("min", bounds.min), ("max", bounds.max)] {
                 if bound.is_some() {
-                    self.error_at_key(&path.key(key), format!("`{key}` does not apply to {shown}, a text: use `equals`"))
-                        .set_hint(outcome_hint());
+                    self.error_at_key(
+                        &path.key(key),
+                        format!("`{key}` does not apply to {shown}, a text: use `equals`"),
+                    )
+                    .set_hint(outcome_hint());
                 }
             }
             match bounds.equals {
                 None => {
-                    self.error(&path.key("equals"), format!("{what} on {shown} needs `equals`")).set_hint(outcome_hint());
+                    self.error(
+                        &path.key("equals"),
+                        format!("{what} on {shown} needs `equals`"),
+                    )
+                    .set_hint(outcome_hint());
                 }
                 Some(Bound::Text(text)) => {
                     if RolloutOutcome::parse(text).is_none() {
-                        let names: Vec<&str> = RolloutOutcome::ALL.iter().map(|outcome| outcome.name()).collect();
+                        let names: Vec<&str> = RolloutOutcome::ALL
+                            .iter()
+                            .map(|outcome| outcome.name())
+                            .collect();
                         let hint = suggestion(text, "outcomes", &names).unwrap_or_default();
-                        self.error(&path.key("equals"), format!("{} is not a rollout outcome", quote(text)))
-                            .set_hint(hint);
+                        self.error(
+                            &path.key("equals"),
+                            format!("{} is not a rollout outcome", quote(text)),
+                        )
+                        .set_hint(hint);
                     }
                 }
                 Some(Bound::Number(value)) => {
-                    self.error(&path.key("equals"), format!("`equals` of {shown} is a text, not the number {}", number(*value)))
-                        .set_hint(outcome_hint());
+                    self.error(
+                        &path.key("equals"),
+                        format!(
+                            "`equals` of {shown} is a text, not the number {}",
+                            number(*value)
+                        ),
+                    )
+                    .set_hint(outcome_hint());
                 }
             }
             return;
         }
         if bounds.min.is_none() && bounds.max.is_none() && bounds.equals.is_none() {
-            self.error(path, format!("{what} on {shown} needs a bound: `min`, `max` or both"))
-                .set_hint(example_bound(metric, kind));
+            self.error(
+                path,
+                format!("{what} on {shown} needs a bound: `min`, `max` or both"),
+            )
+            .set_hint(example_bound(metric, kind));
             return;
         }
         if let Some(equals) = bounds.equals {
             if kind != ValueKind::Count {
-                self.error_at_key(&path.key("equals"), format!("`equals` does not apply to {shown}: use `min` and `max`"))
-                    .set_hint(example_bound(metric, kind));
+                self.error_at_key(
+                    &path.key("equals"),
+                    format!("`equals` does not apply to {shown}: use `min` and `max`"),
+                )
+                .set_hint(example_bound(metric, kind));
             } else if bounds.min.is_some() || bounds.max.is_some() {
-                self.error_at_key(&path.key("equals"), "give `equals` or `min` and `max`, not both");
+                self.error_at_key(
+                    &path.key("equals"),
+                    "give `equals` or `min` and `max`, not both",
+                );
             } else {
                 self.bound_value(&path.key("equals"), metric, kind, equals);
             }
         }
-        let min = bounds.min.and_then(|bound| self.bound_value(&path.key("min"), metric, kind, bound));
-        let max = bounds.max.and_then(|bound| self.bound_value(&path.key("max"), metric, kind, bound));
+        let min = bounds
+            .min
+            .and_then(|bound| self.bound_value(&path.key("min"), metric, kind, bound));
+        let max = bounds
+            .max
+            .and_then(|bound| self.bound_value(&path.key("max"), metric, kind, bound));
         if let (Some((min, min_text)), Some((max, max_text))) = (min, max)
             && min > max
         {
-            self.error(&path.key("max"), format!("`max` {max_text} is below `min` {min_text}: no value can pass"));
+            self.error(
+                &path.key("max"),
+                format!("`max` {max_text} is below `min` {min_text}: no value can pass"),
+            );
         }
     }
 
     /// The bound as a number in the metric's unit (nanoseconds for durations) and as written.
-    fn bound_value(&mut self, path: &DocPath, metric: &str, kind: ValueKind, bound: &Bound) -> Option<(f64, String)> {
+    fn bound_value(
+        &mut self,
+        path: &DocPath,
+        metric: &str,
+        kind: ValueKind,
+        bound: &Bound,
+    ) -> Option<(f64, String)> {
         let key = path.last_key().to_owned();
         let shown = quote(metric);
         match (kind, bound) {
-            (ValueKind::Ratio, Bound::Number(value)) if (0.0..=1.0).contains(value) => Some((*value, number(*value))),
+            (ValueKind::Ratio, Bound::Number(value)) if (0.0..=1.0).contains(value) => {
+                Some((*value, number(*value)))
+            }
             (ValueKind::Ratio, Bound::Number(value)) => {
-                let diagnostic = self.error(path, format!("`{key}` of {shown} is a ratio from 0 to 1, not {}", number(*value)));
+                let diagnostic = self.error(
+                    path,
+                    format!(
+                        "`{key}` of {shown} is a ratio from 0 to 1, not {}",
+                        number(*value)
+                    ),
+                );
                 if *value > 1.0 && *value <= 100.0 {
                     diagnostic.set_hint(format!(
                         "{shown} is a fraction: write {key} = {} for {}%",
@@ -1567,27 +2124,64 @@ impl<'s> Checker<'s, '_> {
             (ValueKind::Duration, Bound::Text(text)) => match Duration::parse(text) {
                 Ok(duration) => Some((duration.as_nanos() as f64, duration.to_string())),
                 Err(error) => {
-                    self.error(path, format!("invalid duration for `{key}` of {shown}: {error}"));
+                    self.error(
+                        path,
+                        format!("invalid duration for `{key}` of {shown}: {error}"),
+                    );
                     None
                 }
             },
             (ValueKind::Duration, Bound::Number(value)) => {
-                self.error(path, format!("`{key}` of {shown} is a duration, not the number {}", number(*value)))
-                    .set_hint(format!("write it as a string with a unit: {key} = \"{}ms\"", number(*value)));
+                let diagnostic = self.error(
+                    path,
+                    format!(
+                        "`{key}` of {shown} is a duration, not the number {}",
+                        number(*value)
+                    ),
+                );
+                if value.is_finite() && *value >= 0.0 {
+                    diagnostic.set_hint(format!(
+                        "write it as a string with a unit: {key} = \"{}ms\"",
+                        number(*value)
+                    ));
+                }
                 None
             }
-            (ValueKind::Count, Bound::Number(value)) if value.is_finite() && *value >= 0.0 => Some((*value, number(*value))),
+            (ValueKind::Count, Bound::Number(value)) if value.is_finite() && *value >= 0.0 => {
+                Some((*value, number(*value)))
+            }
             (ValueKind::Count, Bound::Number(value)) => {
-                self.error(path, format!("`{key}` of {shown} is a count of 0 or more, not {}", number(*value)));
+                self.error(
+                    path,
+                    format!(
+                        "`{key}` of {shown} is a count of 0 or more, not {}",
+                        number(*value)
+                    ),
+                );
                 None
             }
             (_, Bound::Text(text)) => {
-                let diagnostic =
-                    self.error(path, format!("`{key}` of {shown} is {}, not the string {}", kind.describe(), quote(text)));
-                if let Some(percent) = text.strip_suffix('%').and_then(|number_text| number_text.trim().parse::<f64>().ok()) {
-                    diagnostic.set_hint(format!("write {key} = {} for {}%", number(percent / 100.0), number(percent)));
+                let diagnostic = self.error(
+                    path,
+                    format!(
+                        "`{key}` of {shown} is {}, not the string {text:?}",
+                        kind.describe()
+                    ),
+                );
+                if let Some(percent) = text
+                    .strip_suffix('%')
+                    .and_then(|number_text| number_text.trim().parse::<f64>().ok())
+                {
+                    diagnostic.set_hint(format!(
+                        "write {key} = {} for {}%",
+                        number(percent / 100.0),
+                        number(percent)
+                    ));
                 } else {
-                    diagnostic.set_hint(format!("write it without quotes: {key} = {}", example_number(kind)));
+                    diagnostic.set_hint(format!(
+                        "write it without quotes: {key} = {}",
+                        example_number(kind)
+                    ));
                 }
                 None
             }
@@ -1627,8 +2221,12 @@ impl<'s> Checker<'s, '_> {
                         }
                         Mark::OnPath => {
                             if cycles.len() < CYCLES_REPORTED_MAX {
-                                let from = stack.iter().position(|(on_path, _)| on_path == target).unwrap_or(0);
-                                let mut cycle: Vec<(usize, usize)> = stack[from..].iter().map(|(node, _)| *node).collect();
+                                let from = stack
+                                    .iter()
+                                    .position(|(on_path, _)| on_path == target)
+                                    .unwrap_or(0);
+                                let mut cycle: Vec<(usize, usize)> =
+                                    stack[from..].iter().map(|(node, _)| *node).collect();
                                 cycle.push(*target);
                                 cycles.push((cycle, call_path.clone()));
                             }
@@ -1656,8 +2254,14 @@ impl<'s> Checker<'s, '_> {
 }
 
 fn outcome_hint() -> String {
-    let names: Vec<String> = RolloutOutcome::ALL.iter().map(|outcome| format!("\"{}\"", outcome.name())).collect();
-    format!("write equals = {}", names.join(", ").replacen(", \"in", " or \"in", 1))
+    let names: Vec<String> = RolloutOutcome::ALL
+        .iter()
+        .map(|outcome| format!("\"{}\"", outcome.name()))
+        .collect();
+    format!(
+        "write equals = {}",
+        names.join(", ").replacen(", \"in", " or \"in", 1)
+    )
 }
 
 fn example_number(kind: ValueKind) -> &'static str {
@@ -1688,7 +2292,11 @@ mod tests {
     }
 
     fn messages(source: &str) -> Vec<String> {
-        findings(source).errors.into_iter().map(|diagnostic| diagnostic.message).collect()
+        findings(source)
+            .errors
+            .into_iter()
+            .map(|diagnostic| diagnostic.message)
+            .collect()
     }
 
     const HEAD: &str = "[scenario]\nname = \"t\"\nduration = \"1m\"\n";
@@ -1708,7 +2316,10 @@ mod tests {
         let source = format!(
             "{HEAD}[[service]]\nname = \"a\"\n[[service.endpoint]]\nname = \"x\"\ncalls = [{{ service = \"a\", endpoint = \"x\" }}]\n"
         );
-        assert_eq!(messages(&source), ["synchronous calls form a cycle: a:x → a:x"]);
+        assert_eq!(
+            messages(&source),
+            ["synchronous calls form a cycle: a:x → a:x"]
+        );
     }
 
     #[test]

@@ -1,0 +1,160 @@
+//! What a user sees when a scenario file is wrong: one snapshot per kind of mistake.
+//!
+//! Each test loads `tests/fixtures/bad/NAME.toml` under that relative name, so the snapshots do
+//! not depend on where the repository is checked out, and snapshots the rendered errors without
+//! color. Read a changed snapshot as a user would: it must say what is wrong, where, and what to
+//! write instead.
+
+use std::path::Path;
+
+use meshsim::scenario::{load_file, load_str};
+
+fn fixture(kind: &str, name: &str) -> (String, String) {
+    let label = format!("tests/fixtures/{kind}/{name}.toml");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(&label);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {label}: {error}"));
+    (label, text)
+}
+
+/// The rendered errors of a bad fixture.
+fn errors_of(name: &str) -> String {
+    let (label, text) = fixture("bad", name);
+    match load_str(&label, &text) {
+        Ok(_) => panic!("{label} loaded, but it should not"),
+        Err(error) => error.to_string(),
+    }
+}
+
+macro_rules! bad_input {
+    ($($test:ident => $fixture:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                insta::assert_snapshot!(errors_of($fixture));
+            }
+        )*
+    };
+}
+
+bad_input! {
+    toml_syntax => "toml-syntax",
+    unknown_key => "unknown-key",
+    unknown_key_in_distribution => "unknown-key-in-distribution",
+    unknown_variant => "unknown-variant",
+    wrong_type => "wrong-type",
+    duration_in_words => "duration-in-words",
+    duration_without_unit => "duration-without-unit",
+    missing_scenario => "missing-scenario",
+    missing_required_key => "missing-required-key",
+    unknown_service_in_call => "unknown-service-in-call",
+    unknown_endpoint => "unknown-endpoint",
+    unknown_instance => "unknown-instance",
+    probability_out_of_range => "probability-out-of-range",
+    route_weights_sum => "route-weights-sum",
+    route_unknown_version => "route-unknown-version",
+    call_cycle => "call-cycle",
+    size_limits => "size-limits",
+    fault_missing_key => "fault-missing-key",
+    fault_keys_of_another_kind => "fault-keys-of-another-kind",
+    expect_unknown_metric => "expect-unknown-metric",
+    expect_wrong_bound => "expect-wrong-bound",
+    duplicate_service => "duplicate-service",
+    header_probabilities => "header-probabilities",
+    version_named_v1 => "version-named-v1",
+    rollout_problems => "rollout-problems",
+    many_errors => "many-errors",
+}
+
+#[test]
+fn every_key_of_the_format_loads() {
+    let (label, text) = fixture("good", "full-format");
+    let loaded = load_str(&label, &text).unwrap_or_else(|error| panic!("{error}"));
+    assert!(
+        loaded.warnings.is_empty(),
+        "{}",
+        loaded.render_warnings(false)
+    );
+    assert_eq!(loaded.scenario.scenario.name, "canary");
+    assert_eq!(loaded.scenario.services.len(), 6);
+    assert_eq!(loaded.file, label);
+}
+
+#[test]
+fn a_missing_file_is_a_diagnostic() {
+    let error = load_file(Path::new("tests/fixtures/bad/no-such-file.toml"))
+        .expect_err("the file does not exist");
+    insta::assert_snapshot!(error.to_string());
+}
+
+#[test]
+fn warnings_do_not_stop_the_load() {
+    let source = "[scenario]\nname = \"w\"\nduration = \"1m\"\n\n[[service]]\nname = \"order\"\n\n[[service.endpoint]]\nname = \"GET /\"\n\n[[workload]]\nname = \"shoppers\"\ntarget = \"order\"\nendpoint = \"GET /\"\narrival = { kind = \"poisson\", rate = 10 }\n";
+    let loaded = load_str("warn.toml", source).expect("warnings only");
+    insta::assert_snapshot!(loaded.render_warnings(false));
+}
+
+#[test]
+fn color_is_used_only_when_asked() {
+    let (label, text) = fixture("bad", "unknown-key");
+    let error = load_str(&label, &text).expect_err("unknown key");
+    assert!(!error.to_string().contains('\u{1b}'));
+    assert!(error.render(true).contains("\u{1b}[1;31merror"));
+}
+
+/// Loading must never panic, whatever the text: every variant of the full-format scenario with
+/// one line dropped, one byte dropped, or one value replaced by something odd gives `Ok` or
+/// `Err`, nothing else.
+#[test]
+fn never_panics_on_damaged_input() {
+    let (_, text) = fixture("good", "full-format");
+    let lines: Vec<&str> = text.lines().collect();
+    let mut variants: Vec<String> = Vec::new();
+    for skipped in 0..lines.len() {
+        let kept: Vec<&str> = lines
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| *index != skipped)
+            .map(|(_, line)| *line)
+            .collect();
+        variants.push(kept.join("\n"));
+    }
+    for (position, _) in text.char_indices().step_by(23) {
+        let mut damaged = text.clone();
+        damaged.remove(position);
+        variants.push(damaged);
+    }
+    let odd_values = [
+        "-1",
+        "0",
+        "1e300",
+        "nan",
+        "\"\"",
+        "\"0s\"",
+        "[]",
+        "{}",
+        "\"payment/99\"",
+        "\"\\u001b[31m\"",
+    ];
+    // Each odd value goes into every third key, a different third for each, which keeps the
+    // test quick while every key still meets several odd values.
+    for (odd_index, odd) in odd_values.iter().enumerate() {
+        for (index, line) in lines.iter().enumerate().skip(odd_index % 3).step_by(3) {
+            if let Some((key, _)) = line.split_once(" = ") {
+                let mut changed = lines.clone();
+                let replaced = format!("{key} = {odd}");
+                changed[index] = &replaced;
+                variants.push(changed.join("\n"));
+            }
+        }
+    }
+    variants.push(format!("a = {}", "[".repeat(100_000)));
+    variants.push(format!("a = {}", "{ b = ".repeat(100_000)));
+    for variant in &variants {
+        let result = load_str("damaged.toml", variant);
+        if let Err(error) = result {
+            assert!(error.error_count() > 0);
+            let _ = error.render(true);
+        }
+    }
+}
