@@ -158,3 +158,30 @@ fn never_panics_on_damaged_input() {
         }
     }
 }
+
+#[test]
+fn a_file_over_the_size_limit_is_refused() {
+    let huge = format!(
+        "[scenario]\nname = \"big\"\nduration = \"1m\"\n#{}\n",
+        "x".repeat(meshsim::scenario::limits::FILE_BYTES_MAX)
+    );
+    let error = load_str("big.toml", &huge).expect_err("over the limit");
+    assert_eq!(
+        error.to_string(),
+        "error: the file is larger than the limit of 4 MiB for a scenario\n --> big.toml\n  = hint: a scenario this large is generated: generate fewer services, or split it into several scenarios\n"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_points_at_the_first_bad_byte() {
+    let path = std::env::temp_dir().join(format!("meshsim-not-utf8-{}.toml", std::process::id()));
+    std::fs::write(&path, b"[scenario]\nname = \"caf\xe9\"\n").expect("a temporary file");
+    let error = load_file(&path).expect_err("not UTF-8");
+    let _ = std::fs::remove_file(&path);
+    let rendered = error.to_string();
+    assert!(
+        rendered.starts_with("error: the file is not UTF-8 text\n"),
+        "{rendered}"
+    );
+    assert!(rendered.contains(":2:12\n"), "{rendered}");
+}

@@ -247,10 +247,12 @@ impl<'s> Checker<'s, '_> {
 
     // ----- Reusable checks of one value -----
 
+    /// A collection (array, or table of entries) at `path` holds at most `max` entries; the
+    /// error points at the first entry past the limit where it can.
     fn count_limit(&mut self, path: &DocPath, count: usize, max: usize, what: &str) {
         if count > max {
             self.error(
-                path,
+                &path.index(max),
                 format!("too many {what}: {count}, the limit is {max}"),
             );
         }
@@ -843,7 +845,7 @@ impl<'s> Checker<'s, '_> {
         );
     }
 
-    fn check_endpoint(&mut self, path: &DocPath, node: (usize, usize), endpoint: &'s Endpoint) {
+    fn check_endpoint(&mut self, path: &DocPath, node: EndpointId, endpoint: &'s Endpoint) {
         self.label(
             &path.key("name"),
             &endpoint.name,
@@ -873,7 +875,7 @@ impl<'s> Checker<'s, '_> {
     }
 
     /// Checks one call; returns the endpoint it calls synchronously, if it resolves.
-    fn check_call(&mut self, path: &DocPath, call: &'s Call) -> Option<(usize, usize)> {
+    fn check_call(&mut self, path: &DocPath, call: &'s Call) -> Option<EndpointId> {
         const SHAPES: &str = "a call is { service = \"...\", endpoint = \"...\" }, which waits for the answer, or { topic = \"...\" }, which publishes and goes on";
         match (&call.service, &call.endpoint, &call.topic) {
             (None, None, Some(topic)) => {
@@ -2198,16 +2200,16 @@ impl Checker<'_, '_> {
             OnPath,
             Done,
         }
-        let mut marks: IndexMap<(usize, usize), Mark> = IndexMap::new();
-        let mut cycles: Vec<(Vec<(usize, usize)>, DocPath)> = Vec::new();
-        let starts: Vec<(usize, usize)> = self.graph.edges.keys().copied().collect();
+        let mut marks: IndexMap<EndpointId, Mark> = IndexMap::new();
+        let mut cycles: Vec<(Vec<EndpointId>, DocPath)> = Vec::new();
+        let starts: Vec<EndpointId> = self.graph.edges.keys().copied().collect();
         for start in starts {
             if marks.get(&start).copied().unwrap_or(Mark::Unvisited) != Mark::Unvisited {
                 continue;
             }
             // Depth-first without recursion: a chain of thousands of endpoints must not overflow
             // the stack. Each frame is a node and the index of its next edge to follow.
-            let mut stack: Vec<((usize, usize), usize)> = vec![(start, 0)];
+            let mut stack: Vec<(EndpointId, usize)> = vec![(start, 0)];
             marks.insert(start, Mark::OnPath);
             while let Some(frame) = stack.last_mut() {
                 let (node, next) = *frame;
@@ -2225,7 +2227,7 @@ impl Checker<'_, '_> {
                                     .iter()
                                     .position(|(on_path, _)| on_path == target)
                                     .unwrap_or(0);
-                                let mut cycle: Vec<(usize, usize)> =
+                                let mut cycle: Vec<EndpointId> =
                                     stack[from..].iter().map(|(node, _)| *node).collect();
                                 cycle.push(*target);
                                 cycles.push((cycle, call_path.clone()));
@@ -2341,6 +2343,26 @@ mod tests {
         assert_eq!(
             messages(&source),
             ["unknown instance `a/2`: `a` has 2 instances, a/0 to a/1"]
+        );
+    }
+
+    #[test]
+    fn reports_a_count_past_its_limit_at_the_first_entry_beyond() {
+        let calls = vec!["{ service = \"a\", endpoint = \"y\" }"; 65].join(",\n");
+        let source = format!(
+            "{HEAD}[[service]]\nname = \"a\"\n[[service.endpoint]]\nname = \"x\"\ncalls = [\n{calls}\n]\n[[service.endpoint]]\nname = \"y\"\n"
+        );
+        let found = findings(&source);
+        assert_eq!(found.errors.len(), 1, "{:?}", found.errors);
+        let error = &found.errors[0];
+        assert_eq!(
+            error.message,
+            "too many calls in endpoint `x`: 65, the limit is 64"
+        );
+        // Line 9 holds calls[0], so calls[64], the first past the limit, is on line 73.
+        assert_eq!(
+            error.location(&source).map(|location| location.line),
+            Some(73)
         );
     }
 
