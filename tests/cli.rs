@@ -1,0 +1,99 @@
+//! Whole CLI runs: exit codes, the summary table, and errors as a user sees them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn meshsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("meshsim runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("utf-8 output")
+}
+
+/// Masks what depends on the machine: wall time, speed, and the temporary output folder.
+fn stable(output: &str, out: &Path) -> String {
+    output
+        .lines()
+        .map(|line| {
+            let line = line.replace(out.to_str().unwrap(), "OUT");
+            match line.find(" simulated s in ") {
+                Some(start) => format!("{}{}", &line[..start], " simulated s in [wall time]"),
+                None => line,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn run_prints_the_summary_table() {
+    let out = tempfile::tempdir().unwrap();
+    let output = meshsim(&["run", "scenarios/quickstart.toml", "--out", out.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    insta::assert_snapshot!(stable(&text(&output.stdout), out.path()));
+}
+
+#[test]
+fn a_failed_expectation_exits_1_and_says_how_to_replay() {
+    let out = tempfile::tempdir().unwrap();
+    let output = meshsim(&["run", "tests/fixtures/failing-expectation.toml", "--out", out.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("FAIL workload.users.success_rate"), "{stdout}");
+    assert!(stdout.contains("ok   workload.users.requests.sent: 500"), "{stdout}");
+    insta::assert_snapshot!(text(&output.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["expectations"][0]["ok"], false);
+    assert_eq!(summary["expectations"][1]["ok"], true);
+}
+
+#[test]
+fn bad_input_exits_2_with_file_line_column_and_hint() {
+    let output = meshsim(&["check", "tests/fixtures/bad/unknown-service-in-call.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    insta::assert_snapshot!(text(&output.stderr));
+    let output = meshsim(&["run", "tests/fixtures/bad/unknown-key.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("tests/fixtures/bad/unknown-key.toml:7:1"));
+}
+
+#[test]
+fn a_missing_file_exits_2() {
+    let output = meshsim(&["check", "no/such/file.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("no/such/file.toml"));
+}
+
+#[test]
+fn check_accepts_a_good_file() {
+    let output = meshsim(&["check", "scenarios/messages.toml"]);
+    assert_eq!(output.status.code(), Some(0));
+    insta::assert_snapshot!(text(&output.stdout));
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let output = meshsim(&["--help"]);
+    assert!(output.status.success());
+    insta::assert_snapshot!(text(&output.stdout));
+}
+
+#[test]
+fn not_simulated_parts_are_said_plainly() {
+    let out = tempfile::tempdir().unwrap();
+    let output = meshsim(&["run", "tests/fixtures/good/full-format.toml", "--out", out.path().to_str().unwrap()]);
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("not simulated by this build"), "{stdout}");
+    assert!(stdout.contains("[[rollout]]"), "{stdout}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap()).unwrap();
+    assert!(!summary["not_simulated"].as_array().unwrap().is_empty());
+}
