@@ -2,7 +2,7 @@
 //! hand-written event loop doing the same hops with no policies and no recording.
 //!
 //! `cargo bench --bench chain` runs both at 60 simulated seconds and meshsim again at 600, each
-//! in a child process of its own so peak memory (VmHWM) is measured per run. One case alone:
+//! in a child process of its own so peak memory (`VmHWM`) is measured per run. One case alone:
 //! `cargo bench --bench chain -- meshsim 60` or `-- floor 60`. Wall time is the best of three.
 
 use std::cmp::Reverse;
@@ -42,7 +42,9 @@ fn time<T>(mut work: impl FnMut() -> T) -> (f64, T) {
 
 fn scenario_text(seconds: u64) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/chain.toml");
-    std::fs::read_to_string(path).expect("benches/chain.toml").replace("duration = \"60s\"", &format!("duration = \"{seconds}s\""))
+    std::fs::read_to_string(path)
+        .expect("benches/chain.toml")
+        .replace("duration = \"60s\"", &format!("duration = \"{seconds}s\""))
 }
 
 /// meshsim with every output it writes in a real run (metrics, events), into memory sinks.
@@ -80,11 +82,15 @@ fn run_floor(seconds: u64) -> (u64, u64) {
     let mut network = seeder.stream("network");
     let mut work = seeder.stream("work");
     let latency = Distribution::Exp { mean_ns: 500_000.0 };
-    let times = [200_000.0, 500_000.0, 300_000.0, 1_000_000.0].map(|mean_ns| Distribution::Exp { mean_ns });
+    let times =
+        [200_000.0, 500_000.0, 300_000.0, 1_000_000.0].map(|mean_ns| Distribution::Exp { mean_ns });
     let mut round_robin = [0u32; 4];
     let mut queue: BinaryHeap<Reverse<(u64, u64, u32, u8)>> = BinaryHeap::new();
     let mut sequence = 0u64;
-    let mut push = |queue: &mut BinaryHeap<Reverse<(u64, u64, u32, u8)>>, at: u64, request: u32, step: Step| {
+    let mut push = |queue: &mut BinaryHeap<Reverse<(u64, u64, u32, u8)>>,
+                    at: u64,
+                    request: u32,
+                    step: Step| {
         sequence += 1;
         queue.push(Reverse((at, sequence, request, step as u8)));
     };
@@ -114,9 +120,17 @@ fn run_floor(seconds: u64) -> (u64, u64) {
         match steps[step as usize] {
             Step::Arrive => {
                 sent += 1;
-                let gap = Distribution::Exp { mean_ns: 1e9 / RATE_PER_SECOND }.sample_ns(&mut arrivals);
+                let gap = Distribution::Exp {
+                    mean_ns: 1e9 / RATE_PER_SECOND,
+                }
+                .sample_ns(&mut arrivals);
                 push(&mut queue, now + gap, 0, Step::Arrive);
-                push(&mut queue, now + hop(&mut network), sent as u32, Step::AtGateway);
+                push(
+                    &mut queue,
+                    now + hop(&mut network),
+                    sent as u32,
+                    Step::AtGateway,
+                );
             }
             Step::AtGateway => {
                 let at = now + serve(0, &mut work) + hop(&mut network);
@@ -130,13 +144,28 @@ fn run_floor(seconds: u64) -> (u64, u64) {
                 let at = now + serve(2, &mut work) + hop(&mut network);
                 push(&mut queue, at, request, Step::BackAtOrderFromProduct);
             }
-            Step::BackAtOrderFromProduct => push(&mut queue, now + hop(&mut network), request, Step::AtPayment),
+            Step::BackAtOrderFromProduct => push(
+                &mut queue,
+                now + hop(&mut network),
+                request,
+                Step::AtPayment,
+            ),
             Step::AtPayment => {
                 let at = now + serve(3, &mut work) + hop(&mut network);
                 push(&mut queue, at, request, Step::BackAtOrderFromPayment);
             }
-            Step::BackAtOrderFromPayment => push(&mut queue, now + hop(&mut network), request, Step::BackAtGateway),
-            Step::BackAtGateway => push(&mut queue, now + hop(&mut network), request, Step::BackAtClient),
+            Step::BackAtOrderFromPayment => push(
+                &mut queue,
+                now + hop(&mut network),
+                request,
+                Step::BackAtGateway,
+            ),
+            Step::BackAtGateway => push(
+                &mut queue,
+                now + hop(&mut network),
+                request,
+                Step::BackAtClient,
+            ),
             Step::BackAtClient => done += 1,
         }
     }
@@ -160,7 +189,10 @@ fn measure(case: &str, seconds: u64) -> String {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
     if let [case, seconds] = args.as_slice() {
         println!("{}", measure(case, seconds.parse().expect("seconds")));
         return;
@@ -169,8 +201,15 @@ fn main() {
     let me = std::env::current_exe().expect("own path");
     let mut report = String::new();
     for (case, seconds) in [("floor", 60), ("meshsim", 60), ("meshsim", 600)] {
-        let output = Command::new(&me).args([case, &seconds.to_string()]).output().expect("child runs");
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let output = Command::new(&me)
+            .args([case, &seconds.to_string()])
+            .output()
+            .expect("child runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let _ = write!(report, "{}", String::from_utf8_lossy(&output.stdout));
     }
     print!("{report}");

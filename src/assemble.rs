@@ -9,14 +9,14 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use meshsim_models::{
-    ArrivalConfig, CallTarget, EndpointConfig, HeaderDistribution, LoadBalancer, Node, ServiceConfig,
-    ServiceInstance, Sidecar, UpstreamConfig, WorkloadClient, WorkloadConfig,
+    ArrivalConfig, CallTarget, EndpointConfig, HeaderDistribution, LoadBalancer, Node,
+    ServiceConfig, ServiceInstance, Sidecar, UpstreamConfig, WorkloadClient, WorkloadConfig,
 };
 use meshsim_sim::control::{Effect, Rule};
 use meshsim_sim::network::LinkConfig;
 use meshsim_sim::{
-    Catalog, ClientId, Control, ControlAction, Distribution, Engine, GroupId, GroupInfo, Network, NodeId,
-    Recorder, RecorderOutputs, Seeder, Selector, SimTime, VersionInfo, VersionKey,
+    Catalog, ClientId, Control, ControlAction, Distribution, Engine, GroupId, GroupInfo, Network,
+    NodeId, Recorder, RecorderOutputs, Seeder, Selector, SimTime, VersionInfo, VersionKey,
 };
 
 use crate::scenario::schema::{self, Arrival, FaultKind, Scenario};
@@ -56,15 +56,23 @@ pub const BASE_VERSION: &str = "v1";
 
 pub fn distribution(spec: &schema::Distribution) -> Distribution {
     match *spec {
-        schema::Distribution::Const { value } => Distribution::Const { value_ns: value.as_nanos() },
-        schema::Distribution::Uniform { min, max } => {
-            Distribution::Uniform { min_ns: min.as_nanos(), max_ns: max.as_nanos() }
+        schema::Distribution::Const { value } => Distribution::Const {
+            value_ns: value.as_nanos(),
+        },
+        schema::Distribution::Uniform { min, max } => Distribution::Uniform {
+            min_ns: min.as_nanos(),
+            max_ns: max.as_nanos(),
+        },
+        schema::Distribution::Exp { mean } => Distribution::Exp {
+            mean_ns: mean.as_nanos() as f64,
+        },
+        schema::Distribution::Normal { mean, stddev } => Distribution::Normal {
+            mean_ns: mean.as_nanos() as f64,
+            stddev_ns: stddev.as_nanos() as f64,
+        },
+        schema::Distribution::Lognormal { median, p99 } => {
+            Distribution::lognormal(median.as_nanos(), p99.as_nanos())
         }
-        schema::Distribution::Exp { mean } => Distribution::Exp { mean_ns: mean.as_nanos() as f64 },
-        schema::Distribution::Normal { mean, stddev } => {
-            Distribution::Normal { mean_ns: mean.as_nanos() as f64, stddev_ns: stddev.as_nanos() as f64 }
-        }
-        schema::Distribution::Lognormal { median, p99 } => Distribution::lognormal(median.as_nanos(), p99.as_nanos()),
     }
 }
 
@@ -74,21 +82,30 @@ fn load_balancer(policy: schema::LoadBalancer) -> LoadBalancer {
         schema::LoadBalancer::Random => LoadBalancer::Random,
         // Peak EWMA comes with the mesh issue; until then its closest relative stands in, and
         // `run` says so.
-        schema::LoadBalancer::LeastRequest | schema::LoadBalancer::PeakEwma => LoadBalancer::LeastRequest,
+        schema::LoadBalancer::LeastRequest | schema::LoadBalancer::PeakEwma => {
+            LoadBalancer::LeastRequest
+        }
     }
 }
 
 /// Builds the network, models, recorder and controls of `scenario` for `seed`.
 pub fn assemble(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) -> Assembly {
     let seeder = Seeder::new(seed);
-    let default_latency = scenario.network.latency.as_ref().map_or(Distribution::ZERO, distribution);
+    let default_latency = scenario
+        .network
+        .latency
+        .as_ref()
+        .map_or(Distribution::ZERO, distribution);
     let mut network = Network::new(seeder, default_latency, scenario.network.loss.get());
     network.set_discovery_delay_ns(scenario.network.discovery_delay.as_nanos());
 
     let layout = lay_out(scenario, &mut network);
     for link in &scenario.network.link {
         let [a, b] = [&link.between[0], &link.between[1]].map(|name| group_of(&layout, name));
-        let config = LinkConfig { latency: link.latency.as_ref().map(distribution), loss: link.loss.map(Real::get) };
+        let config = LinkConfig {
+            latency: link.latency.as_ref().map(distribution),
+            loss: link.loss.map(Real::get),
+        };
         network.set_link(a, b, config);
     }
 
@@ -107,22 +124,41 @@ pub fn assemble(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) -> Ass
             for instance_index in range.clone() {
                 let node = service_layout.instances[instance_index];
                 let name = format!("{}/{instance_index}", service.name);
-                let sidecar_upstreams = callees.iter().map(|&callee| Arc::clone(&upstreams[callee])).collect();
-                let sidecar = Sidecar::new(sidecar_upstreams, seeder.stream(&format!("sidecar/{name}")));
+                let sidecar_upstreams = callees
+                    .iter()
+                    .map(|&callee| Arc::clone(&upstreams[callee]))
+                    .collect();
+                let sidecar =
+                    Sidecar::new(sidecar_upstreams, seeder.stream(&format!("sidecar/{name}")));
                 let rng = seeder.stream(&format!("instance/{name}"));
-                models.push(Node::Service(Box::new(ServiceInstance::new(node, Arc::clone(&config), rng, sidecar))));
+                models.push(Node::Service(Box::new(ServiceInstance::new(
+                    node,
+                    Arc::clone(&config),
+                    rng,
+                    sidecar,
+                ))));
             }
         }
     }
     for (client_index, workload) in scenario.workloads.iter().enumerate() {
-        models.push(Node::Client(Box::new(workload_client(scenario, workload, client_index, &upstreams, seeder))));
+        models.push(Node::Client(Box::new(workload_client(
+            scenario,
+            workload,
+            client_index,
+            &upstreams,
+            seeder,
+        ))));
     }
 
     let catalog = catalog(scenario, &layout);
     let recorder = Recorder::new(catalog, outputs);
     let end = SimTime::from_nanos(scenario.scenario.duration.as_nanos());
     let controls = controls(scenario, &layout);
-    Assembly { engine: Engine::new(network, models, recorder, controls), end, layout }
+    Assembly {
+        engine: Engine::new(network, models, recorder, controls),
+        end,
+        layout,
+    }
 }
 
 fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
@@ -131,8 +167,12 @@ fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
         let group = network.add_group(&service.name, false, !service.exposed);
         let mut instances = Vec::new();
         let mut versions = Vec::new();
-        let counts = std::iter::once((BASE_VERSION.to_owned(), service.replicas))
-            .chain(service.versions.iter().map(|version| (version.name.clone(), version.replicas)));
+        let counts = std::iter::once((BASE_VERSION.to_owned(), service.replicas)).chain(
+            service
+                .versions
+                .iter()
+                .map(|version| (version.name.clone(), version.replicas)),
+        );
         for (version_name, replicas) in counts {
             let first = instances.len();
             for _ in 0..replicas {
@@ -141,7 +181,14 @@ fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
             }
             versions.push((version_name, first..instances.len()));
         }
-        services.insert(service.name.clone(), ServiceLayout { group, instances, versions });
+        services.insert(
+            service.name.clone(),
+            ServiceLayout {
+                group,
+                instances,
+                versions,
+            },
+        );
     }
     let mut workloads = IndexMap::new();
     for workload in &scenario.workloads {
@@ -149,7 +196,10 @@ fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
         let node = network.add_node(group, &workload.name);
         workloads.insert(workload.name.clone(), WorkloadLayout { group, node });
     }
-    Layout { services, workloads }
+    Layout {
+        services,
+        workloads,
+    }
 }
 
 /// A service's or a workload's group, by name; validation guarantees it exists.
@@ -157,7 +207,11 @@ fn group_of(layout: &Layout, name: &str) -> GroupId {
     if let Some(service) = layout.services.get(name) {
         return service.group;
     }
-    layout.workloads.get(name).unwrap_or_else(|| panic!("validated name `{name}`")).group
+    layout
+        .workloads
+        .get(name)
+        .unwrap_or_else(|| panic!("validated name `{name}`"))
+        .group
 }
 
 /// One upstream configuration per service, shared by every caller's sidecar.
@@ -180,7 +234,11 @@ fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamCon
 
 /// The services `service` calls (its sidecar's upstreams, by service index) and, per endpoint,
 /// its synchronous calls as targets into that list. Publishes to topics are left out here.
-fn resolve_calls(scenario: &Scenario, service: &schema::Service, layout: &Layout) -> (Vec<usize>, Vec<Vec<CallTarget>>) {
+fn resolve_calls(
+    scenario: &Scenario,
+    service: &schema::Service,
+    layout: &Layout,
+) -> (Vec<usize>, Vec<Vec<CallTarget>>) {
     let mut callees: Vec<usize> = Vec::new();
     let mut endpoint_calls = Vec::new();
     for endpoint in &service.endpoints {
@@ -189,38 +247,66 @@ fn resolve_calls(scenario: &Scenario, service: &schema::Service, layout: &Layout
             let (Some(callee_name), Some(endpoint_name)) = (&call.service, &call.endpoint) else {
                 continue;
             };
-            let callee = layout.services.get_index_of(callee_name).expect("validated callee");
+            let callee = layout
+                .services
+                .get_index_of(callee_name)
+                .expect("validated callee");
             let callee_endpoint = scenario.services[callee]
                 .endpoints
                 .iter()
                 .position(|e| &e.name == endpoint_name)
                 .expect("validated endpoint");
-            let upstream = callees.iter().position(|&c| c == callee).unwrap_or_else(|| {
-                callees.push(callee);
-                callees.len() - 1
+            let upstream = callees
+                .iter()
+                .position(|&c| c == callee)
+                .unwrap_or_else(|| {
+                    callees.push(callee);
+                    callees.len() - 1
+                });
+            targets.push(CallTarget {
+                upstream: upstream as u16,
+                endpoint: callee_endpoint as u32,
             });
-            targets.push(CallTarget { upstream: upstream as u16, endpoint: callee_endpoint as u32 });
         }
         endpoint_calls.push(targets);
     }
     (callees, endpoint_calls)
 }
 
-fn service_config(service: &schema::Service, version_name: &str, key: VersionKey, calls: &[Vec<CallTarget>]) -> ServiceConfig {
-    let version = service.versions.iter().find(|version| version.name == version_name);
-    let factor = version.and_then(|v| v.service_time_factor).map_or(1.0, Real::get);
+fn service_config(
+    service: &schema::Service,
+    version_name: &str,
+    key: VersionKey,
+    calls: &[Vec<CallTarget>],
+) -> ServiceConfig {
+    let version = service
+        .versions
+        .iter()
+        .find(|version| version.name == version_name);
+    let factor = version
+        .and_then(|v| v.service_time_factor)
+        .map_or(1.0, Real::get);
     let error_override = version.and_then(|v| v.error_rate).map(Real::get);
     let endpoints = service
         .endpoints
         .iter()
         .zip(calls)
         .map(|(endpoint, calls)| EndpointConfig {
-            service_time: endpoint.service_time.as_ref().map_or(Distribution::ZERO, distribution).scaled(factor),
+            service_time: endpoint
+                .service_time
+                .as_ref()
+                .map_or(Distribution::ZERO, distribution)
+                .scaled(factor),
             error_rate: error_override.unwrap_or(endpoint.error_rate.get()),
             calls: calls.clone(),
         })
         .collect();
-    ServiceConfig { key, workers: service.workers, queue: service.queue, endpoints }
+    ServiceConfig {
+        key,
+        workers: service.workers,
+        queue: service.queue,
+        endpoints,
+    }
 }
 
 fn workload_client(
@@ -230,21 +316,33 @@ fn workload_client(
     upstreams: &[Arc<UpstreamConfig>],
     seeder: Seeder,
 ) -> WorkloadClient {
-    let target = scenario.services.iter().position(|s| s.name == workload.target).expect("validated target");
+    let target = scenario
+        .services
+        .iter()
+        .position(|s| s.name == workload.target)
+        .expect("validated target");
     let endpoint = scenario.services[target]
         .endpoints
         .iter()
         .position(|e| e.name == workload.endpoint)
         .expect("validated endpoint");
     let arrival = match &workload.arrival {
-        Arrival::Constant { rate } => ArrivalConfig::Constant { rate_per_second: rate.get() },
-        Arrival::Poisson { rate } => ArrivalConfig::Poisson { rate_per_second: rate.get() },
-        Arrival::Steps { steps } => {
-            ArrivalConfig::Steps { steps: steps.iter().map(|(at, rate)| (at.as_nanos(), rate.get())).collect() }
-        }
-        Arrival::Closed { users, think_time } => {
-            ArrivalConfig::Closed { users: *users, think_time: distribution(think_time) }
-        }
+        Arrival::Constant { rate } => ArrivalConfig::Constant {
+            rate_per_second: rate.get(),
+        },
+        Arrival::Poisson { rate } => ArrivalConfig::Poisson {
+            rate_per_second: rate.get(),
+        },
+        Arrival::Steps { steps } => ArrivalConfig::Steps {
+            steps: steps
+                .iter()
+                .map(|(at, rate)| (at.as_nanos(), rate.get()))
+                .collect(),
+        },
+        Arrival::Closed { users, think_time } => ArrivalConfig::Closed {
+            users: *users,
+            think_time: distribution(think_time),
+        },
     };
     let headers = workload
         .headers
@@ -269,7 +367,10 @@ fn workload_client(
         headers,
     };
     let name = &workload.name;
-    let sidecar = Sidecar::new(vec![Arc::clone(&upstreams[target])], seeder.stream(&format!("sidecar/{name}")));
+    let sidecar = Sidecar::new(
+        vec![Arc::clone(&upstreams[target])],
+        seeder.stream(&format!("sidecar/{name}")),
+    );
     WorkloadClient::new(
         config,
         seeder.stream(&format!("workload/{name}")),
@@ -294,10 +395,16 @@ fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
                     route_weight_percent: 100.0 * range.len() as f64 / total,
                 })
                 .collect();
-            GroupInfo { name: name.clone(), versions }
+            GroupInfo {
+                name: name.clone(),
+                versions,
+            }
         })
         .collect();
-    groups.extend(layout.workloads.keys().map(|name| GroupInfo { name: name.clone(), versions: Vec::new() }));
+    groups.extend(layout.workloads.keys().map(|name| GroupInfo {
+        name: name.clone(),
+        versions: Vec::new(),
+    }));
     Catalog {
         groups,
         clients: scenario.workloads.iter().map(|w| w.name.clone()).collect(),
@@ -331,38 +438,83 @@ fn controls(scenario: &Scenario, layout: &Layout) -> Vec<Control> {
     let mut controls = Vec::new();
     for (index, fault) in scenario.faults.iter().enumerate() {
         let start = SimTime::from_nanos(fault.at.as_nanos());
-        let stop = fault.duration.map(|d| SimTime::from_nanos(fault.at.as_nanos().saturating_add(d.as_nanos())));
-        let mut push = |at: SimTime, action: ControlAction, kind: &'static str, subject: &str, detail: String| {
+        let stop = fault
+            .duration
+            .map(|d| SimTime::from_nanos(fault.at.as_nanos().saturating_add(d.as_nanos())));
+        let mut push = |at: SimTime,
+                        action: ControlAction,
+                        kind: &'static str,
+                        subject: &str,
+                        detail: String| {
             if at.as_nanos() <= end.as_nanos() {
-                controls.push(Control { at, action, event_kind: kind, subject: subject.to_owned(), detail });
+                controls.push(Control {
+                    at,
+                    action,
+                    event_kind: kind,
+                    subject: subject.to_owned(),
+                    detail,
+                });
             }
         };
         let rule_id = index as u32;
         match fault.kind {
-            FaultKind::Partition | FaultKind::PartitionOneway | FaultKind::Latency | FaultKind::Loss => {
+            FaultKind::Partition
+            | FaultKind::PartitionOneway
+            | FaultKind::Latency
+            | FaultKind::Loss => {
                 let both_ways = fault.kind != FaultKind::PartitionOneway;
                 let (from, to, subject) = match fault.between.as_deref() {
                     Some([a, b]) => {
                         let arrow = if both_ways { "<->" } else { "->" };
-                        (selector(layout, a), selector(layout, b), format!("{a}{arrow}{b}"))
+                        (
+                            selector(layout, a),
+                            selector(layout, b),
+                            format!("{a}{arrow}{b}"),
+                        )
                     }
                     _ => (Selector::Any, Selector::Any, "everywhere".to_owned()),
                 };
                 let (effect, detail) = match fault.kind {
                     FaultKind::Latency => {
                         let add = fault.add.expect("validated latency fault");
-                        (Effect::AddLatency { add_ns: add.as_nanos() }, format!("+{add} per hop"))
+                        (
+                            Effect::AddLatency {
+                                add_ns: add.as_nanos(),
+                            },
+                            format!("+{add} per hop"),
+                        )
                     }
                     FaultKind::Loss => {
                         let loss = fault.loss.expect("validated loss fault").get();
-                        (Effect::Loss { probability: loss }, format!("drops {:.1}% of messages", loss * 100.0))
+                        (
+                            Effect::Loss { probability: loss },
+                            format!("drops {:.1}% of messages", loss * 100.0),
+                        )
                     }
                     _ => (Effect::Block, "messages dropped".to_owned()),
                 };
-                let rule = Rule { id: rule_id, from, to, both_ways, effect };
-                push(start, ControlAction::Apply(rule), fault.kind.name(), &subject, detail);
+                let rule = Rule {
+                    id: rule_id,
+                    from,
+                    to,
+                    both_ways,
+                    effect,
+                };
+                push(
+                    start,
+                    ControlAction::Apply(rule),
+                    fault.kind.name(),
+                    &subject,
+                    detail,
+                );
                 if let Some(stop) = stop {
-                    push(stop, ControlAction::Repair { rule: rule_id }, "repair", &subject, format!("{} ends", fault.kind.name()));
+                    push(
+                        stop,
+                        ControlAction::Repair { rule: rule_id },
+                        "repair",
+                        &subject,
+                        format!("{} ends", fault.kind.name()),
+                    );
                 }
             }
             FaultKind::Crash | FaultKind::Pause => {
@@ -370,17 +522,33 @@ fn controls(scenario: &Scenario, layout: &Layout) -> Vec<Control> {
                 for node in nodes_named(layout, target) {
                     let subject = node_name(layout, node);
                     if fault.kind == FaultKind::Crash {
-                        let detail = fault.restart_after.map_or("stays down".to_owned(), |d| format!("restarts after {d}"));
+                        let detail = fault
+                            .restart_after
+                            .map_or("stays down".to_owned(), |d| format!("restarts after {d}"));
                         push(start, ControlAction::Crash(node), "crash", &subject, detail);
                         if let Some(after) = fault.restart_after {
                             let at = start + after.as_nanos();
-                            push(at, ControlAction::Restart(node), "restart", &subject, String::new());
+                            push(
+                                at,
+                                ControlAction::Restart(node),
+                                "restart",
+                                &subject,
+                                String::new(),
+                            );
                         }
                     } else {
-                        let detail = fault.duration.map_or("to the end".to_owned(), |d| format!("for {d}"));
+                        let detail = fault
+                            .duration
+                            .map_or("to the end".to_owned(), |d| format!("for {d}"));
                         push(start, ControlAction::Pause(node), "pause", &subject, detail);
                         if let Some(stop) = stop {
-                            push(stop, ControlAction::Resume(node), "resume", &subject, String::new());
+                            push(
+                                stop,
+                                ControlAction::Resume(node),
+                                "resume",
+                                &subject,
+                                String::new(),
+                            );
                         }
                     }
                 }
@@ -396,5 +564,10 @@ fn node_name(layout: &Layout, node: NodeId) -> String {
             return format!("{name}/{index}");
         }
     }
-    layout.workloads.iter().find(|(_, w)| w.node == node).map(|(name, _)| name.clone()).expect("node laid out")
+    layout
+        .workloads
+        .iter()
+        .find(|(_, w)| w.node == node)
+        .map(|(name, _)| name.clone())
+        .expect("node laid out")
 }

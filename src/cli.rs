@@ -99,7 +99,13 @@ pub fn check(args: &CheckArgs) -> Status {
             let instances: u64 = scenario
                 .services
                 .iter()
-                .map(|s| u64::from(s.replicas) + s.versions.iter().map(|v| u64::from(v.replicas)).sum::<u64>())
+                .map(|s| {
+                    u64::from(s.replicas)
+                        + s.versions
+                            .iter()
+                            .map(|v| u64::from(v.replicas))
+                            .sum::<u64>()
+                })
                 .sum();
             println!(
                 "ok: {} ({} services, {instances} instances, {} workloads, {} faults, {} expectations)",
@@ -125,14 +131,17 @@ fn create(folder: &Path, name: &str) -> anyhow::Result<Box<dyn Write>> {
 }
 
 fn progress_bar(args: &RunArgs) -> ProgressBar {
-    let visible = !args.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let visible =
+        !args.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     if !visible {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {bar:40} {percent:>3}% of simulated time · {elapsed}")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "{spinner} {bar:40} {percent:>3}% of simulated time · {elapsed}",
+        )
+        .expect("valid template"),
     );
     bar
 }
@@ -154,12 +163,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     }
     let scenario = &loaded.scenario;
     let seed = args.seed.unwrap_or(scenario.scenario.seed);
-    let out = args.out.clone().unwrap_or_else(|| Path::new("out").join(&scenario.scenario.name));
-    fs::create_dir_all(&out).with_context(|| format!("cannot create the output folder {}", out.display()))?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(&scenario.scenario.name));
+    fs::create_dir_all(&out)
+        .with_context(|| format!("cannot create the output folder {}", out.display()))?;
     let outputs = RecorderOutputs {
         metrics: Some(create(&out, "metrics.csv")?),
         events: Some(create(&out, "events.csv")?),
-        requests: if args.requests { Some(create(&out, "requests.csv")?) } else { None },
+        requests: if args.requests {
+            Some(create(&out, "requests.csv")?)
+        } else {
+            None
+        },
     };
     if !args.requests {
         // A stale requests.csv from an earlier run would not belong to this one.
@@ -174,14 +191,27 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     bar.finish_and_clear();
     let wall_seconds = wall_start.elapsed().as_secs_f64();
 
-    let expectations: Vec<_> = scenario.expectations.iter().map(|e| expect::check(&simulation.summary, e)).collect();
+    let expectations: Vec<_> = scenario
+        .expectations
+        .iter()
+        .map(|e| expect::check(&simulation.summary, e))
+        .collect();
     let json = summary_json(&simulation.info, &simulation.summary, &expectations);
-    fs::write(out.join("summary.json"), json).with_context(|| format!("cannot write {}", out.join("summary.json").display()))?;
+    fs::write(out.join("summary.json"), json)
+        .with_context(|| format!("cannot write {}", out.join("summary.json").display()))?;
 
     let color = color_for(std::io::stdout().is_terminal());
     print!(
         "{}",
-        summary_table(&simulation.info, &simulation.summary, &expectations, TableOptions { color, wall_seconds })
+        summary_table(
+            &simulation.info,
+            &simulation.summary,
+            &expectations,
+            TableOptions {
+                color,
+                wall_seconds
+            }
+        )
     );
     let mut files = vec!["summary.json", "metrics.csv", "events.csv"];
     if args.requests {

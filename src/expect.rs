@@ -27,9 +27,16 @@ fn latency(latency: &LatencySummary, stat: LatencyStat) -> f64 {
     }
 }
 
-fn workload_stat(counts: &RequestCounts, success: Option<f64>, latency_ms: &LatencySummary, stat: Stat) -> Actual {
+fn workload_stat(
+    counts: &RequestCounts,
+    success: Option<f64>,
+    latency_ms: &LatencySummary,
+    stat: Stat,
+) -> Actual {
     match stat {
-        Stat::SuccessRate => success.map_or(Actual::Missing("no request ended".into()), Actual::Number),
+        Stat::SuccessRate => {
+            success.map_or(Actual::Missing("no request ended".into()), Actual::Number)
+        }
         Stat::Latency(which) => {
             if counts.succeeded == 0 {
                 Actual::Missing("no request succeeded".into())
@@ -49,9 +56,17 @@ fn workload_stat(counts: &RequestCounts, success: Option<f64>, latency_ms: &Late
     }
 }
 
-fn service_stat(counts: &ServiceCounts, success: Option<f64>, latency_ms: &LatencySummary, stat: Stat) -> Actual {
+fn service_stat(
+    counts: &ServiceCounts,
+    success: Option<f64>,
+    latency_ms: &LatencySummary,
+    stat: Stat,
+) -> Actual {
     match stat {
-        Stat::SuccessRate => success.map_or(Actual::Missing("the service answered nothing".into()), Actual::Number),
+        Stat::SuccessRate => success.map_or(
+            Actual::Missing("the service answered nothing".into()),
+            Actual::Number,
+        ),
         Stat::Latency(which) => {
             if counts.succeeded == 0 {
                 Actual::Missing("the service succeeded on nothing".into())
@@ -71,24 +86,45 @@ fn service_stat(counts: &ServiceCounts, success: Option<f64>, latency_ms: &Laten
 
 fn actual(summary: &RunSummary, metric: &MetricRef) -> Actual {
     match metric {
-        MetricRef::Global(stat) => workload_stat(&summary.requests, summary.success_rate, &summary.latency_ms, *stat),
+        MetricRef::Global(stat) => workload_stat(
+            &summary.requests,
+            summary.success_rate,
+            &summary.latency_ms,
+            *stat,
+        ),
         MetricRef::Workload { name, stat } => match summary.workloads.get(name) {
-            Some(workload) => workload_stat(&workload.requests, workload.success_rate, &workload.latency_ms, *stat),
+            Some(workload) => workload_stat(
+                &workload.requests,
+                workload.success_rate,
+                &workload.latency_ms,
+                *stat,
+            ),
             None => Actual::Missing(format!("no workload `{name}`")),
         },
         MetricRef::Service { name, stat } => match summary.services.get(name) {
-            Some(service) => service_stat(&service.requests, service.success_rate, &service.latency_ms, *stat),
+            Some(service) => service_stat(
+                &service.requests,
+                service.success_rate,
+                &service.latency_ms,
+                *stat,
+            ),
             None => Actual::Missing(format!("no service `{name}`")),
         },
-        MetricRef::Rollout { .. } => Actual::Missing("rollouts are not simulated by this build yet".into()),
+        MetricRef::Rollout { .. } => {
+            Actual::Missing("rollouts are not simulated by this build yet".into())
+        }
     }
 }
 
 /// A bound as a number in the metric's unit: milliseconds for durations.
 fn bound_number(bound: &Bound, kind: ValueKind) -> Option<f64> {
     match bound {
-        Bound::Number(number) if matches!(kind, ValueKind::Ratio | ValueKind::Count) => Some(*number),
-        Bound::Text(text) if kind == ValueKind::Duration => Duration::parse(text).ok().map(Duration::as_millis_f64),
+        Bound::Number(number) if matches!(kind, ValueKind::Ratio | ValueKind::Count) => {
+            Some(*number)
+        }
+        Bound::Text(text) if kind == ValueKind::Duration => {
+            Duration::parse(text).ok().map(Duration::as_millis_f64)
+        }
         _ => None,
     }
 }
@@ -122,8 +158,16 @@ pub fn check(summary: &RunSummary, expectation: &Expectation) -> ExpectationOutc
     match actual(summary, &metric) {
         Actual::Missing(why) => outcome(false, Value::Null, Some(why)),
         Actual::Number(value) => {
-            let below_min = expectation.min.as_ref().and_then(|b| bound_number(b, kind)).is_some_and(|min| value < min);
-            let above_max = expectation.max.as_ref().and_then(|b| bound_number(b, kind)).is_some_and(|max| value > max);
+            let below_min = expectation
+                .min
+                .as_ref()
+                .and_then(|b| bound_number(b, kind))
+                .is_some_and(|min| value < min);
+            let above_max = expectation
+                .max
+                .as_ref()
+                .and_then(|b| bound_number(b, kind))
+                .is_some_and(|max| value > max);
             let unequal = expectation
                 .equals
                 .as_ref()

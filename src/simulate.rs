@@ -59,7 +59,9 @@ pub fn simulate(
 pub fn not_simulated(scenario: &Scenario) -> Vec<String> {
     let mut parts = Vec::new();
     if !scenario.brokers.is_empty() || !scenario.subscriptions.is_empty() {
-        parts.push("brokers and subscriptions: async messaging comes with the broker model".to_owned());
+        parts.push(
+            "brokers and subscriptions: async messaging comes with the broker model".to_owned(),
+        );
     }
     let publishes = scenario
         .services
@@ -69,7 +71,9 @@ pub fn not_simulated(scenario: &Scenario) -> Vec<String> {
         .filter(|call| call.topic.is_some())
         .count();
     if publishes > 0 {
-        parts.push(format!("{publishes} publish call(s) `{{ topic = ... }}`: skipped, nothing is published"));
+        parts.push(format!(
+            "{publishes} publish call(s) `{{ topic = ... }}`: skipped, nothing is published"
+        ));
     }
     for (service, policy) in &scenario.mesh {
         let mut keys = Vec::new();
@@ -83,16 +87,29 @@ pub fn not_simulated(scenario: &Scenario) -> Vec<String> {
             ("allow_from", policy.allow_from.is_some()),
             ("route", !policy.route.is_empty()),
         ];
-        keys.extend(named.iter().filter(|(_, present)| *present).map(|(key, _)| *key));
+        keys.extend(
+            named
+                .iter()
+                .filter(|(_, present)| *present)
+                .map(|(key, _)| *key),
+        );
         if !keys.is_empty() {
-            parts.push(format!("[mesh.{service}] {}: only `timeout` and `load_balancer` act so far", keys.join(", ")));
+            parts.push(format!(
+                "[mesh.{service}] {}: only `timeout` and `load_balancer` act so far",
+                keys.join(", ")
+            ));
         }
         if policy.load_balancer == LoadBalancer::PeakEwma {
-            parts.push(format!("[mesh.{service}] load_balancer = \"peak_ewma\": least_request stands in for it"));
+            parts.push(format!(
+                "[mesh.{service}] load_balancer = \"peak_ewma\": least_request stands in for it"
+            ));
         }
     }
     if !scenario.rollouts.is_empty() {
-        parts.push("[[rollout]]: rollout controllers are not simulated; expectations on rollout.* fail".to_owned());
+        parts.push(
+            "[[rollout]]: rollout controllers are not simulated; expectations on rollout.* fail"
+                .to_owned(),
+        );
     }
     parts
 }

@@ -35,7 +35,12 @@ fn stable(output: &str, out: &Path) -> String {
 #[test]
 fn run_prints_the_summary_table() {
     let out = tempfile::tempdir().unwrap();
-    let output = meshsim(&["run", "scenarios/quickstart.toml", "--out", out.path().to_str().unwrap()]);
+    let output = meshsim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     insta::assert_snapshot!(stable(&text(&output.stdout), out.path()));
 }
@@ -43,14 +48,26 @@ fn run_prints_the_summary_table() {
 #[test]
 fn a_failed_expectation_exits_1_and_says_how_to_replay() {
     let out = tempfile::tempdir().unwrap();
-    let output = meshsim(&["run", "tests/fixtures/failing-expectation.toml", "--out", out.path().to_str().unwrap()]);
+    let output = meshsim(&[
+        "run",
+        "tests/fixtures/failing-expectation.toml",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("FAIL workload.users.success_rate"), "{stdout}");
-    assert!(stdout.contains("ok   workload.users.requests.sent: 500"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL workload.users.success_rate"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ok   workload.users.requests.sent: 500"),
+        "{stdout}"
+    );
     insta::assert_snapshot!(text(&output.stderr));
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap())
+            .unwrap();
     assert_eq!(summary["expectations"][0]["ok"], false);
     assert_eq!(summary["expectations"][1]["ok"], true);
 }
@@ -89,11 +106,17 @@ fn help_lists_the_commands() {
 #[test]
 fn not_simulated_parts_are_said_plainly() {
     let out = tempfile::tempdir().unwrap();
-    let output = meshsim(&["run", "tests/fixtures/good/full-format.toml", "--out", out.path().to_str().unwrap()]);
+    let output = meshsim(&[
+        "run",
+        "tests/fixtures/good/full-format.toml",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
     let stdout = text(&output.stdout);
     assert!(stdout.contains("not simulated by this build"), "{stdout}");
     assert!(stdout.contains("[[rollout]]"), "{stdout}");
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap())
+            .unwrap();
     assert!(!summary["not_simulated"].as_array().unwrap().is_empty());
 }

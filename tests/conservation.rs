@@ -37,26 +37,36 @@ struct Topology {
 fn topology() -> impl Strategy<Value = Topology> {
     (1usize..=4).prop_flat_map(|services| {
         let calls = (0..services)
-            .map(|i| proptest::collection::vec((i + 1)..services.max(i + 2), 0..=2).prop_map(move |v| {
-                v.into_iter().filter(|&c| c < services).collect::<Vec<_>>()
-            }))
+            .map(|i| {
+                proptest::collection::vec((i + 1)..services.max(i + 2), 0..=2)
+                    .prop_map(move |v| v.into_iter().filter(|&c| c < services).collect::<Vec<_>>())
+            })
             .collect::<Vec<_>>();
         let fault = (
-            prop::sample::select(vec!["partition", "partition_oneway", "latency", "loss", "crash", "pause"]),
+            prop::sample::select(vec![
+                "partition",
+                "partition_oneway",
+                "latency",
+                "loss",
+                "crash",
+                "pause",
+            ]),
             0u64..3_000,
             1u64..2_000,
             0..services,
             0..services,
             any::<bool>(),
         )
-            .prop_map(|(kind, at_ms, duration_ms, first, second, instance)| FaultSpec {
-                kind,
-                at_ms,
-                duration_ms,
-                first,
-                second,
-                instance,
-            });
+            .prop_map(
+                |(kind, at_ms, duration_ms, first, second, instance)| FaultSpec {
+                    kind,
+                    at_ms,
+                    duration_ms,
+                    first,
+                    second,
+                    instance,
+                },
+            );
         (
             proptest::collection::vec(1u32..=3, services),
             proptest::collection::vec(1u32..=4, services),
@@ -69,9 +79,8 @@ fn topology() -> impl Strategy<Value = Topology> {
             prop::option::of(20u64..500),
             proptest::collection::vec(fault, 0..5),
         )
-            .prop_map(move |(replicas, workers, queue, error_rate, calls, rate, closed, timeout_ms, route_timeout_ms, faults)| {
-                Topology {
-                    services,
+            .prop_map(
+                move |(
                     replicas,
                     workers,
                     queue,
@@ -82,8 +91,22 @@ fn topology() -> impl Strategy<Value = Topology> {
                     timeout_ms,
                     route_timeout_ms,
                     faults,
-                }
-            })
+                )| {
+                    Topology {
+                        services,
+                        replicas,
+                        workers,
+                        queue,
+                        error_rate,
+                        calls,
+                        rate,
+                        closed,
+                        timeout_ms,
+                        route_timeout_ms,
+                        faults,
+                    }
+                },
+            )
     })
 }
 
@@ -99,36 +122,66 @@ fn scenario_text(topology: &Topology) -> String {
              [[service.endpoint]]\nname = \"op\"\nservice_time = {{ dist = \"exp\", mean = \"5ms\" }}\nerror_rate = {}\n",
             topology.replicas[i], topology.workers[i], topology.queue[i], topology.error_rate[i]
         );
-        let calls: Vec<String> =
-            topology.calls[i].iter().map(|c| format!("{{ service = \"s{c}\", endpoint = \"op\" }}")).collect();
+        let calls: Vec<String> = topology.calls[i]
+            .iter()
+            .map(|c| format!("{{ service = \"s{c}\", endpoint = \"op\" }}"))
+            .collect();
         let _ = writeln!(text, "calls = [{}]", calls.join(", "));
         if let Some(route_timeout_ms) = topology.route_timeout_ms {
             let _ = write!(text, "\n[mesh.s{i}]\ntimeout = \"{route_timeout_ms}ms\"\n");
         }
     }
     let arrival = if topology.closed {
-        format!("{{ kind = \"closed\", users = {}, think_time = {{ dist = \"exp\", mean = \"20ms\" }} }}", topology.rate / 10 + 1)
+        format!(
+            "{{ kind = \"closed\", users = {}, think_time = {{ dist = \"exp\", mean = \"20ms\" }} }}",
+            topology.rate / 10 + 1
+        )
     } else {
         format!("{{ kind = \"poisson\", rate = {} }}", topology.rate)
     };
-    let _ = write!(text, "\n[[workload]]\nname = \"load\"\ntarget = \"s0\"\nendpoint = \"op\"\narrival = {arrival}\n");
+    let _ = write!(
+        text,
+        "\n[[workload]]\nname = \"load\"\ntarget = \"s0\"\nendpoint = \"op\"\narrival = {arrival}\n"
+    );
     if let Some(timeout_ms) = topology.timeout_ms {
         let _ = writeln!(text, "timeout = \"{timeout_ms}ms\"");
     }
     for fault in &topology.faults {
         let name = |index: usize| {
-            if fault.instance { format!("s{index}/0") } else { format!("s{index}") }
+            if fault.instance {
+                format!("s{index}/0")
+            } else {
+                format!("s{index}")
+            }
         };
-        let _ = write!(text, "\n[[fault]]\nat = \"{}ms\"\nkind = \"{}\"\n", fault.at_ms, fault.kind);
+        let _ = write!(
+            text,
+            "\n[[fault]]\nat = \"{}ms\"\nkind = \"{}\"\n",
+            fault.at_ms, fault.kind
+        );
         match fault.kind {
             "crash" => {
-                let _ = writeln!(text, "target = \"{}\"\nrestart_after = \"{}ms\"", name(fault.first), fault.duration_ms);
+                let _ = writeln!(
+                    text,
+                    "target = \"{}\"\nrestart_after = \"{}ms\"",
+                    name(fault.first),
+                    fault.duration_ms
+                );
             }
             "pause" => {
-                let _ = writeln!(text, "target = \"{}\"\nduration = \"{}ms\"", name(fault.first), fault.duration_ms);
+                let _ = writeln!(
+                    text,
+                    "target = \"{}\"\nduration = \"{}ms\"",
+                    name(fault.first),
+                    fault.duration_ms
+                );
             }
             kind => {
-                let second = if fault.first == fault.second { "load".to_owned() } else { name(fault.second) };
+                let second = if fault.first == fault.second {
+                    "load".to_owned()
+                } else {
+                    name(fault.second)
+                };
                 let _ = writeln!(
                     text,
                     "duration = \"{}ms\"\nbetween = [\"{}\", \"{second}\"]",

@@ -72,7 +72,11 @@ timeout = "500ms"
         ..RecorderOutputs::default()
     };
     let simulation = simulate(&loaded.scenario, 5, outputs, &mut |_, _| {}).unwrap();
-    assert!(simulation.summary.accounting.ok, "{:?}", simulation.summary.accounting.problems);
+    assert!(
+        simulation.summary.accounting.ok,
+        "{:?}",
+        simulation.summary.accounting.problems
+    );
     let bytes = requests.0.lock().unwrap().clone();
     let rows = csv::Reader::from_reader(bytes.as_slice())
         .records()
@@ -91,23 +95,33 @@ timeout = "500ms"
 }
 
 fn between(rows: &[Row], from_s: f64, to_s: f64) -> Vec<&Row> {
-    rows.iter().filter(|row| row.sent_s >= from_s && row.sent_s < to_s).collect()
+    rows.iter()
+        .filter(|row| row.sent_s >= from_s && row.sent_s < to_s)
+        .collect()
 }
 
 #[test]
 fn a_healthy_request_takes_two_hops_and_the_service_time() {
     let (summary, rows, _) = run("", true);
     assert_eq!(summary.requests.sent, 1000);
-    assert!(rows.iter().all(|row| row.outcome == "succeeded" && (row.latency_ms - 4.0).abs() < 1e-9));
+    assert!(
+        rows.iter()
+            .all(|row| row.outcome == "succeeded" && (row.latency_ms - 4.0).abs() < 1e-9)
+    );
 }
 
 #[test]
 fn a_crashed_instance_refuses_after_one_round_trip_then_leaves_the_balancer() {
-    let extra = "[[fault]]\nat = \"2s\"\nkind = \"crash\"\ntarget = \"api/0\"\nrestart_after = \"3s\"\n";
+    let extra =
+        "[[fault]]\nat = \"2s\"\nkind = \"crash\"\ntarget = \"api/0\"\nrestart_after = \"3s\"\n";
     let (_, rows, events) = run(extra, true);
     // Before the control plane notices (1 s), each attempt is refused one round trip later.
     for row in between(&rows, 2.0, 3.0) {
-        assert_eq!((row.outcome.as_str(), row.reason.as_str()), ("failed", "connection_refused"), "{row:?}");
+        assert_eq!(
+            (row.outcome.as_str(), row.reason.as_str()),
+            ("failed", "connection_refused"),
+            "{row:?}"
+        );
         assert!((row.latency_ms - 2.0).abs() < 1e-9, "{row:?}");
     }
     // Then the sidecar knows nothing is up and answers at once, without a hop.
@@ -116,7 +130,11 @@ fn a_crashed_instance_refuses_after_one_round_trip_then_leaves_the_balancer() {
         assert!(row.latency_ms.abs() < 1e-9, "{row:?}");
     }
     // Restarted at 5 s and back in the balancer a discovery delay later.
-    assert!(between(&rows, 6.0, 10.0).iter().all(|row| row.outcome == "succeeded"));
+    assert!(
+        between(&rows, 6.0, 10.0)
+            .iter()
+            .all(|row| row.outcome == "succeeded")
+    );
     assert!(events.contains("crash,api/0,restarts after 3s"), "{events}");
     assert!(events.contains("restart,api/0"), "{events}");
 }
@@ -147,12 +165,23 @@ fn a_partition_silences_and_the_client_times_out() {
     let cut = between(&rows, 2.0, 4.0);
     assert_eq!(cut.len(), 200);
     for row in &cut {
-        assert_eq!((row.outcome.as_str(), row.reason.as_str()), ("timed_out", "client_timeout"), "{row:?}");
+        assert_eq!(
+            (row.outcome.as_str(), row.reason.as_str()),
+            ("timed_out", "client_timeout"),
+            "{row:?}"
+        );
         assert!((row.latency_ms - 500.0).abs() < 1e-9);
     }
-    assert!(between(&rows, 4.0, 10.0).iter().all(|row| row.outcome == "succeeded"));
+    assert!(
+        between(&rows, 4.0, 10.0)
+            .iter()
+            .all(|row| row.outcome == "succeeded")
+    );
     assert_eq!(summary.requests.timed_out, 200);
-    assert!(events.contains("partition,load<->api") && events.contains("repair,load<->api"), "{events}");
+    assert!(
+        events.contains("partition,load<->api") && events.contains("repair,load<->api"),
+        "{events}"
+    );
 }
 
 #[test]
@@ -161,12 +190,17 @@ fn a_one_way_partition_drops_only_the_answers() {
     let (summary, rows, _) = run(extra, true);
     // Requests get through (the service works on them) but the answers are dropped.
     assert_eq!(summary.services["api"].requests.received, 1000);
-    assert!(between(&rows, 2.0, 2.997).iter().all(|row| row.outcome == "timed_out"));
+    assert!(
+        between(&rows, 2.0, 2.997)
+            .iter()
+            .all(|row| row.outcome == "timed_out")
+    );
 }
 
 #[test]
 fn a_pause_holds_everything_until_it_resumes() {
-    let extra = "[[fault]]\nat = \"2s\"\nduration = \"300ms\"\nkind = \"pause\"\ntarget = \"api/0\"\n";
+    let extra =
+        "[[fault]]\nat = \"2s\"\nduration = \"300ms\"\nkind = \"pause\"\ntarget = \"api/0\"\n";
     let (summary, rows, _) = run(extra, true);
     assert_eq!(summary.requests.succeeded, 1000);
     // Sent at 2.0 s, it arrives at 2.001 s and waits for the resume at 2.3 s, then takes 2 ms of
@@ -174,7 +208,11 @@ fn a_pause_holds_everything_until_it_resumes() {
     let first = between(&rows, 2.0, 2.001)[0];
     assert!((first.latency_ms - 303.0).abs() < 1e-6, "{first:?}");
     // Requests sent after the resume are untouched.
-    assert!(between(&rows, 2.31, 10.0).iter().all(|row| (row.latency_ms - 4.0).abs() < 1e-9));
+    assert!(
+        between(&rows, 2.31, 10.0)
+            .iter()
+            .all(|row| (row.latency_ms - 4.0).abs() < 1e-9)
+    );
 }
 
 #[test]
@@ -190,14 +228,21 @@ fn a_latency_fault_adds_to_every_hop() {
 fn total_loss_drops_every_message() {
     let extra = "[[fault]]\nat = \"2s\"\nduration = \"1s\"\nkind = \"loss\"\nloss = 1.0\n";
     let (_, rows, _) = run(extra, true);
-    assert!(between(&rows, 2.0, 2.99).iter().all(|row| row.outcome == "timed_out"));
+    assert!(
+        between(&rows, 2.0, 2.99)
+            .iter()
+            .all(|row| row.outcome == "timed_out")
+    );
 }
 
 #[test]
 fn an_internal_service_refuses_workloads() {
     let (summary, rows, _) = run("", false);
     assert_eq!(summary.requests.failed, 1000);
-    assert!(rows.iter().all(|row| row.reason == "connection_refused" && (row.latency_ms - 2.0).abs() < 1e-9));
+    assert!(
+        rows.iter()
+            .all(|row| row.reason == "connection_refused" && (row.latency_ms - 2.0).abs() < 1e-9)
+    );
 }
 
 #[test]
@@ -225,11 +270,24 @@ endpoint = "get"
 arrival = { kind = "constant", rate = 1000 }
 "#;
     let loaded = load_str("shed.toml", source).unwrap();
-    let simulation = simulate(&loaded.scenario, 1, RecorderOutputs::default(), &mut |_, _| {}).unwrap();
+    let simulation = simulate(
+        &loaded.scenario,
+        1,
+        RecorderOutputs::default(),
+        &mut |_, _| {},
+    )
+    .unwrap();
     let counts = simulation.summary.requests;
     assert_eq!(counts.sent, 2000);
     // Every fourth request finds the worker free; the last of them is still at work at the end.
     assert_eq!(counts.succeeded + counts.in_flight, 500);
     assert_eq!(counts.shed, 1500);
-    assert_eq!(simulation.summary.workloads["load"].failures.keys().next().unwrap(), "shed at api");
+    assert_eq!(
+        simulation.summary.workloads["load"]
+            .failures
+            .keys()
+            .next()
+            .unwrap(),
+        "shed at api"
+    );
 }

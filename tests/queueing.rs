@@ -43,7 +43,13 @@ fn erlang_c(servers: u32, offered_load: f64) -> f64 {
 }
 
 /// Runs an M/M/c scenario and returns (batch means of time in system in ms, overall mean).
-fn run_mmc(servers: u32, arrival_rate: f64, service_mean_ms: f64, duration_s: u64, seed: u64) -> (Vec<f64>, f64) {
+fn run_mmc(
+    servers: u32,
+    arrival_rate: f64,
+    service_mean_ms: f64,
+    duration_s: u64,
+    seed: u64,
+) -> (Vec<f64>, f64) {
     let source = format!(
         r#"
 [scenario]
@@ -71,7 +77,10 @@ arrival = {{ kind = "poisson", rate = {arrival_rate} }}
     );
     let loaded = load_str("mmc.toml", &source).expect("valid scenario");
     let buffer = SharedBuffer::default();
-    let outputs = RecorderOutputs { requests: Some(Box::new(buffer.clone())), ..RecorderOutputs::default() };
+    let outputs = RecorderOutputs {
+        requests: Some(Box::new(buffer.clone())),
+        ..RecorderOutputs::default()
+    };
     let simulation = simulate(&loaded.scenario, seed, outputs, &mut |_, _| {}).expect("runs");
     assert!(simulation.summary.accounting.ok);
     let bytes = buffer.0.lock().unwrap().clone();
@@ -92,7 +101,11 @@ arrival = {{ kind = "poisson", rate = {arrival_rate} }}
         sums[batch] += latency_ms;
         counts[batch] += 1;
     }
-    let means: Vec<f64> = sums.iter().zip(&counts).map(|(sum, count)| sum / *count as f64).collect();
+    let means: Vec<f64> = sums
+        .iter()
+        .zip(&counts)
+        .map(|(sum, count)| sum / *count as f64)
+        .collect();
     let overall = sums.iter().sum::<f64>() / counts.iter().sum::<u64>() as f64;
     (means, overall)
 }
@@ -109,7 +122,10 @@ fn assert_matches(name: &str, means: &[f64], overall: f64, expected: f64) {
     );
     // A tolerance as wide as the effect would prove nothing: the queueing delay must be
     // resolved, so the tolerance stays well under the wait it is checking.
-    assert!(tolerance < 0.25 * expected, "{name}: tolerance {tolerance} too loose to mean anything");
+    assert!(
+        tolerance < 0.25 * expected,
+        "{name}: tolerance {tolerance} too loose to mean anything"
+    );
 }
 
 #[test]

@@ -21,12 +21,22 @@ fn scenario_files() -> Vec<PathBuf> {
         .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
         .collect();
     files.sort();
-    assert!(files.len() >= 2, "scenarios/ holds the quickstart and the messages demo at least");
+    assert!(
+        files.len() >= 2,
+        "scenarios/ holds the quickstart and the messages demo at least"
+    );
     files
 }
 
 fn run_into(file: &Path, out: &Path, seed: Option<u64>) -> Output {
-    let mut args = vec!["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--requests", "--no-progress"];
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--requests",
+        "--no-progress",
+    ];
     let seed_text;
     if let Some(seed) = seed {
         seed_text = seed.to_string();
@@ -43,7 +53,12 @@ fn summary(out: &Path) -> serde_json::Value {
 fn every_scenario_passes_check() {
     for file in scenario_files() {
         let output = meshsim(&["check", file.to_str().unwrap()]);
-        assert!(output.status.success(), "{}: {}", file.display(), String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 }
 
@@ -51,7 +66,11 @@ fn every_scenario_passes_check() {
 fn every_scenario_opens_with_a_comment_that_says_what_it_shows() {
     for file in scenario_files() {
         let text = fs::read_to_string(&file).unwrap();
-        assert!(text.starts_with("# "), "{} opens without a comment", file.display());
+        assert!(
+            text.starts_with("# "),
+            "{} opens without a comment",
+            file.display()
+        );
     }
 }
 
@@ -73,7 +92,11 @@ fn every_scenario_runs_meets_its_expectations_and_replays_byte_for_byte() {
         for name in ["summary.json", "metrics.csv", "events.csv", "requests.csv"] {
             let a = fs::read(first.path().join(name)).unwrap();
             let b = fs::read(second.path().join(name)).unwrap();
-            assert!(a == b, "{}: {name} differs between two runs with one seed", file.display());
+            assert!(
+                a == b,
+                "{}: {name} differs between two runs with one seed",
+                file.display()
+            );
         }
         let summary = summary(first.path());
         assert_eq!(summary["accounted"], true);
@@ -82,7 +105,12 @@ fn every_scenario_runs_meets_its_expectations_and_replays_byte_for_byte() {
             .iter()
             .map(|key| requests[key].as_u64().unwrap())
             .sum();
-        assert_eq!(requests["sent"].as_u64().unwrap(), ended, "{}", file.display());
+        assert_eq!(
+            requests["sent"].as_u64().unwrap(),
+            ended,
+            "{}",
+            file.display()
+        );
     }
 }
 
@@ -109,6 +137,10 @@ fn the_output_path_does_not_change_the_bytes() {
     run_into(&file, &near, None);
     run_into(&file, &far, None);
     for name in ["summary.json", "metrics.csv", "events.csv"] {
-        assert_eq!(fs::read(near.join(name)).unwrap(), fs::read(far.join(name)).unwrap(), "{name}");
+        assert_eq!(
+            fs::read(near.join(name)).unwrap(),
+            fs::read(far.join(name)).unwrap(),
+            "{name}"
+        );
     }
 }

@@ -45,7 +45,11 @@ impl BalancerState {
                 } else {
                     let first = live[rng.below(count) as usize];
                     let second = live[rng.below(count) as usize];
-                    if active[second as usize] < active[first as usize] { second } else { first }
+                    if active[second as usize] < active[first as usize] {
+                        second
+                    } else {
+                        first
+                    }
                 }
             }
         };
@@ -63,7 +67,9 @@ mod tests {
         let mut balancer = BalancerState::new(LoadBalancer::RoundRobin);
         let mut rng = Seeder::new(1).stream("lb");
         let live = [0, 2, 3];
-        let picks: Vec<_> = (0..6).map(|_| balancer.pick(&live, &[0; 4], &mut rng).unwrap()).collect();
+        let picks: Vec<_> = (0..6)
+            .map(|_| balancer.pick(&live, &[0; 4], &mut rng).unwrap())
+            .collect();
         assert_eq!(picks, [0, 2, 3, 0, 2, 3]);
     }
 

@@ -68,7 +68,14 @@ pub struct ServiceInstance {
 impl ServiceInstance {
     pub fn new(node: NodeId, config: Arc<ServiceConfig>, rng: SimRng, sidecar: Sidecar) -> Self {
         assert!(config.workers > 0, "an instance has at least one worker");
-        ServiceInstance { node, config, rng, sidecar, jobs: Slab::default(), waiting: VecDeque::new() }
+        ServiceInstance {
+            node,
+            config,
+            rng,
+            sidecar,
+            jobs: Slab::default(),
+            waiting: VecDeque::new(),
+        }
     }
 
     fn group(&self) -> GroupId {
@@ -87,19 +94,33 @@ impl ServiceInstance {
     #[allow(clippy::needless_pass_by_value)]
     pub fn handle(&mut self, now: SimTime, input: Input<Message>, out: &mut Outbox<Message>) {
         match input {
-            Input::Message { from, message: Message::Request(request) } => self.on_request(now, from, request, out),
-            Input::Message { message: Message::Response(response), .. } => {
+            Input::Message {
+                from,
+                message: Message::Request(request),
+            } => self.on_request(now, from, request, out),
+            Input::Message {
+                message: Message::Response(response),
+                ..
+            } => {
                 if let Some(done) = self.sidecar.on_response(&response) {
                     self.on_call_answered(now, SlabKey(done.owner), done.response, out);
                 }
             }
-            Input::Refused { message: Message::Request(request), .. } => {
+            Input::Refused {
+                message: Message::Request(request),
+                ..
+            } => {
                 if let Some(done) = self.sidecar.on_refused(&request) {
                     self.on_call_answered(now, SlabKey(done.owner), done.response, out);
                 }
             }
             // An answer is never refused back to the one answering: resets travel as answers.
-            Input::Refused { message: Message::Response(_), .. } | Input::Start | Input::Finish => {}
+            Input::Refused {
+                message: Message::Response(_),
+                ..
+            }
+            | Input::Start
+            | Input::Finish => {}
             Input::Timer(id) => match decode(id) {
                 (Some(TimerKind::Work), key) => self.after_work(now, SlabKey(key), out),
                 (Some(TimerKind::CallTimeout), upstream) => {
@@ -118,18 +139,42 @@ impl ServiceInstance {
     }
 
     fn gauge(&self, gauge: Gauge, delta: i64, out: &mut Outbox<Message>) {
-        out.record(Record::Gauge { key: self.config.key, gauge, delta });
+        out.record(Record::Gauge {
+            key: self.config.key,
+            gauge,
+            delta,
+        });
     }
 
-    fn on_request(&mut self, now: SimTime, from: NodeId, request: Request, out: &mut Outbox<Message>) {
+    fn on_request(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        request: Request,
+        out: &mut Outbox<Message>,
+    ) {
         if self.jobs.len() < self.config.workers as usize {
             self.start(now, from, request, now, out);
         } else if self.waiting.len() < self.config.queue as usize {
-            self.waiting.push_back(Waiting { from, request, arrived_at: now });
+            self.waiting.push_back(Waiting {
+                from,
+                request,
+                arrived_at: now,
+            });
             self.gauge(Gauge::QueueDepth, 1, out);
         } else {
-            let reason = Reason { kind: ReasonKind::Shed, group: Some(self.group()) };
-            out.send(from, Message::Response(Response { call: request.call, status: 503, reason }));
+            let reason = Reason {
+                kind: ReasonKind::Shed,
+                group: Some(self.group()),
+            };
+            out.send(
+                from,
+                Message::Response(Response {
+                    call: request.call,
+                    status: 503,
+                    reason,
+                }),
+            );
             out.record(Record::Served {
                 key: self.config.key,
                 node: self.node,
@@ -139,10 +184,22 @@ impl ServiceInstance {
         }
     }
 
-    fn start(&mut self, now: SimTime, from: NodeId, request: Request, arrived_at: SimTime, out: &mut Outbox<Message>) {
+    fn start(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        request: Request,
+        arrived_at: SimTime,
+        out: &mut Outbox<Message>,
+    ) {
         let endpoint = &self.config.endpoints[request.endpoint as usize];
         let work_ns = endpoint.service_time.sample_ns(&mut self.rng);
-        let key = self.jobs.insert(Job { from, request, arrived_at, next_call: 0 });
+        let key = self.jobs.insert(Job {
+            from,
+            request,
+            arrived_at,
+            next_call: 0,
+        });
         self.gauge(Gauge::InFlight, 1, out);
         out.set_timer(now + work_ns, slab_timer(TimerKind::Work, key));
     }
@@ -153,7 +210,10 @@ impl ServiceInstance {
         };
         let endpoint = &self.config.endpoints[job.request.endpoint as usize];
         if self.rng.chance(endpoint.error_rate) {
-            let reason = Reason { kind: ReasonKind::Error, group: Some(self.group()) };
+            let reason = Reason {
+                kind: ReasonKind::Error,
+                group: Some(self.group()),
+            };
             self.finish(now, key, 500, reason, out);
         } else {
             self.next_call(now, key, out);
@@ -169,12 +229,21 @@ impl ServiceInstance {
         };
         job.next_call += 1;
         let context = job.request.context;
-        if let Err(response) = self.sidecar.call(now, target.upstream, target.endpoint, context, key.0, out) {
+        if let Err(response) =
+            self.sidecar
+                .call(now, target.upstream, target.endpoint, context, key.0, out)
+        {
             self.finish(now, key, 500, response.reason, out);
         }
     }
 
-    fn on_call_answered(&mut self, now: SimTime, key: SlabKey, response: Response, out: &mut Outbox<Message>) {
+    fn on_call_answered(
+        &mut self,
+        now: SimTime,
+        key: SlabKey,
+        response: Response,
+        out: &mut Outbox<Message>,
+    ) {
         if self.jobs.get(key).is_none() {
             return;
         }
@@ -186,11 +255,26 @@ impl ServiceInstance {
         }
     }
 
-    fn finish(&mut self, now: SimTime, key: SlabKey, status: u16, reason: Reason, out: &mut Outbox<Message>) {
+    fn finish(
+        &mut self,
+        now: SimTime,
+        key: SlabKey,
+        status: u16,
+        reason: Reason,
+        out: &mut Outbox<Message>,
+    ) {
         let job = self.jobs.remove(key).expect("finishing a live job");
-        let response = Response { call: job.request.call, status, reason };
+        let response = Response {
+            call: job.request.call,
+            status,
+            reason,
+        };
         out.send(job.from, Message::Response(response));
-        let result = if response.is_success() { ServedResult::Succeeded } else { ServedResult::Failed };
+        let result = if response.is_success() {
+            ServedResult::Succeeded
+        } else {
+            ServedResult::Failed
+        };
         out.record(Record::Served {
             key: self.config.key,
             node: self.node,
@@ -208,19 +292,33 @@ impl ServiceInstance {
     /// learns at once (one hop later); the queue, the workers' work and the calls in flight are
     /// gone.
     fn crash(&mut self, out: &mut Outbox<Message>) {
-        let reason = Reason { kind: ReasonKind::Reset, group: Some(self.group()) };
+        let reason = Reason {
+            kind: ReasonKind::Reset,
+            group: Some(self.group()),
+        };
         let jobs = self.jobs.drain();
         let job_count = jobs.len() as i64;
         let held = jobs
             .into_iter()
             .map(|job| (job.from, job.request.call))
-            .chain(self.waiting.drain(..).map(|waiting| (waiting.from, waiting.request.call)));
+            .chain(
+                self.waiting
+                    .drain(..)
+                    .map(|waiting| (waiting.from, waiting.request.call)),
+            );
         let mut queued = 0i64;
         for (index, (from, call)) in held.enumerate() {
             if index as i64 >= job_count {
                 queued += 1;
             }
-            out.send(from, Message::Response(Response { call, status: 503, reason }));
+            out.send(
+                from,
+                Message::Response(Response {
+                    call,
+                    status: 503,
+                    reason,
+                }),
+            );
         }
         if job_count > 0 {
             self.gauge(Gauge::InFlight, -job_count, out);

@@ -70,8 +70,15 @@ pub struct Sidecar {
 
 impl Sidecar {
     pub fn new(upstreams: Vec<Arc<UpstreamConfig>>, rng: SimRng) -> Self {
-        assert!(u16::try_from(upstreams.len()).is_ok(), "too many upstreams for one sidecar");
-        Sidecar { upstreams: upstreams.into_iter().map(Upstream::new).collect(), calls: Slab::default(), rng }
+        assert!(
+            u16::try_from(upstreams.len()).is_ok(),
+            "too many upstreams for one sidecar"
+        );
+        Sidecar {
+            upstreams: upstreams.into_iter().map(Upstream::new).collect(),
+            calls: Slab::default(),
+            rng,
+        }
     }
 
     pub fn pending(&self) -> usize {
@@ -90,17 +97,35 @@ impl Sidecar {
         out: &mut Outbox<Message>,
     ) -> Result<SlabKey, Response> {
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
-        let Some(instance) = upstream.balancer.pick(&upstream.live, &upstream.active, &mut self.rng) else {
+        let Some(instance) =
+            upstream
+                .balancer
+                .pick(&upstream.live, &upstream.active, &mut self.rng)
+        else {
             return Err(Response {
                 call: 0,
                 status: 503,
-                reason: Reason { kind: ReasonKind::NoHealthyUpstream, group: Some(upstream.config.group) },
+                reason: Reason {
+                    kind: ReasonKind::NoHealthyUpstream,
+                    group: Some(upstream.config.group),
+                },
             });
         };
         upstream.active[instance as usize] += 1;
         let to = upstream.config.instances[instance as usize];
-        let key = self.calls.insert(PendingCall { owner, upstream: upstream_index, instance });
-        out.send(to, Message::Request(Request { call: key.0, endpoint, context }));
+        let key = self.calls.insert(PendingCall {
+            owner,
+            upstream: upstream_index,
+            instance,
+        });
+        out.send(
+            to,
+            Message::Request(Request {
+                call: key.0,
+                endpoint,
+                context,
+            }),
+        );
         if let Some(timeout_ns) = upstream.config.timeout_ns {
             let id = timer(TimerKind::CallTimeout, u64::from(upstream_index));
             upstream.deadlines.push(now + timeout_ns, key, id, out);
@@ -114,7 +139,14 @@ impl Sidecar {
         let active = &mut upstream.active[pending.instance as usize];
         assert!(*active > 0, "an answered call was counted as active");
         *active -= 1;
-        Some(Completion { owner: pending.owner, response: Response { call: key.0, status, reason } })
+        Some(Completion {
+            owner: pending.owner,
+            response: Response {
+                call: key.0,
+                status,
+                reason,
+            },
+        })
     }
 
     /// An answer arrived; `None` when its call was already given up on.
@@ -125,20 +157,42 @@ impl Sidecar {
     /// A request this sidecar sent was refused: the instance's process is gone.
     pub fn on_refused(&mut self, request: &Request) -> Option<Completion> {
         let key = SlabKey(request.call);
-        let group = self.calls.get(key).map(|pending| self.upstreams[usize::from(pending.upstream)].config.group);
-        self.complete(key, 503, Reason { kind: ReasonKind::Refused, group })
+        let group = self
+            .calls
+            .get(key)
+            .map(|pending| self.upstreams[usize::from(pending.upstream)].config.group);
+        self.complete(
+            key,
+            503,
+            Reason {
+                kind: ReasonKind::Refused,
+                group,
+            },
+        )
     }
 
     /// The route-timeout timer of upstream `upstream_index` fired: every call to it whose
     /// deadline has come is answered 504.
-    pub fn on_timeout(&mut self, now: SimTime, upstream_index: u64, out: &mut Outbox<Message>) -> Vec<Completion> {
+    pub fn on_timeout(
+        &mut self,
+        now: SimTime,
+        upstream_index: u64,
+        out: &mut Outbox<Message>,
+    ) -> Vec<Completion> {
         let index = usize::try_from(upstream_index).expect("upstream index fits");
         let calls = &self.calls;
         let upstream = &mut self.upstreams[index];
         let id = timer(TimerKind::CallTimeout, upstream_index);
-        let due = upstream.deadlines.expire(now, |key| calls.get(key).is_some(), id, out);
-        let reason = Reason { kind: ReasonKind::RouteTimeout, group: Some(upstream.config.group) };
-        due.into_iter().filter_map(|key| self.complete(key, 504, reason)).collect()
+        let due = upstream
+            .deadlines
+            .expire(now, |key| calls.get(key).is_some(), id, out);
+        let reason = Reason {
+            kind: ReasonKind::RouteTimeout,
+            group: Some(upstream.config.group),
+        };
+        due.into_iter()
+            .filter_map(|key| self.complete(key, 504, reason))
+            .collect()
     }
 
     /// The caller gave up on call `key` (its own timeout): forget it, so a late answer is dropped.
@@ -149,14 +203,21 @@ impl Sidecar {
     /// The control plane reports `node` up or down.
     pub fn on_membership(&mut self, node: NodeId, up: bool) {
         for upstream in &mut self.upstreams {
-            let Some(index) = upstream.config.instances.iter().position(|&instance| instance == node) else {
+            let Some(index) = upstream
+                .config
+                .instances
+                .iter()
+                .position(|&instance| instance == node)
+            else {
                 continue;
             };
             if upstream.up[index] == up {
                 continue;
             }
             upstream.up[index] = up;
-            upstream.live = (0..upstream.up.len() as u32).filter(|&i| upstream.up[i as usize]).collect();
+            upstream.live = (0..upstream.up.len() as u32)
+                .filter(|&i| upstream.up[i as usize])
+                .collect();
         }
     }
 

@@ -20,7 +20,11 @@ pub struct Slab<T> {
 
 impl<T> Default for Slab<T> {
     fn default() -> Self {
-        Slab { entries: Vec::new(), free: Vec::new(), len: 0 }
+        Slab {
+            entries: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+        }
     }
 }
 
@@ -35,7 +39,10 @@ impl<T> Slab<T> {
             return SlabKey(entry.generation << 32 | u64::from(index));
         }
         let index = u32::try_from(self.entries.len()).expect("fewer than 2^32 live entries");
-        self.entries.push(Entry { generation: 0, value: Some(value) });
+        self.entries.push(Entry {
+            generation: 0,
+            value: Some(value),
+        });
         SlabKey(u64::from(index))
     }
 
@@ -47,11 +54,13 @@ impl<T> Slab<T> {
     }
 
     pub fn get(&self, key: SlabKey) -> Option<&T> {
-        self.slot(key).and_then(|index| self.entries[index].value.as_ref())
+        self.slot(key)
+            .and_then(|index| self.entries[index].value.as_ref())
     }
 
     pub fn get_mut(&mut self, key: SlabKey) -> Option<&mut T> {
-        self.slot(key).and_then(|index| self.entries[index].value.as_mut())
+        self.slot(key)
+            .and_then(|index| self.entries[index].value.as_mut())
     }
 
     pub fn remove(&mut self, key: SlabKey) -> Option<T> {

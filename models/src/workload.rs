@@ -5,10 +5,12 @@
 //! and send again. Every request ends exactly once: answered, timed out by the client, or still
 //! in flight when the run ends, which the client reports itself.
 
-use meshsim_sim::{ClientId, Distribution, Input, Outbox, Outcome, Reason, ReasonKind, Record, SimRng, SimTime};
+use meshsim_sim::{
+    ClientId, Distribution, Input, Outbox, Outcome, Reason, ReasonKind, Record, SimRng, SimTime,
+};
 
-use crate::message::{Message, RequestContext, Response};
 use crate::deadline::Deadlines;
+use crate::message::{Message, RequestContext, Response};
 use crate::sidecar::{Completion, Sidecar};
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, timer};
@@ -16,11 +18,20 @@ use crate::timer::{TimerKind, decode, timer};
 #[derive(Debug, Clone)]
 pub enum ArrivalConfig {
     /// Evenly spaced: the k-th request at k / rate seconds.
-    Constant { rate_per_second: f64 },
-    Poisson { rate_per_second: f64 },
+    Constant {
+        rate_per_second: f64,
+    },
+    Poisson {
+        rate_per_second: f64,
+    },
     /// A Poisson process whose rate changes at each `(at_ns, rate)`; the first is at zero.
-    Steps { steps: Vec<(u64, f64)> },
-    Closed { users: u32, think_time: Distribution },
+    Steps {
+        steps: Vec<(u64, f64)>,
+    },
+    Closed {
+        users: u32,
+        think_time: Distribution,
+    },
 }
 
 /// One header's values and their cumulative probabilities.
@@ -62,7 +73,12 @@ const ARRIVAL_SEND: u64 = 1;
 const ARRIVAL_RECONSIDER: u64 = 0;
 
 impl WorkloadClient {
-    pub fn new(config: WorkloadConfig, arrivals: SimRng, header_rng: SimRng, sidecar: Sidecar) -> Self {
+    pub fn new(
+        config: WorkloadConfig,
+        arrivals: SimRng,
+        header_rng: SimRng,
+        sidecar: Sidecar,
+    ) -> Self {
         WorkloadClient {
             config,
             arrivals,
@@ -83,17 +99,27 @@ impl WorkloadClient {
     pub fn handle(&mut self, now: SimTime, input: Input<Message>, out: &mut Outbox<Message>) {
         match input {
             Input::Start => self.start(now, out),
-            Input::Message { message: Message::Response(response), .. } => {
+            Input::Message {
+                message: Message::Response(response),
+                ..
+            } => {
                 if let Some(done) = self.sidecar.on_response(&response) {
                     self.answered(now, done, out);
                 }
             }
-            Input::Refused { message: Message::Request(request), .. } => {
+            Input::Refused {
+                message: Message::Request(request),
+                ..
+            } => {
                 if let Some(done) = self.sidecar.on_refused(&request) {
                     self.answered(now, done, out);
                 }
             }
-            Input::Message { message: Message::Request(_), .. } | Input::Refused { .. } => {
+            Input::Message {
+                message: Message::Request(_),
+                ..
+            }
+            | Input::Refused { .. } => {
                 unreachable!("a workload client serves nothing")
             }
             Input::Timer(id) => match decode(id) {
@@ -102,7 +128,9 @@ impl WorkloadClient {
                 (Some(TimerKind::ClientTimeout), _) => {
                     let requests = &self.requests;
                     let id = timer(TimerKind::ClientTimeout, 0);
-                    let due = self.timeouts.expire(now, |key| requests.get(key).is_some(), id, out);
+                    let due = self
+                        .timeouts
+                        .expire(now, |key| requests.get(key).is_some(), id, out);
                     for key in due {
                         self.on_client_timeout(now, key, out);
                     }
@@ -116,7 +144,10 @@ impl WorkloadClient {
             },
             Input::Membership { node, up } => self.sidecar.on_membership(node, up),
             Input::Finish => {
-                out.record(Record::InFlightAtEnd { client: self.config.client, count: self.requests.len() as u64 });
+                out.record(Record::InFlightAtEnd {
+                    client: self.config.client,
+                    count: self.requests.len() as u64,
+                });
             }
             Input::Crashed | Input::Restarted => unreachable!("workload clients do not crash"),
         }
@@ -124,8 +155,12 @@ impl WorkloadClient {
 
     fn start(&mut self, now: SimTime, out: &mut Outbox<Message>) {
         match &self.config.arrival {
-            ArrivalConfig::Constant { .. } => out.set_timer(now, timer(TimerKind::Arrival, ARRIVAL_SEND)),
-            ArrivalConfig::Poisson { .. } | ArrivalConfig::Steps { .. } => self.schedule_next_arrival(now, out),
+            ArrivalConfig::Constant { .. } => {
+                out.set_timer(now, timer(TimerKind::Arrival, ARRIVAL_SEND));
+            }
+            ArrivalConfig::Poisson { .. } | ArrivalConfig::Steps { .. } => {
+                self.schedule_next_arrival(now, out);
+            }
             ArrivalConfig::Closed { users, think_time } => {
                 // Each user thinks before the first request, so they do not all start at once.
                 let think_time = *think_time;
@@ -149,7 +184,10 @@ impl WorkloadClient {
             ArrivalConfig::Constant { rate_per_second } => {
                 // The k-th arrival at exactly k / rate: no drift from rounding each gap.
                 let at_ns = (self.sent as f64 * 1e9 / rate_per_second).round() as u64;
-                out.set_timer(SimTime::from_nanos(at_ns).max(now), timer(TimerKind::Arrival, ARRIVAL_SEND));
+                out.set_timer(
+                    SimTime::from_nanos(at_ns).max(now),
+                    timer(TimerKind::Arrival, ARRIVAL_SEND),
+                );
             }
             ArrivalConfig::Poisson { rate_per_second } => {
                 let gap_ns = exponential_gap_ns(*rate_per_second, &mut self.arrivals);
@@ -158,20 +196,29 @@ impl WorkloadClient {
             ArrivalConfig::Steps { steps } => {
                 // Memorylessness: at a step boundary the process simply starts again at the
                 // new rate, so a gap that would cross a boundary is cut there and redrawn.
-                let current = steps.iter().rposition(|(at_ns, _)| *at_ns <= now.as_nanos()).unwrap_or(0);
+                let current = steps
+                    .iter()
+                    .rposition(|(at_ns, _)| *at_ns <= now.as_nanos())
+                    .unwrap_or(0);
                 let rate = steps[current].1;
-                let boundary = steps.get(current + 1).map(|(at_ns, _)| SimTime::from_nanos(*at_ns));
+                let boundary = steps
+                    .get(current + 1)
+                    .map(|(at_ns, _)| SimTime::from_nanos(*at_ns));
                 let next = (rate > 0.0).then(|| now + exponential_gap_ns(rate, &mut self.arrivals));
                 match (next, boundary) {
                     (Some(next), Some(boundary)) if next >= boundary => {
                         out.set_timer(boundary, timer(TimerKind::Arrival, ARRIVAL_RECONSIDER));
                     }
                     (Some(next), _) => out.set_timer(next, timer(TimerKind::Arrival, ARRIVAL_SEND)),
-                    (None, Some(boundary)) => out.set_timer(boundary, timer(TimerKind::Arrival, ARRIVAL_RECONSIDER)),
+                    (None, Some(boundary)) => {
+                        out.set_timer(boundary, timer(TimerKind::Arrival, ARRIVAL_RECONSIDER));
+                    }
                     (None, None) => {}
                 }
             }
-            ArrivalConfig::Closed { .. } => unreachable!("closed workloads send when users finish thinking"),
+            ArrivalConfig::Closed { .. } => {
+                unreachable!("closed workloads send when users finish thinking")
+            }
         }
     }
 
@@ -180,10 +227,18 @@ impl WorkloadClient {
         let mut interned = 0u32;
         for header in &self.config.headers {
             let draw = self.header_rng.unit();
-            let value = header.cumulative.iter().position(|&c| draw < c).unwrap_or(header.cumulative.len() - 1);
+            let value = header
+                .cumulative
+                .iter()
+                .position(|&c| draw < c)
+                .unwrap_or(header.cumulative.len() - 1);
             interned = interned * header.cumulative.len() as u32 + value as u32;
         }
-        if self.config.headers.is_empty() { 0 } else { interned + 1 }
+        if self.config.headers.is_empty() {
+            0
+        } else {
+            interned + 1
+        }
     }
 
     fn send(&mut self, now: SimTime, user: Option<u32>, out: &mut Outbox<Message>) {
@@ -191,14 +246,34 @@ impl WorkloadClient {
         let id = self.sent;
         let headers = self.draw_headers();
         let client = self.config.client;
-        out.record(Record::RequestSent { client, request: id });
-        let key = self.requests.insert(Outstanding { id, sent_at: now, call: None, user });
-        let context = RequestContext { root: id, client: client.0, headers };
-        match self.sidecar.call(now, 0, self.config.endpoint, context, key.0, out) {
+        out.record(Record::RequestSent {
+            client,
+            request: id,
+        });
+        let key = self.requests.insert(Outstanding {
+            id,
+            sent_at: now,
+            call: None,
+            user,
+        });
+        let context = RequestContext {
+            root: id,
+            client: client.0,
+            headers,
+        };
+        match self
+            .sidecar
+            .call(now, 0, self.config.endpoint, context, key.0, out)
+        {
             Ok(call) => {
                 self.requests.get_mut(key).expect("just inserted").call = Some(call);
                 if let Some(timeout_ns) = self.config.timeout_ns {
-                    self.timeouts.push(now + timeout_ns, key, timer(TimerKind::ClientTimeout, 0), out);
+                    self.timeouts.push(
+                        now + timeout_ns,
+                        key,
+                        timer(TimerKind::ClientTimeout, 0),
+                        out,
+                    );
                 }
             }
             Err(response) => self.end(now, key, response.status, response.reason, out),
@@ -217,11 +292,21 @@ impl WorkloadClient {
         if let Some(call) = call {
             self.sidecar.abandon(call);
         }
-        let reason = Reason { kind: ReasonKind::ClientTimeout, group: None };
+        let reason = Reason {
+            kind: ReasonKind::ClientTimeout,
+            group: None,
+        };
         self.end(now, key, 0, reason, out);
     }
 
-    fn end(&mut self, now: SimTime, key: SlabKey, status: u16, reason: Reason, out: &mut Outbox<Message>) {
+    fn end(
+        &mut self,
+        now: SimTime,
+        key: SlabKey,
+        status: u16,
+        reason: Reason,
+        out: &mut Outbox<Message>,
+    ) {
         let Some(request) = self.requests.remove(key) else {
             return;
         };
@@ -242,7 +327,9 @@ impl WorkloadClient {
             status,
             reason,
         });
-        if let (Some(user), ArrivalConfig::Closed { think_time, .. }) = (request.user, &self.config.arrival) {
+        if let (Some(user), ArrivalConfig::Closed { think_time, .. }) =
+            (request.user, &self.config.arrival)
+        {
             let at = now + think_time.sample_ns(&mut self.arrivals);
             out.set_timer(at, timer(TimerKind::Think, u64::from(user)));
         }
@@ -250,5 +337,8 @@ impl WorkloadClient {
 }
 
 fn exponential_gap_ns(rate_per_second: f64, rng: &mut SimRng) -> u64 {
-    Distribution::Exp { mean_ns: 1e9 / rate_per_second }.sample_ns(rng)
+    Distribution::Exp {
+        mean_ns: 1e9 / rate_per_second,
+    }
+    .sample_ns(rng)
 }

@@ -62,7 +62,11 @@ struct SummaryFile<'a> {
 }
 
 /// The text of `summary.json`, ending with a newline.
-pub fn summary_json(info: &RunInfo, summary: &RunSummary, expectations: &[ExpectationOutcome]) -> String {
+pub fn summary_json(
+    info: &RunInfo,
+    summary: &RunSummary,
+    expectations: &[ExpectationOutcome],
+) -> String {
     let file = SummaryFile {
         scenario: &info.scenario,
         description: &info.description,

@@ -16,7 +16,11 @@ pub struct TableOptions {
 }
 
 fn paint(text: &str, code: &str, color: bool) -> String {
-    if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// Renders rows as columns: the first left-aligned, the rest right-aligned.
@@ -49,7 +53,13 @@ fn columns(rows: &[Vec<String>]) -> String {
 }
 
 fn ms(value: f64) -> String {
-    if value >= 100.0 { format!("{value:.0}") } else if value >= 1.0 { format!("{value:.1}") } else { format!("{value:.3}") }
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else if value >= 1.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.3}")
+    }
 }
 
 fn rate(value: Option<f64>) -> String {
@@ -68,12 +78,31 @@ pub fn summary_table(
 ) -> String {
     let mut out = String::new();
     let bold = |text: &str| paint(text, "1", options.color);
-    let _ = writeln!(out, "{} {} (seed {}, {} engine)", bold("meshsim"), info.scenario, info.seed, info.engine);
+    let _ = writeln!(
+        out,
+        "{} {} (seed {}, {} engine)",
+        bold("meshsim"),
+        info.scenario,
+        info.seed,
+        info.engine
+    );
 
     let mut rows = vec![
-        ["workload", "sent", "ok", "failed", "timed out", "shed", "in flight", "success", "p50 ms", "p99 ms", "max ms"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "workload",
+            "sent",
+            "ok",
+            "failed",
+            "timed out",
+            "shed",
+            "in flight",
+            "success",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for (name, workload) in &summary.workloads {
         let counts = &workload.requests;
@@ -94,7 +123,11 @@ pub fn summary_table(
     out.push_str(&columns(&rows));
 
     let mut rows = vec![
-        ["service", "answered", "ok", "failed", "shed", "success", "p50 ms", "p99 ms", "max ms"].map(String::from).to_vec(),
+        [
+            "service", "answered", "ok", "failed", "shed", "success", "p50 ms", "p99 ms", "max ms",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for (name, service) in &summary.services {
         let counts = &service.requests;
@@ -132,8 +165,16 @@ pub fn summary_table(
         if workload.failures.is_empty() {
             continue;
         }
-        let list: Vec<String> = workload.failures.iter().map(|(reason, count)| format!("{reason} {count}")).collect();
-        let _ = writeln!(failure_lines, "  {workload_name} did not succeed: {}", list.join(", "));
+        let list: Vec<String> = workload
+            .failures
+            .iter()
+            .map(|(reason, count)| format!("{reason} {count}"))
+            .collect();
+        let _ = writeln!(
+            failure_lines,
+            "  {workload_name} did not succeed: {}",
+            list.join(", ")
+        );
     }
     if !failure_lines.is_empty() {
         out.push('\n');
@@ -143,15 +184,26 @@ pub fn summary_table(
     if !expectations.is_empty() {
         out.push('\n');
         let passed = expectations.iter().filter(|e| e.ok).count();
-        let _ = writeln!(out, "  expectations: {passed} of {} passed", expectations.len());
+        let _ = writeln!(
+            out,
+            "  expectations: {passed} of {} passed",
+            expectations.len()
+        );
         for expectation in expectations {
-            let mark = if expectation.ok { paint("ok  ", "32", options.color) } else { paint("FAIL", "31;1", options.color) };
+            let mark = if expectation.ok {
+                paint("ok  ", "32", options.color)
+            } else {
+                paint("FAIL", "31;1", options.color)
+            };
             let actual = match &expectation.actual {
                 serde_json::Value::String(text) => text.clone(),
                 serde_json::Value::Null => "none".to_owned(),
                 other => other.to_string(),
             };
-            let note = expectation.note.as_ref().map_or(String::new(), |note| format!(" ({note})"));
+            let note = expectation
+                .note
+                .as_ref()
+                .map_or(String::new(), |note| format!(" ({note})"));
             let _ = writeln!(
                 out,
                 "  {mark} {}: {actual}, expected {}{note}",
@@ -161,13 +213,20 @@ pub fn summary_table(
     }
 
     if !info.not_simulated.is_empty() {
-        let _ = writeln!(out, "\n  not simulated by this build (parsed and validated only):");
+        let _ = writeln!(
+            out,
+            "\n  not simulated by this build (parsed and validated only):"
+        );
         for part in &info.not_simulated {
             let _ = writeln!(out, "    - {part}");
         }
     }
 
-    let speed = if options.wall_seconds > 0.0 { summary.sim_seconds / options.wall_seconds } else { f64::INFINITY };
+    let speed = if options.wall_seconds > 0.0 {
+        summary.sim_seconds / options.wall_seconds
+    } else {
+        f64::INFINITY
+    };
     let _ = writeln!(
         out,
         "\n  digest {}  ·  {:.0} simulated s in {:.3} wall s ({:.0}× real time)  ·  {} events",

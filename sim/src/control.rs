@@ -41,7 +41,9 @@ pub enum ControlAction {
     /// Start applying a network rule.
     Apply(Rule),
     /// Stop applying the rule with this id.
-    Repair { rule: u32 },
+    Repair {
+        rule: u32,
+    },
     /// The process is gone: messages to it are refused, its timers never fire.
     Crash(NodeId),
     /// Start the process again with fresh state.

@@ -11,13 +11,26 @@ const NORMAL_Z_P99: f64 = 2.326_347_874_040_841;
 /// A distribution of non-negative durations in nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Distribution {
-    Const { value_ns: u64 },
-    Uniform { min_ns: u64, max_ns: u64 },
-    Exp { mean_ns: f64 },
+    Const {
+        value_ns: u64,
+    },
+    Uniform {
+        min_ns: u64,
+        max_ns: u64,
+    },
+    Exp {
+        mean_ns: f64,
+    },
     /// Cut at zero: a negative draw counts as zero.
-    Normal { mean_ns: f64, stddev_ns: f64 },
+    Normal {
+        mean_ns: f64,
+        stddev_ns: f64,
+    },
     /// `ln(X)` is normal with mean `mu` and deviation `sigma` (of nanoseconds).
-    LogNormal { mu: f64, sigma: f64 },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
 }
 
 impl Distribution {
@@ -25,7 +38,10 @@ impl Distribution {
 
     /// A lognormal given by its median and 99th percentile, as users think of latency.
     pub fn lognormal(median_ns: u64, p99_ns: u64) -> Self {
-        assert!(median_ns > 0 && p99_ns >= median_ns, "lognormal needs 0 < median <= p99");
+        assert!(
+            median_ns > 0 && p99_ns >= median_ns,
+            "lognormal needs 0 < median <= p99"
+        );
         let mu = libm::log(median_ns as f64);
         let sigma = libm::log(p99_ns as f64 / median_ns as f64) / NORMAL_Z_P99;
         Distribution::LogNormal { mu, sigma }
@@ -70,7 +86,10 @@ impl Distribution {
     /// The same distribution with every duration multiplied by `factor` (a slower version).
     #[must_use]
     pub fn scaled(&self, factor: f64) -> Self {
-        assert!(factor >= 0.0 && factor.is_finite(), "scale factor {factor} is not a time factor");
+        assert!(
+            factor >= 0.0 && factor.is_finite(),
+            "scale factor {factor} is not a time factor"
+        );
         match *self {
             Distribution::Const { value_ns } => Distribution::Const {
                 value_ns: to_nanos(value_ns as f64 * factor),
@@ -79,7 +98,9 @@ impl Distribution {
                 min_ns: to_nanos(min_ns as f64 * factor),
                 max_ns: to_nanos(max_ns as f64 * factor),
             },
-            Distribution::Exp { mean_ns } => Distribution::Exp { mean_ns: mean_ns * factor },
+            Distribution::Exp { mean_ns } => Distribution::Exp {
+                mean_ns: mean_ns * factor,
+            },
             Distribution::Normal { mean_ns, stddev_ns } => Distribution::Normal {
                 mean_ns: mean_ns * factor,
                 stddev_ns: stddev_ns * factor,
@@ -88,7 +109,10 @@ impl Distribution {
                 if factor == 0.0 {
                     Distribution::ZERO
                 } else {
-                    Distribution::LogNormal { mu: mu + libm::log(factor), sigma }
+                    Distribution::LogNormal {
+                        mu: mu + libm::log(factor),
+                        sigma,
+                    }
                 }
             }
         }
@@ -121,7 +145,9 @@ mod tests {
 
     fn sample_mean(distribution: Distribution, count: u32) -> f64 {
         let mut rng = Seeder::new(3).stream("test");
-        let total: f64 = (0..count).map(|_| distribution.sample_ns(&mut rng) as f64).sum();
+        let total: f64 = (0..count)
+            .map(|_| distribution.sample_ns(&mut rng) as f64)
+            .sum();
         total / f64::from(count)
     }
 
@@ -129,16 +155,25 @@ mod tests {
     fn sample_means_match_the_distribution_means() {
         let cases = [
             Distribution::Const { value_ns: 500 },
-            Distribution::Uniform { min_ns: 1_000, max_ns: 3_000 },
+            Distribution::Uniform {
+                min_ns: 1_000,
+                max_ns: 3_000,
+            },
             Distribution::Exp { mean_ns: 1e6 },
-            Distribution::Normal { mean_ns: 1e6, stddev_ns: 1e5 },
+            Distribution::Normal {
+                mean_ns: 1e6,
+                stddev_ns: 1e5,
+            },
             Distribution::lognormal(1_000_000, 10_000_000),
         ];
         for distribution in cases {
             let expected = distribution.mean_ns();
             let observed = sample_mean(distribution, 200_000);
             let relative = (observed - expected).abs() / expected;
-            assert!(relative < 0.02, "{distribution:?}: mean {observed} vs {expected}");
+            assert!(
+                relative < 0.02,
+                "{distribution:?}: mean {observed} vs {expected}"
+            );
         }
     }
 
@@ -146,7 +181,9 @@ mod tests {
     fn lognormal_p99_is_where_it_was_put() {
         let distribution = Distribution::lognormal(4_000_000, 40_000_000);
         let mut rng = Seeder::new(9).stream("p99");
-        let mut draws: Vec<u64> = (0..100_000).map(|_| distribution.sample_ns(&mut rng)).collect();
+        let mut draws: Vec<u64> = (0..100_000)
+            .map(|_| distribution.sample_ns(&mut rng))
+            .collect();
         draws.sort_unstable();
         let median = draws[50_000] as f64;
         let p99 = draws[99_000] as f64;
@@ -159,6 +196,9 @@ mod tests {
         let distribution = Distribution::Exp { mean_ns: 1e6 }.scaled(1.5);
         assert!((distribution.mean_ns() - 1.5e6).abs() < 1e-6);
         let lognormal = Distribution::lognormal(1_000, 5_000).scaled(2.0);
-        assert!((lognormal.mean_ns() / Distribution::lognormal(1_000, 5_000).mean_ns() - 2.0).abs() < 1e-9);
+        assert!(
+            (lognormal.mean_ns() / Distribution::lognormal(1_000, 5_000).mean_ns() - 2.0).abs()
+                < 1e-9
+        );
     }
 }

@@ -15,13 +15,28 @@ use crate::time::SimTime;
 
 enum Event<M> {
     /// A message arrives at `to`.
-    Deliver { from: NodeId, to: NodeId, message: M },
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        message: M,
+    },
     /// The refusal of a message `sender` sent to `refuser` arrives back at `sender`.
-    Refused { sender: NodeId, refuser: NodeId, message: M },
-    Timer { node: NodeId, incarnation: u32, id: TimerId },
+    Refused {
+        sender: NodeId,
+        refuser: NodeId,
+        message: M,
+    },
+    Timer {
+        node: NodeId,
+        incarnation: u32,
+        id: TimerId,
+    },
     Control(usize),
     /// The control plane tells every node that `node` is up or down.
-    Membership { node: NodeId, up: bool },
+    Membership {
+        node: NodeId,
+        up: bool,
+    },
 }
 
 struct Slot<M: Model> {
@@ -60,11 +75,20 @@ pub struct Engine<M: Model> {
 
 impl<M: Model> Engine<M> {
     /// `models[i]` drives node `i` of the network; controls may come in any order.
-    pub fn new(network: Network, models: Vec<M>, recorder: Recorder, controls: Vec<Control>) -> Self {
+    pub fn new(
+        network: Network,
+        models: Vec<M>,
+        recorder: Recorder,
+        controls: Vec<Control>,
+    ) -> Self {
         assert_eq!(models.len(), network.node_count(), "one model per node");
         let slots = models
             .into_iter()
-            .map(|model| Slot { model, incarnation: 0, deferred: Vec::new() })
+            .map(|model| Slot {
+                model,
+                incarnation: 0,
+                deferred: Vec::new(),
+            })
             .collect();
         let mut queue = EventQueue::default();
         let mut order: Vec<usize> = (0..controls.len()).collect();
@@ -143,10 +167,24 @@ impl<M: Model> Engine<M> {
     fn dispatch(&mut self, event: Event<M::Message>) {
         match event {
             Event::Deliver { from, to, message } => self.deliver(from, to, message),
-            Event::Refused { sender, refuser, message } => {
-                self.offer(sender, Input::Refused { to: refuser, message });
+            Event::Refused {
+                sender,
+                refuser,
+                message,
+            } => {
+                self.offer(
+                    sender,
+                    Input::Refused {
+                        to: refuser,
+                        message,
+                    },
+                );
             }
-            Event::Timer { node, incarnation, id } => {
+            Event::Timer {
+                node,
+                incarnation,
+                id,
+            } => {
                 if self.slots[node.index()].incarnation == incarnation {
                     self.offer(node, Input::Timer(id));
                 }
@@ -168,7 +206,8 @@ impl<M: Model> Engine<M> {
     }
 
     fn deliver(&mut self, from: NodeId, to: NodeId, message: M::Message) {
-        let refused = self.network.refuses(from, to) || self.network.state(to) == NodeState::Crashed;
+        let refused =
+            self.network.refuses(from, to) || self.network.state(to) == NodeState::Crashed;
         if !refused {
             self.offer(to, Input::Message { from, message });
             return;
@@ -183,7 +222,14 @@ impl<M: Model> Engine<M> {
         match self.network.transit(to, from) {
             Transit::Arrives { latency_ns } => {
                 let at = self.now + latency_ns;
-                self.queue.push(at, Event::Refused { sender: from, refuser: to, message });
+                self.queue.push(
+                    at,
+                    Event::Refused {
+                        sender: from,
+                        refuser: to,
+                        message,
+                    },
+                );
             }
             Transit::Partitioned => self.counts.partitioned += 1,
             Transit::Lost => self.counts.lost += 1,
@@ -211,14 +257,23 @@ impl<M: Model> Engine<M> {
     fn handle(&mut self, node: NodeId, input: Input<M::Message>) {
         let mut outbox = std::mem::take(&mut self.outbox);
         debug_assert!(outbox.is_empty());
-        self.slots[node.index()].model.handle(self.now, input, &mut outbox);
+        self.slots[node.index()]
+            .model
+            .handle(self.now, input, &mut outbox);
         for action in outbox.drain() {
             match action {
                 Action::Send { to, message } => self.send(node, to, message),
                 Action::Timer { at, id } => {
                     assert!(at >= self.now, "a timer set in the past");
                     let incarnation = self.slots[node.index()].incarnation;
-                    self.queue.push(at, Event::Timer { node, incarnation, id });
+                    self.queue.push(
+                        at,
+                        Event::Timer {
+                            node,
+                            incarnation,
+                            id,
+                        },
+                    );
                 }
                 Action::Record(record) => self.recorder.record(self.now, &record),
             }
@@ -230,7 +285,8 @@ impl<M: Model> Engine<M> {
         self.counts.sent += 1;
         match self.network.transit(from, to) {
             Transit::Arrives { latency_ns } => {
-                self.queue.push(self.now + latency_ns, Event::Deliver { from, to, message });
+                self.queue
+                    .push(self.now + latency_ns, Event::Deliver { from, to, message });
             }
             Transit::Partitioned => self.counts.partitioned += 1,
             Transit::Lost => self.counts.lost += 1,

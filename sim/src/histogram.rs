@@ -98,7 +98,11 @@ impl Histogram {
 
     /// The exact mean; zero when empty.
     pub fn mean_ns(&self) -> f64 {
-        if self.count == 0 { 0.0 } else { self.sum_ns as f64 / self.count as f64 }
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum_ns as f64 / self.count as f64
+        }
     }
 
     pub fn max_ns(&self) -> u64 {
@@ -143,7 +147,10 @@ mod tests {
             previous = index;
             let representative = bucket_value(index) as f64;
             let error = (representative - value as f64).abs() / (value.max(1) as f64);
-            assert!(error <= 1.0 / 128.0 + 1e-12, "value {value} -> {representative}");
+            assert!(
+                error <= 1.0 / 128.0 + 1e-12,
+                "value {value} -> {representative}"
+            );
         }
     }
 
@@ -157,7 +164,10 @@ mod tests {
         assert!((histogram.mean_ns() - 5_000_500.0).abs() < 1e-6);
         for (quantile, expected) in [(0.5, 5_000_000.0), (0.99, 9_900_000.0)] {
             let observed = histogram.quantile_ns(quantile) as f64;
-            assert!((observed / expected - 1.0).abs() < 0.01, "{quantile}: {observed}");
+            assert!(
+                (observed / expected - 1.0).abs() < 0.01,
+                "{quantile}: {observed}"
+            );
         }
         assert_eq!(histogram.quantile_ns(1.0), 10_000_000);
         assert_eq!(histogram.quantile_ns(0.0), 1_000);
@@ -170,7 +180,11 @@ mod tests {
         let mut both = Histogram::new();
         for value in 0..5_000u64 {
             let sample = value * value;
-            if value % 3 == 0 { left.record(sample) } else { right.record(sample) }
+            if value % 3 == 0 {
+                left.record(sample);
+            } else {
+                right.record(sample);
+            }
             both.record(sample);
         }
         left.merge(&right);

@@ -69,7 +69,9 @@ pub struct Outbox<M> {
 
 impl<M> Default for Outbox<M> {
     fn default() -> Self {
-        Outbox { actions: Vec::new() }
+        Outbox {
+            actions: Vec::new(),
+        }
     }
 }
 
@@ -99,5 +101,10 @@ impl<M> Outbox<M> {
 pub trait Model {
     type Message;
 
-    fn handle(&mut self, now: SimTime, input: Input<Self::Message>, out: &mut Outbox<Self::Message>);
+    fn handle(
+        &mut self,
+        now: SimTime,
+        input: Input<Self::Message>,
+        out: &mut Outbox<Self::Message>,
+    );
 }

@@ -70,7 +70,10 @@ pub struct Network {
 
 impl Network {
     pub fn new(seeder: Seeder, default_latency: Distribution, default_loss: f64) -> Self {
-        assert!((0.0..=1.0).contains(&default_loss), "loss {default_loss} is not a probability");
+        assert!(
+            (0.0..=1.0).contains(&default_loss),
+            "loss {default_loss} is not a probability"
+        );
         Network {
             groups: Vec::new(),
             node_groups: Vec::new(),
@@ -88,12 +91,19 @@ impl Network {
 
     pub fn add_group(&mut self, name: &str, external: bool, isolated: bool) -> GroupId {
         let id = GroupId(u32::try_from(self.groups.len()).expect("group count fits u32"));
-        self.groups.push(Group { name: name.to_owned(), external, isolated });
+        self.groups.push(Group {
+            name: name.to_owned(),
+            external,
+            isolated,
+        });
         id
     }
 
     pub fn add_node(&mut self, group: GroupId, name: &str) -> NodeId {
-        assert!(group.index() < self.groups.len(), "node added to unknown group");
+        assert!(
+            group.index() < self.groups.len(),
+            "node added to unknown group"
+        );
         let id = NodeId(u32::try_from(self.node_groups.len()).expect("node count fits u32"));
         self.node_groups.push(group);
         self.node_names.push(name.to_owned());
@@ -103,7 +113,10 @@ impl Network {
 
     /// Overrides latency and loss between two groups, both ways.
     pub fn set_link(&mut self, a: GroupId, b: GroupId, config: LinkConfig) {
-        assert!(self.links.is_empty(), "links are configured before the first message");
+        assert!(
+            self.links.is_empty(),
+            "links are configured before the first message"
+        );
         self.overrides.insert(unordered(a, b), config);
     }
 
@@ -193,8 +206,14 @@ impl Network {
         if loss > 0.0 && link.rng.chance(loss) {
             return Transit::Lost;
         }
-        let latency_ns = if link.latency.is_zero() { 0 } else { link.latency.sample_ns(&mut link.rng) };
-        Transit::Arrives { latency_ns: latency_ns.saturating_add(added_ns) }
+        let latency_ns = if link.latency.is_zero() {
+            0
+        } else {
+            link.latency.sample_ns(&mut link.rng)
+        };
+        Transit::Arrives {
+            latency_ns: latency_ns.saturating_add(added_ns),
+        }
     }
 
     fn link(&mut self, from: NodeId, to: NodeId) -> &mut LinkState {
@@ -203,7 +222,9 @@ impl Network {
         let key = (from_group.0, to_group.0);
         if !self.links.contains_key(&key) {
             let config = self.overrides.get(&unordered(from_group, to_group));
-            let latency = config.and_then(|c| c.latency).unwrap_or(self.default_latency);
+            let latency = config
+                .and_then(|c| c.latency)
+                .unwrap_or(self.default_latency);
             let loss = config.and_then(|c| c.loss).unwrap_or(self.default_loss);
             let name = format!(
                 "link/{}->{}",
@@ -229,9 +250,16 @@ fn selects(selector: Selector, node: NodeId, group: GroupId) -> bool {
     }
 }
 
-fn matches_rule(rule: &Rule, from: NodeId, from_group: GroupId, to: NodeId, to_group: GroupId) -> bool {
+fn matches_rule(
+    rule: &Rule,
+    from: NodeId,
+    from_group: GroupId,
+    to: NodeId,
+    to_group: GroupId,
+) -> bool {
     let forward = selects(rule.from, from, from_group) && selects(rule.to, to, to_group);
-    let backward = rule.both_ways && selects(rule.from, to, to_group) && selects(rule.to, from, from_group);
+    let backward =
+        rule.both_ways && selects(rule.from, to, to_group) && selects(rule.to, from, from_group);
     forward || backward
 }
 

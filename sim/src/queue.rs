@@ -47,7 +47,12 @@ pub struct EventQueue<E> {
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::new(), payloads: Vec::new(), free_slots: Vec::new(), next_sequence: 0 }
+        EventQueue {
+            heap: BinaryHeap::new(),
+            payloads: Vec::new(),
+            free_slots: Vec::new(),
+            next_sequence: 0,
+        }
     }
 }
 
@@ -64,7 +69,11 @@ impl<E> EventQueue<E> {
             self.payloads.push(Some(event));
             slot
         };
-        self.heap.push(Entry { time, sequence, slot });
+        self.heap.push(Entry {
+            time,
+            sequence,
+            slot,
+        });
     }
 
     pub fn peek_time(&self) -> Option<SimTime> {
@@ -73,7 +82,9 @@ impl<E> EventQueue<E> {
 
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let entry = self.heap.pop()?;
-        let event = self.payloads[entry.slot as usize].take().expect("a queued slot holds its event");
+        let event = self.payloads[entry.slot as usize]
+            .take()
+            .expect("a queued slot holds its event");
         self.free_slots.push(entry.slot);
         Some((entry.time, event))
     }

@@ -83,7 +83,10 @@ pub struct Reason {
 }
 
 impl Reason {
-    pub const OK: Reason = Reason { kind: ReasonKind::Ok, group: None };
+    pub const OK: Reason = Reason {
+        kind: ReasonKind::Ok,
+        group: None,
+    };
 }
 
 /// How an instance answered a request it received.
@@ -118,11 +121,24 @@ pub enum Record {
         reason: Reason,
     },
     /// An instance answered a request (or shed it).
-    Served { key: VersionKey, node: NodeId, latency_ns: u64, result: ServedResult },
+    Served {
+        key: VersionKey,
+        node: NodeId,
+        latency_ns: u64,
+        result: ServedResult,
+    },
     /// A gauge moved.
-    Gauge { key: VersionKey, gauge: Gauge, delta: i64 },
+    Gauge {
+        key: VersionKey,
+        gauge: Gauge,
+        delta: i64,
+    },
     /// Requests a client still waits for when the run ends, counted by the client itself.
     InFlightAtEnd { client: ClientId, count: u64 },
     /// Something worth a line in `events.csv`.
-    Event { kind: &'static str, subject: String, detail: String },
+    Event {
+        kind: &'static str,
+        subject: String,
+        detail: String,
+    },
 }

@@ -11,7 +11,9 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::histogram::Histogram;
 use crate::model::GroupId;
-use crate::record::{ClientId, Gauge, Outcome, Reason, ReasonKind, Record, ServedResult, VersionKey};
+use crate::record::{
+    ClientId, Gauge, Outcome, Reason, ReasonKind, Record, ServedResult, VersionKey,
+};
 use crate::summary::{
     Accounting, LatencySummary, RequestCounts, RunSummary, ServiceCounts, ServiceSummary,
     VersionSummary, WorkloadSummary, round_ratio,
@@ -85,7 +87,10 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn new(catalog: Catalog, outputs: RecorderOutputs) -> Self {
-        assert!(catalog.metrics_interval_ns > 0, "a metrics interval has a width");
+        assert!(
+            catalog.metrics_interval_ns > 0,
+            "a metrics interval has a width"
+        );
         let versions = catalog
             .groups
             .iter()
@@ -110,18 +115,43 @@ impl Recorder {
 
     fn write_headers(&mut self) {
         let metrics_header = [
-            "time_s", "kind", "name", "version", "requests", "succeeded", "failed", "timed_out",
-            "shed", "p50_ms", "p99_ms", "in_flight", "queue_depth", "circuit_state", "ejected",
+            "time_s",
+            "kind",
+            "name",
+            "version",
+            "requests",
+            "succeeded",
+            "failed",
+            "timed_out",
+            "shed",
+            "p50_ms",
+            "p99_ms",
+            "in_flight",
+            "queue_depth",
+            "circuit_state",
+            "ejected",
             "route_weight",
         ];
         let result = write_row(self.metrics.as_mut(), &metrics_header)
-            .and_then(|()| write_row(self.events.as_mut(), &["time_s", "kind", "subject", "detail"]))
+            .and_then(|()| {
+                write_row(
+                    self.events.as_mut(),
+                    &["time_s", "kind", "subject", "detail"],
+                )
+            })
             .and_then(|()| {
                 write_row(
                     self.requests.as_mut(),
                     &[
-                        "request", "workload", "sent_s", "done_s", "latency_ms", "outcome",
-                        "status", "reason", "origin",
+                        "request",
+                        "workload",
+                        "sent_s",
+                        "done_s",
+                        "latency_ms",
+                        "outcome",
+                        "status",
+                        "reason",
+                        "origin",
                     ],
                 )
             });
@@ -143,10 +173,30 @@ impl Recorder {
                 stats.counts.sent += 1;
                 stats.interval_counts.sent += 1;
             }
-            Record::RequestDone { client, request, sent_at_ns, outcome, status, reason } => {
-                self.request_done(now, *client, *request, *sent_at_ns, *outcome, *status, *reason);
+            Record::RequestDone {
+                client,
+                request,
+                sent_at_ns,
+                outcome,
+                status,
+                reason,
+            } => {
+                self.request_done(
+                    now,
+                    *client,
+                    *request,
+                    *sent_at_ns,
+                    *outcome,
+                    *status,
+                    *reason,
+                );
             }
-            Record::Served { key, latency_ns, result, .. } => {
+            Record::Served {
+                key,
+                latency_ns,
+                result,
+                ..
+            } => {
                 let stats = &mut self.versions[key.group.index()][key.version as usize];
                 for counts in [&mut stats.counts, &mut stats.interval_counts] {
                     counts.received += 1;
@@ -172,12 +222,22 @@ impl Recorder {
             }
             Record::InFlightAtEnd { client, count } => {
                 let stats = &mut self.clients[client.0 as usize];
-                assert!(stats.reported_in_flight.is_none(), "client {client:?} reported twice");
+                assert!(
+                    stats.reported_in_flight.is_none(),
+                    "client {client:?} reported twice"
+                );
                 stats.reported_in_flight = Some(*count);
             }
-            Record::Event { kind, subject, detail } => {
+            Record::Event {
+                kind,
+                subject,
+                detail,
+            } => {
                 let time = format_seconds(now);
-                let result = write_row(self.events.as_mut(), &[time.as_str(), kind, subject.as_str(), detail.as_str()]);
+                let result = write_row(
+                    self.events.as_mut(),
+                    &[time.as_str(), kind, subject.as_str(), detail.as_str()],
+                );
                 self.keep_error(result);
             }
         }
@@ -211,7 +271,9 @@ impl Recorder {
             *stats.failures.entry(reason).or_insert(0) += 1;
         }
         if self.requests.is_some() {
-            let origin = reason.group.map_or("", |group| self.catalog.groups[group.index()].name.as_str());
+            let origin = reason
+                .group
+                .map_or("", |group| self.catalog.groups[group.index()].name.as_str());
             let row = [
                 request.to_string(),
                 self.catalog.clients[client.0 as usize].clone(),
@@ -239,7 +301,14 @@ impl Recorder {
                 buffer.put(&client.0.to_le_bytes());
                 buffer.put(&request.to_le_bytes());
             }
-            Record::RequestDone { client, request, sent_at_ns, outcome, status, reason } => {
+            Record::RequestDone {
+                client,
+                request,
+                sent_at_ns,
+                outcome,
+                status,
+                reason,
+            } => {
                 buffer.put(&[2, *outcome as u8, reason.kind as u8]);
                 buffer.put(&client.0.to_le_bytes());
                 buffer.put(&request.to_le_bytes());
@@ -247,7 +316,12 @@ impl Recorder {
                 buffer.put(&status.to_le_bytes());
                 buffer.put(&reason.group.map_or(u32::MAX, |group| group.0).to_le_bytes());
             }
-            Record::Served { key, node, latency_ns, result } => {
+            Record::Served {
+                key,
+                node,
+                latency_ns,
+                result,
+            } => {
                 buffer.put(&[3, *result as u8]);
                 buffer.put(&key.group.0.to_le_bytes());
                 buffer.put(&key.version.to_le_bytes());
@@ -265,7 +339,11 @@ impl Recorder {
                 buffer.put(&client.0.to_le_bytes());
                 buffer.put(&count.to_le_bytes());
             }
-            Record::Event { kind, subject, detail } => {
+            Record::Event {
+                kind,
+                subject,
+                detail,
+            } => {
                 buffer.put(&[6]);
                 self.digest.update(buffer.bytes());
                 for text in [*kind, subject.as_str(), detail.as_str()] {
@@ -283,7 +361,9 @@ impl Recorder {
         while now >= self.interval_end {
             self.flush_interval();
             self.interval_start = self.interval_end;
-            self.interval_end = self.interval_end.plus_nanos(self.catalog.metrics_interval_ns);
+            self.interval_end = self
+                .interval_end
+                .plus_nanos(self.catalog.metrics_interval_ns);
         }
     }
 
@@ -357,9 +437,13 @@ impl Recorder {
         if end > self.interval_start {
             self.flush_interval();
         }
-        for writer in [self.metrics.as_mut(), self.events.as_mut(), self.requests.as_mut()]
-            .into_iter()
-            .flatten()
+        for writer in [
+            self.metrics.as_mut(),
+            self.events.as_mut(),
+            self.requests.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
         {
             if let Err(error) = writer.flush() {
                 self.write_error.get_or_insert(error);
@@ -450,7 +534,10 @@ impl Recorder {
             latency_ms: LatencySummary::of(&total_histogram),
             workloads,
             services,
-            accounting: Accounting { ok: problems.is_empty(), problems },
+            accounting: Accounting {
+                ok: problems.is_empty(),
+                problems,
+            },
             histogram: total_histogram,
         }
     }
@@ -464,14 +551,20 @@ struct DigestBuffer {
 
 impl Default for DigestBuffer {
     fn default() -> Self {
-        DigestBuffer { bytes: [0; 64], len: 0 }
+        DigestBuffer {
+            bytes: [0; 64],
+            len: 0,
+        }
     }
 }
 
 impl DigestBuffer {
     fn put(&mut self, part: &[u8]) {
         let end = self.len + part.len();
-        assert!(end <= self.bytes.len(), "a record's fixed fields fit in 64 bytes");
+        assert!(
+            end <= self.bytes.len(),
+            "a record's fixed fields fit in 64 bytes"
+        );
         self.bytes[self.len..end].copy_from_slice(part);
         self.len = end;
     }
@@ -495,7 +588,10 @@ fn group_name(catalog: &Catalog, group: GroupId) -> &str {
     &catalog.groups[group.index()].name
 }
 
-fn write_row<S: AsRef<[u8]>>(writer: Option<&mut csv::Writer<Box<dyn Write>>>, row: &[S]) -> io::Result<()> {
+fn write_row<S: AsRef<[u8]>>(
+    writer: Option<&mut csv::Writer<Box<dyn Write>>>,
+    row: &[S],
+) -> io::Result<()> {
     match writer {
         Some(writer) => writer.write_record(row).map_err(io::Error::other),
         None => Ok(()),

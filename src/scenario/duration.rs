@@ -35,11 +35,15 @@ impl Duration {
     }
 
     pub const fn from_millis(millis: u64) -> Self {
-        Duration { nanos: millis * 1_000_000 }
+        Duration {
+            nanos: millis * 1_000_000,
+        }
     }
 
     pub const fn from_secs(secs: u64) -> Self {
-        Duration { nanos: secs * 1_000_000_000 }
+        Duration {
+            nanos: secs * 1_000_000_000,
+        }
     }
 
     pub const fn as_nanos(self) -> u64 {
@@ -88,9 +92,13 @@ impl Duration {
             .map_err(|_| format!("`{text}` is not a duration"))?;
         let nanos = value * scale;
         if nanos > DURATION_NANOS_MAX as f64 {
-            return Err(format!("duration `{text}` is longer than the limit of 365 days"));
+            return Err(format!(
+                "duration `{text}` is longer than the limit of 365 days"
+            ));
         }
-        Ok(Duration { nanos: nanos.round() as u64 })
+        Ok(Duration {
+            nanos: nanos.round() as u64,
+        })
     }
 }
 
@@ -171,7 +179,16 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_duration() {
-        for bad in ["", "5", "ms", "-5ms", "1.2.3s", "5 minutes", "1e3ms", "400d"] {
+        for bad in [
+            "",
+            "5",
+            "ms",
+            "-5ms",
+            "1.2.3s",
+            "5 minutes",
+            "1e3ms",
+            "400d",
+        ] {
             assert!(Duration::parse(bad).is_err(), "{bad} should not parse");
         }
     }

@@ -91,12 +91,25 @@ pub struct Link {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Distribution {
-    Const { value: Duration },
-    Uniform { min: Duration, max: Duration },
-    Exp { mean: Duration },
+    Const {
+        value: Duration,
+    },
+    Uniform {
+        min: Duration,
+        max: Duration,
+    },
+    Exp {
+        mean: Duration,
+    },
     /// Cut at zero.
-    Normal { mean: Duration, stddev: Duration },
-    Lognormal { median: Duration, p99: Duration },
+    Normal {
+        mean: Duration,
+        stddev: Duration,
+    },
+    Lognormal {
+        median: Duration,
+        p99: Duration,
+    },
 }
 
 /// `[[service]]`: a service, its instances' capacity and its endpoints.
@@ -293,7 +306,11 @@ fn default_attempts() -> u32 {
 
 /// Istio's default `retryOn` amounts to connect failures, refused streams and 503s.
 fn default_retry_on() -> Vec<RetryOn> {
-    vec![RetryOn::ConnectFailure, RetryOn::RefusedStream, RetryOn::Unavailable]
+    vec![
+        RetryOn::ConnectFailure,
+        RetryOn::RefusedStream,
+        RetryOn::Unavailable,
+    ]
 }
 
 fn default_backoff_base() -> Duration {
@@ -451,7 +468,10 @@ pub enum Arrival {
     /// A Poisson process whose rate changes at the given times: `[["0s", 50], ["5m", 400]]`.
     Steps { steps: Vec<(Duration, Real)> },
     /// A closed loop: `users` each send, wait for the answer, think, and send again.
-    Closed { users: u32, think_time: Distribution },
+    Closed {
+        users: u32,
+        think_time: Distribution,
+    },
 }
 
 /// `[[fault]]`: something that goes wrong at `at`, for `duration` (or to the end).
