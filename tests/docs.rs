@@ -12,5 +12,9 @@ fn the_format_reference_lists_every_limit() {
             missing.push(row);
         }
     }
-    assert!(missing.is_empty(), "docs/scenario-format.md lacks these rows:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "docs/scenario-format.md lacks these rows:\n{}",
+        missing.join("\n")
+    );
 }
