@@ -1,26 +1,13 @@
 //! The fault model, one behaviour per test, each a small simulation whose numbers follow from
 //! the semantics in docs/scenario-format.md.
 
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
+mod support;
 
 use meshsim::scenario::load_str;
 use meshsim::simulate::simulate;
 use meshsim_sim::RecorderOutputs;
 use meshsim_sim::RunSummary;
-
-#[derive(Clone, Default)]
-struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for SharedBuffer {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+use support::SharedBuffer;
 
 /// One request row of `requests.csv`.
 #[derive(Debug)]
@@ -77,7 +64,7 @@ timeout = "500ms"
         "{:?}",
         simulation.summary.accounting.problems
     );
-    let bytes = requests.0.lock().unwrap().clone();
+    let bytes = requests.bytes();
     let rows = csv::Reader::from_reader(bytes.as_slice())
         .records()
         .map(|row| {
@@ -90,7 +77,7 @@ timeout = "500ms"
             }
         })
         .collect();
-    let events = String::from_utf8(events.0.lock().unwrap().clone()).unwrap();
+    let events = String::from_utf8(events.bytes()).unwrap();
     (simulation.summary, rows, events)
 }
 

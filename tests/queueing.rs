@@ -7,26 +7,12 @@
 //! degrees of freedom, a correct model fails this less than once in two thousand seeds), plus
 //! 0.5 % for the histogram-free exact mean's rounding to microseconds in `requests.csv`.
 
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
+mod support;
 
 use meshsim::scenario::load_str;
 use meshsim::simulate::simulate;
 use meshsim_sim::RecorderOutputs;
-
-/// A `Write` into a buffer the test keeps a handle to.
-#[derive(Clone, Default)]
-struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for SharedBuffer {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+use support::SharedBuffer;
 
 /// P(wait) for M/M/c with offered load a = λ/μ (Erlang C).
 fn erlang_c(servers: u32, offered_load: f64) -> f64 {
@@ -83,7 +69,7 @@ arrival = {{ kind = "poisson", rate = {arrival_rate} }}
     };
     let simulation = simulate(&loaded.scenario, seed, outputs, &mut |_, _| {}).expect("runs");
     assert!(simulation.summary.accounting.ok);
-    let bytes = buffer.0.lock().unwrap().clone();
+    let bytes = buffer.bytes();
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let warm_up_s = duration_s as f64 * 0.05;
     let batch_count = 20;
