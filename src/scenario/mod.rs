@@ -1,7 +1,8 @@
 //! The scenario file: its schema (format 1), loading with positioned errors, and validation.
 //!
-//! Loading happens in two passes. `toml` + serde parse the text into [`schema::Scenario`], which
-//! catches syntax errors, unknown keys and wrong types with their spans. [`validate`] then checks
+//! Loading happens in three passes. `toml_edit` parses the text once, keeping every position (and
+//! reporting syntax errors); `toml` + serde then build [`schema::Scenario`], which catches unknown
+//! keys and wrong types with their spans; and [`validate`] checks
 //! what serde cannot: references between sections, ranges, weights, cycles and size limits. Its
 //! errors name a path in the document (`service[1].endpoint[0].calls[2].service`), which
 //! [`locate`] turns back into a line and column.
