@@ -22,9 +22,20 @@ use meshsim_sim::{
 use crate::scenario::schema::{self, Arrival, FaultKind, Scenario};
 use crate::scenario::{Duration, Real};
 
-/// A scenario laid out for an engine.
+/// A scenario laid out on the event engine.
 pub struct Assembly {
     pub engine: Engine<Node>,
+    pub end: SimTime,
+    pub layout: Layout,
+}
+
+/// A scenario laid out for any engine: the network, one model per node, the recorder and the
+/// fault timeline.
+pub struct Parts {
+    pub network: Network,
+    pub models: Vec<Node>,
+    pub recorder: Recorder,
+    pub controls: Vec<Control>,
     pub end: SimTime,
     pub layout: Layout,
 }
@@ -88,8 +99,18 @@ fn load_balancer(policy: schema::LoadBalancer) -> LoadBalancer {
     }
 }
 
-/// Builds the network, models, recorder and controls of `scenario` for `seed`.
+/// Builds the event engine for `scenario` and `seed`.
 pub fn assemble(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) -> Assembly {
+    let parts = assemble_parts(scenario, seed, outputs);
+    Assembly {
+        engine: Engine::new(parts.network, parts.models, parts.recorder, parts.controls),
+        end: parts.end,
+        layout: parts.layout,
+    }
+}
+
+/// Builds the network, models, recorder and controls of `scenario` for `seed`.
+pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) -> Parts {
     let seeder = Seeder::new(seed);
     let default_latency = scenario
         .network
@@ -154,8 +175,11 @@ pub fn assemble(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) -> Ass
     let recorder = Recorder::new(catalog, outputs);
     let end = SimTime::from_nanos(scenario.scenario.duration.as_nanos());
     let controls = controls(scenario, &layout);
-    Assembly {
-        engine: Engine::new(network, models, recorder, controls),
+    Parts {
+        network,
+        models,
+        recorder,
+        controls,
         end,
         layout,
     }

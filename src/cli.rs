@@ -13,7 +13,7 @@ use meshsim_sim::RecorderOutputs;
 
 use crate::expect;
 use crate::scenario::{self, LoadError};
-use crate::simulate::simulate;
+use crate::simulate::{EngineKind, SimulateError, simulate_on};
 
 /// A deterministic simulator of microservice systems and their service mesh.
 #[derive(Debug, Parser)]
@@ -41,6 +41,9 @@ pub struct RunArgs {
     /// The output folder; defaults to `out/<scenario name>`.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The engine: `event` (fast, the default) or `turmoil` (every instance a turmoil host).
+    #[arg(long, value_enum, default_value_t = EngineKind::Event)]
+    pub engine: EngineKind,
     /// Also write `requests.csv`, one row per workload request.
     #[arg(long)]
     pub requests: bool,
@@ -184,10 +187,26 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     }
     tracing::info!(scenario = %scenario.scenario.name, seed, "run starts");
     let bar = progress_bar(args);
-    let simulation = simulate(scenario, seed, outputs, &mut |reached, end| {
+    let result = simulate_on(args.engine, scenario, seed, outputs, &mut |reached, end| {
         bar.set_position(reached.as_nanos().saturating_mul(1000) / end.as_nanos().max(1));
-    })
-    .with_context(|| format!("writing the outputs in {}", out.display()))?;
+    });
+    let simulation = match result {
+        Ok(simulation) => simulation,
+        Err(SimulateError::TooManyHosts(hosts)) => {
+            bar.finish_and_clear();
+            eprintln!("error: {}", SimulateError::TooManyHosts(hosts));
+            eprintln!(
+                "hint: turmoil ticks every host every millisecond; the event engine has no such limit"
+            );
+            return Ok(Status::BadInput);
+        }
+        Err(SimulateError::Output(error)) => {
+            return Err(error).with_context(|| format!("writing the outputs in {}", out.display()));
+        }
+        Err(error @ (SimulateError::Turmoil(_) | SimulateError::Unsupported(_))) => {
+            return Err(error.into());
+        }
+    };
     bar.finish_and_clear();
     let wall_seconds = wall_start.elapsed().as_secs_f64();
 

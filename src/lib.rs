@@ -8,4 +8,5 @@ pub mod assemble;
 pub mod cli;
 pub mod expect;
 pub mod scenario;
+pub mod service_code;
 pub mod simulate;

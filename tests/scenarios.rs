@@ -144,3 +144,35 @@ fn the_output_path_does_not_change_the_bytes() {
         );
     }
 }
+
+#[test]
+fn the_turmoil_engine_writes_the_same_files_twice() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    for out in [first.path(), second.path()] {
+        let output = meshsim(&[
+            "run",
+            file.to_str().unwrap(),
+            "--engine",
+            "turmoil",
+            "--requests",
+            "--no-progress",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    for name in ["summary.json", "metrics.csv", "events.csv", "requests.csv"] {
+        let a = fs::read(first.path().join(name)).unwrap();
+        assert!(
+            a == fs::read(second.path().join(name)).unwrap(),
+            "{name} differs between two turmoil runs"
+        );
+    }
+    assert_eq!(summary(first.path())["engine"], "turmoil");
+}

@@ -66,6 +66,8 @@ pub struct WorkloadClient {
     /// The client's own timeouts, one deadline per open request.
     timeouts: Deadlines,
     sent: u64,
+    /// The nominal time of the pending arrival, which the next gap is measured from.
+    next_arrival: SimTime,
 }
 
 /// Arrival timer payloads: send now, or only look at the rate again (a step boundary).
@@ -87,6 +89,7 @@ impl WorkloadClient {
             requests: Slab::default(),
             timeouts: Deadlines::default(),
             sent: 0,
+            next_arrival: SimTime::ZERO,
         }
     }
 
@@ -179,42 +182,46 @@ impl WorkloadClient {
         self.schedule_next_arrival(now, out);
     }
 
+    /// Sets the timer of the next arrival. Gaps are measured from the arrival's nominal time,
+    /// not from when its timer fired, so an engine whose timers fire late (turmoil rounds them
+    /// up to its tick) does not slow the workload down.
     fn schedule_next_arrival(&mut self, now: SimTime, out: &mut Outbox<Message>) {
+        let nominal = self.next_arrival;
+        let id_send = timer(TimerKind::Arrival, ARRIVAL_SEND);
+        let id_reconsider = timer(TimerKind::Arrival, ARRIVAL_RECONSIDER);
         match &self.config.arrival {
             ArrivalConfig::Constant { rate_per_second } => {
                 // The k-th arrival at exactly k / rate: no drift from rounding each gap.
                 let at_ns = (self.sent as f64 * 1e9 / rate_per_second).round() as u64;
-                out.set_timer(
-                    SimTime::from_nanos(at_ns).max(now),
-                    timer(TimerKind::Arrival, ARRIVAL_SEND),
-                );
+                self.next_arrival = SimTime::from_nanos(at_ns);
+                out.set_timer(self.next_arrival.max(now), id_send);
             }
             ArrivalConfig::Poisson { rate_per_second } => {
                 let gap_ns = exponential_gap_ns(*rate_per_second, &mut self.arrivals);
-                out.set_timer(now + gap_ns, timer(TimerKind::Arrival, ARRIVAL_SEND));
+                self.next_arrival = nominal + gap_ns;
+                out.set_timer(self.next_arrival.max(now), id_send);
             }
             ArrivalConfig::Steps { steps } => {
                 // Memorylessness: at a step boundary the process simply starts again at the
                 // new rate, so a gap that would cross a boundary is cut there and redrawn.
                 let current = steps
                     .iter()
-                    .rposition(|(at_ns, _)| *at_ns <= now.as_nanos())
+                    .rposition(|(at_ns, _)| *at_ns <= nominal.as_nanos())
                     .unwrap_or(0);
                 let rate = steps[current].1;
                 let boundary = steps
                     .get(current + 1)
                     .map(|(at_ns, _)| SimTime::from_nanos(*at_ns));
-                let next = (rate > 0.0).then(|| now + exponential_gap_ns(rate, &mut self.arrivals));
-                match (next, boundary) {
-                    (Some(next), Some(boundary)) if next >= boundary => {
-                        out.set_timer(boundary, timer(TimerKind::Arrival, ARRIVAL_RECONSIDER));
-                    }
-                    (Some(next), _) => out.set_timer(next, timer(TimerKind::Arrival, ARRIVAL_SEND)),
-                    (None, Some(boundary)) => {
-                        out.set_timer(boundary, timer(TimerKind::Arrival, ARRIVAL_RECONSIDER));
-                    }
-                    (None, None) => {}
-                }
+                let next =
+                    (rate > 0.0).then(|| nominal + exponential_gap_ns(rate, &mut self.arrivals));
+                let (at, id) = match (next, boundary) {
+                    (Some(next), Some(boundary)) if next >= boundary => (boundary, id_reconsider),
+                    (Some(next), _) => (next, id_send),
+                    (None, Some(boundary)) => (boundary, id_reconsider),
+                    (None, None) => return,
+                };
+                self.next_arrival = at;
+                out.set_timer(at.max(now), id);
             }
             ArrivalConfig::Closed { .. } => {
                 unreachable!("closed workloads send when users finish thinking")

@@ -15,6 +15,8 @@ pub struct Histogram {
     counts: Vec<u64>,
     count: u64,
     sum_ns: u128,
+    /// Sum of squares, for the standard deviation: a u128 holds a billion samples of an hour.
+    sum_squares_ns: u128,
     min_ns: u64,
     max_ns: u64,
 }
@@ -60,6 +62,7 @@ impl Histogram {
         self.max_ns = self.max_ns.max(value_ns);
         self.count += 1;
         self.sum_ns += u128::from(value_ns);
+        self.sum_squares_ns += u128::from(value_ns) * u128::from(value_ns);
     }
 
     pub fn merge(&mut self, other: &Histogram) {
@@ -78,12 +81,14 @@ impl Histogram {
         self.max_ns = self.max_ns.max(other.max_ns);
         self.count += other.count;
         self.sum_ns += other.sum_ns;
+        self.sum_squares_ns += other.sum_squares_ns;
     }
 
     pub fn clear(&mut self) {
         self.counts.clear();
         self.count = 0;
         self.sum_ns = 0;
+        self.sum_squares_ns = 0;
         self.min_ns = 0;
         self.max_ns = 0;
     }
@@ -103,6 +108,17 @@ impl Histogram {
         } else {
             self.sum_ns as f64 / self.count as f64
         }
+    }
+
+    /// The exact (population) standard deviation; zero when empty.
+    pub fn stddev_ns(&self) -> f64 {
+        if self.count == 0 {
+            return 0.0;
+        }
+        let count = self.count as f64;
+        let mean = self.sum_ns as f64 / count;
+        let variance = (self.sum_squares_ns as f64 / count - mean * mean).max(0.0);
+        variance.sqrt()
     }
 
     pub fn max_ns(&self) -> u64 {
@@ -162,6 +178,9 @@ mod tests {
         }
         assert_eq!(histogram.count(), 10_000);
         assert!((histogram.mean_ns() - 5_000_500.0).abs() < 1e-6);
+        // A discrete uniform over n values has variance (n² − 1) / 12.
+        let expected_stddev = 1_000.0 * ((10_000.0f64 * 10_000.0 - 1.0) / 12.0).sqrt();
+        assert!((histogram.stddev_ns() / expected_stddev - 1.0).abs() < 1e-9);
         for (quantile, expected) in [(0.5, 5_000_000.0), (0.99, 9_900_000.0)] {
             let observed = histogram.quantile_ns(quantile) as f64;
             assert!(

@@ -22,7 +22,7 @@ pub use control::{Control, ControlAction, Selector};
 pub use distribution::Distribution;
 pub use engine::Engine;
 pub use histogram::Histogram;
-pub use model::{GroupId, Input, Model, NodeId, Outbox, TimerId};
+pub use model::{GroupId, Input, Model, NodeId, Outbox, TimerId, Wire};
 pub use network::{Network, NodeState};
 pub use record::{ClientId, Outcome, Reason, ReasonKind, Record, ServedResult, VersionKey};
 pub use recorder::{Catalog, GroupInfo, Recorder, RecorderOutputs, VersionInfo};

@@ -97,6 +97,13 @@ impl<M> Outbox<M> {
     }
 }
 
+/// A message that can cross a real (simulated) wire: the turmoil engine sends it in a UDP
+/// datagram. The encoding is the model crate's business; it must round-trip exactly.
+pub trait Wire: Sized {
+    fn encode(&self, out: &mut Vec<u8>);
+    fn decode(bytes: &[u8]) -> Option<Self>;
+}
+
 /// A sans-IO state machine driven by an engine.
 pub trait Model {
     type Message;

@@ -61,6 +61,24 @@ pub enum ReasonKind {
 }
 
 impl ReasonKind {
+    pub const ALL: [ReasonKind; 8] = [
+        ReasonKind::Ok,
+        ReasonKind::Error,
+        ReasonKind::Shed,
+        ReasonKind::Refused,
+        ReasonKind::Reset,
+        ReasonKind::NoHealthyUpstream,
+        ReasonKind::RouteTimeout,
+        ReasonKind::ClientTimeout,
+    ];
+
+    /// The kind with this discriminant, for decoding from the wire.
+    pub fn from_u8(value: u8) -> Option<ReasonKind> {
+        ReasonKind::ALL
+            .into_iter()
+            .find(|kind| *kind as u8 == value)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             ReasonKind::Ok => "ok",

@@ -63,6 +63,7 @@ impl ServiceCounts {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct LatencySummary {
     pub mean: f64,
+    pub stddev: f64,
     pub p50: f64,
     pub p90: f64,
     pub p99: f64,
@@ -73,6 +74,7 @@ impl LatencySummary {
     pub fn of(histogram: &Histogram) -> Self {
         LatencySummary {
             mean: round_ms(histogram.mean_ns()),
+            stddev: round_ms(histogram.stddev_ns()),
             p50: round_ms(histogram.quantile_ns(0.50) as f64),
             p90: round_ms(histogram.quantile_ns(0.90) as f64),
             p99: round_ms(histogram.quantile_ns(0.99) as f64),

@@ -1,0 +1,230 @@
+//! Benchmark: the two engines, and meshsim's turmoil engine against a bare turmoil program.
+//!
+//! `cargo bench --bench engines` runs, each in a child process of its own (so peak memory is
+//! its own), best of three:
+//! - `event` and `turmoil`: `scenarios/messages.toml` (180 simulated seconds) on each engine;
+//! - `bare`: a turmoil program with the same hosts sending the same messages (the three
+//!   workloads' Poisson requests down nginx → node → redis and the answers back) and nothing
+//!   else: no models, no latency draws, no recording. It is the floor of the turmoil engine;
+//! - `hosts N`: the turmoil engine with N hosts (one service of N − 1 instances and a client at
+//!   100 requests a second), for 5 simulated seconds: the cost of a tick as hosts grow, which
+//!   sets the turmoil engine's host limit.
+//!
+//! One case alone: `cargo bench --bench engines -- turmoil` or `-- hosts 64`.
+
+use std::cell::Cell;
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::process::Command;
+use std::rc::Rc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use meshsim::scenario::{load_file, load_str};
+use meshsim::simulate::{EngineKind, simulate_on, simulate_with_host_limit};
+use meshsim_sim::{Distribution, RecorderOutputs, Seeder};
+
+fn peak_memory_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[allow(clippy::disallowed_types, clippy::disallowed_methods)]
+fn best_of_three<T>(mut work: impl FnMut() -> T) -> (f64, T) {
+    // Benchmarks measure wall time by definition; the simulation itself never reads it.
+    let mut best = f64::INFINITY;
+    let mut last = None;
+    for _ in 0..3 {
+        let start = std::time::Instant::now();
+        let value = work();
+        best = best.min(start.elapsed().as_secs_f64());
+        last = Some(value);
+    }
+    (best, last.expect("ran"))
+}
+
+/// `messages.toml` on one engine: (requests sent, simulated seconds).
+fn run_messages(engine: EngineKind) -> (u64, f64) {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/messages.toml");
+    let loaded = load_file(&file).expect("valid");
+    let outputs = RecorderOutputs {
+        metrics: Some(Box::new(std::io::sink())),
+        events: Some(Box::new(std::io::sink())),
+        requests: None,
+    };
+    let simulation =
+        simulate_on(engine, &loaded.scenario, 42, outputs, &mut |_, _| {}).expect("runs");
+    (
+        simulation.summary.requests.sent,
+        simulation.summary.sim_seconds,
+    )
+}
+
+/// The bare turmoil program: the messages demo's hosts and hops with nothing of meshsim.
+fn run_bare() -> (u64, f64) {
+    const PORT: u16 = 7000;
+    let seconds = 180;
+    let mut sim = turmoil::Builder::new()
+        .epoch(UNIX_EPOCH)
+        .rng_seed(42)
+        .tick_duration(Duration::from_millis(1))
+        .simulation_duration(Duration::from_secs(seconds + 10))
+        .min_message_latency(Duration::ZERO)
+        .max_message_latency(Duration::ZERO)
+        .udp_capacity(1 << 20)
+        .build();
+    // A service host answers every request after forwarding it down the chain, if it has a next
+    // hop: a datagram is [origin host index, hop kind]. Replies retrace the way.
+    let chain = ["frontend", "backend", "redis"];
+    for (index, name) in chain.iter().enumerate() {
+        let next = chain.get(index + 1).map(|next| (*next).to_owned());
+        sim.client(*name, async move {
+            let socket = turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, PORT)).await?;
+            let mut waiting: Vec<std::net::SocketAddr> = Vec::new();
+            let mut buffer = [0u8; 64];
+            loop {
+                let (length, from) = socket.recv_from(&mut buffer).await?;
+                let is_request = buffer[0] == 0;
+                // Byte 1 says whether the request goes past the frontend (the API) or not
+                // (the static page).
+                let deep = buffer[1] == 1;
+                match (&next, is_request) {
+                    (Some(next), true) if deep => {
+                        waiting.push(from);
+                        let address = (turmoil::lookup(next.as_str()), PORT);
+                        socket.send_to(&buffer[..length], address).await?;
+                    }
+                    (_, true) => {
+                        buffer[0] = 1;
+                        socket.send_to(&buffer[..length], from).await?;
+                    }
+                    (_, false) => {
+                        let back = waiting.remove(0);
+                        socket.send_to(&buffer[..length], back).await?;
+                    }
+                }
+            }
+        });
+    }
+    let sent = Rc::new(Cell::new(0u64));
+    for (name, rate, deep) in [
+        ("readers", 80.0, true),
+        ("writers", 20.0, true),
+        ("visitors", 10.0, false),
+    ] {
+        let sent = Rc::clone(&sent);
+        let mut arrivals = Seeder::new(42).stream(&format!("workload/{name}"));
+        sim.client(name, async move {
+            let socket =
+                Rc::new(turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, PORT)).await?);
+            let frontend: IpAddr = turmoil::lookup("frontend");
+            let receiver = Rc::clone(&socket);
+            tokio::task::spawn_local(async move {
+                let mut buffer = [0u8; 64];
+                while receiver.recv_from(&mut buffer).await.is_ok() {}
+            });
+            let gap = Distribution::Exp {
+                mean_ns: 1e9 / rate,
+            };
+            loop {
+                tokio::time::sleep(Duration::from_nanos(gap.sample_ns(&mut arrivals))).await;
+                if turmoil::elapsed() >= Duration::from_secs(seconds) {
+                    return Ok(());
+                }
+                sent.set(sent.get() + 1);
+                socket
+                    .send_to(&[0, u8::from(deep), 0, 0], (frontend, PORT))
+                    .await?;
+            }
+        });
+    }
+    while sim.elapsed() < Duration::from_secs(seconds) {
+        sim.step().expect("bare program runs");
+    }
+    (sent.get(), seconds as f64)
+}
+
+/// The turmoil engine with `hosts` hosts at a light load: the cost of a tick.
+fn run_hosts(hosts: usize) -> (u64, f64) {
+    let seconds = 5;
+    let source = format!(
+        "[scenario]\nname = \"hosts\"\nduration = \"{seconds}s\"\n\n[network]\nlatency = {{ dist = \"const\", value = \"1ms\" }}\n\n\
+         [[service]]\nname = \"wide\"\nreplicas = {}\nexposed = true\n\n[[service.endpoint]]\nname = \"op\"\n\
+         service_time = {{ dist = \"exp\", mean = \"2ms\" }}\n\n[[workload]]\nname = \"load\"\ntarget = \"wide\"\n\
+         endpoint = \"op\"\narrival = {{ kind = \"poisson\", rate = 100 }}\n",
+        hosts - 1
+    );
+    let loaded = load_str("hosts.toml", &source).expect("valid");
+    let outputs = RecorderOutputs::default();
+    let simulation = simulate_with_host_limit(
+        EngineKind::Turmoil,
+        &loaded.scenario,
+        1,
+        outputs,
+        &mut |_, _| {},
+        usize::MAX,
+    )
+    .expect("runs");
+    (simulation.summary.requests.sent, f64::from(seconds))
+}
+
+fn measure(args: &[String]) -> String {
+    let (label, (wall_seconds, (requests, sim_seconds))) = match args {
+        [case] if case == "event" => (
+            "event".to_owned(),
+            best_of_three(|| run_messages(EngineKind::Event)),
+        ),
+        [case] if case == "turmoil" => (
+            "turmoil".to_owned(),
+            best_of_three(|| run_messages(EngineKind::Turmoil)),
+        ),
+        [case] if case == "bare" => ("bare".to_owned(), best_of_three(run_bare)),
+        [case, hosts] if case == "hosts" => {
+            let hosts: usize = hosts.parse().expect("a host count");
+            (format!("hosts {hosts}"), best_of_three(|| run_hosts(hosts)))
+        }
+        other => panic!("unknown case {other:?}: event, turmoil, bare or hosts N"),
+    };
+    let tick_ms = wall_seconds * 1e3 / (sim_seconds * 1e3);
+    format!(
+        "{label:10} {sim_seconds:>4.0} sim s  {wall_seconds:8.3} wall s  {:>9.0} sim req/wall s  {:>7.1}x real time  {:.4} wall ms per sim ms  peak {:>7} KiB",
+        requests as f64 / wall_seconds,
+        sim_seconds / wall_seconds,
+        tick_ms,
+        peak_memory_kib(),
+    )
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    if !args.is_empty() {
+        println!("{}", measure(&args));
+        return;
+    }
+    let me = std::env::current_exe().expect("own path");
+    let mut report = String::new();
+    let mut cases: Vec<Vec<String>> = ["event", "turmoil", "bare"]
+        .iter()
+        .map(|case| vec![(*case).to_owned()])
+        .collect();
+    for hosts in [8, 16, 32, 48, 64, 80, 96] {
+        cases.push(vec!["hosts".to_owned(), hosts.to_string()]);
+    }
+    for case in cases {
+        let output = Command::new(&me).args(&case).output().expect("child runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let _ = write!(report, "{}", String::from_utf8_lossy(&output.stdout));
+    }
+    print!("{report}");
+}
