@@ -321,8 +321,11 @@ impl WorkloadClient {
             Outcome::Succeeded
         } else {
             match reason.kind {
-                ReasonKind::Shed => Outcome::Shed,
-                ReasonKind::RouteTimeout | ReasonKind::ClientTimeout => Outcome::TimedOut,
+                // Turned away for load: by a full queue, a full connection pool, a rate limit.
+                ReasonKind::Shed | ReasonKind::Overflow | ReasonKind::RateLimited => Outcome::Shed,
+                ReasonKind::RouteTimeout | ReasonKind::ClientTimeout | ReasonKind::BreakerTimeout => {
+                    Outcome::TimedOut
+                }
                 _ => Outcome::Failed,
             }
         };

@@ -6,7 +6,7 @@
 use indexmap::IndexMap;
 use meshsim_sim::RunSummary;
 use meshsim_sim::engine::NetworkCounts;
-use meshsim_sim::summary::{LatencySummary, RequestCounts, ServiceSummary, WorkloadSummary};
+use meshsim_sim::summary::{EdgeSummary, LatencySummary, RequestCounts, ServiceSummary, WorkloadSummary};
 use serde::Serialize;
 
 /// What the run was, besides what it recorded.
@@ -55,6 +55,7 @@ struct SummaryFile<'a> {
     latency_ms: LatencySummary,
     workloads: &'a IndexMap<String, WorkloadSummary>,
     services: &'a IndexMap<String, ServiceSummary>,
+    edges: &'a IndexMap<String, EdgeSummary>,
     network: NetworkSection,
     accounted: bool,
     not_simulated: &'a [String],
@@ -80,6 +81,7 @@ pub fn summary_json(
         latency_ms: summary.latency_ms,
         workloads: &summary.workloads,
         services: &summary.services,
+        edges: &summary.edges,
         network: NetworkSection {
             messages: info.network.sent,
             lost: info.network.lost,

@@ -58,10 +58,24 @@ pub enum ReasonKind {
     RouteTimeout,
     /// The client's own timeout ran out.
     ClientTimeout,
+    /// The caller's connection pool was full (503): shed by the mesh, not by the service.
+    Overflow,
+    /// The caller's circuit breaker was open and there was no fallback (503).
+    CircuitOpen,
+    /// The callee's local rate limit turned the request away (429).
+    RateLimited,
+    /// The callee's authorization policy denied the caller (403).
+    Denied,
+    /// Fault injection aborted the request with its configured status.
+    FaultAbort,
+    /// The circuit breaker's own timeout ran out before the answer (opossum's `timeout`).
+    BreakerTimeout,
+    /// The circuit breaker's fallback answered in place of the failed or rejected call.
+    Fallback,
 }
 
 impl ReasonKind {
-    pub const ALL: [ReasonKind; 8] = [
+    pub const ALL: [ReasonKind; 15] = [
         ReasonKind::Ok,
         ReasonKind::Error,
         ReasonKind::Shed,
@@ -70,6 +84,13 @@ impl ReasonKind {
         ReasonKind::NoHealthyUpstream,
         ReasonKind::RouteTimeout,
         ReasonKind::ClientTimeout,
+        ReasonKind::Overflow,
+        ReasonKind::CircuitOpen,
+        ReasonKind::RateLimited,
+        ReasonKind::Denied,
+        ReasonKind::FaultAbort,
+        ReasonKind::BreakerTimeout,
+        ReasonKind::Fallback,
     ];
 
     /// The kind with this discriminant, for decoding from the wire.
@@ -89,6 +110,13 @@ impl ReasonKind {
             ReasonKind::NoHealthyUpstream => "no_healthy_upstream",
             ReasonKind::RouteTimeout => "route_timeout",
             ReasonKind::ClientTimeout => "client_timeout",
+            ReasonKind::Overflow => "overflow",
+            ReasonKind::CircuitOpen => "circuit_open",
+            ReasonKind::RateLimited => "rate_limited",
+            ReasonKind::Denied => "denied",
+            ReasonKind::FaultAbort => "fault_abort",
+            ReasonKind::BreakerTimeout => "breaker_timeout",
+            ReasonKind::Fallback => "fallback",
         }
     }
 }
@@ -124,6 +152,42 @@ pub enum Gauge {
     QueueDepth,
 }
 
+/// Something the mesh did to a call, counted per callee service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MeshEvent {
+    /// A retry was sent.
+    Retry,
+    /// A retry was wanted but the retry budget (or Envoy's cap of concurrent retries) denied it.
+    BudgetExhausted,
+    /// The connection pool was full: the call failed fast with 503.
+    Overflow,
+    /// An open circuit breaker turned the call away.
+    CircuitRejected,
+    /// The circuit breaker's fallback answered.
+    Fallback,
+    /// The callee's rate limit answered 429.
+    RateLimited,
+    /// The callee's authorization policy answered 403.
+    Denied,
+    /// Fault injection aborted the call.
+    FaultAborted,
+    /// Fault injection delayed the call.
+    FaultDelayed,
+}
+
+/// A per-service gauge of the mesh, summed over every caller's sidecar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GroupGauge {
+    /// Calls waiting in connection pools for a free connection.
+    Pending,
+    /// Instances ejected by outlier detection (counted once per caller's sidecar).
+    Ejected,
+    /// Callers' circuit breakers that are open.
+    BreakersOpen,
+    /// Callers' circuit breakers that are half open.
+    BreakersHalfOpen,
+}
+
 /// One thing a model reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
@@ -153,6 +217,14 @@ pub enum Record {
     },
     /// Requests a client still waits for when the run ends, counted by the client itself.
     InFlightAtEnd { client: ClientId, count: u64 },
+    /// A caller's sidecar started a call to `callee` (before retries).
+    Call { caller: GroupId, callee: GroupId },
+    /// A caller's sidecar sent one attempt of a call; `retry` for every attempt after the first.
+    Attempt { caller: GroupId, callee: GroupId, retry: bool },
+    /// The mesh acted on a call to `callee`.
+    Mesh { callee: GroupId, event: MeshEvent },
+    /// A per-service mesh gauge moved.
+    GroupGauge { group: GroupId, gauge: GroupGauge, delta: i64 },
     /// Something worth a line in `events.csv`.
     Event {
         kind: &'static str,

@@ -11,11 +11,11 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::histogram::Histogram;
 use crate::model::GroupId;
-use crate::record::{
+use crate::record::{GroupGauge, MeshEvent, 
     ClientId, Gauge, Outcome, Reason, ReasonKind, Record, ServedResult, VersionKey,
 };
 use crate::summary::{
-    Accounting, LatencySummary, RequestCounts, RunSummary, ServiceCounts, ServiceSummary,
+    Accounting, EdgeSummary, LatencySummary, MeshSummary, RequestCounts, RunSummary, ServiceCounts, ServiceSummary,
     VersionSummary, WorkloadSummary, round_ratio,
 };
 use crate::time::SimTime;
@@ -61,6 +61,25 @@ struct VersionStats {
     queue_depth: i64,
 }
 
+/// What the mesh did to calls to one service, and its gauges.
+#[derive(Default, Clone)]
+struct MeshStats {
+    events: [u64; MESH_EVENTS],
+    interval_events: [u64; MESH_EVENTS],
+    gauges: [i64; GROUP_GAUGES],
+}
+
+const MESH_EVENTS: usize = 9;
+const GROUP_GAUGES: usize = 4;
+
+/// Calls and attempts from one service (or workload) to another.
+#[derive(Default, Clone, Copy)]
+struct EdgeStats {
+    calls: u64,
+    attempts: u64,
+    retries: u64,
+}
+
 #[derive(Default, Clone)]
 struct ClientStats {
     counts: RequestCounts,
@@ -74,6 +93,8 @@ struct ClientStats {
 pub struct Recorder {
     catalog: Catalog,
     versions: Vec<Vec<VersionStats>>,
+    mesh: Vec<MeshStats>,
+    edges: std::collections::BTreeMap<(u32, u32), EdgeStats>,
     clients: Vec<ClientStats>,
     digest: Xxh3,
     metrics: Option<csv::Writer<Box<dyn Write>>>,
@@ -97,7 +118,10 @@ impl Recorder {
             .map(|group| vec![VersionStats::default(); group.versions.len()])
             .collect();
         let clients = vec![ClientStats::default(); catalog.clients.len()];
+        let mesh = vec![MeshStats::default(); catalog.groups.len()];
         let mut recorder = Recorder {
+            mesh,
+            edges: std::collections::BTreeMap::new(),
             interval_start: SimTime::ZERO,
             interval_end: SimTime::from_nanos(catalog.metrics_interval_ns),
             catalog,
@@ -131,6 +155,9 @@ impl Recorder {
             "circuit_state",
             "ejected",
             "route_weight",
+            "retries",
+            "budget_denials",
+            "pending",
         ];
         let result = write_row(self.metrics.as_mut(), &metrics_header)
             .and_then(|()| {
@@ -227,6 +254,24 @@ impl Recorder {
                     "client {client:?} reported twice"
                 );
                 stats.reported_in_flight = Some(*count);
+            }
+            Record::Call { caller, callee } => {
+                self.edges.entry((caller.0, callee.0)).or_default().calls += 1;
+            }
+            Record::Attempt { caller, callee, retry } => {
+                let edge = self.edges.entry((caller.0, callee.0)).or_default();
+                edge.attempts += 1;
+                edge.retries += u64::from(*retry);
+            }
+            Record::Mesh { callee, event } => {
+                let stats = &mut self.mesh[callee.index()];
+                stats.events[*event as usize] += 1;
+                stats.interval_events[*event as usize] += 1;
+            }
+            Record::GroupGauge { group, gauge, delta } => {
+                let value = &mut self.mesh[group.index()].gauges[*gauge as usize];
+                *value += delta;
+                assert!(*value >= 0, "mesh gauge {gauge:?} of group {group:?} went negative");
             }
             Record::Event {
                 kind,
@@ -339,6 +384,25 @@ impl Recorder {
                 buffer.put(&client.0.to_le_bytes());
                 buffer.put(&count.to_le_bytes());
             }
+            Record::Call { caller, callee } => {
+                buffer.put(&[7]);
+                buffer.put(&caller.0.to_le_bytes());
+                buffer.put(&callee.0.to_le_bytes());
+            }
+            Record::Attempt { caller, callee, retry } => {
+                buffer.put(&[8, u8::from(*retry)]);
+                buffer.put(&caller.0.to_le_bytes());
+                buffer.put(&callee.0.to_le_bytes());
+            }
+            Record::Mesh { callee, event } => {
+                buffer.put(&[9, *event as u8]);
+                buffer.put(&callee.0.to_le_bytes());
+            }
+            Record::GroupGauge { group, gauge, delta } => {
+                buffer.put(&[10, *gauge as u8]);
+                buffer.put(&group.0.to_le_bytes());
+                buffer.put(&delta.to_le_bytes());
+            }
             Record::Event {
                 kind,
                 subject,
@@ -369,7 +433,7 @@ impl Recorder {
 
     fn flush_interval(&mut self) {
         let time = format_seconds(self.interval_start);
-        let mut rows: Vec<[String; 16]> = Vec::new();
+        let mut rows: Vec<[String; 19]> = Vec::new();
         let writing = self.metrics.is_some();
         for (client_index, stats) in self.clients.iter_mut().enumerate() {
             if writing {
@@ -392,12 +456,28 @@ impl Recorder {
                     String::new(),
                     String::new(),
                     String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
                 ]);
             }
             stats.interval_counts = RequestCounts::default();
             stats.interval_histogram.clear();
         }
         for (group_index, group) in self.catalog.groups.iter().enumerate() {
+            // The mesh's columns are the service's, repeated on each of its version rows.
+            let mesh = &self.mesh[group_index];
+            let circuit_state = if mesh.gauges[GroupGauge::BreakersOpen as usize] > 0 {
+                "open"
+            } else if mesh.gauges[GroupGauge::BreakersHalfOpen as usize] > 0 {
+                "half_open"
+            } else {
+                "closed"
+            };
+            let ejected = mesh.gauges[GroupGauge::Ejected as usize].to_string();
+            let retries = mesh.interval_events[MeshEvent::Retry as usize].to_string();
+            let denials = mesh.interval_events[MeshEvent::BudgetExhausted as usize].to_string();
+            let pending = mesh.gauges[GroupGauge::Pending as usize].to_string();
             for (version_index, version) in group.versions.iter().enumerate() {
                 let stats = &mut self.versions[group_index][version_index];
                 if writing {
@@ -416,14 +496,20 @@ impl Recorder {
                         quantile_text(&stats.interval_histogram, 0.99),
                         stats.in_flight.to_string(),
                         stats.queue_depth.to_string(),
-                        "closed".into(),
-                        "0".into(),
+                        circuit_state.into(),
+                        ejected.clone(),
                         format!("{:.1}", version.route_weight_percent),
+                        retries.clone(),
+                        denials.clone(),
+                        pending.clone(),
                     ]);
                 }
                 stats.interval_counts = ServiceCounts::default();
                 stats.interval_histogram.clear();
             }
+        }
+        for mesh in &mut self.mesh {
+            mesh.interval_events = [0; MESH_EVENTS];
         }
         for row in rows {
             let result = write_row(self.metrics.as_mut(), &row);
@@ -521,10 +607,29 @@ impl Recorder {
                     success_rate: counts.success_rate().map(round_ratio),
                     latency_ms: LatencySummary::of(&histogram),
                     versions,
+                    mesh: mesh_summary(&self.mesh[group_index]),
                     histogram,
                 },
             );
         }
+        let edges = self
+            .edges
+            .iter()
+            .map(|(&(caller, callee), edge)| {
+                let name = format!(
+                    "{} -> {}",
+                    self.catalog.groups[caller as usize].name, self.catalog.groups[callee as usize].name
+                );
+                let amplification = if edge.calls == 0 { 0.0 } else { edge.attempts as f64 / edge.calls as f64 };
+                let summary = EdgeSummary {
+                    calls: edge.calls,
+                    attempts: edge.attempts,
+                    retries: edge.retries,
+                    amplification: round_ratio(amplification),
+                };
+                (name, summary)
+            })
+            .collect();
         let digest = format!("{:032x}", self.digest.digest128());
         RunSummary {
             digest,
@@ -534,12 +639,28 @@ impl Recorder {
             latency_ms: LatencySummary::of(&total_histogram),
             workloads,
             services,
+            edges,
             accounting: Accounting {
                 ok: problems.is_empty(),
                 problems,
             },
             histogram: total_histogram,
         }
+    }
+}
+
+fn mesh_summary(stats: &MeshStats) -> MeshSummary {
+    let count = |event: MeshEvent| stats.events[event as usize];
+    MeshSummary {
+        retries: count(MeshEvent::Retry),
+        budget_denials: count(MeshEvent::BudgetExhausted),
+        overflows: count(MeshEvent::Overflow),
+        circuit_rejections: count(MeshEvent::CircuitRejected),
+        fallbacks: count(MeshEvent::Fallback),
+        rate_limited: count(MeshEvent::RateLimited),
+        denied: count(MeshEvent::Denied),
+        fault_aborts: count(MeshEvent::FaultAborted),
+        fault_delays: count(MeshEvent::FaultDelayed),
     }
 }
 

@@ -114,12 +114,36 @@ pub struct VersionSummary {
     pub histogram: Histogram,
 }
 
+/// What the mesh did to the calls to one service, from every caller.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct MeshSummary {
+    pub retries: u64,
+    pub budget_denials: u64,
+    pub overflows: u64,
+    pub circuit_rejections: u64,
+    pub fallbacks: u64,
+    pub rate_limited: u64,
+    pub denied: u64,
+    pub fault_aborts: u64,
+    pub fault_delays: u64,
+}
+
+/// Calls and attempts along one caller -> callee edge; amplification is attempts per call.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EdgeSummary {
+    pub calls: u64,
+    pub attempts: u64,
+    pub retries: u64,
+    pub amplification: f64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceSummary {
     pub requests: ServiceCounts,
     pub success_rate: Option<f64>,
     pub latency_ms: LatencySummary,
     pub versions: IndexMap<String, VersionSummary>,
+    pub mesh: MeshSummary,
     #[serde(skip)]
     pub histogram: Histogram,
 }
@@ -142,6 +166,8 @@ pub struct RunSummary {
     pub latency_ms: LatencySummary,
     pub workloads: IndexMap<String, WorkloadSummary>,
     pub services: IndexMap<String, ServiceSummary>,
+    /// Retry amplification per caller -> callee edge.
+    pub edges: IndexMap<String, EdgeSummary>,
     pub accounting: Accounting,
     #[serde(skip)]
     pub histogram: Histogram,
