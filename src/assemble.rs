@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use meshsim_models::{
-    ArrivalConfig, CallTarget, EndpointConfig, HeaderDistribution, LoadBalancer, Node,
+    ArrivalConfig, CallTarget, EndpointConfig, HeaderDistribution, InboundPolicy, Node,
     ServiceConfig, ServiceInstance, Sidecar, UpstreamConfig, WorkloadClient, WorkloadConfig,
 };
 use meshsim_sim::control::{Effect, Rule};
@@ -19,6 +19,7 @@ use meshsim_sim::{
     NodeId, Recorder, RecorderOutputs, Seeder, Selector, SimTime, VersionInfo, VersionKey,
 };
 
+use crate::mesh;
 use crate::scenario::schema::{self, Arrival, FaultKind, Scenario};
 use crate::scenario::{Duration, Real};
 
@@ -87,18 +88,6 @@ pub fn distribution(spec: &schema::Distribution) -> Distribution {
     }
 }
 
-fn load_balancer(policy: schema::LoadBalancer) -> LoadBalancer {
-    match policy {
-        schema::LoadBalancer::RoundRobin => LoadBalancer::RoundRobin,
-        schema::LoadBalancer::Random => LoadBalancer::Random,
-        // Peak EWMA comes with the mesh issue; until then its closest relative stands in, and
-        // `run` says so.
-        schema::LoadBalancer::LeastRequest | schema::LoadBalancer::PeakEwma => {
-            LoadBalancer::LeastRequest
-        }
-    }
-}
-
 /// Builds the event engine for `scenario` and `seed`.
 pub fn assemble(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) -> Assembly {
     let parts = assemble_parts(scenario, seed, outputs);
@@ -138,6 +127,9 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
         for (version_index, (version_name, range)) in service_layout.versions.iter().enumerate() {
             let config = Arc::new(service_config(
                 service,
+                mesh::inbound_policy(scenario.mesh.get(&service.name), |caller| {
+                    group_of(&layout, caller)
+                }),
                 version_name,
                 VersionKey::new(service_layout.group, version_index as u32),
                 &endpoint_calls,
@@ -149,11 +141,16 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
                     .iter()
                     .map(|&callee| Arc::clone(&upstreams[callee]))
                     .collect();
-                let sidecar =
-                    Sidecar::new(sidecar_upstreams, seeder.stream(&format!("sidecar/{name}")));
+                let sidecar = Sidecar::new(
+                    service_layout.group,
+                    &name,
+                    sidecar_upstreams,
+                    seeder.stream(&format!("sidecar/{name}")),
+                );
                 let rng = seeder.stream(&format!("instance/{name}"));
                 models.push(Node::Service(Box::new(ServiceInstance::new(
                     node,
+                    &name,
                     Arc::clone(&config),
                     rng,
                     sidecar,
@@ -164,6 +161,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
     for (client_index, workload) in scenario.workloads.iter().enumerate() {
         models.push(Node::Client(Box::new(workload_client(
             scenario,
+            &layout,
             workload,
             client_index,
             &upstreams,
@@ -245,13 +243,12 @@ fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamCon
         .iter()
         .enumerate()
         .map(|(index, service)| {
-            let policy = scenario.mesh.get(&service.name);
-            Arc::new(UpstreamConfig {
-                group: layout.services[index].group,
-                instances: layout.services[index].instances.clone(),
-                load_balancer: load_balancer(policy.map(|p| p.load_balancer).unwrap_or_default()),
-                timeout_ns: policy.and_then(|p| p.timeout).map(Duration::as_nanos),
-            })
+            Arc::new(mesh::upstream_config(
+                layout.services[index].group,
+                &service.name,
+                layout.services[index].instances.clone(),
+                scenario.mesh.get(&service.name),
+            ))
         })
         .collect()
 }
@@ -299,6 +296,7 @@ fn resolve_calls(
 
 fn service_config(
     service: &schema::Service,
+    inbound: InboundPolicy,
     version_name: &str,
     key: VersionKey,
     calls: &[Vec<CallTarget>],
@@ -330,11 +328,13 @@ fn service_config(
         workers: service.workers,
         queue: service.queue,
         endpoints,
+        inbound,
     }
 }
 
 fn workload_client(
     scenario: &Scenario,
+    layout: &Layout,
     workload: &schema::Workload,
     client_index: usize,
     upstreams: &[Arc<UpstreamConfig>],
@@ -392,6 +392,8 @@ fn workload_client(
     };
     let name = &workload.name;
     let sidecar = Sidecar::new(
+        layout.workloads[client_index].group,
+        name,
         vec![Arc::clone(&upstreams[target])],
         seeder.stream(&format!("sidecar/{name}")),
     );

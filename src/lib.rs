@@ -7,6 +7,7 @@
 pub mod assemble;
 pub mod cli;
 pub mod expect;
+pub mod mesh;
 pub mod scenario;
 pub mod service_code;
 pub mod simulate;

@@ -6,7 +6,6 @@ use meshsim_sim::{Engine, RecorderOutputs, RunSummary, SimTime};
 
 use crate::assemble::assemble_parts;
 use crate::scenario::Scenario;
-use crate::scenario::schema::LoadBalancer;
 
 /// What a finished run hands to the reports.
 pub struct Simulation {
@@ -186,32 +185,18 @@ pub fn not_simulated(scenario: &Scenario) -> Vec<String> {
         ));
     }
     for (service, policy) in &scenario.mesh {
-        let mut keys = Vec::new();
-        let named = [
-            ("retries", policy.retries.is_some()),
-            ("connection_pool", policy.connection_pool.is_some()),
-            ("outlier_detection", policy.outlier_detection.is_some()),
-            ("circuit_breaker", policy.circuit_breaker.is_some()),
-            ("fault", policy.fault.is_some()),
-            ("rate_limit", policy.rate_limit.is_some()),
-            ("allow_from", policy.allow_from.is_some()),
-            ("route", !policy.route.is_empty()),
-        ];
-        keys.extend(
-            named
-                .iter()
-                .filter(|(_, present)| *present)
-                .map(|(key, _)| *key),
-        );
-        if !keys.is_empty() {
+        if !policy.route.is_empty() {
             parts.push(format!(
-                "[mesh.{service}] {}: only `timeout` and `load_balancer` act so far",
-                keys.join(", ")
+                "[[mesh.{service}.route]]: routes are not simulated yet; traffic spreads over every version"
             ));
         }
-        if policy.load_balancer == LoadBalancer::PeakEwma {
+        if policy
+            .connection_pool
+            .as_ref()
+            .is_some_and(|pool| pool.max_requests_per_connection.is_some())
+        {
             parts.push(format!(
-                "[mesh.{service}] load_balancer = \"peak_ewma\": least_request stands in for it"
+                "[mesh.{service}.connection_pool] max_requests_per_connection: no effect, meshsim does not model connection setup"
             ));
         }
     }

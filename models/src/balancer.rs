@@ -11,6 +11,9 @@ pub enum LoadBalancer {
     /// Envoy's `LEAST_REQUEST` with its default choice count of two: draw two instances at
     /// random (with replacement, as Envoy does) and take the one with fewer active requests.
     LeastRequest,
+    /// Linkerd's peak-EWMA balancer: power of two choices by estimated latency × load. The
+    /// upstream keeps its own estimator; this state is never asked to pick for it.
+    PeakEwma,
 }
 
 /// The balancer's state for one upstream.
@@ -39,7 +42,7 @@ impl BalancerState {
                 live[index]
             }
             LoadBalancer::Random => live[rng.below(count) as usize],
-            LoadBalancer::LeastRequest => {
+            LoadBalancer::LeastRequest | LoadBalancer::PeakEwma => {
                 if live.len() == 1 {
                     live[0]
                 } else {

@@ -8,15 +8,20 @@ pub mod balancer;
 pub mod deadline;
 pub mod message;
 pub mod node;
+pub mod policy;
 pub mod service;
 pub mod sidecar;
 pub mod slab;
 pub mod timer;
+pub mod upstream;
 pub mod workload;
 
 pub use balancer::LoadBalancer;
 pub use message::{Message, Request, RequestContext, Response};
 pub use node::Node;
-pub use service::{CallTarget, EndpointConfig, ServiceConfig, ServiceInstance};
-pub use sidecar::{Sidecar, UpstreamConfig};
+pub use service::{CallTarget, EndpointConfig, InboundPolicy, ServiceConfig, ServiceInstance};
+pub use sidecar::Sidecar;
+pub use upstream::{
+    BreakerPolicy, FaultInjection, PoolLimits, RetryOn, RetryPolicy, UpstreamConfig,
+};
 pub use workload::{ArrivalConfig, HeaderDistribution, WorkloadClient, WorkloadConfig};

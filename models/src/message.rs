@@ -20,6 +20,8 @@ pub struct Request {
     /// The endpoint's index within the callee service.
     pub endpoint: u32,
     pub context: RequestContext,
+    /// The calling node's group: who the callee's authorization policy sees.
+    pub caller: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +49,7 @@ pub enum Message {
 mod wire {
     pub const REQUEST: u8 = 0;
     pub const RESPONSE: u8 = 1;
-    pub const REQUEST_BYTES: usize = 1 + 8 + 4 + 8 + 4 + 4;
+    pub const REQUEST_BYTES: usize = 1 + 8 + 4 + 8 + 4 + 4 + 4;
     pub const RESPONSE_BYTES: usize = 1 + 8 + 2 + 1 + 4;
     /// `reason.group` when there is none.
     pub const NO_GROUP: u32 = u32::MAX;
@@ -63,6 +65,7 @@ impl meshsim_sim::Wire for Message {
                 out.extend_from_slice(&request.context.root.to_le_bytes());
                 out.extend_from_slice(&request.context.client.to_le_bytes());
                 out.extend_from_slice(&request.context.headers.to_le_bytes());
+                out.extend_from_slice(&request.caller.to_le_bytes());
             }
             Message::Response(response) => {
                 out.push(wire::RESPONSE);
@@ -92,14 +95,17 @@ impl meshsim_sim::Wire for Message {
                 let root = u64::from_le_bytes(take(bytes, &mut at)?);
                 let client = u32::from_le_bytes(take(bytes, &mut at)?);
                 let headers = u32::from_le_bytes(take(bytes, &mut at)?);
+                let caller = u32::from_le_bytes(take(bytes, &mut at)?);
+                let context = RequestContext {
+                    root,
+                    client,
+                    headers,
+                };
                 Some(Message::Request(Request {
                     call,
                     endpoint,
-                    context: RequestContext {
-                        root,
-                        client,
-                        headers,
-                    },
+                    context,
+                    caller,
                 }))
             }
             wire::RESPONSE if bytes.len() == wire::RESPONSE_BYTES => {
@@ -136,6 +142,7 @@ mod tests {
                     client: 2,
                     headers: 5,
                 },
+                caller: 3,
             }),
             Message::Response(Response {
                 call: 1,

@@ -9,13 +9,14 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use meshsim_sim::record::Gauge;
+use meshsim_sim::record::{Gauge, MeshEvent};
 use meshsim_sim::{
     Distribution, GroupId, Input, NodeId, Outbox, Reason, ReasonKind, Record, ServedResult, SimRng,
     SimTime, VersionKey,
 };
 
 use crate::message::{Message, Request, Response};
+use crate::policy::rate_limit::TokenBucket;
 use crate::sidecar::Sidecar;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, slab_timer};
@@ -41,6 +42,18 @@ pub struct ServiceConfig {
     pub workers: u32,
     pub queue: u32,
     pub endpoints: Vec<EndpointConfig>,
+    pub inbound: InboundPolicy,
+}
+
+/// What the callee's own sidecar enforces before a request reaches the service.
+#[derive(Debug, Clone, Default)]
+pub struct InboundPolicy {
+    /// Groups allowed to call (an Istio `AuthorizationPolicy`); `None` allows everyone. Any other
+    /// caller is answered 403.
+    pub allow_from: Option<Vec<u32>>,
+    /// Envoy's local rate limit, a token bucket per instance: (max tokens, tokens per fill,
+    /// fill interval). Over the limit: 429.
+    pub rate_limit: Option<(u32, u32, u64)>,
 }
 
 struct Job {
@@ -58,21 +71,42 @@ struct Waiting {
 
 pub struct ServiceInstance {
     node: NodeId,
+    /// `service/N`, for `events.csv`.
+    name: String,
     config: Arc<ServiceConfig>,
     rng: SimRng,
     sidecar: Sidecar,
+    rate_limiter: Option<TokenBucket>,
+    /// Whether the rate limit turned the last request away: `events.csv` logs the changes.
+    rate_limited: bool,
+    /// Callers already denied once, so each denial is logged once per instance and caller.
+    denied_callers: Vec<u32>,
     jobs: Slab<Job>,
     waiting: VecDeque<Waiting>,
 }
 
 impl ServiceInstance {
-    pub fn new(node: NodeId, config: Arc<ServiceConfig>, rng: SimRng, sidecar: Sidecar) -> Self {
+    pub fn new(
+        node: NodeId,
+        name: &str,
+        config: Arc<ServiceConfig>,
+        rng: SimRng,
+        sidecar: Sidecar,
+    ) -> Self {
         assert!(config.workers > 0, "an instance has at least one worker");
+        let rate_limiter = config
+            .inbound
+            .rate_limit
+            .map(|(max, per_fill, interval_ns)| TokenBucket::new(max, per_fill, interval_ns));
         ServiceInstance {
             node,
+            name: name.to_owned(),
             config,
             rng,
             sidecar,
+            rate_limiter,
+            rate_limited: false,
+            denied_callers: Vec::new(),
             jobs: Slab::default(),
             waiting: VecDeque::new(),
         }
@@ -101,19 +135,11 @@ impl ServiceInstance {
             Input::Message {
                 message: Message::Response(response),
                 ..
-            } => {
-                if let Some(done) = self.sidecar.on_response(&response) {
-                    self.on_call_answered(now, SlabKey(done.owner), done.response, out);
-                }
-            }
+            } => self.sidecar.on_response(now, &response, out),
             Input::Refused {
                 message: Message::Request(request),
                 ..
-            } => {
-                if let Some(done) = self.sidecar.on_refused(&request) {
-                    self.on_call_answered(now, SlabKey(done.owner), done.response, out);
-                }
-            }
+            } => self.sidecar.on_refused(now, &request, out),
             // An answer is never refused back to the one answering: resets travel as answers.
             Input::Refused {
                 message: Message::Response(_),
@@ -123,18 +149,21 @@ impl ServiceInstance {
             | Input::Finish => {}
             Input::Timer(id) => match decode(id) {
                 (Some(TimerKind::Work), key) => self.after_work(now, SlabKey(key), out),
-                (Some(TimerKind::CallTimeout), upstream) => {
-                    for done in self.sidecar.on_timeout(now, upstream, out) {
-                        self.on_call_answered(now, SlabKey(done.owner), done.response, out);
-                    }
+                (Some(kind), payload) => {
+                    let handled = self.sidecar.on_timer(now, kind, payload, out);
+                    assert!(handled, "service instance got a {kind:?} timer");
                 }
-                (kind, _) => unreachable!("service instance got a {kind:?} timer"),
+                (None, _) => unreachable!("a timer of no kind"),
             },
             Input::Crashed => self.crash(out),
             Input::Restarted => {
                 debug_assert!(self.jobs.is_empty() && self.waiting.is_empty());
             }
             Input::Membership { node, up } => self.sidecar.on_membership(node, up),
+        }
+        // Whatever the input finished, the workers waiting on those calls go on now.
+        while let Some(done) = self.sidecar.pop_completion() {
+            self.on_call_answered(now, SlabKey(done.owner), done.response, out);
         }
     }
 
@@ -153,6 +182,9 @@ impl ServiceInstance {
         request: Request,
         out: &mut Outbox<Message>,
     ) {
+        if !self.admit(now, from, &request, out) {
+            return;
+        }
         if self.jobs.len() < self.config.workers as usize {
             self.start(now, from, request, now, out);
         } else if self.waiting.len() < self.config.queue as usize {
@@ -182,6 +214,80 @@ impl ServiceInstance {
                 result: ServedResult::Shed,
             });
         }
+    }
+
+    /// The callee's sidecar: authorization, then the local rate limit. A request turned away
+    /// never reaches the service, so the service does not count it.
+    fn admit(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        request: &Request,
+        out: &mut Outbox<Message>,
+    ) -> bool {
+        let group = self.group();
+        let denied = self
+            .config
+            .inbound
+            .allow_from
+            .as_ref()
+            .is_some_and(|allowed| !allowed.contains(&request.caller));
+        let limited = !denied
+            && self
+                .rate_limiter
+                .as_mut()
+                .is_some_and(|bucket| !bucket.try_take(now));
+        if denied && !self.denied_callers.contains(&request.caller) {
+            self.denied_callers.push(request.caller);
+            out.record(Record::Event {
+                kind: "denied",
+                subject: self.name.clone(),
+                detail: format!(
+                    "403 to callers of group {}: not in allow_from",
+                    request.caller
+                ),
+            });
+        }
+        if self.rate_limiter.is_some() && !denied && limited != self.rate_limited {
+            self.rate_limited = limited;
+            let detail = if limited {
+                "over the limit: answering 429"
+            } else {
+                "under the limit again"
+            };
+            out.record(Record::Event {
+                kind: "rate_limit",
+                subject: self.name.clone(),
+                detail: detail.to_owned(),
+            });
+        }
+        let refusal = if denied {
+            Some((403, ReasonKind::Denied, MeshEvent::Denied))
+        } else if limited {
+            Some((429, ReasonKind::RateLimited, MeshEvent::RateLimited))
+        } else {
+            None
+        };
+        let Some((status, kind, event)) = refusal else {
+            return true;
+        };
+        out.record(Record::Mesh {
+            callee: group,
+            event,
+        });
+        let reason = Reason {
+            kind,
+            group: Some(group),
+        };
+        out.send(
+            from,
+            Message::Response(Response {
+                call: request.call,
+                status,
+                reason,
+            }),
+        );
+        false
     }
 
     fn start(
@@ -233,7 +339,9 @@ impl ServiceInstance {
             self.sidecar
                 .call(now, target.upstream, target.endpoint, context, key.0, out)
         {
-            self.finish(now, key, 500, response.reason, out);
+            // Answered by the sidecar itself: an open breaker (perhaps with a fallback), an
+            // injected abort.
+            self.on_call_answered(now, key, response, out);
         }
     }
 
@@ -326,6 +434,6 @@ impl ServiceInstance {
         if queued > 0 {
             self.gauge(Gauge::QueueDepth, -queued, out);
         }
-        self.sidecar.clear();
+        self.sidecar.clear(out);
     }
 }

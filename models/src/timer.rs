@@ -17,6 +17,16 @@ pub enum TimerKind {
     ClientTimeout = 4,
     /// A closed-loop user finished thinking.
     Think = 5,
+    /// A sidecar's per-try timeout (payload: the upstream).
+    TryTimeout = 6,
+    /// A sidecar's circuit-breaker timeout (payload: the upstream).
+    BreakerTimeout = 7,
+    /// A retry's back-off ran out (payload: the call).
+    Backoff = 8,
+    /// An injected delay ran out (payload: the call).
+    FaultDelay = 9,
+    /// Outlier detection's interval (payload: the upstream).
+    OutlierInterval = 10,
 }
 
 const PAYLOAD_BITS: u32 = 56;
@@ -39,6 +49,11 @@ pub fn decode(id: TimerId) -> (Option<TimerKind>, u64) {
         3 => Some(TimerKind::Arrival),
         4 => Some(TimerKind::ClientTimeout),
         5 => Some(TimerKind::Think),
+        6 => Some(TimerKind::TryTimeout),
+        7 => Some(TimerKind::BreakerTimeout),
+        8 => Some(TimerKind::Backoff),
+        9 => Some(TimerKind::FaultDelay),
+        10 => Some(TimerKind::OutlierInterval),
         _ => None,
     };
     (kind, id.0 & PAYLOAD_MASK)

@@ -105,19 +105,11 @@ impl WorkloadClient {
             Input::Message {
                 message: Message::Response(response),
                 ..
-            } => {
-                if let Some(done) = self.sidecar.on_response(&response) {
-                    self.answered(now, done, out);
-                }
-            }
+            } => self.sidecar.on_response(now, &response, out),
             Input::Refused {
                 message: Message::Request(request),
                 ..
-            } => {
-                if let Some(done) = self.sidecar.on_refused(&request) {
-                    self.answered(now, done, out);
-                }
-            }
+            } => self.sidecar.on_refused(now, &request, out),
             Input::Message {
                 message: Message::Request(_),
                 ..
@@ -138,12 +130,11 @@ impl WorkloadClient {
                         self.on_client_timeout(now, key, out);
                     }
                 }
-                (Some(TimerKind::CallTimeout), upstream) => {
-                    for done in self.sidecar.on_timeout(now, upstream, out) {
-                        self.answered(now, done, out);
-                    }
+                (Some(kind), payload) => {
+                    let handled = self.sidecar.on_timer(now, kind, payload, out);
+                    assert!(handled, "workload client got a {kind:?} timer");
                 }
-                (kind, _) => unreachable!("workload client got a {kind:?} timer"),
+                (None, _) => unreachable!("a timer of no kind"),
             },
             Input::Membership { node, up } => self.sidecar.on_membership(node, up),
             Input::Finish => {
@@ -153,6 +144,9 @@ impl WorkloadClient {
                 });
             }
             Input::Crashed | Input::Restarted => unreachable!("workload clients do not crash"),
+        }
+        while let Some(done) = self.sidecar.pop_completion() {
+            self.answered(now, done, out);
         }
     }
 
@@ -297,7 +291,7 @@ impl WorkloadClient {
             return;
         };
         if let Some(call) = call {
-            self.sidecar.abandon(call);
+            self.sidecar.abandon(now, call, out);
         }
         let reason = Reason {
             kind: ReasonKind::ClientTimeout,
@@ -323,9 +317,9 @@ impl WorkloadClient {
             match reason.kind {
                 // Turned away for load: by a full queue, a full connection pool, a rate limit.
                 ReasonKind::Shed | ReasonKind::Overflow | ReasonKind::RateLimited => Outcome::Shed,
-                ReasonKind::RouteTimeout | ReasonKind::ClientTimeout | ReasonKind::BreakerTimeout => {
-                    Outcome::TimedOut
-                }
+                ReasonKind::RouteTimeout
+                | ReasonKind::ClientTimeout
+                | ReasonKind::BreakerTimeout => Outcome::TimedOut,
                 _ => Outcome::Failed,
             }
         };

@@ -6,7 +6,9 @@
 use indexmap::IndexMap;
 use meshsim_sim::RunSummary;
 use meshsim_sim::engine::NetworkCounts;
-use meshsim_sim::summary::{EdgeSummary, LatencySummary, RequestCounts, ServiceSummary, WorkloadSummary};
+use meshsim_sim::summary::{
+    EdgeSummary, LatencySummary, RequestCounts, ServiceSummary, WorkloadSummary,
+};
 use serde::Serialize;
 
 /// What the run was, besides what it recorded.

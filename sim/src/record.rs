@@ -220,11 +220,19 @@ pub enum Record {
     /// A caller's sidecar started a call to `callee` (before retries).
     Call { caller: GroupId, callee: GroupId },
     /// A caller's sidecar sent one attempt of a call; `retry` for every attempt after the first.
-    Attempt { caller: GroupId, callee: GroupId, retry: bool },
+    Attempt {
+        caller: GroupId,
+        callee: GroupId,
+        retry: bool,
+    },
     /// The mesh acted on a call to `callee`.
     Mesh { callee: GroupId, event: MeshEvent },
     /// A per-service mesh gauge moved.
-    GroupGauge { group: GroupId, gauge: GroupGauge, delta: i64 },
+    GroupGauge {
+        group: GroupId,
+        gauge: GroupGauge,
+        delta: i64,
+    },
     /// Something worth a line in `events.csv`.
     Event {
         kind: &'static str,

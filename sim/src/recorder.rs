@@ -11,12 +11,13 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::histogram::Histogram;
 use crate::model::GroupId;
-use crate::record::{GroupGauge, MeshEvent, 
-    ClientId, Gauge, Outcome, Reason, ReasonKind, Record, ServedResult, VersionKey,
+use crate::record::{
+    ClientId, Gauge, GroupGauge, MeshEvent, Outcome, Reason, ReasonKind, Record, ServedResult,
+    VersionKey,
 };
 use crate::summary::{
-    Accounting, EdgeSummary, LatencySummary, MeshSummary, RequestCounts, RunSummary, ServiceCounts, ServiceSummary,
-    VersionSummary, WorkloadSummary, round_ratio,
+    Accounting, EdgeSummary, LatencySummary, MeshSummary, RequestCounts, RunSummary, ServiceCounts,
+    ServiceSummary, VersionSummary, WorkloadSummary, round_ratio,
 };
 use crate::time::SimTime;
 
@@ -258,7 +259,11 @@ impl Recorder {
             Record::Call { caller, callee } => {
                 self.edges.entry((caller.0, callee.0)).or_default().calls += 1;
             }
-            Record::Attempt { caller, callee, retry } => {
+            Record::Attempt {
+                caller,
+                callee,
+                retry,
+            } => {
                 let edge = self.edges.entry((caller.0, callee.0)).or_default();
                 edge.attempts += 1;
                 edge.retries += u64::from(*retry);
@@ -268,10 +273,17 @@ impl Recorder {
                 stats.events[*event as usize] += 1;
                 stats.interval_events[*event as usize] += 1;
             }
-            Record::GroupGauge { group, gauge, delta } => {
+            Record::GroupGauge {
+                group,
+                gauge,
+                delta,
+            } => {
                 let value = &mut self.mesh[group.index()].gauges[*gauge as usize];
                 *value += delta;
-                assert!(*value >= 0, "mesh gauge {gauge:?} of group {group:?} went negative");
+                assert!(
+                    *value >= 0,
+                    "mesh gauge {gauge:?} of group {group:?} went negative"
+                );
             }
             Record::Event {
                 kind,
@@ -389,7 +401,11 @@ impl Recorder {
                 buffer.put(&caller.0.to_le_bytes());
                 buffer.put(&callee.0.to_le_bytes());
             }
-            Record::Attempt { caller, callee, retry } => {
+            Record::Attempt {
+                caller,
+                callee,
+                retry,
+            } => {
                 buffer.put(&[8, u8::from(*retry)]);
                 buffer.put(&caller.0.to_le_bytes());
                 buffer.put(&callee.0.to_le_bytes());
@@ -398,7 +414,11 @@ impl Recorder {
                 buffer.put(&[9, *event as u8]);
                 buffer.put(&callee.0.to_le_bytes());
             }
-            Record::GroupGauge { group, gauge, delta } => {
+            Record::GroupGauge {
+                group,
+                gauge,
+                delta,
+            } => {
                 buffer.put(&[10, *gauge as u8]);
                 buffer.put(&group.0.to_le_bytes());
                 buffer.put(&delta.to_le_bytes());
@@ -618,9 +638,14 @@ impl Recorder {
             .map(|(&(caller, callee), edge)| {
                 let name = format!(
                     "{} -> {}",
-                    self.catalog.groups[caller as usize].name, self.catalog.groups[callee as usize].name
+                    self.catalog.groups[caller as usize].name,
+                    self.catalog.groups[callee as usize].name
                 );
-                let amplification = if edge.calls == 0 { 0.0 } else { edge.attempts as f64 / edge.calls as f64 };
+                let amplification = if edge.calls == 0 {
+                    0.0
+                } else {
+                    edge.attempts as f64 / edge.calls as f64
+                };
                 let summary = EdgeSummary {
                     calls: edge.calls,
                     attempts: edge.attempts,

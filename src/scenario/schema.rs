@@ -347,6 +347,24 @@ pub struct OutlierDetection {
     pub max_ejection_time: Duration,
     #[serde(default = "default_max_ejection_percent")]
     pub max_ejection_percent: Real,
+    /// Success-rate ejection: a host whose success rate falls below the mean minus this many
+    /// standard deviations is ejected. Istio leaves it off (`EnforcingSuccessRate: 0`), so it is
+    /// off unless this is set; Envoy's own default factor is 1.9.
+    pub success_rate_stdev_factor: Option<Real>,
+    /// Hosts with enough requests needed before success-rate ejection judges any. Envoy: 5.
+    #[serde(default = "default_success_rate_minimum_hosts")]
+    pub success_rate_minimum_hosts: u32,
+    /// Requests a host needs in one interval to be judged by its success rate. Envoy: 100.
+    #[serde(default = "default_success_rate_request_volume")]
+    pub success_rate_request_volume: u32,
+}
+
+fn default_success_rate_minimum_hosts() -> u32 {
+    5
+}
+
+fn default_success_rate_request_volume() -> u32 {
+    100
 }
 
 fn default_consecutive_5xx() -> u32 {
@@ -388,6 +406,11 @@ pub struct CircuitBreaker {
     pub reset_timeout: Duration,
     /// The status the fallback answers with; without it an open breaker answers 503.
     pub fallback_status: Option<u16>,
+    /// resilience4j's slow-call rule: a call slower than this counts as slow. Off unless set.
+    pub slow_call_duration: Option<Duration>,
+    /// The share of slow calls in the window that opens the breaker; resilience4j's default is
+    /// 100 when a slow-call duration is set.
+    pub slow_call_rate_percent: Option<Real>,
 }
 
 fn default_breaker_timeout() -> Duration {

@@ -1165,6 +1165,20 @@ impl Checker<'_, '_> {
             if let Some(status) = fault.abort_status {
                 self.status(&fault_path.key("abort_status"), status);
             }
+            if fault.delay.is_some() && fault.delay_percent.is_none() {
+                self.warning(
+                    &fault_path.key("delay"),
+                    "`delay` without `delay_percent` delays no request, as in Istio",
+                )
+                .set_hint("add delay_percent = 100 to delay every request");
+            }
+            if fault.abort_status.is_some() && fault.abort_percent.is_none() {
+                self.warning(
+                    &fault_path.key("abort_status"),
+                    "`abort_status` without `abort_percent` aborts no request, as in Istio",
+                )
+                .set_hint("add abort_percent = 100 to abort every request");
+            }
             if fault.delay.is_none() && fault.abort_status.is_none() {
                 self.warning(
                     &fault_path,
@@ -1278,6 +1292,28 @@ impl Checker<'_, '_> {
                 &outlier_path.key("max_ejection_percent"),
                 outlier.max_ejection_percent.get(),
             );
+            if let Some(factor) = outlier.success_rate_stdev_factor
+                && (factor.get() <= 0.0 || !factor.get().is_finite())
+            {
+                self.error(
+                    &outlier_path.key("success_rate_stdev_factor"),
+                    format!(
+                        "`success_rate_stdev_factor` must be above 0, not {}",
+                        factor.get()
+                    ),
+                )
+                .set_hint("Envoy's default is 1.9 standard deviations");
+            }
+            self.whole_at_least(
+                &outlier_path.key("success_rate_minimum_hosts"),
+                u64::from(outlier.success_rate_minimum_hosts),
+                1,
+            );
+            self.whole_at_least(
+                &outlier_path.key("success_rate_request_volume"),
+                u64::from(outlier.success_rate_request_volume),
+                1,
+            );
         }
         if let Some(breaker) = &policy.circuit_breaker {
             let breaker_path = path.key("circuit_breaker");
@@ -1298,6 +1334,18 @@ impl Checker<'_, '_> {
             self.positive_duration(&breaker_path.key("reset_timeout"), breaker.reset_timeout);
             if let Some(status) = breaker.fallback_status {
                 self.status(&breaker_path.key("fallback_status"), status);
+            }
+            if let Some(duration) = breaker.slow_call_duration {
+                self.positive_duration(&breaker_path.key("slow_call_duration"), duration);
+            }
+            if let Some(rate) = breaker.slow_call_rate_percent {
+                self.percent(&breaker_path.key("slow_call_rate_percent"), rate.get());
+                if breaker.slow_call_duration.is_none() {
+                    self.warning(
+                        &breaker_path.key("slow_call_rate_percent"),
+                        "`slow_call_rate_percent` does nothing without `slow_call_duration`",
+                    );
+                }
             }
         }
     }

@@ -1,0 +1,34 @@
+//! The resilience policies a sidecar or an application applies to its calls, as pure state
+//! machines: no engine, no timers of their own, no clock. Time comes in as [`SimTime`] and
+//! randomness as a [`SimRng`] stream, so the same inputs give the same decisions on every
+//! machine.
+//!
+//! Each file is one mechanism and follows one source's semantics, quoted in its module docs:
+//! - [`backoff`]: Envoy's fully jittered exponential retry back-off.
+//! - [`retry_budget`]: Envoy's retry budget and its `max_retries` circuit breaker.
+//! - [`outlier`]: Envoy's outlier detection (consecutive 5xx, gateway failures, success rate).
+//! - [`breaker`]: opossum's application circuit breaker, with resilience4j's slow-call rule.
+//! - [`rate_limit`]: Envoy's local rate limit token bucket.
+//! - [`peak_ewma`]: Linkerd's (tower's, after Finagle's) peak-EWMA power-of-two-choices balancer.
+//!
+//! Their tests are the conformance tests for those semantics: each is named for the behaviour
+//! it guards.
+//!
+//! [`SimTime`]: meshsim_sim::SimTime
+//! [`SimRng`]: meshsim_sim::SimRng
+
+pub mod backoff;
+pub mod breaker;
+pub mod outlier;
+pub mod peak_ewma;
+pub mod rate_limit;
+pub mod retry_budget;
+
+pub use backoff::backoff_ns;
+pub use breaker::{Admission, BreakerConfig, BreakerState, CircuitBreaker, Transition};
+pub use outlier::{
+    AttemptOutcome, Ejection, EjectionReason, OutlierChange, OutlierConfig, OutlierDetector,
+};
+pub use peak_ewma::{PeakEwma, PeakEwmaConfig};
+pub use rate_limit::{Refill, TokenBucket};
+pub use retry_budget::{RetryBudget, default_cap_allows};

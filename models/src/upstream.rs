@@ -1,0 +1,264 @@
+//! One upstream service as a caller's sidecar sees it: the mesh policy compiled from
+//! `[mesh.SERVICE]` (shared by every caller), and this sidecar's own state for it.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
+
+use crate::balancer::{BalancerState, LoadBalancer};
+use crate::deadline::Deadlines;
+use crate::policy::breaker::{BreakerConfig, BreakerState, CircuitBreaker};
+use crate::policy::outlier::{OutlierConfig, OutlierDetector};
+use crate::policy::peak_ewma::PeakEwma;
+use crate::policy::retry_budget::RetryBudget;
+use crate::slab::SlabKey;
+
+/// Which failed tries are retried, in Envoy's `retry_on` words.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct RetryOn {
+    /// Any 5xx answer, a reset, a per-try timeout, a refused connection.
+    pub five_xx: bool,
+    /// 502, 503 and 504 answers, and what Envoy turns into them: refused or reset connections,
+    /// per-try timeouts.
+    pub gateway_error: bool,
+    pub connect_failure: bool,
+    /// No answer at all: a reset connection or a per-try timeout.
+    pub reset: bool,
+    /// 409.
+    pub retriable_4xx: bool,
+    /// A refused stream: for meshsim, a refused connection.
+    pub refused_stream: bool,
+    /// gRPC's `unavailable`, which an HTTP service shows as 503.
+    pub unavailable: bool,
+}
+
+/// `[mesh.SERVICE.retries]`, compiled.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries after the first try.
+    pub attempts: u32,
+    pub per_try_timeout_ns: Option<u64>,
+    pub retry_on: RetryOn,
+    pub backoff_base_ns: u64,
+    pub backoff_max_ns: u64,
+    /// Envoy's retry budget; without it, at most `max_concurrent_retries` retries at once.
+    pub budget: Option<RetryBudget>,
+}
+
+/// Envoy's cluster circuit-breaker thresholds, Istio's `connectionPool`; `u32::MAX` is no limit.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolLimits {
+    /// Attempts in flight at once: the lower of `max_connections` and `max_requests` (an HTTP/1
+    /// connection carries one request at a time).
+    pub max_in_flight: u32,
+    /// Calls waiting for a connection; beyond, the call fails fast with 503.
+    pub max_pending: u32,
+}
+
+impl PoolLimits {
+    pub const UNLIMITED: PoolLimits = PoolLimits {
+        max_in_flight: u32::MAX,
+        max_pending: u32::MAX,
+    };
+}
+
+/// Istio's fault injection on the route: delay and abort a share of calls.
+#[derive(Debug, Clone, Copy)]
+pub struct FaultInjection {
+    pub delay_ns: u64,
+    pub delay_probability: f64,
+    pub abort_status: u16,
+    pub abort_probability: f64,
+}
+
+/// The application-level circuit breaker around calls to the service (opossum).
+#[derive(Debug, Clone)]
+pub struct BreakerPolicy {
+    pub config: BreakerConfig,
+    /// A call slower than this fails (opossum's `timeout`).
+    pub timeout_ns: u64,
+    /// What the fallback answers; `None`: no fallback, an open breaker answers 503.
+    pub fallback_status: Option<u16>,
+}
+
+/// What a sidecar knows of one upstream service, fixed at assembly and shared by every caller.
+#[derive(Debug, Clone)]
+pub struct UpstreamConfig {
+    pub group: GroupId,
+    /// The service's name, for `events.csv`.
+    pub name: Arc<str>,
+    pub instances: Vec<NodeId>,
+    pub load_balancer: LoadBalancer,
+    /// The route timeout over the whole call, retries included; `None` waits (Istio's default).
+    pub timeout_ns: Option<u64>,
+    pub retries: Option<RetryPolicy>,
+    /// Envoy's `max_retries` circuit-breaker threshold: retries in flight at once when no
+    /// budget is set (Envoy's default is 3).
+    pub max_concurrent_retries: u32,
+    pub pool: PoolLimits,
+    pub outlier: Option<OutlierConfig>,
+    pub breaker: Option<BreakerPolicy>,
+    pub fault: Option<FaultInjection>,
+}
+
+impl UpstreamConfig {
+    /// An upstream with no policy but the load balancer: what a scenario without `[mesh]` gets.
+    pub fn plain(
+        group: GroupId,
+        name: &str,
+        instances: Vec<NodeId>,
+        load_balancer: LoadBalancer,
+    ) -> Self {
+        UpstreamConfig {
+            group,
+            name: Arc::from(name),
+            instances,
+            load_balancer,
+            timeout_ns: None,
+            retries: None,
+            max_concurrent_retries: 3,
+            pool: PoolLimits::UNLIMITED,
+            outlier: None,
+            breaker: None,
+            fault: None,
+        }
+    }
+}
+
+/// Envoy's `healthy_panic_threshold`: below half the hosts healthy, balance over all of them.
+const HEALTHY_PANIC_PERCENT: usize = 50;
+
+/// One sidecar's state for one upstream.
+pub(crate) struct Upstream {
+    pub config: Arc<UpstreamConfig>,
+    /// The control plane's view: which instances are up.
+    up: Vec<bool>,
+    live: Vec<u32>,
+    /// Attempts in flight per instance, from this sidecar.
+    pub active: Vec<u32>,
+    /// Attempts in flight in all.
+    pub in_flight: u32,
+    /// Retries in flight.
+    pub active_retries: u32,
+    /// Calls waiting for a free connection, oldest first; stale keys are skipped.
+    pub pending: VecDeque<SlabKey>,
+    pub pending_count: u32,
+    balancer: BalancerState,
+    pub route_deadlines: Deadlines,
+    pub try_deadlines: Deadlines,
+    pub breaker_deadlines: Deadlines,
+    pub outlier: Option<OutlierDetector>,
+    pub outlier_armed: bool,
+    pub breaker: Option<CircuitBreaker>,
+    /// The breaker's state as last reported to the gauges.
+    pub breaker_seen: BreakerState,
+    peak_ewma: Option<PeakEwma>,
+    /// Scratch space for the candidates of one pick.
+    candidates: Vec<u32>,
+}
+
+impl Upstream {
+    pub fn new(config: Arc<UpstreamConfig>) -> Self {
+        let count = config.instances.len();
+        Upstream {
+            up: vec![true; count],
+            live: (0..count as u32).collect(),
+            active: vec![0; count],
+            in_flight: 0,
+            active_retries: 0,
+            pending: VecDeque::new(),
+            pending_count: 0,
+            balancer: BalancerState::new(match config.load_balancer {
+                LoadBalancer::PeakEwma => LoadBalancer::LeastRequest,
+                other => other,
+            }),
+            route_deadlines: Deadlines::default(),
+            try_deadlines: Deadlines::default(),
+            breaker_deadlines: Deadlines::default(),
+            outlier: config
+                .outlier
+                .clone()
+                .map(|outlier| OutlierDetector::new(outlier, count)),
+            outlier_armed: false,
+            breaker: config
+                .breaker
+                .as_ref()
+                .map(|breaker| CircuitBreaker::new(breaker.config.clone())),
+            breaker_seen: BreakerState::Closed,
+            peak_ewma: (config.load_balancer == LoadBalancer::PeakEwma)
+                .then(|| PeakEwma::new(count)),
+            candidates: Vec::new(),
+            config,
+        }
+    }
+
+    /// The control plane says instance `index` is up or down; false when nothing changed.
+    pub fn set_up(&mut self, index: usize, up: bool) -> bool {
+        if self.up[index] == up {
+            return false;
+        }
+        self.up[index] = up;
+        self.live = (0..self.up.len() as u32)
+            .filter(|&i| self.up[i as usize])
+            .collect();
+        true
+    }
+
+    /// Whether any instance is up: [`Upstream::pick`] finds one exactly when this holds (with
+    /// every live instance ejected, panic mode balances over all of them).
+    pub fn has_live(&self) -> bool {
+        !self.live.is_empty()
+    }
+
+    /// Picks an instance for an attempt: among live instances not ejected (all live ones when
+    /// fewer than half are healthy: Envoy's panic mode), preferring one not `tried` yet.
+    pub fn pick(&mut self, now: SimTime, tried: &[u32], rng: &mut SimRng) -> Option<u32> {
+        if self.live.is_empty() {
+            return None;
+        }
+        self.candidates.clear();
+        match &self.outlier {
+            Some(outlier) => {
+                let healthy = self
+                    .live
+                    .iter()
+                    .filter(|&&i| !outlier.is_ejected(i as usize))
+                    .count();
+                let panic = healthy * 100 < self.up.len() * HEALTHY_PANIC_PERCENT;
+                self.candidates.extend(
+                    self.live
+                        .iter()
+                        .copied()
+                        .filter(|&i| panic || !outlier.is_ejected(i as usize)),
+                );
+            }
+            None => self.candidates.extend_from_slice(&self.live),
+        }
+        if !tried.is_empty() && self.candidates.iter().any(|i| !tried.contains(i)) {
+            self.candidates.retain(|i| !tried.contains(i));
+        }
+        if self.candidates.is_empty() {
+            return None;
+        }
+        match &self.peak_ewma {
+            Some(peak_ewma) => peak_ewma.pick(now, &self.candidates, &self.active, rng),
+            None => self.balancer.pick(&self.candidates, &self.active, rng),
+        }
+    }
+
+    /// Forgets everything but the control plane's view: the process that held it crashed.
+    pub fn reset(&mut self) {
+        let fresh = Upstream::new(Arc::clone(&self.config));
+        let (up, live) = (std::mem::take(&mut self.up), std::mem::take(&mut self.live));
+        *self = Upstream { up, live, ..fresh };
+    }
+
+    /// An attempt to `instance` took `rtt_ns`: feeds the peak-EWMA balancer.
+    pub fn observe(&mut self, now: SimTime, instance: u32, rtt_ns: u64) {
+        if let Some(peak_ewma) = &mut self.peak_ewma {
+            peak_ewma.observe(now, instance as usize, rtt_ns);
+        }
+    }
+}
