@@ -120,6 +120,20 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
     }
 
     let upstreams = upstream_configs(scenario, &layout);
+    // Groups are numbered services first, then workloads, as `lay_out` added them.
+    let group_names: Arc<[Arc<str>]> = layout
+        .services
+        .keys()
+        .chain(layout.workloads.keys())
+        .map(|name| Arc::from(name.as_str()))
+        .collect();
+    for (index, name) in group_names.iter().enumerate() {
+        assert_eq!(
+            group_of(&layout, name).0 as usize,
+            index,
+            "groups numbered in order"
+        );
+    }
     let mut models = Vec::with_capacity(network.node_count());
     for (service_index, service) in scenario.services.iter().enumerate() {
         let service_layout = &layout.services[service_index];
@@ -127,9 +141,11 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
         for (version_index, (version_name, range)) in service_layout.versions.iter().enumerate() {
             let config = Arc::new(service_config(
                 service,
-                mesh::inbound_policy(scenario.mesh.get(&service.name), |caller| {
-                    group_of(&layout, caller)
-                }),
+                mesh::inbound_policy(
+                    scenario.mesh.get(&service.name),
+                    |caller| group_of(&layout, caller),
+                    &group_names,
+                ),
                 version_name,
                 VersionKey::new(service_layout.group, version_index as u32),
                 &endpoint_calls,

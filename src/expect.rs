@@ -2,12 +2,14 @@
 
 use meshsim_reports::ExpectationOutcome;
 use meshsim_sim::RunSummary;
-use meshsim_sim::summary::{LatencySummary, RequestCounts, ServiceCounts};
+use meshsim_sim::summary::{LatencySummary, MeshSummary, RequestCounts, ServiceCounts};
 use serde_json::Value;
 
 use crate::scenario::Bound;
 use crate::scenario::duration::Duration;
-use crate::scenario::metric::{self, LatencyStat, MetricRef, RequestCount, Stat, ValueKind};
+use crate::scenario::metric::{
+    self, LatencyStat, MeshStat, MetricRef, RequestCount, Stat, ValueKind,
+};
 use crate::scenario::schema::Expectation;
 
 /// A metric's value at the end of the run: a number (milliseconds for latency), or nothing
@@ -53,6 +55,8 @@ fn workload_stat(
             RequestCount::InFlight => counts.in_flight,
             RequestCount::Received => counts.ended(),
         } as f64),
+        // Parsing keeps mesh statistics to services.
+        Stat::Mesh(stat) => Actual::Missing(format!("workloads have no `{}`", stat.name())),
     }
 }
 
@@ -81,7 +85,33 @@ fn service_stat(
             RequestCount::Shed => Actual::Number(counts.shed as f64),
             other => Actual::Missing(format!("services have no `{}` count", other.name())),
         },
+        Stat::Mesh(which) => Actual::Missing(format!("no mesh summary for `{}`", which.name())),
     }
+}
+
+fn mesh_stat(mesh: &MeshSummary, stat: MeshStat) -> Actual {
+    let count = match stat {
+        MeshStat::Amplification => {
+            return mesh.amplification.map_or(
+                Actual::Missing("nothing called the service through a sidecar".into()),
+                Actual::Number,
+            );
+        }
+        MeshStat::Calls => mesh.calls,
+        MeshStat::Attempts => mesh.attempts,
+        MeshStat::Retries => mesh.retries,
+        MeshStat::BudgetDenials => mesh.budget_denials,
+        MeshStat::Overflows => mesh.overflows,
+        MeshStat::CircuitOpens => mesh.circuit_opens,
+        MeshStat::CircuitRejections => mesh.circuit_rejections,
+        MeshStat::Fallbacks => mesh.fallbacks,
+        MeshStat::Ejections => mesh.ejections,
+        MeshStat::RateLimited => mesh.rate_limited,
+        MeshStat::Denied => mesh.denied,
+        MeshStat::FaultAborts => mesh.fault_aborts,
+        MeshStat::FaultDelays => mesh.fault_delays,
+    };
+    Actual::Number(count as f64)
 }
 
 fn actual(summary: &RunSummary, metric: &MetricRef) -> Actual {
@@ -102,12 +132,15 @@ fn actual(summary: &RunSummary, metric: &MetricRef) -> Actual {
             None => Actual::Missing(format!("no workload `{name}`")),
         },
         MetricRef::Service { name, stat } => match summary.services.get(name) {
-            Some(service) => service_stat(
-                &service.requests,
-                service.success_rate,
-                &service.latency_ms,
-                *stat,
-            ),
+            Some(service) => match stat {
+                Stat::Mesh(which) => mesh_stat(&service.mesh, *which),
+                _ => service_stat(
+                    &service.requests,
+                    service.success_rate,
+                    &service.latency_ms,
+                    *stat,
+                ),
+            },
             None => Actual::Missing(format!("no service `{name}`")),
         },
         MetricRef::Rollout { .. } => {

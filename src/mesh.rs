@@ -61,15 +61,18 @@ pub fn upstream_config(
     }
 }
 
-/// The callee side of `policy`; `group_of` names a caller's group.
+/// The callee side of `policy`; `group_of` finds a caller's group by name, `group_names` names
+/// every group by id.
 pub fn inbound_policy(
     policy: Option<&MeshPolicy>,
     group_of: impl Fn(&str) -> GroupId,
+    group_names: &Arc<[Arc<str>]>,
 ) -> InboundPolicy {
     let Some(policy) = policy else {
         return InboundPolicy::default();
     };
     InboundPolicy {
+        group_names: Arc::clone(group_names),
         allow_from: policy
             .allow_from
             .as_ref()

@@ -51,10 +51,23 @@ pub struct InboundPolicy {
     /// Groups allowed to call (an Istio `AuthorizationPolicy`); `None` allows everyone. Any other
     /// caller is answered 403.
     pub allow_from: Option<Vec<u32>>,
+    /// Every group's name by id, to say in `events.csv` who was denied.
+    pub group_names: Arc<[Arc<str>]>,
     /// Envoy's local rate limit, a token bucket per instance: (max tokens, tokens per fill,
     /// fill interval). Over the limit: 429.
     pub rate_limit: Option<(u32, u32, u64)>,
 }
+
+/// A run of 429s: it ends once a request is let through a second or more after the last refusal,
+/// so a limit hovering at its edge logs one episode, not one event per request.
+struct Limiting {
+    since: SimTime,
+    last_refusal: SimTime,
+    refusals: u64,
+}
+
+/// Quiet time after the last 429 before an episode of rate limiting is logged as over.
+const LIMITING_QUIET_NS: u64 = 1_000_000_000;
 
 struct Job {
     from: NodeId,
@@ -77,8 +90,8 @@ pub struct ServiceInstance {
     rng: SimRng,
     sidecar: Sidecar,
     rate_limiter: Option<TokenBucket>,
-    /// Whether the rate limit turned the last request away: `events.csv` logs the changes.
-    rate_limited: bool,
+    /// The rate limit's current episode of refusals, logged when it starts and ends.
+    limiting: Option<Limiting>,
     /// Callers already denied once, so each denial is logged once per instance and caller.
     denied_callers: Vec<u32>,
     jobs: Slab<Job>,
@@ -105,7 +118,7 @@ impl ServiceInstance {
             rng,
             sidecar,
             rate_limiter,
-            rate_limited: false,
+            limiting: None,
             denied_callers: Vec::new(),
             jobs: Slab::default(),
             waiting: VecDeque::new(),
@@ -158,6 +171,15 @@ impl ServiceInstance {
             Input::Crashed => self.crash(out),
             Input::Restarted => {
                 debug_assert!(self.jobs.is_empty() && self.waiting.is_empty());
+                // A new process: its local rate limiter starts full, as Envoy's does.
+                self.rate_limiter =
+                    self.config
+                        .inbound
+                        .rate_limit
+                        .map(|(max, per_fill, interval_ns)| {
+                            TokenBucket::new(max, per_fill, interval_ns).starting_at(now)
+                        });
+                self.limiting = None;
             }
             Input::Membership { node, up } => self.sidecar.on_membership(node, up),
         }
@@ -239,27 +261,48 @@ impl ServiceInstance {
                 .is_some_and(|bucket| !bucket.try_take(now));
         if denied && !self.denied_callers.contains(&request.caller) {
             self.denied_callers.push(request.caller);
+            let caller = self
+                .config
+                .inbound
+                .group_names
+                .get(request.caller as usize)
+                .map_or_else(|| format!("group {}", request.caller), ToString::to_string);
             out.record(Record::Event {
                 kind: "denied",
                 subject: self.name.clone(),
-                detail: format!(
-                    "403 to callers of group {}: not in allow_from",
-                    request.caller
-                ),
+                detail: format!("403 to {caller}: not in allow_from"),
             });
         }
-        if self.rate_limiter.is_some() && !denied && limited != self.rate_limited {
-            self.rate_limited = limited;
-            let detail = if limited {
-                "over the limit: answering 429"
+        if limited {
+            if let Some(limiting) = &mut self.limiting {
+                limiting.last_refusal = now;
+                limiting.refusals += 1;
             } else {
-                "under the limit again"
-            };
+                self.limiting = Some(Limiting {
+                    since: now,
+                    last_refusal: now,
+                    refusals: 1,
+                });
+                out.record(Record::Event {
+                    kind: "rate_limit",
+                    subject: self.name.clone(),
+                    detail: "over the limit: answering 429".to_owned(),
+                });
+            }
+        } else if !denied
+            && let Some(limiting) = &self.limiting
+            && now - limiting.last_refusal >= LIMITING_QUIET_NS
+        {
             out.record(Record::Event {
                 kind: "rate_limit",
                 subject: self.name.clone(),
-                detail: detail.to_owned(),
+                detail: format!(
+                    "under the limit again: {} answered 429 in {:.3} s",
+                    limiting.refusals,
+                    (limiting.last_refusal - limiting.since) as f64 / 1e9
+                ),
             });
+            self.limiting = None;
         }
         let refusal = if denied {
             Some((403, ReasonKind::Denied, MeshEvent::Denied))

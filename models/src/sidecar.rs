@@ -22,7 +22,7 @@ use meshsim_sim::{GroupId, NodeId, Outbox, Reason, ReasonKind, Record, SimRng, S
 use crate::message::{Message, Request, RequestContext, Response};
 use crate::policy::backoff::backoff_ns;
 use crate::policy::breaker::{Admission, BreakerState};
-use crate::policy::outlier::AttemptOutcome;
+use crate::policy::outlier::{AttemptOutcome, EjectionReason};
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, timer};
 use crate::upstream::{RetryOn, Upstream, UpstreamConfig};
@@ -465,6 +465,10 @@ impl Sidecar {
         };
         if let Some(ejection) = outlier.record(now, instance as usize, outcome) {
             let callee = upstream.config.group;
+            out.record(Record::Mesh {
+                callee,
+                event: MeshEvent::Ejected,
+            });
             out.record(Record::GroupGauge {
                 group: callee,
                 gauge: GroupGauge::Ejected,
@@ -474,8 +478,9 @@ impl Sidecar {
                 kind: "ejection",
                 subject: format!("{}/{instance}", upstream.config.name),
                 detail: format!(
-                    "by {}: out for {} ms",
+                    "by {}: {}, out for {} ms",
                     self.own_name,
+                    ejection_reason(ejection.reason),
                     ejection.duration_ns / 1_000_000
                 ),
             });
@@ -625,6 +630,17 @@ impl Sidecar {
         }
         upstream.breaker_seen = after;
         let callee = upstream.config.group;
+        if after == BreakerState::Open {
+            out.record(Record::Mesh {
+                callee,
+                event: MeshEvent::CircuitOpened,
+            });
+            let reset_ns = breaker.config().reset_timeout_ns;
+            out.set_timer(
+                now + reset_ns,
+                timer(TimerKind::BreakerReset, u64::from(upstream_index)),
+            );
+        }
         if let Some(gauge) = breaker_gauge(before) {
             out.record(Record::GroupGauge {
                 group: callee,
@@ -684,10 +700,25 @@ impl Sidecar {
                 gauge: GroupGauge::Ejected,
                 delta,
             });
+            if change.ejected {
+                out.record(Record::Mesh {
+                    callee,
+                    event: MeshEvent::Ejected,
+                });
+            }
+            let detail = match change.ejection {
+                Some(ejection) => format!(
+                    "by {}: {}, out for {} ms",
+                    self.own_name,
+                    ejection_reason(ejection.reason),
+                    ejection.duration_ns / 1_000_000
+                ),
+                None => format!("by {}", self.own_name),
+            };
             out.record(Record::Event {
                 kind: if change.ejected { "ejection" } else { "return" },
                 subject: format!("{}/{}", upstream.config.name, change.host),
-                detail: format!("by {}", self.own_name),
+                detail,
             });
         }
         let interval_ns = upstream
@@ -782,6 +813,9 @@ impl Sidecar {
                 {
                     self.start_attempt(now, key, out);
                 }
+            }
+            TimerKind::BreakerReset => {
+                self.breaker_moved(now, u16::try_from(payload).expect("upstream index"), out);
             }
             TimerKind::OutlierInterval => {
                 self.outlier_interval(now, u16::try_from(payload).expect("upstream index"), out);
@@ -912,6 +946,14 @@ fn retriable(on: RetryOn, result: TryResult) -> bool {
             on.connect_failure || on.five_xx || on.gateway_error || on.refused_stream
         }
         TryResult::TimedOut => on.five_xx || on.gateway_error || on.reset,
+    }
+}
+
+fn ejection_reason(reason: EjectionReason) -> &'static str {
+    match reason {
+        EjectionReason::Consecutive5xx => "consecutive 5xx",
+        EjectionReason::ConsecutiveGatewayFailure => "consecutive gateway failures",
+        EjectionReason::SuccessRate => "success rate below the others'",
     }
 }
 

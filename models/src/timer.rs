@@ -27,6 +27,9 @@ pub enum TimerKind {
     FaultDelay = 9,
     /// Outlier detection's interval (payload: the upstream).
     OutlierInterval = 10,
+    /// An open circuit breaker's reset timeout ran out (payload: the upstream): it is half
+    /// open now, logged when it happens rather than at the next call.
+    BreakerReset = 11,
 }
 
 const PAYLOAD_BITS: u32 = 56;
@@ -54,6 +57,7 @@ pub fn decode(id: TimerId) -> (Option<TimerKind>, u64) {
         8 => Some(TimerKind::Backoff),
         9 => Some(TimerKind::FaultDelay),
         10 => Some(TimerKind::OutlierInterval),
+        11 => Some(TimerKind::BreakerReset),
         _ => None,
     };
     (kind, id.0 & PAYLOAD_MASK)

@@ -173,6 +173,10 @@ pub enum MeshEvent {
     FaultAborted,
     /// Fault injection delayed the call.
     FaultDelayed,
+    /// Outlier detection ejected an instance (counted once per caller's sidecar).
+    Ejected,
+    /// A caller's circuit breaker opened.
+    CircuitOpened,
 }
 
 /// A per-service gauge of the mesh, summed over every caller's sidecar.

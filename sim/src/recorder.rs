@@ -70,7 +70,7 @@ struct MeshStats {
     gauges: [i64; GROUP_GAUGES],
 }
 
-const MESH_EVENTS: usize = 9;
+const MESH_EVENTS: usize = 11;
 const GROUP_GAUGES: usize = 4;
 
 /// Calls and attempts from one service (or workload) to another.
@@ -627,7 +627,17 @@ impl Recorder {
                     success_rate: counts.success_rate().map(round_ratio),
                     latency_ms: LatencySummary::of(&histogram),
                     versions,
-                    mesh: mesh_summary(&self.mesh[group_index]),
+                    mesh: {
+                        let into = self
+                            .edges
+                            .iter()
+                            .filter(|((_, callee), _)| *callee as usize == group_index);
+                        let (calls, attempts) =
+                            into.fold((0, 0), |(calls, attempts), (_, edge)| {
+                                (calls + edge.calls, attempts + edge.attempts)
+                            });
+                        mesh_summary(&self.mesh[group_index], calls, attempts)
+                    },
                     histogram,
                 },
             );
@@ -674,9 +684,12 @@ impl Recorder {
     }
 }
 
-fn mesh_summary(stats: &MeshStats) -> MeshSummary {
+fn mesh_summary(stats: &MeshStats, calls: u64, attempts: u64) -> MeshSummary {
     let count = |event: MeshEvent| stats.events[event as usize];
     MeshSummary {
+        calls,
+        attempts,
+        amplification: (calls > 0).then(|| round_ratio(attempts as f64 / calls as f64)),
         retries: count(MeshEvent::Retry),
         budget_denials: count(MeshEvent::BudgetExhausted),
         overflows: count(MeshEvent::Overflow),
@@ -686,6 +699,8 @@ fn mesh_summary(stats: &MeshStats) -> MeshSummary {
         denied: count(MeshEvent::Denied),
         fault_aborts: count(MeshEvent::FaultAborted),
         fault_delays: count(MeshEvent::FaultDelayed),
+        ejections: count(MeshEvent::Ejected),
+        circuit_opens: count(MeshEvent::CircuitOpened),
     }
 }
 

@@ -115,8 +115,13 @@ pub struct VersionSummary {
 }
 
 /// What the mesh did to the calls to one service, from every caller.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct MeshSummary {
+    /// Calls into the service from every caller's sidecar, and the attempts they took.
+    pub calls: u64,
+    pub attempts: u64,
+    /// Attempts per call; `None` when nothing called the service through a sidecar.
+    pub amplification: Option<f64>,
     pub retries: u64,
     pub budget_denials: u64,
     pub overflows: u64,
@@ -126,6 +131,8 @@ pub struct MeshSummary {
     pub denied: u64,
     pub fault_aborts: u64,
     pub fault_delays: u64,
+    pub ejections: u64,
+    pub circuit_opens: u64,
 }
 
 /// Calls and attempts along one caller -> callee edge; amplification is attempts per call.

@@ -34,6 +34,37 @@ pub enum Stat {
     /// Over succeeded requests, from the send to the receipt of the answer.
     Latency(LatencyStat),
     Requests(RequestCount),
+    /// What the mesh did to calls into a service, from every caller: `mesh.retries`.
+    Mesh(MeshStat),
+}
+
+/// Counts of the mesh's actions on calls into one service, and their retry amplification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeshStat {
+    Calls,
+    Attempts,
+    /// Attempts per call.
+    Amplification,
+    Retries,
+    BudgetDenials,
+    Overflows,
+    CircuitOpens,
+    CircuitRejections,
+    Fallbacks,
+    Ejections,
+    RateLimited,
+    Denied,
+    FaultAborts,
+    FaultDelays,
+}
+
+impl MeshStat {
+    pub fn name(self) -> &'static str {
+        SERVICE_STATS
+            .iter()
+            .find(|(_, stat)| *stat == Stat::Mesh(self))
+            .map_or("mesh", |(name, _)| name)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +206,24 @@ const CLIENT_STATS: [(&str, Stat); 12] = [
 ];
 
 /// Statistics of requests a service received.
-const SERVICE_STATS: [(&str, Stat); 10] = [
+const SERVICE_STATS: [(&str, Stat); 24] = [
+    ("mesh.calls", Stat::Mesh(MeshStat::Calls)),
+    ("mesh.attempts", Stat::Mesh(MeshStat::Attempts)),
+    ("mesh.amplification", Stat::Mesh(MeshStat::Amplification)),
+    ("mesh.retries", Stat::Mesh(MeshStat::Retries)),
+    ("mesh.budget_denials", Stat::Mesh(MeshStat::BudgetDenials)),
+    ("mesh.overflows", Stat::Mesh(MeshStat::Overflows)),
+    ("mesh.circuit_opens", Stat::Mesh(MeshStat::CircuitOpens)),
+    (
+        "mesh.circuit_rejections",
+        Stat::Mesh(MeshStat::CircuitRejections),
+    ),
+    ("mesh.fallbacks", Stat::Mesh(MeshStat::Fallbacks)),
+    ("mesh.ejections", Stat::Mesh(MeshStat::Ejections)),
+    ("mesh.rate_limited", Stat::Mesh(MeshStat::RateLimited)),
+    ("mesh.denied", Stat::Mesh(MeshStat::Denied)),
+    ("mesh.fault_aborts", Stat::Mesh(MeshStat::FaultAborts)),
+    ("mesh.fault_delays", Stat::Mesh(MeshStat::FaultDelays)),
     ("success_rate", Stat::SuccessRate),
     ("latency_mean", Stat::Latency(LatencyStat::Mean)),
     ("latency_p50", Stat::Latency(LatencyStat::P50)),
@@ -347,7 +395,7 @@ impl Stat {
         match self {
             Stat::SuccessRate => ValueKind::Ratio,
             Stat::Latency(_) => ValueKind::Duration,
-            Stat::Requests(_) => ValueKind::Count,
+            Stat::Requests(_) | Stat::Mesh(_) => ValueKind::Count,
         }
     }
 
@@ -356,6 +404,7 @@ impl Stat {
             Stat::SuccessRate => "success_rate",
             Stat::Latency(latency) => latency.name(),
             Stat::Requests(count) => count.name(),
+            Stat::Mesh(stat) => stat.name(),
         }
     }
 }
