@@ -47,6 +47,10 @@ struct Call {
     context: RequestContext,
     started_at: SimTime,
     retries: u32,
+    /// Whether the call holds one of the upstream's retry slots: Envoy takes it when it decides
+    /// to retry and gives it back when the retried try ends, so a retry counts against the
+    /// budget through its back-off and its try.
+    holds_retry: bool,
     /// Instances tried so far, so a retry goes elsewhere when it can.
     tried: Vec<u32>,
     phase: Phase,
@@ -57,7 +61,6 @@ struct Attempt {
     call: SlabKey,
     instance: u32,
     started_at: SimTime,
-    retry: bool,
 }
 
 /// How one attempt ended.
@@ -167,6 +170,7 @@ impl Sidecar {
             context,
             started_at: now,
             retries: 0,
+            holds_retry: false,
             tried: Vec::new(),
             phase: Phase::Pending,
             admission,
@@ -292,13 +296,11 @@ impl Sidecar {
         call.tried.push(instance);
         upstream.active[instance as usize] += 1;
         upstream.in_flight += 1;
-        upstream.active_retries += u32::from(retry);
         let callee = upstream.config.group;
         let attempt = self.attempts.insert(Attempt {
             call: key,
             instance,
             started_at: now,
-            retry,
         });
         call.phase = Phase::InFlight(attempt);
         let request = Request {
@@ -389,9 +391,15 @@ impl Sidecar {
                 }
             }
         };
-        self.calls.get_mut(attempt.call).expect("live call").phase = Phase::BackingOff;
+        let call = self.calls.get_mut(attempt.call).expect("live call");
+        call.phase = Phase::BackingOff;
+        if std::mem::take(&mut call.holds_retry) {
+            self.upstreams[usize::from(upstream_index)].active_retries -= 1;
+        }
         if self.should_retry(upstream_index, attempt.call, result, out) {
+            self.upstreams[usize::from(upstream_index)].active_retries += 1;
             let call = self.calls.get_mut(attempt.call).expect("live call");
+            call.holds_retry = true;
             call.retries += 1;
             let retries = call.retries;
             let upstream = &self.upstreams[usize::from(upstream_index)];
@@ -429,7 +437,6 @@ impl Sidecar {
         );
         *active -= 1;
         upstream.in_flight -= 1;
-        upstream.active_retries -= u32::from(attempt.retry);
         let callee = upstream.config.group;
         while let Some(waiting) = upstream.pending.pop_front() {
             if !self
@@ -504,12 +511,10 @@ impl Sidecar {
         if call.retries >= policy.attempts || !retriable(policy.retry_on, result) {
             return false;
         }
-        // The attempt that just failed still holds its connection here; it is not a retry in
-        // flight any more, so it is taken out of the counts the budget sees.
+        // The attempt that just failed still holds its connection here; it is not active any
+        // more, so it is taken out of the count the budget sees.
         let in_flight = upstream.in_flight.saturating_sub(1);
-        let active_retries = upstream
-            .active_retries
-            .saturating_sub(u32::from(call.retries > 0));
+        let active_retries = upstream.active_retries;
         let allowed = match &policy.budget {
             Some(budget) => budget.allows(in_flight, upstream.pending_count, active_retries),
             None => active_retries < upstream.config.max_concurrent_retries,
@@ -556,6 +561,9 @@ impl Sidecar {
     /// Removes call `key` and gives back what it holds: its connection, its place in the queue.
     fn discard(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) -> Call {
         let call = self.calls.remove(key).expect("discarding a live call");
+        if call.holds_retry {
+            self.upstreams[usize::from(call.upstream)].active_retries -= 1;
+        }
         match call.phase {
             Phase::InFlight(attempt_key) => {
                 // Given up while an attempt is out (a timeout): its connection is reset.
