@@ -1,9 +1,12 @@
 //! Benchmark: the shop-like chain through the whole of meshsim, beside the floor, a minimal
 //! hand-written event loop doing the same hops with no policies and no recording.
 //!
-//! `cargo bench --bench chain` runs both at 60 simulated seconds and meshsim again at 600, each
-//! in a child process of its own so peak memory (`VmHWM`) is measured per run. One case alone:
-//! `cargo bench --bench chain -- meshsim 60` or `-- floor 60`. Wall time is the best of three.
+//! `cargo bench --bench chain` runs both at 60 simulated seconds, meshsim again with a full mesh
+//! policy on every call (`mesh`: timeouts, retries with a budget, connection pools, outlier
+//! detection, a circuit breaker; `benches/chain-mesh.toml`), and meshsim again at 600 simulated
+//! seconds, each in a child process of its own so peak memory (`VmHWM`) is measured per run.
+//! One case alone: `cargo bench --bench chain -- meshsim 60`, `-- mesh 60` or `-- floor 60`.
+//! Wall time is the best of three.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -40,16 +43,23 @@ fn time<T>(mut work: impl FnMut() -> T) -> (f64, T) {
     (best, last.expect("ran"))
 }
 
-fn scenario_text(seconds: u64) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/chain.toml");
-    std::fs::read_to_string(path)
+fn scenario_text(seconds: u64, mesh: bool) -> String {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches");
+    let mut text = std::fs::read_to_string(folder.join("chain.toml"))
         .expect("benches/chain.toml")
-        .replace("duration = \"60s\"", &format!("duration = \"{seconds}s\""))
+        .replace("duration = \"60s\"", &format!("duration = \"{seconds}s\""));
+    if mesh {
+        text.push_str(
+            &std::fs::read_to_string(folder.join("chain-mesh.toml"))
+                .expect("benches/chain-mesh.toml"),
+        );
+    }
+    text
 }
 
 /// meshsim with every output it writes in a real run (metrics, events), into memory sinks.
-fn run_meshsim(seconds: u64) -> (u64, u64) {
-    let loaded = load_str("benches/chain.toml", &scenario_text(seconds)).expect("valid");
+fn run_meshsim(seconds: u64, mesh: bool) -> (u64, u64) {
+    let loaded = load_str("benches/chain.toml", &scenario_text(seconds, mesh)).expect("valid");
     let outputs = RecorderOutputs {
         metrics: Some(Box::new(std::io::sink())),
         events: Some(Box::new(std::io::sink())),
@@ -175,9 +185,10 @@ fn run_floor(seconds: u64) -> (u64, u64) {
 
 fn measure(case: &str, seconds: u64) -> String {
     let (wall_seconds, (requests, events)) = match case {
-        "meshsim" => time(|| run_meshsim(seconds)),
+        "meshsim" => time(|| run_meshsim(seconds, false)),
+        "mesh" => time(|| run_meshsim(seconds, true)),
         "floor" => time(|| run_floor(seconds)),
-        other => panic!("unknown case {other}: meshsim or floor"),
+        other => panic!("unknown case {other}: meshsim, mesh or floor"),
     };
     format!(
         "{case:8} {seconds:>4} sim s  {wall_seconds:8.3} wall s  {:>10.0} sim req/wall s  {:>6.0}x real time  {:>9} events  peak {:>7} KiB  ({requests} requests)",
@@ -200,7 +211,12 @@ fn main() {
     // Each case in a child process, so peak memory is its own.
     let me = std::env::current_exe().expect("own path");
     let mut report = String::new();
-    for (case, seconds) in [("floor", 60), ("meshsim", 60), ("meshsim", 600)] {
+    for (case, seconds) in [
+        ("floor", 60),
+        ("meshsim", 60),
+        ("mesh", 60),
+        ("meshsim", 600),
+    ] {
         let output = Command::new(&me)
             .args([case, &seconds.to_string()])
             .output()

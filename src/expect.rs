@@ -208,8 +208,9 @@ pub fn check(summary: &RunSummary, expectation: &Expectation) -> ExpectationOutc
                 .is_some_and(|equals| (value - equals).abs() > 1e-9);
             let actual = if kind == ValueKind::Duration {
                 Value::String(format!("{value}ms"))
-            } else if kind == ValueKind::Count {
-                // Counts are whole numbers: shown as `465`, not `465.0`.
+            } else if kind == ValueKind::Count && value.fract() == 0.0 {
+                // Counts are whole numbers: shown as `465`, not `465.0`. A ratio of counts
+                // (retry amplification) keeps its fraction.
                 Value::Number(serde_json::Number::from(value as u64))
             } else {
                 serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)

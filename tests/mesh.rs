@@ -415,6 +415,24 @@ fn an_ejected_host_stays_out_longer_each_time_it_is_ejected() {
 }
 
 #[test]
+fn a_try_cut_off_by_the_route_timeout_counts_toward_ejection() {
+    // api/1 takes a second; the 50 ms route timeout cuts its tries off. Envoy reports each as a
+    // local-origin timeout to outlier detection, so three in a row eject it.
+    let api = "replicas = 1\nworkers = 100\nqueue = 100\n\n[[service.endpoint]]\nname = \"get\"\n\
+               service_time = { dist = \"const\", value = \"1ms\" }\n\n\
+               [[service.version]]\nname = \"stuck\"\nreplicas = 1\nservice_time_factor = 1000\n";
+    let mesh = "[mesh.api]\ntimeout = \"50ms\"\n\n[mesh.api.outlier_detection]\nconsecutive_5xx = 3\n\
+                interval = \"100ms\"\nmax_ejection_percent = 50\n";
+    let run = run(&scenario("5s", 50, api, mesh));
+    let ejections = run.events_of("ejection");
+    assert_eq!(ejections.len(), 1, "{ejections:?}");
+    assert_eq!(ejections[0].1, "api/1");
+    // api/1 gets every other request, one each 40 ms: when the third times out, the fourth has
+    // been on its way for 10 ms and times out too. Nothing goes there after.
+    assert_eq!(run.reasons("route_timeout"), 4);
+}
+
+#[test]
 fn max_ejection_percent_caps_the_ejected_share() {
     // Three of four instances fail; at 50 % only two may be out at once.
     let mesh = "[mesh.api.outlier_detection]\nconsecutive_5xx = 3\ninterval = \"100ms\"\n\

@@ -777,6 +777,23 @@ impl Sidecar {
                     (&mut upstream.breaker_deadlines, ReasonKind::BreakerTimeout)
                 };
                 for key in deadlines.expire(now, |key| calls.get(key).is_some(), id, out) {
+                    // Envoy tells outlier detection of a try the route timeout cut off (a
+                    // local-origin timeout); the application's breaker timeout is invisible
+                    // to the sidecar, which only sees the request cancelled.
+                    if kind == TimerKind::CallTimeout
+                        && let Some(Phase::InFlight(attempt)) =
+                            self.calls.get(key).map(|call| call.phase)
+                        && let Some(instance) =
+                            self.attempts.get(attempt).map(|attempt| attempt.instance)
+                    {
+                        self.record_outlier(
+                            now,
+                            index,
+                            instance,
+                            AttemptOutcome::LocalOriginFailure,
+                            out,
+                        );
+                    }
                     self.finish(
                         now,
                         key,
