@@ -63,6 +63,7 @@ bad_input! {
     header_probabilities => "header-probabilities",
     version_named_v1 => "version-named-v1",
     rollout_problems => "rollout-problems",
+    mesh_policies => "mesh-policies",
     many_errors => "many-errors",
 }
 
@@ -91,6 +92,13 @@ fn a_missing_file_is_a_diagnostic() {
 fn warnings_do_not_stop_the_load() {
     let source = "[scenario]\nname = \"w\"\nduration = \"1m\"\n\n[[service]]\nname = \"order\"\n\n[[service.endpoint]]\nname = \"GET /\"\n\n[[workload]]\nname = \"shoppers\"\ntarget = \"order\"\nendpoint = \"GET /\"\narrival = { kind = \"poisson\", rate = 10 }\n";
     let loaded = load_str("warn.toml", source).expect("warnings only");
+    insta::assert_snapshot!(loaded.render_warnings(false));
+}
+
+#[test]
+fn fault_injection_without_a_percentage_warns_that_it_does_nothing() {
+    let source = "[scenario]\nname = \"w\"\nduration = \"1m\"\n\n[[service]]\nname = \"order\"\nexposed = true\n\n[[service.endpoint]]\nname = \"GET /\"\n\n[mesh.order]\nfault = { delay = \"1s\", abort_status = 503 }\n\n[[workload]]\nname = \"shoppers\"\ntarget = \"order\"\nendpoint = \"GET /\"\narrival = { kind = \"poisson\", rate = 10 }\n";
+    let loaded = load_str("fault.toml", source).expect("warnings only");
     insta::assert_snapshot!(loaded.render_warnings(false));
 }
 
