@@ -276,6 +276,11 @@ fn without_a_budget_envoy_caps_concurrent_retries_at_three() {
     let run = run(&scenario("10s", 100, &failing(1, "100ms"), mesh));
     let mesh = run.mesh("api");
     assert!((250..=300).contains(&mesh.retries), "{mesh:?}");
+    let denials = run.events_of("retry_budget");
+    assert!(
+        denials[0].2 == "by load: retries denied by the cap of 3 retries at once",
+        "{denials:?}"
+    );
     // Each request that ended wanted its retry: it got one or was denied.
     let wanted = mesh.retries + mesh.budget_denials;
     let in_flight = run.summary.requests.in_flight;

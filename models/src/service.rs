@@ -20,6 +20,7 @@ use crate::policy::rate_limit::TokenBucket;
 use crate::sidecar::Sidecar;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, slab_timer};
+use crate::upstream::{EPISODE_QUIET_NS, Episode};
 
 /// A call an endpoint makes: the sidecar's upstream index and the callee's endpoint index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,17 +59,6 @@ pub struct InboundPolicy {
     pub rate_limit: Option<(u32, u32, u64)>,
 }
 
-/// A run of 429s: it ends once a request is let through a second or more after the last refusal,
-/// so a limit hovering at its edge logs one episode, not one event per request.
-struct Limiting {
-    since: SimTime,
-    last_refusal: SimTime,
-    refusals: u64,
-}
-
-/// Quiet time after the last 429 before an episode of rate limiting is logged as over.
-const LIMITING_QUIET_NS: u64 = 1_000_000_000;
-
 struct Job {
     from: NodeId,
     request: Request,
@@ -91,7 +81,7 @@ pub struct ServiceInstance {
     sidecar: Sidecar,
     rate_limiter: Option<TokenBucket>,
     /// The rate limit's current episode of refusals, logged when it starts and ends.
-    limiting: Option<Limiting>,
+    limiting: Option<Episode>,
     /// Callers already denied once, so each denial is logged once per instance and caller.
     denied_callers: Vec<u32>,
     jobs: Slab<Job>,
@@ -275,13 +265,13 @@ impl ServiceInstance {
         }
         if limited {
             if let Some(limiting) = &mut self.limiting {
-                limiting.last_refusal = now;
-                limiting.refusals += 1;
+                limiting.last = now;
+                limiting.count += 1;
             } else {
-                self.limiting = Some(Limiting {
+                self.limiting = Some(Episode {
                     since: now,
-                    last_refusal: now,
-                    refusals: 1,
+                    last: now,
+                    count: 1,
                 });
                 out.record(Record::Event {
                     kind: "rate_limit",
@@ -291,15 +281,15 @@ impl ServiceInstance {
             }
         } else if !denied
             && let Some(limiting) = &self.limiting
-            && now - limiting.last_refusal >= LIMITING_QUIET_NS
+            && now - limiting.last >= EPISODE_QUIET_NS
         {
             out.record(Record::Event {
                 kind: "rate_limit",
                 subject: self.name.clone(),
                 detail: format!(
                     "under the limit again: {} answered 429 in {:.3} s",
-                    limiting.refusals,
-                    (limiting.last_refusal - limiting.since) as f64 / 1e9
+                    limiting.count,
+                    (limiting.last - limiting.since) as f64 / 1e9
                 ),
             });
             self.limiting = None;

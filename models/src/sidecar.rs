@@ -25,7 +25,7 @@ use crate::policy::breaker::{Admission, BreakerState};
 use crate::policy::outlier::{AttemptOutcome, EjectionReason};
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, timer};
-use crate::upstream::{RetryOn, Upstream, UpstreamConfig};
+use crate::upstream::{EPISODE_QUIET_NS, Episode, RetryOn, Upstream, UpstreamConfig};
 
 /// Where a call stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -396,7 +396,7 @@ impl Sidecar {
         if std::mem::take(&mut call.holds_retry) {
             self.upstreams[usize::from(upstream_index)].active_retries -= 1;
         }
-        if self.should_retry(upstream_index, attempt.call, result, out) {
+        if self.should_retry(now, upstream_index, attempt.call, result, out) {
             self.upstreams[usize::from(upstream_index)].active_retries += 1;
             let call = self.calls.get_mut(attempt.call).expect("live call");
             call.holds_retry = true;
@@ -497,13 +497,14 @@ impl Sidecar {
     /// Whether a failed attempt is retried: the policy covers it, retries are left, and the
     /// budget (or Envoy's cap of concurrent retries) allows one more.
     fn should_retry(
-        &self,
+        &mut self,
+        now: SimTime,
         upstream_index: u16,
         call_key: SlabKey,
         result: TryResult,
         out: &mut Outbox<Message>,
     ) -> bool {
-        let upstream = &self.upstreams[usize::from(upstream_index)];
+        let upstream = &mut self.upstreams[usize::from(upstream_index)];
         let Some(policy) = &upstream.config.retries else {
             return false;
         };
@@ -519,10 +520,50 @@ impl Sidecar {
             Some(budget) => budget.allows(in_flight, upstream.pending_count, active_retries),
             None => active_retries < upstream.config.max_concurrent_retries,
         };
+        let limit = match &policy.budget {
+            Some(budget) => format!(
+                "the retry budget ({} %, at least {})",
+                budget.percent, budget.min_retry_concurrency
+            ),
+            None => format!(
+                "the cap of {} retries at once",
+                upstream.config.max_concurrent_retries
+            ),
+        };
+        let callee = upstream.config.group;
         if !allowed {
             out.record(Record::Mesh {
-                callee: upstream.config.group,
+                callee,
                 event: MeshEvent::BudgetExhausted,
+            });
+            if let Some(episode) = &mut upstream.denials {
+                episode.last = now;
+                episode.count += 1;
+            } else {
+                upstream.denials = Some(Episode {
+                    since: now,
+                    last: now,
+                    count: 1,
+                });
+                out.record(Record::Event {
+                    kind: "retry_budget",
+                    subject: upstream.config.name.to_string(),
+                    detail: format!("by {}: retries denied by {limit}", self.own_name),
+                });
+            }
+        } else if let Some(episode) = upstream.denials
+            && now - episode.last >= EPISODE_QUIET_NS
+        {
+            upstream.denials = None;
+            out.record(Record::Event {
+                kind: "retry_budget",
+                subject: upstream.config.name.to_string(),
+                detail: format!(
+                    "by {}: retries allowed again; {} denied in {:.3} s",
+                    self.own_name,
+                    episode.count,
+                    (episode.last - episode.since) as f64 / 1e9
+                ),
             });
         }
         allowed

@@ -127,6 +127,19 @@ impl UpstreamConfig {
     }
 }
 
+/// A run of refusals (retries denied by a budget, requests over a rate limit): logged when it
+/// starts, and when one is let through a second or more after the last refusal, so a limit at
+/// its edge logs one episode, not one line a call.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Episode {
+    pub since: SimTime,
+    pub last: SimTime,
+    pub count: u64,
+}
+
+/// Quiet time after the last refusal before an episode is logged as over.
+pub(crate) const EPISODE_QUIET_NS: u64 = 1_000_000_000;
+
 /// Envoy's `healthy_panic_threshold`: below half the hosts healthy, balance over all of them.
 const HEALTHY_PANIC_PERCENT: usize = 50;
 
@@ -154,6 +167,8 @@ pub(crate) struct Upstream {
     pub breaker: Option<CircuitBreaker>,
     /// The breaker's state as last reported to the gauges.
     pub breaker_seen: BreakerState,
+    /// The current run of retries denied by the budget or the cap, for `events.csv`.
+    pub denials: Option<Episode>,
     peak_ewma: Option<PeakEwma>,
     /// Scratch space for the candidates of one pick.
     candidates: Vec<u32>,
@@ -187,6 +202,7 @@ impl Upstream {
                 .as_ref()
                 .map(|breaker| CircuitBreaker::new(breaker.config.clone())),
             breaker_seen: BreakerState::Closed,
+            denials: None,
             peak_ewma: (config.load_balancer == LoadBalancer::PeakEwma)
                 .then(|| PeakEwma::new(count)),
             candidates: Vec::new(),
