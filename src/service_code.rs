@@ -215,6 +215,7 @@ pub fn simulate_with_code(
         events,
         network,
         not_simulated: not_simulated(scenario),
+        faults: crate::simulate::fault_windows(scenario),
     };
     Ok(Simulation { info, summary })
 }

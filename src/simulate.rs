@@ -1,11 +1,12 @@
 //! One run of a scenario from a seed: assemble, drive the event engine to the end, summarise.
 
-use meshsim_reports::RunInfo;
+use meshsim_reports::{FaultWindow, RunInfo};
 use meshsim_sim::engine::turmoil::{TurmoilEngine, TurmoilOptions};
 use meshsim_sim::{Engine, RecorderOutputs, RunSummary, SimTime};
 
 use crate::assemble::assemble_parts;
 use crate::scenario::Scenario;
+use crate::scenario::schema::FaultKind;
 
 /// What a finished run hands to the reports.
 pub struct Simulation {
@@ -147,6 +148,7 @@ pub fn simulate_with_host_limit(
         events,
         network,
         not_simulated: not_simulated(scenario),
+        faults: fault_windows(scenario),
     };
     Ok(Simulation { info, summary })
 }
@@ -207,4 +209,41 @@ pub fn not_simulated(scenario: &Scenario) -> Vec<String> {
         );
     }
     parts
+}
+
+/// The scenario's faults as windows of time, for the reports.
+pub fn fault_windows(scenario: &Scenario) -> Vec<FaultWindow> {
+    scenario
+        .faults
+        .iter()
+        .map(|fault| {
+            let start_s = fault.at.as_secs_f64();
+            let names = fault.between.as_deref().unwrap_or_default();
+            let subject = match (fault.kind, names) {
+                (FaultKind::PartitionOneway, [from, to]) => format!("{from}->{to}"),
+                (_, [a, b]) => format!("{a}<->{b}"),
+                _ => fault.target.clone().unwrap_or_default(),
+            };
+            let lasts = match fault.kind {
+                FaultKind::Crash => fault.restart_after,
+                _ => fault.duration,
+            };
+            let detail = match fault.kind {
+                FaultKind::Latency => fault
+                    .add
+                    .map_or_else(String::new, |add| format!("+{add} per hop")),
+                FaultKind::Loss => fault
+                    .loss
+                    .map_or_else(String::new, |loss| format!("loss {}", loss.get())),
+                _ => String::new(),
+            };
+            FaultWindow {
+                kind: fault.kind.name().to_owned(),
+                subject,
+                start_s,
+                end_s: lasts.map(|lasts| start_s + lasts.as_secs_f64()),
+                detail,
+            }
+        })
+        .collect()
 }

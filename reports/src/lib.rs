@@ -1,8 +1,14 @@
 //! meshsim-reports: what a person reads of a recorded run. `summary.json` and the terminal
 //! summary table, from the recorder's figures; no engine and no model is needed.
 
+pub mod chart;
+pub mod compare;
+pub mod run_data;
 pub mod summary_file;
 pub mod table;
 
-pub use summary_file::{ExpectationOutcome, RunInfo, summary_json};
+pub use chart::Chart;
+pub use compare::{Difference, Unit, differences};
+pub use run_data::{RunData, RunDataError};
+pub use summary_file::{ExpectationOutcome, FaultWindow, RunInfo, summary_json};
 pub use table::{TableOptions, summary_table};

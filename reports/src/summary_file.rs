@@ -22,6 +22,22 @@ pub struct RunInfo {
     pub network: NetworkCounts,
     /// Parts of the scenario this build parsed but does not simulate yet.
     pub not_simulated: Vec<String>,
+    /// The scenario's fault timeline, for the charts' shaded windows.
+    pub faults: Vec<FaultWindow>,
+}
+
+/// One `[[fault]]` as a window of time: what, on whom, from when to when.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct FaultWindow {
+    /// `partition`, `partition_oneway`, `latency`, `loss`, `crash` or `pause`.
+    pub kind: String,
+    /// `order<->payment`, `order->payment`, `payment/1`.
+    pub subject: String,
+    pub start_s: f64,
+    /// `None`: to the end of the run (a crash without restart, a fault without duration).
+    pub end_s: Option<f64>,
+    /// `+200ms per hop`, `loss 0.3`, or empty.
+    pub detail: String,
 }
 
 /// One `[[expect]]`, checked.
@@ -61,6 +77,7 @@ struct SummaryFile<'a> {
     network: NetworkSection,
     accounted: bool,
     not_simulated: &'a [String],
+    faults: &'a [FaultWindow],
     expectations: &'a [ExpectationOutcome],
 }
 
@@ -92,6 +109,7 @@ pub fn summary_json(
         },
         accounted: summary.accounting.ok,
         not_simulated: &info.not_simulated,
+        faults: &info.faults,
         expectations,
     };
     let mut text = serde_json::to_string_pretty(&file).expect("summary serialises");

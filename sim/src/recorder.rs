@@ -17,7 +17,7 @@ use crate::record::{
 };
 use crate::summary::{
     Accounting, EdgeSummary, LatencySummary, MeshSummary, RequestCounts, RunSummary, ServiceCounts,
-    ServiceSummary, VersionSummary, WorkloadSummary, round_ratio,
+    ServiceSummary, VersionSummary, WorkloadSummary, latency_cdf, round_ratio,
 };
 use crate::time::SimTime;
 
@@ -593,6 +593,7 @@ impl Recorder {
                     success_rate: stats.counts.success_rate().map(round_ratio),
                     latency_ms: LatencySummary::of(&stats.histogram),
                     failures,
+                    latency_cdf_ms: latency_cdf(&stats.histogram),
                     histogram: stats.histogram,
                 },
             );
@@ -626,6 +627,7 @@ impl Recorder {
                     requests: counts,
                     success_rate: counts.success_rate().map(round_ratio),
                     latency_ms: LatencySummary::of(&histogram),
+                    latency_cdf_ms: latency_cdf(&histogram),
                     versions,
                     mesh: {
                         let into = self

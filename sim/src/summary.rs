@@ -100,8 +100,29 @@ pub struct WorkloadSummary {
     pub latency_ms: LatencySummary,
     /// Requests that did not succeed, by what their failure began with: `"shed at backend"`.
     pub failures: IndexMap<String, u64>,
+    /// The latency distribution: `[percent, milliseconds]` pairs, for the reports' CDF.
+    pub latency_cdf_ms: Vec<[f64; 2]>,
     #[serde(skip)]
     pub histogram: Histogram,
+}
+
+/// The percentiles the latency distribution is drawn at: every whole percent, and the tail.
+const CDF_PERCENTS: [f64; 4] = [99.5, 99.9, 99.99, 100.0];
+
+/// A histogram as `[percent, milliseconds]` points, about a hundred, for a CDF chart; empty when
+/// nothing was recorded.
+pub fn latency_cdf(histogram: &Histogram) -> Vec<[f64; 2]> {
+    if histogram.is_empty() {
+        return Vec::new();
+    }
+    (0..100)
+        .map(f64::from)
+        .chain(CDF_PERCENTS)
+        .map(|percent| {
+            let value_ns = histogram.quantile_ns(percent / 100.0);
+            [percent, round_ms(value_ns as f64)]
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,6 +172,7 @@ pub struct ServiceSummary {
     pub latency_ms: LatencySummary,
     pub versions: IndexMap<String, VersionSummary>,
     pub mesh: MeshSummary,
+    pub latency_cdf_ms: Vec<[f64; 2]>,
     #[serde(skip)]
     pub histogram: Histogram,
 }

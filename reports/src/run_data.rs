@@ -1,0 +1,402 @@
+//! A recorded run as the reports read it back: `summary.json`, `metrics.csv` and `events.csv`
+//! from a run's folder. Charts and the HTML report are drawn from this alone, so `meshsim report
+//! DIR` re-renders them without running anything, and a run from another machine renders the same.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use crate::summary_file::FaultWindow;
+
+/// Everything a report needs of one run.
+#[derive(Debug, Clone)]
+pub struct RunData {
+    pub summary: SummaryData,
+    pub metrics: Vec<MetricsRow>,
+    pub events: Vec<EventRow>,
+}
+
+/// The parts of `summary.json` the reports use.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SummaryData {
+    pub scenario: String,
+    #[serde(default)]
+    pub description: String,
+    pub seed: u64,
+    pub engine: String,
+    pub digest: String,
+    pub sim_seconds: f64,
+    #[serde(default)]
+    pub events: u64,
+    pub requests: Counts,
+    pub success_rate: Option<f64>,
+    pub latency_ms: Latency,
+    #[serde(default)]
+    pub workloads: IndexMap<String, WorkloadData>,
+    #[serde(default)]
+    pub services: IndexMap<String, ServiceData>,
+    #[serde(default)]
+    pub edges: IndexMap<String, EdgeData>,
+    #[serde(default)]
+    pub accounted: bool,
+    #[serde(default)]
+    pub not_simulated: Vec<String>,
+    #[serde(default)]
+    pub faults: Vec<FaultWindow>,
+    #[serde(default)]
+    pub expectations: Vec<ExpectationData>,
+}
+
+/// Request counts of a workload (or of all of them); services have `received` instead of `sent`.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct Counts {
+    #[serde(default)]
+    pub sent: u64,
+    #[serde(default)]
+    pub received: u64,
+    #[serde(default)]
+    pub succeeded: u64,
+    #[serde(default)]
+    pub failed: u64,
+    #[serde(default)]
+    pub timed_out: u64,
+    #[serde(default)]
+    pub shed: u64,
+    #[serde(default)]
+    pub in_flight: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct Latency {
+    pub mean: f64,
+    #[serde(default)]
+    pub stddev: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkloadData {
+    pub requests: Counts,
+    pub success_rate: Option<f64>,
+    pub latency_ms: Latency,
+    #[serde(default)]
+    pub failures: IndexMap<String, u64>,
+    /// `[percent, milliseconds]` points of the latency distribution.
+    #[serde(default)]
+    pub latency_cdf_ms: Vec<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServiceData {
+    pub requests: Counts,
+    pub success_rate: Option<f64>,
+    pub latency_ms: Latency,
+    #[serde(default)]
+    pub versions: IndexMap<String, VersionData>,
+    #[serde(default)]
+    pub mesh: IndexMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub latency_cdf_ms: Vec<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VersionData {
+    pub instances: u32,
+    pub requests: Counts,
+    pub success_rate: Option<f64>,
+    pub latency_ms: Latency,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct EdgeData {
+    pub calls: u64,
+    pub attempts: u64,
+    pub retries: u64,
+    pub amplification: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExpectationData {
+    pub metric: String,
+    pub ok: bool,
+    pub actual: serde_json::Value,
+    pub expected: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Whose row of `metrics.csv` this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    Workload,
+    Service,
+}
+
+/// One row of `metrics.csv`: one interval of one workload, or of one service version. Empty
+/// cells (a figure that does not apply, a percentile of nothing) are `None`.
+#[derive(Debug, Clone)]
+pub struct MetricsRow {
+    /// The interval's start.
+    pub time_s: f64,
+    pub kind: RowKind,
+    pub name: String,
+    /// Empty for workloads.
+    pub version: String,
+    pub requests: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub timed_out: u64,
+    pub shed: u64,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub in_flight: Option<f64>,
+    pub queue_depth: Option<f64>,
+    /// `closed`, `half_open` or `open`; `None` for workloads.
+    pub circuit_state: Option<String>,
+    pub ejected: Option<f64>,
+    pub route_weight: Option<f64>,
+    pub retries: Option<f64>,
+    pub budget_denials: Option<f64>,
+    pub pending: Option<f64>,
+}
+
+/// One row of `events.csv`.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub time_s: f64,
+    pub kind: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// A run's folder could not be read back.
+#[derive(Debug)]
+pub struct RunDataError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl fmt::Display for RunDataError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for RunDataError {}
+
+impl RunData {
+    /// Reads `summary.json`, `metrics.csv` and `events.csv` from a run's folder.
+    pub fn load(folder: &Path) -> Result<RunData, RunDataError> {
+        let read = |name: &str| {
+            let path = folder.join(name);
+            std::fs::read_to_string(&path).map_err(|error| RunDataError {
+                message: format!("cannot read it ({error}); is this a meshsim run's folder?"),
+                path,
+            })
+        };
+        let summary_text = read("summary.json")?;
+        let metrics_text = read("metrics.csv")?;
+        let events_text = read("events.csv")?;
+        RunData::parse(&summary_text, &metrics_text, &events_text).map_err(|(name, message)| {
+            RunDataError {
+                path: folder.join(name),
+                message,
+            }
+        })
+    }
+
+    /// Parses the three files' texts; an error names the file and what is wrong.
+    pub fn parse(
+        summary: &str,
+        metrics: &str,
+        events: &str,
+    ) -> Result<RunData, (&'static str, String)> {
+        let summary: SummaryData = serde_json::from_str(summary)
+            .map_err(|error| ("summary.json", format!("not a meshsim summary: {error}")))?;
+        let metrics = parse_metrics(metrics).map_err(|message| ("metrics.csv", message))?;
+        let events = parse_events(events).map_err(|message| ("events.csv", message))?;
+        Ok(RunData {
+            summary,
+            metrics,
+            events,
+        })
+    }
+
+    /// The width of a `metrics.csv` row, in seconds.
+    pub fn interval_s(&self) -> f64 {
+        let mut times = self.metrics.iter().map(|row| row.time_s);
+        let first = times.next().unwrap_or(0.0);
+        times
+            .find(|&time| time > first)
+            .map_or(self.summary.sim_seconds, |second| second - first)
+    }
+
+    /// The rows of one workload, in time order.
+    pub fn workload_rows<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a MetricsRow> {
+        self.metrics
+            .iter()
+            .filter(move |row| row.kind == RowKind::Workload && row.name == name)
+    }
+
+    /// The rows of one service, every version, in time order.
+    pub fn service_rows<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a MetricsRow> {
+        self.metrics
+            .iter()
+            .filter(move |row| row.kind == RowKind::Service && row.name == name)
+    }
+}
+
+fn parse_metrics(text: &str) -> Result<Vec<MetricsRow>, String> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|error| error.to_string())?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|header| header == name)
+            .ok_or_else(|| format!("no `{name}` column"))
+    };
+    let [
+        time,
+        kind,
+        name,
+        version,
+        requests,
+        succeeded,
+        failed,
+        timed_out,
+        shed,
+        p50,
+        p99,
+    ] = [
+        "time_s",
+        "kind",
+        "name",
+        "version",
+        "requests",
+        "succeeded",
+        "failed",
+        "timed_out",
+        "shed",
+        "p50_ms",
+        "p99_ms",
+    ]
+    .map(column);
+    let [
+        time,
+        kind,
+        name,
+        version,
+        requests,
+        succeeded,
+        failed,
+        timed_out,
+        shed,
+        p50,
+        p99,
+    ] = [
+        time?, kind?, name?, version?, requests?, succeeded?, failed?, timed_out?, shed?, p50?,
+        p99?,
+    ];
+    // Columns a run of an older build may lack read as empty.
+    let optional = |name: &str| headers.iter().position(|header| header == name);
+    let [
+        in_flight,
+        queue_depth,
+        circuit,
+        ejected,
+        weight,
+        retries,
+        denials,
+        pending,
+    ] = [
+        "in_flight",
+        "queue_depth",
+        "circuit_state",
+        "ejected",
+        "route_weight",
+        "retries",
+        "budget_denials",
+        "pending",
+    ]
+    .map(optional);
+    let mut rows = Vec::new();
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|error| error.to_string())?;
+        let text = |index: usize| record.get(index).unwrap_or_default();
+        let cell = |index: Option<usize>| {
+            index
+                .map(text)
+                .filter(|cell| !cell.is_empty())
+                .and_then(|cell| cell.parse::<f64>().ok())
+        };
+        let whole = |index: usize| {
+            text(index).parse::<u64>().map_err(|_| {
+                format!(
+                    "line {}: `{}` is not a count in column {}",
+                    line + 2,
+                    text(index),
+                    headers.get(index).unwrap_or_default()
+                )
+            })
+        };
+        let kind = match text(kind) {
+            "workload" => RowKind::Workload,
+            "service" => RowKind::Service,
+            other => return Err(format!("line {}: unknown row kind `{other}`", line + 2)),
+        };
+        rows.push(MetricsRow {
+            time_s: text(time)
+                .parse()
+                .map_err(|_| format!("line {}: `{}` is not a time", line + 2, text(time)))?,
+            kind,
+            name: text(name).to_owned(),
+            version: text(version).to_owned(),
+            requests: whole(requests)?,
+            succeeded: whole(succeeded)?,
+            failed: whole(failed)?,
+            timed_out: if text(timed_out).is_empty() {
+                0
+            } else {
+                whole(timed_out)?
+            },
+            shed: whole(shed)?,
+            p50_ms: cell(Some(p50)),
+            p99_ms: cell(Some(p99)),
+            in_flight: cell(in_flight),
+            queue_depth: cell(queue_depth),
+            circuit_state: circuit
+                .map(text)
+                .filter(|state| !state.is_empty())
+                .map(str::to_owned),
+            ejected: cell(ejected),
+            route_weight: cell(weight),
+            retries: cell(retries),
+            budget_denials: cell(denials),
+            pending: cell(pending),
+        });
+    }
+    Ok(rows)
+}
+
+fn parse_events(text: &str) -> Result<Vec<EventRow>, String> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|error| error.to_string())?;
+        let field = |index: usize| record.get(index).unwrap_or_default().to_owned();
+        rows.push(EventRow {
+            time_s: field(0)
+                .parse()
+                .map_err(|_| format!("line {}: `{}` is not a time", line + 2, field(0)))?,
+            kind: field(1),
+            subject: field(2),
+            detail: field(3),
+        });
+    }
+    Ok(rows)
+}
