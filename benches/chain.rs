@@ -64,6 +64,7 @@ fn run_meshsim(seconds: u64, mesh: bool) -> (u64, u64) {
         metrics: Some(Box::new(std::io::sink())),
         events: Some(Box::new(std::io::sink())),
         requests: None,
+        trace: None,
     };
     let simulation = simulate(&loaded.scenario, 1, outputs, &mut |_, _| {}).expect("runs");
     assert!(simulation.summary.accounting.ok);

@@ -55,6 +55,7 @@ fn run_messages(engine: EngineKind) -> (u64, f64) {
         metrics: Some(Box::new(std::io::sink())),
         events: Some(Box::new(std::io::sink())),
         requests: None,
+        trace: None,
     };
     let simulation =
         simulate_on(engine, &loaded.scenario, 42, outputs, &mut |_, _| {}).expect("runs");

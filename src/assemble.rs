@@ -16,7 +16,8 @@ use meshsim_sim::control::{Effect, Rule};
 use meshsim_sim::network::LinkConfig;
 use meshsim_sim::{
     Catalog, ClientId, Control, ControlAction, Distribution, Engine, GroupId, GroupInfo, Network,
-    NodeId, Recorder, RecorderOutputs, Seeder, Selector, SimTime, VersionInfo, VersionKey,
+    NodeId, NodeInfo, Recorder, RecorderOutputs, Seeder, Selector, SimTime, VersionInfo,
+    VersionKey,
 };
 
 use crate::mesh;
@@ -101,6 +102,10 @@ pub fn assemble(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) -> Ass
 /// Builds the network, models, recorder and controls of `scenario` for `seed`.
 pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) -> Parts {
     let seeder = Seeder::new(seed);
+    let trace_sample_rate = outputs
+        .trace
+        .as_ref()
+        .map_or(0.0, |trace| trace.sample_rate);
     let default_latency = scenario
         .network
         .latency
@@ -158,6 +163,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
                     .map(|&callee| Arc::clone(&upstreams[callee]))
                     .collect();
                 let sidecar = Sidecar::new(
+                    node,
                     service_layout.group,
                     &name,
                     sidecar_upstreams,
@@ -180,6 +186,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
             &layout,
             workload,
             client_index,
+            trace_sample_rate,
             &upstreams,
             seeder,
         ))));
@@ -353,6 +360,7 @@ fn workload_client(
     layout: &Layout,
     workload: &schema::Workload,
     client_index: usize,
+    trace_sample_rate: f64,
     upstreams: &[Arc<UpstreamConfig>],
     seeder: Seeder,
 ) -> WorkloadClient {
@@ -405,9 +413,11 @@ fn workload_client(
         arrival,
         timeout_ns: workload.timeout.map(Duration::as_nanos),
         headers,
+        trace_sample_rate,
     };
     let name = &workload.name;
     let sidecar = Sidecar::new(
+        layout.workloads[client_index].node,
         layout.workloads[client_index].group,
         name,
         vec![Arc::clone(&upstreams[target])],
@@ -437,19 +447,49 @@ fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
                     route_weight_percent: 100.0 * range.len() as f64 / total,
                 })
                 .collect();
+            let endpoints = scenario.services
+                [layout.services.get_index_of(name).expect("laid out")]
+            .endpoints
+            .iter()
+            .map(|endpoint| endpoint.name.clone())
+            .collect();
             GroupInfo {
                 name: name.clone(),
                 versions,
+                endpoints,
             }
         })
         .collect();
     groups.extend(layout.workloads.keys().map(|name| GroupInfo {
         name: name.clone(),
         versions: Vec::new(),
+        endpoints: Vec::new(),
     }));
+    let mut nodes: Vec<(NodeId, NodeInfo)> = Vec::new();
+    for (name, service) in &layout.services {
+        for (index, &node) in service.instances.iter().enumerate() {
+            let info = NodeInfo {
+                group: service.group,
+                name: format!("{name}/{index}"),
+            };
+            nodes.push((node, info));
+        }
+    }
+    for (name, workload) in &layout.workloads {
+        let info = NodeInfo {
+            group: workload.group,
+            name: name.clone(),
+        };
+        nodes.push((workload.node, info));
+    }
+    nodes.sort_by_key(|(node, _)| node.0);
+    for (index, (node, _)) in nodes.iter().enumerate() {
+        assert_eq!(node.0 as usize, index, "nodes are numbered densely");
+    }
     Catalog {
         groups,
         clients: scenario.workloads.iter().map(|w| w.name.clone()).collect(),
+        nodes: nodes.into_iter().map(|(_, info)| info).collect(),
         metrics_interval_ns: scenario.scenario.metrics_interval.as_nanos(),
     }
 }

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use meshsim_reports::{TableOptions, summary_json, summary_table};
-use meshsim_sim::RecorderOutputs;
+use meshsim_sim::{RecorderOutputs, TraceOutput};
 
 use crate::expect;
 use crate::scenario::{self, LoadError};
@@ -47,6 +47,13 @@ pub struct RunArgs {
     /// Also write `requests.csv`, one row per workload request.
     #[arg(long)]
     pub requests: bool,
+    /// Write the spans of sampled requests as Chrome trace-event JSON to FILE (open it in
+    /// ui.perfetto.dev or chrome://tracing).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// The share of workload requests `--trace` follows, from 0 to 1.
+    #[arg(long, value_name = "RATE", default_value_t = DEFAULT_TRACE_SAMPLE)]
+    pub trace_sample: f64,
     /// Hide the progress bar (it is hidden anyway when stderr is not a terminal or in CI).
     #[arg(long)]
     pub no_progress: bool,
@@ -60,6 +67,10 @@ pub struct CheckArgs {
     /// The scenario file (TOML, format 1).
     pub file: PathBuf,
 }
+
+/// One request in a hundred: a trace of a long run stays a few megabytes, and a short one still
+/// shows a handful of whole requests. `--trace-sample 1` follows every request.
+pub const DEFAULT_TRACE_SAMPLE: f64 = 0.01;
 
 /// How a command ended, in exit-code terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +175,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     for warning in &loaded.warnings {
         eprint!("{}", warning.render(&loaded.source, stderr_color));
     }
+    if !(0.0..=1.0).contains(&args.trace_sample) {
+        eprintln!(
+            "error: `--trace-sample {}` is not a share of requests",
+            args.trace_sample
+        );
+        eprintln!("hint: give a number from 0 to 1: 0.01 follows one request in a hundred");
+        return Ok(Status::BadInput);
+    }
     let scenario = &loaded.scenario;
     let seed = args.seed.unwrap_or(scenario.scenario.seed);
     let out = args
@@ -179,6 +198,17 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
             Some(create(&out, "requests.csv")?)
         } else {
             None
+        },
+        trace: match &args.trace {
+            Some(path) => {
+                let file = File::create(path)
+                    .with_context(|| format!("cannot create the trace {}", path.display()))?;
+                Some(TraceOutput {
+                    writer: Box::new(BufWriter::with_capacity(1 << 16, file)),
+                    sample_rate: args.trace_sample,
+                })
+            }
+            None => None,
         },
     };
     if !args.requests {
@@ -237,6 +267,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
         files.push("requests.csv");
     }
     println!("  wrote {}: {}", out.display(), files.join(", "));
+    if let Some(trace) = &args.trace {
+        println!(
+            "  wrote {}: spans of {} % of the requests (open it in ui.perfetto.dev)",
+            trace.display(),
+            args.trace_sample * 100.0
+        );
+    }
 
     let replay = format!("meshsim run {} --seed {seed}", args.file.display());
     if !simulation.summary.accounting.ok {

@@ -110,6 +110,7 @@ fn run_on(engine: EngineKind, source: &str) -> Run {
         requests: Some(Box::new(requests.clone())),
         events: Some(Box::new(events.clone())),
         metrics: Some(Box::new(metrics.clone())),
+        trace: None,
     };
     let simulation = simulate_on(engine, &loaded.scenario, 11, outputs, &mut |_, _| {})
         .unwrap_or_else(|error| panic!("{error}"));

@@ -11,6 +11,15 @@ pub struct RequestContext {
     pub client: u32,
     /// The header values the workload drew, interned per workload (0: none).
     pub headers: u32,
+    /// Whether the trace export follows this request: every node it reaches records spans.
+    pub sampled: bool,
+}
+
+impl RequestContext {
+    /// The request's trace id, for spans.
+    pub fn trace(&self) -> (meshsim_sim::ClientId, u64) {
+        (meshsim_sim::ClientId(self.client), self.root)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +58,7 @@ pub enum Message {
 mod wire {
     pub const REQUEST: u8 = 0;
     pub const RESPONSE: u8 = 1;
-    pub const REQUEST_BYTES: usize = 1 + 8 + 4 + 8 + 4 + 4 + 4;
+    pub const REQUEST_BYTES: usize = 1 + 8 + 4 + 8 + 4 + 4 + 4 + 1;
     pub const RESPONSE_BYTES: usize = 1 + 8 + 2 + 1 + 4;
     /// `reason.group` when there is none.
     pub const NO_GROUP: u32 = u32::MAX;
@@ -66,6 +75,7 @@ impl meshsim_sim::Wire for Message {
                 out.extend_from_slice(&request.context.client.to_le_bytes());
                 out.extend_from_slice(&request.context.headers.to_le_bytes());
                 out.extend_from_slice(&request.caller.to_le_bytes());
+                out.push(u8::from(request.context.sampled));
             }
             Message::Response(response) => {
                 out.push(wire::RESPONSE);
@@ -96,10 +106,16 @@ impl meshsim_sim::Wire for Message {
                 let client = u32::from_le_bytes(take(bytes, &mut at)?);
                 let headers = u32::from_le_bytes(take(bytes, &mut at)?);
                 let caller = u32::from_le_bytes(take(bytes, &mut at)?);
+                let sampled = match take::<1>(bytes, &mut at)?[0] {
+                    0 => false,
+                    1 => true,
+                    _ => return None,
+                };
                 let context = RequestContext {
                     root,
                     client,
                     headers,
+                    sampled,
                 };
                 Some(Message::Request(Request {
                     call,
@@ -141,6 +157,7 @@ mod tests {
                     root: 99,
                     client: 2,
                     headers: 5,
+                    sampled: true,
                 },
                 caller: 3,
             }),

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use meshsim_sim::record::{Gauge, MeshEvent};
 use meshsim_sim::{
     Distribution, GroupId, Input, NodeId, Outbox, Reason, ReasonKind, Record, ServedResult, SimRng,
-    SimTime, VersionKey,
+    SimTime, Span, SpanKind, VersionKey,
 };
 
 use crate::message::{Message, Request, Response};
@@ -63,6 +63,8 @@ struct Job {
     from: NodeId,
     request: Request,
     arrived_at: SimTime,
+    /// When a worker took the request: its own work ends a service time later.
+    started_at: SimTime,
     next_call: usize,
 }
 
@@ -225,7 +227,34 @@ impl ServiceInstance {
                 latency_ns: 0,
                 result: ServedResult::Shed,
             });
+            self.span(&request, SpanKind::Serve, now, now, 503, out);
         }
+    }
+
+    /// Records a span of a sampled request at this instance.
+    fn span(
+        &self,
+        request: &Request,
+        kind: SpanKind,
+        start: SimTime,
+        now: SimTime,
+        status: u16,
+        out: &mut Outbox<Message>,
+    ) {
+        if !request.context.sampled {
+            return;
+        }
+        out.record(Record::Span(Box::new(Span {
+            trace: request.context.trace(),
+            node: self.node,
+            kind,
+            start_ns: start.as_nanos(),
+            end_ns: now.as_nanos(),
+            endpoint: Some((self.group(), request.endpoint)),
+            peer: None,
+            status,
+            number: 0,
+        })));
     }
 
     /// The callee's sidecar: authorization, then the local rate limit. A request turned away
@@ -304,6 +333,7 @@ impl ServiceInstance {
         let Some((status, kind, event)) = refusal else {
             return true;
         };
+        self.span(request, SpanKind::Serve, now, now, status, out);
         out.record(Record::Mesh {
             callee: group,
             event,
@@ -333,10 +363,14 @@ impl ServiceInstance {
     ) {
         let endpoint = &self.config.endpoints[request.endpoint as usize];
         let work_ns = endpoint.service_time.sample_ns(&mut self.rng);
+        if now > arrived_at {
+            self.span(&request, SpanKind::Queue, arrived_at, now, 0, out);
+        }
         let key = self.jobs.insert(Job {
             from,
             request,
             arrived_at,
+            started_at: now,
             next_call: 0,
         });
         self.gauge(Gauge::InFlight, 1, out);
@@ -347,6 +381,7 @@ impl ServiceInstance {
         let Some(job) = self.jobs.get(key) else {
             unreachable!("a work timer outlived its job: crashes bump the incarnation")
         };
+        self.span(&job.request, SpanKind::Work, job.started_at, now, 0, out);
         let endpoint = &self.config.endpoints[job.request.endpoint as usize];
         if self.rng.chance(endpoint.error_rate) {
             let reason = Reason {
@@ -411,6 +446,14 @@ impl ServiceInstance {
             reason,
         };
         out.send(job.from, Message::Response(response));
+        self.span(
+            &job.request,
+            SpanKind::Serve,
+            job.arrived_at,
+            now,
+            status,
+            out,
+        );
         let result = if response.is_success() {
             ServedResult::Succeeded
         } else {

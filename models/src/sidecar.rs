@@ -17,7 +17,9 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use meshsim_sim::record::{GroupGauge, MeshEvent};
-use meshsim_sim::{GroupId, NodeId, Outbox, Reason, ReasonKind, Record, SimRng, SimTime};
+use meshsim_sim::{
+    GroupId, NodeId, Outbox, Reason, ReasonKind, Record, SimRng, SimTime, Span, SpanKind,
+};
 
 use crate::message::{Message, Request, RequestContext, Response};
 use crate::policy::backoff::backoff_ns;
@@ -81,6 +83,8 @@ pub struct Completion {
 }
 
 pub struct Sidecar {
+    /// The node this sidecar sits beside, for spans.
+    own_node: NodeId,
     /// The group of the node this sidecar sits beside: the caller's identity for the callee.
     own_group: GroupId,
     /// The node's name, for `events.csv`.
@@ -94,6 +98,7 @@ pub struct Sidecar {
 
 impl Sidecar {
     pub fn new(
+        own_node: NodeId,
         own_group: GroupId,
         own_name: &str,
         upstreams: Vec<Arc<UpstreamConfig>>,
@@ -104,6 +109,7 @@ impl Sidecar {
             "too many upstreams for one sidecar"
         );
         Sidecar {
+            own_node,
             own_group,
             own_name: own_name.to_owned(),
             upstreams: upstreams.into_iter().map(Upstream::new).collect(),
@@ -112,6 +118,47 @@ impl Sidecar {
             completed: VecDeque::new(),
             rng,
         }
+    }
+
+    /// The node this sidecar sits beside.
+    pub fn node(&self) -> NodeId {
+        self.own_node
+    }
+
+    /// The service behind upstream `index`.
+    pub fn upstream_group(&self, index: u16) -> GroupId {
+        self.upstreams[usize::from(index)].config.group
+    }
+
+    /// Records a span of a sampled call.
+    fn span(
+        &self,
+        call: &Call,
+        kind: SpanKind,
+        start: SimTime,
+        now: SimTime,
+        peer: Option<NodeId>,
+        status: u16,
+        number: u32,
+        out: &mut Outbox<Message>,
+    ) {
+        if !call.context.sampled {
+            return;
+        }
+        out.record(Record::Span(Box::new(Span {
+            trace: call.context.trace(),
+            node: self.own_node,
+            kind,
+            start_ns: start.as_nanos(),
+            end_ns: now.as_nanos(),
+            endpoint: Some((
+                self.upstreams[usize::from(call.upstream)].config.group,
+                call.endpoint,
+            )),
+            peer,
+            status,
+            number,
+        })));
     }
 
     /// Calls in progress.
@@ -391,6 +438,19 @@ impl Sidecar {
                 }
             }
         };
+        let call = self.calls.get(attempt.call).expect("live call");
+        let peer =
+            self.upstreams[usize::from(upstream_index)].config.instances[attempt.instance as usize];
+        self.span(
+            call,
+            SpanKind::Attempt,
+            attempt.started_at,
+            now,
+            Some(peer),
+            response.status,
+            call.retries,
+            out,
+        );
         let call = self.calls.get_mut(attempt.call).expect("live call");
         call.phase = Phase::BackingOff;
         if std::mem::take(&mut call.holds_retry) {
@@ -593,6 +653,16 @@ impl Sidecar {
             response,
             out,
         );
+        self.span(
+            &call,
+            SpanKind::Call,
+            call.started_at,
+            now,
+            None,
+            response.status,
+            call.retries,
+            out,
+        );
         self.completed.push_back(Completion {
             owner: call.owner,
             response,
@@ -609,6 +679,18 @@ impl Sidecar {
             Phase::InFlight(attempt_key) => {
                 // Given up while an attempt is out (a timeout): its connection is reset.
                 if let Some(attempt) = self.attempts.remove(attempt_key) {
+                    let peer = self.upstreams[usize::from(call.upstream)].config.instances
+                        [attempt.instance as usize];
+                    self.span(
+                        &call,
+                        SpanKind::Attempt,
+                        attempt.started_at,
+                        now,
+                        Some(peer),
+                        0,
+                        call.retries,
+                        out,
+                    );
                     self.release_connection(now, call.upstream, &attempt, out);
                 }
             }
@@ -896,7 +978,17 @@ impl Sidecar {
     /// The caller gave up on call `key` (its own timeout): forget it, so a late answer is dropped.
     pub fn abandon(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
         if self.calls.get(key).is_some() {
-            self.discard(now, key, out);
+            let call = self.discard(now, key, out);
+            self.span(
+                &call,
+                SpanKind::Call,
+                call.started_at,
+                now,
+                None,
+                0,
+                call.retries,
+                out,
+            );
         }
     }
 

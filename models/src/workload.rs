@@ -7,6 +7,7 @@
 
 use meshsim_sim::{
     ClientId, Distribution, Input, Outbox, Outcome, Reason, ReasonKind, Record, SimRng, SimTime,
+    Span, SpanKind,
 };
 
 use crate::deadline::Deadlines;
@@ -48,11 +49,29 @@ pub struct WorkloadConfig {
     pub arrival: ArrivalConfig,
     pub timeout_ns: Option<u64>,
     pub headers: Vec<HeaderDistribution>,
+    /// The share of requests the trace export follows (0: no trace).
+    pub trace_sample_rate: f64,
+}
+
+/// Whether request `id` of `client` is traced: a hash of the ids under the rate, so the choice
+/// draws from no random stream (a trace does not change the run) and is the same on both engines.
+pub fn sampled(client: ClientId, id: u64, rate: f64) -> bool {
+    if rate <= 0.0 {
+        return false;
+    }
+    // SplitMix64's finaliser: a good spread of sequential ids.
+    let mut x = id ^ (u64::from(client.0) << 40) ^ 0x9e37_79b9_7f4a_7c15;
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    let unit = (x >> 11) as f64 / (1u64 << 53) as f64;
+    unit < rate
 }
 
 struct Outstanding {
     id: u64,
     sent_at: SimTime,
+    sampled: bool,
     call: Option<SlabKey>,
     user: Option<u32>,
 }
@@ -251,9 +270,11 @@ impl WorkloadClient {
             client,
             request: id,
         });
+        let sampled = sampled(client, id, self.config.trace_sample_rate);
         let key = self.requests.insert(Outstanding {
             id,
             sent_at: now,
+            sampled,
             call: None,
             user,
         });
@@ -261,6 +282,7 @@ impl WorkloadClient {
             root: id,
             client: client.0,
             headers,
+            sampled,
         };
         match self
             .sidecar
@@ -311,6 +333,19 @@ impl WorkloadClient {
         let Some(request) = self.requests.remove(key) else {
             return;
         };
+        if request.sampled {
+            out.record(Record::Span(Box::new(Span {
+                trace: (self.config.client, request.id),
+                node: self.sidecar.node(),
+                kind: SpanKind::Client,
+                start_ns: request.sent_at.as_nanos(),
+                end_ns: now.as_nanos(),
+                endpoint: Some((self.sidecar.upstream_group(0), self.config.endpoint)),
+                peer: None,
+                status,
+                number: 0,
+            })));
+        }
         let outcome = if (200..400).contains(&status) {
             Outcome::Succeeded
         } else {

@@ -17,6 +17,7 @@ pub mod recorder;
 pub mod rng;
 pub mod summary;
 pub mod time;
+pub mod trace;
 
 pub use control::{Control, ControlAction, Selector};
 pub use distribution::Distribution;
@@ -24,8 +25,11 @@ pub use engine::Engine;
 pub use histogram::Histogram;
 pub use model::{GroupId, Input, Model, NodeId, Outbox, TimerId, Wire};
 pub use network::{Network, NodeState};
-pub use record::{ClientId, Outcome, Reason, ReasonKind, Record, ServedResult, VersionKey};
-pub use recorder::{Catalog, GroupInfo, Recorder, RecorderOutputs, VersionInfo};
+pub use record::{
+    ClientId, Outcome, Reason, ReasonKind, Record, ServedResult, Span, SpanKind, VersionKey,
+};
+pub use recorder::{Catalog, GroupInfo, NodeInfo, Recorder, RecorderOutputs, VersionInfo};
 pub use rng::{Seeder, SimRng};
 pub use summary::RunSummary;
 pub use time::SimTime;
+pub use trace::TraceOutput;

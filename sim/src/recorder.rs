@@ -20,12 +20,15 @@ use crate::summary::{
     ServiceSummary, VersionSummary, WorkloadSummary, latency_cdf, round_ratio,
 };
 use crate::time::SimTime;
+use crate::trace::{TraceOutput, TraceWriter};
 
 /// The names behind the ids models report with.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub groups: Vec<GroupInfo>,
     pub clients: Vec<String>,
+    /// Every node, by id: its group and its name (`payment/1`, or a workload's name).
+    pub nodes: Vec<NodeInfo>,
     pub metrics_interval_ns: u64,
 }
 
@@ -34,6 +37,14 @@ pub struct GroupInfo {
     pub name: String,
     /// Only services have versions; a workload client's group has none.
     pub versions: Vec<VersionInfo>,
+    /// The endpoints' names, by index (services only), for the trace export.
+    pub endpoints: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NodeInfo {
+    pub group: GroupId,
+    pub name: String,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +61,8 @@ pub struct RecorderOutputs {
     pub metrics: Option<Box<dyn Write>>,
     pub events: Option<Box<dyn Write>>,
     pub requests: Option<Box<dyn Write>>,
+    /// The trace export of sampled requests, Chrome trace-event JSON.
+    pub trace: Option<TraceOutput>,
 }
 
 #[derive(Default, Clone)]
@@ -101,6 +114,7 @@ pub struct Recorder {
     metrics: Option<csv::Writer<Box<dyn Write>>>,
     events: Option<csv::Writer<Box<dyn Write>>>,
     requests: Option<csv::Writer<Box<dyn Write>>>,
+    trace: Option<TraceWriter>,
     interval_start: SimTime,
     interval_end: SimTime,
     /// The first write error; the run goes on and reports it at the end.
@@ -120,6 +134,17 @@ impl Recorder {
             .collect();
         let clients = vec![ClientStats::default(); catalog.clients.len()];
         let mesh = vec![MeshStats::default(); catalog.groups.len()];
+        let mut write_error = None;
+        let trace =
+            outputs
+                .trace
+                .and_then(|trace| match TraceWriter::new(trace.writer, &catalog) {
+                    Ok(writer) => Some(writer),
+                    Err(error) => {
+                        write_error = Some(error);
+                        None
+                    }
+                });
         let mut recorder = Recorder {
             mesh,
             edges: std::collections::BTreeMap::new(),
@@ -132,7 +157,8 @@ impl Recorder {
             metrics: outputs.metrics.map(csv::Writer::from_writer),
             events: outputs.events.map(csv::Writer::from_writer),
             requests: outputs.requests.map(csv::Writer::from_writer),
-            write_error: None,
+            trace,
+            write_error,
         };
         recorder.write_headers();
         recorder
@@ -194,6 +220,15 @@ impl Recorder {
 
     /// Takes one record from a model at time `now`.
     pub fn record(&mut self, now: SimTime, record: &Record) {
+        if let Record::Span(span) = record {
+            // Spans exist only when a trace is asked for; they stay out of the digest, so a run
+            // has the same digest with and without `--trace`.
+            if let Some(trace) = &mut self.trace {
+                let result = trace.span(&self.catalog, span);
+                self.keep_error(result);
+            }
+            return;
+        }
         self.fold_digest(now, record);
         match record {
             Record::RequestSent { client, .. } => {
@@ -297,6 +332,7 @@ impl Recorder {
                 );
                 self.keep_error(result);
             }
+            Record::Span(_) => unreachable!("spans are written above"),
         }
     }
 
@@ -436,6 +472,7 @@ impl Recorder {
                 }
                 return;
             }
+            Record::Span(_) => unreachable!("spans stay out of the digest"),
         }
         self.digest.update(buffer.bytes());
     }
@@ -554,6 +591,11 @@ impl Recorder {
             if let Err(error) = writer.flush() {
                 self.write_error.get_or_insert(error);
             }
+        }
+        if let Some(trace) = &mut self.trace
+            && let Err(error) = trace.finish()
+        {
+            self.write_error.get_or_insert(error);
         }
         if let Some(error) = self.write_error.take() {
             return Err(error);

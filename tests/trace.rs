@@ -1,0 +1,176 @@
+//! The trace export: `--trace FILE` writes Chrome trace-event JSON that Perfetto opens, with a
+//! span per hop of every sampled request, and changes nothing else about the run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn meshsim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_meshsim"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("meshsim runs")
+}
+
+fn scenario(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+}
+
+/// Runs `file` with a trace at `rate`; returns the trace's events and the run's summary.
+fn traced(file: &Path, rate: &str, folder: &Path) -> (Vec<Value>, Value, Vec<u8>) {
+    let trace = folder.join("trace.json");
+    let out = folder.join("out");
+    let output = meshsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+        "--trace",
+        trace.to_str().unwrap(),
+        "--trace-sample",
+        rate,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let bytes = std::fs::read(&trace).unwrap();
+    let json: Value = serde_json::from_slice(&bytes).expect("the trace is JSON");
+    let events = json["traceEvents"].as_array().unwrap().clone();
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    (events, summary, bytes)
+}
+
+fn spans(events: &[Value]) -> Vec<&Value> {
+    events.iter().filter(|event| event["ph"] == "X").collect()
+}
+
+#[test]
+fn every_request_gets_a_client_span_and_the_run_is_unchanged() {
+    let folder = tempfile::tempdir().unwrap();
+    let (events, summary, _) = traced(&scenario("quickstart.toml"), "1", folder.path());
+    let sent = summary["requests"]["sent"].as_u64().unwrap();
+    let ended = sent - summary["requests"]["in_flight"].as_u64().unwrap();
+    let clients = spans(&events)
+        .into_iter()
+        .filter(|span| span["cat"] == "client")
+        .count() as u64;
+    assert_eq!(clients, ended);
+    // The same digest as a run without a trace: spans stay out of it, and sampling draws from
+    // no random stream.
+    let plain = folder.path().join("plain");
+    let output = meshsim(&[
+        "run",
+        scenario("quickstart.toml").to_str().unwrap(),
+        "--out",
+        plain.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert!(output.status.success());
+    let plain: Value =
+        serde_json::from_str(&std::fs::read_to_string(plain.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(plain["digest"], summary["digest"]);
+}
+
+#[test]
+fn spans_nest_within_each_request_at_each_instance() {
+    let folder = tempfile::tempdir().unwrap();
+    let (events, _, _) = traced(&scenario("circuit-breaker.toml"), "0.05", folder.path());
+    let spans = spans(&events);
+    assert!(spans.len() > 100, "{}", spans.len());
+    // Group by thread: one request at one node. Serve holds queue and work; call holds its
+    // tries; everything at an instance lies within its serve span.
+    let mut threads: BTreeMap<(u64, u64), Vec<&Value>> = BTreeMap::new();
+    for span in &spans {
+        let key = (span["pid"].as_u64().unwrap(), span["tid"].as_u64().unwrap());
+        threads.entry(key).or_default().push(span);
+    }
+    let interval = |span: &Value| {
+        let start = span["ts"].as_f64().unwrap();
+        (start, start + span["dur"].as_f64().unwrap())
+    };
+    let mut checked = 0;
+    for spans in threads.values() {
+        let Some(serve) = spans.iter().find(|span| span["cat"] == "serve") else {
+            continue;
+        };
+        let (start, end) = interval(serve);
+        for span in spans {
+            let (inner_start, inner_end) = interval(span);
+            assert!(
+                inner_start >= start - 1e-3 && inner_end <= end + 1e-3,
+                "{span} outside {serve}"
+            );
+            checked += 1;
+        }
+        // Every try lies within the call it belongs to.
+        for attempt in spans.iter().filter(|span| span["cat"] == "attempt") {
+            let (s, e) = interval(attempt);
+            assert!(
+                spans
+                    .iter()
+                    .filter(|span| span["cat"] == "call")
+                    .any(|call| {
+                        let (call_start, call_end) = interval(call);
+                        s >= call_start - 1e-3 && e <= call_end + 1e-3
+                    }),
+                "{attempt} is in no call"
+            );
+        }
+    }
+    assert!(checked > 100, "{checked}");
+    // Names say what happened: endpoints, tries and the instance they went to.
+    assert!(
+        spans
+            .iter()
+            .any(|span| span["name"].as_str().unwrap().starts_with("try → payment/"))
+    );
+    assert!(
+        events
+            .iter()
+            .any(|event| event["name"] == "process_name" && event["args"]["name"] == "payment")
+    );
+}
+
+#[test]
+fn the_sample_rate_bounds_the_trace_and_the_same_seed_gives_the_same_bytes() {
+    let folder = tempfile::tempdir().unwrap();
+    let file = scenario("messages.toml");
+    let (all, summary, _) = traced(&file, "1", &folder.path().join("all"));
+    let (some, _, first) = traced(&file, "0.01", &folder.path().join("some"));
+    let (_, _, second) = traced(&file, "0.01", &folder.path().join("again"));
+    assert_eq!(first, second, "the same run writes the same trace");
+    let count = |events: &[Value]| {
+        spans(events)
+            .into_iter()
+            .filter(|span| span["cat"] == "client")
+            .count() as f64
+    };
+    let sent = summary["requests"]["sent"].as_f64().unwrap();
+    assert!(count(&all) > 0.99 * sent);
+    let share = count(&some) / count(&all);
+    assert!((0.007..0.013).contains(&share), "{share}");
+}
+
+#[test]
+fn a_rate_outside_zero_to_one_is_bad_input() {
+    let output = meshsim(&[
+        "run",
+        scenario("quickstart.toml").to_str().unwrap(),
+        "--trace",
+        "/dev/null",
+        "--trace-sample",
+        "5",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--trace-sample 5"));
+}
