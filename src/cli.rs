@@ -12,6 +12,7 @@ use meshsim_reports::{TableOptions, summary_json, summary_table};
 use meshsim_sim::{RecorderOutputs, TraceOutput};
 
 use crate::expect;
+use crate::report;
 use crate::scenario::{self, LoadError};
 use crate::simulate::{EngineKind, SimulateError, simulate_on};
 
@@ -29,6 +30,36 @@ pub enum Command {
     Run(RunArgs),
     /// Validate a scenario file without running it.
     Check(CheckArgs),
+    /// Render a run's charts and report.html again from its files, without running it.
+    Report(ReportArgs),
+    /// Run two scenarios from one seed and show their differences.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A run's output folder (holding summary.json, metrics.csv and events.csv).
+    pub folder: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The first scenario (A).
+    pub first: PathBuf,
+    /// The second scenario (B).
+    pub second: PathBuf,
+    /// The seed both run from; defaults to A's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The output folder; defaults to `out/compare-A-vs-B`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The engine both run on.
+    #[arg(long, value_enum, default_value_t = EngineKind::Event)]
+    pub engine: EngineKind,
+    /// Hide the progress bars.
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,7 +79,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub requests: bool,
     /// Write the spans of sampled requests as Chrome trace-event JSON to FILE (open it in
-    /// ui.perfetto.dev or chrome://tracing).
+    /// <https://ui.perfetto.dev> or `chrome://tracing`).
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
     /// The share of workload requests `--trace` follows, from 0 to 1.
@@ -262,7 +293,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
             }
         )
     );
-    let mut files = vec!["summary.json", "metrics.csv", "events.csv"];
+    let charts = report::render(&out)
+        .with_context(|| format!("rendering the report in {}", out.display()))?;
+    let charts = format!("{charts} charts in {}/", report::CHARTS_FOLDER);
+    let mut files = vec![
+        "summary.json",
+        "metrics.csv",
+        "events.csv",
+        report::REPORT_FILE,
+        charts.as_str(),
+    ];
     if args.requests {
         files.push("requests.csv");
     }
@@ -290,5 +330,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
         eprintln!("note: replay with `{replay}`");
         return Ok(Status::ExpectationsFailed);
     }
+    Ok(Status::Ok)
+}
+
+pub fn report(args: &ReportArgs) -> anyhow::Result<Status> {
+    let charts = report::render(&args.folder)?;
+    println!(
+        "wrote {}: {}, {charts} charts in {}/",
+        args.folder.display(),
+        report::REPORT_FILE,
+        report::CHARTS_FOLDER
+    );
     Ok(Status::Ok)
 }

@@ -6,8 +6,10 @@
 
 pub mod assemble;
 pub mod cli;
+pub mod compare;
 pub mod expect;
 pub mod mesh;
+pub mod report;
 pub mod scenario;
 pub mod service_code;
 pub mod simulate;

@@ -32,6 +32,17 @@ fn main() -> ExitCode {
             })
         }
         Command::Check(args) => cli::check(args),
+        Command::Report(args) => cli::report(args).unwrap_or_else(|error| {
+            eprintln!("error: {error:#}");
+            Status::BadInput
+        }),
+        Command::Compare(args) => {
+            init_logging(0);
+            meshsim::compare::compare(args).unwrap_or_else(|error| {
+                eprintln!("error: {error:#}");
+                Status::BadInput
+            })
+        }
     };
     ExitCode::from(status.code())
 }

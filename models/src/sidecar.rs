@@ -130,16 +130,15 @@ impl Sidecar {
         self.upstreams[usize::from(index)].config.group
     }
 
-    /// Records a span of a sampled call.
+    /// Records a span of a sampled call from `start` to `now`; an attempt's retry number is
+    /// the call's retries so far.
     fn span(
         &self,
         call: &Call,
         kind: SpanKind,
-        start: SimTime,
-        now: SimTime,
+        (start, now): (SimTime, SimTime),
         peer: Option<NodeId>,
         status: u16,
-        number: u32,
         out: &mut Outbox<Message>,
     ) {
         if !call.context.sampled {
@@ -157,7 +156,7 @@ impl Sidecar {
             )),
             peer,
             status,
-            number,
+            number: call.retries,
         })));
     }
 
@@ -444,11 +443,9 @@ impl Sidecar {
         self.span(
             call,
             SpanKind::Attempt,
-            attempt.started_at,
-            now,
+            (attempt.started_at, now),
             Some(peer),
             response.status,
-            call.retries,
             out,
         );
         let call = self.calls.get_mut(attempt.call).expect("live call");
@@ -656,11 +653,9 @@ impl Sidecar {
         self.span(
             &call,
             SpanKind::Call,
-            call.started_at,
-            now,
+            (call.started_at, now),
             None,
             response.status,
-            call.retries,
             out,
         );
         self.completed.push_back(Completion {
@@ -684,11 +679,9 @@ impl Sidecar {
                     self.span(
                         &call,
                         SpanKind::Attempt,
-                        attempt.started_at,
-                        now,
+                        (attempt.started_at, now),
                         Some(peer),
                         0,
-                        call.retries,
                         out,
                     );
                     self.release_connection(now, call.upstream, &attempt, out);
@@ -979,16 +972,7 @@ impl Sidecar {
     pub fn abandon(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
         if self.calls.get(key).is_some() {
             let call = self.discard(now, key, out);
-            self.span(
-                &call,
-                SpanKind::Call,
-                call.started_at,
-                now,
-                None,
-                0,
-                call.retries,
-                out,
-            );
+            self.span(&call, SpanKind::Call, (call.started_at, now), None, 0, out);
         }
     }
 

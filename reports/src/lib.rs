@@ -2,13 +2,17 @@
 //! summary table, from the recorder's figures; no engine and no model is needed.
 
 pub mod chart;
+pub mod charts;
 pub mod compare;
+pub mod html;
 pub mod run_data;
 pub mod summary_file;
 pub mod table;
 
 pub use chart::Chart;
+pub use charts::{compare_charts, run_charts};
 pub use compare::{Difference, Unit, differences};
+pub use html::{compare_report_html, run_report_html};
 pub use run_data::{RunData, RunDataError};
 pub use summary_file::{ExpectationOutcome, FaultWindow, RunInfo, summary_json};
 pub use table::{TableOptions, summary_table};

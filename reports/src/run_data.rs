@@ -195,7 +195,9 @@ impl RunData {
         let read = |name: &str| {
             let path = folder.join(name);
             std::fs::read_to_string(&path).map_err(|error| RunDataError {
-                message: format!("cannot read it ({error}); is this a meshsim run's folder?"),
+                message: format!(
+                    "cannot read it ({error}); is this the output folder of `meshsim run`?"
+                ),
                 path,
             })
         };

@@ -1,0 +1,479 @@
+//! The charts of a run, or of two runs compared, as SVG documents drawn with plotters.
+//!
+//! For each workload: latency (p50, p99), throughput and errors, outcomes stacked, and the
+//! latency distribution. For each service: latency per version, throughput and errors (with the
+//! mesh's retries), queues and in flight, the circuit breaker and ejections (only where a breaker
+//! left `closed` or an instance was ejected), and route weights (only with several versions).
+//! Time series shade and label the scenario's fault windows.
+//!
+//! A run may have hundreds of services: each family charts at most the [`BUSIEST_MAX`] busiest
+//! (most requests over the run) of the subjects it applies to, and says so in the title of each
+//! chart it draws. A chart that would be empty is left out.
+//!
+//! The same run gives the same bytes on every machine: subjects and series are iterated in the
+//! order of the files, ticks and layout are computed with pure arithmetic, and text is left to
+//! the viewer's sans-serif font (see `figure`).
+
+mod axis;
+mod circuit;
+mod fault_band;
+mod figure;
+mod latency;
+mod latency_cdf;
+mod outcomes;
+mod palette;
+mod panel;
+mod queue;
+mod route_weights;
+mod series;
+mod source;
+mod subject;
+mod throughput;
+mod timeline;
+
+use indexmap::IndexSet;
+
+use crate::chart::Chart;
+use crate::run_data::RunData;
+
+use fault_band::{FaultBand, fault_bands};
+use figure::{Figure, XScale};
+use palette::Side;
+use panel::Panel;
+use source::Source;
+use subject::Subject;
+
+/// Subjects charted per family at most: a dozen charts of a kind is what a person reads through;
+/// beyond, the summary table has the figures.
+pub const BUSIEST_MAX: usize = 12;
+
+/// Whose charts a family draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Workload,
+    Service,
+}
+
+impl Kind {
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Workload => "workload",
+            Kind::Service => "service",
+        }
+    }
+}
+
+/// One kind of chart.
+struct Family {
+    /// The file name's first part.
+    slug: &'static str,
+    kind: Kind,
+    /// The title's start and its end: "Latency of service payment: p50 and p99".
+    head: &'static str,
+    detail: &'static str,
+    /// Whether it is a time series (or a distribution over the run).
+    over_time: bool,
+    /// Whether its figures are read at the end of each interval rather than counted over it.
+    sampled: bool,
+    /// Whether merged intervals keep their highest figure (percentiles, samples) rather than
+    /// add up (counts, which become rates over the merged span).
+    peaks: bool,
+    eligible: fn(&Source, &Subject) -> bool,
+    panels: fn(&Source, &Subject) -> Vec<Panel>,
+}
+
+fn always(_source: &Source, _subject: &Subject) -> bool {
+    true
+}
+
+/// The families, in the order a subject's charts are listed.
+const FAMILIES: [Family; 9] = [
+    Family {
+        slug: "latency",
+        kind: Kind::Workload,
+        head: "Latency",
+        detail: "p50 and p99",
+        over_time: true,
+        sampled: false,
+        peaks: true,
+        eligible: always,
+        panels: latency::panels,
+    },
+    Family {
+        slug: "throughput",
+        kind: Kind::Workload,
+        head: "Throughput and errors",
+        detail: "requests/s and errors",
+        over_time: true,
+        sampled: false,
+        peaks: false,
+        eligible: always,
+        panels: throughput::workload_panels,
+    },
+    Family {
+        slug: "outcomes",
+        kind: Kind::Workload,
+        head: "Outcomes",
+        detail: "completed requests/s, stacked",
+        over_time: true,
+        sampled: false,
+        peaks: false,
+        eligible: always,
+        panels: outcomes::panels,
+    },
+    Family {
+        slug: "latency-cdf",
+        kind: Kind::Workload,
+        head: "Latency distribution",
+        detail: "whole run",
+        over_time: false,
+        sampled: false,
+        peaks: false,
+        eligible: always,
+        panels: latency_cdf::panels,
+    },
+    Family {
+        slug: "latency",
+        kind: Kind::Service,
+        head: "Latency",
+        detail: "p50 and p99",
+        over_time: true,
+        sampled: false,
+        peaks: true,
+        eligible: always,
+        panels: latency::panels,
+    },
+    Family {
+        slug: "throughput",
+        kind: Kind::Service,
+        head: "Throughput and errors",
+        detail: "requests/s and errors",
+        over_time: true,
+        sampled: false,
+        peaks: false,
+        eligible: always,
+        panels: throughput::service_panels,
+    },
+    Family {
+        slug: "queue",
+        kind: Kind::Service,
+        head: "Queues",
+        detail: "waiting and in flight",
+        over_time: true,
+        sampled: true,
+        peaks: true,
+        eligible: always,
+        panels: queue::panels,
+    },
+    Family {
+        slug: "circuit",
+        kind: Kind::Service,
+        head: "Circuit breaker and ejections",
+        detail: "breaker state and ejected instances",
+        over_time: true,
+        sampled: true,
+        peaks: true,
+        eligible: circuit::eligible,
+        panels: circuit::panels,
+    },
+    Family {
+        slug: "route-weights",
+        kind: Kind::Service,
+        head: "Route weights",
+        detail: "weight and share answered, per version",
+        over_time: true,
+        sampled: false,
+        peaks: false,
+        eligible: route_weights::eligible,
+        panels: route_weights::panels,
+    },
+];
+
+/// Every chart of one run.
+pub fn run_charts(run: &RunData) -> Vec<Chart> {
+    let source = Source::new(run);
+    let faults = fault_bands(&run.summary.faults, source.timeline.end_s(), "", false);
+    let mut names = IndexSet::new();
+    let mut charts = Vec::new();
+    for kind in [Kind::Workload, Kind::Service] {
+        let subjects = subjects_of(&source, kind);
+        let names_in_file: Vec<&str> = subjects.keys().copied().collect();
+        let requests = |name: &str| subjects.get(name).map_or(0, |subject| subject.requests);
+        let eligible = |family: &Family, name: &str| {
+            subjects
+                .get(name)
+                .is_some_and(|subject| (family.eligible)(&source, subject))
+        };
+        let chosen = choose(kind, requests, &names_in_file, eligible);
+        for (name, family, note) in chosen {
+            let subject = &subjects[name];
+            let panels = (family.panels)(&source, subject);
+            if panels.is_empty() {
+                continue;
+            }
+            let title = format!(
+                "{} of {} {name}: {}{}{note}",
+                family.head,
+                kind.noun(),
+                family.detail,
+                per_point(family, &[&source]),
+            );
+            let figure = Figure {
+                title,
+                x: x_scale(family, source.timeline.end_s()),
+                panels,
+                faults: if family.over_time {
+                    faults.clone()
+                } else {
+                    Vec::new()
+                },
+            };
+            charts.push(chart(&mut names, "", family, name, &figure));
+        }
+    }
+    charts
+}
+
+/// The charts of two runs overlaid: the first run's lines solid and dark, the second's dashed
+/// and light, each labelled with its `&str`. Stacked outcomes are drawn one run above the other.
+pub fn compare_charts(a: (&str, &RunData), b: (&str, &RunData)) -> Vec<Chart> {
+    let (label_a, label_b) = (a.0, b.0);
+    let (source_a, source_b) = (Source::new(a.1), Source::new(b.1));
+    let end_s = source_a.timeline.end_s().max(source_b.timeline.end_s());
+    let faults = compared_faults((label_a, &source_a), (label_b, &source_b), end_s);
+    let mut names = IndexSet::new();
+    let mut charts = Vec::new();
+    for kind in [Kind::Workload, Kind::Service] {
+        let (subjects_a, subjects_b) = (subjects_of(&source_a, kind), subjects_of(&source_b, kind));
+        let mut all: Vec<&str> = subjects_a.keys().copied().collect();
+        all.extend(
+            subjects_b
+                .keys()
+                .filter(|name| !subjects_a.contains_key(*name)),
+        );
+        let requests = |name: &str| {
+            let count = |subjects: &indexmap::IndexMap<&str, &Subject>| {
+                subjects.get(name).map_or(0, |subject| subject.requests)
+            };
+            count(&subjects_a) + count(&subjects_b)
+        };
+        let eligible = |family: &Family, name: &str| {
+            let in_a = subjects_a
+                .get(name)
+                .is_some_and(|subject| (family.eligible)(&source_a, subject));
+            let in_b = subjects_b
+                .get(name)
+                .is_some_and(|subject| (family.eligible)(&source_b, subject));
+            in_a || in_b
+        };
+        for (name, family, note) in choose(kind, requests, &all, eligible) {
+            let panels_of = |source: &Source, subjects: &indexmap::IndexMap<&str, &Subject>| {
+                subjects
+                    .get(name)
+                    .map_or_else(Vec::new, |subject| (family.panels)(source, subject))
+            };
+            let panels = overlay(
+                (label_a, panels_of(&source_a, &subjects_a)),
+                (label_b, panels_of(&source_b, &subjects_b)),
+            );
+            if panels.is_empty() {
+                continue;
+            }
+            let (style_a, style_b) = if panels.iter().any(Panel::stacked) {
+                ("above", "below")
+            } else {
+                ("solid", "dashed")
+            };
+            let title = format!(
+                "{} of {} {name}: {label_a} {style_a}, {label_b} {style_b}{}{note}",
+                family.head,
+                kind.noun(),
+                per_point(family, &[&source_a, &source_b]),
+            );
+            let figure = Figure {
+                title,
+                x: x_scale(family, end_s),
+                panels,
+                faults: if family.over_time {
+                    faults.clone()
+                } else {
+                    Vec::new()
+                },
+            };
+            charts.push(chart(&mut names, "compare-", family, name, &figure));
+        }
+    }
+    charts
+}
+
+fn subjects_of<'s, 'a>(
+    source: &'s Source<'a>,
+    kind: Kind,
+) -> indexmap::IndexMap<&'a str, &'s Subject<'a>> {
+    let subjects = match kind {
+        Kind::Workload => &source.workloads,
+        Kind::Service => &source.services,
+    };
+    subjects
+        .iter()
+        .map(|(name, subject)| (*name, subject))
+        .collect()
+}
+
+/// The (subject, family, title note) of every chart to draw, subjects busiest first, each
+/// family limited to its [`BUSIEST_MAX`] busiest eligible subjects.
+fn choose<'n>(
+    kind: Kind,
+    requests: impl Fn(&str) -> u64,
+    names: &[&'n str],
+    eligible: impl Fn(&Family, &str) -> bool,
+) -> Vec<(&'n str, &'static Family, String)> {
+    let mut busiest: Vec<&str> = names.to_vec();
+    // A stable sort: equally busy subjects keep the order of the files.
+    busiest.sort_by_key(|name| std::cmp::Reverse(requests(name)));
+    let mut chosen: Vec<(&str, &Family, String)> = Vec::new();
+    for family in FAMILIES.iter().filter(|family| family.kind == kind) {
+        let candidates: Vec<&str> = busiest
+            .iter()
+            .copied()
+            .filter(|name| eligible(family, name))
+            .collect();
+        let note = if candidates.len() > BUSIEST_MAX {
+            format!(" (among the {BUSIEST_MAX} busiest of {})", candidates.len())
+        } else {
+            String::new()
+        };
+        for name in candidates.into_iter().take(BUSIEST_MAX) {
+            chosen.push((name, family, note.clone()));
+        }
+    }
+    // Listed by subject, busiest first, then in the order of the families.
+    chosen.sort_by_key(|(name, family, _)| {
+        let subject = busiest.iter().position(|busy| busy == name);
+        let family = FAMILIES
+            .iter()
+            .position(|known| std::ptr::eq(known, *family));
+        (subject, family)
+    });
+    chosen
+}
+
+/// What a point of a time series stands for, for the title.
+fn per_point(family: &Family, sources: &[&Source]) -> String {
+    if !family.over_time {
+        return String::new();
+    }
+    let seconds = sources
+        .iter()
+        .map(|source| source.timeline.bucket_s())
+        .fold(0.0, f64::max);
+    let merged = sources.iter().any(|source| source.timeline.merged());
+    match (merged && family.peaks, family.sampled) {
+        (false, false) => format!(", per {seconds} s"),
+        (false, true) => format!(", sampled every {seconds} s"),
+        (true, false) => format!(", highest per {seconds} s"),
+        (true, true) => format!(", highest sample per {seconds} s"),
+    }
+}
+
+fn x_scale(family: &Family, end_s: f64) -> XScale {
+    if family.over_time {
+        XScale::Time { end_s }
+    } else {
+        XScale::LogMs
+    }
+}
+
+/// The fault bands of two runs: once when they had the same faults, else each run's, named.
+fn compared_faults(a: (&str, &Source), b: (&str, &Source), end_s: f64) -> Vec<FaultBand> {
+    let (faults_a, faults_b) = (&a.1.run.summary.faults, &b.1.run.summary.faults);
+    if faults_a == faults_b {
+        return fault_bands(faults_a, end_s, "", false);
+    }
+    let mut bands = fault_bands(faults_a, end_s, &format!("{}: ", a.0), false);
+    bands.extend(fault_bands(faults_b, end_s, &format!("{}: ", b.0), true));
+    bands
+}
+
+/// Two runs' panels as one chart's: panels with the same axis share it, the first run's series
+/// first. Stacked panels, and panels only one run has, are shown one above the other; stacked
+/// ones on the same scale.
+fn overlay(a: (&str, Vec<Panel>), b: (&str, Vec<Panel>)) -> Vec<Panel> {
+    let tag = |(label, panels): (&str, Vec<Panel>), side: Side| -> Vec<Panel> {
+        panels
+            .into_iter()
+            .map(|mut panel| {
+                let stacked = panel.stacked();
+                for series in &mut panel.series {
+                    series.side = side;
+                    // A stack's legend has the run's name as its caption instead.
+                    if !stacked {
+                        series.label = format!("{label}: {}", series.label);
+                    }
+                }
+                if stacked {
+                    panel.caption = Some(label.to_owned());
+                }
+                panel
+            })
+            .collect()
+    };
+    let mut panels = tag(a, Side::First);
+    for panel in tag(b, Side::Second) {
+        let same = |mine: &&mut Panel| mine.label == panel.label && mine.scale == panel.scale;
+        match panels.iter_mut().find(same) {
+            Some(mine) if panel.stacked() => {
+                let highest = mine.highest().max(panel.highest());
+                mine.highest_at_least = highest;
+                let mut panel = panel;
+                panel.highest_at_least = highest;
+                panels.push(panel);
+            }
+            Some(mine) => mine.series.extend(panel.series),
+            None => panels.push(panel),
+        }
+    }
+    panels
+}
+
+/// The chart of a figure, under a file name no other chart of the set has.
+fn chart(
+    names: &mut IndexSet<String>,
+    prefix: &str,
+    family: &Family,
+    subject: &str,
+    figure: &Figure,
+) -> Chart {
+    let base = format!(
+        "{prefix}{}-{}-{}",
+        family.slug,
+        family.kind.noun(),
+        file_part(subject)
+    );
+    let mut file_name = format!("{base}.svg");
+    let mut copy = 2;
+    // Names that differ only in case or in `_` against `-` would otherwise share a file.
+    while names.contains(&file_name) {
+        file_name = format!("{base}-{copy}.svg");
+        copy += 1;
+    }
+    names.insert(file_name.clone());
+    Chart {
+        file_name,
+        title: figure.title.clone(),
+        svg: figure.render(),
+    }
+}
+
+/// A scenario name as part of a file name: lower case, anything but letters and digits as `-`.
+fn file_part(name: &str) -> String {
+    name.chars()
+        .map(|character| {
+            if character.is_ascii_alphanumeric() {
+                character.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,11 @@
+//! The HTML pages: `report.html` of one run and the page of `meshsim compare`. Each is one file
+//! that opens from disk offline: the style is inline, the charts' SVG is part of the page, no
+//! script runs and nothing is fetched. The same run gives the same bytes: no time of writing, no
+//! path, and every list in the run's own order.
+
+mod compare;
+mod markup;
+mod run;
+
+pub use compare::compare_report_html;
+pub use run::{EVENTS_SHOWN_MAX, run_report_html};

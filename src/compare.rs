@@ -1,0 +1,156 @@
+//! `meshsim compare A.toml B.toml`: both scenarios run from one seed into `OUT/a` and `OUT/b`,
+//! then their key figures side by side (`differences.csv`, the terminal), their charts overlaid
+//! (`OUT/charts/`) and a page that shows both (`OUT/report.html`).
+//!
+//! Random streams are forked by name from the seed, so two scenarios with the same workloads draw
+//! the same arrivals and headers: the runs differ by what the files differ in, not by luck
+//! (common random numbers).
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use anyhow::Context;
+use meshsim_reports::{Difference, RunData, compare_charts, compare_report_html, differences};
+
+use crate::cli::{CompareArgs, RunArgs, Status, run};
+use crate::report::{REPORT_FILE, write_charts};
+use crate::scenario;
+
+pub fn compare(args: &CompareArgs) -> anyhow::Result<Status> {
+    // Both scenarios must load before either runs: a typo in B should not cost A's run.
+    let mut names = Vec::new();
+    for file in [&args.first, &args.second] {
+        match scenario::load_file(file) {
+            Ok(loaded) => {
+                names.push((loaded.scenario.scenario.name, loaded.scenario.scenario.seed));
+            }
+            Err(error) => {
+                eprint!("{}", error.render(false));
+                return Ok(Status::BadInput);
+            }
+        }
+    }
+    let labels = labels(&args.first, &args.second, &names[0].0, &names[1].0);
+    let seed = args.seed.unwrap_or(names[0].1);
+    let out = args.out.clone().unwrap_or_else(|| {
+        Path::new("out").join(format!("compare-{}-vs-{}", labels[0], labels[1]))
+    });
+    let folders = [out.join("a"), out.join("b")];
+    for (index, file) in [&args.first, &args.second].into_iter().enumerate() {
+        println!("== {} ({})", labels[index], file.display());
+        let run_args = RunArgs {
+            file: file.clone(),
+            seed: Some(seed),
+            out: Some(folders[index].clone()),
+            engine: args.engine,
+            requests: false,
+            trace: None,
+            trace_sample: crate::cli::DEFAULT_TRACE_SAMPLE,
+            no_progress: args.no_progress,
+            verbose: 0,
+        };
+        let status = run(&run_args)?;
+        if matches!(status, Status::BadInput | Status::InternalError) {
+            return Ok(status);
+        }
+        println!();
+    }
+    let runs = [RunData::load(&folders[0])?, RunData::load(&folders[1])?];
+    let rows = differences(&runs[0], &runs[1]);
+    let csv_path = out.join("differences.csv");
+    fs::write(&csv_path, differences_csv(&rows))
+        .with_context(|| format!("cannot write {}", csv_path.display()))?;
+    let a = (labels[0].as_str(), &runs[0]);
+    let b = (labels[1].as_str(), &runs[1]);
+    let charts = compare_charts(a, b);
+    write_charts(&out, &charts)?;
+    let html_path = out.join(REPORT_FILE);
+    fs::write(&html_path, compare_report_html(a, b, &rows, &charts))
+        .with_context(|| format!("cannot write {}", html_path.display()))?;
+    print!("{}", differences_table(&labels, seed, &rows));
+    println!(
+        "  wrote {}: a/, b/, differences.csv, {} charts, {REPORT_FILE}",
+        out.display(),
+        charts.len()
+    );
+    Ok(Status::Ok)
+}
+
+/// Short names for the two runs: the scenarios' names, or the files' stems when those are the
+/// same, or `a` and `b` when even those are.
+fn labels(first: &Path, second: &Path, first_name: &str, second_name: &str) -> [String; 2] {
+    if first_name != second_name {
+        return [first_name.to_owned(), second_name.to_owned()];
+    }
+    let stem = |path: &Path| {
+        path.file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let stems = [stem(first), stem(second)];
+    if stems[0] != stems[1] && !stems[0].is_empty() && !stems[1].is_empty() {
+        return stems;
+    }
+    ["a".to_owned(), "b".to_owned()]
+}
+
+fn differences_csv(rows: &[Difference]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let number = |value: Option<f64>| value.map_or_else(String::new, |value| format!("{value}"));
+    writer
+        .write_record(["metric", "a", "b", "change", "relative_change"])
+        .expect("writing to memory");
+    for row in rows {
+        writer
+            .write_record([
+                row.metric.clone(),
+                number(row.a),
+                number(row.b),
+                number(row.delta()),
+                number(row.relative()),
+            ])
+            .expect("writing to memory");
+    }
+    String::from_utf8(writer.into_inner().expect("in memory")).expect("CSV of UTF-8 text")
+}
+
+/// The terminal's view: the figures that changed, in the run's words.
+fn differences_table(labels: &[String; 2], seed: u64, rows: &[Difference]) -> String {
+    let mut text = format!(
+        "meshsim compare: {} against {} (seed {seed}, the same workload streams)\n\n",
+        labels[0], labels[1]
+    );
+    let shown: Vec<&Difference> = rows.iter().filter(|row| row.a != row.b).collect();
+    if shown.is_empty() {
+        text.push_str("  no key figure differs\n\n");
+        return text;
+    }
+    let width = shown
+        .iter()
+        .map(|row| row.metric.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let _ = writeln!(
+        text,
+        "  {:width$}  {:>14}  {:>14}  {:>9}",
+        "metric", labels[0], labels[1], "change"
+    );
+    for row in shown {
+        let change = row.relative().map_or_else(
+            || "–".to_owned(),
+            |relative| format!("{:+.1} %", relative * 100.0),
+        );
+        let _ = writeln!(
+            text,
+            "  {:width$}  {:>14}  {:>14}  {:>9}",
+            row.metric,
+            row.show(row.a),
+            row.show(row.b),
+            change
+        );
+    }
+    text.push('\n');
+    text
+}

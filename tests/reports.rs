@@ -1,0 +1,189 @@
+//! The reports around a run: `run` writes charts and a self-contained `report.html`; `report DIR`
+//! renders them again from the run's files alone; `compare` runs two scenarios from one seed and
+//! shows their differences. Everything is byte-identical for one seed.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn meshsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshsim"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("meshsim runs")
+}
+
+fn scenario(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn run_into(file: &Path, out: &Path) -> Output {
+    meshsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ])
+}
+
+/// Every file under `folder`, by relative path, with its bytes.
+fn files(folder: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    let mut stack = vec![folder.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in fs::read_dir(&current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path
+                    .strip_prefix(folder)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                found.insert(name, fs::read(&path).unwrap());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn a_run_writes_charts_and_a_self_contained_report() {
+    let folder = tempfile::tempdir().unwrap();
+    let out = folder.path().join("run");
+    let output = run_into(&scenario("circuit-breaker.toml"), &out);
+    assert!(output.status.success(), "{}", stdout(&output));
+    assert!(stdout(&output).contains("report.html"));
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("circuit-breaker"));
+    assert!(html.contains("<svg"), "charts are inlined");
+    for forbidden in ["http://", "https://", "<link", "<script src", "<img src"] {
+        assert!(!html.contains(forbidden), "the report fetches {forbidden}");
+    }
+    let charts: Vec<String> = fs::read_dir(out.join("charts"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(charts.len() >= 5, "{charts:?}");
+    assert!(
+        charts
+            .iter()
+            .all(|name| Path::new(name).extension().is_some_and(|e| e == "svg"))
+    );
+    for name in &charts {
+        let svg = fs::read_to_string(out.join("charts").join(name)).unwrap();
+        assert!(svg.contains("<svg"), "{name}");
+    }
+}
+
+#[test]
+fn report_renders_the_same_bytes_from_the_files_alone() {
+    let folder = tempfile::tempdir().unwrap();
+    let out = folder.path().join("run");
+    assert!(
+        run_into(&scenario("retry-storm.toml"), &out)
+            .status
+            .success()
+    );
+    let before = files(&out);
+    fs::remove_file(out.join("report.html")).unwrap();
+    fs::remove_dir_all(out.join("charts")).unwrap();
+    // A stale chart from another run must not survive a re-render.
+    fs::create_dir(out.join("charts")).unwrap();
+    fs::write(out.join("charts").join("stale.svg"), "<svg/>").unwrap();
+    let output = meshsim(&["report", out.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(files(&out), before);
+}
+
+#[test]
+fn report_on_a_folder_that_is_not_a_run_says_so() {
+    let folder = tempfile::tempdir().unwrap();
+    let output = meshsim(&["report", folder.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("summary.json"), "{stderr}");
+    assert!(stderr.contains("meshsim run"), "{stderr}");
+}
+
+#[test]
+fn compare_runs_both_from_one_seed_and_tables_the_differences() {
+    let folder = tempfile::tempdir().unwrap();
+    let out = folder.path().join("compare");
+    // The quickstart against itself with one more instance: the same arrivals, fewer waits.
+    let wider = folder.path().join("quickstart-wide.toml");
+    let text = fs::read_to_string(scenario("quickstart.toml"))
+        .unwrap()
+        .replace("replicas = 2", "replicas = 3");
+    fs::write(&wider, text).unwrap();
+    let output = meshsim(&[
+        "compare",
+        scenario("quickstart.toml").to_str().unwrap(),
+        wider.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = stdout(&output);
+    // Common random numbers: both sent exactly the same requests.
+    let csv = fs::read_to_string(out.join("differences.csv")).unwrap();
+    let sent = csv
+        .lines()
+        .find(|line| line.starts_with("requests.sent,"))
+        .unwrap();
+    let fields: Vec<&str> = sent.split(',').collect();
+    assert_eq!(fields[1], fields[2], "{sent}");
+    assert!(text.contains("latency_p50"), "{text}");
+    for name in ["a/summary.json", "b/summary.json", "report.html"] {
+        assert!(out.join(name).exists(), "{name}");
+    }
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<svg"));
+    // And again: the same bytes.
+    let again = folder.path().join("again");
+    let output = meshsim(&[
+        "compare",
+        scenario("quickstart.toml").to_str().unwrap(),
+        wider.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert!(output.status.success());
+    assert_eq!(files(&out), files(&again));
+}
+
+#[test]
+fn compare_of_a_scenario_with_itself_finds_no_difference() {
+    let folder = tempfile::tempdir().unwrap();
+    let file = scenario("quickstart.toml");
+    let output = meshsim(&[
+        "compare",
+        file.to_str().unwrap(),
+        file.to_str().unwrap(),
+        "--out",
+        folder.path().join("same").to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert!(output.status.success());
+    assert!(stdout(&output).contains("no key figure differs"));
+}
