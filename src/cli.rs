@@ -26,7 +26,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario from a seed and write its summary, metrics and events.
+    /// Run a scenario from a seed; write its summary, metrics, events, charts and report.
     Run(RunArgs),
     /// Validate a scenario file without running it.
     Check(CheckArgs),
