@@ -1,17 +1,10 @@
 //! Whole CLI runs: exit codes, the summary table, and errors as a user sees them.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-fn meshsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("meshsim runs")
-}
+use support::meshsim;
+
+use std::path::Path;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("utf-8 output")

@@ -1,19 +1,14 @@
 //! The reports around a run: `run` writes charts and a self-contained `report.html`; `report DIR`
 //! renders them again from the run's files alone; `compare` runs two scenarios from one seed and
 //! shows their differences. Everything is byte-identical for one seed.
+mod support;
+
+use support::meshsim;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn meshsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshsim"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("meshsim runs")
-}
+use std::process::Output;
 
 fn scenario(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

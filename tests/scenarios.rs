@@ -1,17 +1,13 @@
 //! Every scenario in `scenarios/` passes `check`, runs, meets its expectations, and gives
 //! byte-identical files twice with one seed and another digest with another seed.
 
+mod support;
+
+use support::meshsim;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn meshsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshsim"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("meshsim runs")
-}
+use std::process::Output;
 
 fn scenario_files() -> Vec<PathBuf> {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");

@@ -1,19 +1,14 @@
 //! The trace export: `--trace FILE` writes Chrome trace-event JSON that Perfetto opens, with a
 //! span per hop of every sampled request, and changes nothing else about the run.
 
+mod support;
+
+use support::meshsim;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
-
-fn meshsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_meshsim"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("meshsim runs")
-}
 
 fn scenario(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

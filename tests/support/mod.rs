@@ -1,13 +1,16 @@
 //! What several integration tests share.
 
 use std::io::{self, Write};
+use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
+#[allow(dead_code)] // Not every test crate that compiles this module streams outputs.
 /// A `Write` into a buffer the test keeps a handle to, for the recorder's streamed files.
 #[derive(Clone, Default)]
 pub struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
 
 impl SharedBuffer {
+    #[allow(dead_code)]
     pub fn bytes(&self) -> Vec<u8> {
         self.0.lock().unwrap().clone()
     }
@@ -21,4 +24,16 @@ impl Write for SharedBuffer {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// Runs the `meshsim` binary with `args`, without colour.
+#[allow(dead_code)] // Each test crate compiles this module; not all of them run the binary.
+pub fn meshsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("meshsim runs")
 }
