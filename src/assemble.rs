@@ -9,15 +9,16 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use meshsim_models::{
-    ArrivalConfig, CallTarget, EndpointConfig, HeaderDistribution, InboundPolicy, Node,
-    ServiceConfig, ServiceInstance, Sidecar, UpstreamConfig, WorkloadClient, WorkloadConfig,
+    ArrivalConfig, Broker, BrokerConfig, CallTarget, EndpointConfig, HeaderDistribution,
+    InboundPolicy, Node, ServiceConfig, ServiceInstance, Sidecar, SubscriptionConfig,
+    UpstreamConfig, WorkloadClient, WorkloadConfig,
 };
 use meshsim_sim::control::{Effect, Rule};
 use meshsim_sim::network::LinkConfig;
 use meshsim_sim::{
     Catalog, ClientId, Control, ControlAction, Distribution, Engine, GroupId, GroupInfo, Network,
-    NodeId, NodeInfo, Recorder, RecorderOutputs, Seeder, Selector, SimTime, VersionInfo,
-    VersionKey,
+    NodeId, NodeInfo, Recorder, RecorderOutputs, Seeder, Selector, SimTime, SubscriptionInfo,
+    VersionInfo, VersionKey,
 };
 
 use crate::mesh;
@@ -47,8 +48,10 @@ pub struct Parts {
 pub struct Layout {
     pub services: IndexMap<String, ServiceLayout>,
     pub workloads: IndexMap<String, WorkloadLayout>,
+    pub brokers: IndexMap<String, WorkloadLayout>,
 }
 
+/// Where a single-node host (a workload's client, a broker) sits.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkloadLayout {
     pub group: GroupId,
@@ -130,6 +133,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
         .services
         .keys()
         .chain(layout.workloads.keys())
+        .chain(layout.brokers.keys())
         .map(|name| Arc::from(name.as_str()))
         .collect();
     for (index, name) in group_names.iter().enumerate() {
@@ -192,6 +196,10 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
         ))));
     }
 
+    for config in broker_configs(scenario, &layout) {
+        models.push(Node::Broker(Box::new(Broker::new(Arc::new(config)))));
+    }
+
     let catalog = catalog(scenario, &layout);
     let recorder = Recorder::new(catalog, outputs);
     let end = SimTime::from_nanos(scenario.scenario.duration.as_nanos());
@@ -241,9 +249,17 @@ fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
         let node = network.add_node(group, &workload.name);
         workloads.insert(workload.name.clone(), WorkloadLayout { group, node });
     }
+    // Brokers come last, so services' and workloads' numbers do not depend on them.
+    let mut brokers = IndexMap::new();
+    for broker in &scenario.brokers {
+        let group = network.add_group(&broker.name, false, true);
+        let node = network.add_node(group, &broker.name);
+        brokers.insert(broker.name.clone(), WorkloadLayout { group, node });
+    }
     Layout {
         services,
         workloads,
+        brokers,
     }
 }
 
@@ -255,13 +271,16 @@ fn group_of(layout: &Layout, name: &str) -> GroupId {
     layout
         .workloads
         .get(name)
+        .or_else(|| layout.brokers.get(name))
         .unwrap_or_else(|| panic!("validated name `{name}`"))
         .group
 }
 
 /// One upstream configuration per service, shared by every caller's sidecar.
+/// One upstream configuration per service and then per broker (a publish is a call to the
+/// broker), shared by every caller's sidecar.
 fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamConfig>> {
-    scenario
+    let services = scenario
         .services
         .iter()
         .enumerate()
@@ -272,12 +291,69 @@ fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamCon
                 layout.services[index].instances.clone(),
                 scenario.mesh.get(&service.name),
             ))
+        });
+    let brokers = scenario.brokers.iter().enumerate().map(|(index, broker)| {
+        Arc::new(mesh::broker_upstream_config(
+            layout.brokers[index].group,
+            &broker.name,
+            layout.brokers[index].node,
+            scenario.mesh.get(&broker.name),
+        ))
+    });
+    services.chain(brokers).collect()
+}
+
+/// Each broker's model: its topics' fan-out to the subscriptions, each subscriber's instances
+/// as consumers with a prefetch of their workers. Subscriptions are numbered across brokers in
+/// the catalog's order.
+fn broker_configs(scenario: &Scenario, layout: &Layout) -> Vec<BrokerConfig> {
+    let mut catalog_index = 0u32;
+    scenario
+        .brokers
+        .iter()
+        .enumerate()
+        .map(|(index, broker)| {
+            let mut topics = vec![Vec::new(); broker.topics.len()];
+            let mut subscriptions = Vec::new();
+            for subscription in &scenario.subscriptions {
+                let Some(topic) = broker.topics.iter().position(|t| *t == subscription.topic)
+                else {
+                    continue;
+                };
+                let service_index = layout
+                    .services
+                    .get_index_of(&subscription.service)
+                    .expect("validated subscriber");
+                let service = &scenario.services[service_index];
+                let endpoint = service
+                    .endpoints
+                    .iter()
+                    .position(|e| e.name == subscription.endpoint)
+                    .expect("validated endpoint");
+                topics[topic].push(subscriptions.len());
+                subscriptions.push(SubscriptionConfig {
+                    catalog_index,
+                    group: layout.services[service_index].group,
+                    consumers: layout.services[service_index].instances.clone(),
+                    endpoint: endpoint as u32,
+                    prefetch: service.workers,
+                });
+                catalog_index += 1;
+            }
+            BrokerConfig {
+                group: layout.brokers[index].group,
+                ack_timeout_ns: broker.ack_timeout.as_nanos(),
+                max_deliveries: broker.max_deliveries,
+                topics,
+                subscriptions,
+            }
         })
         .collect()
 }
 
-/// The services `service` calls (its sidecar's upstreams, by service index) and, per endpoint,
-/// its synchronous calls as targets into that list. Publishes to topics are left out here.
+/// The services and brokers `service` calls (its sidecar's upstreams, by index into
+/// [`upstream_configs`]: services, then brokers) and, per endpoint, its calls as targets into
+/// that list, in order. A publish is a call to the topic's broker, the topic its endpoint.
 fn resolve_calls(
     scenario: &Scenario,
     service: &schema::Service,
@@ -288,18 +364,36 @@ fn resolve_calls(
     for endpoint in &service.endpoints {
         let mut targets = Vec::new();
         for call in &endpoint.calls {
-            let (Some(callee_name), Some(endpoint_name)) = (&call.service, &call.endpoint) else {
-                continue;
+            let (callee, callee_endpoint) = match (&call.service, &call.endpoint, &call.topic) {
+                (Some(callee_name), Some(endpoint_name), _) => {
+                    let callee = layout
+                        .services
+                        .get_index_of(callee_name)
+                        .expect("validated callee");
+                    let callee_endpoint = scenario.services[callee]
+                        .endpoints
+                        .iter()
+                        .position(|e| &e.name == endpoint_name)
+                        .expect("validated endpoint");
+                    (callee, callee_endpoint)
+                }
+                (_, _, Some(topic)) => {
+                    let (broker, topic) = scenario
+                        .brokers
+                        .iter()
+                        .enumerate()
+                        .find_map(|(index, broker)| {
+                            broker
+                                .topics
+                                .iter()
+                                .position(|t| t == topic)
+                                .map(|topic| (index, topic))
+                        })
+                        .expect("validated topic");
+                    (scenario.services.len() + broker, topic)
+                }
+                _ => unreachable!("validated call: a service and endpoint, or a topic"),
             };
-            let callee = layout
-                .services
-                .get_index_of(callee_name)
-                .expect("validated callee");
-            let callee_endpoint = scenario.services[callee]
-                .endpoints
-                .iter()
-                .position(|e| &e.name == endpoint_name)
-                .expect("validated endpoint");
             let upstream = callees
                 .iter()
                 .position(|&c| c == callee)
@@ -465,6 +559,12 @@ fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
         versions: Vec::new(),
         endpoints: Vec::new(),
     }));
+    // A broker's endpoints are its topics: a publish names one.
+    groups.extend(scenario.brokers.iter().map(|broker| GroupInfo {
+        name: broker.name.clone(),
+        versions: Vec::new(),
+        endpoints: broker.topics.clone(),
+    }));
     let mut nodes: Vec<(NodeId, NodeInfo)> = Vec::new();
     for (name, service) in &layout.services {
         for (index, &node) in service.instances.iter().enumerate() {
@@ -475,13 +575,29 @@ fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
             nodes.push((node, info));
         }
     }
-    for (name, workload) in &layout.workloads {
+    for (name, host) in layout.workloads.iter().chain(&layout.brokers) {
         let info = NodeInfo {
-            group: workload.group,
+            group: host.group,
             name: name.clone(),
         };
-        nodes.push((workload.node, info));
+        nodes.push((host.node, info));
     }
+    // In the order `broker_configs` numbers them.
+    let subscriptions = scenario
+        .brokers
+        .iter()
+        .flat_map(|broker| {
+            scenario
+                .subscriptions
+                .iter()
+                .filter(|subscription| broker.topics.contains(&subscription.topic))
+                .map(|subscription| SubscriptionInfo {
+                    broker: broker.name.clone(),
+                    topic: subscription.topic.clone(),
+                    service: subscription.service.clone(),
+                })
+        })
+        .collect();
     nodes.sort_by_key(|(node, _)| node.0);
     for (index, (node, _)) in nodes.iter().enumerate() {
         assert_eq!(node.0 as usize, index, "nodes are numbered densely");
@@ -490,6 +606,7 @@ fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
         groups,
         clients: scenario.workloads.iter().map(|w| w.name.clone()).collect(),
         nodes: nodes.into_iter().map(|(_, info)| info).collect(),
+        subscriptions,
         metrics_interval_ns: scenario.scenario.metrics_interval.as_nanos(),
     }
 }
@@ -499,8 +616,12 @@ fn nodes_named(layout: &Layout, name: &str) -> Vec<NodeId> {
     if let Some(service) = layout.services.get(name) {
         return service.instances.clone();
     }
-    if let Some(workload) = layout.workloads.get(name) {
-        return vec![workload.node];
+    if let Some(host) = layout
+        .workloads
+        .get(name)
+        .or_else(|| layout.brokers.get(name))
+    {
+        return vec![host.node];
     }
     let (service, index) = name.split_once('/').expect("validated instance name");
     let index: usize = index.parse().expect("validated instance index");
@@ -508,7 +629,10 @@ fn nodes_named(layout: &Layout, name: &str) -> Vec<NodeId> {
 }
 
 fn selector(layout: &Layout, name: &str) -> Selector {
-    if layout.services.contains_key(name) || layout.workloads.contains_key(name) {
+    if layout.services.contains_key(name)
+        || layout.workloads.contains_key(name)
+        || layout.brokers.contains_key(name)
+    {
         Selector::Group(group_of(layout, name))
     } else {
         Selector::Node(nodes_named(layout, name)[0])
@@ -649,7 +773,8 @@ fn node_name(layout: &Layout, node: NodeId) -> String {
     layout
         .workloads
         .iter()
-        .find(|(_, w)| w.node == node)
+        .chain(&layout.brokers)
+        .find(|(_, host)| host.node == node)
         .map(|(name, _)| name.clone())
         .expect("node laid out")
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::scenario::Bound;
 use crate::scenario::duration::Duration;
 use crate::scenario::metric::{
-    self, LatencyStat, MeshStat, MetricRef, RequestCount, Stat, ValueKind,
+    self, BrokerStat, LatencyStat, MeshStat, MetricRef, RequestCount, Stat, ValueKind,
 };
 use crate::scenario::schema::Expectation;
 
@@ -146,6 +146,24 @@ fn actual(summary: &RunSummary, metric: &MetricRef) -> Actual {
         MetricRef::Rollout { .. } => {
             Actual::Missing("rollouts are not simulated by this build yet".into())
         }
+        MetricRef::Broker { name, stat } => match summary.brokers.get(name) {
+            Some(broker) => {
+                let totals = &broker.totals;
+                Actual::Number(match stat {
+                    BrokerStat::Enqueued => totals.enqueued as f64,
+                    BrokerStat::Delivered => totals.delivered as f64,
+                    BrokerStat::Redelivered => totals.redelivered as f64,
+                    BrokerStat::Acked => totals.acked as f64,
+                    BrokerStat::Failed => totals.failed as f64,
+                    BrokerStat::DeadLettered => totals.dead_lettered as f64,
+                    BrokerStat::Queued => totals.queued_at_end as f64,
+                    BrokerStat::InFlight => totals.in_flight_at_end as f64,
+                    BrokerStat::MaxLag => totals.max_lag_ms,
+                })
+            }
+            // A broker no subscription uses has nothing to report: every figure is zero.
+            None => Actual::Number(0.0),
+        },
     }
 }
 

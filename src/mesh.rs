@@ -87,6 +87,25 @@ pub fn inbound_policy(
     }
 }
 
+/// A publisher confirm that does not come within this fails the publish: a broker that is down
+/// or cut off must not hold the publisher's worker forever. `[mesh.BROKER] timeout` overrides it.
+pub const PUBLISH_CONFIRM_TIMEOUT_NS: u64 = 5_000_000_000;
+
+/// The caller side of publishing to a broker: one instance, the broker's node; the broker's
+/// `[mesh.BROKER]` policy if there is one (retries of unconfirmed publishes, a timeout).
+pub fn broker_upstream_config(
+    group: GroupId,
+    name: &str,
+    node: NodeId,
+    policy: Option<&MeshPolicy>,
+) -> UpstreamConfig {
+    let mut config = upstream_config(group, name, vec![node], policy);
+    if config.timeout_ns.is_none() {
+        config.timeout_ns = Some(PUBLISH_CONFIRM_TIMEOUT_NS);
+    }
+    config
+}
+
 pub fn load_balancer(balancer: schema::LoadBalancer) -> LoadBalancer {
     match balancer {
         schema::LoadBalancer::RoundRobin => LoadBalancer::RoundRobin,

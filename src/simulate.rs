@@ -169,23 +169,6 @@ fn slices(end: SimTime) -> Vec<SimTime> {
 /// said plainly so nobody mistakes a silent key for a working one.
 pub fn not_simulated(scenario: &Scenario) -> Vec<String> {
     let mut parts = Vec::new();
-    if !scenario.brokers.is_empty() || !scenario.subscriptions.is_empty() {
-        parts.push(
-            "brokers and subscriptions: async messaging comes with the broker model".to_owned(),
-        );
-    }
-    let publishes = scenario
-        .services
-        .iter()
-        .flat_map(|service| &service.endpoints)
-        .flat_map(|endpoint| &endpoint.calls)
-        .filter(|call| call.topic.is_some())
-        .count();
-    if publishes > 0 {
-        parts.push(format!(
-            "{publishes} publish call(s) `{{ topic = ... }}`: skipped, nothing is published"
-        ));
-    }
     for (service, policy) in &scenario.mesh {
         if !policy.route.is_empty() {
             parts.push(format!(

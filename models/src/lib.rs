@@ -5,6 +5,7 @@
 //! an outbox; none reads a clock or owns a socket.
 
 pub mod balancer;
+pub mod broker;
 pub mod deadline;
 pub mod message;
 pub mod node;
@@ -17,6 +18,7 @@ pub mod upstream;
 pub mod workload;
 
 pub use balancer::LoadBalancer;
+pub use broker::{Broker, BrokerConfig, SubscriptionConfig};
 pub use message::{Message, Request, RequestContext, Response};
 pub use node::Node;
 pub use service::{CallTarget, EndpointConfig, InboundPolicy, ServiceConfig, ServiceInstance};

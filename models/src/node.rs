@@ -2,6 +2,7 @@
 
 use meshsim_sim::{Input, Model, Outbox, SimTime};
 
+use crate::broker::Broker;
 use crate::message::Message;
 use crate::service::ServiceInstance;
 use crate::workload::WorkloadClient;
@@ -9,6 +10,7 @@ use crate::workload::WorkloadClient;
 pub enum Node {
     Service(Box<ServiceInstance>),
     Client(Box<WorkloadClient>),
+    Broker(Box<Broker>),
 }
 
 impl Model for Node {
@@ -18,6 +20,7 @@ impl Model for Node {
         match self {
             Node::Service(instance) => instance.handle(now, input, out),
             Node::Client(client) => client.handle(now, input, out),
+            Node::Broker(broker) => broker.handle(now, input, out),
         }
     }
 }

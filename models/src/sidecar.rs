@@ -961,7 +961,11 @@ impl Sidecar {
             TimerKind::OutlierInterval => {
                 self.outlier_interval(now, u16::try_from(payload).expect("upstream index"), out);
             }
-            TimerKind::Work | TimerKind::Arrival | TimerKind::ClientTimeout | TimerKind::Think => {
+            TimerKind::Work
+            | TimerKind::Arrival
+            | TimerKind::ClientTimeout
+            | TimerKind::Think
+            | TimerKind::BrokerAck => {
                 return false;
             }
         }

@@ -78,6 +78,19 @@ impl<T> Slab<T> {
         self.len == 0
     }
 
+    /// The live entries with their keys, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (SlabKey, &T)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(index, entry)| {
+                entry
+                    .value
+                    .as_ref()
+                    .map(|value| (SlabKey(entry.generation << 32 | index as u64), value))
+            })
+    }
+
     /// Removes every entry, in slot order, keeping generations so old keys stay stale.
     pub fn drain(&mut self) -> Vec<T> {
         let mut values = Vec::with_capacity(self.len);

@@ -30,6 +30,8 @@ pub enum TimerKind {
     /// An open circuit breaker's reset timeout ran out (payload: the upstream): it is half
     /// open now, logged when it happens rather than at the next call.
     BreakerReset = 11,
+    /// A broker's earliest acknowledgement deadline came.
+    BrokerAck = 12,
 }
 
 const PAYLOAD_BITS: u32 = 56;
@@ -58,6 +60,7 @@ pub fn decode(id: TimerId) -> (Option<TimerKind>, u64) {
         9 => Some(TimerKind::FaultDelay),
         10 => Some(TimerKind::OutlierInterval),
         11 => Some(TimerKind::BreakerReset),
+        12 => Some(TimerKind::BrokerAck),
         _ => None,
     };
     (kind, id.0 & PAYLOAD_MASK)

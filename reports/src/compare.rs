@@ -1,7 +1,7 @@
 //! The table of differences between two runs of `meshsim compare`: the same key figures of each,
 //! side by side, with the change from the first to the second.
 
-use crate::run_data::{Counts, Latency, RunData};
+use crate::run_data::{Counts, Latency, RunData, SubscriptionData};
 
 /// One key figure of both runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +133,36 @@ pub fn differences(a: &RunData, b: &RunData) -> Vec<Difference> {
                 continue;
             }
             push(&mut rows, &prefix, &format!("mesh.{key}"), unit, ma, mb);
+        }
+    }
+    for name in union(sa.brokers.keys(), sb.brokers.keys()) {
+        let (ba, bb) = (sa.brokers.get(&name), sb.brokers.get(&name));
+        let prefix = format!("broker.{name}.");
+        push(
+            &mut rows,
+            &prefix,
+            "max_lag",
+            Unit::Milliseconds,
+            ba.map(|b| b.totals.max_lag_ms),
+            bb.map(|b| b.totals.max_lag_ms),
+        );
+        for (stat, pick) in [
+            (
+                "enqueued",
+                (|s: &SubscriptionData| s.enqueued) as fn(&SubscriptionData) -> u64,
+            ),
+            ("redelivered", |s: &SubscriptionData| s.redelivered),
+            ("dead_lettered", |s: &SubscriptionData| s.dead_lettered),
+            ("queued", |s: &SubscriptionData| s.queued_at_end),
+        ] {
+            push(
+                &mut rows,
+                &prefix,
+                stat,
+                Unit::Count,
+                ba.map(|b| pick(&b.totals) as f64),
+                bb.map(|b| pick(&b.totals) as f64),
+            );
         }
     }
     rows

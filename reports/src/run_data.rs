@@ -40,6 +40,8 @@ pub struct SummaryData {
     #[serde(default)]
     pub edges: IndexMap<String, EdgeData>,
     #[serde(default)]
+    pub brokers: IndexMap<String, BrokerData>,
+    #[serde(default)]
     pub accounted: bool,
     #[serde(default)]
     pub not_simulated: Vec<String>,
@@ -120,6 +122,28 @@ pub struct EdgeData {
     pub amplification: f64,
 }
 
+/// A broker's figures, its subscriptions' added up; each subscription's by its label.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BrokerData {
+    #[serde(flatten)]
+    pub totals: SubscriptionData,
+    #[serde(default)]
+    pub subscriptions: IndexMap<String, SubscriptionData>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct SubscriptionData {
+    pub enqueued: u64,
+    pub delivered: u64,
+    pub redelivered: u64,
+    pub acked: u64,
+    pub failed: u64,
+    pub dead_lettered: u64,
+    pub queued_at_end: u64,
+    pub in_flight_at_end: u64,
+    pub max_lag_ms: f64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct ExpectationData {
     pub metric: String,
@@ -135,6 +159,10 @@ pub struct ExpectationData {
 pub enum RowKind {
     Workload,
     Service,
+    /// A broker subscription: `requests` enqueued, `succeeded` acked, `failed` failed
+    /// deliveries, `shed` dead-lettered, `retries` redeliveries, `queue_depth` waiting,
+    /// `in_flight` out at consumers, `lag_ms` the age of the oldest waiting message.
+    Subscription,
 }
 
 /// One row of `metrics.csv`: one interval of one workload, or of one service version. Empty
@@ -163,6 +191,8 @@ pub struct MetricsRow {
     pub retries: Option<f64>,
     pub budget_denials: Option<f64>,
     pub pending: Option<f64>,
+    /// Subscriptions only: the oldest waiting message's age at the interval's end.
+    pub lag_ms: Option<f64>,
 }
 
 /// One row of `events.csv`.
@@ -315,6 +345,7 @@ fn parse_metrics(text: &str) -> Result<Vec<MetricsRow>, String> {
         retries,
         denials,
         pending,
+        lag,
     ] = [
         "in_flight",
         "queue_depth",
@@ -324,6 +355,7 @@ fn parse_metrics(text: &str) -> Result<Vec<MetricsRow>, String> {
         "retries",
         "budget_denials",
         "pending",
+        "lag_ms",
     ]
     .map(optional);
     let mut rows = Vec::new();
@@ -349,6 +381,7 @@ fn parse_metrics(text: &str) -> Result<Vec<MetricsRow>, String> {
         let kind = match text(kind) {
             "workload" => RowKind::Workload,
             "service" => RowKind::Service,
+            "subscription" => RowKind::Subscription,
             other => return Err(format!("line {}: unknown row kind `{other}`", line + 2)),
         };
         rows.push(MetricsRow {
@@ -380,6 +413,7 @@ fn parse_metrics(text: &str) -> Result<Vec<MetricsRow>, String> {
             retries: cell(retries),
             budget_denials: cell(denials),
             pending: cell(pending),
+            lag_ms: cell(lag),
         });
     }
     Ok(rows)

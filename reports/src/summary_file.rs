@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use meshsim_sim::RunSummary;
 use meshsim_sim::engine::NetworkCounts;
 use meshsim_sim::summary::{
-    EdgeSummary, LatencySummary, RequestCounts, ServiceSummary, WorkloadSummary,
+    BrokerSummary, EdgeSummary, LatencySummary, RequestCounts, ServiceSummary, WorkloadSummary,
 };
 use serde::Serialize;
 
@@ -74,6 +74,8 @@ struct SummaryFile<'a> {
     workloads: &'a IndexMap<String, WorkloadSummary>,
     services: &'a IndexMap<String, ServiceSummary>,
     edges: &'a IndexMap<String, EdgeSummary>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    brokers: &'a IndexMap<String, BrokerSummary>,
     network: NetworkSection,
     accounted: bool,
     not_simulated: &'a [String],
@@ -101,6 +103,7 @@ pub fn summary_json(
         workloads: &summary.workloads,
         services: &summary.services,
         edges: &summary.edges,
+        brokers: &summary.brokers,
         network: NetworkSection {
             messages: info.network.sent,
             lost: info.network.lost,

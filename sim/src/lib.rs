@@ -28,7 +28,9 @@ pub use network::{Network, NodeState};
 pub use record::{
     ClientId, Outcome, Reason, ReasonKind, Record, ServedResult, Span, SpanKind, VersionKey,
 };
-pub use recorder::{Catalog, GroupInfo, NodeInfo, Recorder, RecorderOutputs, VersionInfo};
+pub use recorder::{
+    Catalog, GroupInfo, NodeInfo, Recorder, RecorderOutputs, SubscriptionInfo, VersionInfo,
+};
 pub use rng::{Seeder, SimRng};
 pub use summary::RunSummary;
 pub use time::SimTime;

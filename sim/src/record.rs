@@ -246,6 +246,48 @@ pub enum Record {
     /// A stretch of one sampled request's life at one node, for the trace export. Boxed: spans
     /// are rare (sampled requests only) and the other records stay small.
     Span(Box<Span>),
+    /// A broker did something with a message of one subscription (its index in the catalog).
+    Broker {
+        subscription: u32,
+        event: BrokerEvent,
+    },
+    /// A subscription's oldest waiting message was published at this time (`None`: its queue
+    /// is empty), for the consumer lag.
+    BrokerOldest {
+        subscription: u32,
+        published_at_ns: Option<u64>,
+    },
+    /// What a broker holds of a subscription when the run ends, counted by the broker itself:
+    /// the recorder checks it against what the events add up to.
+    BrokerAtEnd {
+        subscription: u32,
+        queued: u64,
+        in_flight: u64,
+    },
+}
+
+/// What a broker did with one message of a subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BrokerEvent {
+    /// A publish put a copy in the subscription's queue.
+    Enqueued,
+    /// The copy was sent to a consumer (the first time, or again).
+    Delivered,
+    /// It was sent again after a failure, a timeout or a lost consumer.
+    Redelivered,
+    /// The consumer answered with success: the message is done.
+    Acked,
+    /// The consumer failed it, or did not answer within `ack_timeout`: back to the queue.
+    Failed,
+    /// It failed for the `max_deliveries`-th time: moved to the dead-letter queue.
+    DeadLettered,
+    /// It came back to the queue without a verdict: the consumer was gone (refused), or the
+    /// broker itself crashed while it was out.
+    Returned,
+}
+
+impl BrokerEvent {
+    pub const COUNT: usize = 7;
 }
 
 /// One span of a sampled request: what a node did for it from `start_ns` to `end_ns`.

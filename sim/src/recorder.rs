@@ -12,12 +12,13 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::histogram::Histogram;
 use crate::model::GroupId;
 use crate::record::{
-    ClientId, Gauge, GroupGauge, MeshEvent, Outcome, Reason, ReasonKind, Record, ServedResult,
-    VersionKey,
+    BrokerEvent, ClientId, Gauge, GroupGauge, MeshEvent, Outcome, Reason, ReasonKind, Record,
+    ServedResult, VersionKey,
 };
 use crate::summary::{
-    Accounting, EdgeSummary, LatencySummary, MeshSummary, RequestCounts, RunSummary, ServiceCounts,
-    ServiceSummary, VersionSummary, WorkloadSummary, latency_cdf, round_ratio,
+    Accounting, BrokerSummary, EdgeSummary, LatencySummary, MeshSummary, RequestCounts, RunSummary,
+    ServiceCounts, ServiceSummary, SubscriptionSummary, VersionSummary, WorkloadSummary,
+    latency_cdf, round_ms, round_ratio,
 };
 use crate::time::SimTime;
 use crate::trace::{TraceOutput, TraceWriter};
@@ -29,6 +30,8 @@ pub struct Catalog {
     pub clients: Vec<String>,
     /// Every node, by id: its group and its name (`payment/1`, or a workload's name).
     pub nodes: Vec<NodeInfo>,
+    /// Every broker subscription, in the order brokers report them.
+    pub subscriptions: Vec<SubscriptionInfo>,
     pub metrics_interval_ns: u64,
 }
 
@@ -39,6 +42,22 @@ pub struct GroupInfo {
     pub versions: Vec<VersionInfo>,
     /// The endpoints' names, by index (services only), for the trace export.
     pub endpoints: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SubscriptionInfo {
+    /// The broker's name.
+    pub broker: String,
+    pub topic: String,
+    /// The subscribing service.
+    pub service: String,
+}
+
+impl SubscriptionInfo {
+    /// `order.created -> notification`, for `metrics.csv` and `summary.json`.
+    pub fn label(&self) -> String {
+        format!("{} -> {}", self.topic, self.service)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +103,20 @@ struct MeshStats {
 }
 
 const MESH_EVENTS: usize = 11;
+
+/// One broker subscription's messages: what happened to them, and what it holds now.
+#[derive(Default, Clone)]
+struct SubscriptionStats {
+    events: [u64; BrokerEvent::COUNT],
+    interval_events: [u64; BrokerEvent::COUNT],
+    queued: i64,
+    in_flight: i64,
+    /// When the oldest waiting message was published.
+    oldest: Option<SimTime>,
+    max_lag_ns: u64,
+    /// What the broker says it holds at the end.
+    reported: Option<(u64, u64)>,
+}
 const GROUP_GAUGES: usize = 4;
 
 /// Calls and attempts from one service (or workload) to another.
@@ -115,6 +148,9 @@ pub struct Recorder {
     events: Option<csv::Writer<Box<dyn Write>>>,
     requests: Option<csv::Writer<Box<dyn Write>>>,
     trace: Option<TraceWriter>,
+    subscriptions: Vec<SubscriptionStats>,
+    /// Set when the run ends: the last interval is cut there.
+    end_of_run: Option<SimTime>,
     interval_start: SimTime,
     interval_end: SimTime,
     /// The first write error; the run goes on and reports it at the end.
@@ -134,6 +170,7 @@ impl Recorder {
             .collect();
         let clients = vec![ClientStats::default(); catalog.clients.len()];
         let mesh = vec![MeshStats::default(); catalog.groups.len()];
+        let catalog_subscriptions = catalog.subscriptions.len();
         let mut write_error = None;
         let trace =
             outputs
@@ -158,6 +195,8 @@ impl Recorder {
             events: outputs.events.map(csv::Writer::from_writer),
             requests: outputs.requests.map(csv::Writer::from_writer),
             trace,
+            subscriptions: vec![SubscriptionStats::default(); catalog_subscriptions],
+            end_of_run: None,
             write_error,
         };
         recorder.write_headers();
@@ -185,6 +224,7 @@ impl Recorder {
             "retries",
             "budget_denials",
             "pending",
+            "lag_ms",
         ];
         let result = write_row(self.metrics.as_mut(), &metrics_header)
             .and_then(|()| {
@@ -333,6 +373,45 @@ impl Recorder {
                 self.keep_error(result);
             }
             Record::Span(_) => unreachable!("spans are written above"),
+            Record::Broker {
+                subscription,
+                event,
+            } => {
+                let stats = &mut self.subscriptions[*subscription as usize];
+                stats.events[*event as usize] += 1;
+                stats.interval_events[*event as usize] += 1;
+                let (queued, in_flight) = match event {
+                    BrokerEvent::Enqueued => (1, 0),
+                    BrokerEvent::Delivered | BrokerEvent::Redelivered => (-1, 1),
+                    BrokerEvent::Acked | BrokerEvent::DeadLettered => (0, -1),
+                    BrokerEvent::Failed | BrokerEvent::Returned => (1, -1),
+                };
+                stats.queued += queued;
+                stats.in_flight += in_flight;
+                assert!(
+                    stats.queued >= 0 && stats.in_flight >= 0,
+                    "subscription {subscription} holds a negative count after {event:?}"
+                );
+            }
+            Record::BrokerOldest {
+                subscription,
+                published_at_ns,
+            } => {
+                let stats = &mut self.subscriptions[*subscription as usize];
+                if let Some(oldest) = stats.oldest {
+                    stats.max_lag_ns = stats.max_lag_ns.max(now - oldest);
+                }
+                stats.oldest = published_at_ns.map(SimTime::from_nanos);
+            }
+            Record::BrokerAtEnd {
+                subscription,
+                queued,
+                in_flight,
+            } => {
+                let stats = &mut self.subscriptions[*subscription as usize];
+                assert!(stats.reported.is_none(), "a broker reported twice");
+                stats.reported = Some((*queued, *in_flight));
+            }
         }
     }
 
@@ -473,6 +552,31 @@ impl Recorder {
                 return;
             }
             Record::Span(_) => unreachable!("spans stay out of the digest"),
+            Record::Broker {
+                subscription,
+                event,
+            } => {
+                buffer.put(&[11, *event as u8]);
+                buffer.put(&subscription.to_le_bytes());
+            }
+            Record::BrokerOldest {
+                subscription,
+                published_at_ns,
+            } => {
+                buffer.put(&[12]);
+                buffer.put(&subscription.to_le_bytes());
+                buffer.put(&published_at_ns.unwrap_or(u64::MAX).to_le_bytes());
+            }
+            Record::BrokerAtEnd {
+                subscription,
+                queued,
+                in_flight,
+            } => {
+                buffer.put(&[13]);
+                buffer.put(&subscription.to_le_bytes());
+                buffer.put(&queued.to_le_bytes());
+                buffer.put(&in_flight.to_le_bytes());
+            }
         }
         self.digest.update(buffer.bytes());
     }
@@ -490,7 +594,7 @@ impl Recorder {
 
     fn flush_interval(&mut self) {
         let time = format_seconds(self.interval_start);
-        let mut rows: Vec<[String; 19]> = Vec::new();
+        let mut rows: Vec<[String; 20]> = Vec::new();
         let writing = self.metrics.is_some();
         for (client_index, stats) in self.clients.iter_mut().enumerate() {
             if writing {
@@ -509,6 +613,7 @@ impl Recorder {
                     quantile_text(&stats.interval_histogram, 0.50),
                     quantile_text(&stats.interval_histogram, 0.99),
                     in_flight.to_string(),
+                    String::new(),
                     String::new(),
                     String::new(),
                     String::new(),
@@ -559,6 +664,7 @@ impl Recorder {
                         retries.clone(),
                         denials.clone(),
                         pending.clone(),
+                        String::new(),
                     ]);
                 }
                 stats.interval_counts = ServiceCounts::default();
@@ -568,6 +674,39 @@ impl Recorder {
         for mesh in &mut self.mesh {
             mesh.interval_events = [0; MESH_EVENTS];
         }
+        let at = self
+            .interval_end
+            .min(self.end_of_run.unwrap_or(self.interval_end));
+        for (index, stats) in self.subscriptions.iter_mut().enumerate() {
+            let lag_ns = stats.oldest.map_or(0, |oldest| at - oldest);
+            stats.max_lag_ns = stats.max_lag_ns.max(lag_ns);
+            if writing {
+                let count = |event: BrokerEvent| stats.interval_events[event as usize].to_string();
+                rows.push([
+                    time.clone(),
+                    "subscription".into(),
+                    self.catalog.subscriptions[index].label(),
+                    String::new(),
+                    count(BrokerEvent::Enqueued),
+                    count(BrokerEvent::Acked),
+                    count(BrokerEvent::Failed),
+                    String::new(),
+                    count(BrokerEvent::DeadLettered),
+                    String::new(),
+                    String::new(),
+                    stats.in_flight.to_string(),
+                    stats.queued.to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    count(BrokerEvent::Redelivered),
+                    String::new(),
+                    String::new(),
+                    format!("{:.3}", lag_ns as f64 / 1e6),
+                ]);
+            }
+            stats.interval_events = [0; BrokerEvent::COUNT];
+        }
         for row in rows {
             let result = write_row(self.metrics.as_mut(), &row);
             self.keep_error(result);
@@ -576,6 +715,7 @@ impl Recorder {
 
     /// Closes the files and computes the summary; `end` is the run's last instant.
     pub fn finish(mut self, end: SimTime) -> io::Result<RunSummary> {
+        self.end_of_run = Some(end);
         // The last, partial interval gets its row too.
         if end > self.interval_start {
             self.flush_interval();
@@ -709,6 +849,54 @@ impl Recorder {
                 (name, summary)
             })
             .collect();
+        let mut brokers: IndexMap<String, BrokerSummary> = IndexMap::new();
+        for (index, stats) in self.subscriptions.iter().enumerate() {
+            let info = &self.catalog.subscriptions[index];
+            let count = |event: BrokerEvent| stats.events[event as usize];
+            let summary = SubscriptionSummary {
+                enqueued: count(BrokerEvent::Enqueued),
+                delivered: count(BrokerEvent::Delivered),
+                redelivered: count(BrokerEvent::Redelivered),
+                acked: count(BrokerEvent::Acked),
+                failed: count(BrokerEvent::Failed),
+                dead_lettered: count(BrokerEvent::DeadLettered),
+                queued_at_end: stats.queued as u64,
+                in_flight_at_end: stats.in_flight as u64,
+                max_lag_ms: round_ms(stats.max_lag_ns as f64),
+            };
+            // No message lost: every copy published is acked, dead-lettered, or still held.
+            let held = summary.acked
+                + summary.dead_lettered
+                + summary.queued_at_end
+                + summary.in_flight_at_end;
+            if summary.enqueued != held {
+                problems.push(format!(
+                    "{}: {} messages enqueued but {held} acked, dead-lettered or held",
+                    info.label(),
+                    summary.enqueued
+                ));
+            }
+            match stats.reported {
+                Some(reported) if reported != (summary.queued_at_end, summary.in_flight_at_end) => {
+                    problems.push(format!(
+                        "{}: the broker holds {} queued and {} out, its events say {} and {}",
+                        info.label(),
+                        reported.0,
+                        reported.1,
+                        summary.queued_at_end,
+                        summary.in_flight_at_end
+                    ));
+                }
+                Some(_) => {}
+                None => problems.push(format!(
+                    "{}: the broker did not report what it holds at the end",
+                    info.label()
+                )),
+            }
+            let broker = brokers.entry(info.broker.clone()).or_default();
+            broker.totals.add(&summary);
+            broker.subscriptions.insert(info.label(), summary);
+        }
         let digest = format!("{:032x}", self.digest.digest128());
         RunSummary {
             digest,
@@ -719,6 +907,7 @@ impl Recorder {
             workloads,
             services,
             edges,
+            brokers,
             accounting: Accounting {
                 ok: problems.is_empty(),
                 problems,

@@ -177,6 +177,47 @@ pub struct ServiceSummary {
     pub histogram: Histogram,
 }
 
+/// What became of one broker subscription's messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct SubscriptionSummary {
+    /// Copies put in the queue by publishes.
+    pub enqueued: u64,
+    /// First deliveries to a consumer.
+    pub delivered: u64,
+    /// Deliveries after a failure, a timeout, a lost consumer or a broker crash.
+    pub redelivered: u64,
+    pub acked: u64,
+    /// Deliveries a consumer failed or let time out.
+    pub failed: u64,
+    pub dead_lettered: u64,
+    pub queued_at_end: u64,
+    pub in_flight_at_end: u64,
+    /// The longest any message waited in the queue before its delivery (consumer lag).
+    pub max_lag_ms: f64,
+}
+
+impl SubscriptionSummary {
+    pub fn add(&mut self, other: &SubscriptionSummary) {
+        self.enqueued += other.enqueued;
+        self.delivered += other.delivered;
+        self.redelivered += other.redelivered;
+        self.acked += other.acked;
+        self.failed += other.failed;
+        self.dead_lettered += other.dead_lettered;
+        self.queued_at_end += other.queued_at_end;
+        self.in_flight_at_end += other.in_flight_at_end;
+        self.max_lag_ms = self.max_lag_ms.max(other.max_lag_ms);
+    }
+}
+
+/// A broker: its subscriptions' figures added up, and each of them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BrokerSummary {
+    #[serde(flatten)]
+    pub totals: SubscriptionSummary,
+    pub subscriptions: IndexMap<String, SubscriptionSummary>,
+}
+
 /// The conservation law, checked: every request sent ended once or is still in flight.
 #[derive(Debug, Clone, Serialize)]
 pub struct Accounting {
@@ -197,6 +238,7 @@ pub struct RunSummary {
     pub services: IndexMap<String, ServiceSummary>,
     /// Retry amplification per caller -> callee edge.
     pub edges: IndexMap<String, EdgeSummary>,
+    pub brokers: IndexMap<String, BrokerSummary>,
     pub accounting: Accounting,
     #[serde(skip)]
     pub histogram: Histogram,

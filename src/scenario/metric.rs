@@ -24,6 +24,46 @@ pub enum MetricRef {
         service: String,
         field: RolloutField,
     },
+    /// A broker's messages, all its subscriptions together: `broker.events.dead_lettered`.
+    Broker { name: String, stat: BrokerStat },
+}
+
+/// What a broker did with its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokerStat {
+    Enqueued,
+    Delivered,
+    Redelivered,
+    Acked,
+    Failed,
+    DeadLettered,
+    /// Waiting in queues at the end.
+    Queued,
+    /// Out at consumers at the end.
+    InFlight,
+    /// The longest a message waited before its delivery.
+    MaxLag,
+}
+
+const BROKER_STATS: [(&str, BrokerStat); 9] = [
+    ("enqueued", BrokerStat::Enqueued),
+    ("delivered", BrokerStat::Delivered),
+    ("redelivered", BrokerStat::Redelivered),
+    ("acked", BrokerStat::Acked),
+    ("failed", BrokerStat::Failed),
+    ("dead_lettered", BrokerStat::DeadLettered),
+    ("queued", BrokerStat::Queued),
+    ("in_flight", BrokerStat::InFlight),
+    ("max_lag", BrokerStat::MaxLag),
+];
+
+impl BrokerStat {
+    pub fn name(self) -> &'static str {
+        BROKER_STATS
+            .iter()
+            .find(|(_, stat)| *stat == self)
+            .map_or("broker", |(name, _)| name)
+    }
 }
 
 /// A statistic of a set of requests.
@@ -274,6 +314,14 @@ pub fn parse(text: &str) -> Result<MetricRef, MetricError> {
             stat,
         });
     }
+    if let Some(rest) = text.strip_prefix("broker.") {
+        let (name, stat) = split_name(rest, "broker", "broker.NAME.STAT")?;
+        let stat = lookup(&BROKER_STATS, stat, "statistic of a broker")?;
+        return Ok(MetricRef::Broker {
+            name: name.to_owned(),
+            stat,
+        });
+    }
     if let Some(rest) = text.strip_prefix("rollout.") {
         let (service, field) = split_name(rest, "rollout", "rollout.SERVICE.FIELD")?;
         let field = lookup(&ROLLOUT_FIELDS, field, "field of a rollout")?;
@@ -327,6 +375,7 @@ fn example(prefix: &str) -> &'static str {
     match prefix {
         "workload" => "workload.shoppers.success_rate",
         "service" => "service.payment.requests.shed",
+        "broker" => "broker.events.dead_lettered",
         _ => "rollout.order.outcome",
     }
 }
@@ -351,7 +400,7 @@ fn unknown_metric(text: &str) -> MetricError {
     let globals: Vec<&str> = CLIENT_STATS.iter().map(|(name, _)| *name).collect();
     // `workloads.x.success_rate` and `services.x...` are common slips for the prefixes.
     let first = text.split('.').next().unwrap_or(text);
-    let prefix_names = ["workload", "service", "rollout"];
+    let prefix_names = ["workload", "service", "broker", "rollout"];
     let close_prefix = did_you_mean(first, prefix_names).filter(|_| text.contains('.'));
     let hint = if text == "error_rate" {
         "expectations measure success_rate: for an error rate under 1%, write metric = \"success_rate\" with min = 0.99".to_owned()
@@ -364,7 +413,7 @@ fn unknown_metric(text: &str) -> MetricError {
         format!("did you mean {}?", quote(close))
     } else {
         format!(
-            "over all workloads: {}; per workload: workload.NAME.STAT; per service: service.NAME.STAT; per rollout: rollout.SERVICE.outcome, .time or .blast_radius",
+            "over all workloads: {}; per workload: workload.NAME.STAT; per service: service.NAME.STAT; per broker: broker.NAME.STAT; per rollout: rollout.SERVICE.outcome, .time or .blast_radius",
             globals.join(", ")
         )
     };
@@ -381,6 +430,10 @@ impl MetricRef {
             MetricRef::Global(stat)
             | MetricRef::Workload { stat, .. }
             | MetricRef::Service { stat, .. } => stat.value_kind(),
+            MetricRef::Broker { stat, .. } => match stat {
+                BrokerStat::MaxLag => ValueKind::Duration,
+                _ => ValueKind::Count,
+            },
             MetricRef::Rollout { field, .. } => match field {
                 RolloutField::Outcome => ValueKind::Text,
                 RolloutField::Time => ValueKind::Duration,
@@ -474,6 +527,9 @@ impl fmt::Display for MetricRef {
             }
             MetricRef::Rollout { service, field } => {
                 write!(formatter, "rollout.{service}.{}", field.name())
+            }
+            MetricRef::Broker { name, stat } => {
+                write!(formatter, "broker.{name}.{}", stat.name())
             }
         }
     }

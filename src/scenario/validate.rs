@@ -161,6 +161,7 @@ enum Host {
     Service(usize),
     Instance(usize, u64),
     Workload(usize),
+    Broker(usize),
 }
 
 struct Checker<'s, 'l> {
@@ -603,15 +604,19 @@ impl<'s> Checker<'s, '_> {
         if let Some(index) = self.names.workloads.get(text) {
             return Some(Host::Workload(*index));
         }
+        if let Some(index) = self.names.brokers.get(text) {
+            return Some(Host::Broker(*index));
+        }
         let hint = self.suggest(
             text,
-            "services and workloads here",
+            "services, workloads and brokers here",
             || {
                 let mut hosts = self.names.service_names();
                 hosts.extend(self.names.workloads.keys().copied());
+                hosts.extend(self.names.brokers.keys().copied());
                 hosts
             },
-            "declare a [[service]] or a [[workload]] first",
+            "declare a [[service]], a [[workload]] or a [[broker]] first",
         );
         self.error(
             path,
@@ -1099,6 +1104,9 @@ impl Checker<'_, '_> {
             let path = root("mesh").key(name);
             let service = if let Some(index) = self.names.services.get(name.as_str()) {
                 Some(*index)
+            } else if self.names.brokers.contains_key(name.as_str()) {
+                // A publisher's sidecar applies `[mesh.BROKER]` to its publishes.
+                None
             } else {
                 let hint = self.suggest(
                     name,
@@ -2013,6 +2021,21 @@ impl Checker<'_, '_> {
             }
             metric::MetricRef::Service { name, .. } => {
                 self.service_ref(&metric_path, name, "metric");
+            }
+            metric::MetricRef::Broker { name, .. } => {
+                if !self.names.brokers.contains_key(name.as_str()) {
+                    let hint = self.suggest(
+                        name,
+                        "brokers here",
+                        || self.names.brokers.keys().copied().collect(),
+                        "no [[broker]] is declared",
+                    );
+                    self.error(
+                        &metric_path,
+                        format!("unknown broker {} in `metric`", quote(name)),
+                    )
+                    .set_optional_hint(hint);
+                }
             }
             metric::MetricRef::Rollout { service, .. } => {
                 if self.service_ref(&metric_path, service, "metric").is_some()

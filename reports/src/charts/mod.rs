@@ -28,6 +28,7 @@ mod route_weights;
 mod series;
 mod source;
 mod subject;
+mod subscription;
 mod throughput;
 mod timeline;
 
@@ -52,6 +53,7 @@ pub const BUSIEST_MAX: usize = 12;
 enum Kind {
     Workload,
     Service,
+    Subscription,
 }
 
 impl Kind {
@@ -59,6 +61,7 @@ impl Kind {
         match self {
             Kind::Workload => "workload",
             Kind::Service => "service",
+            Kind::Subscription => "subscription",
         }
     }
 }
@@ -87,7 +90,7 @@ fn always(_source: &Source, _subject: &Subject) -> bool {
 }
 
 /// The families, in the order a subject's charts are listed.
-const FAMILIES: [Family; 9] = [
+const FAMILIES: [Family; 10] = [
     Family {
         slug: "latency",
         kind: Kind::Workload,
@@ -187,6 +190,17 @@ const FAMILIES: [Family; 9] = [
         eligible: route_weights::eligible,
         panels: route_weights::panels,
     },
+    Family {
+        slug: "broker",
+        kind: Kind::Subscription,
+        head: "Messages",
+        detail: "rates, backlog and consumer lag",
+        over_time: true,
+        sampled: true,
+        peaks: true,
+        eligible: always,
+        panels: subscription::panels,
+    },
 ];
 
 /// Every chart of one run.
@@ -195,7 +209,7 @@ pub fn run_charts(run: &RunData) -> Vec<Chart> {
     let faults = fault_bands(&run.summary.faults, source.timeline.end_s(), "", false);
     let mut names = IndexSet::new();
     let mut charts = Vec::new();
-    for kind in [Kind::Workload, Kind::Service] {
+    for kind in [Kind::Workload, Kind::Service, Kind::Subscription] {
         let subjects = subjects_of(&source, kind);
         let names_in_file: Vec<&str> = subjects.keys().copied().collect();
         let requests = |name: &str| subjects.get(name).map_or(0, |subject| subject.requests);
@@ -243,7 +257,7 @@ pub fn compare_charts(a: (&str, &RunData), b: (&str, &RunData)) -> Vec<Chart> {
     let faults = compared_faults((label_a, &source_a), (label_b, &source_b), end_s);
     let mut names = IndexSet::new();
     let mut charts = Vec::new();
-    for kind in [Kind::Workload, Kind::Service] {
+    for kind in [Kind::Workload, Kind::Service, Kind::Subscription] {
         let (subjects_a, subjects_b) = (subjects_of(&source_a, kind), subjects_of(&source_b, kind));
         let mut all: Vec<&str> = subjects_a.keys().copied().collect();
         all.extend(
@@ -313,6 +327,7 @@ fn subjects_of<'s, 'a>(
     let subjects = match kind {
         Kind::Workload => &source.workloads,
         Kind::Service => &source.services,
+        Kind::Subscription => &source.subscriptions,
     };
     subjects
         .iter()
@@ -465,15 +480,16 @@ fn chart(
     }
 }
 
-/// A scenario name as part of a file name: lower case, anything but letters and digits as `-`.
+/// A scenario name as part of a file name: lower case, each run of anything but letters and
+/// digits as one `-` (`order.created -> payment` is `order-created-payment`).
 fn file_part(name: &str) -> String {
-    name.chars()
-        .map(|character| {
-            if character.is_ascii_alphanumeric() {
-                character.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect()
+    let mut part = String::with_capacity(name.len());
+    for character in name.chars() {
+        if character.is_ascii_alphanumeric() {
+            part.push(character.to_ascii_lowercase());
+        } else if !part.ends_with('-') {
+            part.push('-');
+        }
+    }
+    part
 }

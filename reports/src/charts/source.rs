@@ -14,6 +14,7 @@ pub(crate) struct Source<'a> {
     pub timeline: Timeline,
     pub workloads: IndexMap<&'a str, Subject<'a>>,
     pub services: IndexMap<&'a str, Subject<'a>>,
+    pub subscriptions: IndexMap<&'a str, Subject<'a>>,
 }
 
 impl<'a> Source<'a> {
@@ -21,11 +22,13 @@ impl<'a> Source<'a> {
         let timeline = Timeline::new(run);
         let workloads = subjects(run, &timeline, RowKind::Workload);
         let services = subjects(run, &timeline, RowKind::Service);
+        let subscriptions = subjects(run, &timeline, RowKind::Subscription);
         Source {
             run,
             timeline,
             workloads,
             services,
+            subscriptions,
         }
     }
 
