@@ -10,8 +10,8 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use meshsim_models::{
     ArrivalConfig, Broker, BrokerConfig, CallTarget, EndpointConfig, HeaderDistribution,
-    InboundPolicy, Node, ServiceConfig, ServiceInstance, Sidecar, SubscriptionConfig,
-    UpstreamConfig, WorkloadClient, WorkloadConfig,
+    InboundPolicy, Node, SagaPlan, SagaStepPlan, ServiceConfig, ServiceInstance, Sidecar, Store,
+    StoreConfig, StoreKind, SubscriptionConfig, UpstreamConfig, WorkloadClient, WorkloadConfig,
 };
 use meshsim_sim::control::{Effect, Rule};
 use meshsim_sim::network::LinkConfig;
@@ -49,6 +49,7 @@ pub struct Layout {
     pub services: IndexMap<String, ServiceLayout>,
     pub workloads: IndexMap<String, WorkloadLayout>,
     pub brokers: IndexMap<String, WorkloadLayout>,
+    pub stores: IndexMap<String, WorkloadLayout>,
 }
 
 /// Where a single-node host (a workload's client, a broker) sits.
@@ -134,6 +135,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
         .keys()
         .chain(layout.workloads.keys())
         .chain(layout.brokers.keys())
+        .chain(layout.stores.keys())
         .map(|name| Arc::from(name.as_str()))
         .collect();
     for (index, name) in group_names.iter().enumerate() {
@@ -146,7 +148,11 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
     let mut models = Vec::with_capacity(network.node_count());
     for (service_index, service) in scenario.services.iter().enumerate() {
         let service_layout = &layout.services[service_index];
-        let (callees, endpoint_calls) = resolve_calls(scenario, service, &layout);
+        let ResolvedCalls {
+            callees,
+            endpoint_calls,
+            sagas,
+        } = resolve_calls(scenario, service, &layout);
         for (version_index, (version_name, range)) in service_layout.versions.iter().enumerate() {
             let config = Arc::new(service_config(
                 service,
@@ -158,6 +164,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
                 version_name,
                 VersionKey::new(service_layout.group, version_index as u32),
                 &endpoint_calls,
+                &sagas,
             ));
             for instance_index in range.clone() {
                 let node = service_layout.instances[instance_index];
@@ -198,6 +205,24 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
 
     for config in broker_configs(scenario, &layout) {
         models.push(Node::Broker(Box::new(Broker::new(Arc::new(config)))));
+    }
+    for (index, store) in scenario.stores.iter().enumerate() {
+        let config = StoreConfig {
+            group: layout.stores[index].group,
+            kind: store_kind(store),
+            workers: store.workers,
+            service_time: store
+                .service_time
+                .as_ref()
+                .map_or(Distribution::ZERO, distribution),
+            idempotent: store.idempotent,
+        };
+        let rng = seeder.stream(&format!("store/{}", store.name));
+        models.push(Node::Store(Box::new(Store::new(
+            layout.stores[index].node,
+            Arc::new(config),
+            rng,
+        ))));
     }
 
     let catalog = catalog(scenario, &layout);
@@ -256,10 +281,18 @@ fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
         let node = network.add_node(group, &broker.name);
         brokers.insert(broker.name.clone(), WorkloadLayout { group, node });
     }
+    // Stores after brokers, for the same reason.
+    let mut stores = IndexMap::new();
+    for store in &scenario.stores {
+        let group = network.add_group(&store.name, false, true);
+        let node = network.add_node(group, &store.name);
+        stores.insert(store.name.clone(), WorkloadLayout { group, node });
+    }
     Layout {
         services,
         workloads,
         brokers,
+        stores,
     }
 }
 
@@ -272,6 +305,7 @@ fn group_of(layout: &Layout, name: &str) -> GroupId {
         .workloads
         .get(name)
         .or_else(|| layout.brokers.get(name))
+        .or_else(|| layout.stores.get(name))
         .unwrap_or_else(|| panic!("validated name `{name}`"))
         .group
 }
@@ -300,7 +334,15 @@ fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamCon
             scenario.mesh.get(&broker.name),
         ))
     });
-    services.chain(brokers).collect()
+    let stores = scenario.stores.iter().enumerate().map(|(index, store)| {
+        Arc::new(mesh::store_upstream_config(
+            layout.stores[index].group,
+            &store.name,
+            layout.stores[index].node,
+            scenario.mesh.get(&store.name),
+        ))
+    });
+    services.chain(brokers).chain(stores).collect()
 }
 
 /// Each broker's model: its topics' fan-out to the subscriptions, each subscriber's instances
@@ -354,61 +396,118 @@ fn broker_configs(scenario: &Scenario, layout: &Layout) -> Vec<BrokerConfig> {
 /// The services and brokers `service` calls (its sidecar's upstreams, by index into
 /// [`upstream_configs`]: services, then brokers) and, per endpoint, its calls as targets into
 /// that list, in order. A publish is a call to the topic's broker, the topic its endpoint.
-fn resolve_calls(
-    scenario: &Scenario,
-    service: &schema::Service,
-    layout: &Layout,
-) -> (Vec<usize>, Vec<Vec<CallTarget>>) {
+fn resolve_calls(scenario: &Scenario, service: &schema::Service, layout: &Layout) -> ResolvedCalls {
     let mut callees: Vec<usize> = Vec::new();
-    let mut endpoint_calls = Vec::new();
-    for endpoint in &service.endpoints {
-        let mut targets = Vec::new();
-        for call in &endpoint.calls {
-            let (callee, callee_endpoint) = match (&call.service, &call.endpoint, &call.topic) {
-                (Some(callee_name), Some(endpoint_name), _) => {
-                    let callee = layout
-                        .services
-                        .get_index_of(callee_name)
-                        .expect("validated callee");
-                    let callee_endpoint = scenario.services[callee]
-                        .endpoints
-                        .iter()
-                        .position(|e| &e.name == endpoint_name)
-                        .expect("validated endpoint");
-                    (callee, callee_endpoint)
-                }
-                (_, _, Some(topic)) => {
-                    let (broker, topic) = scenario
-                        .brokers
-                        .iter()
-                        .enumerate()
-                        .find_map(|(index, broker)| {
-                            broker
-                                .topics
-                                .iter()
-                                .position(|t| t == topic)
-                                .map(|topic| (index, topic))
-                        })
-                        .expect("validated topic");
-                    (scenario.services.len() + broker, topic)
-                }
-                _ => unreachable!("validated call: a service and endpoint, or a topic"),
-            };
-            let upstream = callees
-                .iter()
-                .position(|&c| c == callee)
-                .unwrap_or_else(|| {
-                    callees.push(callee);
-                    callees.len() - 1
-                });
-            targets.push(CallTarget {
-                upstream: upstream as u16,
-                endpoint: callee_endpoint as u32,
+    let mut target = |call: &schema::Call| {
+        let (callee, callee_endpoint) = callee_of(scenario, layout, call);
+        let upstream = callees
+            .iter()
+            .position(|&c| c == callee)
+            .unwrap_or_else(|| {
+                callees.push(callee);
+                callees.len() - 1
             });
+        CallTarget {
+            upstream: upstream as u16,
+            endpoint: callee_endpoint as u32,
         }
-        endpoint_calls.push(targets);
+    };
+    let mut endpoint_calls = Vec::new();
+    let mut sagas = Vec::new();
+    for endpoint in &service.endpoints {
+        endpoint_calls.push(endpoint.calls.iter().map(&mut target).collect());
+        let saga = scenario
+            .sagas
+            .iter()
+            .find(|saga| saga.service == service.name && saga.endpoint == endpoint.name);
+        sagas.push(saga.map(|saga| {
+            Arc::new(SagaPlan {
+                steps: saga
+                    .steps
+                    .iter()
+                    .map(|step| SagaStepPlan {
+                        action: target(&step.action),
+                        compensation: step.compensation.as_ref().map(&mut target),
+                    })
+                    .collect(),
+                step_retries: saga.step_retries,
+            })
+        }));
     }
-    (callees, endpoint_calls)
+    ResolvedCalls {
+        callees,
+        endpoint_calls,
+        sagas,
+    }
+}
+
+/// What a service calls: its sidecar's upstreams (indices into [`upstream_configs`]), and per
+/// endpoint its calls and its saga, as targets into those upstreams.
+struct ResolvedCalls {
+    callees: Vec<usize>,
+    endpoint_calls: Vec<Vec<CallTarget>>,
+    sagas: Vec<Option<Arc<SagaPlan>>>,
+}
+
+/// A call's callee, as an index into [`upstream_configs`] (services, then brokers, then stores),
+/// and the endpoint there: a service's endpoint, a broker's topic, a store's operation.
+fn callee_of(scenario: &Scenario, layout: &Layout, call: &schema::Call) -> (usize, usize) {
+    let services = scenario.services.len();
+    let brokers = scenario.brokers.len();
+    match (
+        &call.service,
+        &call.endpoint,
+        &call.topic,
+        &call.store,
+        &call.op,
+    ) {
+        (Some(callee_name), Some(endpoint_name), ..) => {
+            let callee = layout
+                .services
+                .get_index_of(callee_name)
+                .expect("validated callee");
+            let callee_endpoint = scenario.services[callee]
+                .endpoints
+                .iter()
+                .position(|e| &e.name == endpoint_name)
+                .expect("validated endpoint");
+            (callee, callee_endpoint)
+        }
+        (_, _, Some(topic), ..) => {
+            let (broker, topic) = scenario
+                .brokers
+                .iter()
+                .enumerate()
+                .find_map(|(index, broker)| {
+                    broker
+                        .topics
+                        .iter()
+                        .position(|t| t == topic)
+                        .map(|topic| (index, topic))
+                })
+                .expect("validated topic");
+            (services + broker, topic)
+        }
+        (_, _, _, Some(store), Some(op)) => {
+            let index = layout.stores.get_index_of(store).expect("validated store");
+            let operation = store_kind(&scenario.stores[index])
+                .operation_index(op)
+                .expect("validated operation");
+            (services + brokers + index, operation as usize)
+        }
+        _ => unreachable!("validated call: a service and endpoint, a topic, or a store operation"),
+    }
+}
+
+fn store_kind(store: &schema::Store) -> StoreKind {
+    match store.kind {
+        schema::StoreKind::Stock => StoreKind::Stock {
+            products: store.products.expect("validated stock store"),
+            stock_per_product: store.stock_per_product.expect("validated stock store"),
+        },
+        schema::StoreKind::Ledger => StoreKind::Ledger,
+        schema::StoreKind::Orders => StoreKind::Orders,
+    }
 }
 
 fn service_config(
@@ -417,6 +516,7 @@ fn service_config(
     version_name: &str,
     key: VersionKey,
     calls: &[Vec<CallTarget>],
+    sagas: &[Option<Arc<SagaPlan>>],
 ) -> ServiceConfig {
     let version = service
         .versions
@@ -430,7 +530,8 @@ fn service_config(
         .endpoints
         .iter()
         .zip(calls)
-        .map(|(endpoint, calls)| EndpointConfig {
+        .zip(sagas)
+        .map(|((endpoint, calls), saga)| EndpointConfig {
             service_time: endpoint
                 .service_time
                 .as_ref()
@@ -438,6 +539,7 @@ fn service_config(
                 .scaled(factor),
             error_rate: error_override.unwrap_or(endpoint.error_rate.get()),
             calls: calls.clone(),
+            saga: saga.clone(),
         })
         .collect();
     ServiceConfig {
@@ -565,6 +667,22 @@ fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
         versions: Vec::new(),
         endpoints: broker.topics.clone(),
     }));
+    // A store answers like a service of one instance, its endpoints its operations.
+    groups.extend(scenario.stores.iter().map(|store| {
+        GroupInfo {
+            name: store.name.clone(),
+            versions: vec![VersionInfo {
+                name: BASE_VERSION.to_owned(),
+                instances: 1,
+                route_weight_percent: 100.0,
+            }],
+            endpoints: store_kind(store)
+                .operations()
+                .iter()
+                .map(|&operation| operation.to_owned())
+                .collect(),
+        }
+    }));
     let mut nodes: Vec<(NodeId, NodeInfo)> = Vec::new();
     for (name, service) in &layout.services {
         for (index, &node) in service.instances.iter().enumerate() {
@@ -575,7 +693,12 @@ fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
             nodes.push((node, info));
         }
     }
-    for (name, host) in layout.workloads.iter().chain(&layout.brokers) {
+    for (name, host) in layout
+        .workloads
+        .iter()
+        .chain(&layout.brokers)
+        .chain(&layout.stores)
+    {
         let info = NodeInfo {
             group: host.group,
             name: name.clone(),
@@ -620,6 +743,7 @@ fn nodes_named(layout: &Layout, name: &str) -> Vec<NodeId> {
         .workloads
         .get(name)
         .or_else(|| layout.brokers.get(name))
+        .or_else(|| layout.stores.get(name))
     {
         return vec![host.node];
     }
@@ -632,6 +756,7 @@ fn selector(layout: &Layout, name: &str) -> Selector {
     if layout.services.contains_key(name)
         || layout.workloads.contains_key(name)
         || layout.brokers.contains_key(name)
+        || layout.stores.contains_key(name)
     {
         Selector::Group(group_of(layout, name))
     } else {
@@ -774,6 +899,7 @@ fn node_name(layout: &Layout, node: NodeId) -> String {
         .workloads
         .iter()
         .chain(&layout.brokers)
+        .chain(&layout.stores)
         .find(|(_, host)| host.node == node)
         .map(|(name, _)| name.clone())
         .expect("node laid out")

@@ -34,6 +34,23 @@ pub enum Command {
     Report(ReportArgs),
     /// Run two scenarios from one seed and show their differences.
     Compare(CompareArgs),
+    /// Minimise the fault timeline of a scenario that fails, keeping the failure.
+    Shrink(ShrinkArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShrinkArgs {
+    /// The scenario file whose expectations fail (TOML, format 1).
+    pub file: PathBuf,
+    /// The seed it fails with; defaults to the scenario's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Where to write the shrunk scenario; defaults to FILE with `.shrunk.toml`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The most runs the search may take, the first one included.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_runs: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -124,7 +141,7 @@ impl Status {
 }
 
 /// Colour only for a terminal, and never when `NO_COLOR` is set (<https://no-color.org>).
-fn color_for(stream_is_terminal: bool) -> bool {
+pub(crate) fn color_for(stream_is_terminal: bool) -> bool {
     stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 

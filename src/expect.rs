@@ -146,6 +146,17 @@ fn actual(summary: &RunSummary, metric: &MetricRef) -> Actual {
         MetricRef::Rollout { .. } => {
             Actual::Missing("rollouts are not simulated by this build yet".into())
         }
+        MetricRef::Invariant { name } => {
+            match crate::invariants::check(summary)
+                .into_iter()
+                .find(|invariant| invariant.name == *name)
+            {
+                Some(invariant) => Actual::Number(invariant.violations as f64),
+                None => {
+                    Actual::Missing(format!("the run has nothing `invariant.{name}` speaks of"))
+                }
+            }
+        }
         MetricRef::Broker { name, stat } => match summary.brokers.get(name) {
             Some(broker) => {
                 let totals = &broker.totals;

@@ -43,6 +43,13 @@ fn main() -> ExitCode {
                 Status::BadInput
             })
         }
+        Command::Shrink(args) => {
+            init_logging(0);
+            meshsim::shrink::shrink(args).unwrap_or_else(|error| {
+                eprintln!("error: {error:#}");
+                Status::BadInput
+            })
+        }
     };
     ExitCode::from(status.code())
 }

@@ -106,6 +106,24 @@ pub fn broker_upstream_config(
     config
 }
 
+/// A store call with no answer within this fails: a database client's query timeout.
+/// `[mesh.STORE] timeout` overrides it.
+pub const STORE_CALL_TIMEOUT_NS: u64 = 5_000_000_000;
+
+/// The caller side of a store: one instance, the store's node.
+pub fn store_upstream_config(
+    group: GroupId,
+    name: &str,
+    node: NodeId,
+    policy: Option<&MeshPolicy>,
+) -> UpstreamConfig {
+    let mut config = upstream_config(group, name, vec![node], policy);
+    if config.timeout_ns.is_none() {
+        config.timeout_ns = Some(STORE_CALL_TIMEOUT_NS);
+    }
+    config
+}
+
 pub fn load_balancer(balancer: schema::LoadBalancer) -> LoadBalancer {
     match balancer {
         schema::LoadBalancer::RoundRobin => LoadBalancer::RoundRobin,

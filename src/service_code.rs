@@ -216,6 +216,7 @@ pub fn simulate_with_code(
         network,
         not_simulated: not_simulated(scenario),
         faults: crate::simulate::fault_windows(scenario),
+        invariants: crate::invariants::check(&summary),
     };
     Ok(Simulation { info, summary })
 }

@@ -149,6 +149,7 @@ pub fn simulate_with_host_limit(
         network,
         not_simulated: not_simulated(scenario),
         faults: fault_windows(scenario),
+        invariants: crate::invariants::check(&summary),
     };
     Ok(Simulation { info, summary })
 }

@@ -119,9 +119,9 @@ impl Broker {
         }
     }
 
+    #[allow(clippy::needless_pass_by_value)] // Inputs are small and moved in, as for every model.
     pub fn handle(&mut self, now: SimTime, input: Input<Message>, out: &mut Outbox<Message>) {
         match input {
-            Input::Start => {}
             Input::Message {
                 from,
                 message: Message::Request(request),
@@ -137,7 +137,8 @@ impl Broker {
             Input::Refused {
                 message: Message::Response(_),
                 ..
-            } => {}
+            }
+            | Input::Start => {}
             Input::Timer(id) => match decode(id) {
                 (Some(TimerKind::BrokerAck), _) => self.ack_timeouts(now, out),
                 (kind, _) => unreachable!("a broker got a {kind:?} timer"),

@@ -10,9 +10,11 @@ pub mod deadline;
 pub mod message;
 pub mod node;
 pub mod policy;
+pub mod saga;
 pub mod service;
 pub mod sidecar;
 pub mod slab;
+pub mod store;
 pub mod timer;
 pub mod upstream;
 pub mod workload;
@@ -21,8 +23,14 @@ pub use balancer::LoadBalancer;
 pub use broker::{Broker, BrokerConfig, SubscriptionConfig};
 pub use message::{Message, Request, RequestContext, Response};
 pub use node::Node;
+pub use saga::{SagaPlan, SagaStepPlan};
 pub use service::{CallTarget, EndpointConfig, InboundPolicy, ServiceConfig, ServiceInstance};
 pub use sidecar::Sidecar;
+pub use store::{
+    Holding, LEDGER_OPERATIONS, LedgerEntry, LedgerState, ORDERS_OPERATIONS, OrderId, OrderStatus,
+    OrdersState, ProductStock, STOCK_OPERATIONS, StockState, Store, StoreConfig, StoreKind,
+    StoreState,
+};
 pub use upstream::{
     BreakerPolicy, FaultInjection, PoolLimits, RetryOn, RetryPolicy, UpstreamConfig,
 };

@@ -5,12 +5,14 @@ use meshsim_sim::{Input, Model, Outbox, SimTime};
 use crate::broker::Broker;
 use crate::message::Message;
 use crate::service::ServiceInstance;
+use crate::store::Store;
 use crate::workload::WorkloadClient;
 
 pub enum Node {
     Service(Box<ServiceInstance>),
     Client(Box<WorkloadClient>),
     Broker(Box<Broker>),
+    Store(Box<Store>),
 }
 
 impl Model for Node {
@@ -21,6 +23,7 @@ impl Model for Node {
             Node::Service(instance) => instance.handle(now, input, out),
             Node::Client(client) => client.handle(now, input, out),
             Node::Broker(broker) => broker.handle(now, input, out),
+            Node::Store(store) => store.handle(now, input, out),
         }
     }
 }

@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use meshsim_sim::record::{Gauge, MeshEvent};
+use meshsim_sim::record::{Gauge, MeshEvent, SagaEvent};
 use meshsim_sim::{
     Distribution, GroupId, Input, NodeId, Outbox, Reason, ReasonKind, Record, ServedResult, SimRng,
     SimTime, Span, SpanKind, VersionKey,
@@ -17,6 +17,7 @@ use meshsim_sim::{
 
 use crate::message::{Message, Request, Response};
 use crate::policy::rate_limit::TokenBucket;
+use crate::saga::{SagaNext, SagaPlan, SagaRun};
 use crate::sidecar::Sidecar;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, slab_timer};
@@ -34,6 +35,8 @@ pub struct EndpointConfig {
     pub service_time: Distribution,
     pub error_rate: f64,
     pub calls: Vec<CallTarget>,
+    /// An orchestrated saga the endpoint runs after its own work, instead of `calls`.
+    pub saga: Option<Arc<SagaPlan>>,
 }
 
 /// One version of a service, shared by its instances.
@@ -66,6 +69,10 @@ struct Job {
     /// When a worker took the request: its own work ends a service time later.
     started_at: SimTime,
     next_call: usize,
+    /// The saga the job runs, if its endpoint has one.
+    saga: Option<SagaRun>,
+    /// A saga resumed after a crash: nobody waits for its answer.
+    detached: bool,
 }
 
 struct Waiting {
@@ -88,6 +95,8 @@ pub struct ServiceInstance {
     denied_callers: Vec<u32>,
     jobs: Slab<Job>,
     waiting: VecDeque<Waiting>,
+    /// Sagas in progress when the process died: the durable saga log, undone on restart.
+    saga_log: Vec<(Request, SagaRun)>,
 }
 
 impl ServiceInstance {
@@ -114,6 +123,7 @@ impl ServiceInstance {
             denied_callers: Vec::new(),
             jobs: Slab::default(),
             waiting: VecDeque::new(),
+            saga_log: Vec::new(),
         }
     }
 
@@ -150,10 +160,33 @@ impl ServiceInstance {
                 message: Message::Response(_),
                 ..
             }
-            | Input::Start
-            | Input::Finish => {}
+            | Input::Start => {}
+            Input::Finish => {
+                // Sagas still going, in workers or in the log of a dead process.
+                let running = self
+                    .jobs
+                    .iter()
+                    .filter(|(_, job)| job.saga.is_some())
+                    .map(|(_, job)| job.request.context)
+                    .chain(self.saga_log.iter().map(|(request, _)| request.context));
+                for context in running {
+                    out.record(Record::OrderFact {
+                        group: self.group(),
+                        order: context.trace(),
+                        fact: "saga_in_flight",
+                        count: 1,
+                    });
+                }
+            }
             Input::Timer(id) => match decode(id) {
                 (Some(TimerKind::Work), key) => self.after_work(now, SlabKey(key), out),
+                (Some(TimerKind::SagaRetry), key) => {
+                    let key = SlabKey(key);
+                    if let Some(run) = self.jobs.get_mut(key).and_then(|job| job.saga.as_mut()) {
+                        let next = run.retry();
+                        self.saga_next(now, key, next, out);
+                    }
+                }
                 (Some(kind), payload) => {
                     let handled = self.sidecar.on_timer(now, kind, payload, out);
                     assert!(handled, "service instance got a {kind:?} timer");
@@ -172,6 +205,20 @@ impl ServiceInstance {
                             TokenBucket::new(max, per_fill, interval_ns).starting_at(now)
                         });
                 self.limiting = None;
+                // The saga log is read back: each interrupted saga is undone, in the background.
+                for (request, mut run) in std::mem::take(&mut self.saga_log) {
+                    let next = run.retry();
+                    let key = self.jobs.insert(Job {
+                        from: self.node,
+                        request,
+                        arrived_at: now,
+                        started_at: now,
+                        next_call: 0,
+                        saga: Some(run),
+                        detached: true,
+                    });
+                    self.saga_next(now, key, next, out);
+                }
             }
             Input::Membership { node, up } => self.sidecar.on_membership(node, up),
         }
@@ -372,6 +419,8 @@ impl ServiceInstance {
             arrived_at,
             started_at: now,
             next_call: 0,
+            saga: None,
+            detached: false,
         });
         self.gauge(Gauge::InFlight, 1, out);
         out.set_timer(now + work_ns, slab_timer(TimerKind::Work, key));
@@ -389,8 +438,45 @@ impl ServiceInstance {
                 group: Some(self.group()),
             };
             self.finish(now, key, 500, reason, out);
+        } else if let Some(plan) = endpoint.saga.clone() {
+            out.record(Record::Saga {
+                event: SagaEvent::Started,
+            });
+            let (run, next) = SagaRun::start(plan);
+            self.jobs.get_mut(key).expect("live job").saga = Some(run);
+            self.saga_next(now, key, next, out);
         } else {
             self.next_call(now, key, out);
+        }
+    }
+
+    /// Carries out a saga's next move for job `key`.
+    fn saga_next(&mut self, now: SimTime, key: SlabKey, next: SagaNext, out: &mut Outbox<Message>) {
+        match next {
+            SagaNext::Call(target) => {
+                let context = self.jobs.get(key).expect("live saga").request.context;
+                if let Err(response) =
+                    self.sidecar
+                        .call(now, target.upstream, target.endpoint, context, key.0, out)
+                {
+                    self.on_call_answered(now, key, response, out);
+                }
+            }
+            SagaNext::RetryAfter(wait_ns) => {
+                out.set_timer(now + wait_ns, slab_timer(TimerKind::SagaRetry, key));
+            }
+            SagaNext::Completed => {
+                out.record(Record::Saga {
+                    event: SagaEvent::Completed,
+                });
+                self.finish(now, key, 200, Reason::OK, out);
+            }
+            SagaNext::Compensated(reason) => {
+                out.record(Record::Saga {
+                    event: SagaEvent::Compensated,
+                });
+                self.finish(now, key, 500, reason, out);
+            }
         }
     }
 
@@ -420,7 +506,12 @@ impl ServiceInstance {
         response: Response,
         out: &mut Outbox<Message>,
     ) {
-        if self.jobs.get(key).is_none() {
+        let Some(job) = self.jobs.get_mut(key) else {
+            return;
+        };
+        if let Some(run) = &mut job.saga {
+            let next = run.answered(&response);
+            self.saga_next(now, key, next, out);
             return;
         }
         if response.is_success() {
@@ -445,6 +536,11 @@ impl ServiceInstance {
             status,
             reason,
         };
+        if job.detached {
+            // A saga resumed after a crash: its caller got its reset long ago, and it holds no
+            // worker.
+            return;
+        }
         out.send(job.from, Message::Response(response));
         self.span(
             &job.request,
@@ -480,7 +576,15 @@ impl ServiceInstance {
             kind: ReasonKind::Reset,
             group: Some(self.group()),
         };
-        let jobs = self.jobs.drain();
+        let mut jobs = self.jobs.drain();
+        // The saga log is durable: the sagas in progress survive, to be undone on restart.
+        for job in &mut jobs {
+            if let Some(mut run) = job.saga.take() {
+                run.interrupted();
+                self.saga_log.push((job.request, run));
+            }
+        }
+        jobs.retain(|job| !job.detached);
         let job_count = jobs.len() as i64;
         let held = jobs
             .into_iter()

@@ -965,7 +965,9 @@ impl Sidecar {
             | TimerKind::Arrival
             | TimerKind::ClientTimeout
             | TimerKind::Think
-            | TimerKind::BrokerAck => {
+            | TimerKind::BrokerAck
+            | TimerKind::StoreWork
+            | TimerKind::SagaRetry => {
                 return false;
             }
         }

@@ -32,6 +32,10 @@ pub enum TimerKind {
     BreakerReset = 11,
     /// A broker's earliest acknowledgement deadline came.
     BrokerAck = 12,
+    /// A store finished an operation (payload: the operation's slab key).
+    StoreWork = 13,
+    /// A saga's failed compensation is tried again (payload: the job).
+    SagaRetry = 14,
 }
 
 const PAYLOAD_BITS: u32 = 56;
@@ -61,6 +65,8 @@ pub fn decode(id: TimerId) -> (Option<TimerKind>, u64) {
         10 => Some(TimerKind::OutlierInterval),
         11 => Some(TimerKind::BreakerReset),
         12 => Some(TimerKind::BrokerAck),
+        13 => Some(TimerKind::StoreWork),
+        14 => Some(TimerKind::SagaRetry),
         _ => None,
     };
     (kind, id.0 & PAYLOAD_MASK)

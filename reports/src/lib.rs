@@ -14,5 +14,5 @@ pub use charts::{compare_charts, run_charts};
 pub use compare::{Difference, Unit, differences};
 pub use html::{compare_report_html, run_report_html};
 pub use run_data::{RunData, RunDataError};
-pub use summary_file::{ExpectationOutcome, FaultWindow, RunInfo, summary_json};
+pub use summary_file::{ExpectationOutcome, FaultWindow, InvariantOutcome, RunInfo, summary_json};
 pub use table::{TableOptions, summary_table};

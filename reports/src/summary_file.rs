@@ -7,7 +7,8 @@ use indexmap::IndexMap;
 use meshsim_sim::RunSummary;
 use meshsim_sim::engine::NetworkCounts;
 use meshsim_sim::summary::{
-    BrokerSummary, EdgeSummary, LatencySummary, RequestCounts, ServiceSummary, WorkloadSummary,
+    BrokerSummary, EdgeSummary, LatencySummary, RequestCounts, SagaSummary, ServiceSummary,
+    WorkloadSummary,
 };
 use serde::Serialize;
 
@@ -24,6 +25,20 @@ pub struct RunInfo {
     pub not_simulated: Vec<String>,
     /// The scenario's fault timeline, for the charts' shaded windows.
     pub faults: Vec<FaultWindow>,
+    /// The invariants checked at the end, those that apply to the run.
+    pub invariants: Vec<InvariantOutcome>,
+}
+
+/// One invariant checked at the end of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct InvariantOutcome {
+    pub name: String,
+    pub holds: bool,
+    /// Things checked: orders, stores, subscriptions, sagas.
+    pub checked: u64,
+    pub violations: u64,
+    /// The first few violations, in words.
+    pub examples: Vec<String>,
 }
 
 /// One `[[fault]]` as a window of time: what, on whom, from when to when.
@@ -80,6 +95,10 @@ struct SummaryFile<'a> {
     accounted: bool,
     not_simulated: &'a [String],
     faults: &'a [FaultWindow],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    invariants: &'a [InvariantOutcome],
+    #[serde(skip_serializing_if = "skip_sagas")]
+    sagas: SagaSummary,
     expectations: &'a [ExpectationOutcome],
 }
 
@@ -113,9 +132,15 @@ pub fn summary_json(
         accounted: summary.accounting.ok,
         not_simulated: &info.not_simulated,
         faults: &info.faults,
+        invariants: &info.invariants,
+        sagas: summary.sagas,
         expectations,
     };
     let mut text = serde_json::to_string_pretty(&file).expect("summary serialises");
     text.push('\n');
     text
+}
+
+fn skip_sagas(sagas: &SagaSummary) -> bool {
+    sagas.started == 0
 }

@@ -264,6 +264,33 @@ pub enum Record {
         queued: u64,
         in_flight: u64,
     },
+    /// A saga started, completed or was compensated.
+    Saga { event: SagaEvent },
+    /// At the end: a model's final figure (a store's units in stock), for the invariants the run
+    /// checks afterwards.
+    Tally {
+        group: GroupId,
+        name: &'static str,
+        value: u64,
+    },
+    /// At the end: a fact about one order (a workload request) at one model, `count` times: a
+    /// store's `charged`, an order table's `confirmed`, an orchestrator's saga `in_flight`.
+    OrderFact {
+        group: GroupId,
+        order: (ClientId, u64),
+        fact: &'static str,
+        count: u32,
+    },
+}
+
+/// What happened to a saga.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SagaEvent {
+    Started,
+    /// Every step succeeded.
+    Completed,
+    /// A step failed and every step that may have applied was undone.
+    Compensated,
 }
 
 /// What a broker did with one message of a subscription.

@@ -13,12 +13,12 @@ use crate::histogram::Histogram;
 use crate::model::GroupId;
 use crate::record::{
     BrokerEvent, ClientId, Gauge, GroupGauge, MeshEvent, Outcome, Reason, ReasonKind, Record,
-    ServedResult, VersionKey,
+    SagaEvent, ServedResult, VersionKey,
 };
 use crate::summary::{
-    Accounting, BrokerSummary, EdgeSummary, LatencySummary, MeshSummary, RequestCounts, RunSummary,
-    ServiceCounts, ServiceSummary, SubscriptionSummary, VersionSummary, WorkloadSummary,
-    latency_cdf, round_ms, round_ratio,
+    Accounting, BrokerSummary, EdgeSummary, Facts, LatencySummary, MeshSummary, RequestCounts,
+    RunSummary, SagaSummary, ServiceCounts, ServiceSummary, SubscriptionSummary, VersionSummary,
+    WorkloadSummary, latency_cdf, round_ms, round_ratio,
 };
 use crate::time::SimTime;
 use crate::trace::{TraceOutput, TraceWriter};
@@ -149,6 +149,8 @@ pub struct Recorder {
     requests: Option<csv::Writer<Box<dyn Write>>>,
     trace: Option<TraceWriter>,
     subscriptions: Vec<SubscriptionStats>,
+    sagas: SagaSummary,
+    facts: Facts,
     /// Set when the run ends: the last interval is cut there.
     end_of_run: Option<SimTime>,
     interval_start: SimTime,
@@ -197,6 +199,8 @@ impl Recorder {
             trace,
             subscriptions: vec![SubscriptionStats::default(); catalog_subscriptions],
             end_of_run: None,
+            sagas: SagaSummary::default(),
+            facts: Facts::default(),
             write_error,
         };
         recorder.write_headers();
@@ -412,6 +416,29 @@ impl Recorder {
                 assert!(stats.reported.is_none(), "a broker reported twice");
                 stats.reported = Some((*queued, *in_flight));
             }
+            Record::Saga { event } => match event {
+                SagaEvent::Started => self.sagas.started += 1,
+                SagaEvent::Completed => self.sagas.completed += 1,
+                SagaEvent::Compensated => self.sagas.compensated += 1,
+            },
+            Record::Tally { group, name, value } => {
+                *self.facts.tallies.entry((group.0, *name)).or_insert(0) += value;
+            }
+            Record::OrderFact {
+                group,
+                order,
+                fact,
+                count,
+            } => {
+                if *fact == "saga_in_flight" {
+                    self.sagas.in_flight += u64::from(*count);
+                }
+                self.facts
+                    .orders
+                    .entry((order.0.0, order.1))
+                    .or_default()
+                    .push((group.0, *fact, *count));
+            }
         }
     }
 
@@ -566,6 +593,30 @@ impl Recorder {
                 buffer.put(&[12]);
                 buffer.put(&subscription.to_le_bytes());
                 buffer.put(&published_at_ns.unwrap_or(u64::MAX).to_le_bytes());
+            }
+            Record::Saga { event } => buffer.put(&[14, *event as u8]),
+            Record::Tally { group, name, value } => {
+                buffer.put(&[15]);
+                buffer.put(&group.0.to_le_bytes());
+                buffer.put(&value.to_le_bytes());
+                self.digest.update(buffer.bytes());
+                self.digest.update(name.as_bytes());
+                return;
+            }
+            Record::OrderFact {
+                group,
+                order,
+                fact,
+                count,
+            } => {
+                buffer.put(&[16]);
+                buffer.put(&group.0.to_le_bytes());
+                buffer.put(&order.0.0.to_le_bytes());
+                buffer.put(&order.1.to_le_bytes());
+                buffer.put(&count.to_le_bytes());
+                self.digest.update(buffer.bytes());
+                self.digest.update(fact.as_bytes());
+                return;
             }
             Record::BrokerAtEnd {
                 subscription,
@@ -897,6 +948,13 @@ impl Recorder {
             broker.totals.add(&summary);
             broker.subscriptions.insert(info.label(), summary);
         }
+        let sagas = self.sagas;
+        if sagas.started != sagas.completed + sagas.compensated + sagas.in_flight {
+            problems.push(format!(
+                "sagas: {} started but {} completed, {} compensated and {} in flight",
+                sagas.started, sagas.completed, sagas.compensated, sagas.in_flight
+            ));
+        }
         let digest = format!("{:032x}", self.digest.digest128());
         RunSummary {
             digest,
@@ -908,6 +966,8 @@ impl Recorder {
             services,
             edges,
             brokers,
+            sagas,
+            facts: self.facts,
             accounting: Accounting {
                 ok: problems.is_empty(),
                 problems,

@@ -2,6 +2,7 @@
 
 use indexmap::IndexMap;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 use crate::histogram::Histogram;
 
@@ -218,6 +219,28 @@ pub struct BrokerSummary {
     pub subscriptions: IndexMap<String, SubscriptionSummary>,
 }
 
+/// Sagas: how many started, and how they ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SagaSummary {
+    pub started: u64,
+    pub completed: u64,
+    pub compensated: u64,
+    /// Still running (or waiting to be resumed by a crashed orchestrator) at the end.
+    pub in_flight: u64,
+}
+
+/// One fact about an order at one model: (group, fact, count).
+pub type OrderFact = (u32, &'static str, u32);
+
+/// What the models said of their final state, for invariants checked after the run.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// (group, name) to value.
+    pub tallies: BTreeMap<(u32, &'static str), u64>,
+    /// Each order, by (client, request), to its facts.
+    pub orders: BTreeMap<(u32, u64), Vec<OrderFact>>,
+}
+
 /// The conservation law, checked: every request sent ended once or is still in flight.
 #[derive(Debug, Clone, Serialize)]
 pub struct Accounting {
@@ -239,6 +262,9 @@ pub struct RunSummary {
     /// Retry amplification per caller -> callee edge.
     pub edges: IndexMap<String, EdgeSummary>,
     pub brokers: IndexMap<String, BrokerSummary>,
+    pub sagas: SagaSummary,
+    #[serde(skip)]
+    pub facts: Facts,
     pub accounting: Accounting,
     #[serde(skip)]
     pub histogram: Histogram,

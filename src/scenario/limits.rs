@@ -99,6 +99,13 @@ pub const BREAKER_BUCKETS_MAX: u32 = 1_000;
 /// Deliveries of one broker message before it goes to the dead-letter queue.
 pub const MAX_DELIVERIES_MAX: u32 = 1_000;
 
+/// Units of stock per product, and products in a stock store: a store's state is a map per
+/// order, so its size follows the orders, but a typo of a few zeros should not look valid.
+pub const STOCK_MAX: u32 = 100_000_000;
+
+/// Tries of a saga step whose outcome is unknown.
+pub const SAGA_STEP_RETRIES_MAX: u32 = 100;
+
 /// Metrics intervals in a run (duration / `metrics_interval`): each is one row per service and
 /// version in `metrics.csv`, so this bounds the file and the charts drawn from it.
 pub const METRICS_INTERVALS_MAX: u64 = 1_000_000;
@@ -196,6 +203,14 @@ pub fn describe() -> Vec<(&'static str, String)> {
         (
             "broker max_deliveries",
             format!("1 to {MAX_DELIVERIES_MAX}"),
+        ),
+        (
+            "store products and stock_per_product",
+            format!("1 to {STOCK_MAX}"),
+        ),
+        (
+            "saga step_retries",
+            format!("at most {SAGA_STEP_RETRIES_MAX}"),
         ),
         (
             "metrics intervals per run",

@@ -26,6 +26,8 @@ pub enum MetricRef {
     },
     /// A broker's messages, all its subscriptions together: `broker.events.dead_lettered`.
     Broker { name: String, stat: BrokerStat },
+    /// How many things break an invariant checked at the end: `invariant.no_double_charge`.
+    Invariant { name: String },
 }
 
 /// What a broker did with its messages.
@@ -314,6 +316,23 @@ pub fn parse(text: &str) -> Result<MetricRef, MetricError> {
             stat,
         });
     }
+    if let Some(name) = text.strip_prefix("invariant.") {
+        let names = crate::invariants::NAMES;
+        if let Some(name) = names.iter().find(|candidate| **candidate == name) {
+            return Ok(MetricRef::Invariant {
+                name: (*name).to_owned(),
+            });
+        }
+        let valid = names.join(", ");
+        let hint = match did_you_mean(name, names.iter().copied()) {
+            Some(close) => format!("did you mean {}? valid: {valid}", quote(close)),
+            None => format!("valid: {valid}"),
+        };
+        return Err(MetricError {
+            message: format!("unknown invariant {}", quote(name)),
+            hint,
+        });
+    }
     if let Some(rest) = text.strip_prefix("broker.") {
         let (name, stat) = split_name(rest, "broker", "broker.NAME.STAT")?;
         let stat = lookup(&BROKER_STATS, stat, "statistic of a broker")?;
@@ -400,7 +419,7 @@ fn unknown_metric(text: &str) -> MetricError {
     let globals: Vec<&str> = CLIENT_STATS.iter().map(|(name, _)| *name).collect();
     // `workloads.x.success_rate` and `services.x...` are common slips for the prefixes.
     let first = text.split('.').next().unwrap_or(text);
-    let prefix_names = ["workload", "service", "broker", "rollout"];
+    let prefix_names = ["workload", "service", "broker", "invariant", "rollout"];
     let close_prefix = did_you_mean(first, prefix_names).filter(|_| text.contains('.'));
     let hint = if text == "error_rate" {
         "expectations measure success_rate: for an error rate under 1%, write metric = \"success_rate\" with min = 0.99".to_owned()
@@ -430,6 +449,7 @@ impl MetricRef {
             MetricRef::Global(stat)
             | MetricRef::Workload { stat, .. }
             | MetricRef::Service { stat, .. } => stat.value_kind(),
+            MetricRef::Invariant { .. } => ValueKind::Count,
             MetricRef::Broker { stat, .. } => match stat {
                 BrokerStat::MaxLag => ValueKind::Duration,
                 _ => ValueKind::Count,
@@ -531,6 +551,7 @@ impl fmt::Display for MetricRef {
             MetricRef::Broker { name, stat } => {
                 write!(formatter, "broker.{name}.{}", stat.name())
             }
+            MetricRef::Invariant { name } => write!(formatter, "invariant.{name}"),
         }
     }
 }

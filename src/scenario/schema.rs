@@ -23,6 +23,10 @@ pub struct Scenario {
     pub brokers: Vec<Broker>,
     #[serde(default, rename = "subscription")]
     pub subscriptions: Vec<Subscription>,
+    #[serde(default, rename = "store")]
+    pub stores: Vec<Store>,
+    #[serde(default, rename = "saga")]
+    pub sagas: Vec<Saga>,
     /// Keyed by the callee's service name: what every caller's sidecar does for calls to it.
     #[serde(default)]
     pub mesh: IndexMap<String, MeshPolicy>,
@@ -163,13 +167,83 @@ pub struct Endpoint {
     pub calls: Vec<Call>,
 }
 
-/// One entry of `calls`: a synchronous call `{ service, endpoint }` or a publish `{ topic }`.
+/// One entry of `calls`: a synchronous call `{ service, endpoint }`, a publish `{ topic }`, or an
+/// operation on a store `{ store, op }`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Call {
     pub service: Option<String>,
     pub endpoint: Option<String>,
     pub topic: Option<String>,
+    pub store: Option<String>,
+    pub op: Option<String>,
+}
+
+/// `[[store]]`: a durable store with state whose operations take service time (a database).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Store {
+    pub name: String,
+    pub kind: StoreKind,
+    /// Stock only: how many products.
+    pub products: Option<u32>,
+    /// Stock only: units of each product at the start.
+    pub stock_per_product: Option<u32>,
+    /// Operations served at once (a connection pool).
+    #[serde(default = "default_store_workers")]
+    pub workers: u32,
+    /// Time one operation takes; zero when omitted.
+    pub service_time: Option<Distribution>,
+    /// Idempotency keys: a repeated operation for the same order applies once.
+    #[serde(default = "default_idempotent")]
+    pub idempotent: bool,
+}
+
+/// What a store holds, and so which operations it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreKind {
+    /// Stock per product: `reserve`, `release`, `commit`, `query`.
+    Stock,
+    /// A payment ledger: `charge`, `refund`, `query`.
+    Ledger,
+    /// An order table: `create`, `confirm`, `cancel`, `query`.
+    Orders,
+}
+
+fn default_store_workers() -> u32 {
+    8
+}
+
+fn default_idempotent() -> bool {
+    true
+}
+
+/// `[[saga]]`: an orchestrated saga run by a service's endpoint instead of its plain calls.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Saga {
+    /// The orchestrator.
+    pub service: String,
+    /// The endpoint whose requests each run the saga.
+    pub endpoint: String,
+    pub steps: Vec<SagaStep>,
+    /// Tries of a step whose outcome is unknown (a timeout, a reset) before the saga gives it
+    /// up and compensates; each try is idempotent.
+    #[serde(default = "default_step_retries")]
+    pub step_retries: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SagaStep {
+    pub action: Call,
+    /// What undoes the action; none for a step that needs no undoing (the last one, often).
+    pub compensation: Option<Call>,
+}
+
+fn default_step_retries() -> u32 {
+    2
 }
 
 /// `[[service.version]]`: another version of the service with its own instances.

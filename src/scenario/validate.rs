@@ -19,7 +19,7 @@ use super::metric::{self, RolloutOutcome, ValueKind};
 use super::number::{Bound, Real};
 use super::schema::{
     Arrival, Call, Distribution, Endpoint, Expectation, Fault, FaultKind, HeaderMatch, MeshPolicy,
-    Rollout, Scenario, Service, Strategy, Workload,
+    Rollout, Scenario, Service, StoreKind, Strategy, Workload,
 };
 
 /// What validation found: errors stop the load, warnings do not.
@@ -44,6 +44,8 @@ pub fn validate(scenario: &Scenario, file: &str, locator: &Locator<'_>) -> Findi
     checker.check_network();
     checker.check_services();
     checker.check_brokers();
+    checker.check_stores();
+    checker.check_sagas();
     checker.check_subscriptions();
     checker.check_mesh();
     checker.check_workloads();
@@ -78,6 +80,7 @@ struct Names<'s> {
     instances: Vec<u64>,
     workloads: IndexMap<&'s str, usize>,
     brokers: IndexMap<&'s str, usize>,
+    stores: IndexMap<&'s str, usize>,
     /// Topic to the index of the first broker declaring it.
     topics: IndexMap<&'s str, usize>,
     /// Services with a `[[rollout]]`.
@@ -96,6 +99,7 @@ impl<'s> Names<'s> {
             instances: Vec::new(),
             workloads: IndexMap::new(),
             brokers: IndexMap::new(),
+            stores: IndexMap::new(),
             topics: IndexMap::new(),
             rollouts: scenario
                 .rollouts
@@ -131,6 +135,9 @@ impl<'s> Names<'s> {
                 .entry(workload.name.as_str())
                 .or_insert(index);
         }
+        for (index, store) in scenario.stores.iter().enumerate() {
+            names.stores.entry(store.name.as_str()).or_insert(index);
+        }
         for (index, broker) in scenario.brokers.iter().enumerate() {
             names.brokers.entry(broker.name.as_str()).or_insert(index);
             for topic in &broker.topics {
@@ -162,6 +169,7 @@ enum Host {
     Instance(usize, u64),
     Workload(usize),
     Broker(usize),
+    Store(usize),
 }
 
 struct Checker<'s, 'l> {
@@ -607,6 +615,9 @@ impl<'s> Checker<'s, '_> {
         if let Some(index) = self.names.brokers.get(text) {
             return Some(Host::Broker(*index));
         }
+        if let Some(index) = self.names.stores.get(text) {
+            return Some(Host::Store(*index));
+        }
         let hint = self.suggest(
             text,
             "services, workloads and brokers here",
@@ -614,9 +625,10 @@ impl<'s> Checker<'s, '_> {
                 let mut hosts = self.names.service_names();
                 hosts.extend(self.names.workloads.keys().copied());
                 hosts.extend(self.names.brokers.keys().copied());
+                hosts.extend(self.names.stores.keys().copied());
                 hosts
             },
-            "declare a [[service]], a [[workload]] or a [[broker]] first",
+            "declare a [[service]], a [[workload]], a [[broker]] or a [[store]] first",
         );
         self.error(
             path,
@@ -881,7 +893,21 @@ impl<'s> Checker<'s, '_> {
 
     /// Checks one call; returns the endpoint it calls synchronously, if it resolves.
     fn check_call(&mut self, path: &DocPath, call: &'s Call) -> Option<EndpointId> {
-        const SHAPES: &str = "a call is { service = \"...\", endpoint = \"...\" }, which waits for the answer, or { topic = \"...\" }, which publishes and goes on";
+        const SHAPES: &str = "a call is { service = \"...\", endpoint = \"...\" }, which waits for the answer, { topic = \"...\" }, which publishes and goes on, or { store = \"...\", op = \"...\" }";
+        if call.store.is_some() || call.op.is_some() {
+            if call.service.is_some() || call.endpoint.is_some() || call.topic.is_some() {
+                self.error(path, "a store operation `{ store, op }` names nothing else")
+                    .set_hint(SHAPES);
+                return None;
+            }
+            let (Some(store), Some(op)) = (&call.store, &call.op) else {
+                self.error(path, "a store operation needs both `store` and `op`")
+                    .set_hint(SHAPES);
+                return None;
+            };
+            self.store_op_ref(path, store, op);
+            return None;
+        }
         match (&call.service, &call.endpoint, &call.topic) {
             (None, None, Some(topic)) => {
                 if self.topic_ref(&path.key("topic"), topic) {
@@ -931,6 +957,161 @@ impl<'s> Checker<'s, '_> {
             (None, None, None) => {
                 self.error(path, "empty call").set_hint(SHAPES);
                 None
+            }
+        }
+    }
+
+    /// Checks `{ store, op }`: the store exists and has the operation.
+    fn store_op_ref(&mut self, path: &DocPath, store: &str, op: &str) {
+        let Some(&index) = self.names.stores.get(store) else {
+            let hint = self.suggest(
+                store,
+                "stores here",
+                || self.names.stores.keys().copied().collect(),
+                "declare a [[store]] first",
+            );
+            self.error(
+                &path.key("store"),
+                format!("unknown store {}", quote(store)),
+            )
+            .set_optional_hint(hint);
+            return;
+        };
+        let kind = self.scenario.stores[index].kind;
+        let operations = store_operations(kind);
+        if !operations.contains(&op) {
+            let hint = match super::diagnostic::did_you_mean(op, operations.iter().copied()) {
+                Some(close) => format!(
+                    "did you mean {}? a {} store has {}",
+                    quote(close),
+                    store_kind_name(kind),
+                    operations.join(", ")
+                ),
+                None => format!(
+                    "a {} store has {}",
+                    store_kind_name(kind),
+                    operations.join(", ")
+                ),
+            };
+            self.error(
+                &path.key("op"),
+                format!("store {} has no operation {}", quote(store), quote(op)),
+            )
+            .set_hint(hint);
+        }
+    }
+
+    fn check_stores(&mut self) {
+        let mut seen = IndexMap::new();
+        for (index, store) in self.scenario.stores.iter().enumerate() {
+            let path = root("store").index(index);
+            self.name(&path.key("name"), &store.name, "store name");
+            self.unique(&mut seen, &store.name, &path.key("name"), "store name");
+            self.host_name_clash(&path.key("name"), &store.name, "store");
+            self.whole_at_least(&path.key("workers"), u64::from(store.workers), 1);
+            self.whole_at_most(
+                &path.key("workers"),
+                u64::from(store.workers),
+                u64::from(limits::WORKERS_PER_INSTANCE_MAX),
+                "workers",
+            );
+            if let Some(service_time) = &store.service_time {
+                self.distribution(&path.key("service_time"), service_time);
+            }
+            let stock = store.kind == StoreKind::Stock;
+            for (key, value) in [
+                ("products", store.products),
+                ("stock_per_product", store.stock_per_product),
+            ] {
+                match (stock, value) {
+                    (true, None) => {
+                        self.error(&path, format!("a stock store needs `{key}`"))
+                            .set_hint("products = 10 and stock_per_product = 100, say");
+                    }
+                    (true, Some(value)) => {
+                        self.whole_at_least(&path.key(key), u64::from(value), 1);
+                        self.whole_at_most(
+                            &path.key(key),
+                            u64::from(value),
+                            u64::from(limits::STOCK_MAX),
+                            key,
+                        );
+                    }
+                    (false, Some(_)) => {
+                        self.error_at_key(
+                            &path.key(key),
+                            format!("`{key}` is for stock stores only"),
+                        );
+                    }
+                    (false, None) => {}
+                }
+            }
+        }
+    }
+
+    fn check_sagas(&mut self) {
+        let mut seen: IndexMap<(usize, usize), DocPath> = IndexMap::new();
+        for (index, saga) in self.scenario.sagas.iter().enumerate() {
+            let path = root("saga").index(index);
+            let Some(service) = self.service_ref(&path.key("service"), &saga.service, "service")
+            else {
+                continue;
+            };
+            let Some(endpoint) = self.endpoint_ref(&path.key("endpoint"), service, &saga.endpoint)
+            else {
+                continue;
+            };
+            if let Some(first) = seen.get(&(service, endpoint)) {
+                let first = first.clone();
+                self.error(&path.key("endpoint"), "this endpoint already runs a saga")
+                    .set_hint(format!("see {first}"));
+            }
+            seen.insert((service, endpoint), path.clone());
+            if !self.scenario.services[service].endpoints[endpoint]
+                .calls
+                .is_empty()
+            {
+                self.warning(
+                    &path.key("endpoint"),
+                    "the endpoint's own `calls` are not made: the saga's steps are",
+                );
+            }
+            if saga.steps.is_empty() {
+                self.error(&path.key("steps"), "a saga needs at least one step");
+            }
+            self.count_limit(
+                &path.key("steps"),
+                saga.steps.len(),
+                limits::CALLS_PER_ENDPOINT_MAX,
+                "saga steps",
+            );
+            self.whole_at_most(
+                &path.key("step_retries"),
+                u64::from(saga.step_retries),
+                u64::from(limits::SAGA_STEP_RETRIES_MAX),
+                "step retries",
+            );
+            let node = (service, endpoint);
+            for (step_index, step) in saga.steps.iter().enumerate() {
+                let step_path = path.key("steps").index(step_index);
+                for (key, call) in std::iter::once(("action", &step.action)).chain(
+                    step.compensation
+                        .as_ref()
+                        .map(|call| ("compensation", call)),
+                ) {
+                    let call_path = step_path.key(key);
+                    if call.topic.is_some() {
+                        self.error(&call_path, "a saga step waits for its answer: it calls a service or a store, not a topic");
+                        continue;
+                    }
+                    if let Some(target) = self.check_call(&call_path, call) {
+                        self.graph
+                            .edges
+                            .entry(node)
+                            .or_default()
+                            .push((target, call_path));
+                    }
+                }
             }
         }
     }
@@ -1036,14 +1217,16 @@ impl Checker<'_, '_> {
     fn host_name_clash(&mut self, path: &DocPath, name: &str, kind: &str) {
         let clash = if self.names.services.contains_key(name) {
             Some("service")
-        } else if kind == "broker" && self.names.workloads.contains_key(name) {
+        } else if kind != "workload" && self.names.workloads.contains_key(name) {
             Some("workload")
+        } else if kind == "store" && self.names.brokers.contains_key(name) {
+            Some("broker")
         } else {
             None
         };
         if let Some(other) = clash {
             self.error(path, format!("{kind} {} has the name of a {other}", quote(name)))
-                .set_hint("services, workloads and brokers are hosts, and faults and links name hosts: give each its own name");
+                .set_hint("services, workloads, brokers and stores are hosts, and faults and links name hosts: give each its own name");
         }
     }
 
@@ -1104,7 +1287,9 @@ impl Checker<'_, '_> {
             let path = root("mesh").key(name);
             let service = if let Some(index) = self.names.services.get(name.as_str()) {
                 Some(*index)
-            } else if self.names.brokers.contains_key(name.as_str()) {
+            } else if self.names.brokers.contains_key(name.as_str())
+                || self.names.stores.contains_key(name.as_str())
+            {
                 // A publisher's sidecar applies `[mesh.BROKER]` to its publishes.
                 None
             } else {
@@ -2003,7 +2188,7 @@ impl Checker<'_, '_> {
             }
         };
         match &metric {
-            metric::MetricRef::Global(_) => {}
+            metric::MetricRef::Global(_) | metric::MetricRef::Invariant { .. } => {}
             metric::MetricRef::Workload { name, .. } => {
                 if !self.names.workloads.contains_key(name.as_str()) {
                     let hint = self.suggest(
@@ -2350,6 +2535,23 @@ fn example_bound(metric: &str, kind: ValueKind) -> String {
         ValueKind::Duration => "for example max = \"500ms\"".to_owned(),
         ValueKind::Count => "for example min = 100, or equals = 0".to_owned(),
         ValueKind::Text => outcome_hint(),
+    }
+}
+
+/// The operations of a store kind, by index: the model's own table.
+pub fn store_operations(kind: StoreKind) -> &'static [&'static str] {
+    match kind {
+        StoreKind::Stock => &["reserve", "release", "commit", "query"],
+        StoreKind::Ledger => &["charge", "refund", "query"],
+        StoreKind::Orders => &["create", "confirm", "cancel", "query"],
+    }
+}
+
+fn store_kind_name(kind: StoreKind) -> &'static str {
+    match kind {
+        StoreKind::Stock => "stock",
+        StoreKind::Ledger => "ledger",
+        StoreKind::Orders => "orders",
     }
 }
 
