@@ -148,11 +148,8 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
     let mut models = Vec::with_capacity(network.node_count());
     for (service_index, service) in scenario.services.iter().enumerate() {
         let service_layout = &layout.services[service_index];
-        let ResolvedCalls {
-            callees,
-            endpoint_calls,
-            sagas,
-        } = resolve_calls(scenario, service, &layout);
+        let resolved = resolve_calls(scenario, service, &layout);
+        let callees = &resolved.callees;
         for (version_index, (version_name, range)) in service_layout.versions.iter().enumerate() {
             let config = Arc::new(service_config(
                 service,
@@ -163,8 +160,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
                 ),
                 version_name,
                 VersionKey::new(service_layout.group, version_index as u32),
-                &endpoint_calls,
-                &sagas,
+                &resolved,
             ));
             for instance_index in range.clone() {
                 let node = service_layout.instances[instance_index];
@@ -386,6 +382,7 @@ fn broker_configs(scenario: &Scenario, layout: &Layout) -> Vec<BrokerConfig> {
                 group: layout.brokers[index].group,
                 ack_timeout_ns: broker.ack_timeout.as_nanos(),
                 max_deliveries: broker.max_deliveries,
+                redelivery_delay_ns: broker.redelivery_delay.as_nanos(),
                 topics,
                 subscriptions,
             }
@@ -413,9 +410,11 @@ fn resolve_calls(scenario: &Scenario, service: &schema::Service, layout: &Layout
         }
     };
     let mut endpoint_calls = Vec::new();
+    let mut failure_calls = Vec::new();
     let mut sagas = Vec::new();
     for endpoint in &service.endpoints {
         endpoint_calls.push(endpoint.calls.iter().map(&mut target).collect());
+        failure_calls.push(endpoint.on_failure.iter().map(&mut target).collect());
         let saga = scenario
             .sagas
             .iter()
@@ -437,6 +436,7 @@ fn resolve_calls(scenario: &Scenario, service: &schema::Service, layout: &Layout
     ResolvedCalls {
         callees,
         endpoint_calls,
+        failure_calls,
         sagas,
     }
 }
@@ -446,6 +446,7 @@ fn resolve_calls(scenario: &Scenario, service: &schema::Service, layout: &Layout
 struct ResolvedCalls {
     callees: Vec<usize>,
     endpoint_calls: Vec<Vec<CallTarget>>,
+    failure_calls: Vec<Vec<CallTarget>>,
     sagas: Vec<Option<Arc<SagaPlan>>>,
 }
 
@@ -515,8 +516,7 @@ fn service_config(
     inbound: InboundPolicy,
     version_name: &str,
     key: VersionKey,
-    calls: &[Vec<CallTarget>],
-    sagas: &[Option<Arc<SagaPlan>>],
+    resolved: &ResolvedCalls,
 ) -> ServiceConfig {
     let version = service
         .versions
@@ -529,17 +529,17 @@ fn service_config(
     let endpoints = service
         .endpoints
         .iter()
-        .zip(calls)
-        .zip(sagas)
-        .map(|((endpoint, calls), saga)| EndpointConfig {
+        .enumerate()
+        .map(|(index, endpoint)| EndpointConfig {
             service_time: endpoint
                 .service_time
                 .as_ref()
                 .map_or(Distribution::ZERO, distribution)
                 .scaled(factor),
             error_rate: error_override.unwrap_or(endpoint.error_rate.get()),
-            calls: calls.clone(),
-            saga: saga.clone(),
+            calls: resolved.endpoint_calls[index].clone(),
+            on_failure: resolved.failure_calls[index].clone(),
+            saga: resolved.sagas[index].clone(),
         })
         .collect();
     ServiceConfig {

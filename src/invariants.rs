@@ -65,6 +65,14 @@ pub fn check(summary: &RunSummary) -> Vec<InvariantOutcome> {
         count(order, "pending") + count(order, "confirmed") + count(order, "cancelled") > 0
     });
     let stock = !stores.is_empty();
+    // A saga is still at work on an order while its orchestrator holds it, a service is still
+    // serving a request of it, or a broker still holds an event about it (a choreography).
+    let at_work = |order: &[(u32, &'static str, u32)]| {
+        count(order, "saga_in_flight")
+            + count(order, "request_in_flight")
+            + count(order, "message_in_flight")
+            > 0
+    };
     let label = |order: &(u32, u64)| {
         let client = summary
             .workloads
@@ -101,7 +109,7 @@ pub fn check(summary: &RunSummary) -> Vec<InvariantOutcome> {
                 continue;
             }
             checked += 1;
-            if count(facts, "confirmed") == 0 && count(facts, "saga_in_flight") == 0 {
+            if count(facts, "confirmed") == 0 && !at_work(facts) {
                 broken.push(format!(
                     "{} paid, not confirmed, not refunded",
                     label(order)
@@ -122,7 +130,7 @@ pub fn check(summary: &RunSummary) -> Vec<InvariantOutcome> {
                 continue;
             }
             checked += 1;
-            if count(facts, "confirmed") == 0 && count(facts, "saga_in_flight") == 0 {
+            if count(facts, "confirmed") == 0 && !at_work(facts) {
                 broken.push(format!(
                     "{} holds {held} unit(s) but is not confirmed",
                     label(order)

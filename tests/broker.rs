@@ -240,3 +240,24 @@ fn broker_metrics_are_expectations() {
         assert!(outcome.ok, "{outcome:?}");
     }
 }
+
+#[test]
+fn a_redelivery_delay_spaces_out_the_deliveries_of_a_failing_message() {
+    // Every delivery fails; with a 1 s delay between them, a message is delivered about once a
+    // second, so in 5 s of run none of the early ones reaches 10 failures.
+    let extra = subscriber("payment", 1, 10, "1ms", 1.0);
+    let broker = "max_deliveries = 10\nredelivery_delay = \"1s\"";
+    for engine in ENGINES {
+        let run = run_on(engine, &scenario("5s", 10, broker, &extra));
+        let subscription = run.subscription("payment");
+        assert_eq!(subscription.dead_lettered, 0, "{engine:?} {subscription:?}");
+        // Each of the ~50 messages failed once per second it was there: about 5 × 50 / 2.
+        assert!(
+            (80..=160).contains(&subscription.failed),
+            "{subscription:?}"
+        );
+    }
+    // Without the delay, they all burn their ten deliveries at once.
+    let run = run(&scenario("5s", 10, "max_deliveries = 10", &extra));
+    assert!(run.subscription("payment").dead_lettered >= 45);
+}

@@ -55,12 +55,29 @@ fn ticks_on_path(scenario: &Scenario, service: &str, endpoint: &str, depth: usiz
     } else {
         0.0
     };
-    let calls: f64 = endpoint
-        .calls
+    // A saga's actions replace the endpoint's calls; a store call is two hops and the store's
+    // work, a publish two hops.
+    let saga = scenario
+        .sagas
         .iter()
-        .filter_map(|call| Some((call.service.as_ref()?, call.endpoint.as_ref()?)))
-        .map(|(callee, callee_endpoint)| {
-            ticks_on_path(scenario, callee, callee_endpoint, depth + 1)
+        .find(|saga| saga.service == service.name && saga.endpoint == endpoint.name);
+    let made: Vec<&meshsim::scenario::schema::Call> = match saga {
+        Some(saga) => saga.steps.iter().map(|step| &step.action).collect(),
+        None => endpoint.calls.iter().collect(),
+    };
+    let calls: f64 = made
+        .into_iter()
+        .map(|call| match (&call.service, &call.endpoint, &call.store) {
+            (Some(callee), Some(callee_endpoint), _) => {
+                ticks_on_path(scenario, callee, callee_endpoint, depth + 1)
+            }
+            (_, _, Some(store)) => {
+                let store = scenario.stores.iter().find(|s| &s.name == store);
+                2.0 + store.map_or(0.0, |store| {
+                    f64::from(u8::from(store.service_time.is_some()))
+                })
+            }
+            _ => 2.0,
         })
         .sum();
     2.0 + own_work + calls

@@ -152,6 +152,27 @@ const SAGA_HOSTS: (&[&str], &[&str]) = (
     ],
 );
 
+const CHOREOGRAPHY_HOSTS: (&[&str], &[&str]) = (
+    &[
+        "order",
+        "inventory",
+        "payment",
+        "events",
+        "orders-db",
+        "stock-db",
+        "ledger",
+        "payment/1",
+    ],
+    &[
+        "order",
+        "inventory",
+        "payment",
+        "events",
+        "stock-db",
+        "ledger",
+    ],
+);
+
 const ASYNC_HOSTS: (&[&str], &[&str]) = (
     &[
         "order",
@@ -194,6 +215,16 @@ proptest! {
             .map(|(kind, first, second, at, length)| fault(kind, SAGA_HOSTS, first, second, at, length))
             .collect();
         every_invariant_holds("saga", &text, faults, seed);
+    }
+
+    #[test]
+    fn the_choreographed_saga_keeps_every_invariant_under_random_faults(seed in 0u64..1_000_000, faults in timeline()) {
+        let text = shortened(&scenario_text("saga-choreography.toml"), "40s");
+        let faults = faults
+            .into_iter()
+            .map(|(kind, first, second, at, length)| fault(kind, CHOREOGRAPHY_HOSTS, first, second, at, length))
+            .collect();
+        every_invariant_holds("saga-choreography", &text, faults, seed);
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct BrokerConfig {
     pub group: GroupId,
     pub ack_timeout_ns: u64,
     pub max_deliveries: u32,
+    /// A failed message waits this long before it is delivered again (a retry queue with a
+    /// time to live); 0 delivers it again at once, as `RabbitMQ`'s requeue does.
+    pub redelivery_delay_ns: u64,
     /// For each of the broker's topics (by index, the publish's endpoint), the indices into
     /// `subscriptions` it fans out to.
     pub topics: Vec<Vec<usize>>,
@@ -90,6 +93,11 @@ pub struct Broker {
     subscriptions: Vec<Subscription>,
     deliveries: Slab<Delivery>,
     ack_deadlines: Deadlines,
+    /// Failed messages waiting out `redelivery_delay`, oldest first (the delay is the same for
+    /// all, so the order of failing is the order of becoming ready).
+    delayed: VecDeque<(SimTime, usize, Stored)>,
+    /// Whether a timer is set for the front of `delayed`.
+    delay_armed: bool,
 }
 
 impl Broker {
@@ -116,6 +124,8 @@ impl Broker {
             subscriptions,
             deliveries: Slab::default(),
             ack_deadlines: Deadlines::default(),
+            delayed: VecDeque::new(),
+            delay_armed: false,
         }
     }
 
@@ -141,6 +151,7 @@ impl Broker {
             | Input::Start => {}
             Input::Timer(id) => match decode(id) {
                 (Some(TimerKind::BrokerAck), _) => self.ack_timeouts(now, out),
+                (Some(TimerKind::BrokerRedeliver), _) => self.redeliver_due(now, out),
                 (kind, _) => unreachable!("a broker got a {kind:?} timer"),
             },
             Input::Membership { node, up } => self.membership(now, node, up, out),
@@ -151,10 +162,34 @@ impl Broker {
                 }
             }
             Input::Finish => {
+                // Each message still held is a step of some order's work not done yet.
+                let held = self
+                    .subscriptions
+                    .iter()
+                    .flat_map(|subscription| subscription.queue.iter())
+                    .chain(self.delayed.iter().map(|(_, _, message)| message))
+                    .chain(
+                        self.deliveries
+                            .iter()
+                            .map(|(_, delivery)| &delivery.message),
+                    );
+                for message in held {
+                    out.record(Record::OrderFact {
+                        group: self.config.group,
+                        order: message.context.trace(),
+                        fact: "message_in_flight",
+                        count: 1,
+                    });
+                }
                 for (index, subscription) in self.subscriptions.iter().enumerate() {
                     out.record(Record::BrokerAtEnd {
                         subscription: self.config.subscriptions[index].catalog_index,
-                        queued: subscription.queue.len() as u64,
+                        queued: subscription.queue.len() as u64
+                            + self
+                                .delayed
+                                .iter()
+                                .filter(|(_, delayed, _)| *delayed == index)
+                                .count() as u64,
                         in_flight: subscription.out.iter().map(|&n| u64::from(n)).sum(),
                     });
                 }
@@ -307,7 +342,16 @@ impl Broker {
             self.record(index, BrokerEvent::DeadLettered, out);
         } else {
             self.record(index, BrokerEvent::Failed, out);
-            self.subscriptions[index].queue.push_front(message);
+            if self.config.redelivery_delay_ns == 0 {
+                self.subscriptions[index].queue.push_front(message);
+            } else {
+                let ready_at = now + self.config.redelivery_delay_ns;
+                self.delayed.push_back((ready_at, index, message));
+                if !self.delay_armed {
+                    self.delay_armed = true;
+                    out.set_timer(ready_at, timer(TimerKind::BrokerRedeliver, 0));
+                }
+            }
         }
         self.dispatch(now, index, out);
     }
@@ -330,6 +374,27 @@ impl Broker {
         let index = delivery.subscription;
         self.returned(delivery, out);
         self.dispatch(now, index, out);
+    }
+
+    /// Failed messages whose delay is over go back to the front of their queues.
+    fn redeliver_due(&mut self, now: SimTime, out: &mut Outbox<Message>) {
+        self.delay_armed = false;
+        let mut touched = Vec::new();
+        while let Some(&(ready_at, index, message)) = self.delayed.front() {
+            if ready_at > now {
+                self.delay_armed = true;
+                out.set_timer(ready_at, timer(TimerKind::BrokerRedeliver, 0));
+                break;
+            }
+            self.delayed.pop_front();
+            self.subscriptions[index].queue.push_front(message);
+            if !touched.contains(&index) {
+                touched.push(index);
+            }
+        }
+        for index in touched {
+            self.dispatch(now, index, out);
+        }
     }
 
     fn ack_timeouts(&mut self, now: SimTime, out: &mut Outbox<Message>) {
@@ -386,6 +451,12 @@ impl Broker {
             self.returned(delivery, out);
         }
         self.ack_deadlines.clear();
+        // The retry queue is on disk too; its timer died with the process, so its messages go
+        // back to their queues, to be delivered after the restart.
+        for (_, index, message) in std::mem::take(&mut self.delayed) {
+            self.subscriptions[index].queue.push_back(message);
+        }
+        self.delay_armed = false;
         for index in 0..self.subscriptions.len() {
             self.note_oldest(index, out);
         }

@@ -35,6 +35,8 @@ pub struct EndpointConfig {
     pub service_time: Distribution,
     pub error_rate: f64,
     pub calls: Vec<CallTarget>,
+    /// Calls made instead when the endpoint fails; all succeeding, it answers 200.
+    pub on_failure: Vec<CallTarget>,
     /// An orchestrated saga the endpoint runs after its own work, instead of `calls`.
     pub saga: Option<Arc<SagaPlan>>,
 }
@@ -73,6 +75,8 @@ struct Job {
     saga: Option<SagaRun>,
     /// A saga resumed after a crash: nobody waits for its answer.
     detached: bool,
+    /// Set when the endpoint failed and runs its `on_failure` calls: the failure's reason.
+    failing: Option<Reason>,
 }
 
 struct Waiting {
@@ -177,6 +181,21 @@ impl ServiceInstance {
                         count: 1,
                     });
                 }
+                // Requests still being served or waiting: work for their orders not done yet.
+                let serving = self
+                    .jobs
+                    .iter()
+                    .filter(|(_, job)| job.saga.is_none())
+                    .map(|(_, job)| job.request.context)
+                    .chain(self.waiting.iter().map(|waiting| waiting.request.context));
+                for context in serving {
+                    out.record(Record::OrderFact {
+                        group: self.group(),
+                        order: context.trace(),
+                        fact: "request_in_flight",
+                        count: 1,
+                    });
+                }
             }
             Input::Timer(id) => match decode(id) {
                 (Some(TimerKind::Work), key) => self.after_work(now, SlabKey(key), out),
@@ -216,6 +235,7 @@ impl ServiceInstance {
                         next_call: 0,
                         saga: Some(run),
                         detached: true,
+                        failing: None,
                     });
                     self.saga_next(now, key, next, out);
                 }
@@ -421,6 +441,7 @@ impl ServiceInstance {
             next_call: 0,
             saga: None,
             detached: false,
+            failing: None,
         });
         self.gauge(Gauge::InFlight, 1, out);
         out.set_timer(now + work_ns, slab_timer(TimerKind::Work, key));
@@ -437,7 +458,7 @@ impl ServiceInstance {
                 kind: ReasonKind::Error,
                 group: Some(self.group()),
             };
-            self.finish(now, key, 500, reason, out);
+            self.failed(now, key, 500, reason, out);
         } else if let Some(plan) = endpoint.saga.clone() {
             out.record(Record::Saga {
                 event: SagaEvent::Started,
@@ -480,10 +501,43 @@ impl ServiceInstance {
         }
     }
 
+    /// The endpoint failed with `status`. A refusal it got from a callee (a 4xx other than
+    /// 429: the business said no) runs its `on_failure` calls, if it has any; anything else (its
+    /// own error, a timeout, an unreachable or overloaded callee) is a technical failure that may
+    /// pass, and answers 500 so that the caller (or the broker) tries again.
+    fn failed(
+        &mut self,
+        now: SimTime,
+        key: SlabKey,
+        status: u16,
+        reason: Reason,
+        out: &mut Outbox<Message>,
+    ) {
+        let job = self.jobs.get_mut(key).expect("job is live when it fails");
+        let endpoint = &self.config.endpoints[job.request.endpoint as usize];
+        let refused = (400..500).contains(&status) && status != 429;
+        if job.failing.is_some() || endpoint.on_failure.is_empty() || !refused {
+            // The handler's catch: any failed call fails the request, as the seed's services
+            // do; a failure while handling a failure ends it with the first one's reason.
+            let reason = job.failing.unwrap_or(reason);
+            self.finish(now, key, 500, reason, out);
+            return;
+        }
+        job.failing = Some(reason);
+        job.next_call = 0;
+        self.next_call(now, key, out);
+    }
+
     fn next_call(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
         let job = self.jobs.get_mut(key).expect("job is live while it calls");
         let endpoint = &self.config.endpoints[job.request.endpoint as usize];
-        let Some(target) = endpoint.calls.get(job.next_call).copied() else {
+        let calls = if job.failing.is_some() {
+            &endpoint.on_failure
+        } else {
+            &endpoint.calls
+        };
+        let Some(target) = calls.get(job.next_call).copied() else {
+            // Done: every call made, or the failure handled and reported.
             self.finish(now, key, 200, Reason::OK, out);
             return;
         };
@@ -517,8 +571,7 @@ impl ServiceInstance {
         if response.is_success() {
             self.next_call(now, key, out);
         } else {
-            // The handler's catch: any failed call fails the request, as the seed's services do.
-            self.finish(now, key, 500, response.reason, out);
+            self.failed(now, key, response.status, response.reason, out);
         }
     }
 

@@ -967,7 +967,8 @@ impl Sidecar {
             | TimerKind::Think
             | TimerKind::BrokerAck
             | TimerKind::StoreWork
-            | TimerKind::SagaRetry => {
+            | TimerKind::SagaRetry
+            | TimerKind::BrokerRedeliver => {
                 return false;
             }
         }

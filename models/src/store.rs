@@ -254,12 +254,7 @@ impl StockState {
             }
             // Releasing what was never reserved is a no-op: a compensation must be safe to run
             // for a step whose outcome is unknown.
-            Operation::Release if held.reserved == 0 => {
-                if idempotent && held.sold == 0 {
-                    self.released_early.insert(order);
-                }
-                (OK, held)
-            }
+            Operation::Release if held.reserved == 0 => (OK, held),
             Operation::Release => {
                 stock.reserved -= 1;
                 stock.available += 1;
@@ -285,6 +280,11 @@ impl StockState {
             Operation::Query => (NOT_FOUND, held),
             _ => unreachable!("a stock has no {operation:?} operation"),
         };
+        if idempotent && operation == Operation::Release {
+            // Once released, the order's reservation is over: a reserve that comes later (a
+            // late or repeated action) is refused rather than taking stock again.
+            self.released_early.insert(order);
+        }
         if held.reserved + held.sold > 0 {
             self.holdings.insert(order, held);
         } else {
@@ -347,12 +347,12 @@ impl LedgerState {
             Operation::Refund => {
                 // Refunding an order never charged is a no-op, like releasing stock; with
                 // idempotency keys it is remembered, so a charge that comes later is refused.
-                match self.entries.get_mut(&order) {
-                    Some(entry) => entry.refunded = entry.charges,
-                    None if idempotent => {
-                        self.refunded_early.insert(order);
-                    }
-                    None => {}
+                if let Some(entry) = self.entries.get_mut(&order) {
+                    entry.refunded = entry.charges;
+                }
+                // Once refunded, the order is settled: a charge that comes later is refused.
+                if idempotent {
+                    self.refunded_early.insert(order);
                 }
                 OK
             }
@@ -731,6 +731,15 @@ impl Store {
         }
         let status = self.state.apply(operation, order, true);
         self.answers.insert(memory, status);
+        // A compensation ends the action's key: a repeat of the action must meet the undoing
+        // (and be refused), not get the action's first answer back.
+        // The action is each kind's operation 0: reserve, charge, create.
+        if matches!(
+            operation,
+            Operation::Release | Operation::Refund | Operation::Cancel
+        ) {
+            self.answers.remove(&(0, order));
+        }
         status
     }
 

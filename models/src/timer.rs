@@ -36,6 +36,8 @@ pub enum TimerKind {
     StoreWork = 13,
     /// A saga's failed compensation is tried again (payload: the job).
     SagaRetry = 14,
+    /// A broker's earliest delayed redelivery is due.
+    BrokerRedeliver = 15,
 }
 
 const PAYLOAD_BITS: u32 = 56;
@@ -67,6 +69,7 @@ pub fn decode(id: TimerId) -> (Option<TimerKind>, u64) {
         12 => Some(TimerKind::BrokerAck),
         13 => Some(TimerKind::StoreWork),
         14 => Some(TimerKind::SagaRetry),
+        15 => Some(TimerKind::BrokerRedeliver),
         _ => None,
     };
     (kind, id.0 & PAYLOAD_MASK)

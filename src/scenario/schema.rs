@@ -165,6 +165,13 @@ pub struct Endpoint {
     /// Calls made one after another, after the own work, while the worker is held.
     #[serde(default)]
     pub calls: Vec<Call>,
+    /// meshsim's addition: calls made instead when a call is refused (a 4xx other than 429: the
+    /// business said no): undo and report, as a choreographed saga's step does. When they all
+    /// succeed the endpoint answers 200 (a consumer acknowledges the message). Any other
+    /// failure (a timeout, an unreachable callee, its own error) answers 500, so it is tried
+    /// again.
+    #[serde(default)]
+    pub on_failure: Vec<Call>,
 }
 
 /// One entry of `calls`: a synchronous call `{ service, endpoint }`, a publish `{ topic }`, or an
@@ -272,6 +279,10 @@ pub struct Broker {
     /// Deliveries before a message goes to the dead-letter queue.
     #[serde(default = "default_max_deliveries")]
     pub max_deliveries: u32,
+    /// meshsim's addition: a failed message waits this long before it is delivered again (a
+    /// retry queue with a time to live). Zero, `RabbitMQ`'s requeue, delivers it again at once.
+    #[serde(default)]
+    pub redelivery_delay: Duration,
 }
 
 fn default_ack_timeout() -> Duration {

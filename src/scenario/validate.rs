@@ -879,8 +879,19 @@ impl<'s> Checker<'s, '_> {
             limits::CALLS_PER_ENDPOINT_MAX,
             &format!("calls in endpoint {}", quote(&endpoint.name)),
         );
-        for (call_index, call) in endpoint.calls.iter().enumerate() {
-            let call_path = path.key("calls").index(call_index);
+        let calls = endpoint
+            .calls
+            .iter()
+            .enumerate()
+            .map(|(index, call)| (path.key("calls").index(index), call))
+            .chain(
+                endpoint
+                    .on_failure
+                    .iter()
+                    .enumerate()
+                    .map(|(index, call)| (path.key("on_failure").index(index), call)),
+            );
+        for (call_path, call) in calls {
             if let Some(target) = self.check_call(&call_path, call) {
                 self.graph
                     .edges
