@@ -21,7 +21,27 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
+/// `meshsim run x.toml | head` closes stdout early: the print that meets the closed pipe
+/// panics. That is not a failure of the run, so it ends quietly (as a process killed by
+/// SIGPIPE would), instead of with a panic message; every other panic keeps the default report.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     let status = match &cli.command {
         Command::Run(args) => {
