@@ -323,19 +323,21 @@ fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamCon
             ))
         });
     let brokers = scenario.brokers.iter().enumerate().map(|(index, broker)| {
-        Arc::new(mesh::broker_upstream_config(
+        Arc::new(mesh::single_node_upstream_config(
             layout.brokers[index].group,
             &broker.name,
             layout.brokers[index].node,
             scenario.mesh.get(&broker.name),
+            mesh::PUBLISH_CONFIRM_TIMEOUT_NS,
         ))
     });
     let stores = scenario.stores.iter().enumerate().map(|(index, store)| {
-        Arc::new(mesh::store_upstream_config(
+        Arc::new(mesh::single_node_upstream_config(
             layout.stores[index].group,
             &store.name,
             layout.stores[index].node,
             scenario.mesh.get(&store.name),
+            mesh::STORE_CALL_TIMEOUT_NS,
         ))
     });
     services.chain(brokers).chain(stores).collect()

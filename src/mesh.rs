@@ -91,36 +91,21 @@ pub fn inbound_policy(
 /// or cut off must not hold the publisher's worker forever. `[mesh.BROKER] timeout` overrides it.
 pub const PUBLISH_CONFIRM_TIMEOUT_NS: u64 = 5_000_000_000;
 
-/// The caller side of publishing to a broker: one instance, the broker's node; the broker's
-/// `[mesh.BROKER]` policy if there is one (retries of unconfirmed publishes, a timeout).
-pub fn broker_upstream_config(
-    group: GroupId,
-    name: &str,
-    node: NodeId,
-    policy: Option<&MeshPolicy>,
-) -> UpstreamConfig {
-    let mut config = upstream_config(group, name, vec![node], policy);
-    if config.timeout_ns.is_none() {
-        config.timeout_ns = Some(PUBLISH_CONFIRM_TIMEOUT_NS);
-    }
-    config
-}
-
 /// A store call with no answer within this fails: a database client's query timeout.
 /// `[mesh.STORE] timeout` overrides it.
 pub const STORE_CALL_TIMEOUT_NS: u64 = 5_000_000_000;
 
-/// The caller side of a store: one instance, the store's node.
-pub fn store_upstream_config(
+/// The caller side of a host of one node (a broker, a store): its `[mesh.NAME]` policy if there
+/// is one, and `default_timeout_ns` when that sets no timeout.
+pub fn single_node_upstream_config(
     group: GroupId,
     name: &str,
     node: NodeId,
     policy: Option<&MeshPolicy>,
+    default_timeout_ns: u64,
 ) -> UpstreamConfig {
     let mut config = upstream_config(group, name, vec![node], policy);
-    if config.timeout_ns.is_none() {
-        config.timeout_ns = Some(STORE_CALL_TIMEOUT_NS);
-    }
+    config.timeout_ns.get_or_insert(default_timeout_ns);
     config
 }
 

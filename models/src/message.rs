@@ -33,6 +33,35 @@ pub struct Request {
     pub caller: u32,
 }
 
+impl Request {
+    /// Records a span of this request, if it is sampled, served at `node` of `group` from
+    /// `start` to `now`.
+    pub fn record_span(
+        &self,
+        node: meshsim_sim::NodeId,
+        group: meshsim_sim::GroupId,
+        kind: meshsim_sim::SpanKind,
+        (start, now): (meshsim_sim::SimTime, meshsim_sim::SimTime),
+        status: u16,
+        out: &mut meshsim_sim::Outbox<Message>,
+    ) {
+        if !self.context.sampled {
+            return;
+        }
+        out.record(meshsim_sim::Record::Span(Box::new(meshsim_sim::Span {
+            trace: self.context.trace(),
+            node,
+            kind,
+            start_ns: start.as_nanos(),
+            end_ns: now.as_nanos(),
+            endpoint: Some((group, self.endpoint)),
+            peer: None,
+            status,
+            number: 0,
+        })));
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Response {
     pub call: u64,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use meshsim_sim::record::{Gauge, MeshEvent, SagaEvent};
 use meshsim_sim::{
     Distribution, GroupId, Input, NodeId, Outbox, Reason, ReasonKind, Record, ServedResult, SimRng,
-    SimTime, Span, SpanKind, VersionKey,
+    SimTime, SpanKind, VersionKey,
 };
 
 use crate::message::{Message, Request, Response};
@@ -308,20 +308,7 @@ impl ServiceInstance {
         status: u16,
         out: &mut Outbox<Message>,
     ) {
-        if !request.context.sampled {
-            return;
-        }
-        out.record(Record::Span(Box::new(Span {
-            trace: request.context.trace(),
-            node: self.node,
-            kind,
-            start_ns: start.as_nanos(),
-            end_ns: now.as_nanos(),
-            endpoint: Some((self.group(), request.endpoint)),
-            peer: None,
-            status,
-            number: 0,
-        })));
+        request.record_span(self.node, self.group(), kind, (start, now), status, out);
     }
 
     /// The callee's sidecar: authorization, then the local rate limit. A request turned away

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use meshsim_sim::record::Gauge;
 use meshsim_sim::{
     ClientId, Distribution, GroupId, Input, NodeId, Outbox, Reason, ReasonKind, Record,
-    ServedResult, SimRng, SimTime, Span, SpanKind, VersionKey,
+    ServedResult, SimRng, SimTime, SpanKind, VersionKey,
 };
 
 use crate::message::{Message, Request, RequestContext, Response};
@@ -753,20 +753,14 @@ impl Store {
         status: u16,
         out: &mut Outbox<Message>,
     ) {
-        if !request.context.sampled {
-            return;
-        }
-        out.record(Record::Span(Box::new(Span {
-            trace: request.context.trace(),
-            node: self.node,
+        request.record_span(
+            self.node,
+            self.config.group,
             kind,
-            start_ns: start.as_nanos(),
-            end_ns: now.as_nanos(),
-            endpoint: Some((self.config.group, request.endpoint)),
-            peer: None,
+            (start, now),
             status,
-            number: 0,
-        })));
+            out,
+        );
     }
 
     /// The process dies; the database's files do not. The operations on workers and in the
