@@ -315,12 +315,21 @@ fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamCon
         .iter()
         .enumerate()
         .map(|(index, service)| {
-            Arc::new(mesh::upstream_config(
+            let policy = scenario.mesh.get(&service.name);
+            let mut config = mesh::upstream_config(
                 layout.services[index].group,
                 &service.name,
                 layout.services[index].instances.clone(),
-                scenario.mesh.get(&service.name),
-            ))
+                policy,
+            );
+            if let Some(policy) = policy {
+                config.routes = mesh::route_table(
+                    &policy.route,
+                    &layout.services[index].versions,
+                    &scenario.workloads,
+                );
+            }
+            Arc::new(config)
         });
     let brokers = scenario.brokers.iter().enumerate().map(|(index, broker)| {
         Arc::new(mesh::single_node_upstream_config(
@@ -635,6 +644,13 @@ fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
         .iter()
         .map(|(name, service)| {
             let total = service.instances.len().max(1) as f64;
+            // The weights of the route that takes every request, when there is one.
+            let catch_all = scenario.mesh.get(name).and_then(|policy| {
+                policy
+                    .route
+                    .iter()
+                    .find(|route| route.matches.as_ref().is_none_or(|m| m.headers.is_empty()))
+            });
             let versions = service
                 .versions
                 .iter()
@@ -642,7 +658,10 @@ fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
                     name: version.clone(),
                     instances: range.len() as u32,
                     // Without routes, traffic spreads over all instances, whatever their version.
-                    route_weight_percent: 100.0 * range.len() as f64 / total,
+                    route_weight_percent: match catch_all {
+                        Some(route) => route.weights.get(version).map_or(0.0, |w| w.get()),
+                        None => 100.0 * range.len() as f64 / total,
+                    },
                 })
                 .collect();
             let endpoints = scenario.services

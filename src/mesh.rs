@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 use meshsim_models::policy::{BreakerConfig, OutlierConfig, RetryBudget};
 use meshsim_models::{
-    BreakerPolicy, FaultInjection, InboundPolicy, LoadBalancer, PoolLimits, RetryOn, RetryPolicy,
-    UpstreamConfig,
+    BreakerPolicy, FaultInjection, HeaderCondition, InboundPolicy, LoadBalancer, PoolLimits,
+    RetryOn, RetryPolicy, Route, RouteTable, UpstreamConfig,
 };
 use meshsim_sim::{GroupId, NodeId};
 
@@ -58,6 +58,8 @@ pub fn upstream_config(
         outlier: policy.outlier_detection.as_ref().map(outlier_config),
         breaker: policy.circuit_breaker.as_ref().map(breaker_policy),
         fault: policy.fault.as_ref().map(fault_injection),
+        // Routes need the versions' instances and the workloads' headers: `route_table`.
+        routes: RouteTable::default(),
     }
 }
 
@@ -219,4 +221,94 @@ fn fault_injection(fault: &schema::FaultInjection) -> FaultInjection {
             0.0
         },
     }
+}
+
+/// `[[mesh.SERVICE.route]]` compiled: each route's header conditions decided for every workload
+/// and header value, its weights over the versions' instance ranges (`versions`, by name).
+pub fn route_table(
+    routes: &[schema::Route],
+    versions: &[(String, std::ops::Range<usize>)],
+    workloads: &[schema::Workload],
+) -> RouteTable {
+    let compiled = routes
+        .iter()
+        .map(|route| {
+            let matches = route.matches.as_ref();
+            let catch_all = matches.is_none_or(|matches| matches.headers.is_empty());
+            let conditions = workloads
+                .iter()
+                .map(|workload| match matches {
+                    None => Some(Vec::new()),
+                    Some(matches) => matches
+                        .headers
+                        .iter()
+                        .map(|(name, condition)| header_condition(workload, name, condition))
+                        .collect(),
+                })
+                .collect();
+            let weights = route
+                .weights
+                .iter()
+                .map(|(version, weight)| {
+                    let range = versions
+                        .iter()
+                        .find(|(name, _)| name == version)
+                        .map(|(_, range)| range.start as u32..range.end as u32)
+                        .expect("validated version");
+                    (range, weight.get())
+                })
+                .collect();
+            Route {
+                conditions,
+                catch_all,
+                weights,
+            }
+        })
+        .collect();
+    RouteTable { routes: compiled }
+}
+
+/// Which of `workload`'s values of header `name` pass `condition`; `None` when the workload
+/// never sends the header.
+fn header_condition(
+    workload: &schema::Workload,
+    name: &str,
+    condition: &schema::HeaderMatch,
+) -> Option<HeaderCondition> {
+    let position = workload.headers.get_index_of(name)?;
+    let counts: Vec<u32> = workload
+        .headers
+        .values()
+        .map(|values| values.len() as u32)
+        .collect();
+    // Interned as a mixed-radix number, the first header most significant.
+    let divisor = counts[position + 1..].iter().product();
+    let test: Box<dyn Fn(&str) -> bool> = match condition {
+        schema::HeaderMatch::Exact(exact) => {
+            let exact = exact.clone();
+            Box::new(move |value| value == exact)
+        }
+        schema::HeaderMatch::How(how) => {
+            if let Some(exact) = how.exact.clone() {
+                Box::new(move |value| value == exact)
+            } else if let Some(prefix) = how.prefix.clone() {
+                Box::new(move |value: &str| value.starts_with(&prefix))
+            } else {
+                // Envoy's `safe_regex` matches the whole value.
+                let pattern = how.regex.as_deref().unwrap_or_default();
+                let regex =
+                    regex::Regex::new(&format!("^(?:{pattern})$")).expect("validated regex");
+                Box::new(move |value| regex.is_match(value))
+            }
+        }
+    };
+    let passes = workload.headers[position]
+        .keys()
+        .map(|value| test(value))
+        .collect();
+    Some(HeaderCondition {
+        divisor,
+        count: counts[position],
+        passes,
+    })
 }

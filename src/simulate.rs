@@ -171,11 +171,6 @@ fn slices(end: SimTime) -> Vec<SimTime> {
 pub fn not_simulated(scenario: &Scenario) -> Vec<String> {
     let mut parts = Vec::new();
     for (service, policy) in &scenario.mesh {
-        if !policy.route.is_empty() {
-            parts.push(format!(
-                "[[mesh.{service}.route]]: routes are not simulated yet; traffic spreads over every version"
-            ));
-        }
         if policy
             .connection_pool
             .as_ref()

@@ -14,6 +14,7 @@
 //! [`Sidecar::pop_completion`] after each input, so one input can finish many calls.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::sync::Arc;
 
 use meshsim_sim::record::{GroupGauge, MeshEvent};
@@ -55,6 +56,8 @@ struct Call {
     holds_retry: bool,
     /// Instances tried so far, so a retry goes elsewhere when it can.
     tried: Vec<u32>,
+    /// The version the route chose: its instances only (all of them when `None`).
+    subset: Option<Range<u32>>,
     phase: Phase,
     admission: Option<Admission>,
 }
@@ -209,6 +212,19 @@ impl Sidecar {
             };
             return Err(self.settle_breaker(now, upstream_index, admission, now, response, out));
         }
+        let routes = &self.upstreams[usize::from(upstream_index)].config.routes;
+        let Ok(subset) = routes.choose(&context, &mut self.rng) else {
+            // No route matches: Envoy answers 404 itself (`NR`).
+            let response = Response {
+                call: 0,
+                status: 404,
+                reason: Reason {
+                    kind: ReasonKind::NoRoute,
+                    group: Some(callee),
+                },
+            };
+            return Err(self.settle_breaker(now, upstream_index, admission, now, response, out));
+        };
         let key = self.calls.insert(Call {
             owner,
             upstream: upstream_index,
@@ -218,6 +234,7 @@ impl Sidecar {
             retries: 0,
             holds_retry: false,
             tried: Vec::new(),
+            subset,
             phase: Phase::Pending,
             admission,
         });
@@ -291,7 +308,7 @@ impl Sidecar {
         let upstream_index = call.upstream;
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
         let callee = upstream.config.group;
-        if !upstream.has_live() {
+        if !upstream.has_live(call.subset.as_ref()) {
             let reason = Reason {
                 kind: ReasonKind::NoHealthyUpstream,
                 group: Some(callee),
@@ -330,7 +347,8 @@ impl Sidecar {
         let call = self.calls.get_mut(key).expect("sending for a live call");
         let upstream_index = call.upstream;
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
-        let Some(instance) = upstream.pick(now, &call.tried, &mut self.rng) else {
+        let Some(instance) = upstream.pick(now, &call.tried, call.subset.as_ref(), &mut self.rng)
+        else {
             let reason = Reason {
                 kind: ReasonKind::NoHealthyUpstream,
                 group: Some(upstream.config.group),

@@ -2,6 +2,7 @@
 //! `[mesh.SERVICE]` (shared by every caller), and this sidecar's own state for it.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::sync::Arc;
 
 use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
@@ -12,6 +13,7 @@ use crate::policy::breaker::{BreakerConfig, BreakerState, CircuitBreaker};
 use crate::policy::outlier::{OutlierConfig, OutlierDetector};
 use crate::policy::peak_ewma::PeakEwma;
 use crate::policy::retry_budget::RetryBudget;
+use crate::route::RouteTable;
 use crate::slab::SlabKey;
 
 /// Which failed tries are retried, in Envoy's `retry_on` words.
@@ -101,6 +103,8 @@ pub struct UpstreamConfig {
     pub outlier: Option<OutlierConfig>,
     pub breaker: Option<BreakerPolicy>,
     pub fault: Option<FaultInjection>,
+    /// The routes over the service's versions; empty: every instance takes calls.
+    pub routes: RouteTable,
 }
 
 impl UpstreamConfig {
@@ -123,6 +127,7 @@ impl UpstreamConfig {
             outlier: None,
             breaker: None,
             fault: None,
+            routes: RouteTable::default(),
         }
     }
 }
@@ -222,15 +227,25 @@ impl Upstream {
         true
     }
 
-    /// Whether any instance is up: [`Upstream::pick`] finds one exactly when this holds (with
-    /// every live instance ejected, panic mode balances over all of them).
-    pub fn has_live(&self) -> bool {
-        !self.live.is_empty()
+    /// Whether any instance (of `subset`, when given) is up: [`Upstream::pick`] finds one
+    /// exactly when this holds (with every live instance ejected, panic mode balances over all
+    /// of them).
+    pub fn has_live(&self, subset: Option<&Range<u32>>) -> bool {
+        match subset {
+            None => !self.live.is_empty(),
+            Some(subset) => self.live.iter().any(|instance| subset.contains(instance)),
+        }
     }
 
     /// Picks an instance for an attempt: among live instances not ejected (all live ones when
     /// fewer than half are healthy: Envoy's panic mode), preferring one not `tried` yet.
-    pub fn pick(&mut self, now: SimTime, tried: &[u32], rng: &mut SimRng) -> Option<u32> {
+    pub fn pick(
+        &mut self,
+        now: SimTime,
+        tried: &[u32],
+        subset: Option<&Range<u32>>,
+        rng: &mut SimRng,
+    ) -> Option<u32> {
         if self.live.is_empty() {
             return None;
         }
@@ -251,6 +266,10 @@ impl Upstream {
                 );
             }
             None => self.candidates.extend_from_slice(&self.live),
+        }
+        if let Some(subset) = subset {
+            // The route chose a version: its instances only.
+            self.candidates.retain(|instance| subset.contains(instance));
         }
         if !tried.is_empty() && self.candidates.iter().any(|i| !tried.contains(i)) {
             self.candidates.retain(|i| !tried.contains(i));

@@ -72,10 +72,12 @@ pub enum ReasonKind {
     BreakerTimeout,
     /// The circuit breaker's fallback answered in place of the failed or rejected call.
     Fallback,
+    /// No route of the callee's mesh policy matched the request (404, Envoy's `NR`).
+    NoRoute,
 }
 
 impl ReasonKind {
-    pub const ALL: [ReasonKind; 15] = [
+    pub const ALL: [ReasonKind; 16] = [
         ReasonKind::Ok,
         ReasonKind::Error,
         ReasonKind::Shed,
@@ -91,6 +93,7 @@ impl ReasonKind {
         ReasonKind::FaultAbort,
         ReasonKind::BreakerTimeout,
         ReasonKind::Fallback,
+        ReasonKind::NoRoute,
     ];
 
     /// The kind with this discriminant, for decoding from the wire.
@@ -117,6 +120,7 @@ impl ReasonKind {
             ReasonKind::FaultAbort => "fault_abort",
             ReasonKind::BreakerTimeout => "breaker_timeout",
             ReasonKind::Fallback => "fallback",
+            ReasonKind::NoRoute => "no_route",
         }
     }
 }

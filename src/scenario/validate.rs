@@ -1586,6 +1586,17 @@ impl Checker<'_, '_> {
                             if given != 1 {
                                 self.error(&header_path, format!("header condition on {} needs exactly one of `exact`, `prefix` or `regex`, not {given}", quote(header)));
                             }
+                            if let Some(pattern) = &how.regex
+                                && let Err(error) = regex::Regex::new(&format!("^(?:{pattern})$"))
+                            {
+                                let first = error.to_string();
+                                let first = first.lines().last().unwrap_or("invalid");
+                                self.error(
+                                    &header_path.key("regex"),
+                                    format!("{} is not a regular expression: {first}", quote(pattern)),
+                                )
+                                .set_hint("Envoy's safe_regex (RE2) syntax; it must match the whole value");
+                            }
                         }
                     }
                 }

@@ -1,0 +1,170 @@
+//! An upstream's routes (Istio's `VirtualService` `http` routes): the first route whose header
+//! conditions the request meets decides, by its weights, which version's instances take the
+//! call. The version is chosen once per call, so its retries stay with it, as Envoy's do.
+//!
+//! Header conditions are decided at assembly: for each workload, each header a condition names
+//! and each value the workload can draw, whether the value passes (exact, prefix or regex). At
+//! run time a request's drawn values are read off its interned header number, so no string is
+//! compared on the hot path.
+
+use std::ops::Range;
+
+use meshsim_sim::SimRng;
+
+use crate::message::RequestContext;
+
+/// One condition of a route, for one workload: which of the header's values pass.
+#[derive(Debug, Clone)]
+pub struct HeaderCondition {
+    /// The header's place in the workload's interned number: its value index is
+    /// `(interned − 1) / divisor % count`.
+    pub divisor: u32,
+    pub count: u32,
+    /// By value index.
+    pub passes: Vec<bool>,
+}
+
+/// One route of an upstream.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Per workload client: the conditions its requests must meet; `None` when a condition
+    /// names a header the workload never sends, so its requests never match.
+    pub conditions: Vec<Option<Vec<HeaderCondition>>>,
+    /// Whether the route has no conditions at all (it takes every request).
+    pub catch_all: bool,
+    /// Each version's instances (a range of the upstream's instance indices) with its weight in
+    /// percent; the weights add up to 100.
+    pub weights: Vec<(Range<u32>, f64)>,
+}
+
+/// The routes of an upstream, first match wins.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    pub routes: Vec<Route>,
+}
+
+impl RouteTable {
+    /// The instances that take a call with `context`: `Ok(None)` when the upstream has no
+    /// routes (every instance), `Err(())` when no route matches (Envoy answers 404).
+    #[allow(clippy::result_unit_err)]
+    pub fn choose(
+        &self,
+        context: &RequestContext,
+        rng: &mut SimRng,
+    ) -> Result<Option<Range<u32>>, ()> {
+        if self.routes.is_empty() {
+            return Ok(None);
+        }
+        let route = self
+            .routes
+            .iter()
+            .find(|route| route.catch_all || matches(route, context))
+            .ok_or(())?;
+        // One draw per routed call, and only when the route splits traffic.
+        if route.weights.len() == 1 {
+            return Ok(Some(route.weights[0].0.clone()));
+        }
+        let draw = rng.unit() * 100.0;
+        let mut cumulative = 0.0;
+        for (range, weight) in &route.weights {
+            cumulative += weight;
+            if draw < cumulative {
+                return Ok(Some(range.clone()));
+            }
+        }
+        // Rounding: the last version with any weight takes what is left.
+        let last = route
+            .weights
+            .iter()
+            .rev()
+            .find(|(_, weight)| *weight > 0.0)
+            .unwrap_or(&route.weights[route.weights.len() - 1]);
+        Ok(Some(last.0.clone()))
+    }
+}
+
+fn matches(route: &Route, context: &RequestContext) -> bool {
+    let Some(Some(conditions)) = route.conditions.get(context.client as usize) else {
+        return false;
+    };
+    if context.headers == 0 {
+        // The request carries no headers; a route with conditions cannot match it.
+        return conditions.is_empty();
+    }
+    let interned = context.headers - 1;
+    conditions.iter().all(|condition| {
+        let value = (interned / condition.divisor) % condition.count;
+        condition.passes[value as usize]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use meshsim_sim::Seeder;
+
+    use super::{HeaderCondition, Route, RouteTable};
+    use crate::message::RequestContext;
+
+    fn context(headers: u32) -> RequestContext {
+        RequestContext {
+            root: 1,
+            client: 0,
+            headers,
+            sampled: false,
+        }
+    }
+
+    /// Workload 0 sends one header with values [beta, regular]: interned 1 is beta, 2 regular.
+    fn table() -> RouteTable {
+        let beta = HeaderCondition {
+            divisor: 1,
+            count: 2,
+            passes: vec![true, false],
+        };
+        RouteTable {
+            routes: vec![
+                Route {
+                    conditions: vec![Some(vec![beta])],
+                    catch_all: false,
+                    weights: vec![(2..3, 100.0)],
+                },
+                Route {
+                    conditions: vec![Some(Vec::new())],
+                    catch_all: true,
+                    weights: vec![(0..2, 80.0), (2..3, 20.0)],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn the_first_matching_route_wins() {
+        let mut rng = Seeder::new(1).stream("routes");
+        for _ in 0..100 {
+            assert_eq!(table().choose(&context(1), &mut rng), Ok(Some(2..3)));
+        }
+    }
+
+    #[test]
+    fn weights_split_the_rest() {
+        let mut rng = Seeder::new(2).stream("routes");
+        let table = table();
+        let to_v2 = (0..10_000)
+            .filter(|_| table.choose(&context(2), &mut rng) == Ok(Some(2..3)))
+            .count();
+        assert!((1_850..2_150).contains(&to_v2), "{to_v2}");
+    }
+
+    #[test]
+    fn no_matching_route_is_an_error_and_no_routes_is_every_instance() {
+        let mut rng = Seeder::new(3).stream("routes");
+        let only_beta = RouteTable {
+            routes: vec![table().routes[0].clone()],
+        };
+        assert_eq!(only_beta.choose(&context(2), &mut rng), Err(()));
+        assert_eq!(
+            RouteTable::default().choose(&context(2), &mut rng),
+            Ok(None)
+        );
+    }
+}
