@@ -972,6 +972,21 @@ impl<'s> Checker<'s, '_> {
         }
     }
 
+    /// A metric's workload or broker `name` is one of `known` (of this `kind`).
+    fn metric_subject_ref(&mut self, path: &DocPath, name: &str, known: &[&'s str], kind: &str) {
+        if known.contains(&name) {
+            return;
+        }
+        let hint = self.suggest(
+            name,
+            &format!("{kind}s here"),
+            || known.to_vec(),
+            &format!("no [[{kind}]] is declared"),
+        );
+        self.error(path, format!("unknown {kind} {} in `metric`", quote(name)))
+            .set_optional_hint(hint);
+    }
+
     /// Checks `{ store, op }`: the store exists and has the operation.
     fn store_op_ref(&mut self, path: &DocPath, store: &str, op: &str) {
         let Some(&index) = self.names.stores.get(store) else {
@@ -2212,37 +2227,15 @@ impl Checker<'_, '_> {
         match &metric {
             metric::MetricRef::Global(_) | metric::MetricRef::Invariant { .. } => {}
             metric::MetricRef::Workload { name, .. } => {
-                if !self.names.workloads.contains_key(name.as_str()) {
-                    let hint = self.suggest(
-                        name,
-                        "workloads here",
-                        || self.names.workloads.keys().copied().collect(),
-                        "no [[workload]] is declared",
-                    );
-                    self.error(
-                        &metric_path,
-                        format!("unknown workload {} in `metric`", quote(name)),
-                    )
-                    .set_optional_hint(hint);
-                }
+                let known: Vec<&str> = self.names.workloads.keys().copied().collect();
+                self.metric_subject_ref(&metric_path, name, &known, "workload");
             }
             metric::MetricRef::Service { name, .. } => {
                 self.service_ref(&metric_path, name, "metric");
             }
             metric::MetricRef::Broker { name, .. } => {
-                if !self.names.brokers.contains_key(name.as_str()) {
-                    let hint = self.suggest(
-                        name,
-                        "brokers here",
-                        || self.names.brokers.keys().copied().collect(),
-                        "no [[broker]] is declared",
-                    );
-                    self.error(
-                        &metric_path,
-                        format!("unknown broker {} in `metric`", quote(name)),
-                    )
-                    .set_optional_hint(hint);
-                }
+                let known: Vec<&str> = self.names.brokers.keys().copied().collect();
+                self.metric_subject_ref(&metric_path, name, &known, "broker");
             }
             metric::MetricRef::Rollout { service, .. } => {
                 if self.service_ref(&metric_path, service, "metric").is_some()
