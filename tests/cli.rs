@@ -113,3 +113,22 @@ fn not_simulated_parts_are_said_plainly() {
             .unwrap();
     assert!(!summary["not_simulated"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    // `meshsim run ... | head` closes the pipe before the summary is printed: the run ends
+    // with no panic report.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_meshsim"))
+        .args(["run", "scenarios/quickstart.toml", "--no-progress", "--out"])
+        .arg(std::env::temp_dir().join("meshsim-closed-stdout"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("meshsim starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("meshsim ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
