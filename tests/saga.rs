@@ -209,33 +209,33 @@ proptest! {
 
     #[test]
     fn the_saga_keeps_every_invariant_under_random_faults(seed in 0u64..1_000_000, faults in timeline()) {
-        let text = shortened(&scenario_text("saga.toml"), "40s");
-        let faults = faults
-            .into_iter()
-            .map(|(kind, first, second, at, length)| fault(kind, SAGA_HOSTS, first, second, at, length))
-            .collect();
-        every_invariant_holds("saga", &text, faults, seed);
+        drawn_run("saga", SAGA_HOSTS, faults, seed);
     }
 
     #[test]
     fn the_choreographed_saga_keeps_every_invariant_under_random_faults(seed in 0u64..1_000_000, faults in timeline()) {
-        let text = shortened(&scenario_text("saga-choreography.toml"), "40s");
-        let faults = faults
-            .into_iter()
-            .map(|(kind, first, second, at, length)| fault(kind, CHOREOGRAPHY_HOSTS, first, second, at, length))
-            .collect();
-        every_invariant_holds("saga-choreography", &text, faults, seed);
+        drawn_run("saga-choreography", CHOREOGRAPHY_HOSTS, faults, seed);
     }
 
     #[test]
     fn the_async_shop_loses_no_message_under_random_faults(seed in 0u64..1_000_000, faults in timeline()) {
-        let text = shortened(&scenario_text("shop-async.toml"), "40s");
-        let faults = faults
-            .into_iter()
-            .map(|(kind, first, second, at, length)| fault(kind, ASYNC_HOSTS, first, second, at, length))
-            .collect();
-        every_invariant_holds("shop-async", &text, faults, seed);
+        drawn_run("shop-async", ASYNC_HOSTS, faults, seed);
     }
+}
+
+/// A 40 s run of `scenarios/NAME.toml` with the drawn fault timeline over `hosts`.
+fn drawn_run(
+    name: &str,
+    hosts: (&[&str], &[&str]),
+    drawn: Vec<(u8, usize, usize, u64, u64)>,
+    seed: u64,
+) {
+    let text = shortened(&scenario_text(&format!("{name}.toml")), "40s");
+    let faults = drawn
+        .into_iter()
+        .map(|(kind, first, second, at, length)| fault(kind, hosts, first, second, at, length))
+        .collect();
+    every_invariant_holds(name, &text, faults, seed);
 }
 
 /// The saga with its refund forgotten: a payment whose order is undone later stays charged.
