@@ -22,6 +22,7 @@ use meshsim_sim::{
 };
 
 use crate::mesh;
+use crate::rollout;
 use crate::scenario::schema::{self, Arrival, FaultKind, Scenario};
 use crate::scenario::{Duration, Real};
 
@@ -50,6 +51,8 @@ pub struct Layout {
     pub workloads: IndexMap<String, WorkloadLayout>,
     pub brokers: IndexMap<String, WorkloadLayout>,
     pub stores: IndexMap<String, WorkloadLayout>,
+    /// One controller host per rollout, in the scenario's order.
+    pub rollouts: Vec<WorkloadLayout>,
 }
 
 /// Where a single-node host (a workload's client, a broker) sits.
@@ -137,19 +140,32 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
         .chain(layout.brokers.keys())
         .chain(layout.stores.keys())
         .map(|name| Arc::from(name.as_str()))
+        .chain(
+            scenario
+                .rollouts
+                .iter()
+                .map(|rollout| Arc::from(rollout::controller_name(rollout).as_str())),
+        )
         .collect();
-    for (index, name) in group_names.iter().enumerate() {
+    for (index, name) in group_names
+        .iter()
+        .enumerate()
+        .take(group_names.len() - layout.rollouts.len())
+    {
         assert_eq!(
             group_of(&layout, name).0 as usize,
             index,
             "groups numbered in order"
         );
     }
+    // The nodes holding each upstream's routes and endpoints, for the rollout controllers.
+    let mut holders: Vec<Vec<NodeId>> = vec![Vec::new(); upstreams.len()];
     let mut models = Vec::with_capacity(network.node_count());
     for (service_index, service) in scenario.services.iter().enumerate() {
         let service_layout = &layout.services[service_index];
         let resolved = resolve_calls(scenario, service, &layout);
-        let callees = &resolved.callees;
+        let mut callees = resolved.callees.clone();
+        rollout::add_strangler_callees(scenario, &mut callees);
         for (version_index, (version_name, range)) in service_layout.versions.iter().enumerate() {
             let config = Arc::new(service_config(
                 service,
@@ -167,7 +183,10 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
                 let name = format!("{}/{instance_index}", service.name);
                 let sidecar_upstreams = callees
                     .iter()
-                    .map(|&callee| Arc::clone(&upstreams[callee]))
+                    .map(|&callee| {
+                        holders[callee].push(node);
+                        Arc::clone(&upstreams[callee])
+                    })
                     .collect();
                 let sidecar = Sidecar::new(
                     node,
@@ -196,6 +215,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
             trace_sample_rate,
             &upstreams,
             seeder,
+            &mut holders,
         ))));
     }
 
@@ -218,6 +238,31 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
             layout.stores[index].node,
             Arc::new(config),
             rng,
+        ))));
+    }
+
+    // The brokers delivering to each service, for a rolling update's endpoint changes.
+    let mut subscribers: Vec<Vec<NodeId>> = vec![Vec::new(); scenario.services.len()];
+    for subscription in &scenario.subscriptions {
+        let service = layout
+            .services
+            .get_index_of(&subscription.service)
+            .expect("validated subscriber");
+        for (index, broker) in scenario.brokers.iter().enumerate() {
+            let node = layout.brokers[index].node;
+            if broker.topics.contains(&subscription.topic) && !subscribers[service].contains(&node)
+            {
+                subscribers[service].push(node);
+            }
+        }
+    }
+    for index in 0..scenario.rollouts.len() {
+        models.push(Node::Rollout(Box::new(rollout::controller(
+            scenario,
+            &layout,
+            index,
+            &holders,
+            &subscribers,
         ))));
     }
 
@@ -284,11 +329,23 @@ fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
         let node = network.add_node(group, &store.name);
         stores.insert(store.name.clone(), WorkloadLayout { group, node });
     }
+    // Rollout controllers last of all.
+    let rollouts = scenario
+        .rollouts
+        .iter()
+        .map(|rollout| {
+            let name = rollout::controller_name(rollout);
+            let group = network.add_group(&name, false, true);
+            let node = network.add_node(group, &name);
+            WorkloadLayout { group, node }
+        })
+        .collect();
     Layout {
         services,
         workloads,
         brokers,
         stores,
+        rollouts,
     }
 }
 
@@ -329,6 +386,7 @@ fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamCon
                     &scenario.workloads,
                 );
             }
+            rollout::shape_upstream(scenario, layout, index, &mut config);
             Arc::new(config)
         });
     let brokers = scenario.brokers.iter().enumerate().map(|(index, broker)| {
@@ -570,6 +628,7 @@ fn workload_client(
     trace_sample_rate: f64,
     upstreams: &[Arc<UpstreamConfig>],
     seeder: Seeder,
+    holders: &mut [Vec<NodeId>],
 ) -> WorkloadClient {
     let target = scenario
         .services
@@ -623,11 +682,21 @@ fn workload_client(
         trace_sample_rate,
     };
     let name = &workload.name;
+    let node = layout.workloads[client_index].node;
+    let mut callees = vec![target];
+    rollout::add_strangler_callees(scenario, &mut callees);
+    let sidecar_upstreams = callees
+        .iter()
+        .map(|&callee| {
+            holders[callee].push(node);
+            Arc::clone(&upstreams[callee])
+        })
+        .collect();
     let sidecar = Sidecar::new(
-        layout.workloads[client_index].node,
+        node,
         layout.workloads[client_index].group,
         name,
-        vec![Arc::clone(&upstreams[target])],
+        sidecar_upstreams,
         seeder.stream(&format!("sidecar/{name}")),
     );
     WorkloadClient::new(
@@ -704,6 +773,11 @@ fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
                 .collect(),
         }
     }));
+    groups.extend(scenario.rollouts.iter().map(|rollout| GroupInfo {
+        name: rollout::controller_name(rollout),
+        versions: Vec::new(),
+        endpoints: Vec::new(),
+    }));
     let mut nodes: Vec<(NodeId, NodeInfo)> = Vec::new();
     for (name, service) in &layout.services {
         for (index, &node) in service.instances.iter().enumerate() {
@@ -723,6 +797,13 @@ fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
         let info = NodeInfo {
             group: host.group,
             name: name.clone(),
+        };
+        nodes.push((host.node, info));
+    }
+    for (rollout, host) in scenario.rollouts.iter().zip(&layout.rollouts) {
+        let info = NodeInfo {
+            group: host.group,
+            name: rollout::controller_name(rollout),
         };
         nodes.push((host.node, info));
     }
@@ -751,6 +832,7 @@ fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
         clients: scenario.workloads.iter().map(|w| w.name.clone()).collect(),
         nodes: nodes.into_iter().map(|(_, info)| info).collect(),
         subscriptions,
+        rollouts: rollout::infos(scenario, layout),
         metrics_interval_ns: scenario.scenario.metrics_interval.as_nanos(),
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::scenario::Bound;
 use crate::scenario::duration::Duration;
 use crate::scenario::metric::{
-    self, BrokerStat, LatencyStat, MeshStat, MetricRef, RequestCount, Stat, ValueKind,
+    self, BrokerStat, LatencyStat, MeshStat, MetricRef, RequestCount, RolloutField, Stat, ValueKind,
 };
 use crate::scenario::schema::Expectation;
 
@@ -16,6 +16,8 @@ use crate::scenario::schema::Expectation;
 /// when the run has no value for it (no request ended, or it is not simulated).
 enum Actual {
     Number(f64),
+    /// A word: a rollout's outcome.
+    Text(String),
     Missing(String),
 }
 
@@ -143,9 +145,17 @@ fn actual(summary: &RunSummary, metric: &MetricRef) -> Actual {
             },
             None => Actual::Missing(format!("no service `{name}`")),
         },
-        MetricRef::Rollout { .. } => {
-            Actual::Missing("rollouts are not simulated by this build yet".into())
-        }
+        MetricRef::Rollout { service, field } => match summary.rollouts.get(service) {
+            Some(rollout) => match field {
+                RolloutField::Outcome => Actual::Text(rollout.outcome.name().to_owned()),
+                RolloutField::Time => rollout.time_s.map_or_else(
+                    || Actual::Missing(format!("the rollout of `{service}` is still in progress")),
+                    |seconds| Actual::Number(seconds * 1000.0),
+                ),
+                RolloutField::BlastRadius => Actual::Number(rollout.blast_radius as f64),
+            },
+            None => Actual::Missing(format!("no rollout of `{service}`")),
+        },
         MetricRef::Invariant { name } => {
             match crate::invariants::check(summary)
                 .into_iter()
@@ -219,6 +229,13 @@ pub fn check(summary: &RunSummary, expectation: &Expectation) -> ExpectationOutc
     };
     match actual(summary, &metric) {
         Actual::Missing(why) => outcome(false, Value::Null, Some(why)),
+        Actual::Text(text) => {
+            let ok = match &expectation.equals {
+                Some(Bound::Text(expected)) => *expected == text,
+                _ => false,
+            };
+            outcome(ok, Value::String(text), None)
+        }
         Actual::Number(value) => {
             let below_min = expectation
                 .min

@@ -12,6 +12,7 @@ pub mod fault_timeline;
 pub mod invariants;
 pub mod mesh;
 pub mod report;
+pub mod rollout;
 pub mod scenario;
 pub mod service_code;
 pub mod shrink;

@@ -60,6 +60,9 @@ pub fn upstream_config(
         fault: policy.fault.as_ref().map(fault_injection),
         // Routes need the versions' instances and the workloads' headers: `route_table`.
         routes: RouteTable::default(),
+        // Rollouts shape these: `rollout::shape_upstream`.
+        undeployed: Vec::new(),
+        redirect: None,
     }
 }
 

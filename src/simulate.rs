@@ -181,12 +181,6 @@ pub fn not_simulated(scenario: &Scenario) -> Vec<String> {
             ));
         }
     }
-    if !scenario.rollouts.is_empty() {
-        parts.push(
-            "[[rollout]]: rollout controllers are not simulated; expectations on rollout.* fail"
-                .to_owned(),
-        );
-    }
     parts
 }
 

@@ -107,7 +107,7 @@ fn not_simulated_parts_are_said_plainly() {
     ]);
     let stdout = text(&output.stdout);
     assert!(stdout.contains("not simulated by this build"), "{stdout}");
-    assert!(stdout.contains("[[rollout]]"), "{stdout}");
+    assert!(stdout.contains("max_requests_per_connection"), "{stdout}");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap())
             .unwrap();

@@ -144,11 +144,13 @@ impl Broker {
                 message: Message::Request(request),
                 ..
             } => self.refused(now, SlabKey(request.call), out),
-            Input::Refused {
-                message: Message::Response(_),
+            // A rolling update adds a subscriber's instance to the consumers or takes it away.
+            Input::Message {
+                message: Message::Endpoint { node, ready },
                 ..
-            }
-            | Input::Start => {}
+            } => self.membership(now, node, ready, out),
+            // Rollout traffic is for sidecars and instances; a broker has neither.
+            Input::Message { .. } | Input::Refused { .. } | Input::Start => {}
             Input::Timer(id) => match decode(id) {
                 (Some(TimerKind::BrokerAck), _) => self.ack_timeouts(now, out),
                 (Some(TimerKind::BrokerRedeliver), _) => self.redeliver_due(now, out),

@@ -1,6 +1,8 @@
 //! What travels between nodes: requests and their answers.
 
-use meshsim_sim::Reason;
+use meshsim_sim::{NodeId, Reason};
+
+use crate::served_counters::{BUCKETS, ServedCounters};
 
 /// What a request carries from the workload through every hop it causes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,10 +78,56 @@ impl Response {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
     Request(Request),
     Response(Response),
+    /// A rollout controller asks an instance for its request counters (a metrics scrape).
+    Scrape {
+        scrape: u32,
+    },
+    /// An instance's answer to a scrape. Boxed: scrapes are rare and the counters large, and
+    /// every other message stays small.
+    Scraped {
+        scrape: u32,
+        counters: Box<ServedCounters>,
+    },
+    /// The control plane changes a caller's routes (a rollout's step, promotion or rollback).
+    Routes(RouteUpdate),
+    /// The control plane adds an instance to the callers' endpoints, or takes it away (a
+    /// rolling update).
+    Endpoint {
+        node: NodeId,
+        ready: bool,
+    },
+}
+
+/// What a rollout controller tells callers' sidecars about a service's routes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RouteUpdate {
+    /// The service whose routes change (its group).
+    pub service: u32,
+    pub change: RouteChange,
+    /// The old version's and the new version's instances (indices into the service's).
+    pub from: (u32, u32),
+    pub to: (u32, u32),
+}
+
+impl Eq for RouteUpdate {}
+
+/// How a route update changes the routes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RouteChange {
+    /// The route that takes every request gives the new version `percent` and the old the
+    /// rest (Flagger's canary weight).
+    Weight { percent: f64 },
+    /// Every route sends the new version's share to the old: a rollback.
+    Revert,
+    /// Every route sends everything to the new version: a promotion.
+    Promote,
+    /// A strangler's share: `percent` of the calls to the service's endpoints that the new
+    /// service also has go to it instead.
+    Redirect { percent: f64 },
 }
 
 /// The wire form, for the turmoil engine's datagrams: a tag, then fixed-width little-endian
@@ -91,6 +139,18 @@ mod wire {
     pub const RESPONSE_BYTES: usize = 1 + 8 + 2 + 1 + 4;
     /// `reason.group` when there is none.
     pub const NO_GROUP: u32 = u32::MAX;
+    pub const SCRAPE: u8 = 2;
+    pub const SCRAPED: u8 = 3;
+    pub const ROUTES: u8 = 4;
+    pub const ENDPOINT: u8 = 5;
+    pub const SCRAPE_BYTES: usize = 1 + 4;
+    pub const SCRAPED_BYTES: usize = 1 + 4 + 8 + 8 + 8 * super::BUCKETS + 8;
+    pub const ROUTES_BYTES: usize = 1 + 4 + 1 + 8 + 4 * 4;
+    pub const ENDPOINT_BYTES: usize = 1 + 4 + 1;
+    pub const WEIGHT: u8 = 0;
+    pub const REVERT: u8 = 1;
+    pub const PROMOTE: u8 = 2;
+    pub const REDIRECT: u8 = 3;
 }
 
 impl meshsim_sim::Wire for Message {
@@ -116,6 +176,40 @@ impl meshsim_sim::Wire for Message {
                     .group
                     .map_or(wire::NO_GROUP, |group| group.0);
                 out.extend_from_slice(&group.to_le_bytes());
+            }
+            Message::Scrape { scrape } => {
+                out.push(wire::SCRAPE);
+                out.extend_from_slice(&scrape.to_le_bytes());
+            }
+            Message::Scraped { scrape, counters } => {
+                out.push(wire::SCRAPED);
+                out.extend_from_slice(&scrape.to_le_bytes());
+                out.extend_from_slice(&counters.requests.to_le_bytes());
+                out.extend_from_slice(&counters.errors.to_le_bytes());
+                for bucket in counters.buckets {
+                    out.extend_from_slice(&bucket.to_le_bytes());
+                }
+                out.extend_from_slice(&counters.duration_sum_us.to_le_bytes());
+            }
+            Message::Routes(update) => {
+                out.push(wire::ROUTES);
+                out.extend_from_slice(&update.service.to_le_bytes());
+                let (kind, percent) = match update.change {
+                    RouteChange::Weight { percent } => (wire::WEIGHT, percent),
+                    RouteChange::Revert => (wire::REVERT, 0.0),
+                    RouteChange::Promote => (wire::PROMOTE, 0.0),
+                    RouteChange::Redirect { percent } => (wire::REDIRECT, percent),
+                };
+                out.push(kind);
+                out.extend_from_slice(&percent.to_bits().to_le_bytes());
+                for value in [update.from.0, update.from.1, update.to.0, update.to.1] {
+                    out.extend_from_slice(&value.to_le_bytes());
+                }
+            }
+            Message::Endpoint { node, ready } => {
+                out.push(wire::ENDPOINT);
+                out.extend_from_slice(&node.0.to_le_bytes());
+                out.push(u8::from(*ready));
             }
         }
     }
@@ -165,6 +259,56 @@ impl meshsim_sim::Wire for Message {
                     reason: Reason { kind, group },
                 }))
             }
+            wire::SCRAPE if bytes.len() == wire::SCRAPE_BYTES => Some(Message::Scrape {
+                scrape: u32::from_le_bytes(take(bytes, &mut at)?),
+            }),
+            wire::SCRAPED if bytes.len() == wire::SCRAPED_BYTES => {
+                let scrape = u32::from_le_bytes(take(bytes, &mut at)?);
+                let mut counters = ServedCounters {
+                    requests: u64::from_le_bytes(take(bytes, &mut at)?),
+                    errors: u64::from_le_bytes(take(bytes, &mut at)?),
+                    ..ServedCounters::default()
+                };
+                for bucket in &mut counters.buckets {
+                    *bucket = u64::from_le_bytes(take(bytes, &mut at)?);
+                }
+                counters.duration_sum_us = u64::from_le_bytes(take(bytes, &mut at)?);
+                Some(Message::Scraped {
+                    scrape,
+                    counters: Box::new(counters),
+                })
+            }
+            wire::ROUTES if bytes.len() == wire::ROUTES_BYTES => {
+                let service = u32::from_le_bytes(take(bytes, &mut at)?);
+                let kind = take::<1>(bytes, &mut at)?[0];
+                let percent = f64::from_bits(u64::from_le_bytes(take(bytes, &mut at)?));
+                let mut ranges = [0u32; 4];
+                for value in &mut ranges {
+                    *value = u32::from_le_bytes(take(bytes, &mut at)?);
+                }
+                let change = match kind {
+                    wire::WEIGHT => RouteChange::Weight { percent },
+                    wire::REVERT => RouteChange::Revert,
+                    wire::PROMOTE => RouteChange::Promote,
+                    wire::REDIRECT => RouteChange::Redirect { percent },
+                    _ => return None,
+                };
+                Some(Message::Routes(RouteUpdate {
+                    service,
+                    change,
+                    from: (ranges[0], ranges[1]),
+                    to: (ranges[2], ranges[3]),
+                }))
+            }
+            wire::ENDPOINT if bytes.len() == wire::ENDPOINT_BYTES => {
+                let node = NodeId(u32::from_le_bytes(take(bytes, &mut at)?));
+                let ready = match take::<1>(bytes, &mut at)?[0] {
+                    0 => false,
+                    1 => true,
+                    _ => return None,
+                };
+                Some(Message::Endpoint { node, ready })
+            }
             _ => None,
         }
     }
@@ -172,9 +316,10 @@ impl meshsim_sim::Wire for Message {
 
 #[cfg(test)]
 mod tests {
-    use meshsim_sim::{GroupId, Reason, ReasonKind, Wire};
+    use meshsim_sim::{GroupId, NodeId, Reason, ReasonKind, Wire};
 
-    use super::{Message, Request, RequestContext, Response};
+    use super::{Message, Request, RequestContext, Response, RouteChange, RouteUpdate};
+    use crate::served_counters::ServedCounters;
 
     #[test]
     fn messages_round_trip_on_the_wire() {
@@ -203,11 +348,37 @@ mod tests {
                 status: 200,
                 reason: Reason::OK,
             }),
+            Message::Scrape { scrape: 7 },
+            Message::Scraped {
+                scrape: 7,
+                counters: Box::new({
+                    let mut counters = ServedCounters::default();
+                    counters.count(503, 1_234_567);
+                    counters.count(200, 99_000_000_000);
+                    counters
+                }),
+            },
+            Message::Routes(RouteUpdate {
+                service: 2,
+                change: RouteChange::Weight { percent: 12.5 },
+                from: (0, 3),
+                to: (3, 4),
+            }),
+            Message::Routes(RouteUpdate {
+                service: 2,
+                change: RouteChange::Revert,
+                from: (0, 3),
+                to: (3, 4),
+            }),
+            Message::Endpoint {
+                node: NodeId(9),
+                ready: true,
+            },
         ];
         for message in messages {
             let mut bytes = Vec::new();
             message.encode(&mut bytes);
-            assert_eq!(Message::decode(&bytes), Some(message));
+            assert_eq!(Message::decode(&bytes).as_ref(), Some(&message));
             assert_eq!(Message::decode(&bytes[..bytes.len() - 1]), None);
         }
     }

@@ -4,6 +4,7 @@ use meshsim_sim::{Input, Model, Outbox, SimTime};
 
 use crate::broker::Broker;
 use crate::message::Message;
+use crate::rollout::RolloutController;
 use crate::service::ServiceInstance;
 use crate::store::Store;
 use crate::workload::WorkloadClient;
@@ -13,6 +14,7 @@ pub enum Node {
     Client(Box<WorkloadClient>),
     Broker(Box<Broker>),
     Store(Box<Store>),
+    Rollout(Box<RolloutController>),
 }
 
 impl Model for Node {
@@ -24,6 +26,7 @@ impl Model for Node {
             Node::Client(client) => client.handle(now, input, out),
             Node::Broker(broker) => broker.handle(now, input, out),
             Node::Store(store) => store.handle(now, input, out),
+            Node::Rollout(controller) => controller.handle(now, input, out),
         }
     }
 }

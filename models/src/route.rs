@@ -61,8 +61,9 @@ impl RouteTable {
             .find(|route| route.catch_all || matches(route, context))
             .ok_or(())?;
         // One draw per routed call, and only when the route splits traffic.
-        if route.weights.len() == 1 {
-            return Ok(Some(route.weights[0].0.clone()));
+        let mut weighted = route.weights.iter().filter(|(_, weight)| *weight > 0.0);
+        if let (Some(only), None) = (weighted.next(), weighted.next()) {
+            return Ok(Some(only.0.clone()));
         }
         let draw = rng.unit() * 100.0;
         let mut cumulative = 0.0;
@@ -80,6 +81,71 @@ impl RouteTable {
             .find(|(_, weight)| *weight > 0.0)
             .unwrap_or(&route.weights[route.weights.len() - 1]);
         Ok(Some(last.0.clone()))
+    }
+}
+
+impl RouteTable {
+    /// A canary step: the first route that takes every request gives `to` `percent` and
+    /// `from` what the other versions leave. Other routes keep their weights, as Flagger's
+    /// A/B match routes do.
+    pub fn set_weight(&mut self, from: &Range<u32>, to: &Range<u32>, percent: f64) {
+        assert!((0.0..=100.0).contains(&percent), "a weight is 0 to 100");
+        let Some(route) = self.routes.iter_mut().find(|route| route.catch_all) else {
+            return;
+        };
+        let others: f64 = route
+            .weights
+            .iter()
+            .filter(|(range, _)| range != from && range != to)
+            .map(|(_, weight)| weight)
+            .sum();
+        set_entry(route, to, percent);
+        set_entry(route, from, (100.0 - others - percent).max(0.0));
+    }
+
+    /// Moves every route's weight on `away` onto `onto`: a rollback (`away` the new version)
+    /// or a promotion (`away` the old).
+    pub fn shift_all(&mut self, away: &Range<u32>, onto: &Range<u32>) {
+        for route in &mut self.routes {
+            let moved: f64 = route
+                .weights
+                .iter()
+                .filter(|(range, _)| range == away)
+                .map(|(_, weight)| weight)
+                .sum();
+            if moved == 0.0 {
+                continue;
+            }
+            set_entry(route, away, 0.0);
+            let current = route
+                .weights
+                .iter()
+                .find(|(range, _)| range == onto)
+                .map_or(0.0, |(_, weight)| *weight);
+            set_entry(route, onto, current + moved);
+        }
+    }
+
+    /// The weight `range` has on the route that takes every request, if there is one.
+    pub fn catch_all_weight(&self, range: &Range<u32>) -> Option<f64> {
+        let route = self.routes.iter().find(|route| route.catch_all)?;
+        Some(
+            route
+                .weights
+                .iter()
+                .filter(|(entry, _)| entry == range)
+                .map(|(_, weight)| weight)
+                .sum(),
+        )
+    }
+}
+
+/// Sets a version's weight on a route, adding the version after the others when it had none.
+/// Versions at 0 stay listed, so the order of the draws does not change as weights move.
+fn set_entry(route: &mut Route, range: &Range<u32>, weight: f64) {
+    match route.weights.iter_mut().find(|(entry, _)| entry == range) {
+        Some(entry) => entry.1 = weight,
+        None => route.weights.push((range.clone(), weight)),
     }
 }
 
@@ -153,6 +219,24 @@ mod tests {
             .filter(|_| table.choose(&context(2), &mut rng) == Ok(Some(2..3)))
             .count();
         assert!((1_850..2_150).contains(&to_v2), "{to_v2}");
+    }
+
+    #[test]
+    fn a_step_moves_the_catch_all_and_a_rollback_every_route() {
+        let mut table = table();
+        table.set_weight(&(0..2), &(2..3), 50.0);
+        assert_eq!(table.catch_all_weight(&(2..3)), Some(50.0));
+        assert_eq!(table.catch_all_weight(&(0..2)), Some(50.0));
+        // The header route still sends beta users to the new version.
+        assert_eq!(table.routes[0].weights, vec![(2..3, 100.0)]);
+        table.shift_all(&(2..3), &(0..2));
+        assert_eq!(table.catch_all_weight(&(2..3)), Some(0.0));
+        assert_eq!(table.catch_all_weight(&(0..2)), Some(100.0));
+        assert_eq!(table.routes[0].weights, vec![(2..3, 0.0), (0..2, 100.0)]);
+        let mut rng = Seeder::new(4).stream("routes");
+        for headers in [1, 2] {
+            assert_eq!(table.choose(&context(headers), &mut rng), Ok(Some(0..2)));
+        }
     }
 
     #[test]

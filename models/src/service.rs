@@ -18,6 +18,7 @@ use meshsim_sim::{
 use crate::message::{Message, Request, Response};
 use crate::policy::rate_limit::TokenBucket;
 use crate::saga::{SagaNext, SagaPlan, SagaRun};
+use crate::served_counters::ServedCounters;
 use crate::sidecar::Sidecar;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, slab_timer};
@@ -101,6 +102,8 @@ pub struct ServiceInstance {
     waiting: VecDeque<Waiting>,
     /// Sagas in progress when the process died: the durable saga log, undone on restart.
     saga_log: Vec<(Request, SagaRun)>,
+    /// What the instance's sidecar exports for a metrics scrape; a crash resets it.
+    served: ServedCounters,
 }
 
 impl ServiceInstance {
@@ -128,6 +131,7 @@ impl ServiceInstance {
             jobs: Slab::default(),
             waiting: VecDeque::new(),
             saga_log: Vec::new(),
+            served: ServedCounters::default(),
         }
     }
 
@@ -159,9 +163,37 @@ impl ServiceInstance {
                 message: Message::Request(request),
                 ..
             } => self.sidecar.on_refused(now, &request, out),
+            Input::Message {
+                from,
+                message: Message::Scrape { scrape },
+            } => out.send(
+                from,
+                Message::Scraped {
+                    scrape,
+                    counters: Box::new(self.served),
+                },
+            ),
+            Input::Message {
+                message: Message::Routes(update),
+                ..
+            } => self.sidecar.on_routes(&update),
+            Input::Message {
+                message: Message::Endpoint { node, ready },
+                ..
+            } => self.sidecar.on_endpoint(node, ready),
             // An answer is never refused back to the one answering: resets travel as answers.
+            // Control-plane messages are fire and forget, and only a controller reads scrapes.
             Input::Refused {
-                message: Message::Response(_),
+                message:
+                    Message::Response(_)
+                    | Message::Scrape { .. }
+                    | Message::Scraped { .. }
+                    | Message::Routes(_)
+                    | Message::Endpoint { .. },
+                ..
+            }
+            | Input::Message {
+                message: Message::Scraped { .. },
                 ..
             }
             | Input::Start => {}
@@ -294,6 +326,7 @@ impl ServiceInstance {
                 latency_ns: 0,
                 result: ServedResult::Shed,
             });
+            self.served.count(503, 0);
             self.span(&request, SpanKind::Serve, now, now, 503, out);
         }
     }
@@ -601,6 +634,7 @@ impl ServiceInstance {
             latency_ns: now - job.arrived_at,
             result,
         });
+        self.served.count(status, now - job.arrived_at);
         self.gauge(Gauge::InFlight, -1, out);
         if let Some(waiting) = self.waiting.pop_front() {
             self.gauge(Gauge::QueueDepth, -1, out);
@@ -612,6 +646,8 @@ impl ServiceInstance {
     /// learns at once (one hop later); the queue, the workers' work and the calls in flight are
     /// gone.
     fn crash(&mut self, out: &mut Outbox<Message>) {
+        // The counters lived in the process: a scrape after the restart sees them reset.
+        self.served = ServedCounters::default();
         let reason = Reason {
             kind: ReasonKind::Reset,
             group: Some(self.group()),

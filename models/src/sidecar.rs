@@ -22,7 +22,7 @@ use meshsim_sim::{
     GroupId, NodeId, Outbox, Reason, ReasonKind, Record, SimRng, SimTime, Span, SpanKind,
 };
 
-use crate::message::{Message, Request, RequestContext, Response};
+use crate::message::{Message, Request, RequestContext, Response, RouteChange, RouteUpdate};
 use crate::policy::backoff::backoff_ns;
 use crate::policy::breaker::{Admission, BreakerState};
 use crate::policy::outlier::{AttemptOutcome, EjectionReason};
@@ -186,6 +186,7 @@ impl Sidecar {
         owner: u64,
         out: &mut Outbox<Message>,
     ) -> Result<SlabKey, Response> {
+        let (upstream_index, endpoint) = self.redirect(upstream_index, endpoint);
         let callee = self.upstreams[usize::from(upstream_index)].config.group;
         out.record(Record::Call {
             caller: self.own_group,
@@ -212,7 +213,7 @@ impl Sidecar {
             };
             return Err(self.settle_breaker(now, upstream_index, admission, now, response, out));
         }
-        let routes = &self.upstreams[usize::from(upstream_index)].config.routes;
+        let routes = &self.upstreams[usize::from(upstream_index)].routes;
         let Ok(subset) = routes.choose(&context, &mut self.rng) else {
             // No route matches: Envoy answers 404 itself (`NR`).
             let response = Response {
@@ -986,7 +987,10 @@ impl Sidecar {
             | TimerKind::BrokerAck
             | TimerKind::StoreWork
             | TimerKind::SagaRetry
-            | TimerKind::BrokerRedeliver => {
+            | TimerKind::BrokerRedeliver
+            | TimerKind::RolloutTick
+            | TimerKind::RolloutScrape
+            | TimerKind::RolloutReady => {
                 return false;
             }
         }
@@ -1002,6 +1006,65 @@ impl Sidecar {
     }
 
     /// The control plane reports `node` up or down.
+    /// A strangler migration's share of calls to a service goes to the new one instead: the
+    /// upstream and endpoint a call really goes to. One draw per call that could move, and
+    /// only while the share is neither 0 nor 100.
+    fn redirect(&mut self, upstream_index: u16, endpoint: u32) -> (u16, u32) {
+        let upstream = &self.upstreams[usize::from(upstream_index)];
+        let percent = upstream.redirect_percent;
+        let Some(redirect) = &upstream.config.redirect else {
+            return (upstream_index, endpoint);
+        };
+        let Some(Some(to_endpoint)) = redirect.endpoints.get(endpoint as usize).copied() else {
+            return (upstream_index, endpoint);
+        };
+        if percent <= 0.0 || (percent < 100.0 && self.rng.unit() * 100.0 >= percent) {
+            return (upstream_index, endpoint);
+        }
+        match self.upstream_of(redirect.to) {
+            Some(to_upstream) => (to_upstream, to_endpoint),
+            None => (upstream_index, endpoint),
+        }
+    }
+
+    /// This sidecar's upstream for `group`, if it calls that service.
+    fn upstream_of(&self, group: GroupId) -> Option<u16> {
+        self.upstreams
+            .iter()
+            .position(|upstream| upstream.config.group == group)
+            .map(|index| index as u16)
+    }
+
+    /// The control plane changed the routes of a service this sidecar calls.
+    pub fn on_routes(&mut self, update: &RouteUpdate) {
+        let Some(index) = self.upstream_of(GroupId(update.service)) else {
+            return;
+        };
+        let upstream = &mut self.upstreams[usize::from(index)];
+        let from = update.from.0..update.from.1;
+        let to = update.to.0..update.to.1;
+        match update.change {
+            RouteChange::Weight { percent } => upstream.routes.set_weight(&from, &to, percent),
+            RouteChange::Revert => upstream.routes.shift_all(&to, &from),
+            RouteChange::Promote => upstream.routes.shift_all(&from, &to),
+            RouteChange::Redirect { percent } => upstream.redirect_percent = percent,
+        }
+    }
+
+    /// The control plane added `node` to its service's endpoints, or took it away.
+    pub fn on_endpoint(&mut self, node: NodeId, ready: bool) {
+        for upstream in &mut self.upstreams {
+            if let Some(index) = upstream
+                .config
+                .instances
+                .iter()
+                .position(|&instance| instance == node)
+            {
+                upstream.set_deployed(index, ready);
+            }
+        }
+    }
+
     pub fn on_membership(&mut self, node: NodeId, up: bool) {
         for upstream in &mut self.upstreams {
             if let Some(index) = upstream

@@ -608,7 +608,23 @@ impl Store {
                 ..
             }
             | Input::Start
-            | Input::Membership { .. } => {}
+            | Input::Membership { .. }
+            | Input::Message {
+                message:
+                    Message::Scrape { .. }
+                    | Message::Scraped { .. }
+                    | Message::Routes(_)
+                    | Message::Endpoint { .. },
+                ..
+            }
+            | Input::Refused {
+                message:
+                    Message::Scrape { .. }
+                    | Message::Scraped { .. }
+                    | Message::Routes(_)
+                    | Message::Endpoint { .. },
+                ..
+            } => {}
             Input::Finish => self.report(out),
             Input::Message {
                 message: Message::Response(_),

@@ -38,6 +38,13 @@ pub enum TimerKind {
     SagaRetry = 14,
     /// A broker's earliest delayed redelivery is due.
     BrokerRedeliver = 15,
+    /// A rollout controller's analysis interval came (payload: the tick's number).
+    RolloutTick = 16,
+    /// A rollout controller scrapes the instances it watches (payload: the scrape's number).
+    RolloutScrape = 17,
+    /// A rolling update's new instance finished starting (payload: the instance and the
+    /// generation of its start, so a start undone in between is ignored).
+    RolloutReady = 18,
 }
 
 const PAYLOAD_BITS: u32 = 56;
@@ -70,6 +77,9 @@ pub fn decode(id: TimerId) -> (Option<TimerKind>, u64) {
         13 => Some(TimerKind::StoreWork),
         14 => Some(TimerKind::SagaRetry),
         15 => Some(TimerKind::BrokerRedeliver),
+        16 => Some(TimerKind::RolloutTick),
+        17 => Some(TimerKind::RolloutScrape),
+        18 => Some(TimerKind::RolloutReady),
         _ => None,
     };
     (kind, id.0 & PAYLOAD_MASK)

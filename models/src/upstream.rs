@@ -103,8 +103,25 @@ pub struct UpstreamConfig {
     pub outlier: Option<OutlierConfig>,
     pub breaker: Option<BreakerPolicy>,
     pub fault: Option<FaultInjection>,
-    /// The routes over the service's versions; empty: every instance takes calls.
+    /// The routes over the service's versions; empty: every instance takes calls. A rollout
+    /// controller changes each caller's copy as it goes.
     pub routes: RouteTable,
+    /// Instances not deployed when the run starts (a rolling update's new version): no caller
+    /// sends to them until the control plane adds them to the endpoints.
+    pub undeployed: Vec<u32>,
+    /// A strangler migration away from this service: calls to some of its endpoints may go to
+    /// another service instead.
+    pub redirect: Option<RedirectConfig>,
+}
+
+/// Where a strangler migration sends calls it takes from this service.
+#[derive(Debug, Clone)]
+pub struct RedirectConfig {
+    /// The new service.
+    pub to: GroupId,
+    /// For each of this service's endpoints, the new service's endpoint of the same name, if
+    /// it has one: only those calls move.
+    pub endpoints: Vec<Option<u32>>,
 }
 
 impl UpstreamConfig {
@@ -128,6 +145,8 @@ impl UpstreamConfig {
             breaker: None,
             fault: None,
             routes: RouteTable::default(),
+            undeployed: Vec::new(),
+            redirect: None,
         }
     }
 }
@@ -153,7 +172,14 @@ pub(crate) struct Upstream {
     pub config: Arc<UpstreamConfig>,
     /// The control plane's view: which instances are up.
     up: Vec<bool>,
+    /// Which instances are deployed (in the service's endpoints); a rolling update changes it.
+    deployed: Vec<bool>,
+    /// Instances both up and deployed.
     live: Vec<u32>,
+    /// This caller's routes: the configured ones, as rollouts have changed them since.
+    pub routes: RouteTable,
+    /// The share of calls a strangler migration sends to the new service, in percent.
+    pub redirect_percent: f64,
     /// Attempts in flight per instance, from this sidecar.
     pub active: Vec<u32>,
     /// Attempts in flight in all.
@@ -182,9 +208,18 @@ pub(crate) struct Upstream {
 impl Upstream {
     pub fn new(config: Arc<UpstreamConfig>) -> Self {
         let count = config.instances.len();
+        let mut deployed = vec![true; count];
+        for &index in &config.undeployed {
+            deployed[index as usize] = false;
+        }
         Upstream {
             up: vec![true; count],
-            live: (0..count as u32).collect(),
+            live: (0..count as u32)
+                .filter(|&index| deployed[index as usize])
+                .collect(),
+            deployed,
+            routes: config.routes.clone(),
+            redirect_percent: 0.0,
             active: vec![0; count],
             in_flight: 0,
             active_retries: 0,
@@ -221,10 +256,20 @@ impl Upstream {
             return false;
         }
         self.up[index] = up;
-        self.live = (0..self.up.len() as u32)
-            .filter(|&i| self.up[i as usize])
-            .collect();
+        self.refresh_live();
         true
+    }
+
+    /// The control plane adds instance `index` to the endpoints or takes it away.
+    pub fn set_deployed(&mut self, index: usize, deployed: bool) {
+        self.deployed[index] = deployed;
+        self.refresh_live();
+    }
+
+    fn refresh_live(&mut self) {
+        self.live = (0..self.up.len() as u32)
+            .filter(|&i| self.up[i as usize] && self.deployed[i as usize])
+            .collect();
     }
 
     /// Whether any instance (of `subset`, when given) is up: [`Upstream::pick`] finds one
@@ -283,11 +328,21 @@ impl Upstream {
         }
     }
 
-    /// Forgets everything but the control plane's view: the process that held it crashed.
+    /// Forgets everything but the control plane's view (endpoints, routes): the process that
+    /// held it crashed.
     pub fn reset(&mut self) {
         let fresh = Upstream::new(Arc::clone(&self.config));
         let (up, live) = (std::mem::take(&mut self.up), std::mem::take(&mut self.live));
-        *self = Upstream { up, live, ..fresh };
+        let deployed = std::mem::take(&mut self.deployed);
+        let routes = std::mem::take(&mut self.routes);
+        *self = Upstream {
+            up,
+            live,
+            deployed,
+            routes,
+            redirect_percent: self.redirect_percent,
+            ..fresh
+        };
     }
 
     /// An attempt to `instance` took `rtt_ns`: feeds the peak-EWMA balancer.

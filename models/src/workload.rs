@@ -130,7 +130,20 @@ impl WorkloadClient {
                 ..
             } => self.sidecar.on_refused(now, &request, out),
             Input::Message {
-                message: Message::Request(_),
+                message: Message::Routes(update),
+                ..
+            } => self.sidecar.on_routes(&update),
+            Input::Message {
+                message: Message::Endpoint { node, ready },
+                ..
+            } => self.sidecar.on_endpoint(node, ready),
+            // Control-plane messages are fire and forget.
+            Input::Refused {
+                message: Message::Routes(_) | Message::Endpoint { .. },
+                ..
+            } => {}
+            Input::Message {
+                message: Message::Request(_) | Message::Scrape { .. } | Message::Scraped { .. },
                 ..
             }
             | Input::Refused { .. } => {

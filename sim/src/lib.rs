@@ -29,7 +29,8 @@ pub use record::{
     ClientId, Outcome, Reason, ReasonKind, Record, ServedResult, Span, SpanKind, VersionKey,
 };
 pub use recorder::{
-    Catalog, GroupInfo, NodeInfo, Recorder, RecorderOutputs, SubscriptionInfo, VersionInfo,
+    Catalog, GroupInfo, NodeInfo, Recorder, RecorderOutputs, RolloutInfo, SubscriptionInfo,
+    VersionInfo,
 };
 pub use rng::{Seeder, SimRng};
 pub use summary::RunSummary;

@@ -270,6 +270,16 @@ pub enum Record {
     },
     /// A saga started, completed or was compensated.
     Saga { event: SagaEvent },
+    /// A rollout controller set a version's share of its service's traffic, in hundredths of
+    /// a percent (the route that takes every request).
+    RouteWeight { key: VersionKey, basis_points: u32 },
+    /// A rollout's state after one of its decisions (rollouts numbered as the scenario lists
+    /// them).
+    Rollout {
+        rollout: u32,
+        outcome: RolloutOutcome,
+        failed_checks: u32,
+    },
     /// At the end: a model's final figure (a store's units in stock), for the invariants the run
     /// checks afterwards.
     Tally {
@@ -285,6 +295,25 @@ pub enum Record {
         fact: &'static str,
         count: u32,
     },
+}
+
+/// Where a rollout stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RolloutOutcome {
+    InProgress,
+    Promoted,
+    RolledBack,
+}
+
+impl RolloutOutcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            RolloutOutcome::InProgress => "in_progress",
+            RolloutOutcome::Promoted => "promoted",
+            RolloutOutcome::RolledBack => "rolled_back",
+        }
+    }
 }
 
 /// What happened to a saga.

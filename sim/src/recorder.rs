@@ -13,12 +13,12 @@ use crate::histogram::Histogram;
 use crate::model::GroupId;
 use crate::record::{
     BrokerEvent, ClientId, Gauge, GroupGauge, MeshEvent, Outcome, Reason, ReasonKind, Record,
-    SagaEvent, ServedResult, VersionKey,
+    RolloutOutcome, SagaEvent, ServedResult, VersionKey,
 };
 use crate::summary::{
     Accounting, BrokerSummary, EdgeSummary, Facts, LatencySummary, MeshSummary, RequestCounts,
-    RunSummary, SagaSummary, ServiceCounts, ServiceSummary, SubscriptionSummary, VersionSummary,
-    WorkloadSummary, latency_cdf, round_ms, round_ratio,
+    RolloutSummary, RunSummary, SagaSummary, ServiceCounts, ServiceSummary, SubscriptionSummary,
+    VersionSummary, WorkloadSummary, latency_cdf, round_ms, round_ratio,
 };
 use crate::time::SimTime;
 use crate::trace::{TraceOutput, TraceWriter};
@@ -32,7 +32,31 @@ pub struct Catalog {
     pub nodes: Vec<NodeInfo>,
     /// Every broker subscription, in the order brokers report them.
     pub subscriptions: Vec<SubscriptionInfo>,
+    /// Every rollout, in the order the scenario lists them.
+    pub rollouts: Vec<RolloutInfo>,
     pub metrics_interval_ns: u64,
+}
+
+/// A rollout, for `summary.json`: which service moves from which version to which.
+#[derive(Debug, Clone)]
+pub struct RolloutInfo {
+    pub service: String,
+    pub strategy: &'static str,
+    pub from: String,
+    pub to: String,
+    pub start_ns: u64,
+    /// The new version's key (a strangler's new service's versions): the requests it served
+    /// are the blast radius.
+    pub new_versions: Vec<VersionKey>,
+}
+
+/// Where a rollout stands, as its controller last said.
+#[derive(Debug, Clone, Copy)]
+struct RolloutState {
+    outcome: RolloutOutcome,
+    failed_checks: u32,
+    /// When it was first promoted or rolled back.
+    decided_at: Option<SimTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -92,6 +116,9 @@ struct VersionStats {
     interval_histogram: Histogram,
     in_flight: i64,
     queue_depth: i64,
+    /// The share a rollout controller last gave the version, in hundredths of a percent;
+    /// `None`: the configured share.
+    route_weight_basis_points: Option<u32>,
 }
 
 /// What the mesh did to calls to one service, and its gauges.
@@ -151,6 +178,7 @@ pub struct Recorder {
     subscriptions: Vec<SubscriptionStats>,
     sagas: SagaSummary,
     facts: Facts,
+    rollouts: Vec<RolloutState>,
     /// Set when the run ends: the last interval is cut there.
     end_of_run: Option<SimTime>,
     interval_start: SimTime,
@@ -173,6 +201,7 @@ impl Recorder {
         let clients = vec![ClientStats::default(); catalog.clients.len()];
         let mesh = vec![MeshStats::default(); catalog.groups.len()];
         let catalog_subscriptions = catalog.subscriptions.len();
+        let catalog_rollouts = catalog.rollouts.len();
         let mut write_error = None;
         let trace =
             outputs
@@ -198,6 +227,14 @@ impl Recorder {
             requests: outputs.requests.map(csv::Writer::from_writer),
             trace,
             subscriptions: vec![SubscriptionStats::default(); catalog_subscriptions],
+            rollouts: vec![
+                RolloutState {
+                    outcome: RolloutOutcome::InProgress,
+                    failed_checks: 0,
+                    decided_at: None,
+                };
+                catalog_rollouts
+            ],
             end_of_run: None,
             sagas: SagaSummary::default(),
             facts: Facts::default(),
@@ -229,6 +266,7 @@ impl Recorder {
             "budget_denials",
             "pending",
             "lag_ms",
+            "failed_checks",
         ];
         let result = write_row(self.metrics.as_mut(), &metrics_header)
             .and_then(|()| {
@@ -377,6 +415,23 @@ impl Recorder {
                 self.keep_error(result);
             }
             Record::Span(_) => unreachable!("spans are written above"),
+            Record::RouteWeight { key, basis_points } => {
+                assert!(*basis_points <= 10_000, "a weight above 100%");
+                self.versions[key.group.index()][key.version as usize].route_weight_basis_points =
+                    Some(*basis_points);
+            }
+            Record::Rollout {
+                rollout,
+                outcome,
+                failed_checks,
+            } => {
+                let state = &mut self.rollouts[*rollout as usize];
+                state.outcome = *outcome;
+                state.failed_checks = *failed_checks;
+                if *outcome != RolloutOutcome::InProgress && state.decided_at.is_none() {
+                    state.decided_at = Some(now);
+                }
+            }
             Record::Broker {
                 subscription,
                 event,
@@ -595,6 +650,21 @@ impl Recorder {
                 buffer.put(&published_at_ns.unwrap_or(u64::MAX).to_le_bytes());
             }
             Record::Saga { event } => buffer.put(&[14, *event as u8]),
+            Record::RouteWeight { key, basis_points } => {
+                buffer.put(&[17]);
+                buffer.put(&key.group.0.to_le_bytes());
+                buffer.put(&key.version.to_le_bytes());
+                buffer.put(&basis_points.to_le_bytes());
+            }
+            Record::Rollout {
+                rollout,
+                outcome,
+                failed_checks,
+            } => {
+                buffer.put(&[18, *outcome as u8]);
+                buffer.put(&rollout.to_le_bytes());
+                buffer.put(&failed_checks.to_le_bytes());
+            }
             Record::Tally { group, name, value } => {
                 buffer.put(&[15]);
                 buffer.put(&group.0.to_le_bytes());
@@ -645,7 +715,7 @@ impl Recorder {
 
     fn flush_interval(&mut self) {
         let time = format_seconds(self.interval_start);
-        let mut rows: Vec<[String; 20]> = Vec::new();
+        let mut rows: Vec<[String; 21]> = Vec::new();
         let writing = self.metrics.is_some();
         for (client_index, stats) in self.clients.iter_mut().enumerate() {
             if writing {
@@ -664,6 +734,7 @@ impl Recorder {
                     quantile_text(&stats.interval_histogram, 0.50),
                     quantile_text(&stats.interval_histogram, 0.99),
                     in_flight.to_string(),
+                    String::new(),
                     String::new(),
                     String::new(),
                     String::new(),
@@ -711,11 +782,15 @@ impl Recorder {
                         stats.queue_depth.to_string(),
                         circuit_state.into(),
                         ejected.clone(),
-                        format!("{:.1}", version.route_weight_percent),
+                        match stats.route_weight_basis_points {
+                            Some(basis_points) => format!("{:.1}", f64::from(basis_points) / 100.0),
+                            None => format!("{:.1}", version.route_weight_percent),
+                        },
                         retries.clone(),
                         denials.clone(),
                         pending.clone(),
                         String::new(),
+                        failed_checks(&self.catalog, &self.rollouts, group_index, version_index),
                     ]);
                 }
                 stats.interval_counts = ServiceCounts::default();
@@ -754,6 +829,7 @@ impl Recorder {
                     String::new(),
                     String::new(),
                     format!("{:.3}", lag_ns as f64 / 1e6),
+                    String::new(),
                 ]);
             }
             stats.interval_events = [0; BrokerEvent::COUNT];
@@ -955,6 +1031,33 @@ impl Recorder {
                 sagas.started, sagas.completed, sagas.compensated, sagas.in_flight
             ));
         }
+        let rollouts = self
+            .catalog
+            .rollouts
+            .iter()
+            .zip(&self.rollouts)
+            .map(|(info, state)| {
+                let mut served = ServiceCounts::default();
+                for key in &info.new_versions {
+                    served.add(&self.versions[key.group.index()][key.version as usize].counts);
+                }
+                let start = SimTime::from_nanos(info.start_ns);
+                let summary = RolloutSummary {
+                    strategy: info.strategy,
+                    from: info.from.clone(),
+                    to: info.to.clone(),
+                    outcome: state.outcome,
+                    time_s: state
+                        .decided_at
+                        .map(|at| round_seconds((at - start) as f64 / 1e9)),
+                    decided_at_s: state.decided_at.map(|at| round_seconds(at.as_secs_f64())),
+                    failed_checks: state.failed_checks,
+                    blast_radius: served.received,
+                    blast_radius_failed: served.failed + served.shed,
+                };
+                (info.service.clone(), summary)
+            })
+            .collect();
         let digest = format!("{:032x}", self.digest.digest128());
         RunSummary {
             digest,
@@ -967,6 +1070,7 @@ impl Recorder {
             edges,
             brokers,
             sagas,
+            rollouts,
             facts: self.facts,
             accounting: Accounting {
                 ok: problems.is_empty(),
@@ -975,6 +1079,31 @@ impl Recorder {
             histogram: total_histogram,
         }
     }
+}
+
+/// The `failed_checks` cell of a version's row: the count of the rollout to that version, if
+/// one rolls to it.
+fn failed_checks(
+    catalog: &Catalog,
+    rollouts: &[RolloutState],
+    group_index: usize,
+    version_index: usize,
+) -> String {
+    catalog
+        .rollouts
+        .iter()
+        .zip(rollouts)
+        .find(|(info, _)| {
+            info.new_versions.first().is_some_and(|key| {
+                key.group.index() == group_index && key.version as usize == version_index
+            })
+        })
+        .map_or_else(String::new, |(_, state)| state.failed_checks.to_string())
+}
+
+/// Seconds to the microsecond, so `summary.json` shows no binary noise.
+fn round_seconds(seconds: f64) -> f64 {
+    (seconds * 1e6).round() / 1e6
 }
 
 fn mesh_summary(stats: &MeshStats, calls: u64, attempts: u64) -> MeshSummary {

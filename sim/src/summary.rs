@@ -250,6 +250,26 @@ pub struct Accounting {
 }
 
 /// Everything the recorder learned.
+/// How one rollout went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RolloutSummary {
+    pub strategy: &'static str,
+    pub from: String,
+    pub to: String,
+    /// `promoted`, `rolled_back` or `in_progress` at the end of the run.
+    pub outcome: crate::record::RolloutOutcome,
+    /// Seconds from the rollout's start to its promotion or rollback; `None` while in
+    /// progress.
+    pub time_s: Option<f64>,
+    /// When it was promoted or rolled back, in seconds of the run.
+    pub decided_at_s: Option<f64>,
+    pub failed_checks: u32,
+    /// Requests the new version answered in the whole run: how many met it, good or bad.
+    pub blast_radius: u64,
+    /// Of those, the ones it failed or shed.
+    pub blast_radius_failed: u64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
     pub digest: String,
@@ -263,6 +283,8 @@ pub struct RunSummary {
     pub edges: IndexMap<String, EdgeSummary>,
     pub brokers: IndexMap<String, BrokerSummary>,
     pub sagas: SagaSummary,
+    /// Each rollout, by its service's name.
+    pub rollouts: IndexMap<String, RolloutSummary>,
     #[serde(skip)]
     pub facts: Facts,
     pub accounting: Accounting,

@@ -136,7 +136,7 @@ pub enum RolloutField {
     Outcome,
     /// Simulated time from the rollout's start to its promotion or rollback.
     Time,
-    /// Requests that failed on the new version while the rollout ran.
+    /// Requests the new version answered in the run, good or bad: how many met it.
     BlastRadius,
 }
 

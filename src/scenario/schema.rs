@@ -630,8 +630,9 @@ impl FaultKind {
 #[serde(deny_unknown_fields)]
 pub struct Rollout {
     pub service: String,
-    pub from: String,
-    pub to: String,
+    /// The old and the new version of `service`; a strangler moves between services instead.
+    pub from: Option<String>,
+    pub to: Option<String>,
     pub strategy: Strategy,
     #[serde(default)]
     pub start: Duration,
@@ -655,6 +656,9 @@ pub struct Rollout {
     pub failure_action: Option<FailureAction>,
     /// Strangler: the service the traffic moves away from.
     pub monolith: Option<String>,
+    /// Blue/green: intervals of analysis on test traffic before the switch (Flagger's
+    /// `iterations`; 10 when omitted, Flagger's own default for blue/green).
+    pub iterations: Option<u32>,
 }
 
 fn default_rollout_interval() -> Duration {

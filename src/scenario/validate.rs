@@ -1994,16 +1994,10 @@ impl Checker<'_, '_> {
             } else {
                 seen.insert(rollout.service.as_str(), service_path.clone());
             }
-            if let Some(service) = service {
-                let from_ok = self.version_ref(&path.key("from"), service, &rollout.from, false);
-                let to_ok = self.version_ref(&path.key("to"), service, &rollout.to, false);
-                if from_ok && to_ok && rollout.from == rollout.to {
-                    self.error(
-                        &path.key("to"),
-                        format!("`from` and `to` are both {}", quote(&rollout.to)),
-                    )
-                    .set_hint("a rollout moves traffic from one version to another");
-                }
+            if let Some(service) = service
+                && rollout.strategy != Strategy::Strangler
+            {
+                self.check_rollout_versions(&path, service, rollout);
             }
             let end = self.scenario.scenario.duration;
             if rollout.start >= end && !end.is_zero() {
@@ -2050,6 +2044,81 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// `from` and `to`: two different versions of the service.
+    fn check_rollout_versions(&mut self, path: &DocPath, service: usize, rollout: &Rollout) {
+        let mut versions = [None, None];
+        for (slot, (key, value)) in [("from", &rollout.from), ("to", &rollout.to)]
+            .into_iter()
+            .enumerate()
+        {
+            match value {
+                None => {
+                    self.error(path, format!("a rollout needs `{key}`"))
+                        .set_hint(format!(
+                            "{key} = \"VERSION\": the version the traffic moves {}",
+                            if key == "from" { "away from" } else { "to" }
+                        ));
+                }
+                Some(version) => {
+                    if self.version_ref(&path.key(key), service, version, false) {
+                        versions[slot] = Some(version);
+                    }
+                }
+            }
+        }
+        if let [Some(from), Some(to)] = versions
+            && from == to
+        {
+            self.error(
+                &path.key("to"),
+                format!("`from` and `to` are both {}", quote(to)),
+            )
+            .set_hint("a rollout moves traffic from one version to another");
+        }
+        if rollout.strategy == Strategy::Rolling {
+            let replicas = |name: &str| {
+                let service = &self.scenario.services[service];
+                if name == BASE_VERSION {
+                    Some(service.replicas)
+                } else {
+                    service
+                        .versions
+                        .iter()
+                        .find(|version| version.name == name)
+                        .map(|version| version.replicas)
+                }
+            };
+            if let Some(to) = versions[1]
+                && replicas(to) == Some(0)
+            {
+                self.error(&path.key("to"), format!("{} has no replicas to roll to", quote(to)))
+                    .set_hint("a rolling update replaces the old version's instances with the new one's: give it replicas");
+            }
+            return;
+        }
+        // A canary or blue/green moves the weights of the route that takes every request.
+        let routes = self
+            .scenario
+            .mesh
+            .get(&rollout.service)
+            .map_or(&[][..], |policy| policy.route.as_slice());
+        let catch_all = routes
+            .iter()
+            .any(|route| route.matches.as_ref().is_none_or(|m| m.headers.is_empty()));
+        if !routes.is_empty() && !catch_all {
+            self.error(
+                &path.key("service"),
+                format!(
+                    "the routes of {} have no route that takes every request",
+                    quote(&rollout.service)
+                ),
+            )
+            .set_hint(
+                "add a last [[mesh.SERVICE.route]] without `match`: the rollout moves its weights",
+            );
+        }
+    }
+
     fn check_strategy_keys(&mut self, path: &DocPath, rollout: &Rollout) {
         let strategy = rollout.strategy;
         let strategy_name = match strategy {
@@ -2059,7 +2128,18 @@ impl Checker<'_, '_> {
             Strategy::Strangler => "strangler",
         };
         let weighted = matches!(strategy, Strategy::Canary | Strategy::Strangler);
-        let keys: [(&str, bool, bool); 7] = [
+        let keys: [(&str, bool, bool); 10] = [
+            (
+                "from",
+                rollout.from.is_some(),
+                strategy != Strategy::Strangler,
+            ),
+            ("to", rollout.to.is_some(), strategy != Strategy::Strangler),
+            (
+                "iterations",
+                rollout.iterations.is_some(),
+                strategy == Strategy::BlueGreen,
+            ),
             ("step_weight", rollout.step_weight.is_some(), weighted),
             ("step_weights", rollout.step_weights.is_some(), weighted),
             ("max_weight", rollout.max_weight.is_some(), weighted),
@@ -2076,7 +2156,7 @@ impl Checker<'_, '_> {
             (
                 "readiness_delay",
                 rollout.readiness_delay.is_some(),
-                matches!(strategy, Strategy::Rolling | Strategy::BlueGreen),
+                strategy == Strategy::Rolling,
             ),
             (
                 "monolith",
@@ -2115,18 +2195,51 @@ impl Checker<'_, '_> {
                     .set_hint("monolith = \"NAME\": the service the traffic moves away from");
                 }
                 Some(monolith) => {
-                    if self
-                        .service_ref(&path.key("monolith"), monolith, "monolith")
-                        .is_some()
-                        && *monolith == rollout.service
+                    if let Some(monolith_index) =
+                        self.service_ref(&path.key("monolith"), monolith, "monolith")
                     {
-                        self.error(
-                            &path.key("monolith"),
-                            format!("`monolith` and `service` are both {}", quote(monolith)),
-                        );
+                        if *monolith == rollout.service {
+                            self.error(
+                                &path.key("monolith"),
+                                format!("`monolith` and `service` are both {}", quote(monolith)),
+                            );
+                        } else {
+                            self.check_strangled_endpoints(path, monolith_index, rollout);
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// A strangler moves the calls to the monolith's endpoints that the new service also has:
+    /// at least one must match by name.
+    fn check_strangled_endpoints(&mut self, path: &DocPath, monolith: usize, rollout: &Rollout) {
+        let Some(new_service) = self
+            .scenario
+            .services
+            .iter()
+            .find(|service| service.name == rollout.service)
+        else {
+            return;
+        };
+        let monolith = &self.scenario.services[monolith];
+        let shared = monolith.endpoints.iter().any(|endpoint| {
+            new_service
+                .endpoints
+                .iter()
+                .any(|candidate| candidate.name == endpoint.name)
+        });
+        if !shared {
+            self.error(
+                &path.key("service"),
+                format!(
+                    "{} has none of the endpoints of {}",
+                    quote(&rollout.service),
+                    quote(&monolith.name)
+                ),
+            )
+            .set_hint("a strangler moves the calls to the monolith's endpoints the new service also has, matched by name");
         }
     }
 
