@@ -463,10 +463,11 @@ impl RolloutController {
                 seconds(after)
             ),
             RolloutOutcome::RolledBack => format!(
-                "{} rolled back after {} and {} failed checks: {} takes all traffic",
+                "{} rolled back after {} and {} failed check{}: {} takes all traffic",
                 self.config.to_name,
                 seconds(after),
                 self.failed_checks,
+                if self.failed_checks == 1 { "" } else { "s" },
                 self.config.from_name
             ),
             RolloutOutcome::InProgress => unreachable!("finishing in progress"),
@@ -550,8 +551,11 @@ impl RolloutController {
             FailureAction::Rollback => {
                 self.reverting = true;
                 let detail = format!(
-                    "{} failed {} checks: rolling back to {}",
-                    self.config.to_name, self.failed_checks, self.config.from_name
+                    "{} failed {} check{}: rolling back to {}",
+                    self.config.to_name,
+                    self.failed_checks,
+                    if self.failed_checks == 1 { "" } else { "s" },
+                    self.config.from_name
                 );
                 self.event(out, "rollout_rollback", detail);
                 self.outcome = RolloutOutcome::RolledBack;
