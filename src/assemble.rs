@@ -726,11 +726,15 @@ fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
                 .map(|(version, range)| VersionInfo {
                     name: version.clone(),
                     instances: range.len() as u32,
-                    // Without routes, traffic spreads over all instances, whatever their version.
-                    route_weight_percent: match catch_all {
-                        Some(route) => route.weights.get(version).map_or(0.0, |w| w.get()),
-                        None => 100.0 * range.len() as f64 / total,
-                    },
+                    route_weight_percent: rollout::initial_weight_percent(
+                        scenario,
+                        name,
+                        version,
+                        catch_all,
+                        // Without routes, traffic spreads over all instances, whatever their
+                        // version.
+                        100.0 * range.len() as f64 / total,
+                    ),
                 })
                 .collect();
             let endpoints = scenario.services

@@ -90,6 +90,68 @@ pub fn shape_upstream(
     }
 }
 
+/// A version's share of its service's traffic before any rollout acts: the catch-all route's
+/// weight, or `spread` (its share of the instances) without routes, except that a canary or
+/// blue/green's implicit route sends everything to `from`, and a rolling update's new version
+/// is not deployed yet.
+pub fn initial_weight_percent(
+    scenario: &Scenario,
+    service: &str,
+    version: &str,
+    catch_all: Option<&schema::Route>,
+    spread: f64,
+) -> f64 {
+    if let Some(route) = catch_all {
+        return route
+            .weights
+            .get(version)
+            .map_or(0.0, |weight| weight.get());
+    }
+    let rollout = scenario
+        .rollouts
+        .iter()
+        .find(|rollout| rollout.service == service);
+    match rollout {
+        Some(rollout) if matches!(rollout.strategy, Strategy::Canary | Strategy::BlueGreen) => {
+            if rollout.from.as_deref().unwrap_or(BASE_VERSION) == version {
+                100.0
+            } else {
+                0.0
+            }
+        }
+        Some(rollout) if rollout.strategy == Strategy::Rolling => {
+            let services = &scenario.services;
+            let service = services
+                .iter()
+                .find(|s| s.name == service)
+                .expect("validated");
+            let replicas = |name: &str| {
+                if name == BASE_VERSION {
+                    service.replicas
+                } else {
+                    service
+                        .versions
+                        .iter()
+                        .find(|v| v.name == name)
+                        .map_or(0, |v| v.replicas)
+                }
+            };
+            let to = rollout.to.as_deref().unwrap_or(BASE_VERSION);
+            let all: u32 = std::iter::once(BASE_VERSION)
+                .chain(service.versions.iter().map(|v| v.name.as_str()))
+                .filter(|name| *name != to)
+                .map(replicas)
+                .sum();
+            if version == to || all == 0 {
+                0.0
+            } else {
+                100.0 * f64::from(replicas(version)) / f64::from(all)
+            }
+        }
+        _ => spread,
+    }
+}
+
 /// A strangler's callers need the new service as an upstream: adds it wherever the monolith
 /// is one (`callees` are indices into the upstream list, services first).
 pub fn add_strangler_callees(scenario: &Scenario, callees: &mut Vec<usize>) {

@@ -579,30 +579,41 @@ impl RolloutController {
         else {
             unreachable!("only a rolling update reconciles pods");
         };
-        // Rolling back swaps the roles: the old version's pods are the ones to bring up.
-        let (incoming, outgoing) = if self.reverting {
-            (&self.old_pods, &self.new_pods)
-        } else {
-            (&self.new_pods, &self.old_pods)
-        };
-        let desired = incoming.len() as u32;
-        let count = |pods: &[Pod], state: Pod| pods.iter().filter(|&&pod| pod == state).count();
-        let incoming_up = (incoming.len() - count(incoming, Pod::Stopped)) as u32;
-        let incoming_ready = count(incoming, Pod::Ready) as u32;
-        let outgoing_up = (outgoing.len() - count(outgoing, Pod::Stopped)) as u32;
-        let outgoing_ready = count(outgoing, Pod::Ready) as u32;
-        let room = (desired + max_surge).saturating_sub(incoming_up + outgoing_up);
-        let to_start = room.min(desired - incoming_up);
-        let min_available = desired.saturating_sub(max_unavailable);
-        let to_stop = (incoming_ready + outgoing_ready)
-            .saturating_sub(min_available)
-            .min(outgoing_up);
-        for _ in 0..to_start {
-            self.start_pod(now, readiness_delay_ns, out);
+        // Each pass starts and stops what the bounds allow; stopping can make room to start
+        // more, so passes repeat until neither moves (at most one pass per pod and then one).
+        let passes = self.old_pods.len() + self.new_pods.len() + 1;
+        for _ in 0..passes {
+            // Rolling back swaps the roles: the old version's pods are the ones to bring up.
+            let (incoming, outgoing) = if self.reverting {
+                (&self.old_pods, &self.new_pods)
+            } else {
+                (&self.new_pods, &self.old_pods)
+            };
+            let desired = incoming.len() as u32;
+            let count = |pods: &[Pod], state: Pod| pods.iter().filter(|&&pod| pod == state).count();
+            let incoming_up = (incoming.len() - count(incoming, Pod::Stopped)) as u32;
+            let incoming_ready = count(incoming, Pod::Ready) as u32;
+            let outgoing_up = (outgoing.len() - count(outgoing, Pod::Stopped)) as u32;
+            let outgoing_ready = count(outgoing, Pod::Ready) as u32;
+            let room = (desired + max_surge).saturating_sub(incoming_up + outgoing_up);
+            let to_start = room.min(desired - incoming_up);
+            let min_available = desired.saturating_sub(max_unavailable);
+            // Stopping a pod still starting costs no availability.
+            let outgoing_starting = outgoing_up - outgoing_ready;
+            let to_stop = ((incoming_ready + outgoing_ready).saturating_sub(min_available)
+                + outgoing_starting)
+                .min(outgoing_up);
+            if to_start == 0 && to_stop == 0 {
+                break;
+            }
+            for _ in 0..to_start {
+                self.start_pod(now, readiness_delay_ns, out);
+            }
+            for _ in 0..to_stop {
+                self.stop_pod(out);
+            }
         }
-        for _ in 0..to_stop {
-            self.stop_pod(out);
-        }
+        self.record_pod_weights(out);
         let (incoming, outgoing) = if self.reverting {
             (&self.old_pods, &self.new_pods)
         } else {
@@ -630,6 +641,15 @@ impl RolloutController {
             );
             self.event(out, kind, detail);
             self.record_state(out);
+        }
+    }
+
+    /// A rolling update's route weights are the versions' shares of the ready instances.
+    fn record_pod_weights(&self, out: &mut Outbox<Message>) {
+        let ready = |pods: &[Pod]| pods.iter().filter(|&&pod| pod == Pod::Ready).count();
+        let (old, new) = (ready(&self.old_pods), ready(&self.new_pods));
+        if old + new > 0 {
+            self.record_weights(100.0 * new as f64 / (old + new) as f64, out);
         }
     }
 
@@ -687,7 +707,11 @@ impl RolloutController {
                 out.send(caller, Message::Endpoint { node, ready: false });
             }
         }
-        let detail = format!("{} stopped", self.pod_name(node));
+        let detail = if was_ready {
+            format!("{} stopped", self.pod_name(node))
+        } else {
+            format!("{} stopped before it was ready", self.pod_name(node))
+        };
         self.event(out, "rollout_instance", detail);
     }
 
@@ -713,6 +737,7 @@ impl RolloutController {
         }
         let detail = format!("{} ready", self.pod_name(node));
         self.event(out, "rollout_instance", detail);
+        self.record_pod_weights(out);
         if self.outcome == RolloutOutcome::Promoted || (self.paused && !self.reverting) {
             return;
         }
