@@ -444,6 +444,7 @@ fn broker_configs(scenario: &Scenario, layout: &Layout) -> Vec<BrokerConfig> {
                     consumers: layout.services[service_index].instances.clone(),
                     endpoint: endpoint as u32,
                     prefetch: service.workers,
+                    undeployed: rollout::undeployed_nodes(scenario, layout, &service.name),
                 });
                 catalog_index += 1;
             }
@@ -620,6 +621,9 @@ fn service_config(
     }
 }
 
+// The client's sidecar records itself as a holder of its upstreams, for the rollout
+// controllers: one more argument than clippy likes, and no struct would make it clearer.
+#[allow(clippy::too_many_arguments)]
 fn workload_client(
     scenario: &Scenario,
     layout: &Layout,

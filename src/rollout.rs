@@ -19,9 +19,9 @@ use meshsim_models::{Route, UpstreamConfig};
 use meshsim_sim::{NodeId, RolloutInfo, VersionKey};
 
 use crate::assemble::{BASE_VERSION, Layout};
-use crate::scenario::Bound;
 use crate::scenario::metric::{self, LatencyStat};
 use crate::scenario::schema::{self, Scenario, Strategy};
+use crate::scenario::{Bound, Real};
 
 /// Flagger's default `maxWeight`.
 const MAX_WEIGHT_DEFAULT: f64 = 100.0;
@@ -53,15 +53,15 @@ pub fn shape_upstream(
     let name = &scenario.services[service_index].name;
     for rollout in &scenario.rollouts {
         match rollout.strategy {
-            Strategy::Canary | Strategy::BlueGreen if rollout.service == *name => {
-                if config.routes.routes.is_empty() {
-                    let from = version_range(layout, rollout, rollout.from.as_deref());
-                    config.routes.routes.push(Route {
-                        conditions: vec![Some(Vec::new()); scenario.workloads.len()],
-                        catch_all: true,
-                        weights: vec![(from, 100.0)],
-                    });
-                }
+            Strategy::Canary | Strategy::BlueGreen
+                if rollout.service == *name && config.routes.routes.is_empty() =>
+            {
+                let from = version_range(layout, rollout, rollout.from.as_deref());
+                config.routes.routes.push(Route {
+                    conditions: vec![Some(Vec::new()); scenario.workloads.len()],
+                    catch_all: true,
+                    weights: vec![(from, 100.0)],
+                });
             }
             Strategy::Rolling if rollout.service == *name => {
                 let to = version_range(layout, rollout, rollout.to.as_deref());
@@ -152,6 +152,19 @@ pub fn initial_weight_percent(
     }
 }
 
+/// The instances of `service` a rolling update has not deployed when the run starts.
+pub fn undeployed_nodes(scenario: &Scenario, layout: &Layout, service: &str) -> Vec<NodeId> {
+    scenario
+        .rollouts
+        .iter()
+        .filter(|rollout| rollout.strategy == Strategy::Rolling && rollout.service == service)
+        .flat_map(|rollout| {
+            let range = version_range(layout, rollout, rollout.to.as_deref());
+            layout.services[service].instances[range.start as usize..range.end as usize].to_vec()
+        })
+        .collect()
+}
+
 /// A strangler's callers need the new service as an upstream: adds it wherever the monolith
 /// is one (`callees` are indices into the upstream list, services first).
 pub fn add_strangler_callees(scenario: &Scenario, callees: &mut Vec<usize>) {
@@ -210,8 +223,8 @@ pub fn controller(
     let node = layout.rollouts[index].node;
     let service_index = service_index_of(scenario, &rollout.service);
     let service_layout = &layout.services[service_index];
-    let (routed_service, from_name, to_name, from_key, to_key) = match rollout.strategy {
-        Strategy::Strangler => {
+    let (routed_service, from_name, to_name, from_key, to_key) =
+        if rollout.strategy == Strategy::Strangler {
             let monolith = rollout.monolith.as_deref().expect("validated monolith");
             (
                 service_index_of(scenario, monolith),
@@ -220,19 +233,19 @@ pub fn controller(
                 version_key(layout, monolith, BASE_VERSION),
                 version_key(layout, &rollout.service, BASE_VERSION),
             )
-        }
-        _ => {
-            let from = rollout.from.clone().expect("validated from");
-            let to = rollout.to.clone().expect("validated to");
-            (
-                service_index,
-                from.clone(),
-                to.clone(),
-                version_key(layout, &rollout.service, &from),
-                version_key(layout, &rollout.service, &to),
-            )
-        }
-    };
+        } else {
+            {
+                let from = rollout.from.clone().expect("validated from");
+                let to = rollout.to.clone().expect("validated to");
+                (
+                    service_index,
+                    from.clone(),
+                    to.clone(),
+                    version_key(layout, &rollout.service, &from),
+                    version_key(layout, &rollout.service, &to),
+                )
+            }
+        };
     let (from, to) = match rollout.strategy {
         Strategy::Strangler => (0..0, 0..0),
         _ => (
@@ -283,10 +296,8 @@ fn strategy(
         if let Some(steps) = &rollout.step_weights {
             return steps.iter().map(|step| step.get()).collect();
         }
-        let max = rollout
-            .max_weight
-            .map_or(MAX_WEIGHT_DEFAULT, |max| max.get());
-        let step = rollout.step_weight.map_or(max, |step| step.get());
+        let max = rollout.max_weight.map_or(MAX_WEIGHT_DEFAULT, Real::get);
+        let step = rollout.step_weight.map_or(max, Real::get);
         // Flagger adds the step until it reaches the maximum, the last step capped at it.
         let mut steps = Vec::new();
         let mut weight: f64 = 0.0;
@@ -364,21 +375,18 @@ pub fn infos(scenario: &Scenario, layout: &Layout) -> Vec<RolloutInfo> {
         .rollouts
         .iter()
         .map(|rollout| {
-            let (from, to, new_versions) = match rollout.strategy {
-                Strategy::Strangler => {
-                    let service = &layout.services[rollout.service.as_str()];
-                    let keys = (0..service.versions.len())
-                        .map(|version| VersionKey::new(service.group, version as u32))
-                        .collect();
-                    let monolith = rollout.monolith.clone().expect("validated monolith");
-                    (monolith, rollout.service.clone(), keys)
-                }
-                _ => {
-                    let from = rollout.from.clone().expect("validated from");
-                    let to = rollout.to.clone().expect("validated to");
-                    let key = version_key(layout, &rollout.service, &to);
-                    (from, to, vec![key])
-                }
+            let (from, to, new_versions) = if rollout.strategy == Strategy::Strangler {
+                let service = &layout.services[rollout.service.as_str()];
+                let keys = (0..service.versions.len())
+                    .map(|version| VersionKey::new(service.group, version as u32))
+                    .collect();
+                let monolith = rollout.monolith.clone().expect("validated monolith");
+                (monolith, rollout.service.clone(), keys)
+            } else {
+                let from = rollout.from.clone().expect("validated from");
+                let to = rollout.to.clone().expect("validated to");
+                let key = version_key(layout, &rollout.service, &to);
+                (from, to, vec![key])
             };
             RolloutInfo {
                 service: rollout.service.clone(),

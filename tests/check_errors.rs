@@ -63,6 +63,7 @@ bad_input! {
     header_probabilities => "header-probabilities",
     version_named_v1 => "version-named-v1",
     rollout_problems => "rollout-problems",
+    rollout_strategies => "rollout-strategies",
     mesh_policies => "mesh-policies",
     many_errors => "many-errors",
 }

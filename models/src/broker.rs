@@ -55,6 +55,9 @@ pub struct SubscriptionConfig {
     pub endpoint: u32,
     /// Deliveries out at once to one instance: the subscriber's workers.
     pub prefetch: u32,
+    /// Consumers not deployed when the run starts (a rolling update's new instances): they
+    /// get nothing until the control plane adds them.
+    pub undeployed: Vec<NodeId>,
 }
 
 /// A message waiting in a queue.
@@ -112,7 +115,11 @@ impl Broker {
                 );
                 Subscription {
                     queue: VecDeque::new(),
-                    available: vec![true; subscription.consumers.len()],
+                    available: subscription
+                        .consumers
+                        .iter()
+                        .map(|consumer| !subscription.undeployed.contains(consumer))
+                        .collect(),
                     out: vec![0; subscription.consumers.len()],
                     next_consumer: 0,
                     oldest_recorded: None,

@@ -329,7 +329,7 @@ impl RolloutController {
                 check.min.is_none_or(|min| value >= min) && check.max.is_none_or(|max| value <= max)
             });
             passed &= ok;
-            let shown = value.map_or_else(|| "no traffic".to_owned(), |value| round(value));
+            let shown = value.map_or_else(|| "no traffic".to_owned(), round);
             results.push(format!(
                 "{} {shown} {}",
                 check.name,
@@ -414,20 +414,22 @@ impl RolloutController {
         if self.iterations > 0 && !self.analyse(window, out) {
             return;
         }
-        if self.iterations < iterations {
-            self.iterations += 1;
-            let detail = format!("iteration {} of {iterations}", self.iterations);
-            self.event(out, "rollout_step", detail);
-        } else if self.iterations == iterations {
-            // Flagger's "Routing all traffic to canary": the switch, still under analysis.
-            self.iterations += 1;
-            self.weight = 100.0;
-            self.send_routes(RouteChange::Promote, out);
-            self.record_weights(100.0, out);
-            let detail = format!("all traffic switched to {}", self.config.to_name);
-            self.event(out, "rollout_step", detail);
-        } else {
-            self.finish(now, RolloutOutcome::Promoted, out);
+        match self.iterations.cmp(&iterations) {
+            std::cmp::Ordering::Less => {
+                self.iterations += 1;
+                let detail = format!("iteration {} of {iterations}", self.iterations);
+                self.event(out, "rollout_step", detail);
+            }
+            std::cmp::Ordering::Equal => {
+                // Flagger's "Routing all traffic to canary": the switch, still under analysis.
+                self.iterations += 1;
+                self.weight = 100.0;
+                self.send_routes(RouteChange::Promote, out);
+                self.record_weights(100.0, out);
+                let detail = format!("all traffic switched to {}", self.config.to_name);
+                self.event(out, "rollout_step", detail);
+            }
+            std::cmp::Ordering::Greater => self.finish(now, RolloutOutcome::Promoted, out),
         }
     }
 
@@ -747,17 +749,17 @@ impl RolloutController {
     /// `service/N (version)`, N the instance's number within its service.
     fn pod_name(&self, node: NodeId) -> String {
         let config = &self.config;
-        let (index, version) = match config.to_nodes.iter().position(|&pod| pod == node) {
-            Some(position) => (config.to.start + position as u32, &config.to_name),
-            None => {
+        let (index, version) =
+            if let Some(position) = config.to_nodes.iter().position(|&pod| pod == node) {
+                (config.to.start + position as u32, &config.to_name)
+            } else {
                 let position = config
                     .from_nodes
                     .iter()
                     .position(|&pod| pod == node)
                     .expect("a pod of the rollout");
                 (config.from.start + position as u32, &config.from_name)
-            }
-        };
+            };
         format!("{}/{index} ({version})", config.service_name)
     }
 

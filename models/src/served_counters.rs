@@ -66,6 +66,7 @@ impl ServedCounters {
 
     /// What was counted after `earlier` (a previous scrape of the same instance). Counters that
     /// went down mean the process restarted: everything counted now is new, as `rate()` has it.
+    #[must_use]
     pub fn since(&self, earlier: &ServedCounters) -> ServedCounters {
         if self.requests < earlier.requests {
             return *self;

@@ -7,8 +7,8 @@ use indexmap::IndexMap;
 use meshsim_sim::RunSummary;
 use meshsim_sim::engine::NetworkCounts;
 use meshsim_sim::summary::{
-    BrokerSummary, EdgeSummary, LatencySummary, RequestCounts, SagaSummary, ServiceSummary,
-    WorkloadSummary,
+    BrokerSummary, EdgeSummary, LatencySummary, RequestCounts, RolloutSummary, SagaSummary,
+    ServiceSummary, WorkloadSummary,
 };
 use serde::Serialize;
 
@@ -99,6 +99,8 @@ struct SummaryFile<'a> {
     invariants: &'a [InvariantOutcome],
     #[serde(skip_serializing_if = "skip_sagas")]
     sagas: SagaSummary,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    rollouts: &'a IndexMap<String, RolloutSummary>,
     expectations: &'a [ExpectationOutcome],
 }
 
@@ -134,6 +136,7 @@ pub fn summary_json(
         faults: &info.faults,
         invariants: &info.invariants,
         sagas: summary.sagas,
+        rollouts: &summary.rollouts,
         expectations,
     };
     let mut text = serde_json::to_string_pretty(&file).expect("summary serialises");

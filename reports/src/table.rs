@@ -181,6 +181,28 @@ pub fn summary_table(
         out.push_str(&failure_lines);
     }
 
+    if !summary.rollouts.is_empty() {
+        out.push('\n');
+    }
+    for (service, rollout) in &summary.rollouts {
+        let when = rollout.time_s.map_or(String::new(), |seconds| {
+            format!(" after {} s", trim_number(seconds))
+        });
+        let _ = writeln!(
+            out,
+            "  rollout {service} ({}, {} -> {}): {}{when}, {} failed check{}, {} answered {} requests ({} failed)",
+            rollout.strategy,
+            rollout.from,
+            rollout.to,
+            rollout.outcome.name(),
+            rollout.failed_checks,
+            if rollout.failed_checks == 1 { "" } else { "s" },
+            rollout.to,
+            rollout.blast_radius,
+            rollout.blast_radius_failed,
+        );
+    }
+
     if !expectations.is_empty() {
         out.push('\n');
         let passed = expectations.iter().filter(|e| e.ok).count();
@@ -233,4 +255,13 @@ pub fn summary_table(
         summary.digest, summary.sim_seconds, options.wall_seconds, speed, info.events
     );
     out
+}
+
+/// A number without a fraction when it has none: `300`, `42.5`.
+fn trim_number(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value}")
+    }
 }
