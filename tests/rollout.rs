@@ -593,3 +593,50 @@ checks = [{ metric = "error_rate", max = 0.05 }]
         );
     }
 }
+
+proptest::proptest! {
+    // 16 cases in CI; `MESHSIM_ROLLOUT_CASES=1000 cargo test --release --test rollout` soaks.
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: std::env::var("MESHSIM_ROLLOUT_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(16),
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// For any seed, step and threshold: a healthy canary is promoted exactly when Flagger's
+    /// formula says, and a canary failing a fifth of its requests is rolled back exactly
+    /// `threshold` intervals after its first failed check, which comes at the first analysis.
+    #[test]
+    fn the_canary_schedule_holds_for_any_seed(
+        seed in 0u64..1_000_000,
+        step in proptest::sample::select(vec![10u32, 20, 25, 30, 50]),
+        threshold in 1u32..4,
+        bad in proptest::bool::ANY,
+    ) {
+        let v2 = if bad { "error_rate = 0.2" } else { "" };
+        let rollout = format!("step_weight = {step}\nmax_weight = 50\nthreshold = {threshold}");
+        let source = canary(v2, &rollout, 50).replace("seed = 3", &format!("seed = {seed}"));
+        let run = run(EngineKind::Event, &source);
+        let rollout = &run.summary.rollouts["api"];
+        let replay = format!("meshsim run with seed {seed}, step {step}, threshold {threshold}, bad {bad}");
+        if bad {
+            proptest::prop_assert_eq!(rollout.outcome, RolloutOutcome::RolledBack, "{}", replay);
+            let failed = run.failed_checks();
+            proptest::prop_assert_eq!(failed.first().copied(), Some(40.0), "{}", replay);
+            proptest::prop_assert_eq!(
+                run.times_of("rollout_rollback"),
+                vec![40.0 + 10.0 * f64::from(threshold)],
+                "{}",
+                replay
+            );
+        } else {
+            let steps = 50_u32.div_ceil(step);
+            proptest::prop_assert_eq!(rollout.outcome, RolloutOutcome::Promoted, "{}", replay);
+            proptest::prop_assert_eq!(
+                rollout.time_s,
+                Some(10.0 * f64::from(steps + 1)),
+                "{}",
+                replay
+            );
+        }
+    }
+}

@@ -42,6 +42,8 @@ pub struct SummaryData {
     #[serde(default)]
     pub brokers: IndexMap<String, BrokerData>,
     #[serde(default)]
+    pub rollouts: IndexMap<String, RolloutData>,
+    #[serde(default)]
     pub accounted: bool,
     #[serde(default)]
     pub not_simulated: Vec<String>,
@@ -49,6 +51,19 @@ pub struct SummaryData {
     pub faults: Vec<FaultWindow>,
     #[serde(default)]
     pub expectations: Vec<ExpectationData>,
+}
+
+/// How a rollout went, as `summary.json` has it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RolloutData {
+    pub strategy: String,
+    pub from: String,
+    pub to: String,
+    pub outcome: String,
+    pub time_s: Option<f64>,
+    pub failed_checks: u32,
+    pub blast_radius: u64,
+    pub blast_radius_failed: u64,
 }
 
 /// Request counts of a workload (or of all of them); services have `received` instead of `sent`.

@@ -30,6 +30,7 @@ pub fn run_report_html(run: &RunData, charts: &[Chart]) -> String {
     services(&mut body, summary);
     mesh(&mut body, summary);
     edges(&mut body, summary);
+    rollouts(&mut body, summary);
     faults(&mut body, summary);
     not_simulated(&mut body, summary);
     charts_section(&mut body, charts, "This run has no charts.");
@@ -389,6 +390,53 @@ fn edges(out: &mut String, summary: &SummaryData) {
             "attempts#",
             "retries#",
             "amplification#",
+        ],
+        &rows,
+    );
+    out.push_str("</section>\n");
+}
+
+fn rollouts(out: &mut String, summary: &SummaryData) {
+    if summary.rollouts.is_empty() {
+        return;
+    }
+    let rows: Vec<Row> = summary
+        .rollouts
+        .iter()
+        .map(|(service, data)| {
+            Row::new(vec![
+                Cell::text(service),
+                Cell::text(&data.strategy),
+                Cell::text(&format!("{} → {}", data.from, data.to)),
+                Cell::text(&data.outcome.replace('_', " ")),
+                Cell::number(
+                    &data
+                        .time_s
+                        .map_or_else(|| "–".to_owned(), |s| format!("{s} s")),
+                ),
+                Cell::number(&data.failed_checks.to_string()),
+                Cell::number(&data.blast_radius.to_string()),
+                Cell::number(&data.blast_radius_failed.to_string()),
+            ])
+        })
+        .collect();
+    out.push_str("<section id=\"rollouts\">\n<h2>Rollouts</h2>\n");
+    out.push_str(
+        "<p class=\"muted\">Each controller's decision, the time from its start to it, the \
+         checks that failed, and the blast radius: the requests the new version answered, and \
+         how many of those it failed. Every step and check is in the timeline below.</p>\n",
+    );
+    table(
+        out,
+        &[
+            "service",
+            "strategy",
+            "versions",
+            "outcome",
+            "time#",
+            "failed checks#",
+            "answered by new#",
+            "failed by new#",
         ],
         &rows,
     );
