@@ -73,6 +73,10 @@ pub const EXPECTATIONS_MAX: usize = 1_000;
 /// Checks of one rollout, evaluated every interval.
 pub const ROLLOUT_CHECKS_MAX: usize = 32;
 
+/// The shortest rollout interval, in seconds: the controller reads the counters it scraped 1 s
+/// before each interval, so a shorter one would read the previous interval's.
+pub const ROLLOUT_INTERVAL_MIN_S: u64 = 1;
+
 /// Entries of a canary's `step_weights`: weights are percentages, so 100 steps of 1 % is the most
 /// that can make progress.
 pub const STEP_WEIGHTS_MAX: usize = 100;
@@ -190,6 +194,10 @@ pub fn describe() -> Vec<(&'static str, String)> {
         (
             "step_weights per rollout",
             format!("at most {STEP_WEIGHTS_MAX}"),
+        ),
+        (
+            "rollout interval",
+            format!("at least {ROLLOUT_INTERVAL_MIN_S}s"),
         ),
         ("brokers", format!("at most {BROKERS_MAX}")),
         ("topics", format!("at most {TOPICS_MAX}")),

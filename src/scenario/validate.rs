@@ -2009,8 +2009,21 @@ impl Checker<'_, '_> {
                     ),
                 );
             }
-            self.positive_duration(&path.key("interval"), rollout.interval);
+            if rollout.interval.as_nanos() < limits::ROLLOUT_INTERVAL_MIN_S * 1_000_000_000 {
+                self.error(
+                    &path.key("interval"),
+                    format!(
+                        "`interval` must be at least {}s, not {}",
+                        limits::ROLLOUT_INTERVAL_MIN_S,
+                        rollout.interval
+                    ),
+                )
+                .set_hint("the controller reads the counters it scraped 1 s before each interval; Flagger's default is 60s");
+            }
             self.whole_at_least(&path.key("threshold"), u64::from(rollout.threshold), 1);
+            if let Some(iterations) = rollout.iterations {
+                self.whole_at_least(&path.key("iterations"), u64::from(iterations), 1);
+            }
             self.check_strategy_keys(&path, rollout);
             self.count_limit(
                 &path.key("checks"),
@@ -2113,9 +2126,10 @@ impl Checker<'_, '_> {
                     quote(&rollout.service)
                 ),
             )
-            .set_hint(
-                "add a last [[mesh.SERVICE.route]] without `match`: the rollout moves its weights",
-            );
+            .set_hint(format!(
+                "add a last [[mesh.{}.route]] without `match`: the rollout moves its weights",
+                rollout.service
+            ));
         }
     }
 
