@@ -640,3 +640,26 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_canary_that_stops_answering_scrapes_fails_its_checks_for_lack_of_data() {
+    // The only v2 instance crashes before the first analysis and stays down: its scrapes are
+    // refused, so the analysis has no values, which Flagger counts as a failed check.
+    let source = canary(
+        "",
+        "step_weight = 10\nthreshold = 2\n\n[[fault]]\nat = \"35s\"\nkind = \"crash\"\ntarget = \"api/2\"",
+        50,
+    );
+    for engine in ENGINES {
+        let run = run(engine, &source);
+        let rollout = &run.summary.rollouts["api"];
+        assert_eq!(rollout.outcome, RolloutOutcome::RolledBack, "{engine:?}");
+        assert_eq!(run.failed_checks(), vec![40.0, 50.0], "{engine:?}");
+        let (_, _, detail) = run
+            .events
+            .iter()
+            .find(|(_, kind, _)| kind == "rollout_check")
+            .expect("a check");
+        assert!(detail.contains("no traffic FAILED"), "{engine:?}: {detail}");
+    }
+}
