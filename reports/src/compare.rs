@@ -165,6 +165,28 @@ pub fn differences(a: &RunData, b: &RunData) -> Vec<Difference> {
             );
         }
     }
+    // A rollout's outcome is a word, so the figures compared are its time and blast radius;
+    // the time is missing while it is in progress.
+    for name in union(sa.rollouts.keys(), sb.rollouts.keys()) {
+        let (ra, rb) = (sa.rollouts.get(&name), sb.rollouts.get(&name));
+        let prefix = format!("rollout.{name}.");
+        push(
+            &mut rows,
+            &prefix,
+            "time",
+            Unit::Milliseconds,
+            ra.and_then(|r| r.time_s).map(|s| s * 1000.0),
+            rb.and_then(|r| r.time_s).map(|s| s * 1000.0),
+        );
+        push(
+            &mut rows,
+            &prefix,
+            "blast_radius",
+            Unit::Count,
+            ra.map(|r| r.blast_radius as f64),
+            rb.map(|r| r.blast_radius as f64),
+        );
+    }
     rows
 }
 
