@@ -169,3 +169,87 @@ fn a_rate_outside_zero_to_one_is_bad_input() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--trace-sample 5"));
 }
+
+#[test]
+fn a_trace_id_ties_a_request_row_to_its_whole_call_tree() {
+    // shop-sync: gateway -> order -> user, product (twice), payment, notification. Every
+    // sampled request's spans carry the trace id `requests.csv` gives it, and a request that
+    // succeeded has a span at every service on its path.
+    let folder = tempfile::tempdir().unwrap();
+    let trace = folder.path().join("trace.json");
+    let out = folder.path().join("out");
+    let output = meshsim(&[
+        "run",
+        scenario("shop-sync.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+        "--requests",
+        "--trace",
+        trace.to_str().unwrap(),
+        "--trace-sample",
+        "0.01",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: Value = serde_json::from_slice(&std::fs::read(&trace).unwrap()).unwrap();
+    let events = json["traceEvents"].as_array().unwrap().clone();
+    // Process names by pid: the service (or workload) each span ran at.
+    let processes: BTreeMap<u64, String> = events
+        .iter()
+        .filter(|event| event["ph"] == "M" && event["name"] == "process_name")
+        .map(|event| {
+            (
+                event["pid"].as_u64().unwrap(),
+                event["args"]["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut trees: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for span in spans(&events) {
+        let id = span["args"]["trace_id"]
+            .as_str()
+            .expect("every span has a trace id");
+        assert_eq!(id.len(), 32, "{id}");
+        let process = &processes[&span["pid"].as_u64().unwrap()];
+        trees
+            .entry(id.to_owned())
+            .or_default()
+            .push(process.clone());
+    }
+    assert!(trees.len() > 20, "{} traced requests", trees.len());
+    let text = std::fs::read_to_string(out.join("requests.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|header| header == name).unwrap();
+    let (trace_column, outcome_column) = (column("trace_id"), column("outcome"));
+    let mut whole = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let Some(tree) = trees.get(&record[trace_column]) else {
+            continue;
+        };
+        if &record[outcome_column] == "succeeded" {
+            for service in [
+                "shoppers",
+                "gateway",
+                "order",
+                "user",
+                "product",
+                "payment",
+                "notification",
+            ] {
+                assert!(
+                    tree.iter().any(|process| process == service),
+                    "trace {} has no span at {service}: {tree:?}",
+                    &record[trace_column]
+                );
+            }
+            whole += 1;
+        }
+    }
+    assert!(whole > 20, "{whole} whole call trees");
+}

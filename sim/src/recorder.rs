@@ -288,6 +288,7 @@ impl Recorder {
                         "status",
                         "reason",
                         "origin",
+                        "trace_id",
                     ],
                 )
             });
@@ -538,6 +539,7 @@ impl Recorder {
                 status.to_string(),
                 reason.kind.name().to_owned(),
                 origin.to_owned(),
+                crate::record::trace_id(client, request),
             ];
             let result = write_row(self.requests.as_mut(), &row);
             self.keep_error(result);

@@ -103,7 +103,7 @@ impl TraceWriter {
         // Microseconds with nanosecond decimals: Perfetto keeps the precision.
         let _ = writeln!(
             self.line,
-            "{{\"ph\":\"X\",\"cat\":\"{}\",\"name\":{},\"pid\":{process},\"tid\":{thread},\"ts\":{},\"dur\":{},\"args\":{{\"status\":{},\"request\":\"{} #{}\"}}}},",
+            "{{\"ph\":\"X\",\"cat\":\"{}\",\"name\":{},\"pid\":{process},\"tid\":{thread},\"ts\":{},\"dur\":{},\"args\":{{\"status\":{},\"request\":\"{} #{}\",\"trace_id\":\"{}\"}}}},",
             span.kind.name(),
             json_string(&name),
             micros(span.start_ns),
@@ -111,6 +111,7 @@ impl TraceWriter {
             span.status,
             json_escape(&catalog.clients[span.trace.0.0 as usize]),
             span.trace.1,
+            crate::record::trace_id(span.trace.0, span.trace.1),
         );
         self.writer.write_all(self.line.as_bytes())
     }
