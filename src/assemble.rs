@@ -10,8 +10,9 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use meshsim_models::{
     ArrivalConfig, Broker, BrokerConfig, CallTarget, EndpointConfig, HeaderDistribution,
-    InboundPolicy, Node, SagaPlan, SagaStepPlan, ServiceConfig, ServiceInstance, Sidecar, Store,
-    StoreConfig, StoreKind, SubscriptionConfig, UpstreamConfig, WorkloadClient, WorkloadConfig,
+    InboundPolicy, Node, Readiness, SagaPlan, SagaStepPlan, ServiceConfig, ServiceInstance,
+    Sidecar, Store, StoreConfig, StoreKind, SubscriptionConfig, UpstreamConfig, WorkloadClient,
+    WorkloadConfig,
 };
 use meshsim_sim::control::{Effect, Rule};
 use meshsim_sim::network::LinkConfig;
@@ -256,6 +257,16 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
             }
         }
     }
+    // Each instance tells its callers (and the brokers delivering to it) when it is ready.
+    for (service_index, service_layout) in layout.services.values().enumerate() {
+        let mut listeners = holders[service_index].clone();
+        listeners.extend(&subscribers[service_index]);
+        for &node in &service_layout.instances {
+            if let Node::Service(instance) = &mut models[node.index()] {
+                instance.announce_to(listeners.clone());
+            }
+        }
+    }
     for index in 0..scenario.rollouts.len() {
         models.push(Node::Rollout(Box::new(rollout::controller(
             scenario,
@@ -387,6 +398,7 @@ fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamCon
                 );
             }
             rollout::shape_upstream(scenario, layout, index, &mut config);
+            config.gated = !service.depends_on.is_empty() || service.start_time.is_some();
             Arc::new(config)
         });
     let brokers = scenario.brokers.iter().enumerate().map(|(index, broker)| {
@@ -444,7 +456,12 @@ fn broker_configs(scenario: &Scenario, layout: &Layout) -> Vec<BrokerConfig> {
                     consumers: layout.services[service_index].instances.clone(),
                     endpoint: endpoint as u32,
                     prefetch: service.workers,
-                    undeployed: rollout::undeployed_nodes(scenario, layout, &service.name),
+                    undeployed: if service.depends_on.is_empty() && service.start_time.is_none() {
+                        rollout::undeployed_nodes(scenario, layout, &service.name)
+                    } else {
+                        // Not ready at the start: each joins the consumers when it says so.
+                        layout.services[service_index].instances.clone()
+                    },
                 });
                 catalog_index += 1;
             }
@@ -504,6 +521,13 @@ fn resolve_calls(scenario: &Scenario, service: &schema::Service, layout: &Layout
         }));
     }
     ResolvedCalls {
+        upstream_names: scenario
+            .services
+            .iter()
+            .map(|service| service.name.clone())
+            .chain(scenario.brokers.iter().map(|broker| broker.name.clone()))
+            .chain(scenario.stores.iter().map(|store| store.name.clone()))
+            .collect(),
         callees,
         endpoint_calls,
         failure_calls,
@@ -514,10 +538,22 @@ fn resolve_calls(scenario: &Scenario, service: &schema::Service, layout: &Layout
 /// What a service calls: its sidecar's upstreams (indices into [`upstream_configs`]), and per
 /// endpoint its calls and its saga, as targets into those upstreams.
 struct ResolvedCalls {
+    /// The upstream index of each service, broker and store by name (services, then brokers,
+    /// then stores, as [`upstream_configs`] lists them).
+    upstream_names: Vec<String>,
     callees: Vec<usize>,
     endpoint_calls: Vec<Vec<CallTarget>>,
     failure_calls: Vec<Vec<CallTarget>>,
     sagas: Vec<Option<Arc<SagaPlan>>>,
+}
+
+impl ResolvedCalls {
+    fn upstream_index_of(&self, name: &str) -> usize {
+        self.upstream_names
+            .iter()
+            .position(|candidate| candidate == name)
+            .expect("validated name")
+    }
 }
 
 /// A call's callee, as an index into [`upstream_configs`] (services, then brokers, then stores),
@@ -612,12 +648,30 @@ fn service_config(
             saga: resolved.sagas[index].clone(),
         })
         .collect();
+    let gated = !service.depends_on.is_empty() || service.start_time.is_some();
+    let readiness = gated.then(|| Readiness {
+        start_time_ns: service.start_time.map_or(0, Duration::as_nanos),
+        depends_on: service
+            .depends_on
+            .iter()
+            .map(|name| {
+                let upstream = resolved.upstream_index_of(name);
+                let position = resolved
+                    .callees
+                    .iter()
+                    .position(|&callee| callee == upstream)
+                    .expect("validated: a dependency is called");
+                position as u16
+            })
+            .collect(),
+    });
     ServiceConfig {
         key,
         workers: service.workers,
         queue: service.queue,
         endpoints,
         inbound,
+        readiness,
     }
 }
 

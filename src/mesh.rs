@@ -63,6 +63,8 @@ pub fn upstream_config(
         // Rollouts shape these: `rollout::shape_upstream`.
         undeployed: Vec::new(),
         redirect: None,
+        // Set by assembly from the service's `start_time` and `depends_on`.
+        gated: false,
     }
 }
 

@@ -64,6 +64,7 @@ bad_input! {
     version_named_v1 => "version-named-v1",
     rollout_problems => "rollout-problems",
     rollout_strategies => "rollout-strategies",
+    depends_on => "depends-on",
     mesh_policies => "mesh-policies",
     many_errors => "many-errors",
 }

@@ -153,7 +153,7 @@ impl Broker {
             } => self.refused(now, SlabKey(request.call), out),
             // A rolling update adds a subscriber's instance to the consumers or takes it away.
             Input::Message {
-                message: Message::Endpoint { node, ready },
+                message: Message::Endpoint { node, ready } | Message::Ready { node, ready },
                 ..
             } => self.membership(now, node, ready, out),
             // Rollout traffic is for sidecars and instances; a broker has neither.

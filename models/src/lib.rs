@@ -28,7 +28,9 @@ pub use message::{Message, Request, RequestContext, Response};
 pub use node::Node;
 pub use route::{HeaderCondition, Route, RouteTable};
 pub use saga::{SagaPlan, SagaStepPlan};
-pub use service::{CallTarget, EndpointConfig, InboundPolicy, ServiceConfig, ServiceInstance};
+pub use service::{
+    CallTarget, EndpointConfig, InboundPolicy, Readiness, ServiceConfig, ServiceInstance,
+};
 pub use sidecar::Sidecar;
 pub use store::{
     Holding, LEDGER_OPERATIONS, LedgerEntry, LedgerState, ORDERS_OPERATIONS, OrderId, OrderStatus,

@@ -100,6 +100,12 @@ pub enum Message {
         node: NodeId,
         ready: bool,
     },
+    /// An instance became ready (its start time passed and its dependencies answer), or it
+    /// died: its callers add it to their endpoints or take it away (a readiness probe).
+    Ready {
+        node: NodeId,
+        ready: bool,
+    },
 }
 
 /// What a rollout controller tells callers' sidecars about a service's routes.
@@ -147,6 +153,7 @@ mod wire {
     pub const SCRAPED_BYTES: usize = 1 + 4 + 8 + 8 + 8 * super::BUCKETS + 8;
     pub const ROUTES_BYTES: usize = 1 + 4 + 1 + 8 + 4 * 4;
     pub const ENDPOINT_BYTES: usize = 1 + 4 + 1;
+    pub const READY: u8 = 6;
     pub const WEIGHT: u8 = 0;
     pub const REVERT: u8 = 1;
     pub const PROMOTE: u8 = 2;
@@ -206,8 +213,13 @@ impl meshsim_sim::Wire for Message {
                     out.extend_from_slice(&value.to_le_bytes());
                 }
             }
-            Message::Endpoint { node, ready } => {
-                out.push(wire::ENDPOINT);
+            Message::Endpoint { node, ready } | Message::Ready { node, ready } => {
+                let tag = if matches!(self, Message::Ready { .. }) {
+                    wire::READY
+                } else {
+                    wire::ENDPOINT
+                };
+                out.push(tag);
                 out.extend_from_slice(&node.0.to_le_bytes());
                 out.push(u8::from(*ready));
             }
@@ -300,14 +312,18 @@ impl meshsim_sim::Wire for Message {
                     to: (ranges[2], ranges[3]),
                 }))
             }
-            wire::ENDPOINT if bytes.len() == wire::ENDPOINT_BYTES => {
+            tag @ (wire::ENDPOINT | wire::READY) if bytes.len() == wire::ENDPOINT_BYTES => {
                 let node = NodeId(u32::from_le_bytes(take(bytes, &mut at)?));
                 let ready = match take::<1>(bytes, &mut at)?[0] {
                     0 => false,
                     1 => true,
                     _ => return None,
                 };
-                Some(Message::Endpoint { node, ready })
+                if tag == wire::READY {
+                    Some(Message::Ready { node, ready })
+                } else {
+                    Some(Message::Endpoint { node, ready })
+                }
             }
             _ => None,
         }
@@ -373,6 +389,10 @@ mod tests {
             Message::Endpoint {
                 node: NodeId(9),
                 ready: true,
+            },
+            Message::Ready {
+                node: NodeId(9),
+                ready: false,
             },
         ];
         for message in messages {

@@ -21,7 +21,7 @@ use crate::saga::{SagaNext, SagaPlan, SagaRun};
 use crate::served_counters::ServedCounters;
 use crate::sidecar::Sidecar;
 use crate::slab::{Slab, SlabKey};
-use crate::timer::{TimerKind, decode, slab_timer};
+use crate::timer::{TimerKind, decode, slab_timer, timer};
 use crate::upstream::{EPISODE_QUIET_NS, Episode};
 
 /// A call an endpoint makes: the sidecar's upstream index and the callee's endpoint index.
@@ -50,6 +50,18 @@ pub struct ServiceConfig {
     pub queue: u32,
     pub endpoints: Vec<EndpointConfig>,
     pub inbound: InboundPolicy,
+    /// When an instance is ready to take requests; `None`: as soon as it starts.
+    pub readiness: Option<Readiness>,
+}
+
+/// A readiness probe: an instance is ready once `start_time_ns` has passed since its process
+/// started and every dependency (a sidecar upstream) has an instance that takes calls, as
+/// Docker Compose's `depends_on: condition: service_healthy` orders a start. Once ready it stays
+/// ready until it dies; a restart starts it over.
+#[derive(Debug, Clone)]
+pub struct Readiness {
+    pub start_time_ns: u64,
+    pub depends_on: Vec<u16>,
 }
 
 /// What the callee's own sidecar enforces before a request reaches the service.
@@ -104,6 +116,13 @@ pub struct ServiceInstance {
     saga_log: Vec<(Request, SagaRun)>,
     /// What the instance's sidecar exports for a metrics scrape; a crash resets it.
     served: ServedCounters,
+    /// Whether the instance takes requests: always without a readiness probe.
+    ready: bool,
+    /// When the process last started; `None` while it is dead (a dead process probes nothing,
+    /// though its sidecar's view of the upstreams goes on).
+    started_at: Option<SimTime>,
+    /// Who learns of this instance's readiness: every caller's sidecar (and brokers).
+    announce_to: Vec<NodeId>,
 }
 
 impl ServiceInstance {
@@ -122,7 +141,6 @@ impl ServiceInstance {
         ServiceInstance {
             node,
             name: name.to_owned(),
-            config,
             rng,
             sidecar,
             rate_limiter,
@@ -132,7 +150,66 @@ impl ServiceInstance {
             waiting: VecDeque::new(),
             saga_log: Vec::new(),
             served: ServedCounters::default(),
+            ready: config.readiness.is_none(),
+            started_at: Some(SimTime::ZERO),
+            announce_to: Vec::new(),
+            config,
         }
+    }
+
+    /// The nodes told when this instance becomes ready or dies (set once the whole world is
+    /// assembled, since callers are built after it).
+    pub fn announce_to(&mut self, nodes: Vec<NodeId>) {
+        self.announce_to = nodes;
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready
+    }
+
+    /// The process started: with a readiness probe, it is not ready until its start time has
+    /// passed and its dependencies answer.
+    fn starting(&mut self, now: SimTime, out: &mut Outbox<Message>) {
+        self.started_at = Some(now);
+        if let Some(readiness) = &self.config.readiness {
+            self.ready = false;
+            out.set_timer(now + readiness.start_time_ns, timer(TimerKind::Startup, 0));
+        }
+    }
+
+    /// Becomes ready if the start time has passed and every dependency takes calls.
+    fn probe(&mut self, now: SimTime, out: &mut Outbox<Message>) {
+        let Some(readiness) = &self.config.readiness else {
+            return;
+        };
+        let Some(started_at) = self.started_at else {
+            return;
+        };
+        if self.ready || now < started_at + readiness.start_time_ns {
+            return;
+        }
+        if !readiness
+            .depends_on
+            .iter()
+            .all(|&upstream| self.sidecar.has_live(upstream))
+        {
+            return;
+        }
+        self.ready = true;
+        for &node in &self.announce_to {
+            out.send(
+                node,
+                Message::Ready {
+                    node: self.node,
+                    ready: true,
+                },
+            );
+        }
+        out.record(Record::Event {
+            kind: "ready",
+            subject: self.name.clone(),
+            detail: format!("ready {} after its start", seconds_text(now - started_at)),
+        });
     }
 
     fn group(&self) -> GroupId {
@@ -180,7 +257,17 @@ impl ServiceInstance {
             Input::Message {
                 message: Message::Endpoint { node, ready },
                 ..
-            } => self.sidecar.on_endpoint(node, ready),
+            } => {
+                self.sidecar.on_endpoint(node, ready);
+                self.probe(now, out);
+            }
+            Input::Message {
+                message: Message::Ready { node, ready },
+                ..
+            } => {
+                self.sidecar.on_ready(node, ready);
+                self.probe(now, out);
+            }
             // An answer is never refused back to the one answering: resets travel as answers.
             // Control-plane messages are fire and forget, and only a controller reads scrapes.
             Input::Refused {
@@ -189,14 +276,15 @@ impl ServiceInstance {
                     | Message::Scrape { .. }
                     | Message::Scraped { .. }
                     | Message::Routes(_)
-                    | Message::Endpoint { .. },
+                    | Message::Endpoint { .. }
+                    | Message::Ready { .. },
                 ..
             }
             | Input::Message {
                 message: Message::Scraped { .. },
                 ..
-            }
-            | Input::Start => {}
+            } => {}
+            Input::Start => self.starting(now, out),
             Input::Finish => {
                 // Sagas still going, in workers or in the log of a dead process.
                 let running = self
@@ -231,6 +319,7 @@ impl ServiceInstance {
             }
             Input::Timer(id) => match decode(id) {
                 (Some(TimerKind::Work), key) => self.after_work(now, SlabKey(key), out),
+                (Some(TimerKind::Startup), _) => self.probe(now, out),
                 (Some(TimerKind::SagaRetry), key) => {
                     let key = SlabKey(key);
                     if let Some(run) = self.jobs.get_mut(key).and_then(|job| job.saga.as_mut()) {
@@ -247,6 +336,7 @@ impl ServiceInstance {
             Input::Crashed => self.crash(out),
             Input::Restarted => {
                 debug_assert!(self.jobs.is_empty() && self.waiting.is_empty());
+                self.starting(now, out);
                 // A new process: its local rate limiter starts full, as Envoy's does.
                 self.rate_limiter =
                     self.config
@@ -272,7 +362,10 @@ impl ServiceInstance {
                     self.saga_next(now, key, next, out);
                 }
             }
-            Input::Membership { node, up } => self.sidecar.on_membership(node, up),
+            Input::Membership { node, up } => {
+                self.sidecar.on_membership(node, up);
+                self.probe(now, out);
+            }
         }
         // Whatever the input finished, the workers waiting on those calls go on now.
         while let Some(done) = self.sidecar.pop_completion() {
@@ -295,6 +388,21 @@ impl ServiceInstance {
         request: Request,
         out: &mut Outbox<Message>,
     ) {
+        if !self.ready {
+            // Nothing listens yet: the connection is refused, as Envoy sees a port not open.
+            out.send(
+                from,
+                Message::Response(Response {
+                    call: request.call,
+                    status: 503,
+                    reason: Reason {
+                        kind: ReasonKind::Refused,
+                        group: Some(self.group()),
+                    },
+                }),
+            );
+            return;
+        }
         if !self.admit(now, from, &request, out) {
             return;
         }
@@ -648,6 +756,21 @@ impl ServiceInstance {
     fn crash(&mut self, out: &mut Outbox<Message>) {
         // The counters lived in the process: a scrape after the restart sees them reset.
         self.served = ServedCounters::default();
+        self.started_at = None;
+        if self.config.readiness.is_some() {
+            // The readiness probe fails from now on: callers take the instance out of their
+            // endpoints, and it must become ready again after its restart.
+            self.ready = false;
+            for &node in &self.announce_to {
+                out.send(
+                    node,
+                    Message::Ready {
+                        node: self.node,
+                        ready: false,
+                    },
+                );
+            }
+        }
         let reason = Reason {
             kind: ReasonKind::Reset,
             group: Some(self.group()),
@@ -692,4 +815,10 @@ impl ServiceInstance {
         }
         self.sidecar.clear(out);
     }
+}
+
+/// A duration as `events.csv` shows it: `12.5s`.
+fn seconds_text(ns: u64) -> String {
+    let text = format!("{:.3}", ns as f64 / 1e9);
+    format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
 }

@@ -990,7 +990,8 @@ impl Sidecar {
             | TimerKind::BrokerRedeliver
             | TimerKind::RolloutTick
             | TimerKind::RolloutScrape
-            | TimerKind::RolloutReady => {
+            | TimerKind::RolloutReady
+            | TimerKind::Startup => {
                 return false;
             }
         }
@@ -1049,6 +1050,25 @@ impl Sidecar {
             RouteChange::Promote => upstream.routes.shift_all(&from, &to),
             RouteChange::Redirect { percent } => upstream.redirect_percent = percent,
         }
+    }
+
+    /// An instance of a service this sidecar calls says it is ready, or no longer.
+    pub fn on_ready(&mut self, node: NodeId, ready: bool) {
+        for upstream in &mut self.upstreams {
+            if let Some(index) = upstream
+                .config
+                .instances
+                .iter()
+                .position(|&instance| instance == node)
+            {
+                upstream.set_ready(index, ready);
+            }
+        }
+    }
+
+    /// Whether upstream `index` has an instance to take a call.
+    pub fn has_live(&self, index: u16) -> bool {
+        self.upstreams[usize::from(index)].has_live(None)
     }
 
     /// The control plane added `node` to its service's endpoints, or took it away.

@@ -614,7 +614,8 @@ impl Store {
                     Message::Scrape { .. }
                     | Message::Scraped { .. }
                     | Message::Routes(_)
-                    | Message::Endpoint { .. },
+                    | Message::Endpoint { .. }
+                    | Message::Ready { .. },
                 ..
             }
             | Input::Refused {
@@ -622,7 +623,8 @@ impl Store {
                     Message::Scrape { .. }
                     | Message::Scraped { .. }
                     | Message::Routes(_)
-                    | Message::Endpoint { .. },
+                    | Message::Endpoint { .. }
+                    | Message::Ready { .. },
                 ..
             } => {}
             Input::Finish => self.report(out),

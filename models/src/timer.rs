@@ -45,6 +45,8 @@ pub enum TimerKind {
     /// A rolling update's new instance finished starting (payload: the instance and the
     /// generation of its start, so a start undone in between is ignored).
     RolloutReady = 18,
+    /// An instance's start time has passed: it may be ready now.
+    Startup = 19,
 }
 
 const PAYLOAD_BITS: u32 = 56;
@@ -80,6 +82,7 @@ pub fn decode(id: TimerId) -> (Option<TimerKind>, u64) {
         16 => Some(TimerKind::RolloutTick),
         17 => Some(TimerKind::RolloutScrape),
         18 => Some(TimerKind::RolloutReady),
+        19 => Some(TimerKind::Startup),
         _ => None,
     };
     (kind, id.0 & PAYLOAD_MASK)

@@ -112,6 +112,9 @@ pub struct UpstreamConfig {
     /// A strangler migration away from this service: calls to some of its endpoints may go to
     /// another service instead.
     pub redirect: Option<RedirectConfig>,
+    /// Whether the service's instances start unready (it has a start time or dependencies):
+    /// callers send them nothing until each says it is ready.
+    pub gated: bool,
 }
 
 /// Where a strangler migration sends calls it takes from this service.
@@ -147,6 +150,7 @@ impl UpstreamConfig {
             routes: RouteTable::default(),
             undeployed: Vec::new(),
             redirect: None,
+            gated: false,
         }
     }
 }
@@ -174,7 +178,10 @@ pub(crate) struct Upstream {
     up: Vec<bool>,
     /// Which instances are deployed (in the service's endpoints); a rolling update changes it.
     deployed: Vec<bool>,
-    /// Instances both up and deployed.
+    /// Which instances said they are ready (always, for a service without a start time or
+    /// dependencies).
+    ready: Vec<bool>,
+    /// Instances up, deployed and ready.
     live: Vec<u32>,
     /// This caller's routes: the configured ones, as rollouts have changed them since.
     pub routes: RouteTable,
@@ -212,12 +219,14 @@ impl Upstream {
         for &index in &config.undeployed {
             deployed[index as usize] = false;
         }
+        let ready = vec![!config.gated; count];
         Upstream {
             up: vec![true; count],
             live: (0..count as u32)
-                .filter(|&index| deployed[index as usize])
+                .filter(|&index| deployed[index as usize] && ready[index as usize])
                 .collect(),
             deployed,
+            ready,
             routes: config.routes.clone(),
             redirect_percent: 0.0,
             active: vec![0; count],
@@ -266,9 +275,18 @@ impl Upstream {
         self.refresh_live();
     }
 
+    /// Instance `index` says it is ready, or not.
+    pub fn set_ready(&mut self, index: usize, ready: bool) {
+        self.ready[index] = ready;
+        self.refresh_live();
+    }
+
     fn refresh_live(&mut self) {
         self.live = (0..self.up.len() as u32)
-            .filter(|&i| self.up[i as usize] && self.deployed[i as usize])
+            .filter(|&i| {
+                let i = i as usize;
+                self.up[i] && self.deployed[i] && self.ready[i]
+            })
             .collect();
     }
 
@@ -334,11 +352,13 @@ impl Upstream {
         let fresh = Upstream::new(Arc::clone(&self.config));
         let (up, live) = (std::mem::take(&mut self.up), std::mem::take(&mut self.live));
         let deployed = std::mem::take(&mut self.deployed);
+        let ready = std::mem::take(&mut self.ready);
         let routes = std::mem::take(&mut self.routes);
         *self = Upstream {
             up,
             live,
             deployed,
+            ready,
             routes,
             redirect_percent: self.redirect_percent,
             ..fresh

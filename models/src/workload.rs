@@ -137,9 +137,13 @@ impl WorkloadClient {
                 message: Message::Endpoint { node, ready },
                 ..
             } => self.sidecar.on_endpoint(node, ready),
+            Input::Message {
+                message: Message::Ready { node, ready },
+                ..
+            } => self.sidecar.on_ready(node, ready),
             // Control-plane messages are fire and forget.
             Input::Refused {
-                message: Message::Routes(_) | Message::Endpoint { .. },
+                message: Message::Routes(_) | Message::Endpoint { .. } | Message::Ready { .. },
                 ..
             } => {}
             Input::Message {

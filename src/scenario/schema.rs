@@ -138,6 +138,13 @@ pub struct Service {
     pub endpoints: Vec<Endpoint>,
     #[serde(default, rename = "version")]
     pub versions: Vec<Version>,
+    /// Services, stores and brokers this one calls that must answer before an instance is
+    /// ready (Docker Compose's `depends_on` with `condition: service_healthy`).
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// How long an instance takes from its process start (at time zero, or a restart) to
+    /// ready; until then callers send it nothing. 0 when omitted.
+    pub start_time: Option<Duration>,
 }
 
 fn default_replicas() -> u32 {
