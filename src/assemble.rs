@@ -233,6 +233,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
                 .as_ref()
                 .map_or(Distribution::ZERO, distribution),
             idempotent: store.idempotent,
+            row_locks: store.row_locks,
         };
         let rng = seeder.stream(&format!("store/{}", store.name));
         models.push(Node::Store(Box::new(Store::new(

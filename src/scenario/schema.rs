@@ -211,6 +211,10 @@ pub struct Store {
     /// Idempotency keys: a repeated operation for the same order applies once.
     #[serde(default = "default_idempotent")]
     pub idempotent: bool,
+    /// Stock only: a SQL store's row locks (`SELECT … FOR UPDATE`): writes to one product
+    /// wait for each other.
+    #[serde(default)]
+    pub row_locks: bool,
 }
 
 /// What a store holds, and so which operations it has.

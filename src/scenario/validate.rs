@@ -1073,6 +1073,13 @@ impl<'s> Checker<'s, '_> {
                     (false, None) => {}
                 }
             }
+            if store.row_locks && !stock {
+                self.error_at_key(
+                    &path.key("row_locks"),
+                    "`row_locks` is for stock stores only",
+                )
+                .set_hint("row locks serialise writes to one product's stock row");
+            }
         }
     }
 
