@@ -500,7 +500,18 @@ fn resolve_calls(scenario: &Scenario, service: &schema::Service, layout: &Layout
     let mut endpoint_calls = Vec::new();
     let mut failure_calls = Vec::new();
     let mut sagas = Vec::new();
+    let mut caches = Vec::new();
     for endpoint in &service.endpoints {
+        caches.push(endpoint.cache.as_ref().map(|cache| {
+            let operation = |op: &str| schema::Call {
+                service: None,
+                endpoint: None,
+                topic: None,
+                store: Some(cache.store.clone()),
+                op: Some(op.to_owned()),
+            };
+            (target(&operation("GET")), target(&operation("SETEX")))
+        }));
         endpoint_calls.push(endpoint.calls.iter().map(&mut target).collect());
         failure_calls.push(endpoint.on_failure.iter().map(&mut target).collect());
         let saga = scenario
@@ -533,6 +544,7 @@ fn resolve_calls(scenario: &Scenario, service: &schema::Service, layout: &Layout
         endpoint_calls,
         failure_calls,
         sagas,
+        caches,
     }
 }
 
@@ -546,6 +558,8 @@ struct ResolvedCalls {
     endpoint_calls: Vec<Vec<CallTarget>>,
     failure_calls: Vec<Vec<CallTarget>>,
     sagas: Vec<Option<Arc<SagaPlan>>>,
+    /// Per endpoint, its cache's `GET` and `SETEX`.
+    caches: Vec<Option<(CallTarget, CallTarget)>>,
 }
 
 impl ResolvedCalls {
@@ -615,8 +629,19 @@ fn store_kind(store: &schema::Store) -> StoreKind {
         },
         schema::StoreKind::Ledger => StoreKind::Ledger,
         schema::StoreKind::Orders => StoreKind::Orders,
+        schema::StoreKind::Redis => StoreKind::KeyValue {
+            keys: store.keys.unwrap_or(REDIS_KEYS_DEFAULT),
+            key_skew_thousandths: (store.key_skew.map_or(1.0, Real::get) * 1000.0).round() as u32,
+            ttl_ns: store.ttl.map_or(REDIS_TTL_DEFAULT_NS, Duration::as_nanos),
+        },
     }
 }
+
+/// Keys a Redis store's requests spread over when `keys` is omitted.
+const REDIS_KEYS_DEFAULT: u32 = 1_000;
+
+/// The time to live of a Redis store's `SETEX` when `ttl` is omitted: a minute.
+const REDIS_TTL_DEFAULT_NS: u64 = 60_000_000_000;
 
 fn service_config(
     service: &schema::Service,
@@ -647,6 +672,7 @@ fn service_config(
             calls: resolved.endpoint_calls[index].clone(),
             on_failure: resolved.failure_calls[index].clone(),
             saga: resolved.sagas[index].clone(),
+            cache: resolved.caches[index],
         })
         .collect();
     let gated = !service.depends_on.is_empty() || service.start_time.is_some();

@@ -8,7 +8,8 @@ use serde_json::Value;
 use crate::scenario::Bound;
 use crate::scenario::duration::Duration;
 use crate::scenario::metric::{
-    self, BrokerStat, LatencyStat, MeshStat, MetricRef, RequestCount, RolloutField, Stat, ValueKind,
+    self, BrokerStat, LatencyStat, MeshStat, MetricRef, RequestCount, RolloutField, Stat,
+    StoreStat, ValueKind,
 };
 use crate::scenario::schema::Expectation;
 
@@ -165,6 +166,31 @@ fn actual(summary: &RunSummary, metric: &MetricRef) -> Actual {
                 None => {
                     Actual::Missing(format!("the run has nothing `invariant.{name}` speaks of"))
                 }
+            }
+        }
+        MetricRef::Store { name, stat } => {
+            let tallies = summary.stores.get(name);
+            let tally = |key: &str| tallies.and_then(|tallies| tallies.get(key)).copied();
+            let count = |key: &str| {
+                tally(key).map_or_else(
+                    || Actual::Missing(format!("store `{name}` has no `{key}`")),
+                    |value| Actual::Number(value as f64),
+                )
+            };
+            match stat {
+                StoreStat::Hits => count("hits"),
+                StoreStat::Misses => count("misses"),
+                StoreStat::ListLength => count("list_length"),
+                StoreStat::StockAvailable => count("stock_available"),
+                StoreStat::StockReserved => count("stock_reserved"),
+                StoreStat::StockSold => count("stock_sold"),
+                StoreStat::HitRatio => match (tally("hits"), tally("misses")) {
+                    (Some(hits), Some(misses)) if hits + misses > 0 => {
+                        Actual::Number(hits as f64 / (hits + misses) as f64)
+                    }
+                    (Some(_), Some(_)) => Actual::Missing(format!("store `{name}` got no GET")),
+                    _ => Actual::Missing(format!("store `{name}` is not a cache")),
+                },
             }
         }
         MetricRef::Broker { name, stat } => match summary.brokers.get(name) {

@@ -7,6 +7,7 @@
 pub mod balancer;
 pub mod broker;
 pub mod deadline;
+pub mod key_value;
 pub mod message;
 pub mod node;
 pub mod policy;

@@ -40,6 +40,21 @@ pub struct EndpointConfig {
     pub on_failure: Vec<CallTarget>,
     /// An orchestrated saga the endpoint runs after its own work, instead of `calls`.
     pub saga: Option<Arc<SagaPlan>>,
+    /// Cache-aside: the cache's `GET` and `SETEX`. A hit answers without the calls.
+    pub cache: Option<(CallTarget, CallTarget)>,
+}
+
+/// Where a job with a cache-aside endpoint is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CacheStep {
+    /// No cache, or not yet asked.
+    Off,
+    /// Waiting for the `GET`.
+    Lookup,
+    /// Missed: making the calls.
+    Calls,
+    /// The calls succeeded: waiting for the `SETEX`.
+    Fill,
 }
 
 /// One version of a service, shared by its instances.
@@ -90,6 +105,7 @@ struct Job {
     detached: bool,
     /// Set when the endpoint failed and runs its `on_failure` calls: the failure's reason.
     failing: Option<Reason>,
+    cache: CacheStep,
 }
 
 struct Waiting {
@@ -358,6 +374,7 @@ impl ServiceInstance {
                         saga: Some(run),
                         detached: true,
                         failing: None,
+                        cache: CacheStep::Off,
                     });
                     self.saga_next(now, key, next, out);
                 }
@@ -570,6 +587,7 @@ impl ServiceInstance {
             saga: None,
             detached: false,
             failing: None,
+            cache: CacheStep::Off,
         });
         self.gauge(Gauge::InFlight, 1, out);
         out.set_timer(now + work_ns, slab_timer(TimerKind::Work, key));
@@ -594,8 +612,22 @@ impl ServiceInstance {
             let (run, next) = SagaRun::start(plan);
             self.jobs.get_mut(key).expect("live job").saga = Some(run);
             self.saga_next(now, key, next, out);
+        } else if let Some((lookup, _)) = endpoint.cache {
+            self.jobs.get_mut(key).expect("live job").cache = CacheStep::Lookup;
+            self.call(now, key, lookup, out);
         } else {
             self.next_call(now, key, out);
+        }
+    }
+
+    /// Makes one call for job `key`; an answer the sidecar gives at once is handled at once.
+    fn call(&mut self, now: SimTime, key: SlabKey, target: CallTarget, out: &mut Outbox<Message>) {
+        let context = self.jobs.get(key).expect("live job").request.context;
+        if let Err(response) =
+            self.sidecar
+                .call(now, target.upstream, target.endpoint, context, key.0, out)
+        {
+            self.on_call_answered(now, key, response, out);
         }
     }
 
@@ -665,7 +697,16 @@ impl ServiceInstance {
             &endpoint.calls
         };
         let Some(target) = calls.get(job.next_call).copied() else {
-            // Done: every call made, or the failure handled and reported.
+            // Done: every call made, or the failure handled and reported. A cache missed on
+            // the way in is filled before the answer.
+            if job.cache == CacheStep::Calls
+                && job.failing.is_none()
+                && let Some((_, fill)) = endpoint.cache
+            {
+                job.cache = CacheStep::Fill;
+                self.call(now, key, fill, out);
+                return;
+            }
             self.finish(now, key, 200, Reason::OK, out);
             return;
         };
@@ -695,6 +736,25 @@ impl ServiceInstance {
             let next = run.answered(&response);
             self.saga_next(now, key, next, out);
             return;
+        }
+        match job.cache {
+            CacheStep::Lookup if response.status == 200 => {
+                // A hit: the cached answer, without the calls.
+                self.finish(now, key, 200, Reason::OK, out);
+                return;
+            }
+            CacheStep::Lookup => {
+                // A miss, or the cache is unreachable: fail open, to the calls.
+                job.cache = CacheStep::Calls;
+                self.next_call(now, key, out);
+                return;
+            }
+            CacheStep::Fill => {
+                // The answer is ready whether the fill worked or not.
+                self.finish(now, key, 200, Reason::OK, out);
+                return;
+            }
+            CacheStep::Off | CacheStep::Calls => {}
         }
         if response.is_success() {
             self.next_call(now, key, out);

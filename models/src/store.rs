@@ -27,6 +27,7 @@ use meshsim_sim::{
     ServedResult, SimRng, SimTime, SpanKind, VersionKey,
 };
 
+use crate::key_value::{KEY_VALUE_OPERATIONS, KeyValueState};
 use crate::message::{Message, Request, RequestContext, Response};
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, slab_timer};
@@ -50,6 +51,13 @@ pub enum StoreKind {
     Ledger,
     /// An order table.
     Orders,
+    /// A Redis-like key-value store: `keys` keys of Zipf popularity (skew in thousandths), set
+    /// with a time to live, and one list.
+    KeyValue {
+        keys: u32,
+        key_skew_thousandths: u32,
+        ttl_ns: u64,
+    },
 }
 
 impl StoreKind {
@@ -59,6 +67,7 @@ impl StoreKind {
             StoreKind::Stock { .. } => STOCK_OPERATIONS,
             StoreKind::Ledger => LEDGER_OPERATIONS,
             StoreKind::Orders => ORDERS_OPERATIONS,
+            StoreKind::KeyValue { .. } => KEY_VALUE_OPERATIONS,
         }
     }
 
@@ -76,6 +85,7 @@ impl StoreKind {
             StoreKind::Stock { .. } => "stock",
             StoreKind::Ledger => "ledger",
             StoreKind::Orders => "orders",
+            StoreKind::KeyValue { .. } => "redis",
         }
     }
 }
@@ -436,6 +446,7 @@ pub enum StoreState {
     Stock(StockState),
     Ledger(LedgerState),
     Orders(OrdersState),
+    KeyValue(KeyValueState),
 }
 
 impl StoreState {
@@ -447,6 +458,15 @@ impl StoreState {
             } => StoreState::Stock(StockState::new(products, stock_per_product)),
             StoreKind::Ledger => StoreState::Ledger(LedgerState::default()),
             StoreKind::Orders => StoreState::Orders(OrdersState::default()),
+            StoreKind::KeyValue {
+                keys,
+                key_skew_thousandths,
+                ttl_ns,
+            } => StoreState::KeyValue(KeyValueState::new(
+                keys,
+                f64::from(key_skew_thousandths) / 1000.0,
+                ttl_ns,
+            )),
         }
     }
 
@@ -476,6 +496,7 @@ impl StoreState {
             StoreState::Stock(stock) => stock.apply(operation, order, idempotent),
             StoreState::Ledger(ledger) => ledger.apply(operation, order, idempotent),
             StoreState::Orders(orders) => orders.apply(operation, order, idempotent),
+            StoreState::KeyValue(_) => unreachable!("a key-value store applies by endpoint"),
         }
     }
 }
@@ -592,6 +613,15 @@ impl Store {
                     fact(order, status.name(), 1, out);
                 }
             }
+            StoreState::KeyValue(state) => {
+                for (name, value) in [
+                    ("hits", state.hits()),
+                    ("misses", state.misses()),
+                    ("list_length", state.list_length()),
+                ] {
+                    out.record(Record::Tally { group, name, value });
+                }
+            }
         }
     }
 
@@ -690,7 +720,7 @@ impl Store {
         out: &mut Outbox<Message>,
     ) {
         assert!(
-            Operation::of(self.config.kind, request.endpoint).is_some(),
+            (request.endpoint as usize) < self.config.kind.operations().len(),
             "a {} store has no operation {}",
             self.config.kind.name(),
             request.endpoint
@@ -756,7 +786,7 @@ impl Store {
                 }
             }
         }
-        let status = self.apply(&request);
+        let status = self.apply(now, &request);
         let reason = if status == OK {
             Reason::OK
         } else {
@@ -792,7 +822,11 @@ impl Store {
     }
 
     /// Applies an operation, or with idempotency keys answers a repeat with its first answer.
-    fn apply(&mut self, request: &Request) -> u16 {
+    fn apply(&mut self, now: SimTime, request: &Request) -> u16 {
+        if let StoreState::KeyValue(state) = &mut self.state {
+            // A cache's operations are not keyed by order: nothing to remember.
+            return state.apply(request.endpoint, OrderId::of(&request.context), now);
+        }
         let operation =
             Operation::of(self.config.kind, request.endpoint).expect("checked on arrival");
         let order = OrderId::of(&request.context);
@@ -846,6 +880,9 @@ impl Store {
             group: Some(self.config.group),
         };
         self.locks.clear();
+        if let StoreState::KeyValue(state) = &mut self.state {
+            state.lose_everything();
+        }
         let jobs = self.jobs.drain();
         let job_count = jobs.len() as i64;
         let queued = self.waiting.len() as i64;

@@ -101,6 +101,9 @@ struct SummaryFile<'a> {
     sagas: SagaSummary,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     rollouts: &'a IndexMap<String, RolloutSummary>,
+    /// What each store reported at the end, with a cache's hit ratio.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    stores: IndexMap<&'a str, serde_json::Map<String, serde_json::Value>>,
     expectations: &'a [ExpectationOutcome],
 }
 
@@ -137,11 +140,33 @@ pub fn summary_json(
         invariants: &info.invariants,
         sagas: summary.sagas,
         rollouts: &summary.rollouts,
+        stores: summary
+            .stores
+            .iter()
+            .map(|(name, tallies)| (name.as_str(), store_section(tallies)))
+            .collect(),
         expectations,
     };
     let mut text = serde_json::to_string_pretty(&file).expect("summary serialises");
     text.push('\n');
     text
+}
+
+/// A store's tallies, and a cache's hit ratio (hits over `GET`s) when it had any `GET`.
+fn store_section(
+    tallies: &std::collections::BTreeMap<&'static str, u64>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut section: serde_json::Map<String, serde_json::Value> = tallies
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), serde_json::Value::from(*value)))
+        .collect();
+    if let (Some(hits), Some(misses)) = (tallies.get("hits"), tallies.get("misses"))
+        && hits + misses > 0
+    {
+        let ratio = (*hits as f64 / (hits + misses) as f64 * 1e6).round() / 1e6;
+        section.insert("hit_ratio".to_owned(), serde_json::Value::from(ratio));
+    }
+    section
 }
 
 fn skip_sagas(sagas: &SagaSummary) -> bool {

@@ -1060,6 +1060,14 @@ impl Recorder {
                 (info.service.clone(), summary)
             })
             .collect();
+        let mut stores: IndexMap<String, std::collections::BTreeMap<&'static str, u64>> =
+            IndexMap::new();
+        for (&(group, name), &value) in &self.facts.tallies {
+            stores
+                .entry(self.catalog.groups[group as usize].name.clone())
+                .or_default()
+                .insert(name, value);
+        }
         let digest = format!("{:032x}", self.digest.digest128());
         RunSummary {
             digest,
@@ -1073,6 +1081,7 @@ impl Recorder {
             brokers,
             sagas,
             rollouts,
+            stores,
             facts: self.facts,
             accounting: Accounting {
                 ok: problems.is_empty(),

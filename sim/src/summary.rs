@@ -285,6 +285,9 @@ pub struct RunSummary {
     pub sagas: SagaSummary,
     /// Each rollout, by its service's name.
     pub rollouts: IndexMap<String, RolloutSummary>,
+    /// What each store reported at the end (a cache's hits and misses, a stock's units), by
+    /// the store's name.
+    pub stores: IndexMap<String, BTreeMap<&'static str, u64>>,
     #[serde(skip)]
     pub facts: Facts,
     pub accounting: Accounting,

@@ -107,6 +107,9 @@ pub const MAX_DELIVERIES_MAX: u32 = 1_000;
 /// order, so its size follows the orders, but a typo of a few zeros should not look valid.
 pub const STOCK_MAX: u32 = 100_000_000;
 
+/// Keys of a Redis store: its popularity table holds one number per key (8 MB at the limit).
+pub const REDIS_KEYS_MAX: u32 = 1_000_000;
+
 /// Tries of a saga step whose outcome is unknown.
 pub const SAGA_STEP_RETRIES_MAX: u32 = 100;
 
@@ -216,6 +219,7 @@ pub fn describe() -> Vec<(&'static str, String)> {
             "store products and stock_per_product",
             format!("1 to {STOCK_MAX}"),
         ),
+        ("redis store keys", format!("1 to {REDIS_KEYS_MAX}")),
         (
             "saga step_retries",
             format!("at most {SAGA_STEP_RETRIES_MAX}"),

@@ -28,6 +28,43 @@ pub enum MetricRef {
     Broker { name: String, stat: BrokerStat },
     /// How many things break an invariant checked at the end: `invariant.no_double_charge`.
     Invariant { name: String },
+    /// A store's figures at the end: `store.cache.hit_ratio`.
+    Store { name: String, stat: StoreStat },
+}
+
+/// What a store reports at the end of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreStat {
+    /// A Redis store's `GET`s that found their key.
+    Hits,
+    Misses,
+    /// Hits over `GET`s, 0 to 1.
+    HitRatio,
+    /// A Redis store's list: `LPUSH`es since its last crash.
+    ListLength,
+    /// A stock store's units: available, reserved and sold at the end.
+    StockAvailable,
+    StockReserved,
+    StockSold,
+}
+
+pub const STORE_STATS: [(&str, StoreStat); 7] = [
+    ("hits", StoreStat::Hits),
+    ("misses", StoreStat::Misses),
+    ("hit_ratio", StoreStat::HitRatio),
+    ("list_length", StoreStat::ListLength),
+    ("stock_available", StoreStat::StockAvailable),
+    ("stock_reserved", StoreStat::StockReserved),
+    ("stock_sold", StoreStat::StockSold),
+];
+
+impl StoreStat {
+    pub fn name(self) -> &'static str {
+        STORE_STATS
+            .iter()
+            .find(|(_, stat)| *stat == self)
+            .map_or("store", |(name, _)| name)
+    }
 }
 
 /// What a broker did with its messages.
@@ -341,6 +378,14 @@ pub fn parse(text: &str) -> Result<MetricRef, MetricError> {
             stat,
         });
     }
+    if let Some(rest) = text.strip_prefix("store.") {
+        let (name, stat) = split_name(rest, "store", "store.NAME.STAT")?;
+        let stat = lookup(&STORE_STATS, stat, "statistic of a store")?;
+        return Ok(MetricRef::Store {
+            name: name.to_owned(),
+            stat,
+        });
+    }
     if let Some(rest) = text.strip_prefix("rollout.") {
         let (service, field) = split_name(rest, "rollout", "rollout.SERVICE.FIELD")?;
         let field = lookup(&ROLLOUT_FIELDS, field, "field of a rollout")?;
@@ -395,6 +440,7 @@ fn example(prefix: &str) -> &'static str {
         "workload" => "workload.shoppers.success_rate",
         "service" => "service.payment.requests.shed",
         "broker" => "broker.events.dead_lettered",
+        "store" => "store.cache.hit_ratio",
         _ => "rollout.order.outcome",
     }
 }
@@ -419,7 +465,14 @@ fn unknown_metric(text: &str) -> MetricError {
     let globals: Vec<&str> = CLIENT_STATS.iter().map(|(name, _)| *name).collect();
     // `workloads.x.success_rate` and `services.x...` are common slips for the prefixes.
     let first = text.split('.').next().unwrap_or(text);
-    let prefix_names = ["workload", "service", "broker", "invariant", "rollout"];
+    let prefix_names = [
+        "workload",
+        "service",
+        "broker",
+        "store",
+        "invariant",
+        "rollout",
+    ];
     let close_prefix = did_you_mean(first, prefix_names).filter(|_| text.contains('.'));
     let hint = if text == "error_rate" {
         "expectations measure success_rate: for an error rate under 1%, write metric = \"success_rate\" with min = 0.99".to_owned()
@@ -432,7 +485,7 @@ fn unknown_metric(text: &str) -> MetricError {
         format!("did you mean {}?", quote(close))
     } else {
         format!(
-            "over all workloads: {}; per workload: workload.NAME.STAT; per service: service.NAME.STAT; per broker: broker.NAME.STAT; per rollout: rollout.SERVICE.outcome, .time or .blast_radius",
+            "over all workloads: {}; per workload: workload.NAME.STAT; per service: service.NAME.STAT; per broker: broker.NAME.STAT; per store: store.NAME.STAT; per rollout: rollout.SERVICE.outcome, .time or .blast_radius",
             globals.join(", ")
         )
     };
@@ -452,6 +505,10 @@ impl MetricRef {
             MetricRef::Invariant { .. } => ValueKind::Count,
             MetricRef::Broker { stat, .. } => match stat {
                 BrokerStat::MaxLag => ValueKind::Duration,
+                _ => ValueKind::Count,
+            },
+            MetricRef::Store { stat, .. } => match stat {
+                StoreStat::HitRatio => ValueKind::Ratio,
                 _ => ValueKind::Count,
             },
             MetricRef::Rollout { field, .. } => match field {
@@ -552,6 +609,7 @@ impl fmt::Display for MetricRef {
                 write!(formatter, "broker.{name}.{}", stat.name())
             }
             MetricRef::Invariant { name } => write!(formatter, "invariant.{name}"),
+            MetricRef::Store { name, stat } => write!(formatter, "store.{name}.{}", stat.name()),
         }
     }
 }

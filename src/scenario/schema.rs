@@ -179,6 +179,16 @@ pub struct Endpoint {
     /// again.
     #[serde(default)]
     pub on_failure: Vec<Call>,
+    /// Cache-aside through a Redis store: after the own work, `GET` the request's key; a hit
+    /// answers at once, a miss (or an unreachable cache) makes the calls and then `SETEX`s.
+    pub cache: Option<CacheAside>,
+}
+
+/// `cache = { store = "NAME" }` on an endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheAside {
+    pub store: String,
 }
 
 /// One entry of `calls`: a synchronous call `{ service, endpoint }`, a publish `{ topic }`, or an
@@ -215,6 +225,12 @@ pub struct Store {
     /// wait for each other.
     #[serde(default)]
     pub row_locks: bool,
+    /// Redis only: how many keys a cache's requests spread over (1,000 when omitted).
+    pub keys: Option<u32>,
+    /// Redis only: the Zipf skew of the keys' popularity (1.0 when omitted; 0 is uniform).
+    pub key_skew: Option<Real>,
+    /// Redis only: the time to live `SETEX` gives a key (60 s when omitted).
+    pub ttl: Option<Duration>,
 }
 
 /// What a store holds, and so which operations it has.
@@ -227,6 +243,8 @@ pub enum StoreKind {
     Ledger,
     /// An order table: `create`, `confirm`, `cancel`, `query`.
     Orders,
+    /// A Redis-like key-value store: `GET`, `SETEX`, `DEL`, `LPUSH`, `LRANGE`.
+    Redis,
 }
 
 fn default_store_workers() -> u32 {

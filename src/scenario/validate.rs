@@ -901,6 +901,47 @@ impl<'s> Checker<'s, '_> {
                     .push((target, call_path));
             }
         }
+        if let Some(cache) = &endpoint.cache {
+            let cache_path = path.key("cache").key("store");
+            match self
+                .scenario
+                .stores
+                .iter()
+                .find(|store| store.name == cache.store)
+            {
+                Some(store) if store.kind == StoreKind::Redis => {}
+                Some(store) => {
+                    self.error(
+                        &cache_path,
+                        format!(
+                            "{} is a {} store, not redis",
+                            quote(&store.name),
+                            store_kind_name(store.kind)
+                        ),
+                    )
+                    .set_hint("a cache is a [[store]] with kind = \"redis\"");
+                }
+                None => {
+                    let names: Vec<&str> = self
+                        .scenario
+                        .stores
+                        .iter()
+                        .filter(|store| store.kind == StoreKind::Redis)
+                        .map(|store| store.name.as_str())
+                        .collect();
+                    let hint = if names.is_empty() {
+                        "declare a [[store]] with kind = \"redis\"".to_owned()
+                    } else {
+                        format!("redis stores: {}", names.join(", "))
+                    };
+                    self.error(
+                        &cache_path,
+                        format!("no store is named {}", quote(&cache.store)),
+                    )
+                    .set_hint(hint);
+                }
+            }
+        }
     }
 
     /// Checks one call; returns the endpoint it calls synchronously, if it resolves.
@@ -1072,6 +1113,31 @@ impl<'s> Checker<'s, '_> {
                     }
                     (false, None) => {}
                 }
+            }
+            let redis = store.kind == StoreKind::Redis;
+            for (key, present) in [
+                ("keys", store.keys.is_some()),
+                ("key_skew", store.key_skew.is_some()),
+                ("ttl", store.ttl.is_some()),
+            ] {
+                if present && !redis {
+                    self.error_at_key(&path.key(key), format!("`{key}` is for redis stores only"));
+                }
+            }
+            if let Some(keys) = store.keys {
+                self.whole_at_least(&path.key("keys"), u64::from(keys), 1);
+                self.whole_at_most(
+                    &path.key("keys"),
+                    u64::from(keys),
+                    u64::from(limits::REDIS_KEYS_MAX),
+                    "keys",
+                );
+            }
+            if let Some(skew) = store.key_skew
+                && !(0.0..=10.0).contains(&skew.get())
+            {
+                self.error(&path.key("key_skew"), "`key_skew` must be from 0 to 10")
+                    .set_hint("0 spreads requests evenly over the keys; 1 is the classic Zipf law");
             }
             if store.row_locks && !stock {
                 self.error_at_key(
@@ -2031,6 +2097,11 @@ impl Checker<'_, '_> {
             .iter()
             .flat_map(|endpoint| endpoint.calls.iter().chain(&endpoint.on_failure))
             .chain(sagas);
+        for cache in service.endpoints.iter().filter_map(|e| e.cache.as_ref()) {
+            if !names.contains(&cache.store) {
+                names.push(cache.store.clone());
+            }
+        }
         for call in calls {
             let name = if let Some(topic) = &call.topic {
                 self.scenario
@@ -2442,6 +2513,10 @@ impl Checker<'_, '_> {
                 let known: Vec<&str> = self.names.brokers.keys().copied().collect();
                 self.metric_subject_ref(&metric_path, name, &known, "broker");
             }
+            metric::MetricRef::Store { name, .. } => {
+                let known: Vec<&str> = self.names.stores.keys().copied().collect();
+                self.metric_subject_ref(&metric_path, name, &known, "store");
+            }
             metric::MetricRef::Rollout { service, .. } => {
                 if self.service_ref(&metric_path, service, "metric").is_some()
                     && !self.names.rollouts.contains(service.as_str())
@@ -2764,6 +2839,7 @@ pub fn store_operations(kind: StoreKind) -> &'static [&'static str] {
         StoreKind::Stock => &["reserve", "release", "commit", "query"],
         StoreKind::Ledger => &["charge", "refund", "query"],
         StoreKind::Orders => &["create", "confirm", "cancel", "query"],
+        StoreKind::Redis => &["GET", "SETEX", "DEL", "LPUSH", "LRANGE"],
     }
 }
 
@@ -2772,6 +2848,7 @@ fn store_kind_name(kind: StoreKind) -> &'static str {
         StoreKind::Stock => "stock",
         StoreKind::Ledger => "ledger",
         StoreKind::Orders => "orders",
+        StoreKind::Redis => "redis",
     }
 }
 
