@@ -169,6 +169,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
         rollout::add_strangler_callees(scenario, &mut callees);
         for (version_index, (version_name, range)) in service_layout.versions.iter().enumerate() {
             let config = Arc::new(service_config(
+                &scenario.workloads,
                 service,
                 mesh::inbound_policy(
                     scenario.mesh.get(&service.name),
@@ -644,6 +645,7 @@ const REDIS_KEYS_DEFAULT: u32 = 1_000;
 const REDIS_TTL_DEFAULT_NS: u64 = 60_000_000_000;
 
 fn service_config(
+    workloads: &[schema::Workload],
     service: &schema::Service,
     inbound: InboundPolicy,
     version_name: &str,
@@ -673,6 +675,10 @@ fn service_config(
             on_failure: resolved.failure_calls[index].clone(),
             saga: resolved.sagas[index].clone(),
             cache: resolved.caches[index],
+            auth: endpoint
+                .auth
+                .as_ref()
+                .map(|header| mesh::auth_conditions(header, workloads)),
         })
         .collect();
     let gated = !service.depends_on.is_empty() || service.start_time.is_some();
@@ -692,6 +698,13 @@ fn service_config(
             })
             .collect(),
     });
+    let mut inbound = inbound;
+    inbound.client_rate_limit = service
+        .client_rate_limit
+        .as_ref()
+        .map(|limit| (limit.max, limit.window.as_nanos()));
+    // The seed's services answer 500 for any failed call, its gateway 503 for a refused one.
+    inbound.refused_status = service.refused_status.unwrap_or(500);
     ServiceConfig {
         key,
         workers: service.workers,

@@ -91,6 +91,9 @@ pub fn inbound_policy(
                 limit.fill_interval.as_nanos(),
             )
         }),
+        // The service's own keys, not the mesh's: assembly sets them.
+        client_rate_limit: None,
+        refused_status: 500,
     }
 }
 
@@ -271,6 +274,23 @@ pub fn route_table(
         })
         .collect();
     RouteTable { routes: compiled }
+}
+
+/// An endpoint's `auth = "HEADER"`, per workload: which of its requests carry the header with
+/// a value that is not empty (a workload that never sends it never passes).
+pub fn auth_conditions(
+    header: &str,
+    workloads: &[schema::Workload],
+) -> Vec<Option<HeaderCondition>> {
+    let non_empty = schema::HeaderMatch::How(schema::HeaderMatchHow {
+        exact: None,
+        prefix: None,
+        regex: Some(".+".to_owned()),
+    });
+    workloads
+        .iter()
+        .map(|workload| header_condition(workload, header, &non_empty))
+        .collect()
 }
 
 /// Which of `workload`'s values of header `name` pass `condition`; `None` when the workload

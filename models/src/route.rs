@@ -24,6 +24,17 @@ pub struct HeaderCondition {
     pub passes: Vec<bool>,
 }
 
+impl HeaderCondition {
+    /// Whether a request with interned header values `headers` (0: none) passes.
+    pub fn passes_for(&self, headers: u32) -> bool {
+        if headers == 0 {
+            return false;
+        }
+        let value = ((headers - 1) / self.divisor) % self.count;
+        self.passes[value as usize]
+    }
+}
+
 /// One route of an upstream.
 #[derive(Debug, Clone)]
 pub struct Route {

@@ -17,6 +17,7 @@ use meshsim_sim::{
 
 use crate::message::{Message, Request, Response};
 use crate::policy::rate_limit::TokenBucket;
+use crate::route::HeaderCondition;
 use crate::saga::{SagaNext, SagaPlan, SagaRun};
 use crate::served_counters::ServedCounters;
 use crate::sidecar::Sidecar;
@@ -42,6 +43,9 @@ pub struct EndpointConfig {
     pub saga: Option<Arc<SagaPlan>>,
     /// Cache-aside: the cache's `GET` and `SETEX`. A hit answers without the calls.
     pub cache: Option<(CallTarget, CallTarget)>,
+    /// Authentication: per workload client, which of its requests carry the credentials
+    /// (`None`: the workload never sends the header). Without, 401 at once.
+    pub auth: Option<Vec<Option<HeaderCondition>>>,
 }
 
 /// Where a job with a cache-aside endpoint is.
@@ -80,7 +84,7 @@ pub struct Readiness {
 }
 
 /// What the callee's own sidecar enforces before a request reaches the service.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct InboundPolicy {
     /// Groups allowed to call (an Istio `AuthorizationPolicy`); `None` allows everyone. Any other
     /// caller is answered 403.
@@ -90,6 +94,23 @@ pub struct InboundPolicy {
     /// Envoy's local rate limit, a token bucket per instance: (max tokens, tokens per fill,
     /// fill interval). Over the limit: 429.
     pub rate_limit: Option<(u32, u32, u64)>,
+    /// express-rate-limit: (max requests, window) per client in fixed windows, per instance.
+    pub client_rate_limit: Option<(u32, u64)>,
+    /// The status answered when a call's connection is refused or no instance is up.
+    pub refused_status: u16,
+}
+
+impl Default for InboundPolicy {
+    /// No policy: everyone may call, no limits, and a refused call answers 500.
+    fn default() -> Self {
+        InboundPolicy {
+            allow_from: None,
+            group_names: Arc::from(Vec::new()),
+            rate_limit: None,
+            client_rate_limit: None,
+            refused_status: 500,
+        }
+    }
 }
 
 struct Job {
@@ -134,6 +155,8 @@ pub struct ServiceInstance {
     served: ServedCounters,
     /// Whether the instance takes requests: always without a readiness probe.
     ready: bool,
+    /// Per client (workload): its current fixed rate-limit window and the requests in it.
+    client_windows: Vec<(u64, u32)>,
     /// When the process last started; `None` while it is dead (a dead process probes nothing,
     /// though its sidecar's view of the upstreams goes on).
     started_at: Option<SimTime>,
@@ -167,6 +190,7 @@ impl ServiceInstance {
             saga_log: Vec::new(),
             served: ServedCounters::default(),
             ready: config.readiness.is_none(),
+            client_windows: Vec::new(),
             started_at: Some(SimTime::ZERO),
             announce_to: Vec::new(),
             config,
@@ -420,6 +444,11 @@ impl ServiceInstance {
             );
             return;
         }
+        if !self.authenticated(now, from, &request, out)
+            || !self.within_client_limit(now, from, &request, out)
+        {
+            return;
+        }
         if !self.admit(now, from, &request, out) {
             return;
         }
@@ -471,6 +500,90 @@ impl ServiceInstance {
 
     /// The callee's sidecar: authorization, then the local rate limit. A request turned away
     /// never reaches the service, so the service does not count it.
+    /// The endpoint's authentication: a request without its credentials is answered 401 at
+    /// once, and never reaches the endpoint's work or calls.
+    fn authenticated(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        request: &Request,
+        out: &mut Outbox<Message>,
+    ) -> bool {
+        let Some(auth) = &self.config.endpoints[request.endpoint as usize].auth else {
+            return true;
+        };
+        let passes = auth
+            .get(request.context.client as usize)
+            .and_then(Option::as_ref)
+            .is_some_and(|condition| condition.passes_for(request.context.headers));
+        if !passes {
+            self.turn_away(now, from, request, 401, ReasonKind::Unauthenticated, out);
+        }
+        passes
+    }
+
+    /// express-rate-limit: at most `max` requests of one client in each fixed window, per
+    /// instance; beyond, 429.
+    fn within_client_limit(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        request: &Request,
+        out: &mut Outbox<Message>,
+    ) -> bool {
+        let Some((max, window_ns)) = self.config.inbound.client_rate_limit else {
+            return true;
+        };
+        let client = request.context.client as usize;
+        if self.client_windows.len() <= client {
+            self.client_windows.resize(client + 1, (0, 0));
+        }
+        let window = now.as_nanos() / window_ns;
+        let (current, count) = &mut self.client_windows[client];
+        if *current != window {
+            *current = window;
+            *count = 0;
+        }
+        if *count >= max {
+            self.turn_away(now, from, request, 429, ReasonKind::RateLimited, out);
+            return false;
+        }
+        *count += 1;
+        true
+    }
+
+    /// Answers `request` with `status` at once, before it takes a worker.
+    fn turn_away(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        request: &Request,
+        status: u16,
+        kind: ReasonKind,
+        out: &mut Outbox<Message>,
+    ) {
+        let reason = Reason {
+            kind,
+            group: Some(self.group()),
+        };
+        out.send(
+            from,
+            Message::Response(Response {
+                call: request.call,
+                status,
+                reason,
+            }),
+        );
+        out.record(Record::Served {
+            key: self.config.key,
+            node: self.node,
+            latency_ns: 0,
+            result: ServedResult::Failed,
+        });
+        self.served.count(status, 0);
+        self.span(request, SpanKind::Serve, now, now, status, out);
+    }
+
     fn admit(
         &mut self,
         now: SimTime,
@@ -678,9 +791,21 @@ impl ServiceInstance {
         let refused = (400..500).contains(&status) && status != 429;
         if job.failing.is_some() || endpoint.on_failure.is_empty() || !refused {
             // The handler's catch: any failed call fails the request, as the seed's services
-            // do; a failure while handling a failure ends it with the first one's reason.
+            // do; a failure while handling a failure ends it with the first one's reason. A
+            // call whose connection was refused (or found no instance) answers the service's
+            // `refused_status`: the seed's gateway says 503 for `ECONNREFUSED`.
+            let unreachable = status == 503
+                && matches!(
+                    reason.kind,
+                    ReasonKind::Refused | ReasonKind::NoHealthyUpstream
+                );
+            let answer = if unreachable && job.failing.is_none() {
+                self.config.inbound.refused_status
+            } else {
+                500
+            };
             let reason = job.failing.unwrap_or(reason);
-            self.finish(now, key, 500, reason, out);
+            self.finish(now, key, answer, reason, out);
             return;
         }
         job.failing = Some(reason);
@@ -814,8 +939,10 @@ impl ServiceInstance {
     /// learns at once (one hop later); the queue, the workers' work and the calls in flight are
     /// gone.
     fn crash(&mut self, out: &mut Outbox<Message>) {
-        // The counters lived in the process: a scrape after the restart sees them reset.
+        // The counters lived in the process: a scrape after the restart sees them reset, and
+        // the rate limiter's windows start empty.
         self.served = ServedCounters::default();
+        self.client_windows.clear();
         self.started_at = None;
         if self.config.readiness.is_some() {
             // The readiness probe fails from now on: callers take the instance out of their

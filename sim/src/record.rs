@@ -81,10 +81,12 @@ pub enum ReasonKind {
     Fallback,
     /// No route of the callee's mesh policy matched the request (404, Envoy's `NR`).
     NoRoute,
+    /// The request carried no credentials where an endpoint asks for them (401).
+    Unauthenticated,
 }
 
 impl ReasonKind {
-    pub const ALL: [ReasonKind; 16] = [
+    pub const ALL: [ReasonKind; 17] = [
         ReasonKind::Ok,
         ReasonKind::Error,
         ReasonKind::Shed,
@@ -101,6 +103,7 @@ impl ReasonKind {
         ReasonKind::BreakerTimeout,
         ReasonKind::Fallback,
         ReasonKind::NoRoute,
+        ReasonKind::Unauthenticated,
     ];
 
     /// The kind with this discriminant, for decoding from the wire.
@@ -128,6 +131,7 @@ impl ReasonKind {
             ReasonKind::BreakerTimeout => "breaker_timeout",
             ReasonKind::Fallback => "fallback",
             ReasonKind::NoRoute => "no_route",
+            ReasonKind::Unauthenticated => "unauthenticated",
         }
     }
 }

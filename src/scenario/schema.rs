@@ -145,6 +145,20 @@ pub struct Service {
     /// How long an instance takes from its process start (at time zero, or a restart) to
     /// ready; until then callers send it nothing. 0 when omitted.
     pub start_time: Option<Duration>,
+    /// express-rate-limit: each instance lets each client (workload) make `max` requests per
+    /// fixed `window`, and answers 429 beyond.
+    pub client_rate_limit: Option<ClientRateLimit>,
+    /// The status the service answers when a call's connection is refused or finds no
+    /// instance (the seed's gateway answers 503 for `ECONNREFUSED`); 500 when omitted.
+    pub refused_status: Option<u16>,
+}
+
+/// `client_rate_limit = { max = 100, window = "15m" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientRateLimit {
+    pub max: u32,
+    pub window: Duration,
 }
 
 fn default_replicas() -> u32 {
@@ -182,6 +196,9 @@ pub struct Endpoint {
     /// Cache-aside through a Redis store: after the own work, `GET` the request's key; a hit
     /// answers at once, a miss (or an unreachable cache) makes the calls and then `SETEX`s.
     pub cache: Option<CacheAside>,
+    /// The header a request must carry, not empty, or be answered 401 at once (a gateway's
+    /// authentication middleware): `auth = "authorization"`.
+    pub auth: Option<String>,
 }
 
 /// `cache = { store = "NAME" }` on an endpoint.

@@ -795,6 +795,7 @@ impl<'s> Checker<'s, '_> {
             self.name(&path.key("name"), &service.name, "service name");
             self.unique(&mut seen, &service.name, &path.key("name"), "service name");
             self.check_capacity(&path, service);
+            self.check_gateway_keys(&path, service);
             self.count_limit(
                 &path.key("endpoint"),
                 service.endpoints.len(),
@@ -861,6 +862,49 @@ impl<'s> Checker<'s, '_> {
             u64::from(limits::QUEUE_MAX),
             "requests queued per instance",
         );
+    }
+
+    /// `refused_status`, `client_rate_limit` and each endpoint's `auth`.
+    fn check_gateway_keys(&mut self, path: &DocPath, service: &Service) {
+        if let Some(status) = service.refused_status
+            && !(400..=599).contains(&status)
+        {
+            self.error(
+                &path.key("refused_status"),
+                format!("`refused_status` must be an error status, 400 to 599, not {status}"),
+            )
+            .set_hint(
+                "the seed's gateway answers 503 (Service Unavailable) for a refused connection",
+            );
+        }
+        if let Some(limit) = &service.client_rate_limit {
+            let limit_path = path.key("client_rate_limit");
+            self.whole_at_least(&limit_path.key("max"), u64::from(limit.max), 1);
+            self.positive_duration(&limit_path.key("window"), limit.window);
+        }
+        for (index, endpoint) in service.endpoints.iter().enumerate() {
+            let Some(header) = &endpoint.auth else {
+                continue;
+            };
+            let auth_path = path.key("endpoint").index(index).key("auth");
+            if header.is_empty() {
+                self.error(&auth_path, "`auth` names no header")
+                    .set_hint("auth = \"authorization\": requests without it are answered 401");
+            } else if !self
+                .scenario
+                .workloads
+                .iter()
+                .any(|workload| workload.headers.contains_key(header.as_str()))
+            {
+                self.warning(
+                    &auth_path,
+                    format!("no workload sends the header {}: every request is answered 401", quote(header)),
+                )
+                .set_hint(format!(
+                    "headers = {{ {header} = {{ \"Bearer token\" = 0.95, \"\" = 0.05 }} }} on a workload: an empty value is no header"
+                ));
+            }
+        }
     }
 
     fn check_endpoint(&mut self, path: &DocPath, node: EndpointId, endpoint: &'s Endpoint) {
@@ -1876,7 +1920,11 @@ impl Checker<'_, '_> {
             let mut sum = 0.0;
             for (value, probability) in values {
                 let value_path = header_path.key(value);
-                self.label(&value_path, value, "header value", limits::LABEL_CHARS_MAX);
+                // The empty value stands for a request that does not carry the header (an
+                // anonymous client, for `auth`).
+                if !value.is_empty() {
+                    self.label(&value_path, value, "header value", limits::LABEL_CHARS_MAX);
+                }
                 self.probability(&value_path, probability.get());
                 sum += probability.get();
             }
