@@ -33,7 +33,7 @@ use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, slab_timer};
 
 /// A stock's operations, by endpoint index.
-pub const STOCK_OPERATIONS: &[&str] = &["reserve", "release", "commit", "query"];
+pub const STOCK_OPERATIONS: &[&str] = &["reserve", "release", "commit", "query", "read"];
 /// A ledger's operations, by endpoint index.
 pub const LEDGER_OPERATIONS: &[&str] = &["charge", "refund", "query"];
 /// An order table's operations, by endpoint index.
@@ -137,6 +137,9 @@ enum Operation {
     Confirm,
     Cancel,
     Query,
+    /// A stock's product row, read without a lock (`SELECT stock FROM products WHERE id = $1`):
+    /// always found.
+    Read,
 }
 
 impl Operation {
@@ -148,6 +151,7 @@ impl Operation {
             (StoreKind::Stock { .. } | StoreKind::Orders, 3) | (StoreKind::Ledger, 2) => {
                 Operation::Query
             }
+            (StoreKind::Stock { .. }, 4) => Operation::Read,
             (StoreKind::Ledger, 0) => Operation::Charge,
             (StoreKind::Ledger, 1) => Operation::Refund,
             (StoreKind::Orders, 0) => Operation::Create,
@@ -292,6 +296,7 @@ impl StockState {
             }
             Operation::Query if held.reserved + held.sold > 0 => (OK, held),
             Operation::Query => (NOT_FOUND, held),
+            Operation::Read => (OK, held),
             _ => unreachable!("a stock has no {operation:?} operation"),
         };
         if idempotent && operation == Operation::Release {
@@ -803,7 +808,9 @@ impl Store {
         out.send(job.arrival.from, Message::Response(response));
         let arrived_at = job.arrival.arrived_at;
         self.span(&request, SpanKind::Serve, arrived_at, now, status, out);
-        let result = if response.is_success() {
+        // A cache's miss is an answer, not a failure of the store.
+        let miss = status == 404 && matches!(self.state, StoreState::KeyValue(_));
+        let result = if response.is_success() || miss {
             ServedResult::Succeeded
         } else {
             ServedResult::Failed
@@ -830,7 +837,7 @@ impl Store {
         let operation =
             Operation::of(self.config.kind, request.endpoint).expect("checked on arrival");
         let order = OrderId::of(&request.context);
-        if !self.config.idempotent || operation == Operation::Query {
+        if !self.config.idempotent || matches!(operation, Operation::Query | Operation::Read) {
             return self.state.apply(operation, order, self.config.idempotent);
         }
         let memory = (request.endpoint, order);

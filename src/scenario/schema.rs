@@ -254,7 +254,7 @@ pub struct Store {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StoreKind {
-    /// Stock per product: `reserve`, `release`, `commit`, `query`.
+    /// Stock per product: `reserve`, `release`, `commit`, `query`, `read`.
     Stock,
     /// A payment ledger: `charge`, `refund`, `query`.
     Ledger,

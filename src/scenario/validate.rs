@@ -1244,8 +1244,11 @@ impl<'s> Checker<'s, '_> {
                         .map(|call| ("compensation", call)),
                 ) {
                     let call_path = step_path.key(key);
-                    if call.topic.is_some() {
-                        self.error(&call_path, "a saga step waits for its answer: it calls a service or a store, not a topic");
+                    // A publish is a step too: it succeeds when the broker confirms it. Nothing
+                    // takes a message back, so it cannot be a compensation.
+                    if call.topic.is_some() && key == "compensation" {
+                        self.error(&call_path, "a compensation undoes a step: it calls a service or a store, not a topic")
+                            .set_hint("a published message cannot be taken back: publish a compensating event from a service the compensation calls");
                         continue;
                     }
                     if let Some(target) = self.check_call(&call_path, call) {
@@ -2884,7 +2887,7 @@ fn example_bound(metric: &str, kind: ValueKind) -> String {
 /// The operations of a store kind, by index: the model's own table.
 pub fn store_operations(kind: StoreKind) -> &'static [&'static str] {
     match kind {
-        StoreKind::Stock => &["reserve", "release", "commit", "query"],
+        StoreKind::Stock => &["reserve", "release", "commit", "query", "read"],
         StoreKind::Ledger => &["charge", "refund", "query"],
         StoreKind::Orders => &["create", "confirm", "cancel", "query"],
         StoreKind::Redis => &["GET", "SETEX", "DEL", "LPUSH", "LRANGE"],

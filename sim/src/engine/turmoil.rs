@@ -87,9 +87,22 @@ struct Shared {
     counts: Cell<NetworkCounts>,
     events: Cell<u64>,
     end: SimTime,
+    /// Hosts whose socket is bound; no model starts before every host's is, so nothing sent at
+    /// time zero (a readiness notice) reaches a host that cannot receive it yet.
+    bound: Cell<usize>,
+    all_bound: Notify,
 }
 
 impl Shared {
+    /// Counts this host's socket as bound, then waits until every host's is.
+    async fn bound_and_wait(&self) {
+        self.bound.set(self.bound.get() + 1);
+        self.all_bound.notify_waiters();
+        while self.bound.get() < self.inboxes.len() {
+            self.all_bound.notified().await;
+        }
+    }
+
     fn push_record(&self, time: SimTime, record: Record) {
         let sequence = self.record_sequence.get();
         self.record_sequence.set(sequence + 1);
@@ -345,7 +358,9 @@ where
     M::Message: Wire,
 {
     let socket = turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, PORT)).await?;
+    // The host's clock starts at the run's start, before it waits for the others.
     let base = Instant::now();
+    shared.bound_and_wait().await;
     let mut host = Host {
         node,
         model,
@@ -427,10 +442,12 @@ pub struct Port<M> {
 impl<M: Wire> Port<M> {
     async fn bind(node: NodeId, shared: Rc<Shared>) -> turmoil::Result<Self> {
         let socket = turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, PORT)).await?;
+        let base = Instant::now();
+        shared.bound_and_wait().await;
         Ok(Port {
             node,
             socket,
-            base: Instant::now(),
+            base,
             shared,
             held: RefCell::new(BinaryHeap::new()),
             sequence: Cell::new(0),
@@ -604,6 +621,8 @@ impl TurmoilEngine<'_> {
             counts: Cell::new(NetworkCounts::default()),
             events: Cell::new(0),
             end: options.end,
+            bound: Cell::new(0),
+            all_bound: Notify::new(),
         });
         for (index, software) in models.into_iter().enumerate() {
             let node = NodeId(index as u32);
