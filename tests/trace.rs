@@ -253,3 +253,43 @@ fn a_trace_id_ties_a_request_row_to_its_whole_call_tree() {
     }
     assert!(whole > 20, "{whole} whole call trees");
 }
+
+#[test]
+fn one_order_of_the_whole_shop_shows_its_whole_call_tree() {
+    // shop.toml: gateway -> order's saga (orders-db, product -> products-db, payment ->
+    // ledger) and the event it publishes, consumed by notification: one trace id throughout.
+    let folder = tempfile::tempdir().unwrap();
+    let (events, _, _) = traced(&scenario("shop.toml"), "0.01", folder.path());
+    let processes: BTreeMap<u64, String> = events
+        .iter()
+        .filter(|event| event["ph"] == "M" && event["name"] == "process_name")
+        .map(|event| {
+            (
+                event["pid"].as_u64().unwrap(),
+                event["args"]["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut trees: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for span in spans(&events) {
+        let id = span["args"]["trace_id"].as_str().unwrap().to_owned();
+        let process = processes[&span["pid"].as_u64().unwrap()].clone();
+        trees.entry(id).or_default().insert(process);
+    }
+    let whole = [
+        "shoppers",
+        "gateway",
+        "order",
+        "orders-db",
+        "product",
+        "products-db",
+        "payment",
+        "ledger",
+        "notification",
+    ];
+    let complete = trees
+        .values()
+        .filter(|tree| whole.iter().all(|name| tree.contains(*name)))
+        .count();
+    assert!(complete > 10, "{complete} orders traced end to end");
+}
