@@ -169,14 +169,24 @@ pub fn check(args: &CheckArgs) -> Status {
                             .sum::<u64>()
                 })
                 .sum();
-            println!(
-                "ok: {} ({} services, {instances} instances, {} workloads, {} faults, {} expectations)",
-                args.file.display(),
-                scenario.services.len(),
-                scenario.workloads.len(),
-                scenario.faults.len(),
-                scenario.expectations.len()
-            );
+            // Stores, brokers and rollouts are named only when the scenario has them.
+            let mut parts = vec![
+                counted(scenario.services.len() as u64, "service"),
+                counted(instances, "instance"),
+            ];
+            for (count, noun) in [
+                (scenario.stores.len(), "store"),
+                (scenario.brokers.len(), "broker"),
+                (scenario.rollouts.len(), "rollout"),
+            ] {
+                if count > 0 {
+                    parts.push(counted(count as u64, noun));
+                }
+            }
+            parts.push(counted(scenario.workloads.len() as u64, "workload"));
+            parts.push(counted(scenario.faults.len() as u64, "fault"));
+            parts.push(counted(scenario.expectations.len() as u64, "expectation"));
+            println!("ok: {} ({})", args.file.display(), parts.join(", "));
             Status::Ok
         }
         Err(error) => {
@@ -359,4 +369,13 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<Status> {
         report::CHARTS_FOLDER
     );
     Ok(Status::Ok)
+}
+
+/// `1 fault`, `3 faults`.
+fn counted(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
