@@ -1183,7 +1183,7 @@ mod tests {
         };
         assert_eq!(
             stock.operations(),
-            ["reserve", "release", "commit", "query"]
+            ["reserve", "release", "commit", "query", "read"]
         );
         assert_eq!(
             StoreKind::Ledger.operations(),
