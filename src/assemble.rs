@@ -183,13 +183,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
             for instance_index in range.clone() {
                 let node = service_layout.instances[instance_index];
                 let name = format!("{}/{instance_index}", service.name);
-                let sidecar_upstreams = callees
-                    .iter()
-                    .map(|&callee| {
-                        holders[callee].push(node);
-                        Arc::clone(&upstreams[callee])
-                    })
-                    .collect();
+                let sidecar_upstreams = sidecar_upstreams(node, &callees, &upstreams, &mut holders);
                 let sidecar = Sidecar::new(
                     node,
                     service_layout.group,
@@ -715,6 +709,23 @@ fn service_config(
     }
 }
 
+/// The upstreams of `node`'s sidecar, one per callee; `node` is recorded as a holder of each,
+/// so the rollout controllers and readiness notices reach it.
+fn sidecar_upstreams(
+    node: NodeId,
+    callees: &[usize],
+    upstreams: &[Arc<UpstreamConfig>],
+    holders: &mut [Vec<NodeId>],
+) -> Vec<Arc<UpstreamConfig>> {
+    callees
+        .iter()
+        .map(|&callee| {
+            holders[callee].push(node);
+            Arc::clone(&upstreams[callee])
+        })
+        .collect()
+}
+
 // The client's sidecar records itself as a holder of its upstreams, for the rollout
 // controllers: one more argument than clippy likes, and no struct would make it clearer.
 #[allow(clippy::too_many_arguments)]
@@ -783,13 +794,7 @@ fn workload_client(
     let node = layout.workloads[client_index].node;
     let mut callees = vec![target];
     rollout::add_strangler_callees(scenario, &mut callees);
-    let sidecar_upstreams = callees
-        .iter()
-        .map(|&callee| {
-            holders[callee].push(node);
-            Arc::clone(&upstreams[callee])
-        })
-        .collect();
+    let sidecar_upstreams = sidecar_upstreams(node, &callees, upstreams, holders);
     let sidecar = Sidecar::new(
         node,
         layout.workloads[client_index].group,

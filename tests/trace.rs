@@ -44,6 +44,20 @@ fn traced(file: &Path, rate: &str, folder: &Path) -> (Vec<Value>, Value, Vec<u8>
     (events, summary, bytes)
 }
 
+/// Each process's name (a service or a workload), by its pid.
+fn process_names(events: &[Value]) -> BTreeMap<u64, String> {
+    events
+        .iter()
+        .filter(|event| event["ph"] == "M" && event["name"] == "process_name")
+        .map(|event| {
+            (
+                event["pid"].as_u64().unwrap(),
+                event["args"]["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 fn spans(events: &[Value]) -> Vec<&Value> {
     events.iter().filter(|event| event["ph"] == "X").collect()
 }
@@ -198,16 +212,7 @@ fn a_trace_id_ties_a_request_row_to_its_whole_call_tree() {
     let json: Value = serde_json::from_slice(&std::fs::read(&trace).unwrap()).unwrap();
     let events = json["traceEvents"].as_array().unwrap().clone();
     // Process names by pid: the service (or workload) each span ran at.
-    let processes: BTreeMap<u64, String> = events
-        .iter()
-        .filter(|event| event["ph"] == "M" && event["name"] == "process_name")
-        .map(|event| {
-            (
-                event["pid"].as_u64().unwrap(),
-                event["args"]["name"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let processes = process_names(&events);
     let mut trees: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for span in spans(&events) {
         let id = span["args"]["trace_id"]
@@ -260,16 +265,7 @@ fn one_order_of_the_whole_shop_shows_its_whole_call_tree() {
     // ledger) and the event it publishes, consumed by notification: one trace id throughout.
     let folder = tempfile::tempdir().unwrap();
     let (events, _, _) = traced(&scenario("shop.toml"), "0.01", folder.path());
-    let processes: BTreeMap<u64, String> = events
-        .iter()
-        .filter(|event| event["ph"] == "M" && event["name"] == "process_name")
-        .map(|event| {
-            (
-                event["pid"].as_u64().unwrap(),
-                event["args"]["name"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let processes = process_names(&events);
     let mut trees: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     for span in spans(&events) {
         let id = span["args"]["trace_id"].as_str().unwrap().to_owned();

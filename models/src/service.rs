@@ -217,6 +217,19 @@ impl ServiceInstance {
         }
     }
 
+    /// Tells every caller's sidecar (and broker) whether this instance is ready.
+    fn announce(&self, ready: bool, out: &mut Outbox<Message>) {
+        for &node in &self.announce_to {
+            out.send(
+                node,
+                Message::Ready {
+                    node: self.node,
+                    ready,
+                },
+            );
+        }
+    }
+
     /// Becomes ready if the start time has passed and every dependency takes calls.
     fn probe(&mut self, now: SimTime, out: &mut Outbox<Message>) {
         let Some(readiness) = &self.config.readiness else {
@@ -236,15 +249,7 @@ impl ServiceInstance {
             return;
         }
         self.ready = true;
-        for &node in &self.announce_to {
-            out.send(
-                node,
-                Message::Ready {
-                    node: self.node,
-                    ready: true,
-                },
-            );
-        }
+        self.announce(true, out);
         out.record(Record::Event {
             kind: "ready",
             subject: self.name.clone(),
@@ -948,15 +953,7 @@ impl ServiceInstance {
             // The readiness probe fails from now on: callers take the instance out of their
             // endpoints, and it must become ready again after its restart.
             self.ready = false;
-            for &node in &self.announce_to {
-                out.send(
-                    node,
-                    Message::Ready {
-                        node: self.node,
-                        ready: false,
-                    },
-                );
-            }
+            self.announce(false, out);
         }
         let reason = Reason {
             kind: ReasonKind::Reset,

@@ -1052,8 +1052,8 @@ impl Sidecar {
         }
     }
 
-    /// An instance of a service this sidecar calls says it is ready, or no longer.
-    pub fn on_ready(&mut self, node: NodeId, ready: bool) {
+    /// Runs `change` on every upstream that has `node` among its instances, with its index.
+    fn for_instance(&mut self, node: NodeId, mut change: impl FnMut(&mut Upstream, usize)) {
         for upstream in &mut self.upstreams {
             if let Some(index) = upstream
                 .config
@@ -1061,9 +1061,14 @@ impl Sidecar {
                 .iter()
                 .position(|&instance| instance == node)
             {
-                upstream.set_ready(index, ready);
+                change(upstream, index);
             }
         }
+    }
+
+    /// An instance of a service this sidecar calls says it is ready, or no longer.
+    pub fn on_ready(&mut self, node: NodeId, ready: bool) {
+        self.for_instance(node, |upstream, index| upstream.set_ready(index, ready));
     }
 
     /// Whether upstream `index` has an instance to take a call.
@@ -1073,29 +1078,13 @@ impl Sidecar {
 
     /// The control plane added `node` to its service's endpoints, or took it away.
     pub fn on_endpoint(&mut self, node: NodeId, ready: bool) {
-        for upstream in &mut self.upstreams {
-            if let Some(index) = upstream
-                .config
-                .instances
-                .iter()
-                .position(|&instance| instance == node)
-            {
-                upstream.set_deployed(index, ready);
-            }
-        }
+        self.for_instance(node, |upstream, index| upstream.set_deployed(index, ready));
     }
 
     pub fn on_membership(&mut self, node: NodeId, up: bool) {
-        for upstream in &mut self.upstreams {
-            if let Some(index) = upstream
-                .config
-                .instances
-                .iter()
-                .position(|&instance| instance == node)
-            {
-                upstream.set_up(index, up);
-            }
-        }
+        self.for_instance(node, |upstream, index| {
+            upstream.set_up(index, up);
+        });
     }
 
     /// The process crashed: every call in flight is forgotten and its gauges given back. The
