@@ -169,6 +169,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
         rollout::add_strangler_callees(scenario, &mut callees);
         for (version_index, (version_name, range)) in service_layout.versions.iter().enumerate() {
             let config = Arc::new(service_config(
+                &scenario.rollouts,
                 &scenario.workloads,
                 service,
                 mesh::inbound_policy(
@@ -638,7 +639,14 @@ const REDIS_KEYS_DEFAULT: u32 = 1_000;
 /// The time to live of a Redis store's `SETEX` when `ttl` is omitted: a minute.
 const REDIS_TTL_DEFAULT_NS: u64 = 60_000_000_000;
 
+/// Whether a rollout's controller scrapes `service`'s instances (the rollout's own service; a
+/// strangler's is the new one).
+fn rollouts_scrape(rollouts: &[schema::Rollout], service: &str) -> bool {
+    rollouts.iter().any(|rollout| rollout.service == service)
+}
+
 fn service_config(
+    rollouts: &[schema::Rollout],
     workloads: &[schema::Workload],
     service: &schema::Service,
     inbound: InboundPolicy,
@@ -706,6 +714,7 @@ fn service_config(
         endpoints,
         inbound,
         readiness,
+        exports_metrics: rollouts_scrape(rollouts, &service.name),
     }
 }
 

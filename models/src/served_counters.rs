@@ -36,6 +36,29 @@ pub const BUCKET_BOUNDS_MS: [f64; 19] = [
 /// The buckets, with the last one above every bound (`+Inf`).
 pub const BUCKETS: usize = BUCKET_BOUNDS_MS.len() + 1;
 
+/// The bounds in nanoseconds, for counting without floating point.
+const BUCKET_BOUNDS_NS: [u64; BUCKETS - 1] = [
+    500_000,
+    1_000_000,
+    5_000_000,
+    10_000_000,
+    25_000_000,
+    50_000_000,
+    100_000_000,
+    250_000_000,
+    500_000_000,
+    1_000_000_000,
+    2_500_000_000,
+    5_000_000_000,
+    10_000_000_000,
+    30_000_000_000,
+    60_000_000_000,
+    300_000_000_000,
+    600_000_000_000,
+    1_800_000_000_000,
+    3_600_000_000_000,
+];
+
 /// Requests an instance answered, since it started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ServedCounters {
@@ -55,11 +78,8 @@ impl ServedCounters {
         if status >= 500 {
             self.errors += 1;
         }
-        let latency_ms = latency_ns as f64 / 1e6;
-        let bucket = BUCKET_BOUNDS_MS
-            .iter()
-            .position(|&bound| latency_ms <= bound)
-            .unwrap_or(BUCKETS - 1);
+        // The first bound at or above the latency: `le` buckets, as Prometheus has them.
+        let bucket = BUCKET_BOUNDS_NS.partition_point(|&bound| bound < latency_ns);
         self.buckets[bucket] += 1;
         self.duration_sum_us += latency_ns / 1_000;
     }
@@ -147,6 +167,18 @@ mod tests {
         let p50 = counters.quantile_ms(0.5).expect("traffic");
         assert!((p50 - 37.5).abs() < 1e-9, "{p50}");
         assert_eq!(ServedCounters::default().quantile_ms(0.99), None);
+    }
+
+    #[test]
+    fn the_nanosecond_bounds_are_the_millisecond_ones() {
+        for (ns, ms) in super::BUCKET_BOUNDS_NS.iter().zip(super::BUCKET_BOUNDS_MS) {
+            assert!((*ns as f64 / 1e6 - ms).abs() < 1e-9, "{ns} ns, {ms} ms");
+        }
+        let mut counters = ServedCounters::default();
+        counters.count(200, 1_000_000); // exactly 1 ms: the `le = 1` bucket
+        counters.count(200, 1_000_001);
+        assert_eq!(counters.buckets[1], 1);
+        assert_eq!(counters.buckets[2], 1);
     }
 
     #[test]

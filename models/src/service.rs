@@ -71,6 +71,9 @@ pub struct ServiceConfig {
     pub inbound: InboundPolicy,
     /// When an instance is ready to take requests; `None`: as soon as it starts.
     pub readiness: Option<Readiness>,
+    /// Whether a rollout controller scrapes the instances: only then do they keep Istio's
+    /// request counters, which cost a little on every answer.
+    pub exports_metrics: bool,
 }
 
 /// A readiness probe: an instance is ready once `start_time_ns` has passed since its process
@@ -214,6 +217,13 @@ impl ServiceInstance {
         if let Some(readiness) = &self.config.readiness {
             self.ready = false;
             out.set_timer(now + readiness.start_time_ns, timer(TimerKind::Startup, 0));
+        }
+    }
+
+    /// Counts an answer for the scrapes, if anything scrapes this instance.
+    fn count_served(&mut self, status: u16, latency_ns: u64) {
+        if self.config.exports_metrics {
+            self.served.count(status, latency_ns);
         }
     }
 
@@ -485,7 +495,7 @@ impl ServiceInstance {
                 latency_ns: 0,
                 result: ServedResult::Shed,
             });
-            self.served.count(503, 0);
+            self.count_served(503, 0);
             self.span(&request, SpanKind::Serve, now, now, 503, out);
         }
     }
@@ -585,7 +595,7 @@ impl ServiceInstance {
             latency_ns: 0,
             result: ServedResult::Failed,
         });
-        self.served.count(status, 0);
+        self.count_served(status, 0);
         self.span(request, SpanKind::Serve, now, now, status, out);
     }
 
@@ -932,7 +942,7 @@ impl ServiceInstance {
             latency_ns: now - job.arrived_at,
             result,
         });
-        self.served.count(status, now - job.arrived_at);
+        self.count_served(status, now - job.arrived_at);
         self.gauge(Gauge::InFlight, -1, out);
         if let Some(waiting) = self.waiting.pop_front() {
             self.gauge(Gauge::QueueDepth, -1, out);
