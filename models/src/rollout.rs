@@ -21,7 +21,7 @@ use meshsim_sim::record::RolloutOutcome;
 use meshsim_sim::{Input, NodeId, Outbox, Record, SimTime, VersionKey};
 
 use crate::message::{Message, RouteChange, RouteUpdate};
-use crate::served_counters::ServedCounters;
+use crate::served_counters::{SCRAPE_PARTS, ServedCounters};
 use crate::timer::{TimerKind, decode, timer};
 
 /// The analysis reads the counters scraped this long before each interval, so the answers
@@ -150,6 +150,9 @@ pub struct RolloutController {
     latest: Vec<(u32, ServedCounters)>,
     /// The counters as of the previous analysis: the window is the difference.
     baseline: Vec<ServedCounters>,
+    /// The answer being put together from its parts, per watched instance: its scrape, the
+    /// parts, and which have arrived.
+    assembling: Vec<(u32, [[u64; 4]; SCRAPE_PARTS], u32)>,
     /// Rolling: the old and new version's pods, and each pod's start generation.
     old_pods: Vec<Pod>,
     new_pods: Vec<Pod>,
@@ -176,6 +179,7 @@ impl RolloutController {
             scrape: 0,
             latest: vec![(0, ServedCounters::default()); watched],
             baseline: vec![ServedCounters::default(); watched],
+            assembling: vec![(0, [[0; 4]; SCRAPE_PARTS], 0); watched],
             old_pods,
             new_pods,
             generations: vec![0; pods],
@@ -208,14 +212,13 @@ impl RolloutController {
             },
             Input::Message {
                 from,
-                message: Message::Scraped { scrape, counters },
-            } => {
-                if let Some(index) = self.config.watched.iter().position(|&node| node == from)
-                    && scrape >= self.latest[index].0
-                {
-                    self.latest[index] = (scrape, *counters);
-                }
-            }
+                message:
+                    Message::Scraped {
+                        scrape,
+                        part,
+                        values,
+                    },
+            } => self.scraped(from, scrape, part, values),
             // Nobody calls a controller, and its own messages are fire and forget; crashes of
             // the controller itself are not simulated (a fault cannot name it).
             Input::Message { .. }
@@ -224,6 +227,26 @@ impl RolloutController {
             | Input::Restarted
             | Input::Membership { .. }
             | Input::Finish => {}
+        }
+    }
+
+    /// A part of an instance's answer to a scrape; the answer counts once all parts are in.
+    fn scraped(&mut self, from: NodeId, scrape: u32, part: u8, values: [u64; 4]) {
+        let Some(index) = self.config.watched.iter().position(|&node| node == from) else {
+            return;
+        };
+        let assembly = &mut self.assembling[index];
+        if scrape > assembly.0 {
+            *assembly = (scrape, [[0; 4]; SCRAPE_PARTS], 0);
+        }
+        if scrape != assembly.0 {
+            return;
+        }
+        assembly.1[usize::from(part)] = values;
+        assembly.2 |= 1 << part;
+        let complete = assembly.2 == (1u32 << SCRAPE_PARTS) - 1;
+        if complete && scrape >= self.latest[index].0 {
+            self.latest[index] = (scrape, ServedCounters::from_parts(&assembly.1));
         }
     }
 

@@ -59,6 +59,13 @@ const BUCKET_BOUNDS_NS: [u64; BUCKETS - 1] = [
     3_600_000_000_000,
 ];
 
+/// The values a scrape answer carries: requests, errors, the duration sum, then the buckets,
+/// padded to whole parts.
+const SCRAPE_VALUES: usize = 3 + BUCKETS;
+
+/// The parts of four values a scrape answer is sent in.
+pub const SCRAPE_PARTS: usize = SCRAPE_VALUES.div_ceil(4);
+
 /// Requests an instance answered, since it started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ServedCounters {
@@ -100,6 +107,33 @@ impl ServedCounters {
             errors: self.errors.saturating_sub(earlier.errors),
             buckets,
             duration_sum_us: self.duration_sum_us.saturating_sub(earlier.duration_sum_us),
+        }
+    }
+
+    /// The counters as the values of a scrape answer's parts, in order.
+    pub fn to_parts(&self) -> [[u64; 4]; SCRAPE_PARTS] {
+        let mut values = [0u64; SCRAPE_PARTS * 4];
+        values[0] = self.requests;
+        values[1] = self.errors;
+        values[2] = self.duration_sum_us;
+        values[3..3 + BUCKETS].copy_from_slice(&self.buckets);
+        let mut parts = [[0u64; 4]; SCRAPE_PARTS];
+        for (index, part) in parts.iter_mut().enumerate() {
+            part.copy_from_slice(&values[index * 4..index * 4 + 4]);
+        }
+        parts
+    }
+
+    /// The counters back from every part of a scrape answer.
+    pub fn from_parts(parts: &[[u64; 4]; SCRAPE_PARTS]) -> ServedCounters {
+        let values: Vec<u64> = parts.iter().flatten().copied().collect();
+        let mut buckets = [0u64; BUCKETS];
+        buckets.copy_from_slice(&values[3..3 + BUCKETS]);
+        ServedCounters {
+            requests: values[0],
+            errors: values[1],
+            duration_sum_us: values[2],
+            buckets,
         }
     }
 
@@ -179,6 +213,14 @@ mod tests {
         counters.count(200, 1_000_001);
         assert_eq!(counters.buckets[1], 1);
         assert_eq!(counters.buckets[2], 1);
+    }
+
+    #[test]
+    fn counters_cross_the_wire_in_parts() {
+        let mut counters = ServedCounters::default();
+        counters.count(503, 1_234_567);
+        counters.count(200, 99_000_000_000_000);
+        assert_eq!(ServedCounters::from_parts(&counters.to_parts()), counters);
     }
 
     #[test]

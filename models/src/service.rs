@@ -298,13 +298,19 @@ impl ServiceInstance {
             Input::Message {
                 from,
                 message: Message::Scrape { scrape },
-            } => out.send(
-                from,
-                Message::Scraped {
-                    scrape,
-                    counters: Box::new(self.served),
-                },
-            ),
+            } => {
+                for (part, values) in self.served.to_parts().into_iter().enumerate() {
+                    let part = part as u8;
+                    out.send(
+                        from,
+                        Message::Scraped {
+                            scrape,
+                            part,
+                            values,
+                        },
+                    );
+                }
+            }
             Input::Message {
                 message: Message::Routes(update),
                 ..
