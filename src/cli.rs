@@ -36,6 +36,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Minimise the fault timeline of a scenario that fails, keeping the failure.
     Shrink(ShrinkArgs),
+    /// Run a scenario over many seeds on several threads, and show how its figures spread.
+    Sweep(crate::sweep::SweepArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -145,7 +147,7 @@ pub(crate) fn color_for(stream_is_terminal: bool) -> bool {
     stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
-fn report_load_error(error: &LoadError) {
+pub(crate) fn report_load_error(error: &LoadError) {
     let color = color_for(std::io::stderr().is_terminal());
     eprint!("{}", error.render(color));
 }

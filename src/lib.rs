@@ -17,3 +17,4 @@ pub mod scenario;
 pub mod service_code;
 pub mod shrink;
 pub mod simulate;
+pub mod sweep;

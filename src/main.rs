@@ -63,6 +63,13 @@ fn main() -> ExitCode {
                 Status::BadInput
             })
         }
+        Command::Sweep(args) => {
+            init_logging(0);
+            meshsim::sweep::sweep(args).unwrap_or_else(|error| {
+                eprintln!("error: {error:#}");
+                Status::BadInput
+            })
+        }
         Command::Shrink(args) => {
             init_logging(0);
             meshsim::shrink::shrink(args).unwrap_or_else(|error| {
