@@ -483,26 +483,7 @@ impl ServiceInstance {
             });
             self.gauge(Gauge::QueueDepth, 1, out);
         } else {
-            let reason = Reason {
-                kind: ReasonKind::Shed,
-                group: Some(self.group()),
-            };
-            out.send(
-                from,
-                Message::Response(Response {
-                    call: request.call,
-                    status: 503,
-                    reason,
-                }),
-            );
-            out.record(Record::Served {
-                key: self.config.key,
-                node: self.node,
-                latency_ns: 0,
-                result: ServedResult::Shed,
-            });
-            self.count_served(503, 0);
-            self.span(&request, SpanKind::Serve, now, now, 503, out);
+            self.turn_away(now, from, &request, 503, ReasonKind::Shed, out);
         }
     }
 
@@ -573,7 +554,8 @@ impl ServiceInstance {
         true
     }
 
-    /// Answers `request` with `status` at once, before it takes a worker.
+    /// Answers `request` with `status` at once, before it takes a worker: a full queue sheds
+    /// it, authentication or a client's rate limit fails it.
     fn turn_away(
         &mut self,
         now: SimTime,
@@ -595,11 +577,16 @@ impl ServiceInstance {
                 reason,
             }),
         );
+        let result = if kind == ReasonKind::Shed {
+            ServedResult::Shed
+        } else {
+            ServedResult::Failed
+        };
         out.record(Record::Served {
             key: self.config.key,
             node: self.node,
             latency_ns: 0,
-            result: ServedResult::Failed,
+            result,
         });
         self.count_served(status, 0);
         self.span(request, SpanKind::Serve, now, now, status, out);
