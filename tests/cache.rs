@@ -5,33 +5,29 @@
 mod support;
 
 use meshsim::expect;
-use meshsim::scenario::load_str;
-use meshsim::simulate::{EngineKind, simulate_on};
+use meshsim::simulate::EngineKind;
 use meshsim_sim::{RecorderOutputs, RunSummary};
+use support::simulate_source;
 
 const ENGINES: [EngineKind; 2] = [EngineKind::Event, EngineKind::Turmoil];
 
 fn run(engine: EngineKind, source: &str) -> (RunSummary, Vec<(String, bool)>) {
-    let loaded = load_str("cache.toml", source).unwrap_or_else(|error| panic!("{error}"));
-    let simulation = simulate_on(
+    let (scenario, summary) = simulate_source(
         engine,
-        &loaded.scenario,
-        1,
+        "cache.toml",
+        source,
+        Some(1),
         RecorderOutputs::default(),
-        &mut |_, _| {},
-    )
-    .expect("runs");
-    assert!(simulation.summary.accounting.ok);
-    let outcomes = loaded
-        .scenario
+    );
+    let outcomes = scenario
         .expectations
         .iter()
         .map(|expectation| {
-            let outcome = expect::check(&simulation.summary, expectation);
+            let outcome = expect::check(&summary, expectation);
             (outcome.metric, outcome.ok)
         })
         .collect();
-    (simulation.summary, outcomes)
+    (summary, outcomes)
 }
 
 /// A catalog of 100 products of Zipf popularity behind a 10 s cache; `extra` adds faults.

@@ -4,24 +4,20 @@
 
 mod support;
 
-use meshsim::scenario::load_str;
-use meshsim::simulate::{EngineKind, simulate_on};
+use meshsim::simulate::EngineKind;
 use meshsim_sim::{RecorderOutputs, RunSummary};
-use support::SharedBuffer;
+use support::{SharedBuffer, simulate_source};
 
 const ENGINES: [EngineKind; 2] = [EngineKind::Event, EngineKind::Turmoil];
 
 /// The summary and requests.csv's (workload, status, reason) per request.
 fn run(engine: EngineKind, source: &str) -> (RunSummary, Vec<(String, u16, String)>) {
-    let loaded = load_str("gateway.toml", source).unwrap_or_else(|error| panic!("{error}"));
     let requests = SharedBuffer::default();
     let outputs = RecorderOutputs {
         requests: Some(Box::new(requests.clone())),
         ..RecorderOutputs::default()
     };
-    let simulation =
-        simulate_on(engine, &loaded.scenario, 1, outputs, &mut |_, _| {}).expect("runs");
-    assert!(simulation.summary.accounting.ok);
+    let (_, summary) = simulate_source(engine, "gateway.toml", source, Some(1), outputs);
     let text = String::from_utf8(requests.bytes()).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let rows = reader
@@ -35,7 +31,7 @@ fn run(engine: EngineKind, source: &str) -> (RunSummary, Vec<(String, u16, Strin
             )
         })
         .collect();
-    (simulation.summary, rows)
+    (summary, rows)
 }
 
 const GATEWAY: &str = r#"

@@ -10,12 +10,11 @@
 
 mod support;
 
-use meshsim::scenario::load_str;
-use meshsim::simulate::{EngineKind, simulate_on};
+use meshsim::simulate::EngineKind;
 use meshsim_sim::RecorderOutputs;
 use meshsim_sim::RunSummary;
 use meshsim_sim::record::RolloutOutcome;
-use support::SharedBuffer;
+use support::{SharedBuffer, simulate_source};
 
 const ENGINES: [EngineKind; 2] = [EngineKind::Event, EngineKind::Turmoil];
 
@@ -27,7 +26,6 @@ struct Run {
 }
 
 fn run(engine: EngineKind, source: &str) -> Run {
-    let loaded = load_str("rollout.toml", source).unwrap_or_else(|error| panic!("{error}"));
     let events = SharedBuffer::default();
     let metrics = SharedBuffer::default();
     let outputs = RecorderOutputs {
@@ -35,19 +33,7 @@ fn run(engine: EngineKind, source: &str) -> Run {
         metrics: Some(Box::new(metrics.clone())),
         ..RecorderOutputs::default()
     };
-    let simulation = simulate_on(
-        engine,
-        &loaded.scenario,
-        loaded.scenario.scenario.seed,
-        outputs,
-        &mut |_, _| {},
-    )
-    .expect("runs");
-    assert!(
-        simulation.summary.accounting.ok,
-        "{:?}",
-        simulation.summary.accounting.problems
-    );
+    let (_, summary) = simulate_source(engine, "rollout.toml", source, None, outputs);
     let text = String::from_utf8(events.bytes()).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let events = reader
@@ -62,7 +48,7 @@ fn run(engine: EngineKind, source: &str) -> Run {
         })
         .collect();
     Run {
-        summary: simulation.summary,
+        summary,
         events,
         metrics: String::from_utf8(metrics.bytes()).unwrap(),
     }

@@ -7,24 +7,20 @@
 
 mod support;
 
-use meshsim::scenario::load_str;
-use meshsim::simulate::{EngineKind, simulate_on};
+use meshsim::simulate::EngineKind;
 use meshsim_sim::{RecorderOutputs, RunSummary};
-use support::SharedBuffer;
+use support::{SharedBuffer, simulate_source};
 
 const ENGINES: [EngineKind; 2] = [EngineKind::Event, EngineKind::Turmoil];
 
 /// The summary and the `ready` lines of events.csv: (time, instance).
 fn run(engine: EngineKind, source: &str) -> (RunSummary, Vec<(f64, String)>) {
-    let loaded = load_str("startup.toml", source).unwrap_or_else(|error| panic!("{error}"));
     let events = SharedBuffer::default();
     let outputs = RecorderOutputs {
         events: Some(Box::new(events.clone())),
         ..RecorderOutputs::default()
     };
-    let simulation =
-        simulate_on(engine, &loaded.scenario, 1, outputs, &mut |_, _| {}).expect("runs");
-    assert!(simulation.summary.accounting.ok);
+    let (_, summary) = simulate_source(engine, "startup.toml", source, Some(1), outputs);
     let text = String::from_utf8(events.bytes()).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let ready = reader
@@ -33,7 +29,7 @@ fn run(engine: EngineKind, source: &str) -> (RunSummary, Vec<(f64, String)>) {
         .filter(|record| &record[1] == "ready")
         .map(|record| (record[0].parse().unwrap(), record[2].to_owned()))
         .collect();
-    (simulation.summary, ready)
+    (summary, ready)
 }
 
 /// frontend -> backend (2 replicas) -> redis, each with a start time; `extra` adds faults.

@@ -37,3 +37,27 @@ pub fn meshsim(args: &[&str]) -> Output {
         .output()
         .expect("meshsim runs")
 }
+
+/// Loads `source` as a scenario named `label`, runs it on `engine` from `seed` (the scenario's
+/// own when `None`) into `outputs`, and checks that every request is accounted for.
+#[allow(dead_code)] // Only the tests that simulate a scenario text use it.
+pub fn simulate_source(
+    engine: meshsim::simulate::EngineKind,
+    label: &str,
+    source: &str,
+    seed: Option<u64>,
+    outputs: meshsim_sim::RecorderOutputs,
+) -> (meshsim::scenario::Scenario, meshsim_sim::RunSummary) {
+    let loaded =
+        meshsim::scenario::load_str(label, source).unwrap_or_else(|error| panic!("{error}"));
+    let seed = seed.unwrap_or(loaded.scenario.scenario.seed);
+    let simulation =
+        meshsim::simulate::simulate_on(engine, &loaded.scenario, seed, outputs, &mut |_, _| {})
+            .expect("runs");
+    assert!(
+        simulation.summary.accounting.ok,
+        "{label} on {engine:?}: {:?}",
+        simulation.summary.accounting.problems
+    );
+    (loaded.scenario, simulation.summary)
+}
