@@ -220,7 +220,6 @@ pub fn controller(
     subscribers: &[Vec<NodeId>],
 ) -> RolloutController {
     let rollout = &scenario.rollouts[index];
-    let node = layout.rollouts[index].node;
     let service_index = service_index_of(scenario, &rollout.service);
     let service_layout = &layout.services[service_index];
     let (routed_service, from_name, to_name, from_key, to_key) =
@@ -285,7 +284,7 @@ pub fn controller(
         checks: rollout.checks.iter().map(check).collect(),
         strategy: strategy(rollout, service_layout),
     };
-    RolloutController::new(node, config)
+    RolloutController::new(config)
 }
 
 fn strategy(

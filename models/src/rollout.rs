@@ -129,7 +129,6 @@ enum Pod {
 }
 
 pub struct RolloutController {
-    node: NodeId,
     config: RolloutConfig,
     outcome: RolloutOutcome,
     /// Intervals since `start`.
@@ -160,14 +159,13 @@ pub struct RolloutController {
 }
 
 impl RolloutController {
-    pub fn new(node: NodeId, config: RolloutConfig) -> Self {
+    pub fn new(config: RolloutConfig) -> Self {
         let watched = config.watched.len();
         let rolling = matches!(config.strategy, RolloutStrategy::Rolling { .. });
         let old_pods = vec![Pod::Ready; if rolling { config.from_nodes.len() } else { 0 }];
         let new_pods = vec![Pod::Stopped; if rolling { config.to_nodes.len() } else { 0 }];
         let pods = config.from_nodes.len() + config.to_nodes.len();
         RolloutController {
-            node,
             outcome: RolloutOutcome::InProgress,
             tick: 0,
             failed_checks: 0,
@@ -185,10 +183,6 @@ impl RolloutController {
             generations: vec![0; pods],
             config,
         }
-    }
-
-    pub fn outcome(&self) -> RolloutOutcome {
-        self.outcome
     }
 
     // Inputs are handed over by value, as the engine gives them up.
@@ -785,10 +779,6 @@ impl RolloutController {
             };
         format!("{}/{index} ({version})", config.service_name)
     }
-
-    pub fn node(&self) -> NodeId {
-        self.node
-    }
 }
 
 fn seconds(ns: u64) -> String {
@@ -837,7 +827,7 @@ mod tests {
                 steps: vec![50.0, 100.0],
             },
         };
-        RolloutController::new(NodeId(3), config)
+        RolloutController::new(config)
     }
 
     #[test]

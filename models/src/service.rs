@@ -206,10 +206,6 @@ impl ServiceInstance {
         self.announce_to = nodes;
     }
 
-    pub fn is_ready(&self) -> bool {
-        self.ready
-    }
-
     /// The process started: with a readiness probe, it is not ready until its start time has
     /// passed and its dependencies answer.
     fn starting(&mut self, now: SimTime, out: &mut Outbox<Message>) {
