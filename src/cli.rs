@@ -38,6 +38,8 @@ pub enum Command {
     Shrink(ShrinkArgs),
     /// Run a scenario over many seeds on several threads, and show how its figures spread.
     Sweep(crate::sweep::SweepArgs),
+    /// Join the shards of a sweep (`meshsim sweep --shard K/N`) into the whole sweep.
+    Merge(crate::sweep::MergeArgs),
 }
 
 #[derive(Debug, clap::Args)]

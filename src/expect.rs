@@ -227,7 +227,8 @@ fn bound_number(bound: &Bound, kind: ValueKind) -> Option<f64> {
     }
 }
 
-fn describe_expected(expectation: &Expectation) -> String {
+/// An expectation's bounds as they read: `>= 0.99 and <= 1`.
+pub fn describe_expected(expectation: &Expectation) -> String {
     let mut parts = Vec::new();
     if let Some(min) = &expectation.min {
         parts.push(format!(">= {min}"));

@@ -70,6 +70,10 @@ fn main() -> ExitCode {
                 Status::BadInput
             })
         }
+        Command::Merge(args) => meshsim::sweep::merge(args).unwrap_or_else(|error| {
+            eprintln!("error: {error:#}");
+            Status::BadInput
+        }),
         Command::Shrink(args) => {
             init_logging(0);
             meshsim::shrink::shrink(args).unwrap_or_else(|error| {

@@ -1,13 +1,13 @@
-//! `meshsim sweep FILE --seeds A..B --jobs N`: one scenario over many seeds, on N threads.
+//! `meshsim sweep FILE --seeds A..B --jobs N`: one scenario over many seeds, on N threads, and
+//! `meshsim merge DIR...`, which joins the shards of a sweep split with `--shard K/N`.
 //!
 //! Each seed is a whole run of its own, single-threaded as every run is; the threads only share
 //! out the seeds. Results are kept by seed and written in seed order, so the output does not
-//! depend on N or on which thread finished first. `sweep.csv` has a row per seed, and the
-//! terminal shows how the key figures spread over the seeds, the expectations' pass rate, each
-//! rollout's outcomes and decision times, and the worst seeds with the command that replays
-//! each one.
+//! depend on N or on which thread finished first. A sweep writes `sweep.json` (what was swept)
+//! and `sweep.csv` (a row per seed); the terminal summary, `sweep.html` and its charts are drawn
+//! from those two files alone (`meshsim_reports::sweep`), so a merge gives the same bytes as the
+//! sweep run in one go.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -15,20 +15,24 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
-use indexmap::IndexMap;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use meshsim_reports::sweep::{
+    MS_DECIMALS, RATE_DECIMALS, RolloutCell, SWEEP_FORMAT, SeedRange, SeedRow, rounded,
+};
+use meshsim_reports::{Shard, Sweep, SweepInfo, sweep_charts, sweep_report_html};
 use meshsim_sim::RecorderOutputs;
 
 use crate::cli::Status;
 use crate::expect;
+use crate::report::write_charts;
 use crate::scenario::{self, Scenario};
 use crate::simulate::{EngineKind, simulate_on};
 
 /// Seeds one sweep may run: a million runs of a small scenario is a long night already.
 pub const SWEEP_SEEDS_MAX: u64 = 1_000_000;
 
-/// Worst seeds listed with their replay command.
-const WORST_LISTED: usize = 5;
+/// The page of a sweep, beside `sweep.csv` and `sweep.json`.
+pub const SWEEP_PAGE: &str = "sweep.html";
 
 #[derive(Debug, clap::Args)]
 pub struct SweepArgs {
@@ -37,13 +41,19 @@ pub struct SweepArgs {
     /// The seeds: `A..B` (B excluded) or `A..=B`.
     #[arg(long)]
     pub seeds: String,
-    /// Threads running seeds at once; the results do not depend on it.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
-    pub jobs: u32,
+    /// Threads running seeds at once; the results do not depend on it. Defaults to the
+    /// machine's cores.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub jobs: Option<u32>,
+    /// Run only part K of N of the seeds (K from 1), for a job array across machines; join the
+    /// parts with `meshsim merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     /// The engine of every run.
     #[arg(long, value_enum, default_value_t = EngineKind::Event)]
     pub engine: EngineKind,
-    /// Where to write `sweep.csv`; defaults to `out/NAME-sweep`.
+    /// Where to write the sweep; defaults to `out/NAME-sweep` (`out/NAME-sweep-K-of-N` for a
+    /// shard).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// No progress bar.
@@ -51,25 +61,14 @@ pub struct SweepArgs {
     pub no_progress: bool,
 }
 
-/// What one seed's run gave.
-#[derive(Debug, Clone)]
-struct SeedResult {
-    seed: u64,
-    digest: String,
-    sent: u64,
-    success_rate: Option<f64>,
-    latency_p99_ms: f64,
-    passed: usize,
-    expectations: usize,
-    accounted: bool,
-    /// Each rollout's outcome and decision time, by service.
-    rollouts: IndexMap<String, (&'static str, Option<f64>)>,
-}
-
-impl SeedResult {
-    fn ok(&self) -> bool {
-        self.accounted && self.passed == self.expectations
-    }
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' folders, each written by `meshsim sweep ... --shard K/N`, in any order.
+    #[arg(required = true)]
+    pub folders: Vec<PathBuf>,
+    /// Where to write the whole sweep; defaults to `out/NAME-sweep`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// Parses `A..B` or `A..=B` into the seeds it names.
@@ -108,7 +107,7 @@ pub fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
     Ok(start..end)
 }
 
-fn run_seed(engine: EngineKind, scenario: &Scenario, seed: u64) -> anyhow::Result<SeedResult> {
+fn run_seed(engine: EngineKind, scenario: &Scenario, seed: u64) -> anyhow::Result<SeedRow> {
     let simulation = simulate_on(
         engine,
         scenario,
@@ -118,49 +117,55 @@ fn run_seed(engine: EngineKind, scenario: &Scenario, seed: u64) -> anyhow::Resul
     )
     .map_err(|error| anyhow::anyhow!("seed {seed}: {error}"))?;
     let summary = &simulation.summary;
-    let passed = scenario
-        .expectations
-        .iter()
-        .filter(|expectation| expect::check(summary, expectation).ok)
-        .count();
-    Ok(SeedResult {
+    Ok(SeedRow {
         seed,
-        digest: summary.digest.clone(),
-        sent: summary.requests.sent,
-        success_rate: summary.success_rate,
-        latency_p99_ms: summary.latency_ms.p99,
-        passed,
-        expectations: scenario.expectations.len(),
         accounted: summary.accounting.ok,
+        expectations: scenario
+            .expectations
+            .iter()
+            .map(|expectation| expect::check(summary, expectation).ok)
+            .collect(),
+        sent: summary.requests.sent,
+        // Kept at the CSV's precision from the start, so a merged sweep reads the same.
+        success_rate: summary
+            .success_rate
+            .map(|rate| rounded(rate, RATE_DECIMALS)),
+        latency_p99_ms: rounded(summary.latency_ms.p99, MS_DECIMALS),
         rollouts: summary
             .rollouts
-            .iter()
-            .map(|(service, rollout)| (service.clone(), (rollout.outcome.name(), rollout.time_s)))
+            .values()
+            .map(|rollout| RolloutCell {
+                outcome: rollout.outcome.name().to_owned(),
+                time_s: rollout.time_s,
+                blast_radius: rollout.blast_radius,
+            })
             .collect(),
+        digest: summary.digest.clone(),
     })
 }
 
-/// Runs every seed on `jobs` threads; the results come back in seed order.
+/// Runs every seed on `jobs` threads; the rows come back in seed order.
 fn run_all(
-    args: &SweepArgs,
+    engine: EngineKind,
+    jobs: u32,
     scenario: &Scenario,
-    seeds: std::ops::Range<u64>,
+    seeds: SeedRange,
     bar: &ProgressBar,
-) -> anyhow::Result<Vec<SeedResult>> {
-    let count = (seeds.end - seeds.start) as usize;
+) -> anyhow::Result<Vec<SeedRow>> {
+    let count = seeds.count() as usize;
     let next = AtomicU64::new(seeds.start);
-    let results: Mutex<Vec<Option<anyhow::Result<SeedResult>>>> =
+    let results: Mutex<Vec<Option<anyhow::Result<SeedRow>>>> =
         Mutex::new((0..count).map(|_| None).collect());
     // Threads across runs, never inside one: each run stays single-threaded and deterministic.
     std::thread::scope(|scope| {
-        for _ in 0..args.jobs.min(count as u32) {
+        for _ in 0..jobs.min(count as u32) {
             scope.spawn(|| {
                 loop {
                     let seed = next.fetch_add(1, Ordering::Relaxed);
                     if seed >= seeds.end {
                         break;
                     }
-                    let result = run_seed(args.engine, scenario, seed);
+                    let result = run_seed(engine, scenario, seed);
                     let slot = (seed - seeds.start) as usize;
                     results.lock().expect("no thread panics holding it")[slot] = Some(result);
                     bar.inc(1);
@@ -176,151 +181,58 @@ fn run_all(
         .collect()
 }
 
-/// The 0th, 50th, 90th and 100th percentile of `values` (sorted here), as text.
-fn spread(values: &mut [f64], unit: &str) -> String {
-    if values.is_empty() {
-        return "no value".to_owned();
-    }
-    values.sort_by(f64::total_cmp);
-    let at = |quantile: f64| {
-        let index = ((values.len() - 1) as f64 * quantile).round() as usize;
-        values[index]
-    };
-    format!(
-        "min {}{unit}, p50 {}{unit}, p90 {}{unit}, max {}{unit}",
-        short(at(0.0)),
-        short(at(0.5)),
-        short(at(0.9)),
-        short(at(1.0))
-    )
+/// Threads when `--jobs` is not given: the machine's cores. Results do not depend on it.
+fn default_jobs() -> u32 {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get().min(256) as u32)
 }
 
-/// Four decimals at most, trailing zeros dropped: `300`, `0.9924`.
-fn short(value: f64) -> String {
-    let text = format!("{value:.4}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
-fn write_csv(folder: &Path, results: &[SeedResult]) -> anyhow::Result<()> {
-    let services: Vec<String> = results
-        .first()
-        .map(|result| result.rollouts.keys().cloned().collect())
-        .unwrap_or_default();
-    let path = folder.join("sweep.csv");
-    let mut writer = csv::Writer::from_path(&path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    let mut header: Vec<String> = [
-        "seed",
-        "ok",
-        "expectations_passed",
-        "expectations",
-        "sent",
-        "success_rate",
-        "latency_p99_ms",
-        "digest",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    for service in &services {
-        header.push(format!("rollout.{service}.outcome"));
-        header.push(format!("rollout.{service}.time_s"));
+fn progress_bar(seeds: u64, hidden: bool) -> ProgressBar {
+    let visible = !hidden && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    if !visible {
+        return ProgressBar::hidden();
     }
-    writer.write_record(&header)?;
-    for result in results {
-        let mut row = vec![
-            result.seed.to_string(),
-            result.ok().to_string(),
-            result.passed.to_string(),
-            result.expectations.to_string(),
-            result.sent.to_string(),
-            result
-                .success_rate
-                .map_or_else(String::new, |rate| format!("{rate:.6}")),
-            format!("{:.3}", result.latency_p99_ms),
-            result.digest.clone(),
-        ];
-        for service in &services {
-            let (outcome, time) = result.rollouts.get(service).copied().unwrap_or(("", None));
-            row.push(outcome.to_owned());
-            row.push(time.map_or_else(String::new, |time| format!("{time}")));
-        }
-        writer.write_record(&row)?;
-    }
-    writer.flush()?;
-    Ok(())
-}
-
-/// The terminal summary: spread of the key figures, rollouts, and the worst seeds.
-fn summary_text(file: &Path, results: &[SeedResult]) -> String {
-    let mut out = String::new();
-    let ok = results.iter().filter(|result| result.ok()).count();
-    let _ = writeln!(
-        out,
-        "  seeds {}: {ok} met every expectation ({:.1} %)",
-        results.len(),
-        100.0 * ok as f64 / results.len() as f64
+    let bar = ProgressBar::with_draw_target(Some(seeds), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {bar:40} {pos}/{len} seeds · {elapsed} · {eta} left",
+        )
+        .expect("valid template"),
     );
-    let mut rates: Vec<f64> = results.iter().filter_map(|r| r.success_rate).collect();
-    let mut p99s: Vec<f64> = results.iter().map(|r| r.latency_p99_ms).collect();
-    let _ = writeln!(out, "  success rate: {}", spread(&mut rates, ""));
-    let _ = writeln!(out, "  latency p99:  {}", spread(&mut p99s, " ms"));
-    let services: Vec<String> = results
-        .first()
-        .map(|result| result.rollouts.keys().cloned().collect())
-        .unwrap_or_default();
-    for service in &services {
-        let mut outcomes: IndexMap<&str, usize> = IndexMap::new();
-        let mut times: Vec<f64> = Vec::new();
-        for result in results {
-            if let Some((outcome, time)) = result.rollouts.get(service) {
-                *outcomes.entry(outcome).or_default() += 1;
-                times.extend(time);
-            }
-        }
-        let shares: Vec<String> = outcomes
-            .iter()
-            .map(|(outcome, count)| {
-                format!(
-                    "{outcome} {:.1} %",
-                    100.0 * *count as f64 / results.len() as f64
-                )
-            })
-            .collect();
-        let _ = writeln!(
-            out,
-            "  rollout {service}: {}; time to decision {}",
-            shares.join(", "),
-            spread(&mut times, " s")
-        );
+    bar
+}
+
+/// Writes `sweep.json`, `sweep.csv`, `sweep.html` and `charts/` into `folder`, and prints the
+/// summary; the status says whether every seed met every expectation.
+fn write_and_print(folder: &Path, sweep: &Sweep, heading: &str) -> anyhow::Result<Status> {
+    fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create the output folder {}", folder.display()))?;
+    let write = |name: &str, text: &str| {
+        let path = folder.join(name);
+        fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
+    write("sweep.json", &sweep.json())?;
+    write("sweep.csv", &sweep.csv())?;
+    let charts = sweep_charts(sweep);
+    write_charts(folder, &charts)?;
+    write(SWEEP_PAGE, &sweep_report_html(sweep, &charts))?;
+    println!("{heading}\n");
+    print!("{}", sweep.summary_text());
+    println!(
+        "\n  wrote {} (and sweep.csv, sweep.json, {} charts)",
+        folder.join(SWEEP_PAGE).display(),
+        charts.len()
+    );
+    if sweep.rows.iter().all(SeedRow::ok) {
+        Ok(Status::Ok)
+    } else {
+        Ok(Status::ExpectationsFailed)
     }
-    // The worst: failed seeds first, then by success rate.
-    let mut order: Vec<&SeedResult> = results.iter().collect();
-    order.sort_by(|a, b| {
-        a.ok()
-            .cmp(&b.ok())
-            .then(
-                a.success_rate
-                    .unwrap_or(0.0)
-                    .total_cmp(&b.success_rate.unwrap_or(0.0)),
-            )
-            .then(a.seed.cmp(&b.seed))
-    });
-    let _ = writeln!(out, "  worst seeds:");
-    for result in order.iter().take(WORST_LISTED) {
-        let _ = writeln!(
-            out,
-            "    seed {}: {} of {} expectations, success {}  ·  meshsim run {} --seed {}",
-            result.seed,
-            result.passed,
-            result.expectations,
-            result
-                .success_rate
-                .map_or_else(|| "-".to_owned(), |rate| format!("{rate:.4}")),
-            file.display(),
-            result.seed
-        );
-    }
-    out
+}
+
+fn bad_input(message: &str, hint: &str) -> Status {
+    eprintln!("error: {message}");
+    eprintln!("hint: {hint}");
+    Status::BadInput
 }
 
 pub fn sweep(args: &SweepArgs) -> anyhow::Result<Status> {
@@ -332,50 +244,111 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Status> {
         }
     };
     let seeds = match parse_seeds(&args.seeds) {
-        Ok(seeds) => seeds,
+        Ok(seeds) => SeedRange {
+            start: seeds.start,
+            end: seeds.end,
+        },
         Err(message) => {
-            eprintln!("error: {message}");
-            eprintln!("hint: --seeds 0..100 runs seeds 0 to 99; --seeds 1..=10 runs 1 to 10");
-            return Ok(Status::BadInput);
+            return Ok(bad_input(
+                &message,
+                "--seeds 0..100 runs seeds 0 to 99; --seeds 1..=10 runs 1 to 10",
+            ));
+        }
+    };
+    let shard = match args.shard.as_deref().map(Shard::parse).transpose() {
+        Ok(shard) => shard,
+        Err(message) => {
+            return Ok(bad_input(
+                &message,
+                "--shard 1/4 runs the first quarter of the seeds; join the four with meshsim merge",
+            ));
         }
     };
     let scenario = &loaded.scenario;
+    let info = SweepInfo {
+        format: SWEEP_FORMAT,
+        meshsim_version: env!("CARGO_PKG_VERSION").to_owned(),
+        scenario: scenario.scenario.name.clone(),
+        file: loaded.file.clone(),
+        scenario_digest: format!(
+            "{:016x}",
+            xxhash_rust::xxh3::xxh3_64(loaded.source.as_bytes())
+        ),
+        engine: args.engine.name().to_owned(),
+        seeds,
+        shard,
+        expectations: scenario
+            .expectations
+            .iter()
+            .map(|expectation| {
+                let bounds = expect::describe_expected(expectation);
+                format!("{} {bounds}", expectation.metric)
+            })
+            .collect(),
+        rollouts: scenario
+            .rollouts
+            .iter()
+            .map(|rollout| rollout.service.clone())
+            .collect(),
+    };
+    let own = info.own_seeds();
+    let out = args.out.clone().unwrap_or_else(|| {
+        let name = match shard {
+            Some(shard) => format!("{}-sweep-{}-of-{}", info.scenario, shard.index, shard.count),
+            None => format!("{}-sweep", info.scenario),
+        };
+        Path::new("out").join(name)
+    });
+    let bar = progress_bar(own.count(), args.no_progress);
+    let jobs = args.jobs.unwrap_or_else(default_jobs);
+    let rows = run_all(args.engine, jobs, scenario, own, &bar)?;
+    bar.finish_and_clear();
+    let part = shard.map_or_else(String::new, |shard| format!(", shard {shard}: seeds {own}"));
+    let heading = format!(
+        "meshsim sweep {} ({} engine, seeds {seeds}{part})",
+        info.scenario, info.engine
+    );
+    write_and_print(&out, &Sweep { info, rows }, &heading)
+}
+
+pub fn merge(args: &MergeArgs) -> anyhow::Result<Status> {
+    let mut parts = Vec::with_capacity(args.folders.len());
+    for folder in &args.folders {
+        match Sweep::read(folder) {
+            Ok(part) => parts.push((folder.display().to_string(), part)),
+            Err(error) => {
+                return Ok(bad_input(
+                    &error.message,
+                    error
+                        .hint
+                        .as_deref()
+                        .unwrap_or("give the folders sweeps wrote"),
+                ));
+            }
+        }
+    }
+    let shards = parts.len();
+    let sweep = match Sweep::merge(parts) {
+        Ok(sweep) => sweep,
+        Err(error) => {
+            return Ok(bad_input(
+                &error.message,
+                error
+                    .hint
+                    .as_deref()
+                    .unwrap_or("give the shards of one sweep"),
+            ));
+        }
+    };
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("out").join(format!("{}-sweep", scenario.scenario.name)));
-    fs::create_dir_all(&out)
-        .with_context(|| format!("cannot create the output folder {}", out.display()))?;
-    let visible =
-        !args.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    let bar = if visible {
-        let bar = ProgressBar::with_draw_target(
-            Some(seeds.end - seeds.start),
-            ProgressDrawTarget::stderr(),
-        );
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} seeds · {elapsed}")
-                .expect("valid template"),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let results = run_all(args, scenario, seeds, &bar)?;
-    bar.finish_and_clear();
-    write_csv(&out, &results)?;
-    println!(
-        "meshsim sweep {} ({} engine)\n",
-        scenario.scenario.name,
-        args.engine.name()
+        .unwrap_or_else(|| Path::new("out").join(format!("{}-sweep", sweep.info.scenario)));
+    let heading = format!(
+        "meshsim merge {} ({} engine, seeds {}, from {shards} folders)",
+        sweep.info.scenario, sweep.info.engine, sweep.info.seeds
     );
-    print!("{}", summary_text(&args.file, &results));
-    println!("\n  wrote {}", out.join("sweep.csv").display());
-    if results.iter().all(SeedResult::ok) {
-        Ok(Status::Ok)
-    } else {
-        Ok(Status::ExpectationsFailed)
-    }
+    write_and_print(&out, &sweep, &heading)
 }
 
 #[cfg(test)]

@@ -83,3 +83,131 @@ fn a_bad_seed_range_is_bad_input() {
     assert!(stderr.contains("names no seed"), "{stderr}");
     assert!(stderr.contains("hint:"), "{stderr}");
 }
+
+/// Every file a sweep wrote, by its path under the folder, with its bytes.
+fn files(folder: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut found = std::collections::BTreeMap::new();
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let name = path.strip_prefix(folder).unwrap().display().to_string();
+                found.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn shards_merged_are_byte_for_byte_the_sweep_run_in_one_go() {
+    let whole = tempfile::tempdir().unwrap();
+    let output = sweep("scenarios/canary.toml", "0..7", "2", whole.path());
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let shards = tempfile::tempdir().unwrap();
+    let mut folders = Vec::new();
+    // Given in another order than their seeds: merge sorts them.
+    for index in [3, 1, 2] {
+        let folder = shards.path().join(format!("shard-{index}"));
+        let output = meshsim(&[
+            "sweep",
+            "scenarios/canary.toml",
+            "--seeds",
+            "0..7",
+            "--shard",
+            &format!("{index}/3"),
+            "--no-progress",
+            "--out",
+            folder.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(0));
+        folders.push(folder);
+    }
+    let rows = std::fs::read_to_string(folders[1].join("sweep.csv")).unwrap();
+    assert_eq!(
+        rows.lines().count(),
+        1 + 2,
+        "shard 1/3 of 7 seeds has 2: {rows}"
+    );
+
+    let merged = tempfile::tempdir().unwrap();
+    let mut args = vec!["merge"];
+    args.extend(folders.iter().map(|folder| folder.to_str().unwrap()));
+    args.extend(["--out", merged.path().to_str().unwrap()]);
+    let output = meshsim(&args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (merged_files, whole_files) = (files(merged.path()), files(whole.path()));
+    assert_eq!(
+        merged_files.keys().collect::<Vec<_>>(),
+        whole_files.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &whole_files {
+        assert!(
+            merged_files[name] == *bytes,
+            "{name} differs after the merge"
+        );
+    }
+    assert!(whole_files.contains_key("sweep.html"));
+    assert!(whole_files.contains_key("charts/sweep-rollout-order.svg"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("rolled_back in 100.0 % of seeds"),
+        "{stdout}"
+    );
+
+    // Without shard 2 the merge says which seeds are missing.
+    let output = meshsim(&[
+        "merge",
+        folders[0].to_str().unwrap(),
+        folders[1].to_str().unwrap(),
+        "--out",
+        merged.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("seeds 2..4 of the sweep's 0..7 are in none of the folders"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn shards_of_different_scenarios_do_not_merge() {
+    let root = tempfile::tempdir().unwrap();
+    let (a, b) = (root.path().join("a"), root.path().join("b"));
+    for (file, shard, folder) in [
+        ("scenarios/quickstart.toml", "1/2", &a),
+        ("scenarios/retry-storm.toml", "2/2", &b),
+    ] {
+        let output = meshsim(&[
+            "sweep",
+            file,
+            "--seeds",
+            "0..2",
+            "--shard",
+            shard,
+            "--no-progress",
+            "--out",
+            folder.to_str().unwrap(),
+        ]);
+        assert!(output.status.code().is_some_and(|code| code < 2));
+    }
+    let output = meshsim(&["merge", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("different scenario text"), "{stderr}");
+    assert!(stderr.contains("hint:"), "{stderr}");
+}

@@ -7,12 +7,14 @@ pub mod compare;
 pub mod html;
 pub mod run_data;
 pub mod summary_file;
+pub mod sweep;
 pub mod table;
 
 pub use chart::Chart;
-pub use charts::{compare_charts, run_charts};
+pub use charts::{compare_charts, run_charts, sweep_charts};
 pub use compare::{Difference, Unit, differences};
-pub use html::{compare_report_html, run_report_html};
+pub use html::{compare_report_html, run_report_html, sweep_report_html};
 pub use run_data::{RunData, RunDataError};
 pub use summary_file::{ExpectationOutcome, FaultWindow, InvariantOutcome, RunInfo, summary_json};
+pub use sweep::{Shard, Sweep, SweepError, SweepInfo};
 pub use table::{TableOptions, summary_table};

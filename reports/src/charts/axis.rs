@@ -40,6 +40,25 @@ impl Axis {
         }
     }
 
+    /// From a round number at or below `lowest` to one at or above `highest`, with steps of
+    /// `step_min` at least.
+    pub(crate) fn span(label: &str, lowest: f64, highest: f64, step_min: f64) -> Axis {
+        let highest = if highest > lowest {
+            highest
+        } else {
+            lowest + step_min.max(1.0)
+        };
+        let step = nice_step(highest - lowest, TIME_TICKS).max(step_min);
+        let min = (lowest / step).floor() * step;
+        let max = (highest / step).ceil() * step;
+        Axis {
+            label: label.into(),
+            min,
+            max,
+            ticks: multiples(min, max, step),
+        }
+    }
+
     /// From zero to a round number a little above `highest`, which may be zero.
     pub(crate) fn from_zero(label: &str, highest: f64) -> Axis {
         Axis::from_zero_by(label, highest, 0.0)
@@ -255,6 +274,17 @@ mod tests {
         let axis = Axis::time(120.0);
         assert_eq!(axis.max.to_bits(), 120.0_f64.to_bits());
         assert_eq!(axis.label_at(100.0), "100");
+    }
+
+    #[test]
+    fn a_span_axis_starts_and_ends_on_ticks() {
+        let axis = Axis::span("seed", 3.0, 1002.0, 1.0);
+        assert_eq!((axis.min, axis.max), (0.0, 1200.0));
+        let axis = Axis::span("seed", 3.0, 9.0, 1.0);
+        let labels: Vec<&str> = axis.ticks.iter().map(|(_, label)| label.as_str()).collect();
+        assert_eq!(labels, ["3", "4", "5", "6", "7", "8", "9"]);
+        let axis = Axis::span("seed", 7.0, 7.0, 1.0);
+        assert!(axis.max > axis.min);
     }
 
     #[test]

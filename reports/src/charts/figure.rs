@@ -25,6 +25,13 @@ pub(crate) enum XScale {
     Time { end_s: f64 },
     /// Latency on a logarithmic scale; the series' x are `log10(ms)`.
     LogMs,
+    /// A plain number over the span of the data (from zero if `from_zero`), with ticks no
+    /// closer than `step_min`: seeds are whole, so they take 1.
+    Linear {
+        label: &'static str,
+        from_zero: bool,
+        step_min: f64,
+    },
 }
 
 /// A chart before it is drawn.
@@ -144,24 +151,37 @@ impl Figure {
         match self.x {
             XScale::Time { end_s } => Axis::time(end_s),
             XScale::LogMs => {
-                let xs = self
-                    .panels
-                    .iter()
-                    .flat_map(|panel| &panel.series)
-                    .flat_map(|series| &series.points)
-                    .filter(|(_, y)| y.is_some())
-                    .map(|(x, _)| *x);
-                let (lowest, highest) = xs
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-                        (lo.min(x), hi.max(x))
-                    });
-                let (lowest, highest) = if lowest.is_finite() {
-                    (lowest, highest)
-                } else {
-                    (0.0, 1.0)
-                };
+                let (lowest, highest) = self.x_span();
                 Axis::log_ms("latency (ms, log scale)", lowest, highest)
             }
+            XScale::Linear {
+                label,
+                from_zero,
+                step_min,
+            } => {
+                let (lowest, highest) = self.x_span();
+                let lowest = if from_zero { lowest.min(0.0) } else { lowest };
+                Axis::span(label, lowest, highest, step_min)
+            }
+        }
+    }
+
+    /// The lowest and highest x with a value, or 0 and 1 when there is none.
+    fn x_span(&self) -> (f64, f64) {
+        let xs = self
+            .panels
+            .iter()
+            .flat_map(|panel| &panel.series)
+            .flat_map(|series| &series.points)
+            .filter(|(_, y)| y.is_some())
+            .map(|(x, _)| *x);
+        let (lowest, highest) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        });
+        if lowest.is_finite() {
+            (lowest, highest)
+        } else {
+            (0.0, 1.0)
         }
     }
 }

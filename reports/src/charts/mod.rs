@@ -29,10 +29,13 @@ mod series;
 mod source;
 mod subject;
 mod subscription;
+mod sweep;
 mod throughput;
 mod timeline;
 
 use indexmap::IndexSet;
+
+pub use sweep::sweep_charts;
 
 use crate::chart::Chart;
 use crate::run_data::RunData;

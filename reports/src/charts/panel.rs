@@ -49,6 +49,15 @@ impl Panel {
         self
     }
 
+    /// Adds a series unless it has nothing to draw.
+    pub(crate) fn with_unless_empty(self, series: Series) -> Panel {
+        if series.is_empty() {
+            self
+        } else {
+            self.with(series)
+        }
+    }
+
     /// Adds a series unless every value of it is zero or missing.
     pub(crate) fn with_unless_zero(self, series: Series) -> Panel {
         if series.is_zero() {
