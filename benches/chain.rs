@@ -8,40 +8,18 @@
 //! One case alone: `cargo bench --bench chain -- meshsim 60`, `-- mesh 60` or `-- floor 60`.
 //! Wall time is the best of three.
 
+mod support;
+
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
 
 use meshsim::scenario::load_str;
 use meshsim::simulate::simulate;
 use meshsim_sim::{Distribution, RecorderOutputs, Seeder, SimRng};
+use support::{best_of, case_args, peak_memory_kib, run_children};
 
 const RATE_PER_SECOND: f64 = 2_000.0;
-
-fn peak_memory_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-#[allow(clippy::disallowed_types, clippy::disallowed_methods)]
-fn time<T>(mut work: impl FnMut() -> T) -> (f64, T) {
-    // Benchmarks measure wall time by definition; the simulation itself never reads it.
-    let mut best = f64::INFINITY;
-    let mut last = None;
-    for _ in 0..3 {
-        let start = std::time::Instant::now();
-        let value = work();
-        best = best.min(start.elapsed().as_secs_f64());
-        last = Some(value);
-    }
-    (best, last.expect("ran"))
-}
 
 fn scenario_text(seconds: u64, mesh: bool) -> String {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches");
@@ -186,9 +164,9 @@ fn run_floor(seconds: u64) -> (u64, u64) {
 
 fn measure(case: &str, seconds: u64) -> String {
     let (wall_seconds, (requests, events)) = match case {
-        "meshsim" => time(|| run_meshsim(seconds, false)),
-        "mesh" => time(|| run_meshsim(seconds, true)),
-        "floor" => time(|| run_floor(seconds)),
+        "meshsim" => best_of(3, || run_meshsim(seconds, false)),
+        "mesh" => best_of(3, || run_meshsim(seconds, true)),
+        "floor" => best_of(3, || run_floor(seconds)),
         other => panic!("unknown case {other}: meshsim, mesh or floor"),
     };
     format!(
@@ -201,33 +179,14 @@ fn measure(case: &str, seconds: u64) -> String {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|arg| !arg.starts_with("--"))
-        .collect();
-    if let [case, seconds] = args.as_slice() {
+    if let [case, seconds] = case_args().as_slice() {
         println!("{}", measure(case, seconds.parse().expect("seconds")));
         return;
     }
-    // Each case in a child process, so peak memory is its own.
-    let me = std::env::current_exe().expect("own path");
-    let mut report = String::new();
-    for (case, seconds) in [
-        ("floor", 60),
-        ("meshsim", 60),
-        ("mesh", 60),
-        ("meshsim", 600),
-    ] {
-        let output = Command::new(&me)
-            .args([case, &seconds.to_string()])
-            .output()
-            .expect("child runs");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let _ = write!(report, "{}", String::from_utf8_lossy(&output.stdout));
-    }
-    print!("{report}");
+    run_children(&[
+        &["floor", "60"],
+        &["meshsim", "60"],
+        &["mesh", "60"],
+        &["meshsim", "600"],
+    ]);
 }

@@ -12,40 +12,18 @@
 //!
 //! One case alone: `cargo bench --bench engines -- turmoil` or `-- hosts 64`.
 
+mod support;
+
 use std::cell::Cell;
-use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
-use std::process::Command;
 use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use meshsim::scenario::{load_file, load_str};
 use meshsim::simulate::{EngineKind, simulate_on, simulate_with_host_limit};
 use meshsim_sim::{Distribution, RecorderOutputs, Seeder};
-
-fn peak_memory_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-#[allow(clippy::disallowed_types, clippy::disallowed_methods)]
-fn best_of_three<T>(mut work: impl FnMut() -> T) -> (f64, T) {
-    // Benchmarks measure wall time by definition; the simulation itself never reads it.
-    let mut best = f64::INFINITY;
-    let mut last = None;
-    for _ in 0..3 {
-        let start = std::time::Instant::now();
-        let value = work();
-        best = best.min(start.elapsed().as_secs_f64());
-        last = Some(value);
-    }
-    (best, last.expect("ran"))
-}
+use support::{best_of, case_args, peak_memory_kib, run_children};
 
 /// `messages.toml` on one engine: (requests sent, simulated seconds).
 fn run_messages(engine: EngineKind) -> (u64, f64) {
@@ -177,16 +155,16 @@ fn measure(args: &[String]) -> String {
     let (label, (wall_seconds, (requests, sim_seconds))) = match args {
         [case] if case == "event" => (
             "event".to_owned(),
-            best_of_three(|| run_messages(EngineKind::Event)),
+            best_of(3, || run_messages(EngineKind::Event)),
         ),
         [case] if case == "turmoil" => (
             "turmoil".to_owned(),
-            best_of_three(|| run_messages(EngineKind::Turmoil)),
+            best_of(3, || run_messages(EngineKind::Turmoil)),
         ),
-        [case] if case == "bare" => ("bare".to_owned(), best_of_three(run_bare)),
+        [case] if case == "bare" => ("bare".to_owned(), best_of(3, run_bare)),
         [case, hosts] if case == "hosts" => {
             let hosts: usize = hosts.parse().expect("a host count");
-            (format!("hosts {hosts}"), best_of_three(|| run_hosts(hosts)))
+            (format!("hosts {hosts}"), best_of(3, || run_hosts(hosts)))
         }
         other => panic!("unknown case {other:?}: event, turmoil, bare or hosts N"),
     };
@@ -201,31 +179,17 @@ fn measure(args: &[String]) -> String {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|arg| !arg.starts_with("--"))
-        .collect();
+    let args = case_args();
     if !args.is_empty() {
         println!("{}", measure(&args));
         return;
     }
-    let me = std::env::current_exe().expect("own path");
-    let mut report = String::new();
-    let mut cases: Vec<Vec<String>> = ["event", "turmoil", "bare"]
+    let hosts: Vec<String> = [8, 16, 32, 48, 64, 80, 96]
         .iter()
-        .map(|case| vec![(*case).to_owned()])
+        .map(ToString::to_string)
         .collect();
-    for hosts in [8, 16, 32, 48, 64, 80, 96] {
-        cases.push(vec!["hosts".to_owned(), hosts.to_string()]);
-    }
-    for case in cases {
-        let output = Command::new(&me).args(&case).output().expect("child runs");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let _ = write!(report, "{}", String::from_utf8_lossy(&output.stdout));
-    }
-    print!("{report}");
+    let mut cases: Vec<Vec<&str>> = vec![vec!["event"], vec!["turmoil"], vec!["bare"]];
+    cases.extend(hosts.iter().map(|count| vec!["hosts", count.as_str()]));
+    let cases: Vec<&[&str]> = cases.iter().map(Vec::as_slice).collect();
+    run_children(&cases);
 }

@@ -144,6 +144,17 @@ fn run_seed(engine: EngineKind, scenario: &Scenario, seed: u64) -> anyhow::Resul
     })
 }
 
+/// Runs `seeds` of `scenario` on `jobs` threads with no progress bar; the rows come back in
+/// seed order, the same for any `jobs`.
+pub fn sweep_rows(
+    engine: EngineKind,
+    jobs: u32,
+    scenario: &Scenario,
+    seeds: SeedRange,
+) -> anyhow::Result<Vec<SeedRow>> {
+    run_all(engine, jobs, scenario, seeds, &ProgressBar::hidden())
+}
+
 /// Runs every seed on `jobs` threads; the rows come back in seed order.
 fn run_all(
     engine: EngineKind,
@@ -182,7 +193,7 @@ fn run_all(
 }
 
 /// Threads when `--jobs` is not given: the machine's cores. Results do not depend on it.
-fn default_jobs() -> u32 {
+pub fn default_jobs() -> u32 {
     std::thread::available_parallelism().map_or(1, |cores| cores.get().min(256) as u32)
 }
 
