@@ -12,6 +12,7 @@ use meshsim_reports::{TableOptions, summary_json, summary_table};
 use meshsim_sim::{RecorderOutputs, TraceOutput};
 
 use crate::expect;
+use crate::output_folder::{OutputFolder, leftover_note};
 use crate::report;
 use crate::scenario::{self, LoadError};
 use crate::simulate::{EngineKind, SimulateError, simulate_on};
@@ -131,6 +132,8 @@ pub enum Status {
     ExpectationsFailed,
     BadInput,
     InternalError,
+    /// Ctrl-C or a termination signal stopped it; the previous output is whole.
+    Interrupted,
 }
 
 impl Status {
@@ -140,6 +143,7 @@ impl Status {
             Status::ExpectationsFailed => 1,
             Status::BadInput => 2,
             Status::InternalError => 3,
+            Status::Interrupted => crate::interrupt::INTERRUPTED_EXIT_CODE,
         }
     }
 }
@@ -200,6 +204,15 @@ pub fn check(args: &CheckArgs) -> Status {
     }
 }
 
+/// Where a file outside the output folder (the trace) is written until the run ends: beside
+/// it, `.NAME.partial`, so an interrupted run leaves the previous file whole.
+fn staging_file(path: &Path) -> std::path::PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "trace".into(), |name| name.to_string_lossy());
+    path.with_file_name(format!(".{name}.partial"))
+}
+
 fn create(folder: &Path, name: &str) -> anyhow::Result<Box<dyn Write>> {
     let path = folder.join(name);
     let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
@@ -247,12 +260,17 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     }
     let scenario = &loaded.scenario;
     let seed = args.seed.unwrap_or(scenario.scenario.seed);
-    let out = args
+    let target = args
         .out
         .clone()
         .unwrap_or_else(|| Path::new("out").join(&scenario.scenario.name));
-    fs::create_dir_all(&out)
-        .with_context(|| format!("cannot create the output folder {}", out.display()))?;
+    // Files go into a staging folder that takes the target's place only when all is written.
+    let (folder, leftover) = OutputFolder::begin(&target)?;
+    if let Some(leftover) = &leftover {
+        eprintln!("{}", leftover_note(&target, leftover));
+    }
+    let out = folder.path().to_path_buf();
+    let trace_staging = args.trace.as_deref().map(staging_file);
     let outputs = RecorderOutputs {
         metrics: Some(create(&out, "metrics.csv")?),
         events: Some(create(&out, "events.csv")?),
@@ -261,7 +279,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
         } else {
             None
         },
-        trace: match &args.trace {
+        trace: match &trace_staging {
             Some(path) => {
                 let file = File::create(path)
                     .with_context(|| format!("cannot create the trace {}", path.display()))?;
@@ -273,10 +291,6 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
             None => None,
         },
     };
-    if !args.requests {
-        // A stale requests.csv from an earlier run would not belong to this one.
-        let _ = fs::remove_file(out.join("requests.csv"));
-    }
     tracing::info!(scenario = %scenario.scenario.name, seed, "run starts");
     let bar = progress_bar(args);
     let result = simulate_on(args.engine, scenario, seed, outputs, &mut |reached, end| {
@@ -284,6 +298,24 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     });
     let simulation = match result {
         Ok(simulation) => simulation,
+        Err(SimulateError::Interrupted { reached, end }) => {
+            bar.finish_and_clear();
+            if let Some(path) = &trace_staging {
+                let _ = fs::remove_file(path);
+            }
+            eprintln!(
+                "interrupted at {:.1} s of {:.1} s simulated: nothing was written, and {} {}",
+                reached.as_secs_f64(),
+                end.as_secs_f64(),
+                target.display(),
+                if target.exists() {
+                    "holds the previous run, whole"
+                } else {
+                    "was not created"
+                }
+            );
+            return Ok(Status::Interrupted);
+        }
         Err(SimulateError::TooManyHosts(hosts)) => {
             bar.finish_and_clear();
             eprintln!("error: {}", SimulateError::TooManyHosts(hosts));
@@ -326,6 +358,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     );
     let charts = report::render(&out)
         .with_context(|| format!("rendering the report in {}", out.display()))?;
+    folder.commit()?;
+    if let (Some(staging), Some(trace)) = (&trace_staging, &args.trace) {
+        fs::rename(staging, trace)
+            .with_context(|| format!("cannot move the trace into {}", trace.display()))?;
+    }
     let charts = format!("{charts} charts in {}/", report::CHARTS_FOLDER);
     let mut files = vec![
         "summary.json",
@@ -337,7 +374,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     if args.requests {
         files.push("requests.csv");
     }
-    println!("  wrote {}: {}", out.display(), files.join(", "));
+    println!("  wrote {}: {}", target.display(), files.join(", "));
     if let Some(trace) = &args.trace {
         println!(
             "  wrote {}: spans of {} % of the requests (open it in ui.perfetto.dev)",

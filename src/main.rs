@@ -43,6 +43,7 @@ fn quiet_on_closed_stdout() {
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
+    meshsim::interrupt::install_handler();
     let status = match &cli.command {
         Command::Run(args) => {
             init_logging(args.verbose);

@@ -18,6 +18,10 @@ pub struct Simulation {
 /// enough that reporting costs nothing.
 const PROGRESS_SLICES: u64 = 200;
 
+/// The longest slice of simulated time a run goes without looking at Ctrl-C: even a run ten
+/// times slower than real time stops within a tenth of a second of wall time.
+pub const SLICE_NANOS_MAX: u64 = 10_000_000;
+
 /// Which engine drives the models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum EngineKind {
@@ -57,6 +61,8 @@ pub enum SimulateError {
     TooManyHosts(usize),
     #[error("the turmoil engine failed: {0}")]
     Turmoil(String),
+    #[error("interrupted at {reached} of {end} simulated")]
+    Interrupted { reached: SimTime, end: SimTime },
     #[error("{0}")]
     Unsupported(String),
 }
@@ -72,6 +78,10 @@ pub fn simulate(
     match simulate_on(EngineKind::Event, scenario, seed, outputs, progress) {
         Ok(simulation) => Ok(simulation),
         Err(SimulateError::Output(error)) => Err(error),
+        Err(interrupted @ SimulateError::Interrupted { .. }) => Err(std::io::Error::new(
+            std::io::ErrorKind::Interrupted,
+            interrupted.to_string(),
+        )),
         Err(other) => unreachable!("the event engine fails only to write: {other}"),
     }
 }
@@ -99,12 +109,12 @@ pub fn simulate_with_host_limit(
 ) -> Result<Simulation, SimulateError> {
     let parts = assemble_parts(scenario, seed, outputs);
     let end = parts.end;
-    let slices = slices(end);
+    let mut slices = Slices::new(end);
     let (recorder, events, network) = match engine {
         EngineKind::Event => {
             let mut engine =
                 Engine::new(parts.network, parts.models, parts.recorder, parts.controls);
-            for next in slices {
+            while let Some(next) = slices.next_stop()? {
                 engine.run_until(next);
                 progress(next, end);
             }
@@ -126,7 +136,7 @@ pub fn simulate_with_host_limit(
                 parts.controls,
                 options,
             );
-            for next in slices {
+            while let Some(next) = slices.next_stop()? {
                 engine.run_until(next).map_err(SimulateError::Turmoil)?;
                 progress(next, end);
             }
@@ -154,16 +164,42 @@ pub fn simulate_with_host_limit(
     Ok(Simulation { info, summary })
 }
 
-/// The points a run stops at to report progress.
-fn slices(end: SimTime) -> Vec<SimTime> {
-    let slice_ns = (end.as_nanos() / PROGRESS_SLICES).max(1);
-    let mut points = Vec::new();
-    let mut reached = 0u64;
-    while reached < end.as_nanos() {
-        reached = reached.saturating_add(slice_ns).min(end.as_nanos());
-        points.push(SimTime::from_nanos(reached));
+/// The points a run stops at, to report progress and to look at Ctrl-C: a 200th of the run,
+/// or [`SLICE_NANOS_MAX`] when that is shorter. Computed one at a time, so a year-long run
+/// costs no list of them.
+#[allow(clippy::struct_field_names)] // Units in names, as everywhere.
+struct Slices {
+    reached_ns: u64,
+    end_ns: u64,
+    slice_ns: u64,
+}
+
+impl Slices {
+    fn new(end: SimTime) -> Slices {
+        Slices {
+            reached_ns: 0,
+            end_ns: end.as_nanos(),
+            slice_ns: (end.as_nanos() / PROGRESS_SLICES).clamp(1, SLICE_NANOS_MAX),
+        }
     }
-    points
+
+    /// The next stop, none at the end, or an error when a stop was asked for.
+    fn next_stop(&mut self) -> Result<Option<SimTime>, SimulateError> {
+        if self.reached_ns >= self.end_ns {
+            return Ok(None);
+        }
+        if crate::interrupt::interrupted() {
+            return Err(SimulateError::Interrupted {
+                reached: SimTime::from_nanos(self.reached_ns),
+                end: SimTime::from_nanos(self.end_ns),
+            });
+        }
+        self.reached_ns = self
+            .reached_ns
+            .saturating_add(self.slice_ns)
+            .min(self.end_ns);
+        Ok(Some(SimTime::from_nanos(self.reached_ns)))
+    }
 }
 
 /// The parts of a scenario this build parses and validates but does not simulate yet, each

@@ -24,6 +24,7 @@ use meshsim_sim::RecorderOutputs;
 
 use crate::cli::Status;
 use crate::expect;
+use crate::output_folder::{OutputFolder, leftover_note};
 use crate::report::write_charts;
 use crate::scenario::{self, Scenario};
 use crate::simulate::{EngineKind, simulate_on};
@@ -173,7 +174,7 @@ fn run_all(
             scope.spawn(|| {
                 loop {
                     let seed = next.fetch_add(1, Ordering::Relaxed);
-                    if seed >= seeds.end {
+                    if seed >= seeds.end || crate::interrupt::interrupted() {
                         break;
                     }
                     let result = run_seed(engine, scenario, seed);
@@ -184,6 +185,9 @@ fn run_all(
             });
         }
     });
+    if crate::interrupt::interrupted() {
+        return Err(Interrupted.into());
+    }
     results
         .into_inner()
         .expect("no thread panicked holding it")
@@ -191,6 +195,11 @@ fn run_all(
         .map(|result| result.expect("every seed ran"))
         .collect()
 }
+
+/// A sweep stopped by Ctrl-C.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+struct Interrupted;
 
 /// Threads when `--jobs` is not given: the machine's cores. Results do not depend on it.
 pub fn default_jobs() -> u32 {
@@ -214,9 +223,12 @@ fn progress_bar(seeds: u64, hidden: bool) -> ProgressBar {
 
 /// Writes `sweep.json`, `sweep.csv`, `sweep.html` and `charts/` into `folder`, and prints the
 /// summary; the status says whether every seed met every expectation.
-fn write_and_print(folder: &Path, sweep: &Sweep, heading: &str) -> anyhow::Result<Status> {
-    fs::create_dir_all(folder)
-        .with_context(|| format!("cannot create the output folder {}", folder.display()))?;
+fn write_and_print(target: &Path, sweep: &Sweep, heading: &str) -> anyhow::Result<Status> {
+    let (staging, leftover) = OutputFolder::begin(target)?;
+    if let Some(leftover) = &leftover {
+        eprintln!("{}", leftover_note(target, leftover));
+    }
+    let folder = staging.path();
     let write = |name: &str, text: &str| {
         let path = folder.join(name);
         fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
@@ -226,11 +238,12 @@ fn write_and_print(folder: &Path, sweep: &Sweep, heading: &str) -> anyhow::Resul
     let charts = sweep_charts(sweep);
     write_charts(folder, &charts)?;
     write(SWEEP_PAGE, &sweep_report_html(sweep, &charts))?;
+    staging.commit()?;
     println!("{heading}\n");
     print!("{}", sweep.summary_text());
     println!(
         "\n  wrote {} (and sweep.csv, sweep.json, {} charts)",
-        folder.join(SWEEP_PAGE).display(),
+        target.join(SWEEP_PAGE).display(),
         charts.len()
     );
     if sweep.rows.iter().all(SeedRow::ok) {
@@ -312,7 +325,23 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Status> {
     });
     let bar = progress_bar(own.count(), args.no_progress);
     let jobs = args.jobs.unwrap_or_else(default_jobs);
-    let rows = run_all(args.engine, jobs, scenario, own, &bar)?;
+    let rows = match run_all(args.engine, jobs, scenario, own, &bar) {
+        Ok(rows) => rows,
+        Err(error) if error.is::<Interrupted>() => {
+            bar.finish_and_clear();
+            eprintln!(
+                "interrupted: nothing was written, and {} {}",
+                out.display(),
+                if out.exists() {
+                    "holds the previous sweep, whole"
+                } else {
+                    "was not created"
+                }
+            );
+            return Ok(Status::Interrupted);
+        }
+        Err(error) => return Err(error),
+    };
     bar.finish_and_clear();
     let part = shard.map_or_else(String::new, |shard| format!(", shard {shard}: seeds {own}"));
     let heading = format!(
