@@ -24,13 +24,14 @@ find scenarios tests/fixtures examples -name '*.toml' | sort | while read -r fil
 done
 
 dictionary=fuzz/load.dict
+# libFuzzer's dictionary: one quoted token a line, `"` and `\` escaped, other bytes as \xNN.
 {
-  grep -o '`[a-z_][a-z_0-9.]*`' docs/scenario-format.md | tr -d '`' | sort -u |
-    sed 's/.*/"&"/'
-  grep -o '\[\[*[a-z_.]*\]\]*' docs/scenario-format.md | sort -u | sed 's/.*/"&"/'
-  printf '"%s"\n' ' = ' '"1s"' '"10ms"' '"exp"' '"const"' '"lognormal"' '"uniform"' \
-    '"poisson"' '"closed"' '{ ' ' }' '[' ']' '\n' '0.5' '1e9' '-1' '18446744073709551615'
-} > "$dictionary"
+  grep -o '`[a-z_][a-z_0-9.]*`' docs/scenario-format.md | tr -d '`'
+  grep -o '\[\[*[a-z_.]*\]\]*' docs/scenario-format.md
+  printf '%s\n' ' = ' '"1s"' '"10ms"' '"exp"' '"const"' '"lognormal"' '"uniform"' \
+    '"poisson"' '"closed"' '{ ' ' }' '[' ']' '0.5' '1e9' '-1' '18446744073709551615'
+} | sort -u | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/.*/"&"/' > "$dictionary"
+echo '"\x0A"' >> "$dictionary"
 
 cargo +nightly fuzz run load "$corpus" -- \
   -runs="$runs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
