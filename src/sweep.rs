@@ -121,6 +121,13 @@ fn run_seed(engine: EngineKind, scenario: &Scenario, seed: u64) -> anyhow::Resul
     Ok(SeedRow {
         seed,
         accounted: summary.accounting.ok,
+        invariants_broken: simulation
+            .info
+            .invariants
+            .iter()
+            .filter(|invariant| !invariant.holds)
+            .map(|invariant| invariant.name.clone())
+            .collect(),
         expectations: scenario
             .expectations
             .iter()
@@ -153,8 +160,12 @@ pub fn sweep_rows(
     scenario: &Scenario,
     seeds: SeedRange,
 ) -> anyhow::Result<Vec<SeedRow>> {
-    run_all(engine, jobs, scenario, seeds, &ProgressBar::hidden())
+    run_all(engine, jobs, scenario, seeds, &ProgressBar::hidden()).map(|(rows, _)| rows)
 }
+
+/// The slowest seed's run and its wall time in seconds: for the terminal only, never a file,
+/// since wall time differs from one machine and one moment to the next.
+type Slowest = Option<(u64, f64)>;
 
 /// Runs every seed on `jobs` threads; the rows come back in seed order.
 fn run_all(
@@ -163,11 +174,12 @@ fn run_all(
     scenario: &Scenario,
     seeds: SeedRange,
     bar: &ProgressBar,
-) -> anyhow::Result<Vec<SeedRow>> {
+) -> anyhow::Result<(Vec<SeedRow>, Slowest)> {
     let count = seeds.count() as usize;
     let next = AtomicU64::new(seeds.start);
     let results: Mutex<Vec<Option<anyhow::Result<SeedRow>>>> =
         Mutex::new((0..count).map(|_| None).collect());
+    let slowest: Mutex<Slowest> = Mutex::new(None);
     // Threads across runs, never inside one: each run stays single-threaded and deterministic.
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(count as u32) {
@@ -177,9 +189,13 @@ fn run_all(
                     if seed >= seeds.end || crate::interrupt::interrupted() {
                         break;
                     }
-                    let result = run_seed(engine, scenario, seed);
+                    let (wall_s, result) = timed(|| run_seed(engine, scenario, seed));
                     let slot = (seed - seeds.start) as usize;
                     results.lock().expect("no thread panics holding it")[slot] = Some(result);
+                    let mut slowest = slowest.lock().expect("no thread panics holding it");
+                    if slowest.is_none_or(|(_, longest_s)| wall_s > longest_s) {
+                        *slowest = Some((seed, wall_s));
+                    }
                     bar.inc(1);
                 }
             });
@@ -188,12 +204,25 @@ fn run_all(
     if crate::interrupt::interrupted() {
         return Err(Interrupted.into());
     }
-    results
+    let rows = results
         .into_inner()
         .expect("no thread panicked holding it")
         .into_iter()
         .map(|result| result.expect("every seed ran"))
-        .collect()
+        .collect::<anyhow::Result<Vec<SeedRow>>>()?;
+    Ok((
+        rows,
+        slowest.into_inner().expect("no thread panicked holding it"),
+    ))
+}
+
+/// `work`'s wall time in seconds, and its value.
+#[allow(clippy::disallowed_types, clippy::disallowed_methods)]
+fn timed<T>(work: impl FnOnce() -> T) -> (f64, T) {
+    // The wall clock times a seed for the terminal's slowest-seed line; it never reaches a run.
+    let start = std::time::Instant::now();
+    let value = work();
+    (start.elapsed().as_secs_f64(), value)
 }
 
 /// A sweep stopped by Ctrl-C.
@@ -325,8 +354,9 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Status> {
     });
     let bar = progress_bar(own.count(), args.no_progress);
     let jobs = args.jobs.unwrap_or_else(default_jobs);
-    let rows = match run_all(args.engine, jobs, scenario, own, &bar) {
-        Ok(rows) => rows,
+    let (wall_s, ran) = timed(|| run_all(args.engine, jobs, scenario, own, &bar));
+    let (rows, slowest) = match ran {
+        Ok(ran) => ran,
         Err(error) if error.is::<Interrupted>() => {
             bar.finish_and_clear();
             eprintln!(
@@ -348,7 +378,14 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Status> {
         "meshsim sweep {} ({} engine, seeds {seeds}{part})",
         info.scenario, info.engine
     );
-    write_and_print(&out, &Sweep { info, rows }, &heading)
+    let status = write_and_print(&out, &Sweep { info, rows }, &heading)?;
+    if let Some((seed, longest_s)) = slowest {
+        println!(
+            "  {} seeds in {wall_s:.2} s wall on {jobs} threads; the slowest, seed {seed}, took {longest_s:.3} s",
+            own.count()
+        );
+    }
+    Ok(status)
 }
 
 pub fn merge(args: &MergeArgs) -> anyhow::Result<Status> {

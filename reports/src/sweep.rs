@@ -138,6 +138,8 @@ pub struct SeedRow {
     pub seed: u64,
     /// Whether every request was accounted for.
     pub accounted: bool,
+    /// The invariants the run broke, by name (`no_double_charge`); none for most runs.
+    pub invariants_broken: Vec<String>,
     /// Each expectation's verdict, in the order of `SweepInfo::expectations`.
     pub expectations: Vec<bool>,
     pub sent: u64,
@@ -215,6 +217,7 @@ impl Sweep {
             "seed",
             "ok",
             "accounted",
+            "invariants_broken",
             "expectations_passed",
             "sent",
             "success_rate",
@@ -244,6 +247,7 @@ impl Sweep {
                     row.seed.to_string(),
                     row.ok().to_string(),
                     row.accounted.to_string(),
+                    row.invariants_broken.join(" "),
                     row.passed().to_string(),
                     row.sent.to_string(),
                     optional(row.success_rate),
@@ -352,17 +356,18 @@ impl Sweep {
                     number(column).map(Some)
                 }
             };
-            let first_expectation = 7;
+            let first_expectation = 8;
             let first_rollout = first_expectation + expectations;
             let mut row = SeedRow {
                 seed: whole(0)?,
                 accounted: flag(2)?,
+                invariants_broken: field(3).split_whitespace().map(str::to_owned).collect(),
                 expectations: (0..expectations)
                     .map(|offset| flag(first_expectation + offset))
                     .collect::<Result<_, _>>()?,
-                sent: whole(4)?,
-                success_rate: maybe(5)?,
-                latency_p99_ms: number(6)?,
+                sent: whole(5)?,
+                success_rate: maybe(6)?,
+                latency_p99_ms: number(7)?,
                 rollouts: Vec::new(),
                 digest: field(header.len() - 1).to_owned(),
             };
@@ -374,7 +379,7 @@ impl Sweep {
                     blast_radius: whole(column + 2)?,
                 });
             }
-            if flag(1)? != row.ok() || whole(3)? != row.passed() as u64 {
+            if flag(1)? != row.ok() || whole(4)? != row.passed() as u64 {
                 return Err(format!(
                     "line {line}: `ok` and `expectations_passed` disagree with the row"
                 ));
@@ -458,6 +463,21 @@ impl Sweep {
         );
         for (label, met) in self.info.expectations.iter().zip(&figures.expectations_met) {
             let _ = writeln!(out, "    {label}: met in {}", percent(*met, figures.seeds));
+        }
+        let unaccounted = figures.seeds - figures.accounted;
+        if unaccounted > 0 {
+            let _ = writeln!(
+                out,
+                "  requests not all accounted for in {unaccounted} seeds (a bug in meshsim)"
+            );
+        }
+        if !figures.invariants_broken.is_empty() {
+            let broken: Vec<String> = figures
+                .invariants_broken
+                .iter()
+                .map(|(name, seeds)| format!("{name} in {seeds}"))
+                .collect();
+            let _ = writeln!(out, "  invariants broken: {}", broken.join(", "));
         }
         let _ = writeln!(out, "  success rate: {}", figures.success_rate.text(""));
         let _ = writeln!(
@@ -611,6 +631,10 @@ pub struct RolloutFigures {
 pub struct Figures {
     pub seeds: usize,
     pub ok: usize,
+    /// Seeds with every request accounted for.
+    pub accounted: usize,
+    /// Each invariant broken in some seed, with how many, in the order first met.
+    pub invariants_broken: Vec<(String, usize)>,
     /// Seeds meeting each expectation.
     pub expectations_met: Vec<usize>,
     pub success_rate: Spread,
@@ -666,9 +690,21 @@ impl Figures {
                 }
             })
             .collect();
+        let mut invariants_broken: Vec<(String, usize)> = Vec::new();
+        for name in rows.iter().flat_map(|row| &row.invariants_broken) {
+            match invariants_broken
+                .iter_mut()
+                .find(|(known, _)| known == name)
+            {
+                Some((_, seeds)) => *seeds += 1,
+                None => invariants_broken.push((name.clone(), 1)),
+            }
+        }
         Figures {
             seeds: rows.len(),
             ok: rows.iter().filter(|row| row.ok()).count(),
+            accounted: rows.iter().filter(|row| row.accounted).count(),
+            invariants_broken,
             expectations_met,
             success_rate: Spread::of(rows.iter().filter_map(|row| row.success_rate).collect()),
             latency_p99_ms: Spread::of(rows.iter().map(|row| row.latency_p99_ms).collect()),
@@ -700,6 +736,11 @@ mod tests {
             .map(|seed| SeedRow {
                 seed,
                 accounted: true,
+                invariants_broken: if seed == 4 {
+                    vec!["no_double_charge".into(), "stock_conserved".into()]
+                } else {
+                    Vec::new()
+                },
                 expectations: vec![seed % 3 != 0],
                 sent: 100 + seed,
                 success_rate: Some(rounded(1.0 - seed as f64 / 7000.0, RATE_DECIMALS)),
@@ -777,6 +818,10 @@ mod tests {
     #[test]
     fn the_summary_gives_each_outcome_its_share_and_time() {
         let text = sweep(SeedRange { start: 0, end: 10 }, None).summary_text();
+        assert!(
+            text.contains("invariants broken: no_double_charge in 1, stock_conserved in 1"),
+            "{text}"
+        );
         assert!(
             text.contains("seeds 10: 6 met every expectation (60.0 %)"),
             "{text}"
