@@ -20,6 +20,7 @@ use std::path::Path;
 use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 
+use meshsim::run_limits::RunLimits;
 use meshsim::scenario::{load_file, load_str};
 use meshsim::simulate::{EngineKind, simulate_on, simulate_with_host_limit};
 use meshsim_sim::{Distribution, RecorderOutputs, Seeder};
@@ -145,6 +146,7 @@ fn run_hosts(hosts: usize) -> (u64, f64) {
         1,
         outputs,
         &mut |_, _| {},
+        &RunLimits::default(),
         usize::MAX,
     )
     .expect("runs");

@@ -14,8 +14,9 @@ use meshsim_sim::{RecorderOutputs, TraceOutput};
 use crate::expect;
 use crate::output_folder::{OutputFolder, leftover_note};
 use crate::report;
+use crate::run_limits::RunLimits;
 use crate::scenario::{self, LoadError};
-use crate::simulate::{EngineKind, SimulateError, simulate_on};
+use crate::simulate::{EngineKind, SimulateError, simulate_with_limits};
 
 /// A deterministic simulator of microservice systems and their service mesh.
 #[derive(Debug, Parser)]
@@ -82,6 +83,8 @@ pub struct CompareArgs {
     /// Hide the progress bars.
     #[arg(long)]
     pub no_progress: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,6 +116,55 @@ pub struct RunArgs {
     /// Log more to stderr (-v info, -vv debug); `RUST_LOG` overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The limits on one run's work (`docs/hardening.md`).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct LimitArgs {
+    /// Engine events a run may take; a scenario expected to need more is refused before it
+    /// starts, and a run that takes more stops. Accepts `2e9`.
+    #[arg(long, value_name = "N", value_parser = parse_count, default_value = "1e9")]
+    pub max_events: u64,
+    /// Workload requests a run may have in flight at once before it stops.
+    #[arg(long, value_name = "N", value_parser = parse_count, default_value = "5e6")]
+    pub max_in_flight: u64,
+}
+
+impl LimitArgs {
+    pub fn limits(self) -> RunLimits {
+        RunLimits {
+            max_events: self.max_events,
+            max_in_flight: self.max_in_flight,
+        }
+    }
+}
+
+/// A whole number, written out or as `2e9`.
+fn parse_count(text: &str) -> Result<u64, String> {
+    if let Ok(count) = text.parse::<u64>() {
+        return Ok(count);
+    }
+    match text.parse::<f64>() {
+        Ok(value) if value >= 1.0 && value.fract() == 0.0 && value < 1.8e19 => Ok(value as u64),
+        _ => Err(format!(
+            "`{text}` is not a whole number above zero, such as 2000000000 or 2e9"
+        )),
+    }
+}
+
+/// Refuses, with exit code 2, a scenario expected to pass `limits`, pointing at its `duration`.
+pub(crate) fn refuse_past_limits(loaded: &scenario::Loaded, limits: &RunLimits) -> Option<Status> {
+    let (message, hint) = crate::run_limits::refusal(&loaded.scenario, limits)?;
+    let duration = scenario::DocPath::root().key("scenario").key("duration");
+    let span = scenario::Locator::new(&loaded.source).value_span(duration.parts());
+    let diagnostic = scenario::Diagnostic::error(&loaded.file, message)
+        .with_span(span)
+        .with_hint(hint);
+    let color = color_for(std::io::stderr().is_terminal());
+    eprint!("{}", diagnostic.render(&loaded.source, color));
+    Some(Status::BadInput)
 }
 
 #[derive(Debug, clap::Args)]
@@ -259,6 +311,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
         return Ok(Status::BadInput);
     }
     let scenario = &loaded.scenario;
+    let limits = args.limits.limits();
+    if let Some(status) = refuse_past_limits(&loaded, &limits) {
+        return Ok(status);
+    }
     let seed = args.seed.unwrap_or(scenario.scenario.seed);
     let target = args
         .out
@@ -293,9 +349,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     };
     tracing::info!(scenario = %scenario.scenario.name, seed, "run starts");
     let bar = progress_bar(args);
-    let result = simulate_on(args.engine, scenario, seed, outputs, &mut |reached, end| {
-        bar.set_position(reached.as_nanos().saturating_mul(1000) / end.as_nanos().max(1));
-    });
+    let result = simulate_with_limits(
+        args.engine,
+        scenario,
+        seed,
+        outputs,
+        &mut |reached, end| {
+            bar.set_position(reached.as_nanos().saturating_mul(1000) / end.as_nanos().max(1));
+        },
+        &limits,
+    );
     let simulation = match result {
         Ok(simulation) => simulation,
         Err(SimulateError::Interrupted { reached, end }) => {
@@ -315,6 +378,24 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
                 }
             );
             return Ok(Status::Interrupted);
+        }
+        Err(SimulateError::LimitPassed {
+            what,
+            flag,
+            reached,
+            end,
+        }) => {
+            bar.finish_and_clear();
+            eprintln!(
+                "error: stopped at {:.1} s of {:.1} s simulated: {what}; nothing was written",
+                reached.as_secs_f64(),
+                end.as_secs_f64()
+            );
+            eprintln!(
+                "hint: a retry storm or a growing backlog does this; if the run is meant to be \
+                 this big, raise the limit with {flag}"
+            );
+            return Ok(Status::BadInput);
         }
         Err(SimulateError::TooManyHosts(hosts)) => {
             bar.finish_and_clear();

@@ -49,6 +49,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<Status> {
             trace_sample: crate::cli::DEFAULT_TRACE_SAMPLE,
             no_progress: args.no_progress,
             verbose: 0,
+            limits: args.limits,
         };
         let status = run(&run_args)?;
         if matches!(status, Status::BadInput | Status::InternalError) {

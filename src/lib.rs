@@ -15,6 +15,7 @@ pub mod mesh;
 pub mod output_folder;
 pub mod report;
 pub mod rollout;
+pub mod run_limits;
 pub mod scenario;
 pub mod service_code;
 pub mod shrink;

@@ -5,6 +5,7 @@ use meshsim_sim::engine::turmoil::{TurmoilEngine, TurmoilOptions};
 use meshsim_sim::{Engine, RecorderOutputs, RunSummary, SimTime};
 
 use crate::assemble::assemble_parts;
+use crate::run_limits::RunLimits;
 use crate::scenario::Scenario;
 use crate::scenario::schema::FaultKind;
 
@@ -63,6 +64,14 @@ pub enum SimulateError {
     Turmoil(String),
     #[error("interrupted at {reached} of {end} simulated")]
     Interrupted { reached: SimTime, end: SimTime },
+    /// The run passed one of its [`RunLimits`]; `what` says which, in words.
+    #[error("{what} at {reached} of {end} simulated")]
+    LimitPassed {
+        what: String,
+        flag: &'static str,
+        reached: SimTime,
+        end: SimTime,
+    },
     #[error("{0}")]
     Unsupported(String),
 }
@@ -82,6 +91,9 @@ pub fn simulate(
             std::io::ErrorKind::Interrupted,
             interrupted.to_string(),
         )),
+        Err(limit @ SimulateError::LimitPassed { .. }) => {
+            Err(std::io::Error::other(limit.to_string()))
+        }
         Err(other) => unreachable!("the event engine fails only to write: {other}"),
     }
 }
@@ -94,17 +106,45 @@ pub fn simulate_on(
     outputs: RecorderOutputs,
     progress: &mut dyn FnMut(SimTime, SimTime),
 ) -> Result<Simulation, SimulateError> {
-    simulate_with_host_limit(engine, scenario, seed, outputs, progress, TURMOIL_HOSTS_MAX)
+    simulate_with_limits(
+        engine,
+        scenario,
+        seed,
+        outputs,
+        progress,
+        &RunLimits::default(),
+    )
 }
 
-/// [`simulate_on`] with another turmoil host limit: the benchmark that measures where the
-/// limit belongs runs past it.
+/// [`simulate_on`] with other limits than the defaults (`--max-events`, `--max-in-flight`).
+pub fn simulate_with_limits(
+    engine: EngineKind,
+    scenario: &Scenario,
+    seed: u64,
+    outputs: RecorderOutputs,
+    progress: &mut dyn FnMut(SimTime, SimTime),
+    limits: &RunLimits,
+) -> Result<Simulation, SimulateError> {
+    simulate_with_host_limit(
+        engine,
+        scenario,
+        seed,
+        outputs,
+        progress,
+        limits,
+        TURMOIL_HOSTS_MAX,
+    )
+}
+
+/// [`simulate_with_limits`] with another turmoil host limit: the benchmark that measures where
+/// the limit belongs runs past it.
 pub fn simulate_with_host_limit(
     engine: EngineKind,
     scenario: &Scenario,
     seed: u64,
     outputs: RecorderOutputs,
     progress: &mut dyn FnMut(SimTime, SimTime),
+    limits: &RunLimits,
     turmoil_hosts_max: usize,
 ) -> Result<Simulation, SimulateError> {
     let parts = assemble_parts(scenario, seed, outputs);
@@ -117,6 +157,7 @@ pub fn simulate_with_host_limit(
             while let Some(next) = slices.next_stop()? {
                 engine.run_until(next);
                 progress(next, end);
+                slices.check(limits, engine.events_processed())?;
             }
             let events = engine.events_processed();
             let network = engine.network_counts();
@@ -139,6 +180,7 @@ pub fn simulate_with_host_limit(
             while let Some(next) = slices.next_stop()? {
                 engine.run_until(next).map_err(SimulateError::Turmoil)?;
                 progress(next, end);
+                slices.check(limits, engine.events_processed())?;
             }
             let events = engine.events_processed();
             let network = engine.network_counts();
@@ -199,6 +241,22 @@ impl Slices {
             .saturating_add(self.slice_ns)
             .min(self.end_ns);
         Ok(Some(SimTime::from_nanos(self.reached_ns)))
+    }
+
+    /// An error when the run, at the end of this slice, has passed one of `limits`.
+    fn check(&self, limits: &RunLimits, events: u64) -> Result<(), SimulateError> {
+        if events > limits.max_events {
+            return Err(SimulateError::LimitPassed {
+                what: format!(
+                    "the run passed {} engine events",
+                    crate::run_limits::figure(limits.max_events as f64)
+                ),
+                flag: "--max-events",
+                reached: SimTime::from_nanos(self.reached_ns),
+                end: SimTime::from_nanos(self.end_ns),
+            });
+        }
+        Ok(())
     }
 }
 

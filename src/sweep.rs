@@ -26,8 +26,9 @@ use crate::cli::Status;
 use crate::expect;
 use crate::output_folder::{OutputFolder, leftover_note};
 use crate::report::write_charts;
+use crate::run_limits::RunLimits;
 use crate::scenario::{self, Scenario};
-use crate::simulate::{EngineKind, simulate_on};
+use crate::simulate::{EngineKind, simulate_with_limits};
 
 /// Seeds one sweep may run: a million runs of a small scenario is a long night already.
 pub const SWEEP_SEEDS_MAX: u64 = 1_000_000;
@@ -60,6 +61,8 @@ pub struct SweepArgs {
     /// No progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    #[command(flatten)]
+    pub limits: crate::cli::LimitArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -108,13 +111,19 @@ pub fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
     Ok(start..end)
 }
 
-fn run_seed(engine: EngineKind, scenario: &Scenario, seed: u64) -> anyhow::Result<SeedRow> {
-    let simulation = simulate_on(
+fn run_seed(
+    engine: EngineKind,
+    scenario: &Scenario,
+    seed: u64,
+    limits: &RunLimits,
+) -> anyhow::Result<SeedRow> {
+    let simulation = simulate_with_limits(
         engine,
         scenario,
         seed,
         RecorderOutputs::default(),
         &mut |_, _| {},
+        limits,
     )
     .map_err(|error| anyhow::anyhow!("seed {seed}: {error}"))?;
     let summary = &simulation.summary;
@@ -160,7 +169,16 @@ pub fn sweep_rows(
     scenario: &Scenario,
     seeds: SeedRange,
 ) -> anyhow::Result<Vec<SeedRow>> {
-    run_all(engine, jobs, scenario, seeds, &ProgressBar::hidden()).map(|(rows, _)| rows)
+    let limits = RunLimits::default();
+    run_all(
+        engine,
+        jobs,
+        scenario,
+        seeds,
+        &limits,
+        &ProgressBar::hidden(),
+    )
+    .map(|(rows, _)| rows)
 }
 
 /// The slowest seed's run and its wall time in seconds: for the terminal only, never a file,
@@ -173,6 +191,7 @@ fn run_all(
     jobs: u32,
     scenario: &Scenario,
     seeds: SeedRange,
+    limits: &RunLimits,
     bar: &ProgressBar,
 ) -> anyhow::Result<(Vec<SeedRow>, Slowest)> {
     let count = seeds.count() as usize;
@@ -189,7 +208,7 @@ fn run_all(
                     if seed >= seeds.end || crate::interrupt::interrupted() {
                         break;
                     }
-                    let (wall_s, result) = timed(|| run_seed(engine, scenario, seed));
+                    let (wall_s, result) = timed(|| run_seed(engine, scenario, seed, limits));
                     let slot = (seed - seeds.start) as usize;
                     results.lock().expect("no thread panics holding it")[slot] = Some(result);
                     let mut slowest = slowest.lock().expect("no thread panics holding it");
@@ -318,6 +337,9 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Status> {
         }
     };
     let scenario = &loaded.scenario;
+    if let Some(status) = crate::cli::refuse_past_limits(&loaded, &args.limits.limits()) {
+        return Ok(status);
+    }
     let info = SweepInfo {
         format: SWEEP_FORMAT,
         meshsim_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -354,7 +376,8 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Status> {
     });
     let bar = progress_bar(own.count(), args.no_progress);
     let jobs = args.jobs.unwrap_or_else(default_jobs);
-    let (wall_s, ran) = timed(|| run_all(args.engine, jobs, scenario, own, &bar));
+    let limits = args.limits.limits();
+    let (wall_s, ran) = timed(|| run_all(args.engine, jobs, scenario, own, &limits, &bar));
     let (rows, slowest) = match ran {
         Ok(ran) => ran,
         Err(error) if error.is::<Interrupted>() => {
