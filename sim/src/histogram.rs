@@ -112,9 +112,10 @@ impl Histogram {
         self.first_bucket = first_bucket;
     }
 
+    /// Forgets every value but keeps the span of buckets, zeroed: a histogram emptied at every
+    /// metrics interval takes the next interval's values without moving its array.
     pub fn clear(&mut self) {
-        self.counts.clear();
-        self.first_bucket = 0;
+        self.counts.fill(0);
         self.count = 0;
         self.sum_ns = 0;
         self.sum_squares_ns = 0;

@@ -111,6 +111,8 @@ pub struct RecorderOutputs {
 #[derive(Default, Clone)]
 struct VersionStats {
     counts: ServiceCounts,
+    /// The latencies of every interval but the current one: each interval's histogram is merged
+    /// in when the interval closes, so a request touches one histogram, not two.
     histogram: Histogram,
     interval_counts: ServiceCounts,
     interval_histogram: Histogram,
@@ -157,6 +159,7 @@ struct EdgeStats {
 #[derive(Default, Clone)]
 struct ClientStats {
     counts: RequestCounts,
+    /// Every interval's latencies but the current one's, as for a service version.
     histogram: Histogram,
     interval_counts: RequestCounts,
     interval_histogram: Histogram,
@@ -353,7 +356,6 @@ impl Recorder {
                     }
                 }
                 if *result == ServedResult::Succeeded {
-                    stats.histogram.record(*latency_ns);
                     stats.interval_histogram.record(*latency_ns);
                 }
             }
@@ -520,7 +522,6 @@ impl Recorder {
             }
         }
         if outcome == Outcome::Succeeded {
-            stats.histogram.record(latency_ns);
             stats.interval_histogram.record(latency_ns);
         } else {
             *stats.failures.entry(reason).or_insert(0) += 1;
@@ -748,7 +749,7 @@ impl Recorder {
                 ]);
             }
             stats.interval_counts = RequestCounts::default();
-            stats.interval_histogram.clear();
+            fold_interval(&mut stats.histogram, &mut stats.interval_histogram);
         }
         for (group_index, group) in self.catalog.groups.iter().enumerate() {
             // The mesh's columns are the service's, repeated on each of its version rows.
@@ -796,7 +797,7 @@ impl Recorder {
                     ]);
                 }
                 stats.interval_counts = ServiceCounts::default();
-                stats.interval_histogram.clear();
+                fold_interval(&mut stats.histogram, &mut stats.interval_histogram);
             }
         }
         for mesh in &mut self.mesh {
@@ -848,6 +849,13 @@ impl Recorder {
         // The last, partial interval gets its row too.
         if end > self.interval_start {
             self.flush_interval();
+        }
+        // Models' last words, after the last interval closed, still count in the totals.
+        for stats in &mut self.clients {
+            fold_interval(&mut stats.histogram, &mut stats.interval_histogram);
+        }
+        for stats in self.versions.iter_mut().flatten() {
+            fold_interval(&mut stats.histogram, &mut stats.interval_histogram);
         }
         for writer in [
             self.metrics.as_mut(),
@@ -1198,6 +1206,12 @@ fn format_seconds(time: SimTime) -> String {
 
 fn format_millis(nanos: f64) -> String {
     format!("{:.3}", nanos / 1e6)
+}
+
+/// Adds a closed interval's latencies to the run's and empties the interval's.
+fn fold_interval(run: &mut Histogram, interval: &mut Histogram) {
+    run.merge(interval);
+    interval.clear();
 }
 
 fn quantile_text(histogram: &Histogram, quantile: f64) -> String {
