@@ -156,6 +156,46 @@ struct EdgeStats {
     retries: u64,
 }
 
+/// Every edge's stats: for each caller group, its callees sorted by id. A call finds its edge by
+/// a binary search among the few callees of one caller, where a map over all edges would take
+/// several cache misses once there are thousands; the summary lists edges in (caller, callee)
+/// order.
+struct Edges {
+    by_caller: Vec<Vec<(u32, EdgeStats)>>,
+}
+
+impl Edges {
+    fn new(groups: usize) -> Self {
+        Edges {
+            by_caller: vec![Vec::new(); groups],
+        }
+    }
+
+    fn get_mut(&mut self, caller: GroupId, callee: GroupId) -> &mut EdgeStats {
+        let callees = &mut self.by_caller[caller.index()];
+        let at = match callees.binary_search_by_key(&callee.0, |&(id, _)| id) {
+            Ok(at) => at,
+            Err(at) => {
+                callees.insert(at, (callee.0, EdgeStats::default()));
+                at
+            }
+        };
+        &mut callees[at].1
+    }
+
+    /// `((caller, callee), stats)` in (caller, callee) order.
+    fn iter(&self) -> impl Iterator<Item = ((u32, u32), &EdgeStats)> {
+        self.by_caller
+            .iter()
+            .enumerate()
+            .flat_map(|(caller, callees)| {
+                callees
+                    .iter()
+                    .map(move |(callee, stats)| ((caller as u32, *callee), stats))
+            })
+    }
+}
+
 #[derive(Default, Clone)]
 struct ClientStats {
     counts: RequestCounts,
@@ -171,7 +211,7 @@ pub struct Recorder {
     catalog: Catalog,
     versions: Vec<Vec<VersionStats>>,
     mesh: Vec<MeshStats>,
-    edges: std::collections::BTreeMap<(u32, u32), EdgeStats>,
+    edges: Edges,
     clients: Vec<ClientStats>,
     digest: Xxh3,
     metrics: Option<csv::Writer<Box<dyn Write>>>,
@@ -218,7 +258,7 @@ impl Recorder {
                 });
         let mut recorder = Recorder {
             mesh,
-            edges: std::collections::BTreeMap::new(),
+            edges: Edges::new(catalog.groups.len()),
             interval_start: SimTime::ZERO,
             interval_end: SimTime::from_nanos(catalog.metrics_interval_ns),
             catalog,
@@ -377,14 +417,14 @@ impl Recorder {
                 stats.reported_in_flight = Some(*count);
             }
             Record::Call { caller, callee } => {
-                self.edges.entry((caller.0, callee.0)).or_default().calls += 1;
+                self.edges.get_mut(*caller, *callee).calls += 1;
             }
             Record::Attempt {
                 caller,
                 callee,
                 retry,
             } => {
-                let edge = self.edges.entry((caller.0, callee.0)).or_default();
+                let edge = self.edges.get_mut(*caller, *callee);
                 edge.attempts += 1;
                 edge.retries += u64::from(*retry);
             }
@@ -917,6 +957,13 @@ impl Recorder {
                 },
             );
         }
+        // Calls and attempts into each group, from every caller.
+        let mut into = vec![(0u64, 0u64); self.catalog.groups.len()];
+        for ((_, callee), edge) in self.edges.iter() {
+            let (calls, attempts) = &mut into[callee as usize];
+            *calls += edge.calls;
+            *attempts += edge.attempts;
+        }
         let mut services = IndexMap::new();
         for (group_index, group) in self.catalog.groups.iter().enumerate() {
             if group.versions.is_empty() {
@@ -949,14 +996,7 @@ impl Recorder {
                     latency_cdf_ms: latency_cdf(&histogram),
                     versions,
                     mesh: {
-                        let into = self
-                            .edges
-                            .iter()
-                            .filter(|((_, callee), _)| *callee as usize == group_index);
-                        let (calls, attempts) =
-                            into.fold((0, 0), |(calls, attempts), (_, edge)| {
-                                (calls + edge.calls, attempts + edge.attempts)
-                            });
+                        let (calls, attempts) = into[group_index];
                         mesh_summary(&self.mesh[group_index], calls, attempts)
                     },
                     histogram,
@@ -966,7 +1006,7 @@ impl Recorder {
         let edges = self
             .edges
             .iter()
-            .map(|(&(caller, callee), edge)| {
+            .map(|((caller, callee), edge)| {
                 let name = format!(
                     "{} -> {}",
                     self.catalog.groups[caller as usize].name,
