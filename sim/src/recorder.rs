@@ -213,7 +213,7 @@ pub struct Recorder {
     mesh: Vec<MeshStats>,
     edges: Edges,
     clients: Vec<ClientStats>,
-    digest: Xxh3,
+    digest: DigestStream,
     metrics: Option<csv::Writer<Box<dyn Write>>>,
     events: Option<csv::Writer<Box<dyn Write>>>,
     requests: Option<csv::Writer<Box<dyn Write>>>,
@@ -264,7 +264,7 @@ impl Recorder {
             catalog,
             versions,
             clients,
-            digest: Xxh3::new(),
+            digest: DigestStream::default(),
             metrics: outputs.metrics.map(csv::Writer::from_writer),
             events: outputs.events.map(csv::Writer::from_writer),
             requests: outputs.requests.map(csv::Writer::from_writer),
@@ -588,9 +588,10 @@ impl Recorder {
     }
 
     fn fold_digest(&mut self, now: SimTime, record: &Record) {
-        // Each record is laid out in a small buffer and hashed in one update: the streaming
-        // hasher's per-call overhead would otherwise dominate on the hot path.
-        let mut buffer = DigestBuffer::default();
+        // Each record's fixed fields are laid straight into the stream's batch, in copies of
+        // known size; only names and texts go through `update`.
+        let buffer = &mut self.digest;
+        buffer.begin_record();
         buffer.put(&now.as_nanos().to_le_bytes());
         match record {
             Record::RequestSent { client, request } => {
@@ -669,10 +670,9 @@ impl Recorder {
                 detail,
             } => {
                 buffer.put(&[6]);
-                self.digest.update(buffer.bytes());
                 for text in [*kind, subject.as_str(), detail.as_str()] {
-                    self.digest.update(&(text.len() as u64).to_le_bytes());
-                    self.digest.update(text.as_bytes());
+                    buffer.update(&(text.len() as u64).to_le_bytes());
+                    buffer.update(text.as_bytes());
                 }
                 return;
             }
@@ -712,8 +712,7 @@ impl Recorder {
                 buffer.put(&[15]);
                 buffer.put(&group.0.to_le_bytes());
                 buffer.put(&value.to_le_bytes());
-                self.digest.update(buffer.bytes());
-                self.digest.update(name.as_bytes());
+                buffer.update(name.as_bytes());
                 return;
             }
             Record::OrderFact {
@@ -727,8 +726,7 @@ impl Recorder {
                 buffer.put(&order.0.0.to_le_bytes());
                 buffer.put(&order.1.to_le_bytes());
                 buffer.put(&count.to_le_bytes());
-                self.digest.update(buffer.bytes());
-                self.digest.update(fact.as_bytes());
+                buffer.update(fact.as_bytes());
                 return;
             }
             Record::BrokerAtEnd {
@@ -742,7 +740,6 @@ impl Recorder {
                 buffer.put(&in_flight.to_le_bytes());
             }
         }
-        self.digest.update(buffer.bytes());
     }
 
     /// Writes the rows of every metrics interval that ended at or before `now`.
@@ -1185,34 +1182,77 @@ fn mesh_summary(stats: &MeshStats, calls: u64, attempts: u64) -> MeshSummary {
     }
 }
 
-/// A record's fixed-size fields, gathered for one digest update.
-struct DigestBuffer {
-    bytes: [u8; 64],
+/// The trace digest's hasher behind a batch: records arrive a few dozen bytes at a time, and
+/// the streaming hasher's cost per update (a copy into its own 256-byte buffer, checks) would
+/// dominate if each went straight in. XXH3 hashes a byte stream, whatever the updates: batching
+/// gives the same digest.
+struct DigestStream {
+    hasher: Xxh3,
+    batch: Box<[u8; DIGEST_BATCH_BYTES]>,
     len: usize,
+    /// Where the record being laid out began, to check that its fixed fields fit.
+    record_start: usize,
 }
 
-impl Default for DigestBuffer {
+/// Bytes gathered before one update of the hasher.
+const DIGEST_BATCH_BYTES: usize = 4096;
+/// The most bytes of fixed fields one record lays out.
+const DIGEST_RECORD_BYTES_MAX: usize = 64;
+
+impl Default for DigestStream {
     fn default() -> Self {
-        DigestBuffer {
-            bytes: [0; 64],
+        DigestStream {
+            hasher: Xxh3::new(),
+            batch: Box::new([0; DIGEST_BATCH_BYTES]),
             len: 0,
+            record_start: 0,
         }
     }
 }
 
-impl DigestBuffer {
+impl DigestStream {
+    fn flush(&mut self) {
+        self.hasher.update(&self.batch[..self.len]);
+        self.len = 0;
+        self.record_start = 0;
+    }
+
+    /// Makes room for one record's fixed fields.
+    fn begin_record(&mut self) {
+        if self.len + DIGEST_RECORD_BYTES_MAX > DIGEST_BATCH_BYTES {
+            self.flush();
+        }
+        self.record_start = self.len;
+    }
+
+    /// A fixed field of the record begun last.
     fn put(&mut self, part: &[u8]) {
         let end = self.len + part.len();
         assert!(
-            end <= self.bytes.len(),
-            "a record's fixed fields fit in 64 bytes"
+            end - self.record_start <= DIGEST_RECORD_BYTES_MAX,
+            "a record's fixed fields fit in {DIGEST_RECORD_BYTES_MAX} bytes"
         );
-        self.bytes[self.len..end].copy_from_slice(part);
+        self.batch[self.len..end].copy_from_slice(part);
         self.len = end;
     }
 
-    fn bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
+    /// Bytes of any length: a name, a text.
+    fn update(&mut self, bytes: &[u8]) {
+        if self.len + bytes.len() > DIGEST_BATCH_BYTES {
+            self.flush();
+        }
+        if bytes.len() > DIGEST_BATCH_BYTES {
+            self.hasher.update(bytes);
+        } else {
+            self.batch[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+            self.len += bytes.len();
+        }
+    }
+
+    fn digest128(&self) -> u128 {
+        let mut hasher = self.hasher.clone();
+        hasher.update(&self.batch[..self.len]);
+        hasher.digest128()
     }
 }
 
