@@ -674,7 +674,6 @@ impl Recorder {
                     buffer.update(&(text.len() as u64).to_le_bytes());
                     buffer.update(text.as_bytes());
                 }
-                return;
             }
             Record::Span(_) => unreachable!("spans stay out of the digest"),
             Record::Broker {
@@ -713,7 +712,6 @@ impl Recorder {
                 buffer.put(&group.0.to_le_bytes());
                 buffer.put(&value.to_le_bytes());
                 buffer.update(name.as_bytes());
-                return;
             }
             Record::OrderFact {
                 group,
@@ -727,7 +725,6 @@ impl Recorder {
                 buffer.put(&order.1.to_le_bytes());
                 buffer.put(&count.to_le_bytes());
                 buffer.update(fact.as_bytes());
-                return;
             }
             Record::BrokerAtEnd {
                 subscription,
