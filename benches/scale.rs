@@ -15,12 +15,14 @@
 //! `cargo bench --bench scale -- toml layers 1000 > /tmp/layers.toml`, which `meshsim run` (and
 //! `perf record`) take.
 
+mod support;
+
 use std::fmt::Write as _;
-use std::process::Command;
 
 use meshsim::scenario::load_str;
 use meshsim::simulate::simulate;
 use meshsim_sim::RecorderOutputs;
+use support::{best_of, case_args, peak_memory_kib, run_children};
 
 /// Requests per second over all workloads of a `layers` case.
 const LAYERS_RATE_PER_SECOND: u64 = 10_000;
@@ -35,29 +37,6 @@ const CHAIN_RATE_PER_SECOND: u64 = 100;
 /// Simulated seconds of the chain case.
 const CHAIN_SECONDS: u64 = 10;
 const REPLICAS: u32 = 3;
-
-fn peak_memory_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-#[allow(clippy::disallowed_types, clippy::disallowed_methods)]
-fn time<T>(mut work: impl FnMut() -> T) -> (f64, T) {
-    // Benchmarks measure wall time by definition; the simulation itself never reads it.
-    let mut best = f64::INFINITY;
-    let mut last = None;
-    for _ in 0..3 {
-        let start = std::time::Instant::now();
-        let value = work();
-        best = best.min(start.elapsed().as_secs_f64());
-        last = Some(value);
-    }
-    (best, last.expect("ran"))
-}
 
 fn header(text: &mut String, name: &str, seconds: u64) {
     let _ = writeln!(
@@ -178,7 +157,7 @@ fn run(text: &str) -> (u64, u64) {
 
 fn measure(case: &str, services: usize, seconds: Option<u64>) -> String {
     let (text, seconds) = scenario_text(case, services, seconds);
-    let (wall_seconds, (requests, events)) = time(|| run(&text));
+    let (wall_seconds, (requests, events)) = best_of(3, || run(&text));
     format!(
         "{case:6} {services:>5} services  {seconds:>3} sim s  {wall_seconds:7.3} wall s  {:>9.0} sim req/wall s  {:>6.1}x real time  {events:>9} events  {:>9.0} events/wall s  peak {:>7} KiB  ({requests} requests)",
         requests as f64 / wall_seconds,
@@ -189,10 +168,7 @@ fn measure(case: &str, services: usize, seconds: Option<u64>) -> String {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|arg| !arg.starts_with("--"))
-        .collect();
+    let args = case_args();
     let number = |text: &String| text.parse().expect("a number");
     match args.as_slice() {
         [toml, case, services, rest @ ..] if toml == "toml" && rest.len() <= 1 => {
@@ -201,32 +177,17 @@ fn main() {
                 "{}",
                 scenario_text(case, number(services) as usize, seconds).0
             );
-            return;
         }
         [case, services, rest @ ..] if rest.len() <= 1 => {
             let seconds = rest.first().map(number);
             println!("{}", measure(case, number(services) as usize, seconds));
-            return;
         }
-        _ => {}
-    }
-    // Each case in a child process, so peak memory is its own.
-    let me = std::env::current_exe().expect("own path");
-    for (case, services) in [
-        ("layers", 10),
-        ("layers", 100),
-        ("layers", 1_000),
-        ("chain", 300),
-    ] {
-        let output = Command::new(&me)
-            .args([case, &services.to_string()])
-            .output()
-            .expect("child runs");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        print!("{}", String::from_utf8_lossy(&output.stdout));
+        // Each case in a child process, so peak memory is its own.
+        _ => run_children(&[
+            &["layers", "10"],
+            &["layers", "100"],
+            &["layers", "1000"],
+            &["chain", "300"],
+        ]),
     }
 }
