@@ -312,6 +312,14 @@ impl Upstream {
         if self.live.is_empty() {
             return None;
         }
+        if self.outlier.is_none() && subset.is_none() && tried.is_empty() {
+            // Every live instance is a candidate: pick among them where they are, rather than
+            // copying the list on every call.
+            return match &self.peak_ewma {
+                Some(peak_ewma) => peak_ewma.pick(now, &self.live, &self.active, rng),
+                None => self.balancer.pick(&self.live, &self.active, rng),
+            };
+        }
         self.candidates.clear();
         match &self.outlier {
             Some(outlier) => {

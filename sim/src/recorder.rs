@@ -111,6 +111,8 @@ pub struct RecorderOutputs {
 #[derive(Default, Clone)]
 struct VersionStats {
     counts: ServiceCounts,
+    /// The latencies of every interval but the current one: each interval's histogram is merged
+    /// in when the interval closes, so a request touches one histogram, not two.
     histogram: Histogram,
     interval_counts: ServiceCounts,
     interval_histogram: Histogram,
@@ -154,9 +156,50 @@ struct EdgeStats {
     retries: u64,
 }
 
+/// Every edge's stats: for each caller group, its callees sorted by id. A call finds its edge by
+/// a binary search among the few callees of one caller, where a map over all edges would take
+/// several cache misses once there are thousands; the summary lists edges in (caller, callee)
+/// order.
+struct Edges {
+    by_caller: Vec<Vec<(u32, EdgeStats)>>,
+}
+
+impl Edges {
+    fn new(groups: usize) -> Self {
+        Edges {
+            by_caller: vec![Vec::new(); groups],
+        }
+    }
+
+    fn get_mut(&mut self, caller: GroupId, callee: GroupId) -> &mut EdgeStats {
+        let callees = &mut self.by_caller[caller.index()];
+        let at = match callees.binary_search_by_key(&callee.0, |&(id, _)| id) {
+            Ok(at) => at,
+            Err(at) => {
+                callees.insert(at, (callee.0, EdgeStats::default()));
+                at
+            }
+        };
+        &mut callees[at].1
+    }
+
+    /// `((caller, callee), stats)` in (caller, callee) order.
+    fn iter(&self) -> impl Iterator<Item = ((u32, u32), &EdgeStats)> {
+        self.by_caller
+            .iter()
+            .enumerate()
+            .flat_map(|(caller, callees)| {
+                callees
+                    .iter()
+                    .map(move |(callee, stats)| ((caller as u32, *callee), stats))
+            })
+    }
+}
+
 #[derive(Default, Clone)]
 struct ClientStats {
     counts: RequestCounts,
+    /// Every interval's latencies but the current one's, as for a service version.
     histogram: Histogram,
     interval_counts: RequestCounts,
     interval_histogram: Histogram,
@@ -168,9 +211,9 @@ pub struct Recorder {
     catalog: Catalog,
     versions: Vec<Vec<VersionStats>>,
     mesh: Vec<MeshStats>,
-    edges: std::collections::BTreeMap<(u32, u32), EdgeStats>,
+    edges: Edges,
     clients: Vec<ClientStats>,
-    digest: Xxh3,
+    digest: DigestStream,
     metrics: Option<csv::Writer<Box<dyn Write>>>,
     events: Option<csv::Writer<Box<dyn Write>>>,
     requests: Option<csv::Writer<Box<dyn Write>>>,
@@ -215,13 +258,13 @@ impl Recorder {
                 });
         let mut recorder = Recorder {
             mesh,
-            edges: std::collections::BTreeMap::new(),
+            edges: Edges::new(catalog.groups.len()),
             interval_start: SimTime::ZERO,
             interval_end: SimTime::from_nanos(catalog.metrics_interval_ns),
             catalog,
             versions,
             clients,
-            digest: Xxh3::new(),
+            digest: DigestStream::default(),
             metrics: outputs.metrics.map(csv::Writer::from_writer),
             events: outputs.events.map(csv::Writer::from_writer),
             requests: outputs.requests.map(csv::Writer::from_writer),
@@ -353,7 +396,6 @@ impl Recorder {
                     }
                 }
                 if *result == ServedResult::Succeeded {
-                    stats.histogram.record(*latency_ns);
                     stats.interval_histogram.record(*latency_ns);
                 }
             }
@@ -375,14 +417,14 @@ impl Recorder {
                 stats.reported_in_flight = Some(*count);
             }
             Record::Call { caller, callee } => {
-                self.edges.entry((caller.0, callee.0)).or_default().calls += 1;
+                self.edges.get_mut(*caller, *callee).calls += 1;
             }
             Record::Attempt {
                 caller,
                 callee,
                 retry,
             } => {
-                let edge = self.edges.entry((caller.0, callee.0)).or_default();
+                let edge = self.edges.get_mut(*caller, *callee);
                 edge.attempts += 1;
                 edge.retries += u64::from(*retry);
             }
@@ -520,7 +562,6 @@ impl Recorder {
             }
         }
         if outcome == Outcome::Succeeded {
-            stats.histogram.record(latency_ns);
             stats.interval_histogram.record(latency_ns);
         } else {
             *stats.failures.entry(reason).or_insert(0) += 1;
@@ -547,9 +588,10 @@ impl Recorder {
     }
 
     fn fold_digest(&mut self, now: SimTime, record: &Record) {
-        // Each record is laid out in a small buffer and hashed in one update: the streaming
-        // hasher's per-call overhead would otherwise dominate on the hot path.
-        let mut buffer = DigestBuffer::default();
+        // Each record's fixed fields are laid straight into the stream's batch, in copies of
+        // known size; only names and texts go through `update`.
+        let buffer = &mut self.digest;
+        buffer.begin_record();
         buffer.put(&now.as_nanos().to_le_bytes());
         match record {
             Record::RequestSent { client, request } => {
@@ -628,12 +670,10 @@ impl Recorder {
                 detail,
             } => {
                 buffer.put(&[6]);
-                self.digest.update(buffer.bytes());
                 for text in [*kind, subject.as_str(), detail.as_str()] {
-                    self.digest.update(&(text.len() as u64).to_le_bytes());
-                    self.digest.update(text.as_bytes());
+                    buffer.update(&(text.len() as u64).to_le_bytes());
+                    buffer.update(text.as_bytes());
                 }
-                return;
             }
             Record::Span(_) => unreachable!("spans stay out of the digest"),
             Record::Broker {
@@ -671,9 +711,7 @@ impl Recorder {
                 buffer.put(&[15]);
                 buffer.put(&group.0.to_le_bytes());
                 buffer.put(&value.to_le_bytes());
-                self.digest.update(buffer.bytes());
-                self.digest.update(name.as_bytes());
-                return;
+                buffer.update(name.as_bytes());
             }
             Record::OrderFact {
                 group,
@@ -686,9 +724,7 @@ impl Recorder {
                 buffer.put(&order.0.0.to_le_bytes());
                 buffer.put(&order.1.to_le_bytes());
                 buffer.put(&count.to_le_bytes());
-                self.digest.update(buffer.bytes());
-                self.digest.update(fact.as_bytes());
-                return;
+                buffer.update(fact.as_bytes());
             }
             Record::BrokerAtEnd {
                 subscription,
@@ -701,7 +737,6 @@ impl Recorder {
                 buffer.put(&in_flight.to_le_bytes());
             }
         }
-        self.digest.update(buffer.bytes());
     }
 
     /// Writes the rows of every metrics interval that ended at or before `now`.
@@ -748,7 +783,7 @@ impl Recorder {
                 ]);
             }
             stats.interval_counts = RequestCounts::default();
-            stats.interval_histogram.clear();
+            fold_interval(&mut stats.histogram, &mut stats.interval_histogram);
         }
         for (group_index, group) in self.catalog.groups.iter().enumerate() {
             // The mesh's columns are the service's, repeated on each of its version rows.
@@ -796,7 +831,7 @@ impl Recorder {
                     ]);
                 }
                 stats.interval_counts = ServiceCounts::default();
-                stats.interval_histogram.clear();
+                fold_interval(&mut stats.histogram, &mut stats.interval_histogram);
             }
         }
         for mesh in &mut self.mesh {
@@ -848,6 +883,13 @@ impl Recorder {
         // The last, partial interval gets its row too.
         if end > self.interval_start {
             self.flush_interval();
+        }
+        // Models' last words, after the last interval closed, still count in the totals.
+        for stats in &mut self.clients {
+            fold_interval(&mut stats.histogram, &mut stats.interval_histogram);
+        }
+        for stats in self.versions.iter_mut().flatten() {
+            fold_interval(&mut stats.histogram, &mut stats.interval_histogram);
         }
         for writer in [
             self.metrics.as_mut(),
@@ -909,6 +951,13 @@ impl Recorder {
                 },
             );
         }
+        // Calls and attempts into each group, from every caller.
+        let mut into = vec![(0u64, 0u64); self.catalog.groups.len()];
+        for ((_, callee), edge) in self.edges.iter() {
+            let (calls, attempts) = &mut into[callee as usize];
+            *calls += edge.calls;
+            *attempts += edge.attempts;
+        }
         let mut services = IndexMap::new();
         for (group_index, group) in self.catalog.groups.iter().enumerate() {
             if group.versions.is_empty() {
@@ -941,14 +990,7 @@ impl Recorder {
                     latency_cdf_ms: latency_cdf(&histogram),
                     versions,
                     mesh: {
-                        let into = self
-                            .edges
-                            .iter()
-                            .filter(|((_, callee), _)| *callee as usize == group_index);
-                        let (calls, attempts) =
-                            into.fold((0, 0), |(calls, attempts), (_, edge)| {
-                                (calls + edge.calls, attempts + edge.attempts)
-                            });
+                        let (calls, attempts) = into[group_index];
                         mesh_summary(&self.mesh[group_index], calls, attempts)
                     },
                     histogram,
@@ -958,7 +1000,7 @@ impl Recorder {
         let edges = self
             .edges
             .iter()
-            .map(|(&(caller, callee), edge)| {
+            .map(|((caller, callee), edge)| {
                 let name = format!(
                     "{} -> {}",
                     self.catalog.groups[caller as usize].name,
@@ -1137,34 +1179,77 @@ fn mesh_summary(stats: &MeshStats, calls: u64, attempts: u64) -> MeshSummary {
     }
 }
 
-/// A record's fixed-size fields, gathered for one digest update.
-struct DigestBuffer {
-    bytes: [u8; 64],
+/// The trace digest's hasher behind a batch: records arrive a few dozen bytes at a time, and
+/// the streaming hasher's cost per update (a copy into its own 256-byte buffer, checks) would
+/// dominate if each went straight in. XXH3 hashes a byte stream, whatever the updates: batching
+/// gives the same digest.
+struct DigestStream {
+    hasher: Xxh3,
+    batch: Box<[u8; DIGEST_BATCH_BYTES]>,
     len: usize,
+    /// Where the record being laid out began, to check that its fixed fields fit.
+    record_start: usize,
 }
 
-impl Default for DigestBuffer {
+/// Bytes gathered before one update of the hasher.
+const DIGEST_BATCH_BYTES: usize = 4096;
+/// The most bytes of fixed fields one record lays out.
+const DIGEST_RECORD_BYTES_MAX: usize = 64;
+
+impl Default for DigestStream {
     fn default() -> Self {
-        DigestBuffer {
-            bytes: [0; 64],
+        DigestStream {
+            hasher: Xxh3::new(),
+            batch: Box::new([0; DIGEST_BATCH_BYTES]),
             len: 0,
+            record_start: 0,
         }
     }
 }
 
-impl DigestBuffer {
+impl DigestStream {
+    fn flush(&mut self) {
+        self.hasher.update(&self.batch[..self.len]);
+        self.len = 0;
+        self.record_start = 0;
+    }
+
+    /// Makes room for one record's fixed fields.
+    fn begin_record(&mut self) {
+        if self.len + DIGEST_RECORD_BYTES_MAX > DIGEST_BATCH_BYTES {
+            self.flush();
+        }
+        self.record_start = self.len;
+    }
+
+    /// A fixed field of the record begun last.
     fn put(&mut self, part: &[u8]) {
         let end = self.len + part.len();
         assert!(
-            end <= self.bytes.len(),
-            "a record's fixed fields fit in 64 bytes"
+            end - self.record_start <= DIGEST_RECORD_BYTES_MAX,
+            "a record's fixed fields fit in {DIGEST_RECORD_BYTES_MAX} bytes"
         );
-        self.bytes[self.len..end].copy_from_slice(part);
+        self.batch[self.len..end].copy_from_slice(part);
         self.len = end;
     }
 
-    fn bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
+    /// Bytes of any length: a name, a text.
+    fn update(&mut self, bytes: &[u8]) {
+        if self.len + bytes.len() > DIGEST_BATCH_BYTES {
+            self.flush();
+        }
+        if bytes.len() > DIGEST_BATCH_BYTES {
+            self.hasher.update(bytes);
+        } else {
+            self.batch[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+            self.len += bytes.len();
+        }
+    }
+
+    fn digest128(&self) -> u128 {
+        let mut hasher = self.hasher.clone();
+        hasher.update(&self.batch[..self.len]);
+        hasher.digest128()
     }
 }
 
@@ -1198,6 +1283,12 @@ fn format_seconds(time: SimTime) -> String {
 
 fn format_millis(nanos: f64) -> String {
     format!("{:.3}", nanos / 1e6)
+}
+
+/// Adds a closed interval's latencies to the run's and empties the interval's.
+fn fold_interval(run: &mut Histogram, interval: &mut Histogram) {
+    run.merge(interval);
+    interval.clear();
 }
 
 fn quantile_text(histogram: &Histogram, quantile: f64) -> String {
