@@ -157,7 +157,11 @@ pub fn simulate_with_host_limit(
             while let Some(next) = slices.next_stop()? {
                 engine.run_until(next);
                 progress(next, end);
-                slices.check(limits, engine.events_processed())?;
+                slices.check(
+                    limits,
+                    engine.events_processed(),
+                    engine.recorder().requests_in_flight(),
+                )?;
             }
             let events = engine.events_processed();
             let network = engine.network_counts();
@@ -180,7 +184,11 @@ pub fn simulate_with_host_limit(
             while let Some(next) = slices.next_stop()? {
                 engine.run_until(next).map_err(SimulateError::Turmoil)?;
                 progress(next, end);
-                slices.check(limits, engine.events_processed())?;
+                slices.check(
+                    limits,
+                    engine.events_processed(),
+                    engine.recorder().requests_in_flight(),
+                )?;
             }
             let events = engine.events_processed();
             let network = engine.network_counts();
@@ -244,17 +252,30 @@ impl Slices {
     }
 
     /// An error when the run, at the end of this slice, has passed one of `limits`.
-    fn check(&self, limits: &RunLimits, events: u64) -> Result<(), SimulateError> {
+    fn check(&self, limits: &RunLimits, events: u64, in_flight: u64) -> Result<(), SimulateError> {
+        let passed = |what: String, flag: &'static str| SimulateError::LimitPassed {
+            what,
+            flag,
+            reached: SimTime::from_nanos(self.reached_ns),
+            end: SimTime::from_nanos(self.end_ns),
+        };
+        let figure = |count: u64| crate::run_limits::figure(count as f64);
         if events > limits.max_events {
-            return Err(SimulateError::LimitPassed {
-                what: format!(
-                    "the run passed {} engine events",
-                    crate::run_limits::figure(limits.max_events as f64)
+            return Err(passed(
+                format!("the run passed {} engine events", figure(limits.max_events)),
+                "--max-events",
+            ));
+        }
+        if in_flight > limits.max_in_flight {
+            return Err(passed(
+                format!(
+                    "the workloads had {} requests in flight, past the limit of {} (a partition \
+                     or an overload with no timeout holds every request sent)",
+                    figure(in_flight),
+                    figure(limits.max_in_flight)
                 ),
-                flag: "--max-events",
-                reached: SimTime::from_nanos(self.reached_ns),
-                end: SimTime::from_nanos(self.end_ns),
-            });
+                "--max-in-flight",
+            ));
         }
         Ok(())
     }

@@ -63,3 +63,62 @@ fn a_run_that_outgrows_its_estimate_stops_at_the_limit() {
     ]);
     assert_eq!(output.status.code(), Some(0), "4e5 is enough");
 }
+
+#[test]
+fn requests_piling_up_behind_a_partition_stop_the_run_at_the_in_flight_limit() {
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("held.toml");
+    // No timeout anywhere: every request sent into the partition is held for good.
+    std::fs::write(
+        &file,
+        r#"
+[scenario]
+name = "held"
+duration = "60s"
+
+[[service]]
+name = "api"
+exposed = true
+workers = 100000
+[[service.endpoint]]
+name = "GET /"
+
+[[workload]]
+name = "clients"
+target = "api"
+endpoint = "GET /"
+arrival = { kind = "constant", rate = 1000 }
+
+[[fault]]
+at = "1s"
+kind = "partition"
+between = ["clients", "api"]
+"#,
+    )
+    .unwrap();
+    let target = folder.path().join("run");
+    let run = |limit: &str| {
+        meshsim(&[
+            "run",
+            file.to_str().unwrap(),
+            "--max-in-flight",
+            limit,
+            "--out",
+            target.to_str().unwrap(),
+        ])
+    };
+    let output = run("5000");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("requests in flight, past the limit of 5000"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--max-in-flight"), "{stderr}");
+    assert!(!target.exists());
+    assert_eq!(
+        run("1e5").status.code(),
+        Some(0),
+        "60,000 held requests are allowed"
+    );
+}

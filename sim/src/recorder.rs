@@ -344,6 +344,15 @@ impl Recorder {
         }
     }
 
+    /// Workload requests sent and not ended yet, over every workload: what a run holds in
+    /// memory for its clients, which the run limits bound.
+    pub fn requests_in_flight(&self) -> u64 {
+        self.clients
+            .iter()
+            .map(|stats| stats.counts.sent.saturating_sub(stats.counts.ended()))
+            .sum()
+    }
+
     /// Takes one record from a model at time `now`.
     pub fn record(&mut self, now: SimTime, record: &Record) {
         if let Record::Span(span) = record {

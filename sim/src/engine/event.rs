@@ -114,6 +114,11 @@ impl<M: Model> Engine<M> {
         self.now
     }
 
+    /// The recorder, for what it has counted so far.
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
     pub fn events_processed(&self) -> u64 {
         self.events_processed
     }

@@ -771,6 +771,11 @@ impl TurmoilEngine<'_> {
     }
 
     /// Steps until simulated time reaches `until` (rounded up to the tick).
+    /// The recorder, for what it has counted so far.
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
     pub fn run_until(&mut self, until: SimTime) -> Result<(), String> {
         assert!(!self.finished, "the run has finished");
         while self.now() < until {
