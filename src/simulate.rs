@@ -98,6 +98,23 @@ pub fn simulate(
     }
 }
 
+/// Runs `scenario` for its first `duration_nanos_max` at most, with no outputs: enough to
+/// assemble every model and start every workload, fault and controller. The fuzz target and the
+/// tests of its findings use it on whatever loads.
+pub fn simulate_briefly(
+    scenario: &Scenario,
+    duration_nanos_max: u64,
+) -> std::io::Result<Simulation> {
+    let mut scenario = scenario.clone();
+    let duration = scenario
+        .scenario
+        .duration
+        .as_nanos()
+        .min(duration_nanos_max);
+    scenario.scenario.duration = crate::scenario::Duration::from_nanos(duration);
+    simulate(&scenario, 1, RecorderOutputs::default(), &mut |_, _| {})
+}
+
 /// Runs `scenario` with `seed` on `engine`.
 pub fn simulate_on(
     engine: EngineKind,

@@ -5,10 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use meshsim::scenario::duration::Duration;
 use meshsim::scenario::load_str;
-use meshsim::simulate::simulate;
-use meshsim_sim::RecorderOutputs;
+use meshsim::simulate::simulate_briefly;
 
 /// Loaded scenarios are run this long at most: enough to assemble every model and start every
 /// workload, fault and controller, short enough to keep executions per second high.
@@ -23,18 +21,10 @@ fuzz_target!(|data: &[u8]| {
             let rendered = error.render(false);
             assert!(rendered.contains("error"), "a load error says so: {rendered}");
         }
-        Ok(mut loaded) => {
+        Ok(loaded) => {
             let _ = loaded.render_warnings(false);
-            let scenario = &mut loaded.scenario.scenario;
-            scenario.duration =
-                Duration::from_nanos(scenario.duration.as_nanos().min(RUN_NANOS_MAX));
-            let simulation = simulate(
-                &loaded.scenario,
-                1,
-                RecorderOutputs::default(),
-                &mut |_, _| {},
-            )
-            .expect("no output to fail");
+            let simulation =
+                simulate_briefly(&loaded.scenario, RUN_NANOS_MAX).expect("no output to fail");
             assert!(
                 simulation.summary.accounting.ok,
                 "{:?}",
