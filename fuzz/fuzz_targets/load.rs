@@ -19,7 +19,10 @@ fuzz_target!(|data: &[u8]| {
     match load_str("fuzz.toml", text) {
         Err(error) => {
             let rendered = error.render(false);
-            assert!(rendered.contains("error"), "a load error says so: {rendered}");
+            assert!(
+                rendered.contains("error"),
+                "a load error says so: {rendered}"
+            );
         }
         Ok(loaded) => {
             let _ = loaded.render_warnings(false);
