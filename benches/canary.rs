@@ -14,12 +14,11 @@ mod support;
 
 use std::path::Path;
 
-use meshsim::scenario::{load_file, load_str};
-use meshsim::simulate::{EngineKind, simulate};
+use meshsim::scenario::load_file;
+use meshsim::simulate::EngineKind;
 use meshsim::sweep::{default_jobs, sweep_rows};
 use meshsim_reports::sweep::SeedRange;
-use meshsim_sim::RecorderOutputs;
-use support::{best_of, case_args, peak_memory_kib, run_children};
+use support::{best_of, case_args, peak_memory_kib, run_children, run_text};
 
 fn canary_file() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/canary.toml")
@@ -35,16 +34,7 @@ fn run_long_canary(minutes: u64) -> (u64, u64) {
             "arrival = { kind = \"poisson\", rate = 200 }",
         );
     assert!(text.contains(&format!("duration = \"{minutes}m\"")) && text.contains("rate = 200"));
-    let loaded = load_str("scenarios/canary.toml", &text).expect("valid");
-    let outputs = RecorderOutputs {
-        metrics: Some(Box::new(std::io::sink())),
-        events: Some(Box::new(std::io::sink())),
-        requests: None,
-        trace: None,
-    };
-    let simulation = simulate(&loaded.scenario, 7, outputs, &mut |_, _| {}).expect("runs");
-    assert!(simulation.summary.accounting.ok);
-    (simulation.summary.requests.sent, simulation.info.events)
+    run_text("scenarios/canary.toml", &text, 7)
 }
 
 /// Seeds 0..`seeds` of the canary on every core: (requests sent in all, seeds rolled back).

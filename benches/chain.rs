@@ -14,10 +14,8 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::Path;
 
-use meshsim::scenario::load_str;
-use meshsim::simulate::simulate;
-use meshsim_sim::{Distribution, RecorderOutputs, Seeder, SimRng};
-use support::{best_of, case_args, peak_memory_kib, run_children};
+use meshsim_sim::{Distribution, Seeder, SimRng};
+use support::{best_of, case_args, peak_memory_kib, run_children, run_text};
 
 const RATE_PER_SECOND: f64 = 2_000.0;
 
@@ -37,16 +35,7 @@ fn scenario_text(seconds: u64, mesh: bool) -> String {
 
 /// meshsim with every output it writes in a real run (metrics, events), into memory sinks.
 fn run_meshsim(seconds: u64, mesh: bool) -> (u64, u64) {
-    let loaded = load_str("benches/chain.toml", &scenario_text(seconds, mesh)).expect("valid");
-    let outputs = RecorderOutputs {
-        metrics: Some(Box::new(std::io::sink())),
-        events: Some(Box::new(std::io::sink())),
-        requests: None,
-        trace: None,
-    };
-    let simulation = simulate(&loaded.scenario, 1, outputs, &mut |_, _| {}).expect("runs");
-    assert!(simulation.summary.accounting.ok);
-    (simulation.summary.requests.sent, simulation.info.events)
+    run_text("benches/chain.toml", &scenario_text(seconds, mesh), 1)
 }
 
 /// The floor: the same hops as the chain (client → gateway → order → product, order →

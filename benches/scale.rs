@@ -19,10 +19,7 @@ mod support;
 
 use std::fmt::Write as _;
 
-use meshsim::scenario::load_str;
-use meshsim::simulate::simulate;
-use meshsim_sim::RecorderOutputs;
-use support::{best_of, case_args, peak_memory_kib, run_children};
+use support::{best_of, case_args, peak_memory_kib, run_children, run_text};
 
 /// Requests per second over all workloads of a `layers` case.
 const LAYERS_RATE_PER_SECOND: u64 = 10_000;
@@ -143,16 +140,7 @@ fn scenario_text(case: &str, services: usize, seconds: Option<u64>) -> (String, 
 
 /// A run with every output a real run writes (metrics, events), into memory sinks.
 fn run(text: &str) -> (u64, u64) {
-    let loaded = load_str("scale.toml", text).expect("valid");
-    let outputs = RecorderOutputs {
-        metrics: Some(Box::new(std::io::sink())),
-        events: Some(Box::new(std::io::sink())),
-        requests: None,
-        trace: None,
-    };
-    let simulation = simulate(&loaded.scenario, 1, outputs, &mut |_, _| {}).expect("runs");
-    assert!(simulation.summary.accounting.ok);
-    (simulation.summary.requests.sent, simulation.info.events)
+    run_text("scale.toml", text, 1)
 }
 
 fn measure(case: &str, services: usize, seconds: Option<u64>) -> String {

@@ -411,34 +411,29 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Status> {
     Ok(status)
 }
 
+/// Bad input to `merge`, with its hint.
+fn refused(error: &meshsim_reports::SweepError) -> Status {
+    bad_input(
+        &error.message,
+        error
+            .hint
+            .as_deref()
+            .unwrap_or("merge the folders of one sweep's shards"),
+    )
+}
+
 pub fn merge(args: &MergeArgs) -> anyhow::Result<Status> {
     let mut parts = Vec::with_capacity(args.folders.len());
     for folder in &args.folders {
         match Sweep::read(folder) {
             Ok(part) => parts.push((folder.display().to_string(), part)),
-            Err(error) => {
-                return Ok(bad_input(
-                    &error.message,
-                    error
-                        .hint
-                        .as_deref()
-                        .unwrap_or("give the folders sweeps wrote"),
-                ));
-            }
+            Err(error) => return Ok(refused(&error)),
         }
     }
     let shards = parts.len();
     let sweep = match Sweep::merge(parts) {
         Ok(sweep) => sweep,
-        Err(error) => {
-            return Ok(bad_input(
-                &error.message,
-                error
-                    .hint
-                    .as_deref()
-                    .unwrap_or("give the shards of one sweep"),
-            ));
-        }
+        Err(error) => return Ok(refused(&error)),
     };
     let out = args
         .out

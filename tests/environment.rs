@@ -3,27 +3,12 @@
 //! sweep) the number of threads. Only the lines that report wall time and the output folder may
 //! differ.
 
-use std::collections::BTreeMap;
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// Every file under `folder`, by its path below it, with its bytes.
-fn files(folder: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut found = BTreeMap::new();
-    let mut pending = vec![folder.to_path_buf()];
-    while let Some(next) = pending.pop() {
-        for entry in std::fs::read_dir(&next).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let name = path.strip_prefix(folder).unwrap().display().to_string();
-                found.insert(name, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    found
-}
+use support::files;
 
 /// Runs meshsim in `directory` with `environment` set and `args`.
 fn meshsim_in(directory: &Path, environment: &[(&str, &str)], args: &[&str]) -> Output {

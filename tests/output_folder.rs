@@ -21,7 +21,8 @@ fn long_scenario(folder: &Path) -> String {
     path.display().to_string()
 }
 
-fn first_run(out: &Path) -> Vec<u8> {
+/// A quick run into `out`; its stderr and the `summary.json` it wrote.
+fn quick_run(out: &Path) -> (String, Vec<u8>) {
     let output = meshsim(&[
         "run",
         "scenarios/quickstart.toml",
@@ -29,7 +30,8 @@ fn first_run(out: &Path) -> Vec<u8> {
         out.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(0));
-    std::fs::read(out.join("summary.json")).unwrap()
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (stderr, std::fs::read(out.join("summary.json")).unwrap())
 }
 
 /// Starts a long run into `out`, waits until its staging folder exists, and sends `signal`.
@@ -70,7 +72,7 @@ fn interrupt_run(root: &Path, out: &Path, signal: &str) -> std::process::Output 
 fn ctrl_c_stops_a_run_and_leaves_the_previous_output_whole() {
     let root = tempfile::tempdir().unwrap();
     let out = root.path().join("run");
-    let before = first_run(&out);
+    let (_, before) = quick_run(&out);
     let output = interrupt_run(root.path(), &out, "-INT");
     assert_eq!(output.status.code(), Some(130));
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -83,20 +85,13 @@ fn ctrl_c_stops_a_run_and_leaves_the_previous_output_whole() {
 fn a_killed_run_leaves_the_previous_output_whole_and_the_next_run_says_so() {
     let root = tempfile::tempdir().unwrap();
     let out = root.path().join("run");
-    let before = first_run(&out);
+    let (_, before) = quick_run(&out);
     let output = interrupt_run(root.path(), &out, "-KILL");
     assert_eq!(output.status.code(), None, "killed by a signal");
     assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), before);
     assert!(root.path().join(".run.partial").exists());
 
-    let output = meshsim(&[
-        "run",
-        "scenarios/quickstart.toml",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (stderr, _) = quick_run(&out);
     assert!(
         stderr.contains("was interrupted before it finished"),
         "{stderr}"

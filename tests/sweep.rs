@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::meshsim;
+use support::{files, meshsim};
 
 fn sweep(file: &str, seeds: &str, jobs: &str, out: &std::path::Path) -> std::process::Output {
     meshsim(&[
@@ -82,24 +82,6 @@ fn a_bad_seed_range_is_bad_input() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("names no seed"), "{stderr}");
     assert!(stderr.contains("hint:"), "{stderr}");
-}
-
-/// Every file a sweep wrote, by its path under the folder, with its bytes.
-fn files(folder: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut found = std::collections::BTreeMap::new();
-    let mut pending = vec![folder.to_path_buf()];
-    while let Some(next) = pending.pop() {
-        for entry in std::fs::read_dir(&next).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let name = path.strip_prefix(folder).unwrap().display().to_string();
-                found.insert(name, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    found
 }
 
 #[test]

@@ -3,6 +3,10 @@
 
 use std::process::Command;
 
+use meshsim::scenario::load_str;
+use meshsim::simulate::simulate;
+use meshsim_sim::RecorderOutputs;
+
 /// The process's peak resident memory (`VmHWM`), in KiB; 0 where `/proc` does not say.
 pub fn peak_memory_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -49,4 +53,20 @@ pub fn run_children(cases: &[&[&str]]) {
         );
         print!("{}", String::from_utf8_lossy(&output.stdout));
     }
+}
+
+/// Runs a scenario text from `seed` with every output a real run writes (metrics, events) into
+/// memory sinks, and checks the accounting: (requests sent, engine events).
+#[allow(dead_code)] // Not every benchmark runs a scenario text.
+pub fn run_text(label: &str, text: &str, seed: u64) -> (u64, u64) {
+    let loaded = load_str(label, text).expect("a valid scenario");
+    let outputs = RecorderOutputs {
+        metrics: Some(Box::new(std::io::sink())),
+        events: Some(Box::new(std::io::sink())),
+        requests: None,
+        trace: None,
+    };
+    let simulation = simulate(&loaded.scenario, seed, outputs, &mut |_, _| {}).expect("runs");
+    assert!(simulation.summary.accounting.ok);
+    (simulation.summary.requests.sent, simulation.info.events)
 }

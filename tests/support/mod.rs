@@ -61,3 +61,22 @@ pub fn simulate_source(
     );
     (loaded.scenario, simulation.summary)
 }
+
+/// Every file under `folder`, by its path below it, with its bytes: to compare two outputs.
+#[allow(dead_code)] // Only the tests that compare whole outputs use it.
+pub fn files(folder: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut found = std::collections::BTreeMap::new();
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let name = path.strip_prefix(folder).unwrap().display().to_string();
+                found.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    found
+}
