@@ -193,3 +193,22 @@ fn shards_of_different_scenarios_do_not_merge() {
     assert!(stderr.contains("different scenario text"), "{stderr}");
     assert!(stderr.contains("hint:"), "{stderr}");
 }
+
+#[test]
+fn a_shard_past_its_count_is_bad_input() {
+    let out = tempfile::tempdir().unwrap();
+    let output = meshsim(&[
+        "sweep",
+        "scenarios/quickstart.toml",
+        "--seeds",
+        "0..10",
+        "--shard",
+        "5/4",
+        "--out",
+        out.path().join("s").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`5/4` names no shard"), "{stderr}");
+    assert!(stderr.contains("hint: --shard 1/4"), "{stderr}");
+}
