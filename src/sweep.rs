@@ -76,7 +76,7 @@ pub struct MergeArgs {
 }
 
 /// Parses `A..B` or `A..=B` into the seeds it names.
-pub fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
+pub fn parse_seeds(text: &str) -> Result<SeedRange, String> {
     let (start, end, inclusive) = if let Some((a, b)) = text.split_once("..=") {
         (a, b, true)
     } else if let Some((a, b)) = text.split_once("..") {
@@ -108,7 +108,7 @@ pub fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
             end - start
         ));
     }
-    Ok(start..end)
+    Ok(SeedRange { start, end })
 }
 
 fn run_seed(
@@ -316,10 +316,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Status> {
         }
     };
     let seeds = match parse_seeds(&args.seeds) {
-        Ok(seeds) => SeedRange {
-            start: seeds.start,
-            end: seeds.end,
-        },
+        Ok(seeds) => seeds,
         Err(message) => {
             return Ok(bad_input(
                 &message,
@@ -448,12 +445,12 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<Status> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_seeds;
+    use super::{SeedRange, parse_seeds};
 
     #[test]
     fn seed_ranges_parse_as_rust_writes_them() {
-        assert_eq!(parse_seeds("0..100"), Ok(0..100));
-        assert_eq!(parse_seeds("1..=10"), Ok(1..11));
+        assert_eq!(parse_seeds("0..100"), Ok(SeedRange { start: 0, end: 100 }));
+        assert_eq!(parse_seeds("1..=10"), Ok(SeedRange { start: 1, end: 11 }));
         assert!(parse_seeds("5..5").is_err());
         assert!(parse_seeds("ten..20").is_err());
         assert!(parse_seeds("0..2000000").is_err());
