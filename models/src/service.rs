@@ -216,8 +216,21 @@ impl ServiceInstance {
         }
     }
 
-    /// Counts an answer for the scrapes, if anything scrapes this instance.
-    fn count_served(&mut self, status: u16, latency_ns: u64) {
+    /// Records an answer this instance gave, and counts it for the scrapes if anything
+    /// scrapes this instance.
+    fn record_served(
+        &mut self,
+        status: u16,
+        latency_ns: u64,
+        result: ServedResult,
+        out: &mut Outbox<Message>,
+    ) {
+        out.record(Record::Served {
+            key: self.config.key,
+            node: self.node,
+            latency_ns,
+            result,
+        });
         if self.config.exports_metrics {
             self.served.count(status, latency_ns);
         }
@@ -578,13 +591,7 @@ impl ServiceInstance {
         } else {
             ServedResult::Failed
         };
-        out.record(Record::Served {
-            key: self.config.key,
-            node: self.node,
-            latency_ns: 0,
-            result,
-        });
-        self.count_served(status, 0);
+        self.record_served(status, 0, result, out);
         self.span(request, SpanKind::Serve, now, now, status, out);
     }
 
@@ -925,13 +932,7 @@ impl ServiceInstance {
         } else {
             ServedResult::Failed
         };
-        out.record(Record::Served {
-            key: self.config.key,
-            node: self.node,
-            latency_ns: now - job.arrived_at,
-            result,
-        });
-        self.count_served(status, now - job.arrived_at);
+        self.record_served(status, now - job.arrived_at, result, out);
         self.gauge(Gauge::InFlight, -1, out);
         if let Some(waiting) = self.waiting.pop_front() {
             self.gauge(Gauge::QueueDepth, -1, out);
