@@ -166,20 +166,17 @@ pub fn simulate_with_host_limit(
 ) -> Result<Simulation, SimulateError> {
     let parts = assemble_parts(scenario, seed, outputs);
     let end = parts.end;
-    let mut slices = Slices::new(end);
     let (recorder, events, network) = match engine {
         EngineKind::Event => {
             let mut engine =
                 Engine::new(parts.network, parts.models, parts.recorder, parts.controls);
-            while let Some(next) = slices.next_stop()? {
+            drive(end, limits, progress, |next| {
                 engine.run_until(next);
-                progress(next, end);
-                slices.check(
-                    limits,
+                Ok((
                     engine.events_processed(),
                     engine.recorder().requests_in_flight(),
-                )?;
-            }
+                ))
+            })?;
             let events = engine.events_processed();
             let network = engine.network_counts();
             let (recorder, _models) = engine.finish();
@@ -198,15 +195,13 @@ pub fn simulate_with_host_limit(
                 parts.controls,
                 options,
             );
-            while let Some(next) = slices.next_stop()? {
+            drive(end, limits, progress, |next| {
                 engine.run_until(next).map_err(SimulateError::Turmoil)?;
-                progress(next, end);
-                slices.check(
-                    limits,
+                Ok((
                     engine.events_processed(),
                     engine.recorder().requests_in_flight(),
-                )?;
-            }
+                ))
+            })?;
             let events = engine.events_processed();
             let network = engine.network_counts();
             (
@@ -229,6 +224,23 @@ pub fn simulate_with_host_limit(
         invariants: crate::invariants::check(&summary),
     };
     Ok(Simulation { info, summary })
+}
+
+/// Runs an engine to each of the run's stops with `run_until`, which answers the events processed
+/// and the requests in flight so far; after each stop, reports progress and checks the limits.
+fn drive(
+    end: SimTime,
+    limits: &RunLimits,
+    progress: &mut dyn FnMut(SimTime, SimTime),
+    mut run_until: impl FnMut(SimTime) -> Result<(u64, u64), SimulateError>,
+) -> Result<(), SimulateError> {
+    let mut slices = Slices::new(end);
+    while let Some(next) = slices.next_stop()? {
+        let (events, in_flight) = run_until(next)?;
+        progress(next, end);
+        slices.check(limits, events, in_flight)?;
+    }
+    Ok(())
 }
 
 /// The points a run stops at, to report progress and to look at Ctrl-C: a 200th of the run,
