@@ -25,7 +25,7 @@ use meshsim_sim::{
 use crate::mesh;
 use crate::rollout;
 use crate::scenario::schema::{self, Arrival, FaultKind, Scenario};
-use crate::scenario::{Duration, Real};
+use crate::scenario::{DocPath, Duration, Real};
 
 /// A scenario laid out on the event engine.
 pub struct Assembly {
@@ -173,7 +173,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
                 &scenario.workloads,
                 service,
                 mesh::inbound_policy(
-                    scenario.mesh.get(&service.name),
+                    &effective_policy(scenario, &service.name, false),
                     |caller| group_of(&layout, caller),
                     &group_names,
                 ),
@@ -380,19 +380,22 @@ fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamCon
         .iter()
         .enumerate()
         .map(|(index, service)| {
-            let policy = scenario.mesh.get(&service.name);
+            let service_layout = &layout.services[index];
+            let subsets = service_layout
+                .versions
+                .iter()
+                .map(|(_, range)| range.start as u32..range.end as u32)
+                .collect();
             let mut config = mesh::upstream_config(
-                layout.services[index].group,
+                service_layout.group,
                 &service.name,
-                layout.services[index].instances.clone(),
-                policy,
+                service_layout.instances.clone(),
+                subsets,
+                &effective_policy(scenario, &service.name, false),
             );
-            if let Some(policy) = policy {
-                config.routes = mesh::route_table(
-                    &policy.route,
-                    &layout.services[index].versions,
-                    &scenario.workloads,
-                );
+            if let Some(policy) = scenario.mesh.get(&service.name) {
+                config.routes =
+                    mesh::route_table(&policy.route, &service_layout.versions, &scenario.workloads);
             }
             rollout::shape_upstream(scenario, layout, index, &mut config);
             config.gated = !service.depends_on.is_empty() || service.start_time.is_some();
@@ -403,7 +406,7 @@ fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamCon
             layout.brokers[index].group,
             &broker.name,
             layout.brokers[index].node,
-            scenario.mesh.get(&broker.name),
+            &effective_policy(scenario, &broker.name, true),
             mesh::PUBLISH_CONFIRM_TIMEOUT_NS,
         ))
     });
@@ -412,11 +415,23 @@ fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamCon
             layout.stores[index].group,
             &store.name,
             layout.stores[index].node,
-            scenario.mesh.get(&store.name),
+            &effective_policy(scenario, &store.name, true),
             mesh::STORE_CALL_TIMEOUT_NS,
         ))
     });
     services.chain(brokers).chain(stores).collect()
+}
+
+/// The policy on calls to `name` under the scenario's mesh profile; `tcp` for a store or a
+/// broker, whose clients speak their own protocols over TCP.
+pub fn effective_policy(scenario: &Scenario, name: &str, tcp: bool) -> mesh::Effective {
+    mesh::resolve(
+        scenario.profile(),
+        scenario.mesh.get(name),
+        tcp,
+        &DocPath::root().key("mesh").key(name),
+        None,
+    )
 }
 
 /// Each broker's model: its topics' fan-out to the subscriptions, each subscriber's instances

@@ -32,6 +32,8 @@ pub enum Command {
     Run(RunArgs),
     /// Validate a scenario file without running it.
     Check(CheckArgs),
+    /// Show the effective mesh policy on every call, each value with where it came from.
+    Explain(crate::explain::ExplainArgs),
     /// Render a run's charts and report.html again from its files, without running it.
     Report(ReportArgs),
     /// Run two scenarios from one seed and show their differences.

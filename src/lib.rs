@@ -5,14 +5,17 @@
 //! `meshsim-reports`.
 
 pub mod assemble;
+pub mod call_graph;
 pub mod cli;
 pub mod compare;
 pub mod expect;
+pub mod explain;
 pub mod fault_timeline;
 pub mod interrupt;
 pub mod invariants;
 pub mod mesh;
 pub mod output_folder;
+pub mod profile;
 pub mod report;
 pub mod rollout;
 pub mod run_limits;

@@ -53,6 +53,7 @@ fn main() -> ExitCode {
             })
         }
         Command::Check(args) => cli::check(args),
+        Command::Explain(args) => meshsim::explain::explain(args),
         Command::Report(args) => cli::report(args).unwrap_or_else(|error| {
             eprintln!("error: {error:#}");
             Status::BadInput

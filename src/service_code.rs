@@ -212,6 +212,7 @@ pub fn simulate_with_code(
         description: scenario.scenario.description.clone(),
         seed,
         engine: "turmoil".to_owned(),
+        mesh: crate::simulate::mesh_info(scenario),
         events,
         network,
         not_simulated: not_simulated(scenario),

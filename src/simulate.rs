@@ -217,6 +217,7 @@ pub fn simulate_with_host_limit(
         description: scenario.scenario.description.clone(),
         seed,
         engine: engine.name().to_owned(),
+        mesh: crate::simulate::mesh_info(scenario),
         events,
         network,
         not_simulated: not_simulated(scenario),
@@ -224,6 +225,17 @@ pub fn simulate_with_host_limit(
         invariants: crate::invariants::check(&summary),
     };
     Ok(Simulation { info, summary })
+}
+
+/// The mesh profile `scenario` runs, as the summary names it.
+pub fn mesh_info(scenario: &Scenario) -> meshsim_reports::MeshInfo {
+    let profile = scenario.profile();
+    let release = profile.release();
+    meshsim_reports::MeshInfo {
+        profile: profile.name().to_owned(),
+        release: release.version.to_owned(),
+        proxy: release.proxy.to_owned(),
+    }
 }
 
 /// Runs an engine to each of the run's stops with `run_until`, which answers the events processed

@@ -66,6 +66,8 @@ bad_input! {
     rollout_strategies => "rollout-strategies",
     depends_on => "depends-on",
     mesh_policies => "mesh-policies",
+    mesh_profile_keys => "mesh-profile-keys",
+    mesh_istio_keys => "mesh-istio-keys",
     many_errors => "many-errors",
 }
 
@@ -81,6 +83,21 @@ fn every_key_of_the_format_loads() {
     assert_eq!(loaded.scenario.scenario.name, "canary");
     assert_eq!(loaded.scenario.services.len(), 6);
     assert_eq!(loaded.file, label);
+}
+
+#[test]
+fn every_key_of_linkerds_profile_loads() {
+    let (label, text) = fixture("good", "full-format-linkerd");
+    let loaded = load_str(&label, &text).unwrap_or_else(|error| panic!("{error}"));
+    assert!(
+        loaded.warnings.is_empty(),
+        "{}",
+        loaded.render_warnings(false)
+    );
+    assert_eq!(
+        loaded.scenario.profile(),
+        meshsim::profile::Profile::Linkerd
+    );
 }
 
 #[test]

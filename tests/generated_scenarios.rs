@@ -65,9 +65,12 @@ struct SystemSpec {
     headers: bool,
     client_timeout_ms: Option<u32>,
     faults: Vec<FaultSpec>,
+    /// The mesh profile, an index into [`MESHES`].
+    mesh: usize,
 }
 
-const BALANCERS: [&str; 4] = ["round_robin", "random", "least_request", "peak_ewma"];
+const BALANCERS: [&str; 3] = ["round_robin", "random", "least_request"];
+const MESHES: [&str; 3] = ["istio", "envoy", "linkerd"];
 const FAULT_KINDS: [&str; 6] = [
     "partition",
     "partition_oneway",
@@ -159,9 +162,18 @@ fn system_spec() -> impl Strategy<Value = SystemSpec> {
             any::<bool>(),
             prop::option::of(100u32..2_000),
             proptest::collection::vec(fault, 0..4),
+            0..MESHES.len(),
         )
             .prop_map(
-                |(services, (broker, store, rollout), rate, headers, client_timeout_ms, faults)| {
+                |(
+                    services,
+                    (broker, store, rollout),
+                    rate,
+                    headers,
+                    client_timeout_ms,
+                    faults,
+                    mesh,
+                )| {
                     SystemSpec {
                         services,
                         broker,
@@ -171,6 +183,7 @@ fn system_spec() -> impl Strategy<Value = SystemSpec> {
                         headers,
                         client_timeout_ms,
                         faults,
+                        mesh,
                     }
                 },
             )
@@ -180,9 +193,10 @@ fn system_spec() -> impl Strategy<Value = SystemSpec> {
 /// The scenario text of `spec`: valid by construction.
 fn scenario_text(spec: &SystemSpec) -> String {
     let mut text = String::from(
-        "[scenario]\nname = \"generated\"\nduration = \"3s\"\nmetrics_interval = \"500ms\"\n\n\
-         [network]\nlatency = { dist = \"exp\", mean = \"1ms\" }\n",
+        "[scenario]\nname = \"generated\"\nduration = \"3s\"\nmetrics_interval = \"500ms\"\n",
     );
+    let _ = writeln!(text, "mesh = \"{}\"", MESHES[spec.mesh]);
+    text.push_str("\n[network]\nlatency = { dist = \"exp\", mean = \"1ms\" }\n");
     let last = spec.services.len() - 1;
     for (index, service) in spec.services.iter().enumerate() {
         let _ = write!(
@@ -219,7 +233,7 @@ fn scenario_text(spec: &SystemSpec) -> String {
         }
     }
     for (index, service) in spec.services.iter().enumerate() {
-        mesh_text(&mut text, index, service, spec.headers);
+        mesh_text(&mut text, index, service, spec);
     }
     if spec.broker {
         let _ = write!(
@@ -258,42 +272,43 @@ fn scenario_text(spec: &SystemSpec) -> String {
     text
 }
 
-fn mesh_text(text: &mut String, index: usize, service: &ServiceSpec, headers: bool) {
-    let _ = write!(
-        text,
-        "\n[mesh.s{index}]\nload_balancer = \"{}\"\n",
-        BALANCERS[service.balancer]
-    );
+fn mesh_text(text: &mut String, index: usize, service: &ServiceSpec, spec: &SystemSpec) {
+    let linkerd = MESHES[spec.mesh] == "linkerd";
+    let _ = write!(text, "\n[mesh.s{index}]\n");
+    if !linkerd {
+        let _ = writeln!(text, "load_balancer = \"{}\"", BALANCERS[service.balancer]);
+    }
     if let Some(timeout_ms) = service.timeout_ms {
         let _ = writeln!(text, "timeout = \"{timeout_ms}ms\"");
     }
-    if let Some(max) = service.pool {
+    if let Some(max) = service.pool.filter(|_| !linkerd) {
         let _ = writeln!(
             text,
             "connection_pool = {{ max_connections = {max}, max_pending_requests = {max} }}"
         );
     }
-    if let Some(percent) = service.injected {
+    if let Some(percent) = service.injected.filter(|_| !linkerd) {
         let _ = writeln!(
             text,
             "fault = {{ abort_status = 503, abort_percent = {percent}, delay = \"20ms\", delay_percent = {percent} }}"
         );
     }
     if service.rate_limit {
-        text.push_str(
-            "rate_limit = { max_tokens = 50, tokens_per_fill = 10, fill_interval = \"100ms\" }\n",
-        );
+        text.push_str(if linkerd {
+            "rate_limit = { requests_per_second = 100 }\n"
+        } else {
+            "rate_limit = { max_tokens = 50, tokens_per_fill = 10, fill_interval = \"100ms\" }\n"
+        });
     }
     if let Some((attempts, budget)) = service.retries {
+        retries_text(text, index, attempts, budget, linkerd);
+    }
+    if service.outlier && linkerd {
         let _ = write!(
             text,
-            "\n[mesh.s{index}.retries]\nattempts = {attempts}\nper_try_timeout = \"200ms\"\nretry_on = [\"5xx\", \"reset\"]\n"
+            "\n[mesh.s{index}.failure_accrual]\nconsecutive_failures = 3\nmin_penalty = \"200ms\"\nmax_penalty = \"1s\"\n"
         );
-        if budget {
-            text.push_str("budget_percent = 20\nmin_retry_concurrency = 2\n");
-        }
-    }
-    if service.outlier {
+    } else if service.outlier {
         let _ = write!(
             text,
             "\n[mesh.s{index}.outlier_detection]\nconsecutive_5xx = 3\ninterval = \"500ms\"\nbase_ejection_time = \"1s\"\nmax_ejection_percent = 50\n"
@@ -306,7 +321,7 @@ fn mesh_text(text: &mut String, index: usize, service: &ServiceSpec, headers: bo
         );
     }
     if let Some((_, _, weight)) = service.version {
-        if headers {
+        if spec.headers {
             let _ = write!(
                 text,
                 "\n[[mesh.s{index}.route]]\nmatch = {{ headers = {{ \"user-type\" = {{ exact = \"beta\" }} }} }}\nweights = {{ v2 = 100 }}\n"
@@ -317,6 +332,29 @@ fn mesh_text(text: &mut String, index: usize, service: &ServiceSpec, headers: bo
             "\n[[mesh.s{index}.route]]\nweights = {{ v1 = {}, v2 = {weight} }}\n",
             100 - weight
         );
+    }
+}
+
+/// A retry policy in the mesh's own terms: Linkerd's budget makes ServiceProfile retries.
+fn retries_text(text: &mut String, index: usize, attempts: u32, budget: bool, linkerd: bool) {
+    let _ = write!(text, "\n[mesh.s{index}.retries]\n");
+    match (linkerd, budget) {
+        (true, true) => text.push_str("retry_budget = { retry_ratio = 0.2 }\n"),
+        (true, false) => {
+            let _ = write!(
+                text,
+                "attempts = {attempts}\nper_try_timeout = \"200ms\"\nretry_on = [\"5xx\"]\n"
+            );
+        }
+        (false, budget) => {
+            let _ = write!(
+                text,
+                "attempts = {attempts}\nper_try_timeout = \"200ms\"\nretry_on = [\"5xx\", \"reset\"]\n"
+            );
+            if budget {
+                text.push_str("budget_percent = 20\nmin_retry_concurrency = 2\n");
+            }
+        }
     }
 }
 

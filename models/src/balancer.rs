@@ -4,7 +4,8 @@ use meshsim_sim::SimRng;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoadBalancer {
-    /// Envoy's `ROUND_ROBIN`: each live instance in turn.
+    /// Envoy's `ROUND_ROBIN`: each live instance in turn, from a random one (Envoy seeds its
+    /// index with a random number: `load_balancer_impl.cc#L915`, `round_robin_lb.h#L44-L52`).
     RoundRobin,
     /// Envoy's `RANDOM`.
     Random,
@@ -24,8 +25,12 @@ pub struct BalancerState {
 }
 
 impl BalancerState {
-    pub fn new(policy: LoadBalancer) -> Self {
-        BalancerState { policy, next: 0 }
+    /// A balancer whose round robin starts at `seed` (modulo the live instances).
+    pub fn new(policy: LoadBalancer, seed: u64) -> Self {
+        BalancerState {
+            policy,
+            next: seed as usize,
+        }
     }
 
     /// Picks one of `live` (instance indices); `active[i]` is instance i's requests in flight
@@ -67,7 +72,7 @@ mod tests {
 
     #[test]
     fn round_robin_visits_each_in_turn() {
-        let mut balancer = BalancerState::new(LoadBalancer::RoundRobin);
+        let mut balancer = BalancerState::new(LoadBalancer::RoundRobin, 0);
         let mut rng = Seeder::new(1).stream("lb");
         let live = [0, 2, 3];
         let picks: Vec<_> = (0..6)
@@ -78,7 +83,7 @@ mod tests {
 
     #[test]
     fn least_request_prefers_the_less_loaded_of_two() {
-        let mut balancer = BalancerState::new(LoadBalancer::LeastRequest);
+        let mut balancer = BalancerState::new(LoadBalancer::LeastRequest, 0);
         let mut rng = Seeder::new(2).stream("lb");
         let live = [0, 1];
         let active = [10, 0];
@@ -91,7 +96,7 @@ mod tests {
 
     #[test]
     fn nothing_live_means_no_pick() {
-        let mut balancer = BalancerState::new(LoadBalancer::Random);
+        let mut balancer = BalancerState::new(LoadBalancer::Random, 0);
         let mut rng = Seeder::new(3).stream("lb");
         assert_eq!(balancer.pick(&[], &[], &mut rng), None);
     }

@@ -6,6 +6,7 @@
 
 pub mod balancer;
 pub mod broker;
+mod cluster;
 pub mod deadline;
 pub mod key_value;
 pub mod message;
@@ -21,6 +22,7 @@ pub mod slab;
 pub mod store;
 pub mod timer;
 pub mod upstream;
+pub mod upstream_config;
 pub mod workload;
 
 pub use balancer::LoadBalancer;
@@ -30,7 +32,8 @@ pub use node::Node;
 pub use route::{HeaderCondition, Route, RouteTable};
 pub use saga::{SagaPlan, SagaStepPlan};
 pub use service::{
-    CallTarget, EndpointConfig, InboundPolicy, Readiness, ServiceConfig, ServiceInstance,
+    CallTarget, EndpointConfig, InboundPolicy, RateLimitConfig, Readiness, ServiceConfig,
+    ServiceInstance,
 };
 pub use sidecar::Sidecar;
 pub use store::{
@@ -38,7 +41,8 @@ pub use store::{
     OrdersState, ProductStock, STOCK_OPERATIONS, StockState, Store, StoreConfig, StoreKind,
     StoreState,
 };
-pub use upstream::{
-    BreakerPolicy, FaultInjection, PoolLimits, RetryOn, RetryPolicy, UpstreamConfig,
+pub use upstream_config::{
+    Backoff, BreakerPolicy, FaultInjection, NoInstance, PoolLimits, RetryLimit, RetryOn,
+    RetryPolicy, UpstreamConfig,
 };
 pub use workload::{ArrivalConfig, HeaderDistribution, WorkloadClient, WorkloadConfig};

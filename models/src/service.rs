@@ -16,7 +16,7 @@ use meshsim_sim::{
 };
 
 use crate::message::{Message, Request, Response};
-use crate::policy::rate_limit::TokenBucket;
+use crate::policy::rate_limit::{Refill, TokenBucket};
 use crate::route::HeaderCondition;
 use crate::saga::{SagaNext, SagaPlan, SagaRun};
 use crate::served_counters::ServedCounters;
@@ -86,6 +86,24 @@ pub struct Readiness {
     pub depends_on: Vec<u16>,
 }
 
+/// The callee's local rate limit: a token bucket per instance, full when the process starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimitConfig {
+    pub max_tokens: u32,
+    pub tokens_per_fill: u32,
+    pub fill_interval_ns: u64,
+    pub refill: Refill,
+}
+
+impl RateLimitConfig {
+    /// A full bucket for a process started at `start`.
+    pub fn bucket(self, start: SimTime) -> TokenBucket {
+        TokenBucket::new(self.max_tokens, self.tokens_per_fill, self.fill_interval_ns)
+            .with_refill(self.refill)
+            .starting_at(start)
+    }
+}
+
 /// What the callee's own sidecar enforces before a request reaches the service.
 #[derive(Debug, Clone)]
 pub struct InboundPolicy {
@@ -94,9 +112,9 @@ pub struct InboundPolicy {
     pub allow_from: Option<Vec<u32>>,
     /// Every group's name by id, to say in `events.csv` who was denied.
     pub group_names: Arc<[Arc<str>]>,
-    /// Envoy's local rate limit, a token bucket per instance: (max tokens, tokens per fill,
-    /// fill interval). Over the limit: 429.
-    pub rate_limit: Option<(u32, u32, u64)>,
+    /// The local rate limit, a token bucket per instance (Envoy's `local_ratelimit`; Linkerd's
+    /// GCRA is the same bucket): over the limit, 429.
+    pub rate_limit: Option<RateLimitConfig>,
     /// express-rate-limit: (max requests, window) per client in fixed windows, per instance.
     pub client_rate_limit: Option<(u32, u64)>,
     /// The status answered when a call's connection is refused or no instance is up.
@@ -179,7 +197,7 @@ impl ServiceInstance {
         let rate_limiter = config
             .inbound
             .rate_limit
-            .map(|(max, per_fill, interval_ns)| TokenBucket::new(max, per_fill, interval_ns));
+            .map(|limit| limit.bucket(SimTime::ZERO));
         ServiceInstance {
             node,
             name: name.to_owned(),
@@ -328,14 +346,14 @@ impl ServiceInstance {
                 message: Message::Endpoint { node, ready },
                 ..
             } => {
-                self.sidecar.on_endpoint(node, ready);
+                self.sidecar.on_endpoint(now, node, ready, out);
                 self.probe(now, out);
             }
             Input::Message {
                 message: Message::Ready { node, ready },
                 ..
             } => {
-                self.sidecar.on_ready(node, ready);
+                self.sidecar.on_ready(now, node, ready, out);
                 self.probe(now, out);
             }
             // An answer is never refused back to the one answering: resets travel as answers.
@@ -408,13 +426,11 @@ impl ServiceInstance {
                 debug_assert!(self.jobs.is_empty() && self.waiting.is_empty());
                 self.starting(now, out);
                 // A new process: its local rate limiter starts full, as Envoy's does.
-                self.rate_limiter =
-                    self.config
-                        .inbound
-                        .rate_limit
-                        .map(|(max, per_fill, interval_ns)| {
-                            TokenBucket::new(max, per_fill, interval_ns).starting_at(now)
-                        });
+                self.rate_limiter = self
+                    .config
+                    .inbound
+                    .rate_limit
+                    .map(|limit| limit.bucket(now));
                 self.limiting = None;
                 // The saga log is read back: each interrupted saga is undone, in the background.
                 for (request, mut run) in std::mem::take(&mut self.saga_log) {
@@ -434,7 +450,7 @@ impl ServiceInstance {
                 }
             }
             Input::Membership { node, up } => {
-                self.sidecar.on_membership(node, up);
+                self.sidecar.on_membership(now, node, up, out);
                 self.probe(now, out);
             }
         }

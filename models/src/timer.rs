@@ -47,6 +47,12 @@ pub enum TimerKind {
     RolloutReady = 18,
     /// An instance's start time has passed: it may be ready now.
     Startup = 19,
+    /// A failure-accrual penalty ran out (payload: the upstream, the cluster and the host):
+    /// the endpoint takes one probe.
+    AccrualPenalty = 20,
+    /// Linkerd's balancer waited its failfast timeout for an endpoint (payload: the upstream
+    /// and the cluster).
+    FailFast = 21,
 }
 
 const PAYLOAD_BITS: u32 = 56;
@@ -83,6 +89,8 @@ pub fn decode(id: TimerId) -> (Option<TimerKind>, u64) {
         17 => Some(TimerKind::RolloutScrape),
         18 => Some(TimerKind::RolloutReady),
         19 => Some(TimerKind::Startup),
+        20 => Some(TimerKind::AccrualPenalty),
+        21 => Some(TimerKind::FailFast),
         _ => None,
     };
     (kind, id.0 & PAYLOAD_MASK)

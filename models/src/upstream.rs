@@ -1,159 +1,28 @@
-//! One upstream service as a caller's sidecar sees it: the mesh policy compiled from
-//! `[mesh.SERVICE]` (shared by every caller), and this sidecar's own state for it.
+//! One upstream service as a caller's sidecar holds it: the control plane's view of its
+//! instances, this sidecar's connections and requests to each, and its clusters (the whole
+//! service, and each version a route reaches).
 
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::Arc;
 
-use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
+use meshsim_sim::{SimRng, SimTime};
 
-use crate::balancer::{BalancerState, LoadBalancer};
+use crate::balancer::LoadBalancer;
+use crate::cluster::Cluster;
 use crate::deadline::Deadlines;
-use crate::policy::breaker::{BreakerConfig, BreakerState, CircuitBreaker};
-use crate::policy::outlier::{OutlierConfig, OutlierDetector};
-use crate::policy::peak_ewma::PeakEwma;
-use crate::policy::retry_budget::RetryBudget;
+use crate::policy::breaker::{BreakerState, CircuitBreaker};
+use crate::policy::failure_accrual::GateState;
+use crate::policy::outlier::MembershipChange;
+use crate::policy::tps_budget::TpsBudget;
 use crate::route::RouteTable;
 use crate::slab::SlabKey;
+use crate::upstream_config::{RetryLimit, UpstreamConfig};
 
-/// Which failed tries are retried, in Envoy's `retry_on` words.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[allow(clippy::struct_excessive_bools)]
-pub struct RetryOn {
-    /// Any 5xx answer, a reset, a per-try timeout, a refused connection.
-    pub five_xx: bool,
-    /// 502, 503 and 504 answers, and what Envoy turns into them: refused or reset connections,
-    /// per-try timeouts.
-    pub gateway_error: bool,
-    pub connect_failure: bool,
-    /// No answer at all: a reset connection or a per-try timeout.
-    pub reset: bool,
-    /// 409.
-    pub retriable_4xx: bool,
-    /// A refused stream: for meshsim, a refused connection.
-    pub refused_stream: bool,
-    /// gRPC's `unavailable`, which an HTTP service shows as 503.
-    pub unavailable: bool,
-}
-
-/// `[mesh.SERVICE.retries]`, compiled.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// Retries after the first try.
-    pub attempts: u32,
-    pub per_try_timeout_ns: Option<u64>,
-    pub retry_on: RetryOn,
-    pub backoff_base_ns: u64,
-    pub backoff_max_ns: u64,
-    /// Envoy's retry budget; without it, at most `max_concurrent_retries` retries at once.
-    pub budget: Option<RetryBudget>,
-}
-
-/// Envoy's cluster circuit-breaker thresholds, Istio's `connectionPool`; `u32::MAX` is no limit.
-#[derive(Debug, Clone, Copy)]
-pub struct PoolLimits {
-    /// Attempts in flight at once: the lower of `max_connections` and `max_requests` (an HTTP/1
-    /// connection carries one request at a time).
-    pub max_in_flight: u32,
-    /// Calls waiting for a connection; beyond, the call fails fast with 503.
-    pub max_pending: u32,
-}
-
-impl PoolLimits {
-    pub const UNLIMITED: PoolLimits = PoolLimits {
-        max_in_flight: u32::MAX,
-        max_pending: u32::MAX,
-    };
-}
-
-/// Istio's fault injection on the route: delay and abort a share of calls.
-#[derive(Debug, Clone, Copy)]
-pub struct FaultInjection {
-    pub delay_ns: u64,
-    pub delay_probability: f64,
-    pub abort_status: u16,
-    pub abort_probability: f64,
-}
-
-/// The application-level circuit breaker around calls to the service (opossum).
-#[derive(Debug, Clone)]
-pub struct BreakerPolicy {
-    pub config: BreakerConfig,
-    /// A call slower than this fails (opossum's `timeout`).
-    pub timeout_ns: u64,
-    /// What the fallback answers; `None`: no fallback, an open breaker answers 503.
-    pub fallback_status: Option<u16>,
-}
-
-/// What a sidecar knows of one upstream service, fixed at assembly and shared by every caller.
-#[derive(Debug, Clone)]
-pub struct UpstreamConfig {
-    pub group: GroupId,
-    /// The service's name, for `events.csv`.
-    pub name: Arc<str>,
-    pub instances: Vec<NodeId>,
-    pub load_balancer: LoadBalancer,
-    /// The route timeout over the whole call, retries included; `None` waits (Istio's default).
-    pub timeout_ns: Option<u64>,
-    pub retries: Option<RetryPolicy>,
-    /// Envoy's `max_retries` circuit-breaker threshold: retries in flight at once when no
-    /// budget is set (Envoy's default is 3).
-    pub max_concurrent_retries: u32,
-    pub pool: PoolLimits,
-    pub outlier: Option<OutlierConfig>,
-    pub breaker: Option<BreakerPolicy>,
-    pub fault: Option<FaultInjection>,
-    /// The routes over the service's versions; empty: every instance takes calls. A rollout
-    /// controller changes each caller's copy as it goes.
-    pub routes: RouteTable,
-    /// Instances not deployed when the run starts (a rolling update's new version): no caller
-    /// sends to them until the control plane adds them to the endpoints.
-    pub undeployed: Vec<u32>,
-    /// A strangler migration away from this service: calls to some of its endpoints may go to
-    /// another service instead.
-    pub redirect: Option<RedirectConfig>,
-    /// Whether the service's instances start unready (it has a start time or dependencies):
-    /// callers send them nothing until each says it is ready.
-    pub gated: bool,
-}
-
-/// Where a strangler migration sends calls it takes from this service.
-#[derive(Debug, Clone)]
-pub struct RedirectConfig {
-    /// The new service.
-    pub to: GroupId,
-    /// For each of this service's endpoints, the new service's endpoint of the same name, if
-    /// it has one: only those calls move.
-    pub endpoints: Vec<Option<u32>>,
-}
-
-impl UpstreamConfig {
-    /// An upstream with no policy but the load balancer: what a scenario without `[mesh]` gets.
-    pub fn plain(
-        group: GroupId,
-        name: &str,
-        instances: Vec<NodeId>,
-        load_balancer: LoadBalancer,
-    ) -> Self {
-        UpstreamConfig {
-            group,
-            name: Arc::from(name),
-            instances,
-            load_balancer,
-            timeout_ns: None,
-            retries: None,
-            max_concurrent_retries: 3,
-            pool: PoolLimits::UNLIMITED,
-            outlier: None,
-            breaker: None,
-            fault: None,
-            routes: RouteTable::default(),
-            undeployed: Vec::new(),
-            redirect: None,
-            gated: false,
-        }
-    }
-}
+pub use crate::upstream_config::{
+    Backoff, BreakerPolicy, FaultInjection, NoInstance, PoolLimits, RedirectConfig, RetryOn,
+    RetryPolicy,
+};
 
 /// A run of refusals (retries denied by a budget, requests over a rate limit): logged when it
 /// starts, and when one is let through a second or more after the last refusal, so a limit at
@@ -168,8 +37,9 @@ pub(crate) struct Episode {
 /// Quiet time after the last refusal before an episode is logged as over.
 pub(crate) const EPISODE_QUIET_NS: u64 = 1_000_000_000;
 
-/// Envoy's `healthy_panic_threshold`: below half the hosts healthy, balance over all of them.
-const HEALTHY_PANIC_PERCENT: usize = 50;
+/// Envoy's over-provisioning factor, in percent: a priority's availability is its healthy share
+/// × 1.4, capped at 100 (`kDefaultOverProvisioningFactor`, `upstream_impl.h#L77`).
+const OVERPROVISIONING_PERCENT: usize = 140;
 
 /// One sidecar's state for one upstream.
 pub(crate) struct Upstream {
@@ -181,118 +51,160 @@ pub(crate) struct Upstream {
     /// Which instances said they are ready (always, for a service without a start time or
     /// dependencies).
     ready: Vec<bool>,
-    /// Instances up, deployed and ready.
+    /// Instances up, deployed and ready: the endpoints the control plane hands the sidecar.
     live: Vec<u32>,
     /// This caller's routes: the configured ones, as rollouts have changed them since.
     pub routes: RouteTable,
     /// The share of calls a strangler migration sends to the new service, in percent.
     pub redirect_percent: f64,
-    /// Attempts in flight per instance, from this sidecar.
+    /// Attempts on a connection per instance, from this sidecar.
     pub active: Vec<u32>,
-    /// Attempts in flight in all.
-    pub in_flight: u32,
-    /// Retries in flight.
-    pub active_retries: u32,
-    /// Calls waiting for a free connection, oldest first; stale keys are skipped.
-    pub pending: VecDeque<SlabKey>,
-    pub pending_count: u32,
-    balancer: BalancerState,
+    /// Connections open per instance, busy or idle (HTTP/1: one request each).
+    pub connections: Vec<u32>,
+    /// Calls waiting for a connection to each instance, oldest first; stale keys are skipped.
+    /// Empty until a pool first runs out of connections.
+    pub pending: Vec<VecDeque<SlabKey>>,
+    /// The whole service (0), then each version's subset.
+    pub clusters: Vec<Cluster>,
     pub route_deadlines: Deadlines,
     pub try_deadlines: Deadlines,
     pub breaker_deadlines: Deadlines,
-    pub outlier: Option<OutlierDetector>,
-    pub outlier_armed: bool,
     pub breaker: Option<CircuitBreaker>,
     /// The breaker's state as last reported to the gauges.
     pub breaker_seen: BreakerState,
-    /// The current run of retries denied by the budget or the cap, for `events.csv`.
-    pub denials: Option<Episode>,
-    peak_ewma: Option<PeakEwma>,
+    /// Linkerd's ServiceProfile retry budget, one per service for this caller.
+    pub tps_budget: Option<TpsBudget>,
     /// Scratch space for the candidates of one pick.
     candidates: Vec<u32>,
 }
 
 impl Upstream {
-    pub fn new(config: Arc<UpstreamConfig>) -> Self {
+    pub fn new(config: Arc<UpstreamConfig>, rng: &mut SimRng) -> Self {
         let count = config.instances.len();
         let mut deployed = vec![true; count];
         for &index in &config.undeployed {
             deployed[index as usize] = false;
         }
         let ready = vec![!config.gated; count];
-        Upstream {
+        let clusters = (0..=config.subsets.len())
+            .map(|index| {
+                // Only round robin reads its seed; drawing it for other balancers would move
+                // every later draw for nothing.
+                let seed = if config.load_balancer == LoadBalancer::RoundRobin {
+                    rng.next_u64()
+                } else {
+                    0
+                };
+                Cluster::new(&config, index, seed)
+            })
+            .collect();
+        let tps_budget = config
+            .retries
+            .as_ref()
+            .and_then(|retries| match &retries.limit {
+                RetryLimit::Tps(budget) => Some(TpsBudget::new(budget, SimTime::ZERO)),
+                _ => None,
+            });
+        let mut upstream = Upstream {
             up: vec![true; count],
-            live: (0..count as u32)
-                .filter(|&index| deployed[index as usize] && ready[index as usize])
-                .collect(),
+            live: Vec::new(),
             deployed,
             ready,
             routes: config.routes.clone(),
             redirect_percent: 0.0,
             active: vec![0; count],
-            in_flight: 0,
-            active_retries: 0,
-            pending: VecDeque::new(),
-            pending_count: 0,
-            balancer: BalancerState::new(match config.load_balancer {
-                LoadBalancer::PeakEwma => LoadBalancer::LeastRequest,
-                other => other,
-            }),
+            connections: vec![0; count],
+            pending: Vec::new(),
+            clusters,
             route_deadlines: Deadlines::default(),
             try_deadlines: Deadlines::default(),
             breaker_deadlines: Deadlines::default(),
-            outlier: config
-                .outlier
-                .clone()
-                .map(|outlier| OutlierDetector::new(outlier, count)),
-            outlier_armed: false,
             breaker: config
                 .breaker
                 .as_ref()
                 .map(|breaker| CircuitBreaker::new(breaker.config.clone())),
             breaker_seen: BreakerState::Closed,
-            denials: None,
-            peak_ewma: (config.load_balancer == LoadBalancer::PeakEwma)
-                .then(|| PeakEwma::new(count)),
+            tps_budget,
             candidates: Vec::new(),
             config,
+        };
+        upstream.live = upstream.compute_live();
+        for host in 0..count {
+            if !upstream.is_live(host) {
+                upstream.set_membership(host, false);
+            }
         }
+        upstream
     }
 
-    /// The control plane says instance `index` is up or down; false when nothing changed.
-    pub fn set_up(&mut self, index: usize, up: bool) -> bool {
-        if self.up[index] == up {
-            return false;
-        }
-        self.up[index] = up;
-        self.refresh_live();
-        true
+    fn is_live(&self, index: usize) -> bool {
+        self.up[index] && self.deployed[index] && self.ready[index]
+    }
+
+    fn compute_live(&self) -> Vec<u32> {
+        (0..self.up.len() as u32)
+            .filter(|&index| self.is_live(index as usize))
+            .collect()
+    }
+
+    /// The control plane says instance `index` is up or down; returns what its clusters'
+    /// detectors forgot (ejections dropped with the host), for the gauges.
+    pub fn set_up(&mut self, index: usize, up: bool) -> usize {
+        self.change(index, |upstream| upstream.up[index] = up)
     }
 
     /// The control plane adds instance `index` to the endpoints or takes it away.
-    pub fn set_deployed(&mut self, index: usize, deployed: bool) {
-        self.deployed[index] = deployed;
-        self.refresh_live();
+    pub fn set_deployed(&mut self, index: usize, deployed: bool) -> usize {
+        self.change(index, |upstream| upstream.deployed[index] = deployed)
     }
 
     /// Instance `index` says it is ready, or not.
-    pub fn set_ready(&mut self, index: usize, ready: bool) {
-        self.ready[index] = ready;
-        self.refresh_live();
+    pub fn set_ready(&mut self, index: usize, ready: bool) -> usize {
+        self.change(index, |upstream| upstream.ready[index] = ready)
     }
 
-    fn refresh_live(&mut self) {
-        self.live = (0..self.up.len() as u32)
-            .filter(|&i| {
-                let i = i as usize;
-                self.up[i] && self.deployed[i] && self.ready[i]
-            })
-            .collect();
+    /// Applies `change` to instance `index` and brings the live list and the clusters'
+    /// membership up to date; returns the ejections dropped.
+    fn change(&mut self, index: usize, change: impl FnOnce(&mut Self)) -> usize {
+        let was_live = self.is_live(index);
+        change(self);
+        let live = self.is_live(index);
+        if was_live == live {
+            return 0;
+        }
+        self.live = self.compute_live();
+        self.set_membership(index, live)
     }
 
-    /// Whether any instance (of `subset`, when given) is up: [`Upstream::pick`] finds one
-    /// exactly when this holds (with every live instance ejected, panic mode balances over all
-    /// of them).
+    /// Tells the clusters holding `host` whether it is one of their hosts now (Envoy's member
+    /// update); returns the ejections forgotten with a removed host.
+    fn set_membership(&mut self, host: usize, member: bool) -> usize {
+        let mut dropped = 0;
+        for cluster in &mut self.clusters {
+            if !cluster.hosts.contains(&(host as u32)) {
+                continue;
+            }
+            if let Some(outlier) = &mut cluster.outlier
+                && let MembershipChange::Left {
+                    ejection_dropped: true,
+                } = outlier.set_member(host, member)
+            {
+                dropped += 1;
+            }
+            // Linkerd builds a fresh endpoint when one is discovered again: its gate starts open.
+            if let Some(accrual) = &mut cluster.accrual
+                && !member
+            {
+                if accrual.state(host) == GateState::Shut {
+                    dropped += 1;
+                }
+                accrual.forget_host(host);
+            }
+        }
+        dropped
+    }
+
+    /// Whether any instance (of `subset`, when given) is an endpoint now.
     pub fn has_live(&self, subset: Option<&Range<u32>>) -> bool {
         match subset {
             None => !self.live.is_empty(),
@@ -300,83 +212,140 @@ impl Upstream {
         }
     }
 
-    /// Picks an instance for an attempt: among live instances not ejected (all live ones when
-    /// fewer than half are healthy: Envoy's panic mode), preferring one not `tried` yet.
+    /// Picks an instance of cluster `cluster` for an attempt, as Envoy's or Linkerd's balancer
+    /// would: among its endpoints that are healthy (not ejected, not shut by failure accrual),
+    /// or all of them in Envoy's panic mode. A retry with a host predicate draws again while it
+    /// lands on a host in `tried`, up to `reselections` times, and then keeps its last draw.
+    /// `None` when no instance can take the call.
     pub fn pick(
         &mut self,
         now: SimTime,
+        cluster: usize,
         tried: &[u32],
-        subset: Option<&Range<u32>>,
+        reselections: Option<u32>,
         rng: &mut SimRng,
     ) -> Option<u32> {
-        if self.live.is_empty() {
-            return None;
-        }
-        if self.outlier.is_none() && subset.is_none() && tried.is_empty() {
-            // Every live instance is a candidate: pick among them where they are, rather than
-            // copying the list on every call.
-            return match &self.peak_ewma {
-                Some(peak_ewma) => peak_ewma.pick(now, &self.live, &self.active, rng),
-                None => self.balancer.pick(&self.live, &self.active, rng),
-            };
-        }
-        self.candidates.clear();
-        match &self.outlier {
-            Some(outlier) => {
-                let healthy = self
-                    .live
-                    .iter()
-                    .filter(|&&i| !outlier.is_ejected(i as usize))
-                    .count();
-                let panic = healthy * 100 < self.up.len() * HEALTHY_PANIC_PERCENT;
-                self.candidates.extend(
-                    self.live
-                        .iter()
-                        .copied()
-                        .filter(|&i| panic || !outlier.is_ejected(i as usize)),
-                );
-            }
-            None => self.candidates.extend_from_slice(&self.live),
-        }
-        if let Some(subset) = subset {
-            // The route chose a version: its instances only.
-            self.candidates.retain(|instance| subset.contains(instance));
-        }
-        if !tried.is_empty() && self.candidates.iter().any(|i| !tried.contains(i)) {
-            self.candidates.retain(|i| !tried.contains(i));
-        }
+        self.collect_candidates(cluster);
         if self.candidates.is_empty() {
             return None;
         }
-        match &self.peak_ewma {
-            Some(peak_ewma) => peak_ewma.pick(now, &self.candidates, &self.active, rng),
-            None => self.balancer.pick(&self.candidates, &self.active, rng),
+        let redraws = match reselections {
+            Some(redraws) if !tried.is_empty() => redraws,
+            _ => 0,
+        };
+        let mut host = self.pick_once(now, cluster, rng);
+        for _ in 0..redraws {
+            if !tried.contains(&host) {
+                break;
+            }
+            host = self.pick_once(now, cluster, rng);
         }
+        Some(host)
+    }
+
+    fn pick_once(&mut self, now: SimTime, cluster: usize, rng: &mut SimRng) -> u32 {
+        let cluster = &mut self.clusters[cluster];
+        let picked = match &cluster.peak_ewma {
+            Some(peak_ewma) => peak_ewma.pick(now, &self.candidates, &self.active, rng),
+            None => cluster.balancer.pick(&self.candidates, &self.active, rng),
+        };
+        picked.expect("candidates are not empty")
+    }
+
+    /// Fills `candidates` with the hosts cluster `cluster` may pick: its endpoints, less the
+    /// unhealthy ones unless Envoy's panic threshold says to use them all.
+    fn collect_candidates(&mut self, cluster: usize) {
+        self.candidates.clear();
+        let cluster_state = &self.clusters[cluster];
+        let hosts = &cluster_state.hosts;
+        let endpoints = self
+            .live
+            .iter()
+            .copied()
+            .filter(|host| hosts.contains(host));
+        if cluster_state.outlier.is_none() && cluster_state.accrual.is_none() {
+            self.candidates.extend(endpoints);
+            return;
+        }
+        let total = endpoints.clone().count();
+        let healthy = endpoints
+            .clone()
+            .filter(|&host| cluster_state.is_healthy(host))
+            .count();
+        let panic = cluster_state.accrual.is_none()
+            && in_panic(healthy, total, self.config.panic_threshold_percent);
+        self.candidates
+            .extend(endpoints.filter(|&host| panic || cluster_state.is_healthy(host)));
     }
 
     /// Forgets everything but the control plane's view (endpoints, routes): the process that
     /// held it crashed.
-    pub fn reset(&mut self) {
-        let fresh = Upstream::new(Arc::clone(&self.config));
-        let (up, live) = (std::mem::take(&mut self.up), std::mem::take(&mut self.live));
-        let deployed = std::mem::take(&mut self.deployed);
-        let ready = std::mem::take(&mut self.ready);
+    pub fn reset(&mut self, rng: &mut SimRng) {
+        let fresh = Upstream::new(Arc::clone(&self.config), rng);
+        let (up, deployed, ready) = (
+            std::mem::take(&mut self.up),
+            std::mem::take(&mut self.deployed),
+            std::mem::take(&mut self.ready),
+        );
         let routes = std::mem::take(&mut self.routes);
+        let redirect_percent = self.redirect_percent;
         *self = Upstream {
             up,
-            live,
             deployed,
             ready,
             routes,
-            redirect_percent: self.redirect_percent,
+            redirect_percent,
             ..fresh
         };
+        self.live = self.compute_live();
+        for host in 0..self.up.len() {
+            let live = self.is_live(host);
+            self.set_membership(host, live);
+        }
     }
 
-    /// An attempt to `instance` took `rtt_ns`: feeds the peak-EWMA balancer.
-    pub fn observe(&mut self, now: SimTime, instance: u32, rtt_ns: u64) {
-        if let Some(peak_ewma) = &mut self.peak_ewma {
+    /// An attempt to `instance` in cluster `cluster` took `rtt_ns`: feeds the peak-EWMA balancer.
+    pub fn observe(&mut self, now: SimTime, cluster: usize, instance: u32, rtt_ns: u64) {
+        if let Some(peak_ewma) = &mut self.clusters[cluster].peak_ewma {
             peak_ewma.observe(now, instance as usize, rtt_ns);
         }
+    }
+
+    /// The waiting calls for a connection to `host`, made on first use.
+    pub fn pending_for(&mut self, host: u32) -> &mut VecDeque<SlabKey> {
+        if self.pending.is_empty() {
+            self.pending = vec![VecDeque::new(); self.config.instances.len()];
+        }
+        &mut self.pending[host as usize]
+    }
+}
+
+/// Envoy's panic rule for one priority (`load_balancer_impl.cc#L270-L297`, `#L636-L651`): no
+/// panic while the priority's availability (healthy share × 1.4, capped at 100) is whole;
+/// otherwise panic below `threshold_percent` healthy. 0 never panics, so with no healthy host
+/// the balancer finds none.
+fn in_panic(healthy: usize, total: usize, threshold_percent: u32) -> bool {
+    if total == 0 {
+        return false;
+    }
+    let availability = (OVERPROVISIONING_PERCENT * healthy / total).min(100);
+    let healthy_percent = 100.0 * healthy as f64 / total as f64;
+    availability < 100 && healthy_percent < f64::from(threshold_percent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_panic;
+
+    #[test]
+    fn panic_needs_the_share_below_the_threshold_and_availability_below_whole() {
+        // Envoy's default 50 %: 1 healthy of 3 panics, 2 of 3 does not.
+        assert!(in_panic(1, 3, 50));
+        assert!(!in_panic(2, 3, 50));
+        // Istio's 0 never panics, not even with nothing healthy.
+        assert!(!in_panic(0, 3, 0));
+        // 75 % healthy is 105 % available: no panic even under an 80 % threshold.
+        assert!(!in_panic(3, 4, 80));
+        assert!(in_panic(2, 4, 80));
     }
 }

@@ -136,11 +136,11 @@ impl WorkloadClient {
             Input::Message {
                 message: Message::Endpoint { node, ready },
                 ..
-            } => self.sidecar.on_endpoint(node, ready),
+            } => self.sidecar.on_endpoint(now, node, ready, out),
             Input::Message {
                 message: Message::Ready { node, ready },
                 ..
-            } => self.sidecar.on_ready(node, ready),
+            } => self.sidecar.on_ready(now, node, ready, out),
             // Control-plane messages are fire and forget.
             Input::Refused {
                 message: Message::Routes(_) | Message::Endpoint { .. } | Message::Ready { .. },
@@ -172,7 +172,7 @@ impl WorkloadClient {
                 }
                 (None, _) => unreachable!("a timer of no kind"),
             },
-            Input::Membership { node, up } => self.sidecar.on_membership(node, up),
+            Input::Membership { node, up } => self.sidecar.on_membership(now, node, up, out),
             Input::Finish => {
                 out.record(Record::InFlightAtEnd {
                     client: self.config.client,
@@ -367,8 +367,12 @@ impl WorkloadClient {
             Outcome::Succeeded
         } else {
             match reason.kind {
-                // Turned away for load: by a full queue, a full connection pool, a rate limit.
-                ReasonKind::Shed | ReasonKind::Overflow | ReasonKind::RateLimited => Outcome::Shed,
+                // Turned away for load: by a full queue, a full connection pool, a rate limit, a
+                // balancer shedding while it fails fast.
+                ReasonKind::Shed
+                | ReasonKind::Overflow
+                | ReasonKind::RateLimited
+                | ReasonKind::LoadShed => Outcome::Shed,
                 ReasonKind::RouteTimeout
                 | ReasonKind::ClientTimeout
                 | ReasonKind::BreakerTimeout => Outcome::TimedOut,

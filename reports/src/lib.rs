@@ -15,6 +15,8 @@ pub use charts::{compare_charts, run_charts, sweep_charts};
 pub use compare::{Difference, Unit, differences};
 pub use html::{compare_report_html, run_report_html, sweep_report_html};
 pub use run_data::{RunData, RunDataError};
-pub use summary_file::{ExpectationOutcome, FaultWindow, InvariantOutcome, RunInfo, summary_json};
+pub use summary_file::{
+    ExpectationOutcome, FaultWindow, InvariantOutcome, MeshInfo, RunInfo, summary_json,
+};
 pub use sweep::{Shard, Sweep, SweepError, SweepInfo};
 pub use table::{TableOptions, summary_table};

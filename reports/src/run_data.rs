@@ -26,6 +26,9 @@ pub struct SummaryData {
     pub description: String,
     pub seed: u64,
     pub engine: String,
+    /// Absent from summaries written before mesh profiles.
+    #[serde(default)]
+    pub mesh: crate::summary_file::MeshInfo,
     pub digest: String,
     pub sim_seconds: f64,
     #[serde(default)]

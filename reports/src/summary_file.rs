@@ -19,6 +19,8 @@ pub struct RunInfo {
     pub description: String,
     pub seed: u64,
     pub engine: String,
+    /// The mesh whose defaults and semantics the run followed.
+    pub mesh: MeshInfo,
     pub events: u64,
     pub network: NetworkCounts,
     /// Parts of the scenario this build parsed but does not simulate yet.
@@ -27,6 +29,25 @@ pub struct RunInfo {
     pub faults: Vec<FaultWindow>,
     /// The invariants checked at the end, those that apply to the run.
     pub invariants: Vec<InvariantOutcome>,
+}
+
+/// The mesh profile a run followed: which product, pinned to which release, and its proxy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct MeshInfo {
+    /// `istio`, `linkerd` or `envoy`.
+    pub profile: String,
+    pub release: String,
+    pub proxy: String,
+}
+
+impl MeshInfo {
+    /// `istio 1.30.3`, for a person; empty for a summary written before profiles existed.
+    pub fn label(&self) -> String {
+        if self.profile.is_empty() {
+            return String::new();
+        }
+        format!("{} {}", self.profile, self.release)
+    }
 }
 
 /// One invariant checked at the end of a run.
@@ -80,6 +101,7 @@ struct SummaryFile<'a> {
     description: &'a str,
     seed: u64,
     engine: &'a str,
+    mesh: &'a MeshInfo,
     digest: &'a str,
     sim_seconds: f64,
     events: u64,
@@ -118,6 +140,7 @@ pub fn summary_json(
         description: &info.description,
         seed: info.seed,
         engine: &info.engine,
+        mesh: &info.mesh,
         digest: &summary.digest,
         sim_seconds: summary.sim_seconds,
         events: info.events,

@@ -80,11 +80,16 @@ pub fn summary_table(
     let bold = |text: &str| paint(text, "1", options.color);
     let _ = writeln!(
         out,
-        "{} {} (seed {}, {} engine)",
+        "{} {} (seed {}, {} engine{})",
         bold("meshsim"),
         info.scenario,
         info.seed,
-        info.engine
+        info.engine,
+        if info.mesh.profile.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", info.mesh.label())
+        }
     );
 
     let mut rows = vec![

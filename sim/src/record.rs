@@ -83,10 +83,16 @@ pub enum ReasonKind {
     NoRoute,
     /// The request carried no credentials where an endpoint asks for them (401).
     Unauthenticated,
+    /// Linkerd's balancer found no endpoint to take the request within its failfast timeout
+    /// (504).
+    FailFast,
+    /// Linkerd's balancer is failing fast, or its queue is full: the request is shed at once
+    /// (503).
+    LoadShed,
 }
 
 impl ReasonKind {
-    pub const ALL: [ReasonKind; 17] = [
+    pub const ALL: [ReasonKind; 19] = [
         ReasonKind::Ok,
         ReasonKind::Error,
         ReasonKind::Shed,
@@ -104,6 +110,8 @@ impl ReasonKind {
         ReasonKind::Fallback,
         ReasonKind::NoRoute,
         ReasonKind::Unauthenticated,
+        ReasonKind::FailFast,
+        ReasonKind::LoadShed,
     ];
 
     /// The kind with this discriminant, for decoding from the wire.
@@ -132,6 +140,8 @@ impl ReasonKind {
             ReasonKind::Fallback => "fallback",
             ReasonKind::NoRoute => "no_route",
             ReasonKind::Unauthenticated => "unauthenticated",
+            ReasonKind::FailFast => "fail_fast",
+            ReasonKind::LoadShed => "load_shed",
         }
     }
 }

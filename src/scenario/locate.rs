@@ -262,6 +262,35 @@ impl<'source> Locator<'source> {
         }
     }
 
+    /// The keys of the table at `path`, in document order; empty when `path` is no table.
+    pub fn keys(&self, path: &[PathPart]) -> Vec<String> {
+        let Some(document) = &self.document else {
+            return Vec::new();
+        };
+        let mut node = Node::Item(document.as_item());
+        for part in path {
+            let Some((_, child)) = node.child(part) else {
+                return Vec::new();
+            };
+            node = child;
+        }
+        let is_table = match node {
+            Node::Item(item) => item.is_table_like(),
+            Node::Table(_) => true,
+            Node::Value(value) => value.is_inline_table(),
+        };
+        if !is_table {
+            return Vec::new();
+        }
+        node.children()
+            .into_iter()
+            .filter_map(|(part, _, _)| match part {
+                PathPart::Key(key) => Some(key),
+                PathPart::Index(_) => None,
+            })
+            .collect()
+    }
+
     /// Whether every step of `path` is written in the document.
     pub fn exists(&self, path: &[PathPart]) -> bool {
         self.walk(path).complete

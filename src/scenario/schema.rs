@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::duration::Duration;
 use super::number::{Bound, Real};
+use crate::profile::Profile;
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -54,6 +55,16 @@ pub struct Header {
     /// Width of a time-series bucket in `metrics.csv`.
     #[serde(default = "default_metrics_interval")]
     pub metrics_interval: Duration,
+    /// The mesh whose proxies run `[mesh.SERVICE]`: `"istio"` (the default, the shop seed's),
+    /// `"linkerd"` (the messages seed's) or `"envoy"`. It decides what every key left out means.
+    pub mesh: Option<Profile>,
+}
+
+impl Scenario {
+    /// The mesh the scenario runs: its `[scenario] mesh`, or Istio.
+    pub fn profile(&self) -> Profile {
+        self.scenario.mesh.unwrap_or_default()
+    }
 }
 
 fn default_metrics_interval() -> Duration {
@@ -349,29 +360,33 @@ pub struct Subscription {
 }
 
 /// `[mesh.SERVICE]`: what every caller's sidecar does for calls to SERVICE.
+///
+/// Every key is optional and carries no default here: what a key left out means depends on the
+/// mesh the scenario runs (`[scenario] mesh`), so the profile fills it in (`crate::profile`), and
+/// `meshsim explain` can tell a value the file set from one the profile supplied.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MeshPolicy {
-    /// The route timeout over the whole request, retries included. Off by default, as in Istio.
+    /// The route timeout over the whole request, retries included.
     pub timeout: Option<Duration>,
-    #[serde(default)]
-    pub load_balancer: LoadBalancer,
+    pub load_balancer: Option<LoadBalancer>,
     pub connection_pool: Option<ConnectionPool>,
     pub fault: Option<FaultInjection>,
     pub rate_limit: Option<RateLimit>,
     pub allow_from: Option<Vec<String>>,
     pub retries: Option<Retries>,
     pub outlier_detection: Option<OutlierDetection>,
+    /// Linkerd's failure accrual (`balancer.linkerd.io/failure-accrual: consecutive`).
+    pub failure_accrual: Option<FailureAccrual>,
     pub circuit_breaker: Option<CircuitBreaker>,
     #[serde(default)]
     pub route: Vec<Route>,
 }
 
-/// How a sidecar picks an instance. Envoy's default is round robin.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// How a sidecar picks an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LoadBalancer {
-    #[default]
     RoundRobin,
     Random,
     LeastRequest,
@@ -399,169 +414,164 @@ pub struct FaultInjection {
     pub abort_percent: Option<Real>,
 }
 
-/// Envoy's local rate limit, a token bucket.
+/// The callee's local rate limit: Envoy's token bucket (`max_tokens`, `tokens_per_fill`,
+/// `fill_interval`) or Linkerd's `HTTPLocalRateLimitPolicy` (`requests_per_second`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimit {
-    pub max_tokens: u32,
-    #[serde(default = "default_tokens_per_fill")]
-    pub tokens_per_fill: u32,
-    pub fill_interval: Duration,
+    pub max_tokens: Option<u32>,
+    pub tokens_per_fill: Option<u32>,
+    pub fill_interval: Option<Duration>,
+    pub requests_per_second: Option<u32>,
 }
 
-fn default_tokens_per_fill() -> u32 {
-    1
-}
-
-/// `[mesh.SERVICE.retries]`, Envoy's retry policy.
+/// `[mesh.SERVICE.retries]`: Envoy's retry policy (Istio's `retries`), or Linkerd's retry
+/// annotations and ServiceProfile retry budget.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Retries {
-    /// Retries after the first try; Envoy's `num_retries` is 1 when a policy exists.
-    #[serde(default = "default_attempts")]
-    pub attempts: u32,
+    /// Retries after the first try.
+    pub attempts: Option<u32>,
     pub per_try_timeout: Option<Duration>,
-    #[serde(default = "default_retry_on")]
-    pub retry_on: Vec<RetryOn>,
-    #[serde(default = "default_backoff_base")]
-    pub backoff_base: Duration,
-    /// Envoy's default is ten times the base.
+    pub retry_on: Option<Vec<RetryOn>>,
+    /// Statuses retried besides those `retry_on` names (Envoy's `retriable_status_codes`,
+    /// Istio's numbers in `retryOn`, Linkerd's codes in `retry.linkerd.io/http`).
+    pub retriable_status_codes: Option<Vec<u16>>,
+    pub backoff_base: Option<Duration>,
     pub backoff_max: Option<Duration>,
     pub budget_percent: Option<Real>,
     pub min_retry_concurrency: Option<u32>,
+    /// Istio's `retryIgnorePreviousHosts`, Envoy's `previous_hosts` retry host predicate.
+    pub retry_ignore_previous_hosts: Option<bool>,
+    /// Envoy's `host_selection_retry_max_attempts`.
+    pub host_selection_retry_max_attempts: Option<u32>,
+    /// Linkerd's ServiceProfile retries: retries only within this budget.
+    pub retry_budget: Option<RetryBudget>,
 }
 
-fn default_attempts() -> u32 {
-    1
+/// A Linkerd ServiceProfile's `retryBudget`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryBudget {
+    pub retry_ratio: Option<Real>,
+    pub min_retries_per_second: Option<u32>,
+    pub ttl: Option<Duration>,
 }
 
-/// Istio's default `retryOn` amounts to connect failures, refused streams and 503s.
-fn default_retry_on() -> Vec<RetryOn> {
-    vec![
-        RetryOn::ConnectFailure,
-        RetryOn::RefusedStream,
-        RetryOn::Unavailable,
-    ]
-}
-
-fn default_backoff_base() -> Duration {
-    Duration::from_millis(25)
-}
-
-/// What makes a try worth retrying, in Envoy's words.
+/// What makes a try worth retrying, in Envoy's words (Linkerd takes `5xx` and `gateway-error`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RetryOn {
     #[serde(rename = "5xx")]
     FiveXx,
     GatewayError,
-    ConnectFailure,
     Reset,
+    ResetBeforeRequest,
+    ConnectFailure,
     #[serde(rename = "retriable-4xx")]
     Retriable4xx,
     RefusedStream,
+    RetriableStatusCodes,
+    /// gRPC status codes: they match only a `grpc-status` in an answer's headers.
+    Cancelled,
+    DeadlineExceeded,
+    Internal,
+    ResourceExhausted,
     Unavailable,
 }
 
-/// `[mesh.SERVICE.outlier_detection]`, Envoy's passive health checking with Istio's defaults.
-#[derive(Debug, Clone, Deserialize)]
+impl RetryOn {
+    /// The word as a scenario writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RetryOn::FiveXx => "5xx",
+            RetryOn::GatewayError => "gateway-error",
+            RetryOn::Reset => "reset",
+            RetryOn::ResetBeforeRequest => "reset-before-request",
+            RetryOn::ConnectFailure => "connect-failure",
+            RetryOn::Retriable4xx => "retriable-4xx",
+            RetryOn::RefusedStream => "refused-stream",
+            RetryOn::RetriableStatusCodes => "retriable-status-codes",
+            RetryOn::Cancelled => "cancelled",
+            RetryOn::DeadlineExceeded => "deadline-exceeded",
+            RetryOn::Internal => "internal",
+            RetryOn::ResourceExhausted => "resource-exhausted",
+            RetryOn::Unavailable => "unavailable",
+        }
+    }
+
+    /// Whether this is one of gRPC's status names, which never match an HTTP answer.
+    pub fn is_grpc(self) -> bool {
+        matches!(
+            self,
+            RetryOn::Cancelled
+                | RetryOn::DeadlineExceeded
+                | RetryOn::Internal
+                | RetryOn::ResourceExhausted
+                | RetryOn::Unavailable
+        )
+    }
+}
+
+/// `[mesh.SERVICE.outlier_detection]`: Envoy's passive health checking (Istio's
+/// `DestinationRule` `outlierDetection`).
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutlierDetection {
-    #[serde(default = "default_consecutive_5xx")]
-    pub consecutive_5xx: u32,
+    pub consecutive_5xx: Option<u32>,
     pub consecutive_gateway_failure: Option<u32>,
-    #[serde(default = "default_outlier_interval")]
-    pub interval: Duration,
-    #[serde(default = "default_base_ejection_time")]
-    pub base_ejection_time: Duration,
-    #[serde(default = "default_max_ejection_time")]
-    pub max_ejection_time: Duration,
-    #[serde(default = "default_max_ejection_percent")]
-    pub max_ejection_percent: Real,
-    /// Success-rate ejection: a host whose success rate falls below the mean minus this many
-    /// standard deviations is ejected. Istio leaves it off (`EnforcingSuccessRate: 0`), so it is
-    /// off unless this is set; Envoy's own default factor is 1.9.
+    pub split_external_local_origin_errors: Option<bool>,
+    pub consecutive_local_origin_failure: Option<u32>,
+    pub interval: Option<Duration>,
+    pub base_ejection_time: Option<Duration>,
+    pub max_ejection_time: Option<Duration>,
+    pub max_ejection_percent: Option<Real>,
+    pub always_eject_one_host: Option<bool>,
+    /// The healthy share below which the balancer ignores health (Istio's `minHealthPercent`,
+    /// Envoy's `healthy_panic_threshold`).
+    pub min_health_percent: Option<Real>,
     pub success_rate_stdev_factor: Option<Real>,
-    /// Hosts with enough requests needed before success-rate ejection judges any. Envoy: 5.
-    #[serde(default = "default_success_rate_minimum_hosts")]
-    pub success_rate_minimum_hosts: u32,
-    /// Requests a host needs in one interval to be judged by its success rate. Envoy: 100.
-    #[serde(default = "default_success_rate_request_volume")]
-    pub success_rate_request_volume: u32,
+    pub success_rate_minimum_hosts: Option<u32>,
+    pub success_rate_request_volume: Option<u32>,
+    pub failure_percentage_threshold: Option<Real>,
+    pub failure_percentage_minimum_hosts: Option<u32>,
+    pub failure_percentage_request_volume: Option<u32>,
+    /// Envoy's `enforcing_*` percentages, 0 or 100.
+    pub enforcing_consecutive_5xx: Option<u32>,
+    pub enforcing_consecutive_gateway_failure: Option<u32>,
+    pub enforcing_consecutive_local_origin_failure: Option<u32>,
+    pub enforcing_success_rate: Option<u32>,
+    pub enforcing_failure_percentage: Option<u32>,
 }
 
-fn default_success_rate_minimum_hosts() -> u32 {
-    5
+/// `[mesh.SERVICE.failure_accrual]`: Linkerd's consecutive-failure circuit breaking.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureAccrual {
+    pub consecutive_failures: Option<u32>,
+    pub min_penalty: Option<Duration>,
+    pub max_penalty: Option<Duration>,
+    pub jitter_ratio: Option<Real>,
 }
 
-fn default_success_rate_request_volume() -> u32 {
-    100
-}
-
-fn default_consecutive_5xx() -> u32 {
-    5
-}
-
-fn default_outlier_interval() -> Duration {
-    Duration::from_secs(10)
-}
-
-fn default_base_ejection_time() -> Duration {
-    Duration::from_secs(30)
-}
-
-fn default_max_ejection_time() -> Duration {
-    Duration::from_secs(300)
-}
-
-fn default_max_ejection_percent() -> Real {
-    Real(10.0)
-}
-
-/// `[mesh.SERVICE.circuit_breaker]`, the application-level breaker of the shop seed (opossum).
-#[derive(Debug, Clone, Deserialize)]
+/// `[mesh.SERVICE.circuit_breaker]`: the application's breaker around its calls (opossum, with
+/// resilience4j's slow-call rule). Its defaults are the libraries', whatever the mesh.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CircuitBreaker {
-    /// A call slower than this counts as a failure; opossum's default is 10 s.
-    #[serde(default = "default_breaker_timeout")]
-    pub timeout: Duration,
-    #[serde(default = "default_error_threshold_percent")]
-    pub error_threshold_percent: Real,
-    #[serde(default)]
-    pub volume_threshold: u32,
-    #[serde(default = "default_breaker_window")]
-    pub window: Duration,
-    #[serde(default = "default_breaker_buckets")]
-    pub buckets: u32,
-    #[serde(default = "default_reset_timeout")]
-    pub reset_timeout: Duration,
+    pub timeout: Option<Duration>,
+    pub error_threshold_percent: Option<Real>,
+    pub volume_threshold: Option<u32>,
+    pub window: Option<Duration>,
+    pub buckets: Option<u32>,
+    pub reset_timeout: Option<Duration>,
     /// The status the fallback answers with; without it an open breaker answers 503.
     pub fallback_status: Option<u16>,
     /// resilience4j's slow-call rule: a call slower than this counts as slow. Off unless set.
     pub slow_call_duration: Option<Duration>,
-    /// The share of slow calls in the window that opens the breaker; resilience4j's default is
-    /// 100 when a slow-call duration is set.
     pub slow_call_rate_percent: Option<Real>,
-}
-
-fn default_breaker_timeout() -> Duration {
-    Duration::from_secs(10)
-}
-
-fn default_error_threshold_percent() -> Real {
-    Real(50.0)
-}
-
-fn default_breaker_window() -> Duration {
-    Duration::from_secs(10)
-}
-
-fn default_breaker_buckets() -> u32 {
-    10
-}
-
-fn default_reset_timeout() -> Duration {
-    Duration::from_secs(30)
+    /// resilience4j's `minimumNumberOfCalls`: the slow-call rule judges no window with fewer.
+    pub slow_call_minimum_calls: Option<u32>,
 }
 
 /// `[[mesh.SERVICE.route]]`: first match wins; weights are over the service's versions.

@@ -21,7 +21,10 @@
 //! The slow-call rule is resilience4j's: a call is slow when its duration is greater than
 //! `slowCallDurationThreshold`, and the breaker opens when slow calls are at least
 //! `slowCallRateThreshold` percent of the calls completed in the window (checked on each slow
-//! call, subject to the volume threshold). A slow trial counts as a failed trial, as one slow
+//! call, subject to the volume threshold), once the window holds `minimumNumberOfCalls`
+//! completed calls: resilience4j's `getSlowCallRate` answers "below the minimum" until then
+//! (resilience4j@v2.4.0:resilience4j-circuitbreaker/src/main/java/io/github/resilience4j/
+//! circuitbreaker/internal/CircuitBreakerMetrics.java#L141-L176). A slow trial counts as a failed trial, as one slow
 //! call in resilience4j's half-open state is a slow-call rate of 100 %.
 
 use meshsim_sim::SimTime;
@@ -45,6 +48,9 @@ pub struct BreakerConfig {
     pub slow_call_duration_ns: Option<u64>,
     /// resilience4j's `slowCallRateThreshold`; 100 when a duration is set and this is `None`.
     pub slow_call_rate_percent: Option<f64>,
+    /// resilience4j's `minimumNumberOfCalls`: completed calls the window needs before the
+    /// slow-call rule judges it. 100.
+    pub slow_call_minimum_calls: u32,
 }
 
 impl Default for BreakerConfig {
@@ -57,6 +63,7 @@ impl Default for BreakerConfig {
             reset_timeout_ns: 30 * SECOND_NS,
             slow_call_duration_ns: None,
             slow_call_rate_percent: None,
+            slow_call_minimum_calls: 100,
         }
     }
 }
@@ -288,6 +295,9 @@ impl CircuitBreaker {
             return false;
         }
         let completed = window.successes + window.failures;
+        if completed == 0 || completed < u64::from(self.config.slow_call_minimum_calls) {
+            return false;
+        }
         let slow_rate = window.slow as f64 / completed as f64 * 100.0;
         slow_rate >= self.config.slow_call_rate_percent.unwrap_or(100.0)
     }
@@ -573,8 +583,33 @@ mod tests {
         BreakerConfig {
             slow_call_duration_ns: Some(SECOND_NS),
             slow_call_rate_percent: rate_percent,
+            // These tests are about the rate: one completed call is enough to judge.
+            slow_call_minimum_calls: 1,
             ..BreakerConfig::default()
         }
+    }
+
+    #[test]
+    fn the_slow_call_rule_waits_for_the_minimum_number_of_calls() {
+        let config = BreakerConfig {
+            slow_call_minimum_calls: 3,
+            ..slow_config(None)
+        };
+        let mut breaker = CircuitBreaker::new(config);
+        let calls: Vec<_> = (0..3).map(|_| breaker.admit(ms(0))).collect();
+        // Two slow calls of two completed is 100 %, but below the minimum of three: no verdict.
+        assert_eq!(breaker.record(ms(1_500), calls[0], true, 1_500 * MS), None);
+        assert_eq!(breaker.record(ms(1_600), calls[1], true, 1_600 * MS), None);
+        // The third completes the minimum, and all three were slow.
+        assert_eq!(
+            breaker.record(ms(1_700), calls[2], true, 1_700 * MS),
+            OPENED
+        );
+    }
+
+    #[test]
+    fn the_slow_call_minimum_defaults_to_resilience4js_100() {
+        assert_eq!(BreakerConfig::default().slow_call_minimum_calls, 100);
     }
 
     #[test]

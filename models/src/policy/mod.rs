@@ -4,8 +4,11 @@
 //! machine.
 //!
 //! Each file is one mechanism and follows one source's semantics, quoted in its module docs:
-//! - [`backoff`]: Envoy's fully jittered exponential retry back-off.
+//! - [`backoff`]: Envoy's fully jittered exponential retry back-off, and linkerd2-proxy's
+//!   jittered exponential back-off (its retries and failure-accrual penalties).
 //! - [`retry_budget`]: Envoy's retry budget and its `max_retries` circuit breaker.
+//! - [`tps_budget`]: tower's `TpsBudget`, the retry budget of Linkerd's service profiles.
+//! - [`failure_accrual`]: Linkerd's consecutive failure accrual, a gate per endpoint.
 //! - [`outlier`]: Envoy's outlier detection (consecutive 5xx, gateway failures, success rate).
 //! - [`breaker`]: opossum's application circuit breaker, with resilience4j's slow-call rule.
 //! - [`rate_limit`]: Envoy's local rate limit token bucket.
@@ -19,16 +22,21 @@
 
 pub mod backoff;
 pub mod breaker;
+pub mod failure_accrual;
 pub mod outlier;
 pub mod peak_ewma;
 pub mod rate_limit;
 pub mod retry_budget;
+pub mod tps_budget;
 
-pub use backoff::backoff_ns;
+pub use backoff::{backoff_ns, linkerd_backoff_ns};
 pub use breaker::{Admission, BreakerConfig, BreakerState, CircuitBreaker, Transition};
+pub use failure_accrual::{FailureAccrual, FailureAccrualConfig, GateState, Shutting};
 pub use outlier::{
-    AttemptOutcome, Ejection, EjectionReason, OutlierChange, OutlierConfig, OutlierDetector,
+    AttemptOutcome, Ejection, EjectionReason, FailurePercentage, MembershipChange, OutlierChange,
+    OutlierConfig, OutlierDetector,
 };
 pub use peak_ewma::{PeakEwma, PeakEwmaConfig};
 pub use rate_limit::{Refill, TokenBucket};
 pub use retry_budget::{RetryBudget, default_cap_allows};
+pub use tps_budget::{TpsBudget, TpsBudgetConfig};

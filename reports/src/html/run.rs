@@ -66,6 +66,7 @@ fn header(out: &mut String, summary: &SummaryData) {
     for (term, definition) in [
         ("seed", summary.seed.to_string()),
         ("engine", escape(&summary.engine)),
+        ("mesh", escape(&mesh_text(&summary.mesh))),
         (
             "trace digest",
             format!("<code>{}</code>", escape(&summary.digest)),
@@ -521,4 +522,12 @@ fn events(out: &mut String, run: &RunData) {
         );
     }
     out.push_str("</section>\n");
+}
+
+/// The mesh a run followed, as its page names it: `istio 1.30.3 · Envoy 1.37 (...)`.
+fn mesh_text(mesh: &crate::summary_file::MeshInfo) -> String {
+    if mesh.profile.is_empty() {
+        return "not recorded".to_owned();
+    }
+    format!("{} · {}", mesh.label(), mesh.proxy)
 }

@@ -1,0 +1,826 @@
+//! The caller's sidecar: every outgoing call passes through it, as through Envoy or Linkerd's
+//! proxy.
+//!
+//! A call goes, in order, through the application's circuit breaker (opossum: an open breaker
+//! answers with the fallback at once), the route (which version, hence which cluster), fault
+//! injection (Envoy's fault filter, before the router: a delay first, then an abort drawn on its
+//! own), and then one or more tries. The route timeout starts when the call reaches the router,
+//! after any injected delay, and covers every try and back-off. Each try picks an instance
+//! (the cluster's balancer over its endpoints that outlier detection or failure accrual has not
+//! taken out), gets a connection from the cluster's pool (waiting when the pool is at
+//! `max_connections`, failing 503 when the pending queue or `max_requests` is full), and has a
+//! per-try timeout from the moment it is on a connection. A failed try the retry policy covers
+//! is retried after a back-off, if the retry limit allows. What the sidecar cannot reach it
+//! answers itself: Envoy's 503 "no healthy upstream" and 503 on a refused or reset connection,
+//! Linkerd's queue and failfast and 502, and 504 on a timeout.
+//!
+//! Finished calls queue up in the sidecar; the model that owns it takes them with
+//! [`Sidecar::pop_completion`] after each input, so one input can finish many calls.
+//!
+//! The work is split by concern: [`call`](self) entry and end of a call here; `pool` the
+//! connection pool; `retry` the retry decision; `health` outlier detection, failure accrual and
+//! the failfast queue; `breaker` the application's circuit breaker.
+
+mod breaker;
+mod health;
+mod pool;
+mod retry;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use meshsim_sim::record::{GroupGauge, MeshEvent};
+use meshsim_sim::{
+    GroupId, NodeId, Outbox, Reason, ReasonKind, Record, SimRng, SimTime, Span, SpanKind,
+};
+
+use crate::message::{Message, Request, RequestContext, Response, RouteChange, RouteUpdate};
+use crate::policy::breaker::Admission;
+use crate::slab::{Slab, SlabKey};
+use crate::timer::{TimerKind, timer};
+use crate::upstream::Upstream;
+use crate::upstream_config::UpstreamConfig;
+
+/// Where a call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Held by an injected delay.
+    Delayed,
+    /// Linkerd: waiting in the balancer's queue for an endpoint.
+    Queued,
+    /// Waiting for a connection to this instance.
+    Pending(u32),
+    /// A try is on the wire.
+    InFlight(SlabKey),
+    /// Waiting out the back-off before a retry.
+    BackingOff,
+    /// Holding nothing, between a queue and the pool.
+    Between,
+}
+
+struct Call {
+    owner: u64,
+    upstream: u16,
+    /// The cluster the route chose: 0 for the whole service, `1 + v` for version `v`.
+    cluster: u16,
+    endpoint: u32,
+    context: RequestContext,
+    started_at: SimTime,
+    retries: u32,
+    /// Whether the call holds one of the cluster's retry places: Envoy takes it when it decides
+    /// to retry and gives it back when the retried try ends, so a retry counts against the
+    /// limit through its back-off and its try.
+    holds_retry: bool,
+    /// Instances tried so far, for Envoy's `previous_hosts` predicate.
+    tried: Vec<u32>,
+    phase: Phase,
+    admission: Option<Admission>,
+}
+
+struct Attempt {
+    call: SlabKey,
+    instance: u32,
+    started_at: SimTime,
+}
+
+/// How one try ended.
+#[derive(Debug, Clone, Copy)]
+enum TryResult {
+    /// An answer from the instance.
+    Answered(Response),
+    /// The connection was refused: the process was gone.
+    Refused,
+    /// The connection was reset before the answer: the process crashed while holding it.
+    Reset,
+    /// The per-try timeout ran out.
+    TimedOut,
+}
+
+/// A finished call handed back to the model that made it.
+#[derive(Debug, Clone, Copy)]
+pub struct Completion {
+    pub owner: u64,
+    pub response: Response,
+}
+
+pub struct Sidecar {
+    /// The node this sidecar sits beside, for spans.
+    own_node: NodeId,
+    /// The group of the node this sidecar sits beside: the caller's identity for the callee.
+    own_group: GroupId,
+    /// The node's name, for `events.csv`.
+    own_name: String,
+    upstreams: Vec<Upstream>,
+    calls: Slab<Call>,
+    attempts: Slab<Attempt>,
+    completed: VecDeque<Completion>,
+    rng: SimRng,
+}
+
+impl Sidecar {
+    pub fn new(
+        own_node: NodeId,
+        own_group: GroupId,
+        own_name: &str,
+        upstreams: Vec<Arc<UpstreamConfig>>,
+        mut rng: SimRng,
+    ) -> Self {
+        assert!(
+            u16::try_from(upstreams.len()).is_ok(),
+            "too many upstreams for one sidecar"
+        );
+        Sidecar {
+            own_node,
+            own_group,
+            own_name: own_name.to_owned(),
+            upstreams: upstreams
+                .into_iter()
+                .map(|config| Upstream::new(config, &mut rng))
+                .collect(),
+            calls: Slab::default(),
+            attempts: Slab::default(),
+            completed: VecDeque::new(),
+            rng,
+        }
+    }
+
+    /// The node this sidecar sits beside.
+    pub fn node(&self) -> NodeId {
+        self.own_node
+    }
+
+    /// The service behind upstream `index`.
+    pub fn upstream_group(&self, index: u16) -> GroupId {
+        self.upstreams[usize::from(index)].config.group
+    }
+
+    /// Calls in progress.
+    pub fn pending(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// The next finished call, if any.
+    pub fn pop_completion(&mut self) -> Option<Completion> {
+        self.completed.pop_front()
+    }
+
+    /// Whether upstream `index` has an instance to take a call.
+    pub fn has_live(&self, index: u16) -> bool {
+        self.upstreams[usize::from(index)].has_live(None)
+    }
+
+    /// Records a span of a sampled call from `start` to `now`; a try's retry number is the
+    /// call's retries so far.
+    fn span(
+        &self,
+        call: &Call,
+        kind: SpanKind,
+        (start, now): (SimTime, SimTime),
+        peer: Option<NodeId>,
+        status: u16,
+        out: &mut Outbox<Message>,
+    ) {
+        if !call.context.sampled {
+            return;
+        }
+        out.record(Record::Span(Box::new(Span {
+            trace: call.context.trace(),
+            node: self.own_node,
+            kind,
+            start_ns: start.as_nanos(),
+            end_ns: now.as_nanos(),
+            endpoint: Some((
+                self.upstreams[usize::from(call.upstream)].config.group,
+                call.endpoint,
+            )),
+            peer,
+            status,
+            number: call.retries,
+        })));
+    }
+
+    /// Starts a call to `upstream`'s `endpoint` on behalf of `owner`. Returns the call's key; its
+    /// answer comes later through [`Sidecar::pop_completion`], possibly right after this returns.
+    /// An `Err` is an answer the sidecar gives before a call exists: an open breaker, no route.
+    pub fn call(
+        &mut self,
+        now: SimTime,
+        upstream_index: u16,
+        endpoint: u32,
+        context: RequestContext,
+        owner: u64,
+        out: &mut Outbox<Message>,
+    ) -> Result<SlabKey, Response> {
+        let (upstream_index, endpoint) = self.redirect(upstream_index, endpoint);
+        let callee = self.upstreams[usize::from(upstream_index)].config.group;
+        out.record(Record::Call {
+            caller: self.own_group,
+            callee,
+        });
+        let admission = self.admit(now, upstream_index, out)?;
+        let routes = &self.upstreams[usize::from(upstream_index)].routes;
+        let Ok(subset) = routes.choose(&context, &mut self.rng) else {
+            // No route matches: Envoy answers 404 itself (`NR`).
+            let response = answer(404, ReasonKind::NoRoute, callee);
+            return Err(self.settle_breaker(now, upstream_index, admission, now, response, out));
+        };
+        let cluster = self.upstreams[usize::from(upstream_index)]
+            .config
+            .cluster_of(subset.as_ref());
+        self.arm_outlier_interval(now, upstream_index, cluster, out);
+        let key = self.calls.insert(Call {
+            owner,
+            upstream: upstream_index,
+            cluster: cluster as u16,
+            endpoint,
+            context,
+            started_at: now,
+            retries: 0,
+            holds_retry: false,
+            tried: Vec::new(),
+            phase: Phase::Delayed,
+            admission,
+        });
+        let upstream = &mut self.upstreams[usize::from(upstream_index)];
+        if let Some(breaker) = &upstream.config.breaker {
+            // The application's own timeout starts when it calls, before anything the sidecar
+            // does (an injected delay included).
+            let id = timer(TimerKind::BreakerTimeout, u64::from(upstream_index));
+            upstream
+                .breaker_deadlines
+                .push(now + breaker.timeout_ns, key, id, out);
+        }
+        if let Some(fault) = upstream.config.fault
+            && self.rng.chance(fault.delay_probability)
+        {
+            out.record(Record::Mesh {
+                callee,
+                event: MeshEvent::FaultDelayed,
+            });
+            out.set_timer(now + fault.delay_ns, timer(TimerKind::FaultDelay, key.0));
+            return Ok(key);
+        }
+        self.after_fault(now, key, out);
+        Ok(key)
+    }
+
+    /// The call has passed the fault filter's delay (or had none): the abort is drawn now, on
+    /// its own, and then the router takes it, starting the route timeout (Envoy's
+    /// `postDelayInjection`, then the router's `onRequestComplete`).
+    fn after_fault(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
+        let call = self.calls.get(key).expect("a live call");
+        let upstream_index = call.upstream;
+        let upstream = &mut self.upstreams[usize::from(upstream_index)];
+        let callee = upstream.config.group;
+        if let Some(fault) = upstream.config.fault
+            && self.rng.chance(fault.abort_probability)
+        {
+            out.record(Record::Mesh {
+                callee,
+                event: MeshEvent::FaultAborted,
+            });
+            let reason = Reason {
+                kind: ReasonKind::FaultAbort,
+                group: Some(callee),
+            };
+            self.finish(now, key, fault.abort_status, reason, out);
+            return;
+        }
+        if let Some(timeout_ns) = upstream.config.timeout_ns {
+            let id = timer(TimerKind::CallTimeout, u64::from(upstream_index));
+            upstream
+                .route_deadlines
+                .push(now + timeout_ns, key, id, out);
+        }
+        self.start_attempt(now, key, out);
+    }
+
+    /// Sends the next try of call `key`: picks an instance of its cluster and asks the pool for
+    /// a connection to it; without an instance, what the proxy does then.
+    fn start_attempt(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
+        let call = self.calls.get(key).expect("attempting a live call");
+        let (upstream_index, cluster) = (call.upstream, usize::from(call.cluster));
+        let upstream = &mut self.upstreams[usize::from(upstream_index)];
+        let reselections = upstream
+            .config
+            .retries
+            .as_ref()
+            .and_then(|retries| retries.host_reselections);
+        match upstream.pick(now, cluster, &call.tried, reselections, &mut self.rng) {
+            Some(instance) => self.connect(now, key, instance, out),
+            None => self.no_instance(now, key, out),
+        }
+    }
+
+    /// Puts a try of call `key` on the wire to `instance`, on a connection the pool gave it.
+    fn send_attempt(
+        &mut self,
+        now: SimTime,
+        key: SlabKey,
+        instance: u32,
+        out: &mut Outbox<Message>,
+    ) {
+        let call = self.calls.get_mut(key).expect("sending for a live call");
+        let (upstream_index, cluster) = (call.upstream, usize::from(call.cluster));
+        let upstream = &mut self.upstreams[usize::from(upstream_index)];
+        let retry = call.retries > 0;
+        call.tried.push(instance);
+        upstream.active[instance as usize] += 1;
+        let cluster_state = &mut upstream.clusters[cluster];
+        cluster_state.in_flight += 1;
+        if let Some(accrual) = &mut cluster_state.accrual {
+            accrual.on_dispatch(instance as usize);
+        }
+        let callee = upstream.config.group;
+        let attempt = self.attempts.insert(Attempt {
+            call: key,
+            instance,
+            started_at: now,
+        });
+        call.phase = Phase::InFlight(attempt);
+        let request = Request {
+            call: attempt.0,
+            endpoint: call.endpoint,
+            context: call.context,
+            caller: self.own_group.0,
+        };
+        out.send(
+            upstream.config.instances[instance as usize],
+            Message::Request(request),
+        );
+        out.record(Record::Attempt {
+            caller: self.own_group,
+            callee,
+            retry,
+        });
+        if retry {
+            out.record(Record::Mesh {
+                callee,
+                event: MeshEvent::Retry,
+            });
+        }
+        if let Some(policy) = &upstream.config.retries
+            && let Some(per_try_ns) = policy.per_try_timeout_ns
+            && !(policy.last_try_untimed && call.retries >= policy.attempts)
+        {
+            let id = timer(TimerKind::TryTimeout, u64::from(upstream_index));
+            upstream
+                .try_deadlines
+                .push(now + per_try_ns, attempt, id, out);
+        }
+    }
+
+    /// A try is over: frees its connection, feeds the balancer and the health checks, then
+    /// retries or finishes the call.
+    fn end_attempt(
+        &mut self,
+        now: SimTime,
+        attempt_key: SlabKey,
+        result: TryResult,
+        out: &mut Outbox<Message>,
+    ) {
+        let Some(attempt) = self.attempts.remove(attempt_key) else {
+            return;
+        };
+        let call = self
+            .calls
+            .get(attempt.call)
+            .expect("an attempt's call outlives it");
+        let (upstream_index, cluster) = (call.upstream, usize::from(call.cluster));
+        let upstream = &mut self.upstreams[usize::from(upstream_index)];
+        upstream.observe(now, cluster, attempt.instance, now - attempt.started_at);
+        let response = self.try_response(upstream_index, result);
+        self.record_health(now, upstream_index, cluster, attempt.instance, result, out);
+        let call = self.calls.get(attempt.call).expect("live call");
+        let peer =
+            self.upstreams[usize::from(upstream_index)].config.instances[attempt.instance as usize];
+        self.span(
+            call,
+            SpanKind::Attempt,
+            (attempt.started_at, now),
+            Some(peer),
+            response.status,
+            out,
+        );
+        let call = self.calls.get_mut(attempt.call).expect("live call");
+        call.phase = Phase::BackingOff;
+        if std::mem::take(&mut call.holds_retry) {
+            self.upstreams[usize::from(upstream_index)].clusters[cluster].active_retries -= 1;
+        }
+        if self.should_retry(now, attempt.call, result, out) {
+            self.schedule_retry(now, attempt.call, out);
+        } else {
+            self.finish(now, attempt.call, response.status, response.reason, out);
+        }
+        self.release_connection(now, upstream_index, cluster, attempt.instance, out);
+    }
+
+    /// What a try's result says to the caller if it is the last: the answer, or the proxy's own.
+    fn try_response(&self, upstream_index: u16, result: TryResult) -> Response {
+        let config = &self.upstreams[usize::from(upstream_index)].config;
+        let callee = config.group;
+        match result {
+            TryResult::Answered(response) => response,
+            TryResult::Refused => {
+                answer(config.connection_error_status, ReasonKind::Refused, callee)
+            }
+            TryResult::Reset => answer(config.connection_error_status, ReasonKind::Reset, callee),
+            TryResult::TimedOut => answer(504, ReasonKind::RouteTimeout, callee),
+        }
+    }
+
+    /// Ends call `key` with an answer: releases what it holds, settles the breaker (whose
+    /// fallback may answer instead) and queues the completion for the owner.
+    fn finish(
+        &mut self,
+        now: SimTime,
+        key: SlabKey,
+        status: u16,
+        reason: Reason,
+        out: &mut Outbox<Message>,
+    ) {
+        let call = self.discard(now, key, out);
+        let response = Response {
+            call: key.0,
+            status,
+            reason,
+        };
+        let response = self.settle_breaker(
+            now,
+            call.upstream,
+            call.admission,
+            call.started_at,
+            response,
+            out,
+        );
+        self.span(
+            &call,
+            SpanKind::Call,
+            (call.started_at, now),
+            None,
+            response.status,
+            out,
+        );
+        self.completed.push_back(Completion {
+            owner: call.owner,
+            response,
+        });
+    }
+
+    /// Removes call `key` and gives back what it holds: its connection, its place in a queue,
+    /// its retry place.
+    fn discard(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) -> Call {
+        let call = self.calls.remove(key).expect("discarding a live call");
+        let (upstream_index, cluster) = (call.upstream, usize::from(call.cluster));
+        let upstream = &mut self.upstreams[usize::from(upstream_index)];
+        let group = upstream.config.group;
+        let cluster_state = &mut upstream.clusters[cluster];
+        if call.holds_retry {
+            cluster_state.active_retries -= 1;
+        }
+        match call.phase {
+            Phase::InFlight(attempt_key) => {
+                // Given up while a try is out (a timeout): its connection is reset.
+                if let Some(attempt) = self.attempts.remove(attempt_key) {
+                    let peer = upstream.config.instances[attempt.instance as usize];
+                    self.span(
+                        &call,
+                        SpanKind::Attempt,
+                        (attempt.started_at, now),
+                        Some(peer),
+                        0,
+                        out,
+                    );
+                    self.release_connection(now, upstream_index, cluster, attempt.instance, out);
+                }
+            }
+            Phase::Pending(_) => {
+                // Its key stays in the host's queue, skipped when it comes up.
+                cluster_state.pending_count -= 1;
+                pending_gauge(group, -1, out);
+            }
+            Phase::Queued => {
+                cluster_state.queued -= 1;
+                pending_gauge(group, -1, out);
+            }
+            Phase::Delayed | Phase::BackingOff | Phase::Between => {}
+        }
+        call
+    }
+
+    /// An answer arrived.
+    pub fn on_response(&mut self, now: SimTime, response: &Response, out: &mut Outbox<Message>) {
+        // A reset travels as an answer: the connection closed before the response.
+        let result = if response.reason.kind == ReasonKind::Reset {
+            TryResult::Reset
+        } else {
+            TryResult::Answered(*response)
+        };
+        self.end_attempt(now, SlabKey(response.call), result, out);
+    }
+
+    /// A request this sidecar sent was refused: the instance's process is gone.
+    pub fn on_refused(&mut self, now: SimTime, request: &Request, out: &mut Outbox<Message>) {
+        self.end_attempt(now, SlabKey(request.call), TryResult::Refused, out);
+    }
+
+    /// One of the sidecar's timers fired; returns false when the timer is not the sidecar's.
+    pub fn on_timer(
+        &mut self,
+        now: SimTime,
+        kind: TimerKind,
+        payload: u64,
+        out: &mut Outbox<Message>,
+    ) -> bool {
+        match kind {
+            TimerKind::CallTimeout | TimerKind::BreakerTimeout => {
+                self.on_call_deadline(now, kind, payload, out);
+            }
+            TimerKind::TryTimeout => self.on_try_deadline(now, payload, out),
+            TimerKind::Backoff => self.resume(now, SlabKey(payload), Phase::BackingOff, out),
+            TimerKind::FaultDelay => self.resume(now, SlabKey(payload), Phase::Delayed, out),
+            TimerKind::BreakerReset => {
+                self.breaker_moved(now, upstream_of_payload(payload), out);
+            }
+            TimerKind::OutlierInterval => self.outlier_interval(now, payload, out),
+            TimerKind::AccrualPenalty => self.accrual_penalty_over(now, payload, out),
+            TimerKind::FailFast => self.failfast_timeout(now, payload, out),
+            TimerKind::Work
+            | TimerKind::Arrival
+            | TimerKind::ClientTimeout
+            | TimerKind::Think
+            | TimerKind::BrokerAck
+            | TimerKind::StoreWork
+            | TimerKind::SagaRetry
+            | TimerKind::BrokerRedeliver
+            | TimerKind::RolloutTick
+            | TimerKind::RolloutScrape
+            | TimerKind::RolloutReady
+            | TimerKind::Startup => return false,
+        }
+        true
+    }
+
+    /// A back-off or an injected delay ran out for call `key`, if it still waits on it.
+    fn resume(&mut self, now: SimTime, key: SlabKey, waiting: Phase, out: &mut Outbox<Message>) {
+        if !self
+            .calls
+            .get(key)
+            .is_some_and(|call| call.phase == waiting)
+        {
+            return;
+        }
+        match waiting {
+            Phase::Delayed => self.after_fault(now, key, out),
+            _ => self.start_attempt(now, key, out),
+        }
+    }
+
+    /// The route timeout or the application breaker's timeout ran out for some calls.
+    fn on_call_deadline(
+        &mut self,
+        now: SimTime,
+        kind: TimerKind,
+        payload: u64,
+        out: &mut Outbox<Message>,
+    ) {
+        let index = upstream_of_payload(payload);
+        let calls = &self.calls;
+        let upstream = &mut self.upstreams[usize::from(index)];
+        let callee = upstream.config.group;
+        let id = timer(kind, payload);
+        let (deadlines, reason_kind) = if kind == TimerKind::CallTimeout {
+            (&mut upstream.route_deadlines, ReasonKind::RouteTimeout)
+        } else {
+            (&mut upstream.breaker_deadlines, ReasonKind::BreakerTimeout)
+        };
+        for key in deadlines.expire(now, |key| calls.get(key).is_some(), id, out) {
+            // Envoy tells outlier detection of a try the route timeout cut off (a local-origin
+            // timeout); the application's breaker timeout is invisible to the sidecar, which
+            // only sees the request cancelled.
+            if kind == TimerKind::CallTimeout
+                && let Some(call) = self.calls.get(key)
+                && let Phase::InFlight(attempt) = call.phase
+                && let Some(instance) = self.attempts.get(attempt).map(|attempt| attempt.instance)
+            {
+                let cluster = usize::from(call.cluster);
+                self.record_health(now, index, cluster, instance, TryResult::TimedOut, out);
+            }
+            let reason = Reason {
+                kind: reason_kind,
+                group: Some(callee),
+            };
+            self.finish(now, key, 504, reason, out);
+        }
+    }
+
+    /// Per-try timeouts ran out for some tries.
+    fn on_try_deadline(&mut self, now: SimTime, payload: u64, out: &mut Outbox<Message>) {
+        let index = upstream_of_payload(payload);
+        let attempts = &self.attempts;
+        let id = timer(TimerKind::TryTimeout, payload);
+        let upstream = &mut self.upstreams[usize::from(index)];
+        for key in upstream
+            .try_deadlines
+            .expire(now, |key| attempts.get(key).is_some(), id, out)
+        {
+            self.end_attempt(now, key, TryResult::TimedOut, out);
+        }
+    }
+
+    /// The caller gave up on call `key` (its own timeout): forget it, so a late answer is dropped.
+    pub fn abandon(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
+        if self.calls.get(key).is_some() {
+            let call = self.discard(now, key, out);
+            self.span(&call, SpanKind::Call, (call.started_at, now), None, 0, out);
+        }
+    }
+
+    /// A strangler migration's share of calls to a service goes to the new one instead: the
+    /// upstream and endpoint a call really goes to. One draw per call that could move, and
+    /// only while the share is neither 0 nor 100.
+    fn redirect(&mut self, upstream_index: u16, endpoint: u32) -> (u16, u32) {
+        let upstream = &self.upstreams[usize::from(upstream_index)];
+        let percent = upstream.redirect_percent;
+        let Some(redirect) = &upstream.config.redirect else {
+            return (upstream_index, endpoint);
+        };
+        let Some(Some(to_endpoint)) = redirect.endpoints.get(endpoint as usize).copied() else {
+            return (upstream_index, endpoint);
+        };
+        if percent <= 0.0 || (percent < 100.0 && self.rng.unit() * 100.0 >= percent) {
+            return (upstream_index, endpoint);
+        }
+        match self.upstream_of(redirect.to) {
+            Some(to_upstream) => (to_upstream, to_endpoint),
+            None => (upstream_index, endpoint),
+        }
+    }
+
+    /// This sidecar's upstream for `group`, if it calls that service.
+    fn upstream_of(&self, group: GroupId) -> Option<u16> {
+        self.upstreams
+            .iter()
+            .position(|upstream| upstream.config.group == group)
+            .map(|index| index as u16)
+    }
+
+    /// The control plane changed the routes of a service this sidecar calls.
+    pub fn on_routes(&mut self, update: &RouteUpdate) {
+        let Some(index) = self.upstream_of(GroupId(update.service)) else {
+            return;
+        };
+        let upstream = &mut self.upstreams[usize::from(index)];
+        let from = update.from.0..update.from.1;
+        let to = update.to.0..update.to.1;
+        match update.change {
+            RouteChange::Weight { percent } => upstream.routes.set_weight(&from, &to, percent),
+            RouteChange::Revert => upstream.routes.shift_all(&to, &from),
+            RouteChange::Promote => upstream.routes.shift_all(&from, &to),
+            RouteChange::Redirect { percent } => upstream.redirect_percent = percent,
+        }
+    }
+
+    /// An instance of a service this sidecar calls says it is ready, or no longer.
+    pub fn on_ready(&mut self, now: SimTime, node: NodeId, ready: bool, out: &mut Outbox<Message>) {
+        self.for_instance(now, node, out, |upstream, index| {
+            upstream.set_ready(index, ready)
+        });
+    }
+
+    /// The control plane added `node` to its service's endpoints, or took it away.
+    pub fn on_endpoint(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        ready: bool,
+        out: &mut Outbox<Message>,
+    ) {
+        self.for_instance(now, node, out, |upstream, index| {
+            upstream.set_deployed(index, ready)
+        });
+    }
+
+    /// The control plane reports `node` up or down.
+    pub fn on_membership(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        up: bool,
+        out: &mut Outbox<Message>,
+    ) {
+        self.for_instance(now, node, out, |upstream, index| upstream.set_up(index, up));
+    }
+
+    /// Runs `change` on every upstream that has `node` among its instances; it returns the
+    /// ejections its clusters forgot with a host that left. Calls waiting for an instance may go
+    /// now.
+    fn for_instance(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        out: &mut Outbox<Message>,
+        mut change: impl FnMut(&mut Upstream, usize) -> usize,
+    ) {
+        for upstream_index in 0..self.upstreams.len() {
+            let upstream = &mut self.upstreams[upstream_index];
+            let Some(index) = upstream
+                .config
+                .instances
+                .iter()
+                .position(|&instance| instance == node)
+            else {
+                continue;
+            };
+            let dropped = change(upstream, index);
+            if dropped > 0 {
+                out.record(Record::GroupGauge {
+                    group: upstream.config.group,
+                    gauge: GroupGauge::Ejected,
+                    delta: -(dropped as i64),
+                });
+            }
+            self.drain_queues(now, upstream_index as u16, out);
+        }
+    }
+
+    /// The process crashed: every call in flight is forgotten and its gauges given back. The
+    /// view of the upstreams is the control plane's, so it survives; detectors, breakers and
+    /// pools are the process's memory and start again.
+    pub fn clear(&mut self, out: &mut Outbox<Message>) {
+        self.calls.drain();
+        self.attempts.drain();
+        self.completed.clear();
+        for upstream in &mut self.upstreams {
+            let group = upstream.config.group;
+            let waiting: u32 = upstream
+                .clusters
+                .iter()
+                .map(|cluster| cluster.pending_count + cluster.queued)
+                .sum();
+            if waiting > 0 {
+                pending_gauge(group, -i64::from(waiting), out);
+            }
+            let ejected: usize = upstream.clusters.iter().map(health::taken_out).sum();
+            if ejected > 0 {
+                out.record(Record::GroupGauge {
+                    group,
+                    gauge: GroupGauge::Ejected,
+                    delta: -(ejected as i64),
+                });
+            }
+            if let Some(gauge) = breaker::gauge(upstream.breaker_seen) {
+                out.record(Record::GroupGauge {
+                    group,
+                    gauge,
+                    delta: -1,
+                });
+            }
+            upstream.reset(&mut self.rng);
+        }
+    }
+}
+
+/// An answer the sidecar gives itself.
+fn answer(status: u16, kind: ReasonKind, callee: GroupId) -> Response {
+    Response {
+        call: 0,
+        status,
+        reason: Reason {
+            kind,
+            group: Some(callee),
+        },
+    }
+}
+
+fn pending_gauge(group: GroupId, delta: i64, out: &mut Outbox<Message>) {
+    out.record(Record::GroupGauge {
+        group,
+        gauge: GroupGauge::Pending,
+        delta,
+    });
+}
+
+/// The upstream a timer about the whole upstream is for: its payload is the index.
+fn upstream_of_payload(payload: u64) -> u16 {
+    u16::try_from(payload).expect("an upstream index")
+}
+
+/// A timer payload's low bits: the cluster (and below it, for failure accrual, the host).
+const CLUSTER_BITS: u32 = 40;
+
+/// The payload of a timer about `upstream`'s cluster `cluster` (and `host`, for failure
+/// accrual): the upstream in the top bits, the cluster in the next 8, the host in the low 32.
+fn cluster_payload(upstream: u16, cluster: usize, host: u32) -> u64 {
+    assert!(cluster < 256, "at most 255 versions a service");
+    u64::from(upstream) << CLUSTER_BITS | (cluster as u64) << 32 | u64::from(host)
+}
+
+/// The upstream, cluster and host of a [`cluster_payload`].
+fn decode_cluster_payload(payload: u64) -> (u16, usize, u32) {
+    (
+        u16::try_from(payload >> CLUSTER_BITS).expect("an upstream index"),
+        ((payload >> 32) & 0xff) as usize,
+        (payload & 0xffff_ffff) as u32,
+    )
+}

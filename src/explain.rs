@@ -1,0 +1,202 @@
+//! `meshsim explain FILE [--service S]`: the effective policy on every caller → callee edge,
+//! each value with where it came from (the file's line, or the profile's default and its
+//! source), as `istioctl proxy-config` shows a real proxy's; then the known traps in the
+//! scenario, and what the mesh's proxies do that no key changes.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+
+use crate::call_graph::CallGraph;
+use crate::cli::{Status, color_for, report_load_error};
+use crate::mesh::{self, Effective, Origin, Row};
+use crate::profile::Profile;
+use crate::scenario::{self, DocPath, Locator, Scenario};
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The scenario file (TOML, format 1).
+    pub file: PathBuf,
+    /// Only the calls into and out of this service (or store, or broker).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+}
+
+pub fn explain(args: &ExplainArgs) -> Status {
+    let loaded = match scenario::load_file(&args.file) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            report_load_error(&error);
+            return Status::BadInput;
+        }
+    };
+    let color = color_for(std::io::stderr().is_terminal());
+    for warning in &loaded.warnings {
+        eprint!("{}", warning.render(&loaded.source, color));
+    }
+    let scenario = &loaded.scenario;
+    if let Some(name) = &args.service
+        && !is_host(scenario, name)
+    {
+        eprintln!(
+            "error: {} has no service, store or broker named `{name}`",
+            loaded.file
+        );
+        eprintln!("hint: `meshsim explain {}` lists every one", loaded.file);
+        return Status::BadInput;
+    }
+    let locator = Locator::new(&loaded.source);
+    print!(
+        "{}",
+        render(scenario, &loaded.file, &locator, args.service.as_deref())
+    );
+    Status::Ok
+}
+
+fn is_host(scenario: &Scenario, name: &str) -> bool {
+    scenario.services.iter().any(|service| service.name == name)
+        || scenario.stores.iter().any(|store| store.name == name)
+        || scenario.brokers.iter().any(|broker| broker.name == name)
+}
+
+/// The whole explanation; `only` narrows it to the edges into and out of one host.
+pub fn render(
+    scenario: &Scenario,
+    file: &str,
+    locator: &Locator<'_>,
+    only: Option<&str>,
+) -> String {
+    let profile = scenario.profile();
+    let graph = CallGraph::of(scenario);
+    let policies = effective_policies(scenario, locator);
+    let mut text = header(scenario, file, profile);
+    for callee in graph.callees() {
+        let Some(policy) = policies.get(callee) else {
+            continue;
+        };
+        let callers = graph.callers_of(callee);
+        let involved =
+            only.is_none_or(|name| name == callee || callers.iter().any(|caller| caller == name));
+        if involved {
+            text.push_str(&edge_block(file, callee, callers, policy));
+        }
+    }
+    let traps: Vec<_> = mesh::traps(scenario, &policies, &graph)
+        .into_iter()
+        .filter(|trap| only.is_none_or(|name| trap.service == name))
+        .collect();
+    text.push_str("traps\n");
+    if traps.is_empty() {
+        text.push_str("  none found\n");
+    }
+    for trap in traps {
+        let _ = writeln!(
+            text,
+            "  ! {}: {}\n    hint: {}",
+            trap.service, trap.message, trap.hint
+        );
+    }
+    text.push_str(&behaviours(profile));
+    text
+}
+
+fn header(scenario: &Scenario, file: &str, profile: Profile) -> String {
+    let release = profile.release();
+    let chosen = if scenario.scenario.mesh.is_some() {
+        "[scenario] mesh".to_owned()
+    } else {
+        "the default; [scenario] mesh = \"linkerd\" or \"envoy\" sets another".to_owned()
+    };
+    format!(
+        "meshsim explain {file}\nmesh: {} {} ({chosen})\n  defaults read from {}\n  proxy: {}\n\n",
+        profile.name(),
+        release.version,
+        release.source,
+        release.proxy
+    )
+}
+
+/// Every service's, store's and broker's effective policy, with the file's lines.
+fn effective_policies(scenario: &Scenario, locator: &Locator<'_>) -> IndexMap<String, Effective> {
+    let profile = scenario.profile();
+    let resolve = |name: &str, tcp: bool| {
+        let path = DocPath::root().key("mesh").key(name);
+        mesh::resolve(profile, scenario.mesh.get(name), tcp, &path, Some(locator))
+    };
+    let mut policies = IndexMap::new();
+    for service in &scenario.services {
+        policies.insert(service.name.clone(), resolve(&service.name, false));
+    }
+    for name in scenario
+        .stores
+        .iter()
+        .map(|store| &store.name)
+        .chain(scenario.brokers.iter().map(|broker| &broker.name))
+    {
+        policies.insert(name.clone(), resolve(name, true));
+    }
+    policies
+}
+
+fn edge_block(file: &str, callee: &str, callers: &[String], policy: &Effective) -> String {
+    let kind = if policy.tcp { " (TCP)" } else { "" };
+    let mut text = format!("{} → {callee}{kind}\n", callers.join(", "));
+    let rows = mesh::rows(policy);
+    let key_width = rows.iter().map(|row| row.key.len()).max().unwrap_or(0);
+    let value_width = rows
+        .iter()
+        .map(|row| row.value.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    for row in rows {
+        let _ = writeln!(
+            text,
+            "  {:key_width$}  {:value_width$}  {}",
+            row.key,
+            row.value,
+            origin_text(file, policy.profile, &row)
+        );
+    }
+    text.push('\n');
+    text
+}
+
+/// Where a value came from, as a person reads it.
+fn origin_text(file: &str, profile: Profile, row: &Row) -> String {
+    match row.origin {
+        Origin::File { line: Some(line) } => format!("{file}:{line}"),
+        Origin::File { line: None } => file.to_owned(),
+        Origin::Default(spec) => format!("{profile} default · {}", spec.source),
+        Origin::Section(spec) => format!(
+            "{profile} default without [mesh.SERVICE.{}] · {}",
+            spec.key, spec.source
+        ),
+        Origin::Fixed(spec) => format!("fixed by {profile} · {}", spec.source),
+        Origin::Derived(reason) => reason.to_owned(),
+    }
+}
+
+fn behaviours(profile: Profile) -> String {
+    let release = profile.release();
+    let mut text = format!(
+        "\nwhat {} {}'s proxies do that no key changes\n",
+        release.product, release.version
+    );
+    let width = profile
+        .behaviours()
+        .iter()
+        .map(|spec| spec.key.len())
+        .max()
+        .unwrap_or(0);
+    for spec in profile.behaviours() {
+        let _ = writeln!(
+            text,
+            "  {:width$}  {}  · {}",
+            spec.key, spec.default, spec.source
+        );
+    }
+    text
+}
