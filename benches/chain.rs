@@ -25,6 +25,7 @@ fn scenario_text(seconds: u64, mesh: bool) -> String {
         .expect("benches/chain.toml")
         .replace("duration = \"60s\"", &format!("duration = \"{seconds}s\""));
     if mesh {
+        text = text.replace("[scenario]\n", "[scenario]\nmesh = \"envoy\"\n");
         text.push_str(
             &std::fs::read_to_string(folder.join("chain-mesh.toml"))
                 .expect("benches/chain-mesh.toml"),

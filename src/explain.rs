@@ -72,6 +72,7 @@ pub fn render(
     let graph = CallGraph::of(scenario);
     let policies = effective_policies(scenario, locator);
     let mut text = header(scenario, file, profile);
+    let mut sources = Sources::default();
     for callee in graph.callees() {
         let Some(policy) = policies.get(callee) else {
             continue;
@@ -80,12 +81,12 @@ pub fn render(
         let involved =
             only.is_none_or(|name| name == callee || callers.iter().any(|caller| caller == name));
         if involved {
-            text.push_str(&edge_block(file, callee, callers, policy));
+            text.push_str(&edge_block(file, callee, callers, policy, &mut sources));
         }
     }
     let traps: Vec<_> = mesh::traps(scenario, &policies, &graph)
         .into_iter()
-        .filter(|trap| only.is_none_or(|name| trap.service == name))
+        .filter(|trap| only.is_none_or(|name| trap.involves.iter().any(|each| each == name)))
         .collect();
     text.push_str("traps\n");
     if traps.is_empty() {
@@ -98,8 +99,34 @@ pub fn render(
             trap.service, trap.message, trap.hint
         );
     }
-    text.push_str(&behaviours(profile));
+    text.push_str(&behaviours(profile, &mut sources));
+    text.push_str(&sources.render());
     text
+}
+
+/// The sources the defaults were read from, numbered in the order they are first cited.
+#[derive(Default)]
+struct Sources {
+    cited: Vec<&'static str>,
+}
+
+impl Sources {
+    /// The number of `source`'s note, giving it one if it has none yet.
+    fn cite(&mut self, source: &'static str) -> usize {
+        if let Some(index) = self.cited.iter().position(|cited| *cited == source) {
+            return index + 1;
+        }
+        self.cited.push(source);
+        self.cited.len()
+    }
+
+    fn render(&self) -> String {
+        let mut text = String::from("\nsources\n");
+        for (index, source) in self.cited.iter().enumerate() {
+            let _ = writeln!(text, "  [{}] {source}", index + 1);
+        }
+        text
+    }
 }
 
 fn header(scenario: &Scenario, file: &str, profile: Profile) -> String {
@@ -140,10 +167,19 @@ fn effective_policies(scenario: &Scenario, locator: &Locator<'_>) -> IndexMap<St
     policies
 }
 
-fn edge_block(file: &str, callee: &str, callers: &[String], policy: &Effective) -> String {
+fn edge_block(
+    file: &str,
+    callee: &str,
+    callers: &[String],
+    policy: &Effective,
+    sources: &mut Sources,
+) -> String {
     let kind = if policy.tcp { " (TCP)" } else { "" };
     let mut text = format!("{} → {callee}{kind}\n", callers.join(", "));
-    let rows = mesh::rows(policy);
+    let rows: Vec<Row> = mesh::rows(policy)
+        .into_iter()
+        .filter(|row| !policy.tcp || row.origin_is_file() || TCP_ROWS.contains(&row.key.as_str()))
+        .collect();
     let key_width = rows.iter().map(|row| row.key.len()).max().unwrap_or(0);
     let value_width = rows
         .iter()
@@ -157,29 +193,34 @@ fn edge_block(file: &str, callee: &str, callers: &[String], policy: &Effective) 
             "  {:key_width$}  {:value_width$}  {}",
             row.key,
             row.value,
-            origin_text(file, policy.profile, &row)
+            origin_text(file, &row, sources)
         );
     }
     text.push('\n');
     text
 }
 
-/// Where a value came from, as a person reads it.
-fn origin_text(file: &str, profile: Profile, row: &Row) -> String {
+/// What a TCP client's call shows besides what the file sets: the mesh's HTTP policies do not
+/// apply to it.
+const TCP_ROWS: [&str; 3] = ["timeout", "retries", "connection_pool.max_connections"];
+
+/// Where a value came from, as a person reads it; a default cites its source's note.
+fn origin_text(file: &str, row: &Row, sources: &mut Sources) -> String {
     match row.origin {
         Origin::File { line: Some(line) } => format!("{file}:{line}"),
         Origin::File { line: None } => file.to_owned(),
-        Origin::Default(spec) => format!("{profile} default · {}", spec.source),
+        Origin::Default(spec) => format!("default [{}]", sources.cite(spec.source)),
         Origin::Section(spec) => format!(
-            "{profile} default without [mesh.SERVICE.{}] · {}",
-            spec.key, spec.source
+            "default without `{}` [{}]",
+            spec.key,
+            sources.cite(spec.source)
         ),
-        Origin::Fixed(spec) => format!("fixed by {profile} · {}", spec.source),
+        Origin::Fixed(spec) => format!("fixed [{}]", sources.cite(spec.source)),
         Origin::Derived(reason) => reason.to_owned(),
     }
 }
 
-fn behaviours(profile: Profile) -> String {
+fn behaviours(profile: Profile, sources: &mut Sources) -> String {
     let release = profile.release();
     let mut text = format!(
         "\nwhat {} {}'s proxies do that no key changes\n",
@@ -194,8 +235,10 @@ fn behaviours(profile: Profile) -> String {
     for spec in profile.behaviours() {
         let _ = writeln!(
             text,
-            "  {:width$}  {}  · {}",
-            spec.key, spec.default, spec.source
+            "  {:width$}  {} [{}]",
+            spec.key,
+            spec.default,
+            sources.cite(spec.source)
         );
     }
     text

@@ -132,3 +132,33 @@ fn a_closed_stdout_ends_the_run_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn explain_lists_every_edge_with_where_each_value_came_from() {
+    let output = meshsim(&["explain", "scenarios/shop.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    insta::assert_snapshot!(text(&output.stdout));
+}
+
+#[test]
+fn explain_names_the_traps_in_a_scenario() {
+    let output = meshsim(&[
+        "explain",
+        "tests/fixtures/traps.toml",
+        "--service",
+        "orders",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    insta::assert_snapshot!(text(&output.stdout));
+}
+
+#[test]
+fn explain_refuses_a_service_the_scenario_lacks() {
+    let output = meshsim(&["explain", "scenarios/shop.toml", "--service", "paymnt"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("no service, store or broker named `paymnt`"),
+        "{stderr}"
+    );
+}

@@ -93,6 +93,49 @@ impl RouteTable {
             .unwrap_or(&route.weights[route.weights.len() - 1]);
         Ok(Some(last.0.clone()))
     }
+
+    /// Like [`RouteTable::choose`], as Linkerd's weighted backends distribute: a drawn version
+    /// that is not `ready` (its balancer failing fast) gives its weight up for this call, and
+    /// the others are drawn among (linkerd2-proxy@v2.366.0:linkerd/distribute/src/service/
+    /// random.rs#L77-L107). With none ready the first draw stands, and its balancer sheds it.
+    #[allow(clippy::result_unit_err)]
+    pub fn choose_ready(
+        &self,
+        context: &RequestContext,
+        rng: &mut SimRng,
+        ready: impl Fn(&Range<u32>) -> bool,
+    ) -> Result<Option<Range<u32>>, ()> {
+        let chosen = self.choose(context, rng)?;
+        let Some(range) = chosen.clone() else {
+            return Ok(None);
+        };
+        if ready(&range) {
+            return Ok(chosen);
+        }
+        let route = self
+            .routes
+            .iter()
+            .find(|route| route.catch_all || matches(route, context))
+            .expect("choose found a route");
+        let others: Vec<&(Range<u32>, f64)> = route
+            .weights
+            .iter()
+            .filter(|(candidate, weight)| *weight > 0.0 && *candidate != range && ready(candidate))
+            .collect();
+        let total: f64 = others.iter().map(|(_, weight)| weight).sum();
+        if others.is_empty() || total <= 0.0 {
+            return Ok(chosen);
+        }
+        let draw = rng.unit() * total;
+        let mut cumulative = 0.0;
+        for (candidate, weight) in &others {
+            cumulative += weight;
+            if draw < cumulative {
+                return Ok(Some(candidate.clone()));
+            }
+        }
+        Ok(Some(others[others.len() - 1].0.clone()))
+    }
 }
 
 impl RouteTable {

@@ -421,7 +421,7 @@ impl ServiceInstance {
                 }
                 (None, _) => unreachable!("a timer of no kind"),
             },
-            Input::Crashed => self.crash(out),
+            Input::Crashed => self.crash(now, out),
             Input::Restarted => {
                 debug_assert!(self.jobs.is_empty() && self.waiting.is_empty());
                 self.starting(now, out);
@@ -959,7 +959,7 @@ impl ServiceInstance {
     /// The process dies. The kernel resets every connection it held, so each waiting caller
     /// learns at once (one hop later); the queue, the workers' work and the calls in flight are
     /// gone.
-    fn crash(&mut self, out: &mut Outbox<Message>) {
+    fn crash(&mut self, now: SimTime, out: &mut Outbox<Message>) {
         // The counters lived in the process: a scrape after the restart sees them reset, and
         // the rate limiter's windows start empty.
         self.served = ServedCounters::default();
@@ -1013,7 +1013,7 @@ impl ServiceInstance {
         if queued > 0 {
             self.gauge(Gauge::QueueDepth, -queued, out);
         }
-        self.sidecar.clear(out);
+        self.sidecar.clear(now, out);
     }
 }
 

@@ -131,7 +131,7 @@ impl Upstream {
         upstream.live = upstream.compute_live();
         for host in 0..count {
             if !upstream.is_live(host) {
-                upstream.set_membership(host, false);
+                upstream.set_membership(SimTime::ZERO, host, false);
             }
         }
         upstream
@@ -147,25 +147,25 @@ impl Upstream {
             .collect()
     }
 
-    /// The control plane says instance `index` is up or down; returns what its clusters'
-    /// detectors forgot (ejections dropped with the host), for the gauges.
-    pub fn set_up(&mut self, index: usize, up: bool) -> usize {
-        self.change(index, |upstream| upstream.up[index] = up)
+    /// The control plane says instance `index` is up or down at `now`; returns what its
+    /// clusters' detectors forgot (ejections dropped with the host), for the gauges.
+    pub fn set_up(&mut self, now: SimTime, index: usize, up: bool) -> usize {
+        self.change(now, index, |upstream| upstream.up[index] = up)
     }
 
     /// The control plane adds instance `index` to the endpoints or takes it away.
-    pub fn set_deployed(&mut self, index: usize, deployed: bool) -> usize {
-        self.change(index, |upstream| upstream.deployed[index] = deployed)
+    pub fn set_deployed(&mut self, now: SimTime, index: usize, deployed: bool) -> usize {
+        self.change(now, index, |upstream| upstream.deployed[index] = deployed)
     }
 
     /// Instance `index` says it is ready, or not.
-    pub fn set_ready(&mut self, index: usize, ready: bool) -> usize {
-        self.change(index, |upstream| upstream.ready[index] = ready)
+    pub fn set_ready(&mut self, now: SimTime, index: usize, ready: bool) -> usize {
+        self.change(now, index, |upstream| upstream.ready[index] = ready)
     }
 
     /// Applies `change` to instance `index` and brings the live list and the clusters'
     /// membership up to date; returns the ejections dropped.
-    fn change(&mut self, index: usize, change: impl FnOnce(&mut Self)) -> usize {
+    fn change(&mut self, now: SimTime, index: usize, change: impl FnOnce(&mut Self)) -> usize {
         let was_live = self.is_live(index);
         change(self);
         let live = self.is_live(index);
@@ -173,16 +173,20 @@ impl Upstream {
             return 0;
         }
         self.live = self.compute_live();
-        self.set_membership(index, live)
+        self.set_membership(now, index, live)
     }
 
     /// Tells the clusters holding `host` whether it is one of their hosts now (Envoy's member
-    /// update); returns the ejections forgotten with a removed host.
-    fn set_membership(&mut self, host: usize, member: bool) -> usize {
+    /// update, Linkerd's discovery); returns the ejections forgotten with a removed host.
+    fn set_membership(&mut self, now: SimTime, host: usize, member: bool) -> usize {
         let mut dropped = 0;
         for cluster in &mut self.clusters {
             if !cluster.hosts.contains(&(host as u32)) {
                 continue;
+            }
+            // Linkerd builds a new endpoint, at the default RTT, when one is discovered again.
+            if member && let Some(peak_ewma) = &mut cluster.peak_ewma {
+                peak_ewma.reset_host(now, host);
             }
             if let Some(outlier) = &mut cluster.outlier
                 && let MembershipChange::Left {
@@ -279,8 +283,8 @@ impl Upstream {
     }
 
     /// Forgets everything but the control plane's view (endpoints, routes): the process that
-    /// held it crashed.
-    pub fn reset(&mut self, rng: &mut SimRng) {
+    /// held it crashed at `now`, and its balancer starts over.
+    pub fn reset(&mut self, now: SimTime, rng: &mut SimRng) {
         let fresh = Upstream::new(Arc::clone(&self.config), rng);
         let (up, deployed, ready) = (
             std::mem::take(&mut self.up),
@@ -300,7 +304,7 @@ impl Upstream {
         self.live = self.compute_live();
         for host in 0..self.up.len() {
             let live = self.is_live(host);
-            self.set_membership(host, live);
+            self.set_membership(now, host, live);
         }
     }
 

@@ -18,6 +18,13 @@ pub struct Row {
     pub origin: Origin,
 }
 
+impl Row {
+    /// Whether the scenario file set this value.
+    pub fn origin_is_file(&self) -> bool {
+        matches!(self.origin, Origin::File { .. })
+    }
+}
+
 /// Every value that acts on calls to the service, in the order of the format reference.
 /// Values of a mechanism that is off (success-rate ejection's hosts when it is not enforced)
 /// are left out; the row that turns it off is kept.

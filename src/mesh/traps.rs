@@ -22,6 +22,19 @@ pub struct Trap {
     pub service: String,
     pub message: String,
     pub hint: String,
+    /// Every service the trap is about: the service, and the others on its chain of calls.
+    pub involves: Vec<String>,
+}
+
+impl Trap {
+    fn on(service: &str, message: String, hint: String) -> Self {
+        Trap {
+            service: service.to_owned(),
+            message,
+            hint,
+            involves: vec![service.to_owned()],
+        }
+    }
 }
 
 /// The traps in `scenario`, whose services' effective policies are `effective`.
@@ -58,17 +71,17 @@ fn ejection_traps(scenario: &Scenario, name: &str, policy: &Effective, traps: &m
             continue;
         }
         let needed = (100.0 / instances as f64).ceil();
-        traps.push(Trap {
-            service: name.to_owned(),
-            message: format!(
+        traps.push(Trap::on(
+            name,
+            format!(
                 "outlier detection can eject no instance of {cluster}: one of {instances} is {} %, above max_ejection_percent {}",
                 number((100.0 / instances as f64 * 10.0).round() / 10.0),
                 number(percent)
             ),
-            hint: format!(
+            format!(
                 "Envoy ≥ 1.31 holds the limit for the first ejection too; set max_ejection_percent = {needed} or more"
             ),
-        });
+        ));
     }
 }
 
@@ -117,24 +130,24 @@ fn timeout_traps(name: &str, policy: &Effective, traps: &mut Vec<Trap>) {
         return;
     };
     if retries.attempts.is_set() && retries.attempts.value == 0 {
-        traps.push(Trap {
-            service: name.to_owned(),
-            message: "the retries block retries nothing: attempts is 0".to_owned(),
-            hint: "Istio turns retries off at attempts = 0; set attempts = 2 or remove the block"
+        traps.push(Trap::on(
+            name,
+            "the retries block retries nothing: attempts is 0".to_owned(),
+            "Istio turns retries off at attempts = 0; set attempts = 2 or remove the block"
                 .to_owned(),
-        });
+        ));
     }
     if let (Some(per_try), Some(route)) = (retries.per_try_timeout.value, policy.timeout.value)
         && per_try >= route
         && policy.profile != crate::profile::Profile::Linkerd
     {
-        traps.push(Trap {
-            service: name.to_owned(),
-            message: format!(
+        traps.push(Trap::on(
+            name,
+            format!(
                 "the per-try timeout {per_try} is not below the route timeout {route}: Envoy ignores it"
             ),
-            hint: "a try then runs until the route timeout, and no retry fits; make the per-try timeout a fraction of the route's".to_owned(),
-        });
+            "a try then runs until the route timeout, and no retry fits; make the per-try timeout a fraction of the route's".to_owned(),
+        ));
     }
 }
 
@@ -164,15 +177,15 @@ fn route_traps(scenario: &Scenario, name: &str, traps: &mut Vec<Trap>) {
     for (index, route) in policy.route.iter().enumerate() {
         for (version, weight) in &route.weights {
             if weight.get() > 0.0 && replicas(version) == Some(0) {
-                traps.push(Trap {
-                    service: name.to_owned(),
-                    message: format!(
+                traps.push(Trap::on(
+                    name,
+                    format!(
                         "route {} sends {} % of its calls to {version}, which has no instances",
                         index + 1,
                         number(weight.get())
                     ),
-                    hint: format!("those calls find no instance; give {version} replicas or its weight to another version"),
-                });
+                    format!("those calls find no instance; give {version} replicas or its weight to another version"),
+                ));
             }
         }
     }
@@ -193,13 +206,14 @@ fn chain_traps(
     }
     for (service, (factor, chain)) in worst {
         traps.push(Trap {
-            service,
             message: format!(
                 "{}: up to {factor} tries of the last for one request, with no retry budget",
                 chain.join(" → ")
             ),
             hint: "retry at one layer, or bound each with retries.budget_percent (a retry budget)"
                 .to_owned(),
+            involves: chain,
+            service,
         });
     }
 }

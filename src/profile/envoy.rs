@@ -149,7 +149,7 @@ pub(super) const KEYS: &[KeySpec] = &[
         "cluster.typed_extension_protocol_options common_http_protocol_options.max_requests_per_connection",
         "unlimited",
         "envoy@v1.37.0:api/envoy/config/core/v3/protocol.proto#L376-L380",
-        "cli::run_lists_what_it_does_not_simulate",
+        "cli::not_simulated_parts_are_said_plainly",
     )
     .noting("no effect: meshsim's connections open at no cost"),
     KeySpec::new(
@@ -251,7 +251,7 @@ pub(super) const KEYS: &[KeySpec] = &[
         "outlier_detection.always_eject_one_host",
         "false",
         "envoy@v1.37.0:source/common/upstream/outlier_detection_impl.cc#L221-L222, #L478-L486",
-        "policy::outlier::always_eject_one_host_allows_the_first_ejection",
+        "policy::outlier::always_eject_one_host_allows_only_the_first_ejection",
     ),
     KeySpec::new(
         "outlier_detection.min_health_percent",
@@ -266,7 +266,7 @@ pub(super) const KEYS: &[KeySpec] = &[
         "outlier_detection.success_rate_stdev_factor (÷ 1000)",
         "1.9",
         "envoy@v1.37.0:source/common/upstream/outlier_detection_impl.cc#L615-L643",
-        "policy::outlier::success_rate_ejects_only_below_mean_minus_factor_stdev",
+        "policy::outlier::success_rate_uses_the_population_standard_deviation",
     ),
     KeySpec::new(
         "outlier_detection.success_rate_minimum_hosts",
@@ -287,7 +287,7 @@ pub(super) const KEYS: &[KeySpec] = &[
         "outlier_detection.enforcing_success_rate",
         "100",
         "envoy@v1.37.0:source/common/upstream/outlier_detection_impl.h#L348-L368",
-        "profiles::envoy_ejects_success_rate_outliers_by_default",
+        "mesh::success_rate_ejection_is_envoys_default_and_istio_turns_it_off",
     ),
     KeySpec::new(
         "outlier_detection.failure_percentage_threshold",
@@ -322,7 +322,7 @@ pub(super) const KEYS: &[KeySpec] = &[
         "http_filters: envoy.filters.http.fault, before the router",
         "off",
         "envoy@v1.37.0:source/extensions/filters/http/fault/fault_filter.cc#L153-L163, #L446-L470",
-        "profiles::an_abort_is_drawn_after_the_delay",
+        "mesh::fault_injection_aborts_and_delays_the_given_shares",
     )
     .noting("the delay first, then the abort drawn on its own; the route timeout starts after the delay"),
     KeySpec::new(
@@ -373,14 +373,14 @@ pub(super) const KEYS: &[KeySpec] = &[
         "local_ratelimit.token_bucket.tokens_per_fill",
         "1",
         "envoy@v1.37.0:api/envoy/type/v3/token_bucket.proto#L28-L30",
-        "policy::rate_limit::continuous_refill_accrues_fractions_of_a_token",
+        "policy::rate_limit::continuous_refill_accrues_fractions_of_a_fill",
     ),
     KeySpec::new(
         "rate_limit.fill_interval",
         "local_ratelimit.token_bucket.fill_interval",
         "required",
         "envoy@v1.37.0:source/extensions/filters/common/local_ratelimit/local_ratelimit_impl.cc#L102-L105",
-        "policy::rate_limit::continuous_refill_accrues_fractions_of_a_token",
+        "policy::rate_limit::continuous_refill_accrues_fractions_of_a_fill",
     ),
     KeySpec::new(
         "allow_from",
@@ -409,7 +409,7 @@ pub(super) const PROXY_BEHAVIOURS: &[KeySpec] = &[
         "router: no healthy upstream (UH)",
         "503 at once",
         "envoy@v1.37.0:source/common/router/router.cc#L948-L956, #L2256-L2261",
-        "faults::a_crashed_service_answers_no_healthy_upstream",
+        "faults::a_crashed_instance_refuses_after_one_round_trip_then_leaves_the_balancer",
     ),
     KeySpec::new(
         "a refused or reset connection",

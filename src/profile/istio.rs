@@ -137,7 +137,7 @@ pub(super) const KEYS: &[KeySpec] = &[
         "DestinationRule trafficPolicy.connectionPool.http.maxRequestsPerConnection",
         "unlimited",
         "istio@1.30.3:pilot/pkg/networking/core/cluster_traffic_policy.go#L162-L164",
-        "cli::run_lists_what_it_does_not_simulate",
+        "cli::not_simulated_parts_are_said_plainly",
     )
     .noting("no effect: meshsim's connections open at no cost"),
     KeySpec::new(
@@ -222,7 +222,7 @@ pub(super) const KEYS: &[KeySpec] = &[
         "VirtualService http[].fault",
         "off",
         "istio@1.30.3:pilot/pkg/networking/core/route/route.go#L1369-L1440 (`TranslateFault`); envoy@v1.37.0:source/extensions/filters/http/fault/fault_filter.cc#L153-L163, #L446-L470",
-        "profiles::an_abort_is_drawn_after_the_delay",
+        "mesh::fault_injection_aborts_and_delays_the_given_shares",
     )
     .noting("in the caller's sidecar before the router: the delay first, then the abort drawn on its own"),
     KeySpec::new(
@@ -273,14 +273,14 @@ pub(super) const KEYS: &[KeySpec] = &[
         "local_ratelimit token_bucket.tokens_per_fill",
         "1",
         "envoy@v1.37.0:api/envoy/type/v3/token_bucket.proto#L28-L30",
-        "policy::rate_limit::continuous_refill_accrues_fractions_of_a_token",
+        "policy::rate_limit::continuous_refill_accrues_fractions_of_a_fill",
     ),
     KeySpec::new(
         "rate_limit.fill_interval",
         "local_ratelimit token_bucket.fill_interval",
         "required",
         "envoy@v1.37.0:source/extensions/filters/common/local_ratelimit/local_ratelimit_impl.cc#L102-L105",
-        "policy::rate_limit::continuous_refill_accrues_fractions_of_a_token",
+        "policy::rate_limit::continuous_refill_accrues_fractions_of_a_fill",
     ),
     KeySpec::new(
         "allow_from",

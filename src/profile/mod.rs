@@ -114,6 +114,40 @@ impl Profile {
     }
 }
 
+impl Profile {
+    /// The profile's tables for `docs/mesh.md`: every key with the product's field, its default,
+    /// what meshsim does, the source and the test; then what no key changes. `tests/docs.rs`
+    /// holds the page to exactly this text.
+    pub fn markdown_table(self) -> String {
+        let mut text = String::from(
+            "| key | product's field | default | what meshsim does | source | test |\n\
+             | --- | --- | --- | --- | --- | --- |\n",
+        );
+        for spec in self.keys() {
+            text.push_str(&markdown_row(spec));
+        }
+        text.push_str("\n| what no key changes | in the proxy | behaviour | what meshsim does | source | test |\n\
+                       | --- | --- | --- | --- | --- | --- |\n");
+        for spec in self.behaviours() {
+            text.push_str(&markdown_row(spec));
+        }
+        text
+    }
+}
+
+fn markdown_row(spec: &KeySpec) -> String {
+    let cell = |text: &str| text.replace('|', "\\|");
+    format!(
+        "| `{}` | {} | {} | {} | {} | `{}` |\n",
+        spec.key,
+        cell(spec.field),
+        cell(spec.default),
+        cell(spec.note),
+        cell(spec.source),
+        spec.test
+    )
+}
+
 impl std::fmt::Display for Profile {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter.write_str(self.name())

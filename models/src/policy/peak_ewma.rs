@@ -21,9 +21,11 @@
 //! - tower's `load()` writes the decayed estimate back, so its later blends start from a value
 //!   that depends on when the balancer last looked at the host. meshsim's cost only reads: the
 //!   estimate changes only when an RTT is observed, which keeps picks free of side effects.
-//! - tower starts a new endpoint at the default RTT when it is discovered and decays that too;
-//!   meshsim holds an unmeasured host at the default RTT and lets its first measurement replace
-//!   it outright.
+//! - As tower does, a host starts at the default RTT when it is discovered (at the start, or when
+//!   it joins again), and that estimate decays like any other: a host no request has measured
+//!   yet grows cheaper with time, so P2C comes to try it (`RttEstimate::new`,
+//!   tower@tower-0.5.3:tower/src/load/peak_ewma.rs). Holding it at the default RTT instead
+//!   would starve it once other hosts were measured below 30 ms.
 //! - "Pending" is whatever count the caller passes (the sidecar's attempts in flight to the host);
 //!   tower counts the handles its own balancer has out.
 //!
@@ -64,8 +66,8 @@ struct RttEstimate {
 pub struct PeakEwma {
     config: PeakEwmaConfig,
     decay_ns: f64,
-    /// `None` until the host's first measurement.
-    estimates: Vec<Option<RttEstimate>>,
+    /// Every host's estimate, from the default RTT at its discovery.
+    estimates: Vec<RttEstimate>,
 }
 
 impl PeakEwma {
@@ -81,10 +83,14 @@ impl PeakEwma {
         );
         assert!(config.decay_ns > 0, "the decay time must be positive");
         let decay_ns = config.decay_ns as f64;
+        let discovered = RttEstimate {
+            rtt_ns: config.default_rtt_ns as f64,
+            updated_at: SimTime::ZERO,
+        };
         PeakEwma {
             config,
             decay_ns,
-            estimates: vec![None; host_count],
+            estimates: vec![discovered; host_count],
         }
     }
 
@@ -96,35 +102,34 @@ impl PeakEwma {
         self.estimates.len()
     }
 
-    /// Forgets `host`'s measurements, as for a newly discovered endpoint.
-    pub fn reset_host(&mut self, host: usize) {
-        self.estimates[host] = None;
+    /// Forgets `host`'s measurements: discovered again at `now`, it starts at the default RTT.
+    pub fn reset_host(&mut self, now: SimTime, host: usize) {
+        self.estimates[host] = RttEstimate {
+            rtt_ns: self.config.default_rtt_ns as f64,
+            updated_at: now,
+        };
     }
 
     /// An attempt to `host` answered at `now` after `rtt_ns`.
     pub fn observe(&mut self, now: SimTime, host: usize, rtt_ns: u64) {
         let rtt = rtt_ns as f64;
-        let next_ns = match self.estimates[host] {
-            None => rtt,
-            Some(prior) if prior.rtt_ns < rtt => rtt,
-            Some(prior) => {
-                let weight = self.weight(now, prior.updated_at);
-                prior.rtt_ns * weight + rtt * (1.0 - weight)
-            }
+        let prior = self.estimates[host];
+        let next_ns = if prior.rtt_ns < rtt {
+            rtt
+        } else {
+            let weight = self.weight(now, prior.updated_at);
+            prior.rtt_ns * weight + rtt * (1.0 - weight)
         };
-        self.estimates[host] = Some(RttEstimate {
+        self.estimates[host] = RttEstimate {
             rtt_ns: next_ns,
             updated_at: now,
-        });
+        };
     }
 
-    /// `host`'s estimate at `now`: the last one decayed toward zero since it was made, or the
-    /// default RTT for a host not measured yet.
+    /// `host`'s estimate at `now`: the last one decayed toward zero since it was made.
     pub fn estimate_ns(&self, now: SimTime, host: usize) -> f64 {
-        match self.estimates[host] {
-            None => self.config.default_rtt_ns as f64,
-            Some(estimate) => estimate.rtt_ns * self.weight(now, estimate.updated_at),
-        }
+        let estimate = self.estimates[host];
+        estimate.rtt_ns * self.weight(now, estimate.updated_at)
     }
 
     /// The cost of sending one more request to `host`, with `pending` already in flight.
@@ -234,25 +239,54 @@ mod tests {
         for _ in 0..100 {
             assert_eq!(ewma.pick(ms(0), &[0, 1], &[5, 1], &mut rng), Some(1));
         }
-        // A host twice as fast with three requests in flight costs more than an idle one.
+        // A host twice as fast with three requests in flight costs more than an idle one. A
+        // minute in, the default estimates have decayed away and the measurements stand.
         let mut ewma = PeakEwma::new(2);
-        ewma.observe(ms(0), 0, 10 * MS);
-        ewma.observe(ms(0), 1, 20 * MS);
-        assert_eq!(ewma.pick(ms(0), &[0, 1], &[3, 0], &mut rng), Some(1));
-        assert_eq!(ewma.pick(ms(0), &[0, 1], &[0, 0], &mut rng), Some(0));
+        ewma.observe(ms(60_000), 0, 10 * MS);
+        ewma.observe(ms(60_000), 1, 20 * MS);
+        assert_eq!(ewma.pick(ms(60_000), &[0, 1], &[3, 0], &mut rng), Some(1));
+        assert_eq!(ewma.pick(ms(60_000), &[0, 1], &[0, 0], &mut rng), Some(0));
     }
 
     #[test]
-    fn unmeasured_hosts_cost_the_default_rtt_until_measured() {
+    fn unmeasured_hosts_start_at_the_default_rtt_and_decay_from_discovery() {
         let mut ewma = PeakEwma::new(2);
-        for at in [0, 60_000] {
-            assert_close(ewma.cost(ms(at), 0, 0), (30 * MS) as f64);
-            assert_close(ewma.cost(ms(at), 1, 2), (90 * MS) as f64);
+        assert_close(ewma.cost(ms(0), 0, 0), (30 * MS) as f64);
+        assert_close(ewma.cost(ms(0), 1, 2), (90 * MS) as f64);
+        // Ten seconds (τ) later the default has decayed to 30 / e without a measurement.
+        assert_close(
+            ewma.cost(ms(10_000), 0, 0),
+            (30 * MS) as f64 * libm::exp(-1.0),
+        );
+        // A first measurement soon after discovery blends into the default.
+        ewma.observe(ms(1), 1, 5 * MS);
+        let weight = libm::exp(-(MS as f64) / (10_000 * MS) as f64);
+        let blended = (30 * MS) as f64 * weight + (5 * MS) as f64 * (1.0 - weight);
+        assert_close(ewma.estimate_ns(ms(1), 1), blended);
+        // Discovered again, a host starts over at the default.
+        ewma.reset_host(ms(60_000), 1);
+        assert_close(ewma.estimate_ns(ms(60_000), 1), (30 * MS) as f64);
+    }
+
+    #[test]
+    fn an_unmeasured_host_is_tried_once_the_others_are_measured() {
+        // Every host starts at 30 ms. The measured ones blend toward their 4 ms, while the
+        // third's default only decays, toward zero: it is soon the cheapest, and P2C picks it
+        // the first time it is drawn. Held at 30 ms it would never be picked.
+        let mut ewma = PeakEwma::new(3);
+        let mut rng = Seeder::new(3).stream("p2c");
+        let mut third_picked_at = None;
+        for step in 0..4_000u64 {
+            let now = ms(step * 10);
+            let host = ewma.pick(now, &[0, 1, 2], &[0, 0, 0], &mut rng).unwrap();
+            if host == 2 {
+                third_picked_at = Some(step * 10);
+                break;
+            }
+            ewma.observe(now, host as usize, 4 * MS);
         }
-        ewma.observe(ms(60_000), 0, 5 * MS);
-        assert_close(ewma.estimate_ns(ms(60_000), 0), (5 * MS) as f64);
-        ewma.reset_host(0);
-        assert_close(ewma.estimate_ns(ms(60_000), 0), (30 * MS) as f64);
+        let at = third_picked_at.expect("the third host is tried");
+        assert!(at < 1_000, "{at}");
     }
 
     #[test]

@@ -218,8 +218,7 @@ impl Sidecar {
             callee,
         });
         let admission = self.admit(now, upstream_index, out)?;
-        let routes = &self.upstreams[usize::from(upstream_index)].routes;
-        let Ok(subset) = routes.choose(&context, &mut self.rng) else {
+        let Ok(subset) = self.choose_route(upstream_index, &context) else {
             // No route matches: Envoy answers 404 itself (`NR`).
             let response = answer(404, ReasonKind::NoRoute, callee);
             return Err(self.settle_breaker(now, upstream_index, admission, now, response, out));
@@ -262,6 +261,30 @@ impl Sidecar {
         }
         self.after_fault(now, key, out);
         Ok(key)
+    }
+
+    /// The version a call goes to, by the upstream's routes; Linkerd passes over a version whose
+    /// balancer is failing fast.
+    fn choose_route(
+        &mut self,
+        upstream_index: u16,
+        context: &RequestContext,
+    ) -> Result<Option<std::ops::Range<u32>>, ()> {
+        let upstream = &self.upstreams[usize::from(upstream_index)];
+        if !matches!(
+            upstream.config.no_instance,
+            crate::upstream_config::NoInstance::Queue { .. }
+        ) {
+            return upstream.routes.choose(context, &mut self.rng);
+        }
+        let config = &upstream.config;
+        let clusters = &upstream.clusters;
+        upstream
+            .routes
+            .choose_ready(context, &mut self.rng, |range| {
+                clusters[config.cluster_of(Some(range))].failfast
+                    != crate::cluster::FailFast::Failing
+            })
     }
 
     /// The call has passed the fault filter's delay (or had none): the abort is drawn now, on
@@ -684,7 +707,7 @@ impl Sidecar {
     /// An instance of a service this sidecar calls says it is ready, or no longer.
     pub fn on_ready(&mut self, now: SimTime, node: NodeId, ready: bool, out: &mut Outbox<Message>) {
         self.for_instance(now, node, out, |upstream, index| {
-            upstream.set_ready(index, ready)
+            upstream.set_ready(now, index, ready)
         });
     }
 
@@ -697,7 +720,7 @@ impl Sidecar {
         out: &mut Outbox<Message>,
     ) {
         self.for_instance(now, node, out, |upstream, index| {
-            upstream.set_deployed(index, ready)
+            upstream.set_deployed(now, index, ready)
         });
     }
 
@@ -709,7 +732,9 @@ impl Sidecar {
         up: bool,
         out: &mut Outbox<Message>,
     ) {
-        self.for_instance(now, node, out, |upstream, index| upstream.set_up(index, up));
+        self.for_instance(now, node, out, |upstream, index| {
+            upstream.set_up(now, index, up)
+        });
     }
 
     /// Runs `change` on every upstream that has `node` among its instances; it returns the
@@ -747,7 +772,7 @@ impl Sidecar {
     /// The process crashed: every call in flight is forgotten and its gauges given back. The
     /// view of the upstreams is the control plane's, so it survives; detectors, breakers and
     /// pools are the process's memory and start again.
-    pub fn clear(&mut self, out: &mut Outbox<Message>) {
+    pub fn clear(&mut self, now: SimTime, out: &mut Outbox<Message>) {
         self.calls.drain();
         self.attempts.drain();
         self.completed.clear();
@@ -776,7 +801,7 @@ impl Sidecar {
                     delta: -1,
                 });
             }
-            upstream.reset(&mut self.rng);
+            upstream.reset(now, &mut self.rng);
         }
     }
 }
