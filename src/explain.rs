@@ -215,7 +215,6 @@ fn origin_text(file: &str, row: &Row, sources: &mut Sources) -> String {
             spec.key,
             sources.cite(spec.source)
         ),
-        Origin::Fixed(spec) => format!("fixed [{}]", sources.cite(spec.source)),
         Origin::Derived(reason) => reason.to_owned(),
     }
 }

@@ -31,6 +31,9 @@ pub struct RetryOn {
     /// A try that ran out of its per-try timeout (Envoy's `reset`, `5xx`, `gateway-error`;
     /// Linkerd's `retry.linkerd.io/timeout`, always retried).
     pub try_timeout: bool,
+    /// A call Linkerd's balancer failed fast: its annotated retries retry it, "since retrying
+    /// may put us in another backend that is available" (route/retry.rs#L127-L154).
+    pub fail_fast: bool,
 }
 
 impl RetryOn {
@@ -158,6 +161,9 @@ pub struct UpstreamConfig {
     /// The status the sidecar answers for a refused or reset connection: Envoy's 503, Linkerd's
     /// 502.
     pub connection_error_status: u16,
+    /// Whether each try draws its version again (Linkerd's retries sit above its backend
+    /// distribution); Envoy keeps a call's retries on the cluster its route chose.
+    pub route_each_try: bool,
     pub breaker: Option<BreakerPolicy>,
     pub fault: Option<FaultInjection>,
     /// The routes over the service's versions; empty: every instance takes calls. A rollout
@@ -207,6 +213,7 @@ impl UpstreamConfig {
             failure_accrual: None,
             no_instance: NoInstance::FailAtOnce,
             connection_error_status: 503,
+            route_each_try: false,
             breaker: None,
             fault: None,
             routes: RouteTable::default(),

@@ -85,6 +85,9 @@ pub fn upstream_config(
         } else {
             503
         },
+        // Linkerd's retry layer sits above its backend distribution
+        // (linkerd/app/outbound/src/http/logical/policy/route.rs#L118-L137).
+        route_each_try: profile == Profile::Linkerd,
         breaker: effective.breaker.as_ref().map(breaker_policy),
         fault: effective.fault.as_ref().map(fault_injection),
         // Routes need the versions' instances and the workloads' headers: `routes::route_table`.
@@ -261,6 +264,8 @@ fn retry_on(
             on.connect_failure = gateway;
             on.reset = gateway;
             on.try_timeout = !service_profile;
+            // ServiceProfile retries read response classes only: an error is never retried.
+            on.fail_fast = !service_profile;
         }
         Profile::Istio | Profile::Envoy => {
             let broad = has(RetryWord::FiveXx) || has(RetryWord::GatewayError);

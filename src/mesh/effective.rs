@@ -33,8 +33,6 @@ pub struct Effective {
 /// The retry policy.
 #[derive(Debug, Clone)]
 pub struct Retries {
-    /// The section's origin: the file's block, or the profile's default policy.
-    pub origin: Origin,
     /// Retries after the first try; `u32::MAX` for Linkerd's ServiceProfile retries, which only
     /// the budget limits.
     pub attempts: Sourced<u32>,
@@ -85,7 +83,6 @@ pub enum RetryLimit {
 /// Envoy's cluster circuit breakers; `u32::MAX` is no limit.
 #[derive(Debug, Clone)]
 pub struct Pool {
-    pub origin: Origin,
     pub max_connections: Sourced<u32>,
     pub max_pending_requests: Sourced<u32>,
     pub max_requests: Sourced<u32>,
@@ -96,7 +93,6 @@ pub struct Pool {
 /// Envoy's outlier detection.
 #[derive(Debug, Clone)]
 pub struct Outlier {
-    pub origin: Origin,
     pub consecutive_5xx: Sourced<u32>,
     pub enforcing_consecutive_5xx: Sourced<u32>,
     /// `None`: off (Istio without `consecutiveGatewayErrors`).
@@ -124,7 +120,6 @@ pub struct Outlier {
 /// Linkerd's consecutive failure accrual.
 #[derive(Debug, Clone)]
 pub struct FailureAccrual {
-    pub origin: Origin,
     pub consecutive_failures: Sourced<u32>,
     pub min_penalty: Sourced<Duration>,
     pub max_penalty: Sourced<Duration>,
@@ -134,7 +129,6 @@ pub struct FailureAccrual {
 /// opossum's breaker with resilience4j's slow-call rule.
 #[derive(Debug, Clone)]
 pub struct Breaker {
-    pub origin: Origin,
     pub timeout: Sourced<Duration>,
     pub error_threshold_percent: Sourced<f64>,
     pub volume_threshold: Sourced<u32>,
@@ -150,7 +144,6 @@ pub struct Breaker {
 /// Fault injection in the caller's sidecar.
 #[derive(Debug, Clone)]
 pub struct Fault {
-    pub origin: Origin,
     pub delay: Sourced<Option<Duration>>,
     pub delay_percent: Sourced<f64>,
     pub abort_status: Sourced<Option<u16>>,
@@ -160,7 +153,6 @@ pub struct Fault {
 /// The callee's local rate limit: a token bucket per instance.
 #[derive(Debug, Clone)]
 pub struct RateLimit {
-    pub origin: Origin,
     pub max_tokens: Sourced<u32>,
     pub tokens_per_fill: Sourced<u32>,
     pub fill_interval: Sourced<Duration>,

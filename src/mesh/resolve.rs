@@ -202,16 +202,11 @@ fn pool(at: &At<'_>, set: Option<&schema::ConnectionPool>) -> Pool {
         Profile::Envoy => (1024, 1024, 1024, 3),
         Profile::Istio | Profile::Linkerd => (u32::MAX, u32::MAX, u32::MAX, u32::MAX),
     };
-    let origin = match set {
-        Some(_) => at.file(""),
-        None => at.default(""),
-    };
     let limit = |key: &str, value: Option<u32>, default: u32| match at.profile {
         Profile::Linkerd => Sourced::new(u32::MAX, Origin::Derived("Linkerd has no such limit")),
         Profile::Istio | Profile::Envoy => at.value(key, value, default),
     };
     Pool {
-        origin,
         max_connections: limit(
             "max_connections",
             set.and_then(|pool| pool.max_connections),
@@ -272,7 +267,6 @@ fn retries(
 fn istio_default_retries(spec: &'static KeySpec, pool: &Pool) -> Retries {
     let section = Origin::Section(spec);
     Retries {
-        origin: section,
         attempts: Sourced::new(ISTIO_DEFAULT_ATTEMPTS, section),
         per_try_timeout: Sourced::new(None, section),
         retry_on: Sourced::new(ISTIO_DEFAULT_RETRY_ON.to_vec(), section),
@@ -296,7 +290,6 @@ fn retry_block(at: &At<'_>, block: &schema::Retries, pool: &Pool) -> Retries {
         Profile::Envoy | Profile::Linkerd => (1, Vec::new()),
     };
     Retries {
-        origin: at.file(""),
         attempts: at.value("attempts", block.attempts, attempts),
         per_try_timeout: at.value("per_try_timeout", block.per_try_timeout.map(Some), None),
         retry_on: at.value("retry_on", block.retry_on.clone(), retry_on),
@@ -389,7 +382,6 @@ fn service_profile_retries(at: &At<'_>, block: &schema::Retries) -> Retries {
     let set = block.retry_budget.as_ref();
     let fixed = |reason| Origin::Derived(reason);
     Retries {
-        origin: at.file(""),
         attempts: Sourced::new(
             u32::MAX,
             fixed("a ServiceProfile's retries have no limit but the budget"),
@@ -470,7 +462,6 @@ fn outlier(at: &At<'_>, set: &schema::OutlierDetection) -> Outlier {
         )
     };
     Outlier {
-        origin: at.file(""),
         consecutive_5xx,
         enforcing_consecutive_5xx: enforcing_5xx,
         consecutive_gateway_failure: gateway,
@@ -580,7 +571,6 @@ fn outlier(at: &At<'_>, set: &schema::OutlierDetection) -> Outlier {
 
 fn failure_accrual(at: &At<'_>, set: &schema::FailureAccrual) -> FailureAccrual {
     FailureAccrual {
-        origin: at.file(""),
         consecutive_failures: at.value("consecutive_failures", set.consecutive_failures, 7),
         min_penalty: at.value("min_penalty", set.min_penalty, Duration::from_secs(1)),
         max_penalty: at.value("max_penalty", set.max_penalty, Duration::from_secs(60)),
@@ -590,7 +580,6 @@ fn failure_accrual(at: &At<'_>, set: &schema::FailureAccrual) -> FailureAccrual 
 
 fn breaker(at: &At<'_>, set: &schema::CircuitBreaker) -> Breaker {
     Breaker {
-        origin: at.file(""),
         timeout: at.value("timeout", set.timeout, Duration::from_secs(10)),
         error_threshold_percent: at.value(
             "error_threshold_percent",
@@ -618,7 +607,6 @@ fn breaker(at: &At<'_>, set: &schema::CircuitBreaker) -> Breaker {
 
 fn fault(at: &At<'_>, set: &schema::FaultInjection) -> Fault {
     Fault {
-        origin: at.file(""),
         delay: at.value("delay", set.delay.map(Some), None),
         delay_percent: at.value("delay_percent", set.delay_percent.map(Real::get), 0.0),
         abort_status: at.value("abort_status", set.abort_status.map(Some), None),
@@ -632,7 +620,6 @@ fn rate_limit(at: &At<'_>, set: &schema::RateLimit) -> RateLimit {
         // refilled continuously at that rate.
         let origin = at.file("requests_per_second");
         return RateLimit {
-            origin: at.file(""),
             max_tokens: Sourced::new(per_second, origin),
             tokens_per_fill: Sourced::new(per_second, origin),
             fill_interval: Sourced::new(
@@ -642,7 +629,6 @@ fn rate_limit(at: &At<'_>, set: &schema::RateLimit) -> RateLimit {
         };
     }
     RateLimit {
-        origin: at.file(""),
         max_tokens: at.value("max_tokens", set.max_tokens, 1),
         tokens_per_fill: at.value("tokens_per_fill", set.tokens_per_fill, 1),
         fill_interval: at.value("fill_interval", set.fill_interval, Duration::from_secs(1)),

@@ -12,8 +12,6 @@ pub enum Origin {
     /// The profile's default for the whole section, which the file left out (Istio's default
     /// retry policy on a service with no `retries` block).
     Section(&'static KeySpec),
-    /// Fixed by the product: no key changes it (Linkerd's retry back-off).
-    Fixed(&'static KeySpec),
     /// Derived by meshsim from other values, for the reason given.
     Derived(&'static str),
 }

@@ -62,7 +62,7 @@ impl Sidecar {
                 TryResult::Refused | TryResult::Reset => {
                     outlier.record(now, host, AttemptOutcome::LocalOriginConnectFailure)
                 }
-                TryResult::TimedOut => {
+                TryResult::TimedOut | TryResult::FailFast => {
                     outlier.record(now, host, AttemptOutcome::LocalOriginTimeout)
                 }
             };
@@ -83,16 +83,24 @@ impl Sidecar {
             // succeed (a refused or reset connection is a 502 from the proxy itself).
             let failure = match result {
                 TryResult::Answered(response) => response.status >= 500,
-                TryResult::Refused | TryResult::Reset | TryResult::TimedOut => true,
+                TryResult::Refused
+                | TryResult::Reset
+                | TryResult::TimedOut
+                | TryResult::FailFast => true,
             };
+            let probing = matches!(accrual.state(host), GateState::Probation { .. });
             if let Some(shutting) = accrual.record(now, host, failure, &mut self.rng) {
-                let max = accrual.config().max_failures;
+                let why = if probing {
+                    "its probe failed".to_owned()
+                } else {
+                    format!("{} failures in a row", accrual.config().max_failures)
+                };
                 let name = self.upstreams[usize::from(upstream_index)]
                     .config
                     .name
                     .to_string();
                 let detail = format!(
-                    "by {}: {max} failures in a row (failure accrual), out for {} ms",
+                    "by {}: {why} (failure accrual), out for {} ms",
                     self.own_name,
                     shutting.penalty_ns / 1_000_000
                 );
@@ -278,11 +286,22 @@ impl Sidecar {
             .queue
             .pop_front()
         {
-            if self
+            if !self
                 .calls
                 .get(key)
                 .is_some_and(|call| call.phase == Phase::Queued)
             {
+                continue;
+            }
+            // Out of the queue: its count goes, and it fails fast, or is retried, which may
+            // find another backend that is available.
+            let cluster_state = &mut self.upstreams[usize::from(upstream_index)].clusters[cluster];
+            cluster_state.queued -= 1;
+            pending_gauge(callee, -1, out);
+            self.calls.get_mut(key).expect("live").phase = Phase::Between;
+            if self.should_retry(now, key, TryResult::FailFast, out) {
+                self.schedule_retry(now, key, out);
+            } else {
                 self.finish(now, key, 504, reason(ReasonKind::FailFast, callee), out);
             }
         }

@@ -94,6 +94,8 @@ enum TryResult {
     Reset,
     /// The per-try timeout ran out.
     TimedOut,
+    /// Linkerd's balancer found no endpoint within its failfast timeout: no try went out.
+    FailFast,
 }
 
 /// A finished call handed back to the model that made it.
@@ -321,6 +323,9 @@ impl Sidecar {
     /// Sends the next try of call `key`: picks an instance of its cluster and asks the pool for
     /// a connection to it; without an instance, what the proxy does then.
     fn start_attempt(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
+        if !self.route_retry(now, key, out) {
+            return;
+        }
         let call = self.calls.get(key).expect("attempting a live call");
         let (upstream_index, cluster) = (call.upstream, usize::from(call.cluster));
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
@@ -333,6 +338,38 @@ impl Sidecar {
             Some(instance) => self.connect(now, key, instance, out),
             None => self.no_instance(now, key, out),
         }
+    }
+
+    /// Linkerd draws a retry's version again, as its retries sit above its backend distribution;
+    /// the retry's place in the old cluster's count moves with it. False when the call ended
+    /// (no route matches any more).
+    fn route_retry(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) -> bool {
+        let call = self.calls.get(key).expect("a live call");
+        let upstream_index = call.upstream;
+        let upstream = &self.upstreams[usize::from(upstream_index)];
+        if call.retries == 0 || !upstream.config.route_each_try {
+            return true;
+        }
+        let context = call.context;
+        let callee = upstream.config.group;
+        let Ok(subset) = self.choose_route(upstream_index, &context) else {
+            let reason = Reason {
+                kind: ReasonKind::NoRoute,
+                group: Some(callee),
+            };
+            self.finish(now, key, 404, reason, out);
+            return false;
+        };
+        let upstream = &mut self.upstreams[usize::from(upstream_index)];
+        let cluster = upstream.config.cluster_of(subset.as_ref());
+        let call = self.calls.get_mut(key).expect("a live call");
+        let before = usize::from(call.cluster);
+        if call.holds_retry && before != cluster {
+            upstream.clusters[before].active_retries -= 1;
+            upstream.clusters[cluster].active_retries += 1;
+        }
+        call.cluster = cluster as u16;
+        true
     }
 
     /// Puts a try of call `key` on the wire to `instance`, on a connection the pool gave it.
@@ -449,6 +486,7 @@ impl Sidecar {
             }
             TryResult::Reset => answer(config.connection_error_status, ReasonKind::Reset, callee),
             TryResult::TimedOut => answer(504, ReasonKind::RouteTimeout, callee),
+            TryResult::FailFast => answer(504, ReasonKind::FailFast, callee),
         }
     }
 

@@ -163,6 +163,7 @@ pub(super) fn retriable(on: &RetryOn, result: TryResult) -> bool {
         TryResult::Refused => on.connect_failure,
         TryResult::Reset => on.reset,
         TryResult::TimedOut => on.try_timeout,
+        TryResult::FailFast => on.fail_fast,
     }
 }
 
