@@ -39,11 +39,13 @@ pub(crate) struct Cluster {
     /// Retries holding a place in the `max_retries` circuit breaker or the budget.
     pub active_retries: u32,
     pub balancer: BalancerState,
-    pub peak_ewma: Option<PeakEwma>,
-    pub outlier: Option<OutlierDetector>,
+    // The mechanisms few clusters have live behind a box, so a cluster without them stays
+    // small: a sidecar holds one per upstream, and thousands of them at scale.
+    pub peak_ewma: Option<Box<PeakEwma>>,
+    pub outlier: Option<Box<OutlierDetector>>,
     /// Whether the outlier detector's interval timer is set.
     pub outlier_armed: bool,
-    pub accrual: Option<FailureAccrual>,
+    pub accrual: Option<Box<FailureAccrual>>,
     /// Linkerd: calls waiting for an endpoint, oldest first; stale keys are skipped.
     pub queue: VecDeque<SlabKey>,
     pub queued: u32,
@@ -65,7 +67,7 @@ impl Cluster {
                     detector.set_member(host, false);
                 }
             }
-            detector
+            Box::new(detector)
         });
         Cluster {
             in_flight: 0,
@@ -80,13 +82,13 @@ impl Cluster {
                 balancer_seed,
             ),
             peak_ewma: (config.load_balancer == LoadBalancer::PeakEwma)
-                .then(|| PeakEwma::new(count)),
+                .then(|| Box::new(PeakEwma::new(count))),
             outlier,
             outlier_armed: false,
             accrual: config
                 .failure_accrual
                 .clone()
-                .map(|accrual| FailureAccrual::new(accrual, count)),
+                .map(|accrual| Box::new(FailureAccrual::new(accrual, count))),
             queue: VecDeque::new(),
             queued: 0,
             failfast: FailFast::Idle,

@@ -69,11 +69,11 @@ pub(crate) struct Upstream {
     pub route_deadlines: Deadlines,
     pub try_deadlines: Deadlines,
     pub breaker_deadlines: Deadlines,
-    pub breaker: Option<CircuitBreaker>,
+    pub breaker: Option<Box<CircuitBreaker>>,
     /// The breaker's state as last reported to the gauges.
     pub breaker_seen: BreakerState,
     /// Linkerd's ServiceProfile retry budget, one per service for this caller.
-    pub tps_budget: Option<TpsBudget>,
+    pub tps_budget: Option<Box<TpsBudget>>,
     /// Scratch space for the candidates of one pick.
     candidates: Vec<u32>,
 }
@@ -86,7 +86,7 @@ impl Upstream {
             deployed[index as usize] = false;
         }
         let ready = vec![!config.gated; count];
-        let clusters = (0..=config.subsets.len())
+        let clusters = (0..config.cluster_count())
             .map(|index| {
                 // Only round robin reads its seed; drawing it for other balancers would move
                 // every later draw for nothing.
@@ -102,7 +102,7 @@ impl Upstream {
             .retries
             .as_ref()
             .and_then(|retries| match &retries.limit {
-                RetryLimit::Tps(budget) => Some(TpsBudget::new(budget, SimTime::ZERO)),
+                RetryLimit::Tps(budget) => Some(Box::new(TpsBudget::new(budget, SimTime::ZERO))),
                 _ => None,
             });
         let mut upstream = Upstream {
@@ -122,7 +122,7 @@ impl Upstream {
             breaker: config
                 .breaker
                 .as_ref()
-                .map(|breaker| CircuitBreaker::new(breaker.config.clone())),
+                .map(|breaker| Box::new(CircuitBreaker::new(breaker.config.clone()))),
             breaker_seen: BreakerState::Closed,
             tps_budget,
             candidates: Vec::new(),
@@ -229,31 +229,30 @@ impl Upstream {
         reselections: Option<u32>,
         rng: &mut SimRng,
     ) -> Option<u32> {
-        self.collect_candidates(cluster);
-        if self.candidates.is_empty() {
+        // The whole service with no health checks: every endpoint is a candidate, so the pick
+        // reads the live list where it is rather than copying it on every call.
+        let state = &self.clusters[cluster];
+        let direct = cluster == 0 && state.outlier.is_none() && state.accrual.is_none();
+        if !direct {
+            self.collect_candidates(cluster);
+        }
+        let candidates = if direct { &self.live } else { &self.candidates };
+        if candidates.is_empty() {
             return None;
         }
         let redraws = match reselections {
             Some(redraws) if !tried.is_empty() => redraws,
             _ => 0,
         };
-        let mut host = self.pick_once(now, cluster, rng);
+        let state = &mut self.clusters[cluster];
+        let mut host = pick_once(state, now, candidates, &self.active, rng);
         for _ in 0..redraws {
             if !tried.contains(&host) {
                 break;
             }
-            host = self.pick_once(now, cluster, rng);
+            host = pick_once(state, now, candidates, &self.active, rng);
         }
         Some(host)
-    }
-
-    fn pick_once(&mut self, now: SimTime, cluster: usize, rng: &mut SimRng) -> u32 {
-        let cluster = &mut self.clusters[cluster];
-        let picked = match &cluster.peak_ewma {
-            Some(peak_ewma) => peak_ewma.pick(now, &self.candidates, &self.active, rng),
-            None => cluster.balancer.pick(&self.candidates, &self.active, rng),
-        };
-        picked.expect("candidates are not empty")
     }
 
     /// Fills `candidates` with the hosts cluster `cluster` may pick: its endpoints, less the
@@ -322,6 +321,21 @@ impl Upstream {
         }
         &mut self.pending[host as usize]
     }
+}
+
+/// One draw of `cluster`'s balancer among `candidates` (not empty).
+fn pick_once(
+    cluster: &mut Cluster,
+    now: SimTime,
+    candidates: &[u32],
+    active: &[u32],
+    rng: &mut SimRng,
+) -> u32 {
+    let picked = match &cluster.peak_ewma {
+        Some(peak_ewma) => peak_ewma.pick(now, candidates, active, rng),
+        None => cluster.balancer.pick(candidates, active, rng),
+    };
+    picked.expect("candidates are not empty")
 }
 
 /// Envoy's panic rule for one priority (`load_balancer_impl.cc#L270-L297`, `#L636-L651`): no

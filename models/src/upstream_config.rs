@@ -223,17 +223,30 @@ impl UpstreamConfig {
         }
     }
 
+    /// How many clusters a caller keeps for this service: the whole service, and each version
+    /// once a route picks versions. Without routes every call goes to the whole service, and
+    /// the versions' clusters would be dead weight.
+    pub fn cluster_count(&self) -> usize {
+        if self.routes.routes.is_empty() {
+            1
+        } else {
+            1 + self.subsets.len()
+        }
+    }
+
     /// The cluster a call to `subset` goes to: 0 for the whole service, `1 + v` for version
     /// `v`'s subset.
     pub fn cluster_of(&self, subset: Option<&Range<u32>>) -> usize {
-        match subset {
+        let cluster = match subset {
             None => 0,
             Some(subset) => self
                 .subsets
                 .iter()
                 .position(|candidate| candidate == subset)
                 .map_or(0, |version| version + 1),
-        }
+        };
+        assert!(cluster < self.cluster_count(), "a route picks a version");
+        cluster
     }
 
     /// The instances of cluster `cluster`.

@@ -10,7 +10,7 @@ use super::{Phase, Sidecar, TryResult, cluster_payload, decode_cluster_payload, 
 use crate::cluster::{Cluster, FailFast};
 use crate::message::Message;
 use crate::policy::failure_accrual::GateState;
-use crate::policy::outlier::{AttemptOutcome, EjectionReason, OutlierDetector};
+use crate::policy::outlier::{AttemptOutcome, EjectionReason};
 use crate::slab::SlabKey;
 use crate::timer::{TimerKind, timer};
 use crate::upstream_config::NoInstance;
@@ -20,7 +20,7 @@ pub(super) fn taken_out(cluster: &Cluster) -> usize {
     let ejected = cluster
         .outlier
         .as_ref()
-        .map_or(0, OutlierDetector::ejected_count);
+        .map_or(0, |outlier| outlier.ejected_count());
     let shut = cluster.accrual.as_ref().map_or(0, |accrual| {
         (cluster.hosts.start..cluster.hosts.end)
             .filter(|&host| accrual.state(host as usize) == GateState::Shut)
