@@ -33,19 +33,22 @@ impl Sidecar {
         let (upstream_index, cluster) = (call.upstream, usize::from(call.cluster));
         let retries_so_far = call.retries;
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
-        let config = Arc::clone(&upstream.config);
-        let Some(policy) = &config.retries else {
+        let Some(policy) = &upstream.config.retries else {
             return false;
         };
-        let covered = retriable(&policy.retry_on, result);
-        if let Some(budget) = &mut upstream.tps_budget
-            && !covered
-        {
-            budget.deposit(now);
-        }
-        if !covered || retries_so_far >= policy.attempts {
+        if !retriable(&policy.retry_on, result) {
+            // Linkerd deposits in its budget for every answer it would not retry.
+            if let Some(budget) = &mut upstream.tps_budget {
+                budget.deposit(now);
+            }
             return false;
         }
+        if retries_so_far >= policy.attempts {
+            return false;
+        }
+        // Most tries end above; only a retry's candidates pay for holding the policy.
+        let config = Arc::clone(&upstream.config);
+        let policy = config.retries.as_ref().expect("checked above");
         let cluster_state = &upstream.clusters[cluster];
         // The try that just failed still holds its connection here; it is not active any more,
         // so it is taken out of the count the budget sees.
