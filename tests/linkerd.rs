@@ -13,95 +13,21 @@ mod support;
 use std::ops::Range;
 
 use meshsim::scenario::load_str;
-use meshsim::simulate::{EngineKind, simulate_on};
-use meshsim_sim::summary::MeshSummary;
-use meshsim_sim::{RecorderOutputs, RunSummary};
-use support::SharedBuffer;
+use meshsim::simulate::EngineKind;
+use support::probe::{self, Row, Run, System};
 
-/// One request row of `requests.csv`.
-#[derive(Debug)]
-struct Row {
-    sent_s: f64,
-    done_s: f64,
-    latency_ms: f64,
-    outcome: String,
-    status: u16,
-    reason: String,
-}
-
-impl Row {
-    fn is(&self, status: u16, reason: &str) -> bool {
-        self.status == status && self.reason == reason
-    }
-}
-
-struct Run {
-    summary: RunSummary,
-    rows: Vec<Row>,
-    events: String,
-}
-
-impl Run {
-    fn mesh(&self) -> MeshSummary {
-        self.summary.services["api"].mesh
-    }
-
-    fn received(&self, version: &str) -> u64 {
-        self.summary.services["api"].versions[version]
-            .requests
-            .received
-    }
-
-    /// The rows of the requests sent within `sent` seconds.
-    fn sent_in(&self, sent: Range<f64>) -> impl Iterator<Item = &Row> {
-        self.rows
-            .iter()
-            .filter(move |row| sent.contains(&row.sent_s))
-    }
-
-    /// Time, subject and detail of every `events.csv` line of `kind`.
-    fn events_of(&self, kind: &str) -> Vec<(f64, String, String)> {
-        csv::Reader::from_reader(self.events.as_bytes())
-            .records()
-            .map(Result::unwrap)
-            .filter(|row| &row[1] == kind)
-            .map(|row| {
-                (
-                    row[0].parse().unwrap(),
-                    row[2].to_owned(),
-                    row[3].to_owned(),
-                )
-            })
-            .collect()
-    }
-}
-
-/// A workload `load` at `rate` constant requests a second for `duration` into service `api`
-/// (one endpoint `get`) on `mesh`, over 1 ms hops; `api` and `extra` are TOML appended.
+/// The probe system (`support::probe::System`) under `mesh`, its requests giving up after 30 s.
 fn scenario(mesh: &str, duration: &str, rate: f64, api: &str, extra: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "linkerd"
-duration = "{duration}"
-mesh = "{mesh}"
-
-[network]
-latency = {{ dist = "const", value = "1ms" }}
-
-[[service]]
-name = "api"
-exposed = true
-{api}
-
-[[workload]]
-name = "load"
-target = "api"
-endpoint = "get"
-arrival = {{ kind = "constant", rate = {rate} }}
-timeout = "30s"
-{extra}"#
-    )
+    System {
+        mesh,
+        duration,
+        rate,
+        timeout: "30s",
+        network: "",
+        api,
+        extra,
+    }
+    .text()
 }
 
 /// `replicas` instances answering after `service_time`, failing a share `error_rate`.
@@ -121,38 +47,7 @@ fn two_versions(name: &str, keys: &str) -> String {
 }
 
 fn run_on(engine: EngineKind, source: &str) -> Run {
-    let loaded = load_str("linkerd.toml", source).unwrap_or_else(|error| panic!("{error}"));
-    let [requests, events] = [(); 2].map(|()| SharedBuffer::default());
-    let outputs = RecorderOutputs {
-        requests: Some(Box::new(requests.clone())),
-        events: Some(Box::new(events.clone())),
-        metrics: None,
-        trace: None,
-    };
-    let simulation = simulate_on(engine, &loaded.scenario, 11, outputs, &mut |_, _| {})
-        .unwrap_or_else(|error| panic!("{error}"));
-    let summary = simulation.summary;
-    assert!(summary.accounting.ok, "{:?}", summary.accounting.problems);
-    let bytes = requests.bytes();
-    let rows = csv::Reader::from_reader(bytes.as_slice())
-        .records()
-        .map(|row| {
-            let row = row.unwrap();
-            Row {
-                sent_s: row[2].parse().unwrap(),
-                done_s: row[3].parse().unwrap(),
-                latency_ms: row[4].parse().unwrap(),
-                outcome: row[5].to_owned(),
-                status: row[6].parse().unwrap(),
-                reason: row[7].to_owned(),
-            }
-        })
-        .collect();
-    Run {
-        summary,
-        rows,
-        events: String::from_utf8(events.bytes()).unwrap(),
-    }
+    probe::run_on(engine, "linkerd.toml", source)
 }
 
 fn run(source: &str) -> Run {
@@ -198,7 +93,7 @@ fn linkerd_retries_a_5xx_once_by_default() {
                 "{engine:?} {row:?}"
             );
         }
-        let mesh = run.mesh();
+        let mesh = run.mesh("api");
         let ended = run.rows.len() as u64;
         assert!((ended..=mesh.calls).contains(&mesh.retries), "{mesh:?}");
         assert_eq!(mesh.attempts, mesh.calls + mesh.retries);
@@ -208,7 +103,7 @@ fn linkerd_retries_a_5xx_once_by_default() {
     // is answered as it is, however many retries the limit allows.
     let limit_only = "[mesh.api.retries]\nattempts = 3\n";
     let run = run(&scenario("linkerd", "2s", 50.0, &failing, limit_only));
-    assert_eq!(run.mesh().retries, 0);
+    assert_eq!(run.mesh("api").retries, 0);
     assert!(
         run.rows
             .iter()
@@ -235,7 +130,7 @@ fn linkerd_retries_a_try_that_runs_out_of_time() {
                 "{engine:?} {row:?}"
             );
         }
-        let mesh = run.mesh();
+        let mesh = run.mesh("api");
         assert!(
             (run.rows.len() as u64..=mesh.calls).contains(&mesh.retries),
             "{mesh:?}"
@@ -269,7 +164,7 @@ fn linkerd_request_timeout_covers_every_try() {
             assert!(row.is(504, "route_timeout"), "{row:?}");
             assert!(near(row.latency_ms, 100.0), "{engine:?} {row:?}");
         }
-        let mesh = run.mesh();
+        let mesh = run.mesh("api");
         assert!(
             (run.rows.len() as u64..=mesh.calls).contains(&mesh.retries),
             "{mesh:?}"
@@ -296,7 +191,7 @@ fn linkerd_service_profile_retries_spend_a_budget() {
     let failing = endpoint(1, "0ms", 1.0);
     for engine in ENGINES {
         let run = run_on(engine, &scenario("linkerd", "60s", 20.0, &failing, budget));
-        assert_eq!(run.mesh().retries, 600, "{engine:?}");
+        assert_eq!(run.mesh("api").retries, 600, "{engine:?}");
         assert!(run.rows.iter().all(|row| row.is(500, "error")));
         let mut bursts: Vec<u64> = run
             .rows
@@ -314,7 +209,7 @@ fn linkerd_service_profile_retries_spend_a_budget() {
     let explicit = "[mesh.api.retries]\nretry_budget = { retry_ratio = 0.2, min_retries_per_second = 10, ttl = \"10s\" }\n";
     let half = endpoint(1, "0ms", 0.5);
     let run = run(&scenario("linkerd", "60s", 100.0, &half, explicit));
-    let mesh = run.mesh();
+    let mesh = run.mesh("api");
     let deposits = run.summary.requests.succeeded as f64;
     let expected = deposits / 5.0 + 10.0 * 60.0;
     let retries = mesh.retries as f64;
@@ -382,13 +277,13 @@ fn linkerd_failure_accrual_shuts_an_endpoint_and_probes_it() {
         }
         // So the failing instance took 7 calls and 4 probes of the 2000, and every other call
         // went to the healthy one.
-        assert_eq!(run.received("bad"), 7 + 4, "{engine:?}");
+        assert_eq!(run.received("api", "bad"), 7 + 4, "{engine:?}");
         assert_eq!(run.rows.iter().filter(|row| row.status == 500).count(), 11);
     }
     // Without failure accrual nothing takes it out: both answer in 3 ms, peak EWMA sees two
     // equal endpoints and the failing one keeps half the calls.
     let run = run(&scenario("linkerd", "20s", 100.0, &api, ""));
-    let share = run.received("bad") as f64 / 2000.0;
+    let share = run.received("api", "bad") as f64 / 2000.0;
     assert!((share - 0.5).abs() < 0.05, "{share}");
 }
 
@@ -476,7 +371,7 @@ fn linkerd_answers_502_for_a_refused_connection() {
                 "{word}: {row:?}"
             );
         }
-        assert!(run.mesh().retries >= run.rows.len() as u64, "{word}");
+        assert!(run.mesh("api").retries >= run.rows.len() as u64, "{word}");
     }
 }
 
@@ -495,8 +390,8 @@ fn linkerd_rate_limit_allows_a_second_of_burst() {
     let api = endpoint(1, "1ms", 0.0);
     for engine in ENGINES {
         let run = run_on(engine, &scenario("linkerd", "5s", 100.0, &api, mesh));
-        assert_eq!(run.received("v1"), 119, "{engine:?}");
-        assert_eq!(run.mesh().rate_limited, 381);
+        assert_eq!(run.received("api", "v1"), 119, "{engine:?}");
+        assert_eq!(run.mesh("api").rate_limited, 381);
         assert!(run.sent_in(0.0..0.235).all(|row| row.is(200, "ok")));
         assert!(
             run.sent_in(0.235..0.245)
@@ -598,7 +493,7 @@ fn linkerd_passes_over_a_backend_failing_fast() {
         let after: Vec<&Row> = run.sent_in(failing_at..10.0).collect();
         assert!(after.len() > 350, "{}", after.len());
         assert!(after.iter().all(|row| row.is(200, "ok")), "{engine:?}");
-        assert_eq!(run.received("v2"), 0);
+        assert_eq!(run.received("api", "v2"), 0);
     }
     // Istio's weighted clusters keep sending v2 its half, which fails with no healthy upstream.
     let istio = run(&scenario("istio", "10s", 62.5, &api, extra));

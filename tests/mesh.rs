@@ -9,137 +9,28 @@
 
 mod support;
 
-use meshsim::scenario::load_str;
-use meshsim::simulate::{EngineKind, simulate_on};
-use meshsim_sim::{RecorderOutputs, RunSummary};
-use support::SharedBuffer;
+use meshsim::simulate::EngineKind;
+use support::probe::{self, Row, Run, System};
 
-/// One request row of `requests.csv`.
-#[derive(Debug)]
-struct Row {
-    sent_s: f64,
-    latency_ms: f64,
-    outcome: String,
-    status: u16,
-    reason: String,
-}
-
-struct Run {
-    summary: RunSummary,
-    rows: Vec<Row>,
-    events: String,
-    metrics: String,
-}
-
-impl Run {
-    fn mesh(&self, service: &str) -> meshsim_sim::summary::MeshSummary {
-        self.summary.services[service].mesh
-    }
-
-    fn received(&self, service: &str, version: &str) -> u64 {
-        self.summary.services[service].versions[version]
-            .requests
-            .received
-    }
-
-    fn reasons(&self, reason: &str) -> usize {
-        self.rows.iter().filter(|row| row.reason == reason).count()
-    }
-
-    /// Time, subject and detail of every `events.csv` line of `kind`.
-    fn events_of(&self, kind: &str) -> Vec<(f64, String, String)> {
-        csv::Reader::from_reader(self.events.as_bytes())
-            .records()
-            .map(Result::unwrap)
-            .filter(|row| &row[1] == kind)
-            .map(|row| {
-                (
-                    row[0].parse().unwrap(),
-                    row[2].to_owned(),
-                    row[3].to_owned(),
-                )
-            })
-            .collect()
-    }
-
-    /// The largest value of a `metrics.csv` column over the rows of one service.
-    fn metrics_max(&self, service: &str, column: &str) -> f64 {
-        let mut reader = csv::Reader::from_reader(self.metrics.as_bytes());
-        let headers = reader.headers().unwrap().clone();
-        let index = headers.iter().position(|name| name == column).unwrap();
-        reader
-            .records()
-            .map(Result::unwrap)
-            .filter(|row| &row[1] == "service" && &row[2] == service)
-            .filter_map(|row| row[index].parse::<f64>().ok())
-            .fold(0.0, f64::max)
-    }
-}
-
-/// A workload `load` at `rate` constant requests a second for `duration` into service `api`
-/// (one endpoint `get`), over 1 ms hops; `api` and `extra` are TOML appended to the scenario.
-/// The mesh is a bare Envoy: every default is Envoy's own (no retries, round robin, a 15 s route
+/// The probe system (`support::probe::System`), its requests giving up after 10 s. The mesh is
+/// a bare Envoy: every default is Envoy's own (no retries, round robin, a 15 s route
 /// timeout), so each test writes what its mechanism needs. `tests/profiles.rs` holds what
 /// Istio's and Linkerd's defaults change.
 fn scenario(duration: &str, rate: u32, api: &str, extra: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "mesh"
-duration = "{duration}"
-mesh = "envoy"
-
-[network]
-latency = {{ dist = "const", value = "1ms" }}
-
-[[service]]
-name = "api"
-exposed = true
-{api}
-
-[[workload]]
-name = "load"
-target = "api"
-endpoint = "get"
-arrival = {{ kind = "constant", rate = {rate} }}
-timeout = "10s"
-{extra}"#
-    )
+    System {
+        mesh: "envoy",
+        duration,
+        rate: f64::from(rate),
+        timeout: "10s",
+        network: "",
+        api,
+        extra,
+    }
+    .text()
 }
 
 fn run_on(engine: EngineKind, source: &str) -> Run {
-    let loaded = load_str("mesh.toml", source).unwrap_or_else(|error| panic!("{error}"));
-    let [requests, events, metrics] = [(); 3].map(|()| SharedBuffer::default());
-    let outputs = RecorderOutputs {
-        requests: Some(Box::new(requests.clone())),
-        events: Some(Box::new(events.clone())),
-        metrics: Some(Box::new(metrics.clone())),
-        trace: None,
-    };
-    let simulation = simulate_on(engine, &loaded.scenario, 11, outputs, &mut |_, _| {})
-        .unwrap_or_else(|error| panic!("{error}"));
-    let summary = simulation.summary;
-    assert!(summary.accounting.ok, "{:?}", summary.accounting.problems);
-    let bytes = requests.bytes();
-    let rows = csv::Reader::from_reader(bytes.as_slice())
-        .records()
-        .map(|row| {
-            let row = row.unwrap();
-            Row {
-                sent_s: row[2].parse().unwrap(),
-                latency_ms: row[4].parse().unwrap(),
-                outcome: row[5].to_owned(),
-                status: row[6].parse().unwrap(),
-                reason: row[7].to_owned(),
-            }
-        })
-        .collect();
-    Run {
-        summary,
-        rows,
-        events: String::from_utf8(events.bytes()).unwrap(),
-        metrics: String::from_utf8(metrics.bytes()).unwrap(),
-    }
+    probe::run_on(engine, "mesh.toml", source)
 }
 
 fn run(source: &str) -> Run {

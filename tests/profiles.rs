@@ -11,116 +11,28 @@ mod support;
 use std::fmt::Write as _;
 
 use meshsim::scenario::load_str;
-use meshsim::simulate::{EngineKind, simulate_on};
-use meshsim_sim::{RecorderOutputs, RunSummary};
-use support::SharedBuffer;
+use meshsim::simulate::EngineKind;
+use support::probe::{self, Run, System};
 
 const ENGINES: [EngineKind; 2] = [EngineKind::Event, EngineKind::Turmoil];
 
-/// One request row of `requests.csv`.
-#[derive(Debug)]
-struct Row {
-    latency_ms: f64,
-    outcome: String,
-    status: u16,
-    reason: String,
-}
-
-struct Run {
-    summary: RunSummary,
-    rows: Vec<Row>,
-    events: String,
-}
-
-impl Run {
-    fn success_rate(&self) -> f64 {
-        self.summary.success_rate.unwrap_or(0.0)
-    }
-
-    fn received(&self, version: &str) -> u64 {
-        self.summary.services["api"].versions[version]
-            .requests
-            .received
-    }
-
-    fn mesh(&self) -> meshsim_sim::summary::MeshSummary {
-        self.summary.services["api"].mesh
-    }
-
-    fn count(&self, reason: &str) -> usize {
-        self.rows.iter().filter(|row| row.reason == reason).count()
-    }
-
-    /// Subject and detail of every `events.csv` line of `kind`.
-    fn events_of(&self, kind: &str) -> Vec<(String, String)> {
-        csv::Reader::from_reader(self.events.as_bytes())
-            .records()
-            .map(Result::unwrap)
-            .filter(|row| &row[1] == kind)
-            .map(|row| (row[2].to_owned(), row[3].to_owned()))
-            .collect()
-    }
-}
-
-/// A workload at `rate` constant requests a second for `duration` into service `api` (endpoint
-/// `get`) under `mesh`, over 1 ms hops; `api` and `extra` are appended TOML.
+/// The probe system (`support::probe::System`) under `mesh`, its requests giving up after 30 s;
+/// the control plane takes 1 s to publish a change of endpoints.
 fn scenario(mesh: &str, duration: &str, rate: u32, api: &str, extra: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "profiles"
-duration = "{duration}"
-mesh = "{mesh}"
-
-[network]
-latency = {{ dist = "const", value = "1ms" }}
-discovery_delay = "1s"
-
-[[service]]
-name = "api"
-exposed = true
-{api}
-
-[[workload]]
-name = "load"
-target = "api"
-endpoint = "get"
-arrival = {{ kind = "constant", rate = {rate} }}
-timeout = "30s"
-{extra}"#
-    )
+    System {
+        mesh,
+        duration,
+        rate: f64::from(rate),
+        timeout: "30s",
+        network: "discovery_delay = \"1s\"",
+        api,
+        extra,
+    }
+    .text()
 }
 
 fn run_on(engine: EngineKind, source: &str) -> Run {
-    let loaded = load_str("profiles.toml", source).unwrap_or_else(|error| panic!("{error}"));
-    let [requests, events] = [(); 2].map(|()| SharedBuffer::default());
-    let outputs = RecorderOutputs {
-        requests: Some(Box::new(requests.clone())),
-        events: Some(Box::new(events.clone())),
-        ..RecorderOutputs::default()
-    };
-    let simulation = simulate_on(engine, &loaded.scenario, 11, outputs, &mut |_, _| {})
-        .unwrap_or_else(|error| panic!("{error}"));
-    let summary = simulation.summary;
-    assert!(summary.accounting.ok, "{:?}", summary.accounting.problems);
-    let bytes = requests.bytes();
-    let rows = csv::Reader::from_reader(bytes.as_slice())
-        .records()
-        .map(|row| {
-            let row = row.unwrap();
-            Row {
-                latency_ms: row[4].parse().unwrap(),
-                outcome: row[5].to_owned(),
-                status: row[6].parse().unwrap(),
-                reason: row[7].to_owned(),
-            }
-        })
-        .collect();
-    Run {
-        summary,
-        rows,
-        events: String::from_utf8(events.bytes()).unwrap(),
-    }
+    probe::run_on(engine, "profiles.toml", source)
 }
 
 fn run(source: &str) -> Run {
@@ -163,14 +75,18 @@ fn istio_puts_no_limit_on_concurrent_retries() {
         let success = istio.success_rate();
         // 5,000 requests: the binomial's standard deviation is 0.34 points.
         assert!((success - 0.9375).abs() < 0.015, "{engine:?} {success}");
-        assert_eq!(istio.mesh().budget_denials, 0);
+        assert_eq!(istio.mesh("api").budget_denials, 0);
         let envoy = run_on(engine, &scenario("envoy", "5s", 1000, api, retries));
         assert!(
             envoy.success_rate() < 0.75,
             "{engine:?} {}",
             envoy.success_rate()
         );
-        assert!(envoy.mesh().budget_denials > 1000, "{:?}", envoy.mesh());
+        assert!(
+            envoy.mesh("api").budget_denials > 1000,
+            "{:?}",
+            envoy.mesh("api")
+        );
     }
 }
 
@@ -186,7 +102,11 @@ fn istio_retries_a_refused_connection_twice_on_other_hosts() {
             &scenario("istio", "8s", 90, &instances(3, "2ms", 0), CRASH),
         );
         assert_eq!(istio.summary.requests.failed, 0, "{engine:?}");
-        assert!(istio.mesh().retries >= 25, "{engine:?} {:?}", istio.mesh());
+        assert!(
+            istio.mesh("api").retries >= 25,
+            "{engine:?} {:?}",
+            istio.mesh("api")
+        );
         for row in istio.rows.iter().filter(|row| row.latency_ms > 4.5) {
             // A refused try costs its round trip and a back-off below 25 ms.
             // A second refusal is rare: a retry's host is drawn again while it is one tried.
@@ -196,9 +116,9 @@ fn istio_retries_a_refused_connection_twice_on_other_hosts() {
             engine,
             &scenario("envoy", "8s", 90, &instances(3, "2ms", 0), CRASH),
         );
-        let refused = envoy.count("connection_refused");
+        let refused = envoy.reasons("connection_refused");
         assert!((25..=35).contains(&refused), "{engine:?} {refused}");
-        assert_eq!(envoy.mesh().retries, 0);
+        assert_eq!(envoy.mesh("api").retries, 0);
     }
 }
 
@@ -207,8 +127,8 @@ fn istio_retries_no_answer_by_default() {
     // Since Istio 1.24 the default policy has no retriable status codes (PR #52111): a 500 or a
     // 503 from the application goes back to the caller untouched.
     let run = run(&scenario("istio", "5s", 100, &instances(2, "1ms", 1), ""));
-    assert_eq!(run.mesh().retries, 0);
-    assert!(run.count("error") > 100);
+    assert_eq!(run.mesh("api").retries, 0);
+    assert!(run.reasons("error") > 100);
 }
 
 #[test]
@@ -227,15 +147,15 @@ fn istio_retries_nothing_when_a_retries_block_omits_attempts() {
     let warnings = loaded.render_warnings(false);
     assert!(warnings.contains("retry nothing"), "{warnings}");
     let run = run(&source);
-    assert_eq!(run.mesh().retries, 0);
-    assert!(run.count("connection_refused") > 20);
+    assert_eq!(run.mesh("api").retries, 0);
+    assert!(run.reasons("connection_refused") > 20);
 }
 
 #[test]
 fn envoy_and_linkerd_retry_nothing_unless_asked() {
     for mesh in ["envoy", "linkerd"] {
         let run = run(&scenario(mesh, "8s", 90, &instances(3, "2ms", 0), CRASH));
-        assert_eq!(run.mesh().retries, 0, "{mesh}");
+        assert_eq!(run.mesh("api").retries, 0, "{mesh}");
         assert!(run.summary.requests.failed > 20, "{mesh}");
     }
 }
@@ -291,7 +211,7 @@ fn retry_on_follows_envoys_retry_state() {
             &instances(2, "1ms", 0),
             &mesh,
         ));
-        run.mesh().retries
+        run.mesh("api").retries
     };
     // `reset` covers a refused connection (it falls through the connect-failure test to the
     // reset test, #L474-L507), as `connect-failure`, `5xx` and `gateway-error` do.
@@ -314,7 +234,7 @@ fn retry_on_follows_envoys_retry_state() {
     let shed_retries = |retry: &str| {
         let mesh = format!("[mesh.api.retries]\nattempts = 1\n{retry}");
         run(&scenario("envoy", "2s", 100, shedding, &mesh))
-            .mesh()
+            .mesh("api")
             .retries
     };
     assert!(
@@ -394,7 +314,7 @@ fn max_requests_fails_a_call_at_once_instead_of_queueing_it() {
                 "[mesh.api]\nconnection_pool = { max_requests = 2 }\n",
             ),
         );
-        let overflows = capped.count("overflow");
+        let overflows = capped.reasons("overflow");
         // The calls at 0 and 20 ms hold the two places until 102 and 122 ms; those at 40 to
         // 100 ms are turned away; the pattern repeats every 120 ms: 4 of 6, 333 of 500.
         assert!((331..=334).contains(&overflows), "{engine:?} {overflows}");
@@ -412,7 +332,7 @@ fn max_requests_fails_a_call_at_once_instead_of_queueing_it() {
                 "[mesh.api]\nconnection_pool = { max_connections = 2 }\n",
             ),
         );
-        assert_eq!(queued.count("overflow"), 0, "{engine:?}");
+        assert_eq!(queued.reasons("overflow"), 0, "{engine:?}");
         assert!(queued.rows.iter().any(|row| row.latency_ms > 200.0));
     }
 }
@@ -444,7 +364,11 @@ fn istio_balances_by_least_request() {
             "{engine:?} {}",
             istio.success_rate()
         );
-        assert!(istio.received("slow") < 2_000, "{}", istio.received("slow"));
+        assert!(
+            istio.received("api", "slow") < 2_000,
+            "{}",
+            istio.received("api", "slow")
+        );
         let envoy = run_on(
             engine,
             &scenario("envoy", "10s", 900, &one_slow_of_three(), ""),
@@ -454,7 +378,7 @@ fn istio_balances_by_least_request() {
             "{engine:?} {}",
             envoy.success_rate()
         );
-        assert!(envoy.count("shed") > 200, "{engine:?}");
+        assert!(envoy.reasons("shed") > 200, "{engine:?}");
     }
 }
 
@@ -468,7 +392,7 @@ fn envoy_balances_round_robin_by_default() {
         &instances(1, "1ms", 0),
         "[[service.version]]\nname = \"v2\"\nreplicas = 1\n",
     ));
-    let (v1, v2) = (run.received("v1"), run.received("v2"));
+    let (v1, v2) = (run.received("api", "v1"), run.received("api", "v2"));
     assert!(v1.abs_diff(v2) <= 1, "{v1} {v2}");
 }
 
@@ -486,20 +410,20 @@ fn istio_outlier_detection_ejects_nothing_below_ten_instances_by_default() {
             engine,
             &scenario("istio", "5s", 100, &instances(2, "1ms", 1), od),
         );
-        assert_eq!(default.mesh().ejections, 0, "{engine:?}");
+        assert_eq!(default.mesh("api").ejections, 0, "{engine:?}");
         // The bad instance keeps its third of the calls.
-        let bad = default.received("bad");
+        let bad = default.received("api", "bad");
         assert!((150..=185).contains(&bad), "{engine:?} {bad}");
         let raised = format!("{od}max_ejection_percent = 34\n");
         let ejecting = run_on(
             engine,
             &scenario("istio", "5s", 100, &instances(2, "1ms", 1), &raised),
         );
-        assert!(ejecting.mesh().ejections >= 1, "{engine:?}");
+        assert!(ejecting.mesh("api").ejections >= 1, "{engine:?}");
         assert!(
-            ejecting.received("bad") < 60,
+            ejecting.received("api", "bad") < 60,
             "{engine:?} {}",
-            ejecting.received("bad")
+            ejecting.received("api", "bad")
         );
     }
 }
@@ -516,12 +440,12 @@ fn istio_outlier_detection_turns_panic_mode_off() {
             engine,
             &scenario("istio", "5s", 50, &instances(0, "1ms", 2), od),
         );
-        assert!(run.count("no_healthy_upstream") > 150, "{engine:?}");
+        assert!(run.reasons("no_healthy_upstream") > 150, "{engine:?}");
         let envoy = run_on(
             engine,
             &scenario("envoy", "5s", 50, &instances(0, "1ms", 2), od),
         );
-        assert_eq!(envoy.count("no_healthy_upstream"), 0, "{engine:?}");
+        assert_eq!(envoy.reasons("no_healthy_upstream"), 0, "{engine:?}");
     }
 }
 
@@ -542,14 +466,14 @@ fn panic_counts_only_the_instances_in_the_endpoints() {
                  readiness_delay = \"10s\"\nchecks = [{ metric = \"success_rate\", min = 0.99 }]\n";
     for engine in ENGINES {
         let run = run_on(engine, &scenario("envoy", "10s", 100, api, extra));
-        assert_eq!(run.mesh().ejections, 1, "{engine:?}");
+        assert_eq!(run.mesh("api").ejections, 1, "{engine:?}");
         // Five failures, plus the few in flight when the fifth came back.
         assert!(
-            run.received("bad") <= 8,
+            run.received("api", "bad") <= 8,
             "{engine:?} {}",
-            run.received("bad")
+            run.received("api", "bad")
         );
-        assert_eq!(run.received("v2"), 0);
+        assert_eq!(run.received("api", "v2"), 0);
     }
 }
 
@@ -566,7 +490,7 @@ fn each_version_reached_by_a_route_is_a_cluster_of_its_own() {
             engine,
             &scenario("istio", "5s", 100, &instances(1, "1ms", 1), od),
         );
-        assert_eq!(whole.mesh().ejections, 1, "{engine:?}");
+        assert_eq!(whole.mesh("api").ejections, 1, "{engine:?}");
         let subsets = run_on(
             engine,
             &scenario(
@@ -577,8 +501,8 @@ fn each_version_reached_by_a_route_is_a_cluster_of_its_own() {
                 &format!("{od}{route}"),
             ),
         );
-        assert_eq!(subsets.mesh().ejections, 0, "{engine:?}");
-        assert!(subsets.received("bad") > 200);
+        assert_eq!(subsets.mesh("api").ejections, 0, "{engine:?}");
+        assert!(subsets.received("api", "bad") > 200);
     }
 }
 
@@ -599,7 +523,7 @@ fn split_local_origin_errors_eject_on_their_own_streak() {
         ));
         run.events_of("ejection")
             .first()
-            .map(|(_, detail)| detail.clone())
+            .map(|(_, _, detail)| detail.clone())
             .unwrap_or_default()
     };
     assert!(reason("").contains("consecutive 5xx"), "{}", reason(""));
@@ -618,7 +542,7 @@ fn failure_percentage_ejects_hosts_failing_most_calls() {
     let od = "[mesh.api.outlier_detection]\nconsecutive_5xx = 1000\ninterval = \"1s\"\n\
               max_ejection_percent = 50\nenforcing_success_rate = 0\n";
     let off = run(&scenario("envoy", "5s", 600, api, od));
-    assert_eq!(off.mesh().ejections, 0);
+    assert_eq!(off.mesh("api").ejections, 0);
     let on = run(&scenario(
         "envoy",
         "5s",
@@ -631,9 +555,9 @@ fn failure_percentage_ejects_hosts_failing_most_calls() {
     assert!(
         ejections
             .iter()
-            .all(|(subject, detail)| subject == "api/5" && detail.contains("failure percentage")),
+            .all(|(_, subject, detail)| subject == "api/5" && detail.contains("failure percentage")),
         "{ejections:?}"
     );
     // Its share of the calls falls once it is out.
-    assert!(on.received("flaky") < off.received("flaky") / 2);
+    assert!(on.received("api", "flaky") < off.received("api", "flaky") / 2);
 }

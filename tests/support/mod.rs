@@ -80,3 +80,6 @@ pub fn files(folder: &std::path::Path) -> std::collections::BTreeMap<String, Vec
     }
     found
 }
+
+#[allow(dead_code)] // Only the conformance tests read runs through it.
+pub mod probe;
