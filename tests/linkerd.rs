@@ -87,7 +87,7 @@ fn linkerd_retries_a_5xx_once_by_default() {
         let run = run_on(engine, &scenario("linkerd", "2s", 50.0, &failing, five_xx));
         assert!(run.rows.len() >= 97, "{}", run.rows.len());
         for row in &run.rows {
-            assert!(row.is(500, "error"), "{row:?}");
+            assert!(row.is(500, "error"), "{engine:?} {row:?}");
             assert!(
                 one_backoff_between(row.latency_ms, 2.0, 2.0),
                 "{engine:?} {row:?}"
@@ -95,8 +95,11 @@ fn linkerd_retries_a_5xx_once_by_default() {
         }
         let mesh = run.mesh("api");
         let ended = run.rows.len() as u64;
-        assert!((ended..=mesh.calls).contains(&mesh.retries), "{mesh:?}");
-        assert_eq!(mesh.attempts, mesh.calls + mesh.retries);
+        assert!(
+            (ended..=mesh.calls).contains(&mesh.retries),
+            "{engine:?} {mesh:?}"
+        );
+        assert_eq!(mesh.attempts, mesh.calls + mesh.retries, "{engine:?}");
     }
     // Only `retry.linkerd.io/limit`: the status list is empty (http.rs builds the ranges from
     // the `http` conditions alone; linkerd/proxy/client-policy/src/http.rs#L397-L405), so a 500
@@ -124,7 +127,7 @@ fn linkerd_retries_a_try_that_runs_out_of_time() {
         let run = run_on(engine, &scenario("linkerd", "2s", 20.0, &slow, linkerd));
         assert!(run.rows.len() >= 37, "{}", run.rows.len());
         for row in &run.rows {
-            assert!(row.is(200, "ok"), "{row:?}");
+            assert!(row.is(200, "ok"), "{engine:?} {row:?}");
             assert!(
                 one_backoff_between(row.latency_ms, 30.0, 102.0),
                 "{engine:?} {row:?}"
@@ -161,7 +164,7 @@ fn linkerd_request_timeout_covers_every_try() {
         let run = run_on(engine, &scenario("linkerd", "5s", 20.0, &failing, mesh));
         assert!(run.rows.len() >= 97, "{}", run.rows.len());
         for row in &run.rows {
-            assert!(row.is(504, "route_timeout"), "{row:?}");
+            assert!(row.is(504, "route_timeout"), "{engine:?} {row:?}");
             assert!(near(row.latency_ms, 100.0), "{engine:?} {row:?}");
         }
         let mesh = run.mesh("api");
@@ -192,7 +195,10 @@ fn linkerd_service_profile_retries_spend_a_budget() {
     for engine in ENGINES {
         let run = run_on(engine, &scenario("linkerd", "60s", 20.0, &failing, budget));
         assert_eq!(run.mesh("api").retries, 600, "{engine:?}");
-        assert!(run.rows.iter().all(|row| row.is(500, "error")));
+        assert!(
+            run.rows.iter().all(|row| row.is(500, "error")),
+            "{engine:?}"
+        );
         let mut bursts: Vec<u64> = run
             .rows
             .iter()
@@ -241,8 +247,8 @@ fn linkerd_failure_accrual_shuts_an_endpoint_and_probes_it() {
         let penalties: Vec<u64> = shut
             .iter()
             .map(|(_, subject, detail)| {
-                assert_eq!(subject, "api/1");
-                assert!(detail.contains("(failure accrual)"), "{detail}");
+                assert_eq!(subject, "api/1", "{engine:?}");
+                assert!(detail.contains("(failure accrual)"), "{engine:?} {detail}");
                 let millis = detail.rsplit("out for ").next().unwrap();
                 millis.trim_end_matches(" ms").parse().unwrap()
             })
@@ -250,21 +256,30 @@ fn linkerd_failure_accrual_shuts_an_endpoint_and_probes_it() {
         // 1 + 2 + 5 + 11 s at most, 1 + 2 + 4 + 8 s at least: five shut spells start in 20 s.
         assert_eq!(penalties.len(), 5, "{engine:?} {penalties:?}");
         assert_eq!(penalties[..2], [1000, 2000], "{engine:?}");
-        assert!([4000, 5000].contains(&penalties[2]), "{penalties:?}");
-        assert!((8000..=11_000).contains(&penalties[3]), "{penalties:?}");
-        assert!((16_000..=23_000).contains(&penalties[4]), "{penalties:?}");
+        assert!(
+            [4000, 5000].contains(&penalties[2]),
+            "{engine:?} {penalties:?}"
+        );
+        assert!(
+            (8000..=11_000).contains(&penalties[3]),
+            "{engine:?} {penalties:?}"
+        );
+        assert!(
+            (16_000..=23_000).contains(&penalties[4]),
+            "{engine:?} {penalties:?}"
+        );
         // Seven failures shut it the first time, before anything else failed.
         let first_shut_at = shut[0].0;
         let failed_before = run
             .rows
             .iter()
             .filter(|row| row.status == 500 && row.done_s <= first_shut_at);
-        assert_eq!(failed_before.count(), 7);
+        assert_eq!(failed_before.count(), 7, "{engine:?}");
         // Each penalty ends exactly on time with probation, and the one probe goes out with the
         // next call (10 ms apart) and fails 3 ms later, shutting the gate again.
-        assert_eq!(opened.len(), 4, "{opened:?}");
+        assert_eq!(opened.len(), 4, "{engine:?} {opened:?}");
         for (index, (opened_at, _, detail)) in opened.iter().enumerate() {
-            assert!(detail.contains("one probe"), "{detail}");
+            assert!(detail.contains("one probe"), "{engine:?} {detail}");
             let penalty_s = penalties[index] as f64 / 1000.0;
             assert!(
                 near(opened_at - shut[index].0, penalty_s),
@@ -278,7 +293,11 @@ fn linkerd_failure_accrual_shuts_an_endpoint_and_probes_it() {
         // So the failing instance took 7 calls and 4 probes of the 2000, and every other call
         // went to the healthy one.
         assert_eq!(run.received("api", "bad"), 7 + 4, "{engine:?}");
-        assert_eq!(run.rows.iter().filter(|row| row.status == 500).count(), 11);
+        assert_eq!(
+            run.rows.iter().filter(|row| row.status == 500).count(),
+            11,
+            "{engine:?}"
+        );
     }
     // Without failure accrual nothing takes it out: both answer in 3 ms, peak EWMA sees two
     // equal endpoints and the failing one keeps half the calls.
@@ -301,7 +320,7 @@ fn linkerd_fails_fast_after_3_s_without_an_instance() {
     for engine in ENGINES {
         let run = run_on(engine, &scenario("linkerd", "8s", 12.5, &api, ""));
         let waited: Vec<&Row> = run.sent_in(0.0..3.0).collect();
-        assert_eq!(waited.len(), 38);
+        assert_eq!(waited.len(), 38, "{engine:?}");
         for row in &waited {
             assert!(
                 row.is(504, "fail_fast") && row.outcome == "failed",
@@ -309,19 +328,19 @@ fn linkerd_fails_fast_after_3_s_without_an_instance() {
             );
             assert!(near(row.done_s, 3.0), "{engine:?} {row:?}");
         }
-        assert!(near(waited[0].latency_ms, 3000.0));
+        assert!(near(waited[0].latency_ms, 3000.0), "{engine:?}");
         let shed: Vec<&Row> = run.sent_in(3.0..5.0).collect();
-        assert_eq!(shed.len(), 25);
+        assert_eq!(shed.len(), 25, "{engine:?}");
         assert!(
             shed.iter()
                 .all(|row| row.is(503, "load_shed") && near(row.latency_ms, 0.0))
         );
         let after: Vec<&Row> = run.sent_in(5.0..8.0).collect();
-        assert_eq!(after.len(), 37);
-        assert!(after.iter().all(|row| row.is(200, "ok")));
+        assert_eq!(after.len(), 37, "{engine:?}");
+        assert!(after.iter().all(|row| row.is(200, "ok")), "{engine:?}");
         let failfast = run.events_of("failfast");
-        assert_eq!(failfast.len(), 1, "{failfast:?}");
-        assert!(near(failfast[0].0, 3.0));
+        assert_eq!(failfast.len(), 1, "{engine:?} {failfast:?}");
+        assert!(near(failfast[0].0, 3.0), "{engine:?}");
     }
     // Envoy under Istio has no queue: "no healthy upstream" at once, until the instance is ready.
     let istio = run(&scenario("istio", "8s", 12.5, &api, ""));
@@ -343,7 +362,7 @@ fn linkerd_answers_502_for_a_refused_connection() {
     let crash = "[[fault]]\nat = \"0s\"\nkind = \"crash\"\ntarget = \"api\"\n";
     for engine in ENGINES {
         let run = run_on(engine, &scenario("linkerd", "1s", 20.0, &api, crash));
-        assert_eq!(run.rows.len(), 20);
+        assert_eq!(run.rows.len(), 20, "{engine:?}");
         assert!(
             run.rows
                 .iter()
@@ -391,8 +410,11 @@ fn linkerd_rate_limit_allows_a_second_of_burst() {
     for engine in ENGINES {
         let run = run_on(engine, &scenario("linkerd", "5s", 100.0, &api, mesh));
         assert_eq!(run.received("api", "v1"), 119, "{engine:?}");
-        assert_eq!(run.mesh("api").rate_limited, 381);
-        assert!(run.sent_in(0.0..0.235).all(|row| row.is(200, "ok")));
+        assert_eq!(run.mesh("api").rate_limited, 381, "{engine:?}");
+        assert!(
+            run.sent_in(0.0..0.235).all(|row| row.is(200, "ok")),
+            "{engine:?}"
+        );
         assert!(
             run.sent_in(0.235..0.245)
                 .all(|row| row.is(429, "rate_limited"))
@@ -470,7 +492,7 @@ fn linkerd_passes_over_a_backend_failing_fast() {
     for engine in ENGINES {
         let run = run_on(engine, &scenario("linkerd", "10s", 62.5, &api, extra));
         let failfast = run.events_of("failfast");
-        assert_eq!(failfast.len(), 1, "{failfast:?}");
+        assert_eq!(failfast.len(), 1, "{engine:?} {failfast:?}");
         let failing_at = failfast[0].0;
         assert!((4.0..4.1).contains(&failing_at), "{engine:?} {failing_at}");
         for row in run.sent_in(0.0..1.0) {
@@ -486,14 +508,14 @@ fn linkerd_passes_over_a_backend_failing_fast() {
         // About half of the 190 calls in those 3 s.
         assert!((70..=120).contains(&waited.len()), "{}", waited.len());
         for row in waited {
-            assert!(row.is(504, "fail_fast"), "{row:?}");
-            assert!(near(row.done_s, failing_at), "{row:?}");
+            assert!(row.is(504, "fail_fast"), "{engine:?} {row:?}");
+            assert!(near(row.done_s, failing_at), "{engine:?} {row:?}");
         }
         // After: every call succeeds on v1, none is shed.
         let after: Vec<&Row> = run.sent_in(failing_at..10.0).collect();
         assert!(after.len() > 350, "{}", after.len());
         assert!(after.iter().all(|row| row.is(200, "ok")), "{engine:?}");
-        assert_eq!(run.received("api", "v2"), 0);
+        assert_eq!(run.received("api", "v2"), 0, "{engine:?}");
     }
     // Istio's weighted clusters keep sending v2 its half, which fails with no healthy upstream.
     let istio = run(&scenario("istio", "10s", 62.5, &api, extra));
@@ -524,53 +546,63 @@ fn failover_routes(retries: &str) -> String {
 #[test]
 
 fn linkerd_retries_a_call_that_failed_fast_on_another_backend() {
-    // v2's calls wait from 1 s (the control plane took its instance out) until its balancer
-    // fails fast about 3 s later; each is then retried 25–50 ms on, when v2's gate is shut and
-    // the distribution passes over it: v1 answers. None ends with 504.
-    let api = two_versions("v2", "");
-    let run = run(&scenario(
-        "linkerd",
-        "10s",
-        62.5,
-        &api,
-        &failover_routes("attempts = 1\n"),
-    ));
-    assert_eq!(run.events_of("failfast").len(), 1);
-    let failed: Vec<&Row> = run
-        .sent_in(1.0..10.0)
-        .filter(|row| row.status != 200)
-        .collect();
-    assert!(
-        failed.is_empty(),
-        "{} failed, first {:?}",
-        failed.len(),
-        failed.first()
-    );
+    for engine in ENGINES {
+        // v2's calls wait from 1 s (the control plane took its instance out) until its balancer
+        // fails fast about 3 s later; each is then retried 25–50 ms on, when v2's gate is shut and
+        // the distribution passes over it: v1 answers. None ends with 504.
+        let api = two_versions("v2", "");
+        let run = run_on(
+            engine,
+            &scenario(
+                "linkerd",
+                "10s",
+                62.5,
+                &api,
+                &failover_routes("attempts = 1\n"),
+            ),
+        );
+        assert_eq!(run.events_of("failfast").len(), 1, "{engine:?}");
+        let failed: Vec<&Row> = run
+            .sent_in(1.0..10.0)
+            .filter(|row| row.status != 200)
+            .collect();
+        assert!(
+            failed.is_empty(),
+            "{} failed, first {:?}",
+            failed.len(),
+            failed.first()
+        );
+    }
 }
 
 #[test]
 
 fn linkerd_draws_the_backend_again_for_each_retry() {
-    // Before the control plane notices the crash (1 s), half the calls go to v2 and are refused
-    // (502). Their retries are drawn 50/50 again, so half of them reach v1 and succeed: a
-    // quarter of the calls fail, not half. 200 calls: the binomial's standard deviation is 6.
-    let api = two_versions("v2", "");
-    let run = run(&scenario(
-        "linkerd",
-        "1s",
-        200.0,
-        &api,
-        &failover_routes("retry_on = [\"5xx\"]\n"),
-    ));
-    let refused = run
-        .rows
-        .iter()
-        .filter(|row| row.is(502, "connection_refused"))
-        .count();
-    let share = refused as f64 / run.rows.len() as f64;
-    assert!(
-        (share - 0.25).abs() < 0.1,
-        "{refused} of {} refused",
-        run.rows.len()
-    );
+    for engine in ENGINES {
+        // Before the control plane notices the crash (1 s), half the calls go to v2 and are refused
+        // (502). Their retries are drawn 50/50 again, so half of them reach v1 and succeed: a
+        // quarter of the calls fail, not half. 200 calls: the binomial's standard deviation is 6.
+        let api = two_versions("v2", "");
+        let run = run_on(
+            engine,
+            &scenario(
+                "linkerd",
+                "1s",
+                200.0,
+                &api,
+                &failover_routes("retry_on = [\"5xx\"]\n"),
+            ),
+        );
+        let refused = run
+            .rows
+            .iter()
+            .filter(|row| row.is(502, "connection_refused"))
+            .count();
+        let share = refused as f64 / run.rows.len() as f64;
+        assert!(
+            (share - 0.25).abs() < 0.1,
+            "{refused} of {} refused",
+            run.rows.len()
+        );
+    }
 }

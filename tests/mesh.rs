@@ -60,41 +60,58 @@ fn healthy(replicas: u32, service_time: &str) -> String {
 
 #[test]
 fn retries_wait_a_fully_jittered_exponential_back_off() {
-    // Three retries after a 2 ms try each; retry N waits uniform in [0, 2^(N−1) × 25 ms), as
-    // Envoy's code doubles its interval (backoff_strategy.cc#L13-L19), so the back-offs add up
-    // to less than 25 + 50 + 100 ms and 87.5 ms on average.
-    // The cap on concurrent retries is lifted so that every request gets its three.
-    let mesh = "[mesh.api]\nconnection_pool = { max_retries = 1000 }\n\n\
-                [mesh.api.retries]\nattempts = 3\nretry_on = [\"5xx\"]\nbackoff_base = \"25ms\"\n";
-    let run = run(&scenario("20s", 50, &failing(1, "0ms"), mesh));
-    // Every request that ended had its three retries; one still in flight may have had some.
-    let retries = run.mesh("api").retries;
-    let ended = run.rows.len() as u64;
-    assert!((3 * ended..=3 * 1000).contains(&retries), "{retries}");
-    assert!(ended >= 980, "{ended}");
-    let tries_ms = 4.0 * 2.0;
-    let mut total = 0.0;
-    for row in &run.rows {
-        assert_eq!((row.status, row.reason.as_str()), (500, "error"), "{row:?}");
-        let backoff = row.latency_ms - tries_ms;
-        assert!((0.0..175.0).contains(&backoff), "{row:?}");
-        total += backoff;
+    for engine in ENGINES {
+        // Three retries after a 2 ms try each; retry N waits uniform in [0, 2^(N−1) × 25 ms), as
+        // Envoy's code doubles its interval (backoff_strategy.cc#L13-L19), so the back-offs add up
+        // to less than 25 + 50 + 100 ms and 87.5 ms on average.
+        // The cap on concurrent retries is lifted so that every request gets its three.
+        let mesh = "[mesh.api]\nconnection_pool = { max_retries = 1000 }\n\n\
+                    [mesh.api.retries]\nattempts = 3\nretry_on = [\"5xx\"]\nbackoff_base = \"25ms\"\n";
+        let run = run_on(engine, &scenario("20s", 50, &failing(1, "0ms"), mesh));
+        // Every request that ended had its three retries; one still in flight may have had some.
+        let retries = run.mesh("api").retries;
+        let ended = run.rows.len() as u64;
+        assert!(
+            (3 * ended..=3 * 1000).contains(&retries),
+            "{engine:?} {retries}"
+        );
+        assert!(ended >= 980, "{engine:?} {ended}");
+        let tries_ms = 4.0 * 2.0;
+        let mut total = 0.0;
+        for row in &run.rows {
+            assert_eq!(
+                (row.status, row.reason.as_str()),
+                (500, "error"),
+                "{engine:?} {row:?}"
+            );
+            let backoff = row.latency_ms - tries_ms;
+            assert!((0.0..175.0).contains(&backoff), "{engine:?} {row:?}");
+            total += backoff;
+        }
+        // The sum of three uniforms has a standard deviation of about 33 ms: over 1000 requests the
+        // mean is within 1.1 ms of 87.5 at five standard errors.
+        let mean = total / run.rows.len() as f64;
+        assert!(
+            (mean - 87.5).abs() < 3.5,
+            "{engine:?} mean back-off {mean} ms"
+        );
     }
-    // The sum of three uniforms has a standard deviation of about 33 ms: over 1000 requests the
-    // mean is within 1.1 ms of 87.5 at five standard errors.
-    let mean = total / run.rows.len() as f64;
-    assert!((mean - 87.5).abs() < 3.5, "mean back-off {mean} ms");
 }
 
 #[test]
 fn back_off_is_capped_at_backoff_max() {
-    // Retry N may wait up to 5, 10, 20, 40, 80 ms; with a 10 ms cap, each of the five
-    // back-offs is under 10 ms whatever the retry number.
-    let mesh = "[mesh.api]\nconnection_pool = { max_retries = 1000 }\n\n\
-                [mesh.api.retries]\nattempts = 5\nretry_on = [\"5xx\"]\nbackoff_base = \"5ms\"\nbackoff_max = \"10ms\"\n";
-    let run = run(&scenario("10s", 20, &failing(1, "0ms"), mesh));
-    for row in &run.rows {
-        assert!(row.latency_ms < 6.0 * 2.0 + 5.0 * 10.0, "{row:?}");
+    for engine in ENGINES {
+        // Retry N may wait up to 5, 10, 20, 40, 80 ms; with a 10 ms cap, each of the five
+        // back-offs is under 10 ms whatever the retry number.
+        let mesh = "[mesh.api]\nconnection_pool = { max_retries = 1000 }\n\n\
+                    [mesh.api.retries]\nattempts = 5\nretry_on = [\"5xx\"]\nbackoff_base = \"5ms\"\nbackoff_max = \"10ms\"\n";
+        let run = run_on(engine, &scenario("10s", 20, &failing(1, "0ms"), mesh));
+        for row in &run.rows {
+            assert!(
+                row.latency_ms < 6.0 * 2.0 + 5.0 * 10.0,
+                "{engine:?} {row:?}"
+            );
+        }
     }
 }
 
@@ -125,7 +142,8 @@ fn the_route_timeout_covers_the_whole_request_and_cuts_retries_short() {
 fn a_per_try_timeout_ends_the_try_and_the_retry_goes_to_another_instance() {
     // Three instances; one takes 500 ms. The 50 ms per-try timeout gives up on it and the retry
     // goes to another (Envoy's `previous_hosts` predicate draws again when the balancer offers
-    // the host tried), so every request succeeds, in 4 ms or in 50 ms + back-off + 4 ms.
+    // the host tried), so every request succeeds, in 4 ms or in 50 ms + back-off + 4 ms. On the
+    // event engine only: the back-off is under a millisecond, the turmoil engine's tick.
     let api = "replicas = 2\nworkers = 100\nqueue = 100\n\n[[service.endpoint]]\nname = \"get\"\n\
                service_time = { dist = \"const\", value = \"2ms\" }\n\n\
                [[service.version]]\nname = \"slow\"\nreplicas = 1\nservice_time_factor = 250\n";
@@ -149,79 +167,94 @@ fn a_per_try_timeout_ends_the_try_and_the_retry_goes_to_another_instance() {
 
 #[test]
 fn retry_on_decides_which_failures_are_retried() {
-    // A 500 is a 5xx but not a gateway error: `gateway-error` leaves it alone.
-    let gateway = "[mesh.api.retries]\nattempts = 2\nretry_on = [\"gateway-error\"]\n";
-    let run_gateway = run(&scenario("2s", 50, &failing(1, "1ms"), gateway));
-    assert_eq!(run_gateway.mesh("api").retries, 0);
-    let five_xx = "[mesh.api]\nconnection_pool = { max_retries = 1000 }\n\n\
-                   [mesh.api.retries]\nattempts = 2\nretry_on = [\"5xx\"]\n";
-    let run_five_xx = run(&scenario("2s", 50, &failing(1, "1ms"), five_xx));
-    let retries = run_five_xx.mesh("api").retries;
-    let ended = run_five_xx.rows.len() as u64;
-    assert!((2 * ended..=2 * 100).contains(&retries), "{retries}");
-    // A refused connection is a connect failure; the retry goes to the other host.
-    let crash = "[[fault]]\nat = \"0s\"\nkind = \"crash\"\ntarget = \"api/0\"\n\n\
-                 [mesh.api.retries]\nattempts = 1\nretry_on = [\"connect-failure\"]\n\
-                 retry_ignore_previous_hosts = true\n";
-    let run_refused = run(&scenario("1s", 50, &healthy(2, "1ms"), crash));
-    assert!(run_refused.mesh("api").retries > 0);
-    assert_eq!(run_refused.summary.requests.failed, 0);
+    for engine in ENGINES {
+        // A 500 is a 5xx but not a gateway error: `gateway-error` leaves it alone.
+        let gateway = "[mesh.api.retries]\nattempts = 2\nretry_on = [\"gateway-error\"]\n";
+        let run_gateway = run_on(engine, &scenario("2s", 50, &failing(1, "1ms"), gateway));
+        assert_eq!(run_gateway.mesh("api").retries, 0, "{engine:?}");
+        let five_xx = "[mesh.api]\nconnection_pool = { max_retries = 1000 }\n\n\
+                       [mesh.api.retries]\nattempts = 2\nretry_on = [\"5xx\"]\n";
+        let run_five_xx = run_on(engine, &scenario("2s", 50, &failing(1, "1ms"), five_xx));
+        let retries = run_five_xx.mesh("api").retries;
+        let ended = run_five_xx.rows.len() as u64;
+        assert!(
+            (2 * ended..=2 * 100).contains(&retries),
+            "{engine:?} {retries}"
+        );
+        // A refused connection is a connect failure; the retry goes to the other host.
+        let crash = "[[fault]]\nat = \"0s\"\nkind = \"crash\"\ntarget = \"api/0\"\n\n\
+                     [mesh.api.retries]\nattempts = 1\nretry_on = [\"connect-failure\"]\n\
+                     retry_ignore_previous_hosts = true\n";
+        let run_refused = run_on(engine, &scenario("1s", 50, &healthy(2, "1ms"), crash));
+        assert!(run_refused.mesh("api").retries > 0, "{engine:?}");
+        assert_eq!(run_refused.summary.requests.failed, 0, "{engine:?}");
+    }
 }
 
 #[test]
 fn without_a_budget_envoy_caps_concurrent_retries_at_three() {
-    // Every try fails after 100 ms; 100 requests a second each want one retry. At most three
-    // retries are open at once, each for about 102 ms plus its back-off, so fewer than
-    // 3 × 10 s / 0.102 s of the 1000 get one; the rest are denied.
-    let mesh = "[mesh.api.retries]\nattempts = 1\nretry_on = [\"5xx\"]\nbackoff_base = \"1ms\"\n";
-    let run = run(&scenario("10s", 100, &failing(1, "100ms"), mesh));
-    let mesh = run.mesh("api");
-    assert!((250..=300).contains(&mesh.retries), "{mesh:?}");
-    let denials = run.events_of("retry_budget");
-    assert!(
-        denials[0].2 == "by load: retries denied by the cap of 3 retries at once",
-        "{denials:?}"
-    );
-    // Each request that ended wanted its retry: it got one or was denied.
-    let wanted = mesh.retries + mesh.budget_denials;
-    let in_flight = run.summary.requests.in_flight;
-    assert!(
-        (mesh.calls - in_flight..=mesh.calls).contains(&wanted),
-        "{mesh:?}"
-    );
+    for engine in ENGINES {
+        // Every try fails after 100 ms; 100 requests a second each want one retry. At most three
+        // retries are open at once, each for about 102 ms plus its back-off, so fewer than
+        // 3 × 10 s / 0.102 s of the 1000 get one; the rest are denied.
+        let mesh =
+            "[mesh.api.retries]\nattempts = 1\nretry_on = [\"5xx\"]\nbackoff_base = \"1ms\"\n";
+        let run = run_on(engine, &scenario("10s", 100, &failing(1, "100ms"), mesh));
+        let mesh = run.mesh("api");
+        assert!((250..=300).contains(&mesh.retries), "{engine:?} {mesh:?}");
+        let denials = run.events_of("retry_budget");
+        assert!(
+            denials[0].2 == "by load: retries denied by the cap of 3 retries at once",
+            "{denials:?}"
+        );
+        // Each request that ended wanted its retry: it got one or was denied.
+        let wanted = mesh.retries + mesh.budget_denials;
+        let in_flight = run.summary.requests.in_flight;
+        assert!(
+            (mesh.calls - in_flight..=mesh.calls).contains(&wanted),
+            "{mesh:?}"
+        );
+    }
 }
 
 #[test]
 fn connection_pool_max_retries_changes_the_cap() {
-    let mesh = "[mesh.api]\nconnection_pool = { max_retries = 1 }\n\n\
-                [mesh.api.retries]\nattempts = 1\nretry_on = [\"5xx\"]\nbackoff_base = \"1ms\"\n";
-    let run = run(&scenario("10s", 100, &failing(1, "100ms"), mesh));
-    let mesh = run.mesh("api");
-    assert!((85..=100).contains(&mesh.retries), "{mesh:?}");
+    for engine in ENGINES {
+        let mesh = "[mesh.api]\nconnection_pool = { max_retries = 1 }\n\n\
+                    [mesh.api.retries]\nattempts = 1\nretry_on = [\"5xx\"]\nbackoff_base = \"1ms\"\n";
+        let run = run_on(engine, &scenario("10s", 100, &failing(1, "100ms"), mesh));
+        let mesh = run.mesh("api");
+        assert!((85..=100).contains(&mesh.retries), "{engine:?} {mesh:?}");
+    }
 }
 
 #[test]
 fn the_retry_budget_allows_a_share_of_active_requests_and_at_least_the_minimum() {
-    // About 10 first tries are active at once (100 a second for 100 ms), plus the r retries
-    // open. 20 % of 10 + r stays under the floor of 3, so the floor rules and the budget lets as
-    // many retries through as the default cap. At 50 % with a floor of 1, a retry may open
-    // while r < (10 + r) / 2, that is up to 9 at once: at most 9 per 102 ms, 880 in 10 s.
-    let floor = "[mesh.api.retries]\nattempts = 1\nretry_on = [\"5xx\"]\nbackoff_base = \"1ms\"\n\
-                 budget_percent = 20\nmin_retry_concurrency = 3\n";
-    let run_floor = run(&scenario("10s", 100, &failing(1, "100ms"), floor));
-    let retries_floor = run_floor.mesh("api").retries;
-    assert!((250..=300).contains(&retries_floor), "{retries_floor}");
-    let share = "[mesh.api.retries]\nattempts = 1\nretry_on = [\"5xx\"]\nbackoff_base = \"1ms\"\n\
-                 budget_percent = 50\nmin_retry_concurrency = 1\n";
-    let run_share = run(&scenario("10s", 100, &failing(1, "100ms"), share));
-    let mesh = run_share.mesh("api");
-    assert!((700..=880).contains(&mesh.retries), "{mesh:?}");
-    let wanted = mesh.retries + mesh.budget_denials;
-    let in_flight = run_share.summary.requests.in_flight;
-    assert!(
-        (mesh.calls - in_flight..=mesh.calls).contains(&wanted),
-        "{mesh:?}"
-    );
+    for engine in ENGINES {
+        // About 10 first tries are active at once (100 a second for 100 ms), plus the r retries
+        // open. 20 % of 10 + r stays under the floor of 3, so the floor rules and the budget lets as
+        // many retries through as the default cap. At 50 % with a floor of 1, a retry may open
+        // while r < (10 + r) / 2, that is up to 9 at once: at most 9 per 102 ms, 880 in 10 s.
+        let floor = "[mesh.api.retries]\nattempts = 1\nretry_on = [\"5xx\"]\nbackoff_base = \"1ms\"\n\
+                     budget_percent = 20\nmin_retry_concurrency = 3\n";
+        let run_floor = run_on(engine, &scenario("10s", 100, &failing(1, "100ms"), floor));
+        let retries_floor = run_floor.mesh("api").retries;
+        assert!(
+            (250..=300).contains(&retries_floor),
+            "{engine:?} {retries_floor}"
+        );
+        let share = "[mesh.api.retries]\nattempts = 1\nretry_on = [\"5xx\"]\nbackoff_base = \"1ms\"\n\
+                     budget_percent = 50\nmin_retry_concurrency = 1\n";
+        let run_share = run_on(engine, &scenario("10s", 100, &failing(1, "100ms"), share));
+        let mesh = run_share.mesh("api");
+        assert!((700..=880).contains(&mesh.retries), "{engine:?} {mesh:?}");
+        let wanted = mesh.retries + mesh.budget_denials;
+        let in_flight = run_share.summary.requests.in_flight;
+        assert!(
+            (mesh.calls - in_flight..=mesh.calls).contains(&wanted),
+            "{mesh:?}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,23 +290,29 @@ fn a_full_connection_pool_fails_fast_with_503_counted_as_shed_by_the_mesh() {
 
 #[test]
 fn pending_calls_wait_for_a_connection_in_order() {
-    // One connection, plenty of pending room, a request every 20 ms that holds the connection
-    // for 27 ms (two hops and 25 ms of work): calls queue instead of failing, and leave the
-    // queue oldest first, so each waits longer than the one before.
-    let mesh =
-        "[mesh.api]\nconnection_pool = { max_connections = 1, max_pending_requests = 100 }\n";
-    let run = run(&scenario("2s", 50, &healthy(1, "25ms"), mesh));
-    assert_eq!(run.reasons("overflow"), 0);
-    assert_eq!(run.summary.requests.succeeded, run.rows.len() as u64);
-    let mut rows: Vec<&Row> = run.rows.iter().collect();
-    rows.sort_by(|a, b| a.sent_s.total_cmp(&b.sent_s));
-    for pair in rows.windows(2) {
-        assert!(
-            (pair[1].latency_ms - pair[0].latency_ms - 7.0).abs() < 1e-6,
-            "{pair:?}"
+    for engine in ENGINES {
+        // One connection, plenty of pending room, a request every 20 ms that holds the connection
+        // for 27 ms (two hops and 25 ms of work): calls queue instead of failing, and leave the
+        // queue oldest first, so each waits longer than the one before.
+        let mesh =
+            "[mesh.api]\nconnection_pool = { max_connections = 1, max_pending_requests = 100 }\n";
+        let run = run_on(engine, &scenario("2s", 50, &healthy(1, "25ms"), mesh));
+        assert_eq!(run.reasons("overflow"), 0, "{engine:?}");
+        assert_eq!(
+            run.summary.requests.succeeded,
+            run.rows.len() as u64,
+            "{engine:?}"
         );
+        let mut rows: Vec<&Row> = run.rows.iter().collect();
+        rows.sort_by(|a, b| a.sent_s.total_cmp(&b.sent_s));
+        for pair in rows.windows(2) {
+            assert!(
+                (pair[1].latency_ms - pair[0].latency_ms - 7.0).abs() < 1e-6,
+                "{pair:?}"
+            );
+        }
+        assert!(run.metrics_max("api", "pending") >= 1.0, "{engine:?}");
     }
-    assert!(run.metrics_max("api", "pending") >= 1.0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,83 +361,105 @@ fn an_ejected_host_stays_out_longer_each_time_it_is_ejected() {
 
 #[test]
 fn a_try_cut_off_by_the_route_timeout_counts_toward_ejection() {
-    // api/1 takes a second; the 50 ms route timeout cuts its tries off. Envoy reports each as a
-    // local-origin timeout to outlier detection, so three in a row eject it.
-    let api = "replicas = 1\nworkers = 100\nqueue = 100\n\n[[service.endpoint]]\nname = \"get\"\n\
-               service_time = { dist = \"const\", value = \"1ms\" }\n\n\
-               [[service.version]]\nname = \"stuck\"\nreplicas = 1\nservice_time_factor = 1000\n";
-    let mesh = "[mesh.api]\ntimeout = \"50ms\"\n\n[mesh.api.outlier_detection]\nconsecutive_5xx = 3\n\
-                interval = \"100ms\"\nmax_ejection_percent = 50\n";
-    let run = run(&scenario("5s", 50, api, mesh));
-    let ejections = run.events_of("ejection");
-    assert_eq!(ejections.len(), 1, "{ejections:?}");
-    assert_eq!(ejections[0].1, "api/1");
-    // api/1 gets every other request, one each 40 ms: when the third times out, the fourth has
-    // been on its way for 10 ms and times out too. Nothing goes there after.
-    assert_eq!(run.reasons("route_timeout"), 4);
+    for engine in ENGINES {
+        // api/1 takes a second; the 50 ms route timeout cuts its tries off. Envoy reports each as a
+        // local-origin timeout to outlier detection, so three in a row eject it.
+        let api = "replicas = 1\nworkers = 100\nqueue = 100\n\n[[service.endpoint]]\nname = \"get\"\n\
+                   service_time = { dist = \"const\", value = \"1ms\" }\n\n\
+                   [[service.version]]\nname = \"stuck\"\nreplicas = 1\nservice_time_factor = 1000\n";
+        let mesh = "[mesh.api]\ntimeout = \"50ms\"\n\n[mesh.api.outlier_detection]\nconsecutive_5xx = 3\n\
+                    interval = \"100ms\"\nmax_ejection_percent = 50\n";
+        let run = run_on(engine, &scenario("5s", 50, api, mesh));
+        let ejections = run.events_of("ejection");
+        assert_eq!(ejections.len(), 1, "{engine:?} {ejections:?}");
+        assert_eq!(ejections[0].1, "api/1", "{engine:?}");
+        // api/1 gets every other request, one each 40 ms: when the third times out, the fourth has
+        // been on its way for 10 ms and times out too. Nothing goes there after.
+        assert_eq!(run.reasons("route_timeout"), 4, "{engine:?}");
+    }
 }
 
 #[test]
 fn max_ejection_percent_caps_the_ejected_share() {
-    // Three of four instances fail; at 50 % only two may be out at once.
-    let mesh = "[mesh.api.outlier_detection]\nconsecutive_5xx = 3\ninterval = \"100ms\"\n\
-                base_ejection_time = \"30s\"\nmax_ejection_percent = 50\n";
-    let run = run(&scenario("10s", 100, &some_bad(4, 3), mesh));
-    assert!((run.metrics_max("api", "ejected") - 2.0).abs() < 1e-9);
-    assert_eq!(run.mesh("api").ejections, 2);
+    for engine in ENGINES {
+        // Three of four instances fail; at 50 % only two may be out at once.
+        let mesh = "[mesh.api.outlier_detection]\nconsecutive_5xx = 3\ninterval = \"100ms\"\n\
+                    base_ejection_time = \"30s\"\nmax_ejection_percent = 50\n";
+        let run = run_on(engine, &scenario("10s", 100, &some_bad(4, 3), mesh));
+        assert!(
+            (run.metrics_max("api", "ejected") - 2.0).abs() < 1e-9,
+            "{engine:?}"
+        );
+        assert_eq!(run.mesh("api").ejections, 2, "{engine:?}");
+    }
 }
 
 #[test]
 fn the_ejection_cap_holds_for_the_first_host_too() {
-    // One of two hosts is 50 %, above the default 10 %: since Envoy 1.31 even the first
-    // ejection must fit (outlier_detection_impl.cc#L478-L486), so the bad host is never ejected.
-    let mesh = "[mesh.api.outlier_detection]\nconsecutive_5xx = 5\ninterval = \"100ms\"\n";
-    let run = run(&scenario("5s", 50, &some_bad(2, 1), mesh));
-    assert_eq!(run.mesh("api").ejections, 0);
-    assert!(run.rows.iter().any(|row| row.status == 500));
+    for engine in ENGINES {
+        // One of two hosts is 50 %, above the default 10 %: since Envoy 1.31 even the first
+        // ejection must fit (outlier_detection_impl.cc#L478-L486), so the bad host is never ejected.
+        let mesh = "[mesh.api.outlier_detection]\nconsecutive_5xx = 5\ninterval = \"100ms\"\n";
+        let run = run_on(engine, &scenario("5s", 50, &some_bad(2, 1), mesh));
+        assert_eq!(run.mesh("api").ejections, 0, "{engine:?}");
+        assert!(run.rows.iter().any(|row| row.status == 500), "{engine:?}");
+    }
 }
 
 #[test]
 fn always_eject_one_host_ejects_the_first_whatever_the_percentage() {
-    // 10 % of two hosts is none, but `always_eject_one_host` allows the first.
-    let mesh = "[mesh.api.outlier_detection]\nconsecutive_5xx = 5\ninterval = \"100ms\"\n\
-                always_eject_one_host = true\n";
-    let run = run(&scenario("5s", 50, &some_bad(2, 1), mesh));
-    assert_eq!(run.mesh("api").ejections, 1);
+    for engine in ENGINES {
+        // 10 % of two hosts is none, but `always_eject_one_host` allows the first.
+        let mesh = "[mesh.api.outlier_detection]\nconsecutive_5xx = 5\ninterval = \"100ms\"\n\
+                    always_eject_one_host = true\n";
+        let run = run_on(engine, &scenario("5s", 50, &some_bad(2, 1), mesh));
+        assert_eq!(run.mesh("api").ejections, 1, "{engine:?}");
+    }
 }
 
 #[test]
 fn below_half_healthy_the_balancer_panics_and_uses_every_host() {
-    // Both hosts fail and both may be ejected: with none healthy, Envoy's 50 % panic
-    // threshold balances over all of them rather than answering "no healthy upstream".
-    let mesh = "[mesh.api.outlier_detection]\nconsecutive_5xx = 3\ninterval = \"100ms\"\nmax_ejection_percent = 100\n";
-    let run = run(&scenario("5s", 50, &failing(2, "1ms"), mesh));
-    assert!((run.metrics_max("api", "ejected") - 2.0).abs() < 1e-9);
-    assert_eq!(run.reasons("no_healthy_upstream"), 0);
-    assert_eq!(run.summary.services["api"].requests.received, 250);
+    for engine in ENGINES {
+        // Both hosts fail and both may be ejected: with none healthy, Envoy's 50 % panic
+        // threshold balances over all of them rather than answering "no healthy upstream".
+        let mesh = "[mesh.api.outlier_detection]\nconsecutive_5xx = 3\ninterval = \"100ms\"\nmax_ejection_percent = 100\n";
+        let run = run_on(engine, &scenario("5s", 50, &failing(2, "1ms"), mesh));
+        assert!(
+            (run.metrics_max("api", "ejected") - 2.0).abs() < 1e-9,
+            "{engine:?}"
+        );
+        assert_eq!(run.reasons("no_healthy_upstream"), 0, "{engine:?}");
+        assert_eq!(
+            run.summary.services["api"].requests.received, 250,
+            "{engine:?}"
+        );
+    }
 }
 
 #[test]
 fn success_rate_ejection_is_envoys_default_and_istio_turns_it_off() {
-    // Six hosts, one failing half its requests: more than 1.9 standard deviations under the
-    // mean success rate. Envoy enforces success-rate ejection by default; istiod writes
-    // `enforcing_success_rate: 0` (cluster_traffic_policy.go#L461-L462).
-    let api = "replicas = 5\nworkers = 100\nqueue = 100\n\n[[service.endpoint]]\nname = \"get\"\n\
-               service_time = { dist = \"const\", value = \"1ms\" }\n\n\
-               [[service.version]]\nname = \"flaky\"\nreplicas = 1\nerror_rate = 0.5\n";
-    let base = "[mesh.api.outlier_detection]\nconsecutive_5xx = 1000\ninterval = \"1s\"\nmax_ejection_percent = 50\n";
-    let istio = scenario("10s", 1200, api, base).replace("mesh = \"envoy\"", "mesh = \"istio\"");
-    let off = run(&istio);
-    assert_eq!(off.mesh("api").ejections, 0);
-    let on = run(&scenario("10s", 1200, api, base));
-    assert!(on.mesh("api").ejections >= 1);
-    let ejections = on.events_of("ejection");
-    assert!(
-        ejections
-            .iter()
-            .all(|(_, subject, detail)| subject == "api/5" && detail.contains("success rate")),
-        "{ejections:?}"
-    );
+    for engine in ENGINES {
+        // Six hosts, one failing half its requests: more than 1.9 standard deviations under the
+        // mean success rate. Envoy enforces success-rate ejection by default; istiod writes
+        // `enforcing_success_rate: 0` (cluster_traffic_policy.go#L461-L462).
+        let api = "replicas = 5\nworkers = 100\nqueue = 100\n\n[[service.endpoint]]\nname = \"get\"\n\
+                   service_time = { dist = \"const\", value = \"1ms\" }\n\n\
+                   [[service.version]]\nname = \"flaky\"\nreplicas = 1\nerror_rate = 0.5\n";
+        let base = "[mesh.api.outlier_detection]\nconsecutive_5xx = 1000\ninterval = \"1s\"\nmax_ejection_percent = 50\n";
+        let istio =
+            scenario("10s", 1200, api, base).replace("mesh = \"envoy\"", "mesh = \"istio\"");
+        let off = run_on(engine, &istio);
+        assert_eq!(off.mesh("api").ejections, 0, "{engine:?}");
+        let on = run_on(engine, &scenario("10s", 1200, api, base));
+        assert!(on.mesh("api").ejections >= 1, "{engine:?}");
+        let ejections = on.events_of("ejection");
+        assert!(
+            ejections
+                .iter()
+                .all(|(_, subject, detail)| subject == "api/5" && detail.contains("success rate")),
+            "{ejections:?}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -460,42 +521,48 @@ fn the_breaker_opens_tries_one_call_half_open_and_closes_when_it_succeeds() {
 
 #[test]
 fn an_open_breaker_answers_with_the_fallback() {
-    let run = run(&breaker_scenario("fallback_status = 200\n"));
-    let fallbacks = run.reasons("fallback");
-    assert!(fallbacks > 250, "{fallbacks}");
-    assert_eq!(run.mesh("api").fallbacks, fallbacks as u64);
-    // A fallback answer is a success to the caller.
-    assert!(
-        run.rows
-            .iter()
-            .filter(|row| row.reason == "fallback")
-            .all(|row| row.outcome == "succeeded" && row.status == 200)
-    );
-    assert!(run.summary.success_rate.unwrap() > 0.95);
+    for engine in ENGINES {
+        let run = run_on(engine, &breaker_scenario("fallback_status = 200\n"));
+        let fallbacks = run.reasons("fallback");
+        assert!(fallbacks > 250, "{engine:?} {fallbacks}");
+        assert_eq!(run.mesh("api").fallbacks, fallbacks as u64, "{engine:?}");
+        // A fallback answer is a success to the caller.
+        assert!(
+            run.rows
+                .iter()
+                .filter(|row| row.reason == "fallback")
+                .all(|row| row.outcome == "succeeded" && row.status == 200)
+        );
+        assert!(run.summary.success_rate.unwrap() > 0.95, "{engine:?}");
+    }
 }
 
 #[test]
 fn a_call_slower_than_the_breaker_timeout_fails() {
-    // opossum's `timeout`: the call is given up after 20 ms even though the service answers.
-    let extra = "[mesh.api.circuit_breaker]\ntimeout = \"20ms\"\nvolume_threshold = 1000000\n";
-    let run = run(&scenario("2s", 50, &healthy(1, "50ms"), extra));
-    assert_eq!(run.reasons("breaker_timeout"), run.rows.len());
-    assert!(run.rows.len() >= 99);
-    assert!(
-        run.rows
-            .iter()
-            .all(|row| (row.latency_ms - 20.0).abs() < 1e-6)
-    );
+    for engine in ENGINES {
+        // opossum's `timeout`: the call is given up after 20 ms even though the service answers.
+        let extra = "[mesh.api.circuit_breaker]\ntimeout = \"20ms\"\nvolume_threshold = 1000000\n";
+        let run = run_on(engine, &scenario("2s", 50, &healthy(1, "50ms"), extra));
+        assert_eq!(run.reasons("breaker_timeout"), run.rows.len(), "{engine:?}");
+        assert!(run.rows.len() >= 99, "{engine:?}");
+        assert!(
+            run.rows
+                .iter()
+                .all(|row| (row.latency_ms - 20.0).abs() < 1e-6)
+        );
+    }
 }
 
 #[test]
 fn the_slow_call_rule_opens_the_breaker_on_slow_successes() {
-    // resilience4j's slow-call threshold: every call succeeds but takes 30 ms, over the 10 ms
-    // slow-call duration, so the slow-call rate reaches 100 % and the breaker opens.
-    let extra = "[mesh.api.circuit_breaker]\nvolume_threshold = 10\nslow_call_duration = \"10ms\"\nslow_call_rate_percent = 100\n";
-    let run = run(&scenario("5s", 50, &healthy(1, "30ms"), extra));
-    assert!(run.mesh("api").circuit_opens >= 1);
-    assert!(run.reasons("circuit_open") > 0);
+    for engine in ENGINES {
+        // resilience4j's slow-call threshold: every call succeeds but takes 30 ms, over the 10 ms
+        // slow-call duration, so the slow-call rate reaches 100 % and the breaker opens.
+        let extra = "[mesh.api.circuit_breaker]\nvolume_threshold = 10\nslow_call_duration = \"10ms\"\nslow_call_rate_percent = 100\n";
+        let run = run_on(engine, &scenario("5s", 50, &healthy(1, "30ms"), extra));
+        assert!(run.mesh("api").circuit_opens >= 1, "{engine:?}");
+        assert!(run.reasons("circuit_open") > 0, "{engine:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -549,31 +616,44 @@ fn peak_ewma_sends_less_to_the_slower_host() {
 
 #[test]
 fn fault_injection_aborts_and_delays_the_given_shares() {
-    let mesh = "[mesh.api]\nfault = { delay = \"50ms\", delay_percent = 20, abort_status = 503, abort_percent = 10 }\n";
-    let run = run(&scenario("20s", 100, &healthy(2, "1ms"), mesh));
-    let n = run.rows.len() as f64;
-    let aborted = run.reasons("fault_abort") as f64 / n;
-    assert!((aborted - 0.10).abs() < 0.015, "{aborted}");
-    // Envoy's fault filter delays first and draws the abort on its own once the delay is over
-    // (fault_filter.cc#L153-L163, #L446-L470): an abort answers at once, or after the delay.
-    let mut aborted_late = 0;
-    for row in run.rows.iter().filter(|row| row.reason == "fault_abort") {
-        assert_eq!((row.status, row.outcome.as_str()), (503, "failed"));
-        let late = (row.latency_ms - 50.0).abs() < 1e-9;
-        assert!(row.latency_ms.abs() < 1e-9 || late, "{row:?}");
-        aborted_late += usize::from(late);
+    for engine in ENGINES {
+        let mesh = "[mesh.api]\nfault = { delay = \"50ms\", delay_percent = 20, abort_status = 503, abort_percent = 10 }\n";
+        let run = run_on(engine, &scenario("20s", 100, &healthy(2, "1ms"), mesh));
+        let n = run.rows.len() as f64;
+        let aborted = run.reasons("fault_abort") as f64 / n;
+        assert!((aborted - 0.10).abs() < 0.015, "{engine:?} {aborted}");
+        // Envoy's fault filter delays first and draws the abort on its own once the delay is over
+        // (fault_filter.cc#L153-L163, #L446-L470): an abort answers at once, or after the delay.
+        let mut aborted_late = 0;
+        for row in run.rows.iter().filter(|row| row.reason == "fault_abort") {
+            assert_eq!(
+                (row.status, row.outcome.as_str()),
+                (503, "failed"),
+                "{engine:?}"
+            );
+            let late = (row.latency_ms - 50.0).abs() < 1e-9;
+            assert!(row.latency_ms.abs() < 1e-9 || late, "{engine:?} {row:?}");
+            aborted_late += usize::from(late);
+        }
+        // The draws are independent: a fifth of the aborted waited first.
+        let late_share = aborted_late as f64 / run.reasons("fault_abort") as f64;
+        assert!((late_share - 0.20).abs() < 0.06, "{engine:?} {late_share}");
+        // A fifth of all calls waited 50 ms, aborted or not.
+        let delayed = run.rows.iter().filter(|row| row.latency_ms >= 50.0).count() as f64;
+        let share = delayed / n;
+        assert!((share - 0.20).abs() < 0.02, "{engine:?} {share}");
+        let mesh = run.mesh("api");
+        assert_eq!(
+            mesh.fault_aborts,
+            run.reasons("fault_abort") as u64,
+            "{engine:?}"
+        );
+        // Calls delayed in the last 50 ms are still in flight at the end: counted, not in a row.
+        assert!(
+            (delayed as u64..=delayed as u64 + 5).contains(&mesh.fault_delays),
+            "{engine:?}"
+        );
     }
-    // The draws are independent: a fifth of the aborted waited first.
-    let late_share = aborted_late as f64 / run.reasons("fault_abort") as f64;
-    assert!((late_share - 0.20).abs() < 0.06, "{late_share}");
-    // A fifth of all calls waited 50 ms, aborted or not.
-    let delayed = run.rows.iter().filter(|row| row.latency_ms >= 50.0).count() as f64;
-    let share = delayed / n;
-    assert!((share - 0.20).abs() < 0.02, "{share}");
-    let mesh = run.mesh("api");
-    assert_eq!(mesh.fault_aborts, run.reasons("fault_abort") as u64);
-    // Calls delayed in the last 50 ms are still in flight at the end: counted, not in a row.
-    assert!((delayed as u64..=delayed as u64 + 5).contains(&mesh.fault_delays));
 }
 
 #[test]
@@ -633,30 +713,35 @@ fn allow_from_denies_every_other_caller_with_403() {
 
 #[test]
 fn summary_gives_retry_amplification_per_edge() {
-    // Half the tries fail and are retried once: 1.5 attempts per call on average.
-    let api = "replicas = 2\nworkers = 100\nqueue = 100\n\n[[service.endpoint]]\nname = \"get\"\n\
-               service_time = { dist = \"const\", value = \"1ms\" }\nerror_rate = 0.5\n";
-    let mesh = "[mesh.api.retries]\nattempts = 1\nretry_on = [\"5xx\"]\n";
-    let run = run(&scenario("20s", 100, api, mesh));
-    let edge = run.summary.edges["load -> api"];
-    assert_eq!(edge.calls, 2000);
-    assert_eq!(edge.attempts, edge.calls + edge.retries);
-    assert!((edge.amplification - 1.5).abs() < 0.03, "{edge:?}");
-    let mesh = run.mesh("api");
-    assert_eq!(mesh.amplification, Some(edge.amplification));
-    // metrics.csv counts the retries per interval.
-    let retries_column: f64 = {
-        let mut reader = csv::Reader::from_reader(run.metrics.as_bytes());
-        let headers = reader.headers().unwrap().clone();
-        let index = headers.iter().position(|name| name == "retries").unwrap();
-        reader
-            .records()
-            .map(Result::unwrap)
-            .filter(|row| &row[1] == "service" && &row[2] == "api")
-            .map(|row| row[index].parse::<f64>().unwrap())
-            .sum()
-    };
-    assert_eq!(retries_column as u64, edge.retries);
+    for engine in ENGINES {
+        // Half the tries fail and are retried once: 1.5 attempts per call on average.
+        let api = "replicas = 2\nworkers = 100\nqueue = 100\n\n[[service.endpoint]]\nname = \"get\"\n\
+                   service_time = { dist = \"const\", value = \"1ms\" }\nerror_rate = 0.5\n";
+        let mesh = "[mesh.api.retries]\nattempts = 1\nretry_on = [\"5xx\"]\n";
+        let run = run_on(engine, &scenario("20s", 100, api, mesh));
+        let edge = run.summary.edges["load -> api"];
+        assert_eq!(edge.calls, 2000, "{engine:?}");
+        assert_eq!(edge.attempts, edge.calls + edge.retries, "{engine:?}");
+        assert!(
+            (edge.amplification - 1.5).abs() < 0.03,
+            "{engine:?} {edge:?}"
+        );
+        let mesh = run.mesh("api");
+        assert_eq!(mesh.amplification, Some(edge.amplification), "{engine:?}");
+        // metrics.csv counts the retries per interval.
+        let retries_column: f64 = {
+            let mut reader = csv::Reader::from_reader(run.metrics.as_bytes());
+            let headers = reader.headers().unwrap().clone();
+            let index = headers.iter().position(|name| name == "retries").unwrap();
+            reader
+                .records()
+                .map(Result::unwrap)
+                .filter(|row| &row[1] == "service" && &row[2] == "api")
+                .map(|row| row[index].parse::<f64>().unwrap())
+                .sum()
+        };
+        assert_eq!(retries_column as u64, edge.retries, "{engine:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -720,33 +805,40 @@ fn the_first_matching_route_wins_and_weights_split_the_rest() {
 
 #[test]
 fn prefix_and_regex_conditions_match_the_header_value() {
-    for condition in ["{ prefix = \"be\" }", "{ regex = \"b.t[a-z]\" }"] {
-        let routes = format!(
-            "[[mesh.order.route]]\nmatch = {{ headers = {{ \"user-type\" = {condition} }} }}\nweights = {{ v2 = 100 }}\n\n\
-             [[mesh.order.route]]\nweights = {{ v1 = 100 }}\n"
-        );
-        let run = run(&routed(0.5, &routes));
-        let (v1, v2) = version_shares(&run);
-        let share = v2 as f64 / (v1 + v2) as f64;
-        assert!((share - 0.5).abs() < 0.05, "{condition}: {share}");
+    for engine in ENGINES {
+        for condition in ["{ prefix = \"be\" }", "{ regex = \"b.t[a-z]\" }"] {
+            let routes = format!(
+                "[[mesh.order.route]]\nmatch = {{ headers = {{ \"user-type\" = {condition} }} }}\nweights = {{ v2 = 100 }}\n\n\
+                 [[mesh.order.route]]\nweights = {{ v1 = 100 }}\n"
+            );
+            let run = run_on(engine, &routed(0.5, &routes));
+            let (v1, v2) = version_shares(&run);
+            let share = v2 as f64 / (v1 + v2) as f64;
+            assert!(
+                (share - 0.5).abs() < 0.05,
+                "{engine:?} {condition}: {share}"
+            );
+        }
+        // A regex matches the whole value, as Envoy's does: "bet" alone does not match "beta".
+        let routes = "[[mesh.order.route]]\nmatch = { headers = { \"user-type\" = { regex = \"bet\" } } }\nweights = { v2 = 100 }\n\n\
+                      [[mesh.order.route]]\nweights = { v1 = 100 }\n";
+        assert_eq!(version_shares(&run_on(engine, &routed(0.5, routes))).1, 0);
     }
-    // A regex matches the whole value, as Envoy's does: "bet" alone does not match "beta".
-    let routes = "[[mesh.order.route]]\nmatch = { headers = { \"user-type\" = { regex = \"bet\" } } }\nweights = { v2 = 100 }\n\n\
-                  [[mesh.order.route]]\nweights = { v1 = 100 }\n";
-    assert_eq!(version_shares(&run(&routed(0.5, routes))).1, 0);
 }
 
 #[test]
 fn a_request_no_route_matches_is_answered_404() {
-    let routes = "[[mesh.order.route]]\nmatch = { headers = { \"user-type\" = \"beta\" } }\nweights = { v2 = 100 }\n";
-    let run = run(&routed(0.5, routes));
-    let unrouted = run.reasons("no_route");
-    assert!((1_800..2_200).contains(&unrouted), "{unrouted}");
-    assert!(
-        run.rows
-            .iter()
-            .filter(|row| row.reason == "no_route")
-            .all(|row| row.status == 404 && row.latency_ms.abs() < 1e-9)
-    );
-    assert_eq!(version_shares(&run).0, 0);
+    for engine in ENGINES {
+        let routes = "[[mesh.order.route]]\nmatch = { headers = { \"user-type\" = \"beta\" } }\nweights = { v2 = 100 }\n";
+        let run = run_on(engine, &routed(0.5, routes));
+        let unrouted = run.reasons("no_route");
+        assert!((1_800..2_200).contains(&unrouted), "{engine:?} {unrouted}");
+        assert!(
+            run.rows
+                .iter()
+                .filter(|row| row.reason == "no_route")
+                .all(|row| row.status == 404 && row.latency_ms.abs() < 1e-9)
+        );
+        assert_eq!(version_shares(&run).0, 0, "{engine:?}");
+    }
 }

@@ -35,10 +35,6 @@ fn run_on(engine: EngineKind, source: &str) -> Run {
     probe::run_on(engine, "profiles.toml", source)
 }
 
-fn run(source: &str) -> Run {
-    run_on(EngineKind::Event, source)
-}
-
 /// `replicas` instances answering in `service_time`, with `bad` more that always answer 500.
 fn instances(replicas: u32, service_time: &str, bad: u32) -> String {
     let mut text = format!(
@@ -75,7 +71,7 @@ fn istio_puts_no_limit_on_concurrent_retries() {
         let success = istio.success_rate();
         // 5,000 requests: the binomial's standard deviation is 0.34 points.
         assert!((success - 0.9375).abs() < 0.015, "{engine:?} {success}");
-        assert_eq!(istio.mesh("api").budget_denials, 0);
+        assert_eq!(istio.mesh("api").budget_denials, 0, "{engine:?}");
         let envoy = run_on(engine, &scenario("envoy", "5s", 1000, api, retries));
         assert!(
             envoy.success_rate() < 0.75,
@@ -110,7 +106,10 @@ fn istio_retries_a_refused_connection_twice_on_other_hosts() {
         for row in istio.rows.iter().filter(|row| row.latency_ms > 4.5) {
             // A refused try costs its round trip and a back-off below 25 ms.
             // A second refusal is rare: a retry's host is drawn again while it is one tried.
-            assert!(row.latency_ms < 4.0 + 2.0 * (2.0 + 50.0), "{row:?}");
+            assert!(
+                row.latency_ms < 4.0 + 2.0 * (2.0 + 50.0),
+                "{engine:?} {row:?}"
+            );
         }
         let envoy = run_on(
             engine,
@@ -118,130 +117,149 @@ fn istio_retries_a_refused_connection_twice_on_other_hosts() {
         );
         let refused = envoy.reasons("connection_refused");
         assert!((25..=35).contains(&refused), "{engine:?} {refused}");
-        assert_eq!(envoy.mesh("api").retries, 0);
+        assert_eq!(envoy.mesh("api").retries, 0, "{engine:?}");
     }
 }
 
 #[test]
 fn istio_retries_no_answer_by_default() {
-    // Since Istio 1.24 the default policy has no retriable status codes (PR #52111): a 500 or a
-    // 503 from the application goes back to the caller untouched.
-    let run = run(&scenario("istio", "5s", 100, &instances(2, "1ms", 1), ""));
-    assert_eq!(run.mesh("api").retries, 0);
-    assert!(run.reasons("error") > 100);
+    for engine in ENGINES {
+        // Since Istio 1.24 the default policy has no retriable status codes (PR #52111): a 500 or a
+        // 503 from the application goes back to the caller untouched.
+        let run = run_on(
+            engine,
+            &scenario("istio", "5s", 100, &instances(2, "1ms", 1), ""),
+        );
+        assert_eq!(run.mesh("api").retries, 0, "{engine:?}");
+        assert!(run.reasons("error") > 100, "{engine:?}");
+    }
 }
 
 #[test]
 fn istio_retries_nothing_when_a_retries_block_omits_attempts() {
-    // `attempts` left out is 0, which turns retries off (retry.go#L105-L112), even with a per-try
-    // timeout set: the default policy's two retries are gone too. `check` says so.
-    let block = "[mesh.api.retries]\nper_try_timeout = \"500ms\"\n";
-    let source = scenario(
-        "istio",
-        "8s",
-        90,
-        &instances(3, "2ms", 0),
-        &format!("{CRASH}{block}"),
-    );
-    let loaded = load_str("profiles.toml", &source).unwrap();
-    let warnings = loaded.render_warnings(false);
-    assert!(warnings.contains("retry nothing"), "{warnings}");
-    let run = run(&source);
-    assert_eq!(run.mesh("api").retries, 0);
-    assert!(run.reasons("connection_refused") > 20);
+    for engine in ENGINES {
+        // `attempts` left out is 0, which turns retries off (retry.go#L105-L112), even with a per-try
+        // timeout set: the default policy's two retries are gone too. `check` says so.
+        let block = "[mesh.api.retries]\nper_try_timeout = \"500ms\"\n";
+        let source = scenario(
+            "istio",
+            "8s",
+            90,
+            &instances(3, "2ms", 0),
+            &format!("{CRASH}{block}"),
+        );
+        let loaded = load_str("profiles.toml", &source).unwrap();
+        let warnings = loaded.render_warnings(false);
+        assert!(warnings.contains("retry nothing"), "{engine:?} {warnings}");
+        let run = run_on(engine, &source);
+        assert_eq!(run.mesh("api").retries, 0, "{engine:?}");
+        assert!(run.reasons("connection_refused") > 20, "{engine:?}");
+    }
 }
 
 #[test]
 fn envoy_and_linkerd_retry_nothing_unless_asked() {
-    for mesh in ["envoy", "linkerd"] {
-        let run = run(&scenario(mesh, "8s", 90, &instances(3, "2ms", 0), CRASH));
-        assert_eq!(run.mesh("api").retries, 0, "{mesh}");
-        assert!(run.summary.requests.failed > 20, "{mesh}");
+    for engine in ENGINES {
+        for mesh in ["envoy", "linkerd"] {
+            let run = run_on(
+                engine,
+                &scenario(mesh, "8s", 90, &instances(3, "2ms", 0), CRASH),
+            );
+            assert_eq!(run.mesh("api").retries, 0, "{engine:?} {mesh}");
+            assert!(run.summary.requests.failed > 20, "{engine:?} {mesh}");
+        }
     }
 }
 
 #[test]
 fn envoy_retries_may_land_on_the_host_that_failed() {
-    // Without the previous_hosts predicate, Envoy's retry is balanced like any try
-    // (load_balancer_impl.cc#L617-L634): with random balancing over two hosts, one refusing,
-    // half the retries of refused tries go back to it and fail again. With the predicate and
-    // five more draws, a retry meets it again only if all six draws do: 1 in 64.
-    // The cap on retries in flight is lifted: only where a retry goes matters here.
-    let retries = "[mesh.api]\nload_balancer = \"random\"\nconnection_pool = { max_retries = 10000 }\n\n\
-                   [mesh.api.retries]\nattempts = 1\nretry_on = [\"connect-failure\"]\n";
-    let crash = "[[fault]]\nat = \"2s\"\nkind = \"crash\"\ntarget = \"api/0\"\n";
-    let source = |extra: &str| {
-        scenario(
-            "envoy",
-            "2.9s",
-            1000,
-            &instances(2, "1ms", 0),
-            &format!("{crash}{retries}{extra}"),
-        )
-    };
-    let plain = run(&source(""));
-    // In the 0.9 s after the crash, 900 requests; half meet api/0 first, half of their retries
-    // meet it again: about 225 fail.
-    let failed = plain.summary.requests.failed;
-    assert!((170..=280).contains(&failed), "{failed}");
-    let predicate = run(&source(
-        "retry_ignore_previous_hosts = true\nhost_selection_retry_max_attempts = 5\n",
-    ));
-    // 450 refused first tries × 1/64: about 7.
-    assert!(
-        predicate.summary.requests.failed <= 20,
-        "{}",
-        predicate.summary.requests.failed
-    );
+    for engine in ENGINES {
+        // Without the previous_hosts predicate, Envoy's retry is balanced like any try
+        // (load_balancer_impl.cc#L617-L634): with random balancing over two hosts, one refusing,
+        // half the retries of refused tries go back to it and fail again. With the predicate and
+        // five more draws, a retry meets it again only if all six draws do: 1 in 64.
+        // The cap on retries in flight is lifted: only where a retry goes matters here.
+        let retries = "[mesh.api]\nload_balancer = \"random\"\nconnection_pool = { max_retries = 10000 }\n\n\
+                       [mesh.api.retries]\nattempts = 1\nretry_on = [\"connect-failure\"]\n";
+        let crash = "[[fault]]\nat = \"2s\"\nkind = \"crash\"\ntarget = \"api/0\"\n";
+        let source = |extra: &str| {
+            scenario(
+                "envoy",
+                "2.9s",
+                1000,
+                &instances(2, "1ms", 0),
+                &format!("{crash}{retries}{extra}"),
+            )
+        };
+        let plain = run_on(engine, &source(""));
+        // In the 0.9 s after the crash, 900 requests; half meet api/0 first, half of their retries
+        // meet it again: about 225 fail.
+        let failed = plain.summary.requests.failed;
+        assert!((170..=280).contains(&failed), "{engine:?} {failed}");
+        let predicate = run_on(
+            engine,
+            &source("retry_ignore_previous_hosts = true\nhost_selection_retry_max_attempts = 5\n"),
+        );
+        // 450 refused first tries × 1/64: about 7.
+        assert!(
+            predicate.summary.requests.failed <= 20,
+            "{}",
+            predicate.summary.requests.failed
+        );
+    }
 }
 
 #[test]
 fn retry_on_follows_envoys_retry_state() {
-    // retry_state_impl.cc#L383-L520. A crashed api/0 refuses; the other instance answers.
-    let crash = "[[fault]]\nat = \"0s\"\nkind = \"crash\"\ntarget = \"api/0\"\n";
-    let refused_retries = |words: &str| {
-        let mesh = format!(
-            "{crash}\n[mesh.api.retries]\nattempts = 1\nretry_on = [{words}]\n\
-             retry_ignore_previous_hosts = true\n"
+    for engine in ENGINES {
+        // retry_state_impl.cc#L383-L520. A crashed api/0 refuses; the other instance answers.
+        let crash = "[[fault]]\nat = \"0s\"\nkind = \"crash\"\ntarget = \"api/0\"\n";
+        let refused_retries = |words: &str| {
+            let mesh = format!(
+                "{crash}\n[mesh.api.retries]\nattempts = 1\nretry_on = [{words}]\n\
+                 retry_ignore_previous_hosts = true\n"
+            );
+            let run = run_on(
+                engine,
+                &scenario("envoy", "1s", 100, &instances(2, "1ms", 0), &mesh),
+            );
+            run.mesh("api").retries
+        };
+        // `reset` covers a refused connection (it falls through the connect-failure test to the
+        // reset test, #L474-L507), as `connect-failure`, `5xx` and `gateway-error` do.
+        for words in [
+            "\"reset\"",
+            "\"connect-failure\"",
+            "\"5xx\"",
+            "\"gateway-error\"",
+        ] {
+            assert!(refused_retries(words) > 30, "{engine:?} {words}");
+        }
+        // `refused-stream` is HTTP/2's REFUSED_STREAM; gRPC's names read a grpc-status.
+        for words in ["\"refused-stream\"", "\"unavailable\"", "\"cancelled\""] {
+            assert_eq!(refused_retries(words), 0, "{engine:?} {words}");
+        }
+        // A 503 answer (a full queue) is retried by `retriable-status-codes` with 503 in the list,
+        // and not by the gRPC `unavailable` the word resembles.
+        let shedding = "replicas = 2\nworkers = 1\nqueue = 0\n\n[[service.endpoint]]\nname = \"get\"\n\
+                        service_time = { dist = \"const\", value = \"30ms\" }\n";
+        let shed_retries = |retry: &str| {
+            let mesh = format!("[mesh.api.retries]\nattempts = 1\n{retry}");
+            run_on(engine, &scenario("envoy", "2s", 100, shedding, &mesh))
+                .mesh("api")
+                .retries
+        };
+        assert!(
+            shed_retries(
+                "retry_on = [\"retriable-status-codes\"]\nretriable_status_codes = [503]\n"
+            ) > 50
         );
-        let run = run(&scenario(
-            "envoy",
-            "1s",
-            100,
-            &instances(2, "1ms", 0),
-            &mesh,
-        ));
-        run.mesh("api").retries
-    };
-    // `reset` covers a refused connection (it falls through the connect-failure test to the
-    // reset test, #L474-L507), as `connect-failure`, `5xx` and `gateway-error` do.
-    for words in [
-        "\"reset\"",
-        "\"connect-failure\"",
-        "\"5xx\"",
-        "\"gateway-error\"",
-    ] {
-        assert!(refused_retries(words) > 30, "{words}");
+        assert_eq!(
+            shed_retries("retry_on = [\"unavailable\"]\n"),
+            0,
+            "{engine:?}"
+        );
     }
-    // `refused-stream` is HTTP/2's REFUSED_STREAM; gRPC's names read a grpc-status.
-    for words in ["\"refused-stream\"", "\"unavailable\"", "\"cancelled\""] {
-        assert_eq!(refused_retries(words), 0, "{words}");
-    }
-    // A 503 answer (a full queue) is retried by `retriable-status-codes` with 503 in the list,
-    // and not by the gRPC `unavailable` the word resembles.
-    let shedding = "replicas = 2\nworkers = 1\nqueue = 0\n\n[[service.endpoint]]\nname = \"get\"\n\
-                    service_time = { dist = \"const\", value = \"30ms\" }\n";
-    let shed_retries = |retry: &str| {
-        let mesh = format!("[mesh.api.retries]\nattempts = 1\n{retry}");
-        run(&scenario("envoy", "2s", 100, shedding, &mesh))
-            .mesh("api")
-            .retries
-    };
-    assert!(
-        shed_retries("retry_on = [\"retriable-status-codes\"]\nretriable_status_codes = [503]\n")
-            > 50
-    );
-    assert_eq!(shed_retries("retry_on = [\"unavailable\"]\n"), 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -249,13 +267,18 @@ fn retry_on_follows_envoys_retry_state() {
 
 #[test]
 fn istio_sets_no_route_timeout_unless_asked() {
-    // istiod writes `timeout: 0s` on every route without one (route.go#L1335-L1358): a 20 s
-    // answer is waited for.
-    let slow = instances(1, "20s", 0);
-    let run = run(&scenario("istio", "21s", 1, &slow, ""));
-    let first = &run.rows[0];
-    assert_eq!(first.outcome, "succeeded", "{first:?}");
-    assert!((first.latency_ms - 20_002.0).abs() < 1e-6, "{first:?}");
+    for engine in ENGINES {
+        // istiod writes `timeout: 0s` on every route without one (route.go#L1335-L1358): a 20 s
+        // answer is waited for.
+        let slow = instances(1, "20s", 0);
+        let run = run_on(engine, &scenario("istio", "21s", 1, &slow, ""));
+        let first = &run.rows[0];
+        assert_eq!(first.outcome, "succeeded", "{engine:?} {first:?}");
+        assert!(
+            (first.latency_ms - 20_002.0).abs() < 1e-6,
+            "{engine:?} {first:?}"
+        );
+    }
 }
 
 #[test]
@@ -269,7 +292,10 @@ fn envoy_times_a_call_out_after_15_s_by_default() {
             (first.status, first.reason.as_str()),
             (504, "route_timeout")
         );
-        assert!((first.latency_ms - 15_000.0).abs() < 1e-6, "{first:?}");
+        assert!(
+            (first.latency_ms - 15_000.0).abs() < 1e-6,
+            "{engine:?} {first:?}"
+        );
     }
 }
 
@@ -285,7 +311,7 @@ fn the_route_timeout_starts_after_an_injected_delay() {
             engine,
             &scenario("istio", "5s", 10, &instances(1, "2ms", 0), mesh),
         );
-        assert!(!run.rows.is_empty());
+        assert!(!run.rows.is_empty(), "{engine:?}");
         for row in &run.rows {
             assert_eq!(row.outcome, "succeeded", "{engine:?} {row:?}");
             assert!((row.latency_ms - 1504.0).abs() < 1e-6, "{engine:?} {row:?}");
@@ -319,8 +345,12 @@ fn max_requests_fails_a_call_at_once_instead_of_queueing_it() {
         // 100 ms are turned away; the pattern repeats every 120 ms: 4 of 6, 333 of 500.
         assert!((331..=334).contains(&overflows), "{engine:?} {overflows}");
         for row in capped.rows.iter().filter(|row| row.reason == "overflow") {
-            assert_eq!((row.status, row.outcome.as_str()), (503, "shed"));
-            assert!(row.latency_ms.abs() < 1e-9, "{row:?}");
+            assert_eq!(
+                (row.status, row.outcome.as_str()),
+                (503, "shed"),
+                "{engine:?}"
+            );
+            assert!(row.latency_ms.abs() < 1e-9, "{engine:?} {row:?}");
         }
         let queued = run_on(
             engine,
@@ -333,7 +363,10 @@ fn max_requests_fails_a_call_at_once_instead_of_queueing_it() {
             ),
         );
         assert_eq!(queued.reasons("overflow"), 0, "{engine:?}");
-        assert!(queued.rows.iter().any(|row| row.latency_ms > 200.0));
+        assert!(
+            queued.rows.iter().any(|row| row.latency_ms > 200.0),
+            "{engine:?}"
+        );
     }
 }
 
@@ -384,16 +417,21 @@ fn istio_balances_by_least_request() {
 
 #[test]
 fn envoy_balances_round_robin_by_default() {
-    // cluster.proto#L90: ROUND_ROBIN; each instance in turn, from a random one.
-    let run = run(&scenario(
-        "envoy",
-        "10s",
-        100,
-        &instances(1, "1ms", 0),
-        "[[service.version]]\nname = \"v2\"\nreplicas = 1\n",
-    ));
-    let (v1, v2) = (run.received("api", "v1"), run.received("api", "v2"));
-    assert!(v1.abs_diff(v2) <= 1, "{v1} {v2}");
+    for engine in ENGINES {
+        // cluster.proto#L90: ROUND_ROBIN; each instance in turn, from a random one.
+        let run = run_on(
+            engine,
+            &scenario(
+                "envoy",
+                "10s",
+                100,
+                &instances(1, "1ms", 0),
+                "[[service.version]]\nname = \"v2\"\nreplicas = 1\n",
+            ),
+        );
+        let (v1, v2) = (run.received("api", "v1"), run.received("api", "v2"));
+        assert!(v1.abs_diff(v2) <= 1, "{engine:?} {v1} {v2}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,7 +511,7 @@ fn panic_counts_only_the_instances_in_the_endpoints() {
             "{engine:?} {}",
             run.received("api", "bad")
         );
-        assert_eq!(run.received("api", "v2"), 0);
+        assert_eq!(run.received("api", "v2"), 0, "{engine:?}");
     }
 }
 
@@ -502,62 +540,77 @@ fn each_version_reached_by_a_route_is_a_cluster_of_its_own() {
             ),
         );
         assert_eq!(subsets.mesh("api").ejections, 0, "{engine:?}");
-        assert!(subsets.received("api", "bad") > 200);
+        assert!(subsets.received("api", "bad") > 200, "{engine:?}");
     }
 }
 
 #[test]
 fn split_local_origin_errors_eject_on_their_own_streak() {
-    // A crashed instance refuses its connections. Without split, a refused connection counts as
-    // a 503 toward consecutive 5xx; with split_external_local_origin_errors it counts only
-    // toward consecutive local-origin failures (outlier_detection_impl.cc#L131-L172).
-    let crash = "[[fault]]\nat = \"0s\"\nkind = \"crash\"\ntarget = \"api/0\"\n";
-    let od = "\n[mesh.api.outlier_detection]\ninterval = \"100ms\"\nmax_ejection_percent = 50\n";
-    let reason = |extra: &str| {
-        let run = run(&scenario(
-            "istio",
-            "1s",
-            100,
-            &instances(2, "1ms", 0),
-            &format!("{crash}{od}{extra}"),
-        ));
-        run.events_of("ejection")
-            .first()
-            .map(|(_, _, detail)| detail.clone())
-            .unwrap_or_default()
-    };
-    assert!(reason("").contains("consecutive 5xx"), "{}", reason(""));
-    let split = reason("split_external_local_origin_errors = true\n");
-    assert!(split.contains("local-origin"), "{split}");
+    for engine in ENGINES {
+        // A crashed instance refuses its connections. Without split, a refused connection counts as
+        // a 503 toward consecutive 5xx; with split_external_local_origin_errors it counts only
+        // toward consecutive local-origin failures (outlier_detection_impl.cc#L131-L172).
+        let crash = "[[fault]]\nat = \"0s\"\nkind = \"crash\"\ntarget = \"api/0\"\n";
+        let od =
+            "\n[mesh.api.outlier_detection]\ninterval = \"100ms\"\nmax_ejection_percent = 50\n";
+        let reason = |extra: &str| {
+            let run = run_on(
+                engine,
+                &scenario(
+                    "istio",
+                    "1s",
+                    100,
+                    &instances(2, "1ms", 0),
+                    &format!("{crash}{od}{extra}"),
+                ),
+            );
+            run.events_of("ejection")
+                .first()
+                .map(|(_, _, detail)| detail.clone())
+                .unwrap_or_default()
+        };
+        assert!(reason("").contains("consecutive 5xx"), "{}", reason(""));
+        let split = reason("split_external_local_origin_errors = true\n");
+        assert!(split.contains("local-origin"), "{engine:?} {split}");
+    }
 }
 
 #[test]
 fn failure_percentage_ejects_hosts_failing_most_calls() {
-    // Envoy: an instance whose failed share of the interval's requests is at least 85 % is
-    // ejected, with 5 hosts of 50 requests each (outlier_detection_impl.cc#L645-L744), but only
-    // when enforcing_failure_percentage is 100: it is 0 by default.
-    let api = "replicas = 5\nworkers = 100\nqueue = 100\n\n[[service.endpoint]]\nname = \"get\"\n\
-               service_time = { dist = \"const\", value = \"1ms\" }\n\n\
-               [[service.version]]\nname = \"flaky\"\nreplicas = 1\nerror_rate = 0.9\n";
-    let od = "[mesh.api.outlier_detection]\nconsecutive_5xx = 1000\ninterval = \"1s\"\n\
-              max_ejection_percent = 50\nenforcing_success_rate = 0\n";
-    let off = run(&scenario("envoy", "5s", 600, api, od));
-    assert_eq!(off.mesh("api").ejections, 0);
-    let on = run(&scenario(
-        "envoy",
-        "5s",
-        600,
-        api,
-        &format!("{od}enforcing_failure_percentage = 100\n"),
-    ));
-    let ejections = on.events_of("ejection");
-    assert!(!ejections.is_empty());
-    assert!(
-        ejections
-            .iter()
-            .all(|(_, subject, detail)| subject == "api/5" && detail.contains("failure percentage")),
-        "{ejections:?}"
-    );
-    // Its share of the calls falls once it is out.
-    assert!(on.received("api", "flaky") < off.received("api", "flaky") / 2);
+    for engine in ENGINES {
+        // Envoy: an instance whose failed share of the interval's requests is at least 85 % is
+        // ejected, with 5 hosts of 50 requests each (outlier_detection_impl.cc#L645-L744), but only
+        // when enforcing_failure_percentage is 100: it is 0 by default.
+        let api = "replicas = 5\nworkers = 100\nqueue = 100\n\n[[service.endpoint]]\nname = \"get\"\n\
+                   service_time = { dist = \"const\", value = \"1ms\" }\n\n\
+                   [[service.version]]\nname = \"flaky\"\nreplicas = 1\nerror_rate = 0.9\n";
+        let od = "[mesh.api.outlier_detection]\nconsecutive_5xx = 1000\ninterval = \"1s\"\n\
+                  max_ejection_percent = 50\nenforcing_success_rate = 0\n";
+        let off = run_on(engine, &scenario("envoy", "5s", 600, api, od));
+        assert_eq!(off.mesh("api").ejections, 0, "{engine:?}");
+        let on = run_on(
+            engine,
+            &scenario(
+                "envoy",
+                "5s",
+                600,
+                api,
+                &format!("{od}enforcing_failure_percentage = 100\n"),
+            ),
+        );
+        let ejections = on.events_of("ejection");
+        assert!(!ejections.is_empty(), "{engine:?}");
+        assert!(
+            ejections
+                .iter()
+                .all(|(_, subject, detail)| subject == "api/5"
+                    && detail.contains("failure percentage")),
+            "{ejections:?}"
+        );
+        // Its share of the calls falls once it is out.
+        assert!(
+            on.received("api", "flaky") < off.received("api", "flaky") / 2,
+            "{engine:?}"
+        );
+    }
 }
