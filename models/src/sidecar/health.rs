@@ -154,13 +154,12 @@ impl Sidecar {
     ) {
         let (upstream_index, cluster, _) = decode_cluster_payload(payload);
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
-        let callee = upstream.config.group;
-        let name = upstream.config.name.to_string();
+        let config = &upstream.config;
         let Some(outlier) = &mut upstream.clusters[cluster].outlier else {
             return;
         };
         for change in outlier.on_interval(now) {
-            let subject = format!("{name}/{}", change.host);
+            let (callee, subject) = (config.group, format!("{}/{}", config.name, change.host));
             match change.ejection.filter(|_| change.ejected) {
                 Some(ejection) => {
                     let detail = format!(
@@ -174,8 +173,7 @@ impl Sidecar {
                 None => returned(callee, subject, format!("by {}", self.own_name), out),
             }
         }
-        let interval_ns = upstream
-            .config
+        let interval_ns = config
             .outlier
             .as_ref()
             .expect("a detector has a config")
@@ -348,11 +346,9 @@ impl Sidecar {
                 upstream.clusters[cluster].queue.pop_front();
                 continue;
             }
-            let tried = front
-                .and_then(|key| self.calls.get(key))
-                .map(|call| call.tried.clone())
-                .unwrap_or_default();
-            let Some(instance) = upstream.pick(now, cluster, &tried, None, &mut self.rng) else {
+            // Linkerd's balancer does not steer away from hosts tried: no reselection, so the
+            // call's tried hosts are not consulted.
+            let Some(instance) = upstream.pick(now, cluster, &[], None, &mut self.rng) else {
                 return;
             };
             // An endpoint can take a call: the balancer is ready again.
