@@ -5,6 +5,7 @@ pub mod chart;
 pub mod charts;
 pub mod compare;
 pub mod html;
+pub mod quantity;
 pub mod run_data;
 pub mod summary_file;
 pub mod sweep;
