@@ -13,6 +13,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::Axis;
+use super::event_mark::EventMark;
 use super::fault_band::{FaultBand, PlacedLabel, place_labels, shorten};
 use super::palette::{self, LineStyle, Marker, Side};
 use super::panel::Panel;
@@ -41,6 +42,8 @@ pub(crate) struct Figure {
     pub x: XScale,
     pub panels: Vec<Panel>,
     pub faults: Vec<FaultBand>,
+    /// Actions drawn as labelled rules on a time chart; empty elsewhere.
+    pub marks: Vec<EventMark>,
 }
 
 const WIDTH_PX: u32 = 960;

@@ -16,6 +16,7 @@
 
 mod axis;
 mod circuit;
+mod event_mark;
 mod fault_band;
 mod figure;
 mod latency;
@@ -244,6 +245,7 @@ pub fn run_charts(run: &RunData) -> Vec<Chart> {
                 } else {
                     Vec::new()
                 },
+                marks: Vec::new(),
             };
             charts.push(chart(&mut names, "", family, name, &figure));
         }
@@ -316,6 +318,7 @@ pub fn compare_charts(a: (&str, &RunData), b: (&str, &RunData)) -> Vec<Chart> {
                 } else {
                     Vec::new()
                 },
+                marks: Vec::new(),
             };
             charts.push(chart(&mut names, "compare-", family, name, &figure));
         }

@@ -45,6 +45,7 @@ pub fn sweep_charts(sweep: &Sweep) -> Vec<Chart> {
                 },
                 panels: vec![panel],
                 faults: Vec::new(),
+                marks: Vec::new(),
             };
             chart(format!("sweep-rollout-{}.svg", rollout.service), &figure)
         })
@@ -108,6 +109,7 @@ fn by_seed(sweep: &Sweep) -> Chart {
         },
         panels: vec![errors, latency],
         faults: Vec::new(),
+        marks: Vec::new(),
     };
     chart("sweep-seeds.svg".to_owned(), &figure)
 }
@@ -129,6 +131,7 @@ fn p99_spread(figures: &Figures) -> Chart {
         },
         panels: vec![panel],
         faults: Vec::new(),
+        marks: Vec::new(),
     };
     chart("sweep-p99.svg".to_owned(), &figure)
 }
