@@ -426,21 +426,24 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     fs::write(out.join("summary.json"), json)
         .with_context(|| format!("cannot write {}", out.join("summary.json").display()))?;
 
+    // The report is drawn from the files just written, and the terminal tells the same story
+    // from the same reading of them.
+    let rendered = report::render(&out)
+        .with_context(|| format!("rendering the report in {}", out.display()))?;
     let color = color_for(std::io::stdout().is_terminal());
     print!(
         "{}",
         summary_table(
             &simulation.info,
             &simulation.summary,
-            &expectations,
+            &rendered.run,
             TableOptions {
                 color,
                 wall_seconds
             }
         )
     );
-    let charts = report::render(&out)
-        .with_context(|| format!("rendering the report in {}", out.display()))?;
+    let charts = rendered.charts;
     folder.commit()?;
     if let (Some(staging), Some(trace)) = (&trace_staging, &args.trace) {
         fs::rename(staging, trace)
@@ -485,7 +488,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
 }
 
 pub fn report(args: &ReportArgs) -> anyhow::Result<Status> {
-    let charts = report::render(&args.folder)?;
+    let charts = report::render(&args.folder)?.charts;
     println!(
         "wrote {}: {}, {charts} charts in {}/",
         args.folder.display(),

@@ -247,12 +247,22 @@ pub fn check(summary: &RunSummary, expectation: &Expectation) -> ExpectationOutc
     let expected = describe_expected(expectation);
     let metric = metric::parse(&expectation.metric).expect("validated metric");
     let kind = metric.value_kind();
+    let bound = |bound: &Option<Bound>| bound.as_ref().and_then(|b| bound_number(b, kind));
     let outcome = |ok: bool, actual: Value, note: Option<String>| ExpectationOutcome {
         metric: expectation.metric.clone(),
         ok,
         actual,
         expected: expected.clone(),
         note,
+        unit: match kind {
+            ValueKind::Ratio => "ratio",
+            ValueKind::Duration => "ms",
+            ValueKind::Count => "count",
+            ValueKind::Text => "text",
+        },
+        min: bound(&expectation.min),
+        max: bound(&expectation.max),
+        equals: bound(&expectation.equals),
     };
     match actual(summary, &metric) {
         Actual::Missing(why) => outcome(false, Value::Null, Some(why)),

@@ -20,6 +20,7 @@ pub mod report;
 pub mod rollout;
 pub mod run_limits;
 pub mod scenario;
+pub mod scenario_notes;
 pub mod service_code;
 pub mod shrink;
 pub mod simulate;

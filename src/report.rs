@@ -13,16 +13,25 @@ pub const REPORT_FILE: &str = "report.html";
 /// The charts' folder, beside the run's other files.
 pub const CHARTS_FOLDER: &str = "charts";
 
-/// Reads the run in `folder` back and writes `charts/*.svg` and `report.html` there. Returns
-/// how many charts were written.
-pub fn render(folder: &Path) -> anyhow::Result<usize> {
+/// A run's report, written.
+pub struct Rendered {
+    /// The run as its files have it: what the terminal's headline is told from, too.
+    pub run: RunData,
+    pub charts: usize,
+}
+
+/// Reads the run in `folder` back and writes `charts/*.svg` and `report.html` there.
+pub fn render(folder: &Path) -> anyhow::Result<Rendered> {
     let run = RunData::load(folder)?;
     let charts = run_charts(&run);
     write_charts(folder, &charts)?;
     let html = run_report_html(&run, &charts);
     let path = folder.join(REPORT_FILE);
     fs::write(&path, html).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(charts.len())
+    Ok(Rendered {
+        run,
+        charts: charts.len(),
+    })
 }
 
 /// Writes `charts` into `folder/charts/`, after removing the SVG files an earlier run left there

@@ -218,6 +218,8 @@ pub fn simulate_with_code(
         not_simulated: not_simulated(scenario),
         faults: crate::simulate::fault_windows(scenario),
         invariants: crate::invariants::check(&summary),
+        rollout_checks: crate::scenario_notes::rollout_checks(scenario),
+        matched_routes: crate::scenario_notes::matched_routes(scenario),
     };
     Ok(Simulation { info, summary })
 }

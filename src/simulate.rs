@@ -223,6 +223,8 @@ pub fn simulate_with_host_limit(
         not_simulated: not_simulated(scenario),
         faults: fault_windows(scenario),
         invariants: crate::invariants::check(&summary),
+        rollout_checks: crate::scenario_notes::rollout_checks(scenario),
+        matched_routes: crate::scenario_notes::matched_routes(scenario),
     };
     Ok(Simulation { info, summary })
 }

@@ -4,7 +4,7 @@
 //! path, and every list in the run's own order.
 
 mod compare;
-mod markup;
+pub(crate) mod markup;
 mod run;
 mod sweep;
 

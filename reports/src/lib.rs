@@ -7,6 +7,7 @@ pub mod compare;
 pub mod html;
 pub mod quantity;
 pub mod run_data;
+pub mod story;
 pub mod summary_file;
 pub mod sweep;
 pub mod table;

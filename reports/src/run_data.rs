@@ -54,6 +54,11 @@ pub struct SummaryData {
     pub faults: Vec<FaultWindow>,
     #[serde(default)]
     pub expectations: Vec<ExpectationData>,
+    #[serde(default)]
+    pub invariants: Vec<crate::summary_file::InvariantOutcome>,
+    /// Header routes by service, in words; absent from summaries written before them.
+    #[serde(default)]
+    pub matched_routes: IndexMap<String, Vec<String>>,
 }
 
 /// How a rollout went, as `summary.json` has it.
@@ -67,6 +72,12 @@ pub struct RolloutData {
     pub failed_checks: u32,
     pub blast_radius: u64,
     pub blast_radius_failed: u64,
+    /// When it was promoted or rolled back, in seconds of the run.
+    #[serde(default)]
+    pub decided_at_s: Option<f64>,
+    /// The checks as the scenario bounds them: `success_rate >= 0.99`.
+    #[serde(default)]
+    pub checks: Vec<String>,
 }
 
 /// Request counts of a workload (or of all of them); services have `received` instead of `sent`.
@@ -170,6 +181,15 @@ pub struct ExpectationData {
     pub expected: String,
     #[serde(default)]
     pub note: Option<String>,
+    /// `ms`, `ratio`, `count` or `text`; absent from summaries written before units.
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub equals: Option<f64>,
 }
 
 /// Whose row of `metrics.csv` this is.

@@ -29,6 +29,11 @@ pub struct RunInfo {
     pub faults: Vec<FaultWindow>,
     /// The invariants checked at the end, those that apply to the run.
     pub invariants: Vec<InvariantOutcome>,
+    /// Each rollout's checks as the scenario bounds them, by service: `success_rate >= 0.99`.
+    pub rollout_checks: IndexMap<String, Vec<String>>,
+    /// Routes that pick a version by a request's headers, by service, in words:
+    /// `user-type = beta → v2`. They send traffic past the default route's weights.
+    pub matched_routes: IndexMap<String, Vec<String>>,
 }
 
 /// The mesh profile a run followed: which product, pinned to which release, and its proxy.
@@ -85,6 +90,15 @@ pub struct ExpectationOutcome {
     pub expected: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The metric's unit, for a person reading it: `ms`, `ratio`, `count`, or `text`.
+    pub unit: &'static str,
+    /// The bounds in that unit (milliseconds for durations); absent where not given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equals: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -122,11 +136,23 @@ struct SummaryFile<'a> {
     #[serde(skip_serializing_if = "skip_sagas")]
     sagas: SagaSummary,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    rollouts: &'a IndexMap<String, RolloutSummary>,
+    rollouts: IndexMap<&'a str, RolloutSection<'a>>,
+    /// Header routes, by service: what sends traffic past the default route's weights.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    matched_routes: &'a IndexMap<String, Vec<String>>,
     /// What each store reported at the end, with a cache's hit ratio.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     stores: IndexMap<&'a str, serde_json::Map<String, serde_json::Value>>,
     expectations: &'a [ExpectationOutcome],
+}
+
+/// A rollout as it went, and the checks that decided it.
+#[derive(Serialize)]
+struct RolloutSection<'a> {
+    #[serde(flatten)]
+    rollout: &'a RolloutSummary,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    checks: &'a [String],
 }
 
 /// The text of `summary.json`, ending with a newline.
@@ -162,7 +188,18 @@ pub fn summary_json(
         faults: &info.faults,
         invariants: &info.invariants,
         sagas: summary.sagas,
-        rollouts: &summary.rollouts,
+        rollouts: summary
+            .rollouts
+            .iter()
+            .map(|(service, rollout)| {
+                let checks = info
+                    .rollout_checks
+                    .get(service)
+                    .map_or(&[][..], Vec::as_slice);
+                (service.as_str(), RolloutSection { rollout, checks })
+            })
+            .collect(),
+        matched_routes: &info.matched_routes,
         stores: summary
             .stores
             .iter()

@@ -4,9 +4,12 @@
 use std::fmt::Write;
 
 use meshsim_sim::RunSummary;
-use meshsim_sim::summary::LatencySummary;
+use meshsim_sim::summary::{LatencySummary, MeshSummary};
 
-use crate::summary_file::{ExpectationOutcome, RunInfo};
+use crate::quantity::percent;
+use crate::run_data::RunData;
+use crate::story::{self, Tone};
+use crate::summary_file::RunInfo;
 
 #[derive(Debug, Clone, Copy)]
 pub struct TableOptions {
@@ -63,17 +66,20 @@ fn ms(value: f64) -> String {
 }
 
 fn rate(value: Option<f64>) -> String {
-    value.map_or("-".to_owned(), |rate| format!("{:.2}%", rate * 100.0))
+    percent(value)
 }
 
 fn latency_cells(latency: &LatencySummary) -> [String; 3] {
     [ms(latency.p50), ms(latency.p99), ms(latency.max)]
 }
 
+/// The terminal's account of a run: the headline first (what decided it, when and why), then
+/// the tables, what the mesh did, the expectations, and the digest. `run` is the run as its
+/// files have it, so the headline and the figures read as the report page has them.
 pub fn summary_table(
     info: &RunInfo,
     summary: &RunSummary,
-    expectations: &[ExpectationOutcome],
+    run: &RunData,
     options: TableOptions,
 ) -> String {
     let mut out = String::new();
@@ -91,6 +97,16 @@ pub fn summary_table(
             format!(", {}", info.mesh.label())
         }
     );
+
+    out.push('\n');
+    for line in story::headline(run) {
+        let glyph = match line.tone {
+            Tone::Good => paint(line.tone.glyph(), "32", options.color),
+            Tone::Bad => paint(line.tone.glyph(), "31;1", options.color),
+            Tone::Neutral => line.tone.glyph().to_owned(),
+        };
+        let _ = writeln!(out, "  {glyph} {}", line.text);
+    }
 
     let mut rows = vec![
         [
@@ -165,49 +181,9 @@ pub fn summary_table(
     out.push('\n');
     out.push_str(&columns(&rows));
 
-    let mut failure_lines = String::new();
-    for (workload_name, workload) in &summary.workloads {
-        if workload.failures.is_empty() {
-            continue;
-        }
-        let list: Vec<String> = workload
-            .failures
-            .iter()
-            .map(|(reason, count)| format!("{reason} {count}"))
-            .collect();
-        let _ = writeln!(
-            failure_lines,
-            "  {workload_name} did not succeed: {}",
-            list.join(", ")
-        );
-    }
-    if !failure_lines.is_empty() {
-        out.push('\n');
-        out.push_str(&failure_lines);
-    }
+    out.push_str(&mesh_actions(summary));
 
-    if !summary.rollouts.is_empty() {
-        out.push('\n');
-    }
-    for (service, rollout) in &summary.rollouts {
-        let when = rollout.time_s.map_or(String::new(), |seconds| {
-            format!(" after {} s", trim_number(seconds))
-        });
-        let _ = writeln!(
-            out,
-            "  rollout {service} ({}, {} -> {}): {}{when}, {} failed check{}, {} answered {} requests ({} failed)",
-            rollout.strategy,
-            rollout.from,
-            rollout.to,
-            rollout.outcome.name(),
-            rollout.failed_checks,
-            if rollout.failed_checks == 1 { "" } else { "s" },
-            rollout.to,
-            rollout.blast_radius,
-            rollout.blast_radius_failed,
-        );
-    }
-
+    let expectations = &run.summary.expectations;
     if !expectations.is_empty() {
         out.push('\n');
         let passed = expectations.iter().filter(|e| e.ok).count();
@@ -222,20 +198,7 @@ pub fn summary_table(
             } else {
                 paint("FAIL", "31;1", options.color)
             };
-            let actual = match &expectation.actual {
-                serde_json::Value::String(text) => text.clone(),
-                serde_json::Value::Null => "none".to_owned(),
-                other => other.to_string(),
-            };
-            let note = expectation
-                .note
-                .as_ref()
-                .map_or(String::new(), |note| format!(" ({note})"));
-            let _ = writeln!(
-                out,
-                "  {mark} {}: {actual}, expected {}{note}",
-                expectation.metric, expectation.expected
-            );
+            let _ = writeln!(out, "  {mark} {}", story::shown_expectation(expectation));
         }
     }
 
@@ -262,11 +225,49 @@ pub fn summary_table(
     out
 }
 
-/// A number without a fraction when it has none: `300`, `42.5`.
-fn trim_number(value: f64) -> String {
-    if value.fract() == 0.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value}")
+/// What the mesh did to the calls into each service, where it did anything: a column per
+/// action that is not zero somewhere, a row per service where one is not.
+fn mesh_actions(summary: &RunSummary) -> String {
+    const ACTIONS: [(&str, fn(&MeshSummary) -> u64); 10] = [
+        ("breaker opens", |mesh| mesh.circuit_opens),
+        ("rejected", |mesh| mesh.circuit_rejections),
+        ("fallbacks", |mesh| mesh.fallbacks),
+        ("retries", |mesh| mesh.retries),
+        ("budget denied", |mesh| mesh.budget_denials),
+        ("ejections", |mesh| mesh.ejections),
+        ("rate limited", |mesh| mesh.rate_limited),
+        ("denied", |mesh| mesh.denied),
+        ("overflows", |mesh| mesh.overflows),
+        ("fault aborts", |mesh| mesh.fault_aborts),
+    ];
+    let shown: Vec<usize> = (0..ACTIONS.len())
+        .filter(|&index| {
+            summary
+                .services
+                .values()
+                .any(|s| ACTIONS[index].1(&s.mesh) > 0)
+        })
+        .collect();
+    if shown.is_empty() {
+        return String::new();
     }
+    let mut heading = vec!["mesh did".to_owned()];
+    heading.extend(shown.iter().map(|&index| ACTIONS[index].0.to_owned()));
+    let mut rows = vec![heading];
+    for (name, service) in &summary.services {
+        if shown
+            .iter()
+            .all(|&index| ACTIONS[index].1(&service.mesh) == 0)
+        {
+            continue;
+        }
+        let mut row = vec![format!("to {name}")];
+        row.extend(
+            shown
+                .iter()
+                .map(|&index| ACTIONS[index].1(&service.mesh).to_string()),
+        );
+        rows.push(row);
+    }
+    format!("\n{}", columns(&rows))
 }

@@ -109,16 +109,39 @@ impl Figure {
             let share = (x - x_axis.min) / (x_axis.max - x_axis.min);
             plot_px.0 + (share * f64::from(plot_px.1 - plot_px.0)) as i32
         };
-        let (labels, left_out) = place_labels(&faults, pixel, plot_px, LABEL_CHAR_PX);
+        let (labels, left_out) = place_labels(&faults, &pixel, plot_px, LABEL_CHAR_PX);
         let label_rows = labels.iter().map(|label| label.row + 1).max().unwrap_or(0);
         let label_rows = label_rows.max(usize::from(left_out > 0)) as u32;
         let strip_px = label_rows * FAULT_ROW_PX;
+        // The marks' labels get rows of their own under the faults', laid out the same way: a
+        // mark is a window of no width.
+        let marks: Vec<&EventMark> = self
+            .marks
+            .iter()
+            .filter(|mark| mark.time_s >= x_axis.min && mark.time_s <= x_axis.max)
+            .collect();
+        let mark_bands: Vec<FaultBand> = marks
+            .iter()
+            .map(|mark| FaultBand {
+                start_s: mark.time_s,
+                end_s: mark.time_s,
+                label: mark.label.clone(),
+                second: false,
+            })
+            .collect();
+        let (mark_labels, _) = place_labels(&mark_bands, &pixel, plot_px, LABEL_CHAR_PX);
+        let mark_rows = mark_labels
+            .iter()
+            .map(|label| label.row + 1)
+            .max()
+            .unwrap_or(0) as u32;
+        let mark_strip_px = mark_rows * FAULT_ROW_PX;
         let panel_px = if self.panels.len() == 1 {
             PANEL_ALONE_PX
         } else {
             PANEL_PX
         };
-        let height_px = TITLE_PX + strip_px + panel_px * self.panels.len() as u32;
+        let height_px = TITLE_PX + strip_px + mark_strip_px + panel_px * self.panels.len() as u32;
 
         let mut svg = String::new();
         {
@@ -130,21 +153,25 @@ impl Figure {
             root.draw(&Text::new(title, (MARGIN_PX as i32, 9), title_style))
                 .expect(DRAWING);
 
-            let body = root.split_vertically(TITLE_PX + strip_px).1;
+            let body = root.split_vertically(TITLE_PX + strip_px + mark_strip_px).1;
             let mut band_px = Vec::new();
+            let mut mark_px = Vec::new();
             for (index, (panel, area)) in self
                 .panels
                 .iter()
                 .zip(body.split_evenly((self.panels.len(), 1)))
                 .enumerate()
             {
-                let spans = draw_panel(&root, &area, panel, &x_axis, &faults);
+                let (spans, marks_at) = draw_panel(&root, &area, panel, &x_axis, &faults, &marks);
                 if index == 0 {
                     band_px = spans;
+                    mark_px = marks_at;
                 }
             }
 
             draw_fault_labels(&root, &labels, left_out, &band_px);
+            let marks_top = (TITLE_PX + strip_px) as i32;
+            draw_mark_labels(&root, marks_top, &mark_labels, &marks, &mark_px);
             root.present().expect(DRAWING);
         }
         palette::dash_lines(&svg)
@@ -220,14 +247,37 @@ fn draw_fault_labels(root: &Area, labels: &[PlacedLabel], left_out: usize, band_
     }
 }
 
-/// Draws one panel and its legend; returns the pixel span of each fault band.
+/// The marks' labels in their rows above the panels, each in its tone's colour over a tick at
+/// its instant (`mark_px`, from the first panel).
+fn draw_mark_labels(
+    root: &Area,
+    top_px: i32,
+    labels: &[PlacedLabel],
+    marks: &[&EventMark],
+    mark_px: &[i32],
+) {
+    for label in labels {
+        let y = top_px + label.row as i32 * FAULT_ROW_PX as i32;
+        let colour = palette::tone(marks[label.band].tone);
+        let x = mark_px[label.band];
+        let tick = Rectangle::new([(x - 1, y + 12), (x + 1, y + 16)], colour.filled());
+        root.draw(&tick).expect(DRAWING);
+        let style = fault_text().color(&colour);
+        root.draw(&Text::new(label.text.clone(), (label.x_px, y), style))
+            .expect(DRAWING);
+    }
+}
+
+/// Draws one panel and its legend; returns the pixel span of each fault band and the pixel of
+/// each mark.
 fn draw_panel(
     root: &Area,
     area: &Area,
     panel: &Panel,
     x_axis: &Axis,
     faults: &[FaultBand],
-) -> Vec<(i32, i32)> {
+    marks: &[&EventMark],
+) -> (Vec<(i32, i32)>, Vec<i32>) {
     let y_axis = panel.axis();
     let (plot_area, legend_area) = area.split_horizontally(WIDTH_PX - LEGEND_PX);
     let mut chart = ChartBuilder::on(&plot_area)
@@ -283,6 +333,19 @@ fn draw_panel(
         }
     }
 
+    // Marks over the grid and under the data: a thin rule in the tone's colour.
+    let mut marks_px = Vec::with_capacity(marks.len());
+    for mark in marks {
+        let rule = vec![(mark.time_s, y_axis.min), (mark.time_s, y_axis.max)];
+        chart
+            .draw_series(iter::once(PathElement::new(
+                rule,
+                palette::tone(mark.tone).mix(0.7).stroke_width(1),
+            )))
+            .expect(DRAWING);
+        marks_px.push(chart.backend_coord(&(mark.time_s, y_axis.min)).0);
+    }
+
     if panel.stacked() {
         draw_stack(&mut chart, panel, y_axis.min);
     } else {
@@ -292,7 +355,7 @@ fn draw_panel(
         }
     }
     draw_legend(&legend_area, panel);
-    spans
+    (spans, marks_px)
 }
 
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<Axis, Axis>>;

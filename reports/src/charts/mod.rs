@@ -17,6 +17,7 @@
 mod axis;
 mod circuit;
 mod event_mark;
+pub(crate) use event_mark::EventMark;
 mod fault_band;
 mod figure;
 mod latency;
@@ -187,7 +188,7 @@ const FAMILIES: [Family; 10] = [
         slug: "route-weights",
         kind: Kind::Service,
         head: "Route weights",
-        detail: "weight and share answered, per version",
+        detail: "weight, share answered and success, per version",
         over_time: true,
         sampled: false,
         peaks: false,
@@ -211,6 +212,7 @@ const FAMILIES: [Family; 10] = [
 pub fn run_charts(run: &RunData) -> Vec<Chart> {
     let source = Source::new(run);
     let faults = fault_bands(&run.summary.faults, source.timeline.end_s(), "", false);
+    let actions = crate::story::Action::all(&run.events);
     let mut names = IndexSet::new();
     let mut charts = Vec::new();
     for kind in [Kind::Workload, Kind::Service, Kind::Subscription] {
@@ -245,7 +247,12 @@ pub fn run_charts(run: &RunData) -> Vec<Chart> {
                 } else {
                     Vec::new()
                 },
-                marks: Vec::new(),
+                marks: if family.over_time {
+                    let service = (kind != Kind::Workload).then_some(name);
+                    crate::story::marks_for(&actions, service, source.timeline.end_s())
+                } else {
+                    Vec::new()
+                },
             };
             charts.push(chart(&mut names, "", family, name, &figure));
         }
@@ -488,7 +495,7 @@ fn chart(
 
 /// A scenario name as part of a file name: lower case, each run of anything but letters and
 /// digits as one `-` (`order.created -> payment` is `order-created-payment`).
-fn file_part(name: &str) -> String {
+pub(crate) fn file_part(name: &str) -> String {
     let mut part = String::with_capacity(name.len());
     for character in name.chars() {
         if character.is_ascii_alphanumeric() {

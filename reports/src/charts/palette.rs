@@ -95,6 +95,15 @@ pub(crate) const FAULT_TEXT: RGBColor = RGBColor(0x40, 0x40, 0x40);
 /// The second run's fault windows, when two runs compared have different ones.
 pub(crate) const FAULT_FILL_SECOND: RGBColor = RGBColor(0xEE, 0xEE, 0xF4);
 
+/// The colour of a mark by its tone: green, red, or grey.
+pub(crate) fn tone(tone: super::event_mark::Tone) -> RGBColor {
+    match tone {
+        super::event_mark::Tone::Good => RGBColor(0x2E, 0x7D, 0x32),
+        super::event_mark::Tone::Bad => RGBColor(0xC6, 0x28, 0x28),
+        super::event_mark::Tone::Neutral => RGBColor(0x61, 0x61, 0x61),
+    }
+}
+
 pub(crate) const GRID: RGBColor = RGBColor(0xE0, 0xE0, 0xE0);
 pub(crate) const AXIS: RGBColor = RGBColor(0x60, 0x60, 0x60);
 pub(crate) const TEXT: RGBColor = RGBColor(0x20, 0x20, 0x20);

@@ -1,6 +1,7 @@
-//! How a service with several versions shares its traffic: each version's route weight, and
-//! the share of the answered requests each version actually answered (outlier ejection, crashes
-//! and chance move it away from the weight).
+//! How a service with several versions shares its traffic: each version's route weight, the
+//! share of the answered requests each version actually answered (header routes, outlier
+//! ejection, crashes and chance move it away from the weight), and each version's success: the
+//! figure a rollout's checks judge it by.
 
 use super::panel::{Panel, Scale};
 use super::series::Series;
@@ -20,6 +21,7 @@ pub(crate) fn panels(source: &Source, subject: &Subject) -> Vec<Panel> {
     let answered_all = subject.rate(timeline, None, |row| row.requests as f64);
     let mut weights = Panel::new("route weight (%)", Scale::Percent);
     let mut shares = Panel::new("answered (% of service)", Scale::Percent);
+    let mut successes = Panel::new("success (% of answered)", Scale::Percent);
     for (role, version) in subject
         .busiest_versions(VERSIONS_MAX)
         .into_iter()
@@ -37,10 +39,22 @@ pub(crate) fn panels(source: &Source, subject: &Subject) -> Vec<Panel> {
                 _ => None,
             })
             .collect();
+        let succeeded = subject.rate(timeline, Some(version), |row| row.succeeded as f64);
+        let success: Vec<Option<f64>> = succeeded
+            .iter()
+            .zip(&answered)
+            .map(|(succeeded, answered)| match (succeeded, answered) {
+                (Some(succeeded), Some(answered)) if *answered > 0.0 => {
+                    Some(100.0 * succeeded / answered)
+                }
+                _ => None,
+            })
+            .collect();
         weights = weights.with(Series::steps(version, role, timeline, &weight));
         shares = shares.with(Series::line(version, role, timeline, &share));
+        successes = successes.with(Series::line(version, role, timeline, &success));
     }
-    [weights, shares]
+    [weights, shares, successes]
         .into_iter()
         .filter(|panel| !panel.is_empty())
         .collect()

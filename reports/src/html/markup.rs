@@ -172,21 +172,40 @@ pub(crate) fn arrow(text: &str) -> String {
 
 /// The charts, each a figure under its title; `none` says why the section is empty.
 pub(crate) fn charts_section(out: &mut String, charts: &[Chart], none: &str) {
+    charts_section_with_notes(out, charts, none, &|_| None);
+}
+
+/// The charts, each with its id taken from its file name (`chart-route-weights-service-order`,
+/// so a link to it holds from run to run) and the note `note` gives it, if any, under its title.
+pub(crate) fn charts_section_with_notes(
+    out: &mut String,
+    charts: &[Chart],
+    none: &str,
+    note: &dyn Fn(&Chart) -> Option<String>,
+) {
     out.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
     if charts.is_empty() {
         let _ = writeln!(out, "<p class=\"muted\">{}</p>", escape(none));
     }
     for (index, chart) in charts.iter().enumerate() {
+        let note = note(chart).map_or(String::new(), |note| {
+            format!("<p class=\"note\">{}</p>\n", escape(&note))
+        });
         let _ = write!(
             out,
-            "<figure id=\"chart-{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            index + 1,
+            "<figure id=\"{}\">\n<h3>{}</h3>\n{note}{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            chart_id(chart),
             escape(&chart.title),
             inline_svg(&chart.svg, &chart.title, index + 1),
             escape(&chart.file_name)
         );
     }
     out.push_str("</section>\n");
+}
+
+/// A chart's id on its page: `chart-` and its file name without `.svg`.
+pub(crate) fn chart_id(chart: &Chart) -> String {
+    format!("chart-{}", escape(chart.file_name.trim_end_matches(".svg")))
 }
 
 /// Namespace declarations an HTML parser supplies itself; dropped so the page names no URL.

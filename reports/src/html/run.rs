@@ -6,9 +6,11 @@ use crate::chart::Chart;
 use crate::run_data::{Counts, Latency, RunData, SummaryData};
 
 use super::markup::{
-    Cell, Row, arrow, charts_section, counter, escape, json_figure, ms, page, rate, seconds, table,
+    Cell, Row, arrow, chart_id, charts_section_with_notes, counter, escape, ms, page, rate, table,
     verdict,
 };
+use crate::quantity::{duration_s, instant_s};
+use crate::story::{self, Line};
 
 /// The most events the timeline lists. A run that flaps a breaker for an hour logs tens of
 /// thousands; past this the page grows slow to open and no one reads on, and `events.csv`
@@ -23,7 +25,12 @@ const MESH_TRAFFIC: [&str; 3] = ["calls", "attempts", "amplification"];
 pub fn run_report_html(run: &RunData, charts: &[Chart]) -> String {
     let summary = &run.summary;
     let mut body = String::new();
+    let lines = story::headline(run);
+    let charts = story_first(&lines, charts);
     header(&mut body, summary);
+    headline(&mut body, &lines, &charts);
+    timeline(&mut body, run);
+    facts(&mut body, summary);
     expectations(&mut body, summary);
     workloads(&mut body, summary);
     failures(&mut body, summary);
@@ -33,7 +40,15 @@ pub fn run_report_html(run: &RunData, charts: &[Chart]) -> String {
     rollouts(&mut body, summary);
     faults(&mut body, summary);
     not_simulated(&mut body, summary);
-    charts_section(&mut body, charts, "This run has no charts.");
+    let note = |chart: &Chart| {
+        let service = chart.file_name.strip_prefix("route-weights-service-")?;
+        let name = summary
+            .services
+            .keys()
+            .find(|name| format!("{}.svg", crate::charts::file_part(name)) == service)?;
+        story::route_note(run, name)
+    };
+    charts_section_with_notes(&mut body, &charts, "This run has no charts.", &note);
     events(&mut body, run);
     let title = format!("{} · seed {} · meshsim", summary.scenario, summary.seed);
     page(&title, &body)
@@ -44,6 +59,77 @@ fn header(out: &mut String, summary: &SummaryData) {
     if !summary.description.is_empty() {
         let _ = writeln!(out, "<p>{}</p>", escape(&summary.description));
     }
+    out.push_str("</header>\n");
+}
+
+/// The charts the headline points to first, in its order, then the rest in theirs.
+fn story_first(lines: &[Line], charts: &[Chart]) -> Vec<Chart> {
+    let mut ordered: Vec<Chart> = Vec::with_capacity(charts.len());
+    for line in lines {
+        let Some(name) = &line.chart else { continue };
+        let file_name = format!("{name}.svg");
+        if let Some(chart) = charts.iter().find(|chart| chart.file_name == file_name)
+            && !ordered.iter().any(|chosen| chosen.file_name == file_name)
+        {
+            ordered.push(chart.clone());
+        }
+    }
+    for chart in charts {
+        if !ordered
+            .iter()
+            .any(|chosen| chosen.file_name == chart.file_name)
+        {
+            ordered.push(chart.clone());
+        }
+    }
+    ordered
+}
+
+/// What decided the run, one line each, with links to the chart and the timeline row that
+/// show it: the first thing on the page.
+fn headline(out: &mut String, lines: &[Line], charts: &[Chart]) {
+    out.push_str("<section id=\"headline\">\n<h2>What happened</h2>\n<ol>\n");
+    for line in lines {
+        let mut links = String::new();
+        if let Some(name) = &line.chart {
+            let file_name = format!("{name}.svg");
+            if let Some(chart) = charts.iter().find(|chart| chart.file_name == file_name) {
+                let _ = write!(links, "<a href=\"#{}\">chart</a>", chart_id(chart));
+            }
+        }
+        if let Some(row) = &line.row {
+            let _ = write!(links, "<a href=\"#{}\">timeline</a>", escape(row));
+        }
+        let _ = writeln!(
+            out,
+            "<li class=\"{class}\"><span class=\"tone {class}\">{}</span>{}{links}</li>",
+            line.tone.glyph(),
+            escape(&line.text),
+            class = line.tone.class(),
+        );
+    }
+    if lines.is_empty() {
+        out.push_str("<li class=\"neutral\">Nothing to tell: the run has no workload.</li>\n");
+    }
+    out.push_str("</ol>\n</section>\n");
+}
+
+fn timeline(out: &mut String, run: &RunData) {
+    let Some(svg) = story::timeline_svg(run) else {
+        return;
+    };
+    out.push_str("<section id=\"timeline\">\n<h2>Timeline</h2>\n<div class=\"scroll\">");
+    out.push_str(&svg);
+    out.push_str("</div>");
+    out.push_str(
+        "\n<p class=\"muted\">Blue: a rollout; a tick per step, a diamond per check and at \
+         its end (green passed, red failed). Red: a breaker open (amber: half-open), an \
+         instance ejected. Grey: a fault. Hover for times; the events table lists them all.</p>\n\
+         </section>\n",
+    );
+}
+
+fn facts(out: &mut String, summary: &SummaryData) {
     let passed = summary.expectations.iter().filter(|e| e.ok).count();
     let total = summary.expectations.len();
     let expectations = if total == 0 {
@@ -71,14 +157,14 @@ fn header(out: &mut String, summary: &SummaryData) {
             "trace digest",
             format!("<code>{}</code>", escape(&summary.digest)),
         ),
-        ("simulated", format!("{} s", seconds(summary.sim_seconds))),
+        ("simulated", duration_s(summary.sim_seconds)),
         ("engine events", summary.events.to_string()),
         ("requests accounted for", accounted),
         ("expectations", expectations),
     ] {
         let _ = writeln!(out, "<dt>{term}</dt><dd>{definition}</dd>");
     }
-    out.push_str("</dl>\n</header>\n<nav>");
+    out.push_str("</dl>\n<nav>");
     let mut sections = vec![
         ("expectations", "Expectations"),
         ("workloads", "Workloads"),
@@ -108,8 +194,8 @@ fn expectations(out: &mut String, summary: &SummaryData) {
                 let mut cells = vec![
                     Cell::html(verdict(expectation.ok)),
                     Cell::html(format!("<code>{}</code>", escape(&expectation.metric))),
-                    Cell::number(&json_figure(&expectation.actual)),
-                    Cell::text(&expectation.expected).class("nowrap"),
+                    Cell::number(&story::shown_actual(expectation)),
+                    Cell::text(&story::shown_expected(expectation)).class("nowrap"),
                 ];
                 if notes {
                     cells.push(Cell::text(expectation.note.as_deref().unwrap_or("")));
@@ -410,11 +496,8 @@ fn rollouts(out: &mut String, summary: &SummaryData) {
                 Cell::text(&data.strategy),
                 Cell::text(&format!("{} → {}", data.from, data.to)),
                 Cell::text(&data.outcome.replace('_', " ")),
-                Cell::number(
-                    &data
-                        .time_s
-                        .map_or_else(|| "–".to_owned(), |s| format!("{s} s")),
-                ),
+                Cell::number(&data.decided_at_s.map_or_else(|| "–".to_owned(), instant_s)),
+                Cell::number(&data.time_s.map_or_else(|| "–".to_owned(), duration_s)),
                 Cell::number(&data.failed_checks.to_string()),
                 Cell::number(&data.blast_radius.to_string()),
                 Cell::number(&data.blast_radius_failed.to_string()),
@@ -434,7 +517,8 @@ fn rollouts(out: &mut String, summary: &SummaryData) {
             "strategy",
             "versions",
             "outcome",
-            "time#",
+            "decided#",
+            "after#",
             "failed checks#",
             "answered by new#",
             "failed by new#",
@@ -452,13 +536,11 @@ fn faults(out: &mut String, summary: &SummaryData) {
         .faults
         .iter()
         .map(|fault| {
-            let end = fault
-                .end_s
-                .map_or("end of run".to_owned(), |end| format!("{} s", seconds(end)));
+            let end = fault.end_s.map_or("end of run".to_owned(), duration_s);
             Row::new(vec![
                 Cell::text(&fault.kind),
                 Cell::text(&arrow(&fault.subject)).class("nowrap"),
-                Cell::number(&format!("{} s", seconds(fault.start_s))),
+                Cell::number(&duration_s(fault.start_s)),
                 Cell::number(&end),
                 Cell::text(&fault.detail),
             ])
