@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use meshsim::scenario::load_file;
 use meshsim::service_code::{AsyncService, IncomingRequest, ServiceCode, simulate_with_code};
-use meshsim_reports::{TableOptions, summary_table};
+use meshsim_reports::{RunData, TableOptions, summary_json, summary_table};
 use meshsim_sim::RecorderOutputs;
 
 /// The user's service: any async Rust that runs on a single-threaded tokio runtime.
@@ -56,8 +56,10 @@ fn main() {
         color: false,
         wall_seconds: wall_start.elapsed().as_secs_f64(),
     };
+    let json = summary_json(&simulation.info, &simulation.summary, &[]);
+    let run = RunData::from_summary(&json).unwrap_or_else(|error| panic!("{error}"));
     print!(
         "{}",
-        summary_table(&simulation.info, &simulation.summary, &[], options)
+        summary_table(&simulation.info, &simulation.summary, &run, options)
     );
 }

@@ -70,8 +70,20 @@ fn every_scenario_opens_with_a_comment_that_says_what_it_shows() {
     }
 }
 
+/// The headline a run prints first: the lines between the title line and the first table.
+fn headline_of(stdout: &str) -> String {
+    stdout
+        .lines()
+        .skip(2)
+        .take_while(|line| !line.is_empty())
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
 #[test]
 fn every_scenario_runs_meets_its_expectations_and_replays_byte_for_byte() {
+    // Every scenario's headline, held by one snapshot: what decided each run, when and why.
+    let mut headlines = String::new();
     for file in scenario_files() {
         let first = tempfile::tempdir().unwrap();
         let second = tempfile::tempdir().unwrap();
@@ -84,8 +96,17 @@ fn every_scenario_runs_meets_its_expectations_and_replays_byte_for_byte() {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let name = file.file_stem().unwrap().to_string_lossy();
+        headlines.push_str(&format!("{name}\n{}\n", headline_of(&stdout)));
         assert!(run_into(&file, second.path(), None).status.success());
-        for name in ["summary.json", "metrics.csv", "events.csv", "requests.csv"] {
+        for name in [
+            "summary.json",
+            "metrics.csv",
+            "events.csv",
+            "requests.csv",
+            "report.html",
+        ] {
             let a = fs::read(first.path().join(name)).unwrap();
             let b = fs::read(second.path().join(name)).unwrap();
             assert!(
@@ -108,6 +129,7 @@ fn every_scenario_runs_meets_its_expectations_and_replays_byte_for_byte() {
             file.display()
         );
     }
+    insta::assert_snapshot!("headlines", headlines);
 }
 
 #[test]

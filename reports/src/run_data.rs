@@ -297,6 +297,18 @@ impl RunData {
         })
     }
 
+    /// A run known by its summary alone, without metrics or events: a run that wrote no files
+    /// (an embedded run, as in `examples/async_service.rs`) still gets its headline.
+    pub fn from_summary(summary: &str) -> Result<RunData, String> {
+        let summary: SummaryData = serde_json::from_str(summary)
+            .map_err(|error| format!("not a meshsim summary: {error}"))?;
+        Ok(RunData {
+            summary,
+            metrics: Vec::new(),
+            events: Vec::new(),
+        })
+    }
+
     /// The width of a `metrics.csv` row, in seconds.
     pub fn interval_s(&self) -> f64 {
         let mut times = self.metrics.iter().map(|row| row.time_s);

@@ -162,7 +162,11 @@ fn the_run_report_is_one_self_contained_file_with_its_charts_inline() {
     let page = run_report_html(&run(), &charts());
     assert_self_contained(&page);
     assert!(page.contains("<style>"), "the style is inline");
-    assert_eq!(page.matches("<svg").count(), 2, "both charts are inline");
+    assert_eq!(
+        page.matches("<svg").count(),
+        3,
+        "both charts are inline, and the timeline of the run's faults and breakers"
+    );
     assert!(
         !page.contains("<?xml"),
         "the SVG's prolog is not valid inside HTML"
@@ -215,7 +219,7 @@ fn the_run_report_shows_the_runs_identity_and_every_table() {
         "<dt>seed</dt><dd>7</dd>",
         "<dt>engine</dt><dd>event</dd>",
         "<code>f8dcd2a0a5ea3b3d0a35f71ddeac805a</code>",
-        "<dt>simulated</dt><dd>180 s</dd>",
+        "<dt>simulated</dt><dd>3m 00s</dd>",
         "every request sent ended once",
     ] {
         assert!(page.contains(fact), "the header lacks {fact}");
@@ -245,7 +249,7 @@ fn the_run_report_shows_the_runs_identity_and_every_table() {
     );
     assert!(section(&page, "edges").contains("order → payment"));
     assert!(section(&page, "edges").contains(">0.990<"));
-    assert!(section(&page, "faults").contains("120 s"));
+    assert!(section(&page, "faults").contains("2m 00s"));
 }
 
 #[test]

@@ -321,18 +321,6 @@ fn draw_panel(
         .draw()
         .expect(DRAWING);
 
-    for band in faults {
-        for edge_s in [band.start_s, band.end_s] {
-            let edge = vec![(edge_s, y_axis.min), (edge_s, y_axis.max)];
-            chart
-                .draw_series(iter::once(PathElement::new(
-                    edge,
-                    palette::FAULT_EDGE.stroke_width(1),
-                )))
-                .expect(DRAWING);
-        }
-    }
-
     // Marks over the grid and under the data: a thin rule in the tone's colour.
     let mut marks_px = Vec::with_capacity(marks.len());
     for mark in marks {
@@ -352,6 +340,18 @@ fn draw_panel(
         for series in panel.series.iter().filter(|series| !series.is_empty()) {
             let style = palette::line_style(series.role, series.side);
             draw_line(&mut chart, root, series, style);
+        }
+    }
+    // The fault windows' edges over the data, so a stacked area cannot hide where one begins.
+    for band in faults {
+        for edge_s in [band.start_s, band.end_s] {
+            let edge = vec![(edge_s, y_axis.min), (edge_s, y_axis.max)];
+            chart
+                .draw_series(iter::once(PathElement::new(
+                    edge,
+                    palette::FAULT_EDGE.stroke_width(1),
+                )))
+                .expect(DRAWING);
         }
     }
     draw_legend(&legend_area, panel);
@@ -427,7 +427,8 @@ fn draw_stack(chart: &mut Chart, panel: &Panel, floor: f64) {
             .chain(lower.into_iter().rev())
             .collect();
         chart
-            .draw_series(iter::once(Polygon::new(outline, fill.filled())))
+            // A little see-through, so the fault shading behind still shows.
+            .draw_series(iter::once(Polygon::new(outline, fill.mix(0.8).filled())))
             .expect(DRAWING);
         // A white edge parts neighbouring bands; along a dense, jagged top it would only speckle.
         if upper.len() <= THIN_ABOVE_POINTS {

@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 
 use super::figures::shown_expectation;
 use super::{Action, Tone, What};
-use crate::quantity::{counted, duration_s, instant_s, percent, ratio};
+use crate::quantity::{counted, duration_ms, duration_s, instant_s, percent, ratio};
 use crate::run_data::{RolloutData, RunData};
 use crate::summary_file::FaultWindow;
 
@@ -49,6 +49,7 @@ pub(super) fn lines(run: &RunData, actions: &[Action]) -> Vec<Line> {
     let mut lines = Vec::new();
     expectations(run, &mut lines);
     rollouts(run, actions, &mut lines);
+    routes(run, &mut lines);
     capped(&mut lines, breakers(run, actions), "services' breakers");
     capped(&mut lines, ejections(actions), "services' ejections");
     capped(&mut lines, mesh_actions(run, actions), "services");
@@ -144,6 +145,49 @@ fn rollouts(run: &RunData, actions: &[Action], lines: &mut Vec<Line>) {
     }
 }
 
+/// Where a version answered requests while its route weight was 0: header routes (or other
+/// callers' routes) sending traffic past the default route's weights.
+fn routes(run: &RunData, lines: &mut Vec<Line>) {
+    // A service of one version with weight 0 is one a strangler moved traffic away from: its
+    // share of its own requests is always all of them, and tells nothing.
+    let versioned = run
+        .summary
+        .services
+        .iter()
+        .filter(|(_, data)| data.versions.len() > 1)
+        .map(|(service, _)| service);
+    for service in versioned {
+        let routes = run
+            .summary
+            .matched_routes
+            .get(service)
+            .map_or(String::new(), |routes| {
+                format!(" by header routes ({})", routes.join("; "))
+            });
+        for stretch in super::routes::answered_at_zero_weight(run, service) {
+            lines.push(
+                Line::new(
+                    Tone::Neutral,
+                    format!(
+                        "{service}: {} answered {} of requests from {} to {} while its route \
+                         weight was 0%, sent there{}",
+                        stretch.version,
+                        percent(Some(stretch.share)),
+                        instant_s(stretch.start_s),
+                        duration_s(stretch.end_s),
+                        if routes.is_empty() {
+                            " past the default route".to_owned()
+                        } else {
+                            routes.clone()
+                        }
+                    ),
+                )
+                .chart(chart_name("route-weights-service", service)),
+            );
+        }
+    }
+}
+
 /// Why a rollout ended as it did: its failed checks' figures against their bounds.
 fn why(rollout: &RolloutData, actions: &[&Action]) -> String {
     let failed: Vec<&&Action> = actions
@@ -166,6 +210,11 @@ fn why(rollout: &RolloutData, actions: &[&Action]) -> String {
     let mut by_metric: IndexMap<String, Vec<String>> = IndexMap::new();
     for action in &failed {
         for (metric, value) in failed_figures(&action.detail) {
+            // Latencies are written in milliseconds in the check's record.
+            let value = match value.parse::<f64>() {
+                Ok(millis) if metric.starts_with("latency") => duration_ms(millis),
+                _ => value,
+            };
             by_metric
                 .entry(metric)
                 .or_default()

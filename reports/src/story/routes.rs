@@ -47,16 +47,16 @@ pub fn route_note(run: &RunData, service: &str) -> Option<String> {
 
 /// A stretch of intervals in which a version's route weight was 0 and it answered requests
 /// all the same.
-struct Stretch {
-    version: String,
-    start_s: f64,
-    end_s: f64,
-    share: f64,
+pub(crate) struct Stretch {
+    pub version: String,
+    pub start_s: f64,
+    pub end_s: f64,
+    pub share: f64,
 }
 
 /// The stretches of each version's zero weight in which it answered more than a trace of the
 /// service's requests: traffic the default route did not send it.
-fn answered_at_zero_weight(run: &RunData, service: &str) -> Vec<Stretch> {
+pub(crate) fn answered_at_zero_weight(run: &RunData, service: &str) -> Vec<Stretch> {
     /// Below this share, a stretch is chance or a request in flight across a change of weight.
     const TRACE_SHARE: f64 = 0.005;
     let rows: Vec<_> = run
