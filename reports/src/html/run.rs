@@ -115,17 +115,15 @@ fn headline(out: &mut String, lines: &[Line], charts: &[Chart]) {
 }
 
 fn timeline(out: &mut String, run: &RunData) {
-    let Some(svg) = story::timeline_svg(run) else {
+    let Some((svg, key)) = story::timeline_svg(run) else {
         return;
     };
     out.push_str("<section id=\"timeline\">\n<h2>Timeline</h2>\n<div class=\"scroll\">");
     out.push_str(&svg);
-    out.push_str("</div>");
-    out.push_str(
-        "\n<p class=\"muted\">Blue: a rollout; a tick per step, a diamond per check and at \
-         its end (green passed, red failed). Red: a breaker open (amber: half-open), an \
-         instance ejected. Grey: a fault. Hover for times; the events table lists them all.</p>\n\
-         </section>\n",
+    let _ = writeln!(
+        out,
+        "</div>\n<p class=\"muted\">{}</p>\n</section>",
+        escape(&key)
     );
 }
 

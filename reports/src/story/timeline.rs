@@ -48,20 +48,41 @@ struct Glyph {
     title: String,
 }
 
-/// The timeline of a run as an inline SVG element, or `None` when nothing happened to draw.
-pub fn timeline_svg(run: &RunData) -> Option<String> {
+/// The timeline of a run as an inline SVG element and a key to the colours it uses, or `None`
+/// when nothing happened to draw.
+pub fn timeline_svg(run: &RunData) -> Option<(String, String)> {
     let actions = Action::all(&run.events);
     let end_s = run.summary.sim_seconds.max(f64::MIN_POSITIVE);
-    let mut rows = rollout_rows(run, &actions, end_s);
-    rows.extend(breaker_rows(&actions, end_s));
-    rows.extend(fault_rows(run, end_s));
-    rows.extend(ejection_rows(&actions, end_s));
+    let rollouts = rollout_rows(run, &actions, end_s);
+    let breakers = breaker_rows(&actions, end_s);
+    let faults = fault_rows(run, end_s);
+    let ejections = ejection_rows(&actions, end_s);
+    let mut key = Vec::new();
+    for (rows, words) in [
+        (
+            &rollouts,
+            "Blue: a rollout, a tick per step, a diamond per check and at its end (green passed, \
+             red failed).",
+        ),
+        (&breakers, "Red: a breaker open; amber: half-open."),
+        (&faults, "Grey: a fault."),
+        (&ejections, "Red: an instance ejected."),
+    ] {
+        if !rows.is_empty() {
+            key.push(words);
+        }
+    }
+    let mut rows: Vec<Row> = [rollouts, breakers, faults, ejections]
+        .into_iter()
+        .flatten()
+        .collect();
     if rows.is_empty() {
         return None;
     }
     let left_out = rows.len().saturating_sub(ROWS_MAX);
     rows.truncate(ROWS_MAX);
-    Some(draw(&rows, end_s, left_out))
+    key.push("Hover for times; the events table lists them all.");
+    Some((draw(&rows, end_s, left_out), key.join(" ")))
 }
 
 fn rollout_rows(run: &RunData, actions: &[Action], end_s: f64) -> Vec<Row> {
