@@ -228,7 +228,8 @@ pub fn summary_table(
 /// What the mesh did to the calls into each service, where it did anything: a column per
 /// action that is not zero somewhere, a row per service where one is not.
 fn mesh_actions(summary: &RunSummary) -> String {
-    const ACTIONS: [(&str, fn(&MeshSummary) -> u64); 10] = [
+    type Count = fn(&MeshSummary) -> u64;
+    const ACTIONS: [(&str, Count); 10] = [
         ("breaker opens", |mesh| mesh.circuit_opens),
         ("rejected", |mesh| mesh.circuit_rejections),
         ("fallbacks", |mesh| mesh.fallbacks),

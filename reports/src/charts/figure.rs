@@ -109,7 +109,7 @@ impl Figure {
             let share = (x - x_axis.min) / (x_axis.max - x_axis.min);
             plot_px.0 + (share * f64::from(plot_px.1 - plot_px.0)) as i32
         };
-        let (labels, left_out) = place_labels(&faults, &pixel, plot_px, LABEL_CHAR_PX);
+        let (labels, left_out) = place_labels(&faults, pixel, plot_px, LABEL_CHAR_PX);
         let label_rows = labels.iter().map(|label| label.row + 1).max().unwrap_or(0);
         let label_rows = label_rows.max(usize::from(left_out > 0)) as u32;
         let strip_px = label_rows * FAULT_ROW_PX;
@@ -129,7 +129,7 @@ impl Figure {
                 second: false,
             })
             .collect();
-        let (mark_labels, _) = place_labels(&mark_bands, &pixel, plot_px, LABEL_CHAR_PX);
+        let (mark_labels, _) = place_labels(&mark_bands, pixel, plot_px, LABEL_CHAR_PX);
         let mark_rows = mark_labels
             .iter()
             .map(|label| label.row + 1)

@@ -102,7 +102,11 @@ mod tests {
     fn figures_are_written_in_their_unit() {
         let time = expectation("ms", "300000ms".into(), Some(360_000.0));
         assert_eq!(shown_expectation(&time), "m: 5m 00s, expected ≤ 6m 00s");
-        let ratio = expectation("ratio", serde_json::json!(0.9815046790951293), Some(1.0));
+        let ratio = expectation(
+            "ratio",
+            serde_json::json!(0.981_504_679_095_129_3),
+            Some(1.0),
+        );
         assert_eq!(shown_expectation(&ratio), "m: 0.9815, expected ≤ 1");
         let count = expectation("count", serde_json::json!(10224), Some(15000.0));
         assert_eq!(shown_expectation(&count), "m: 10224, expected ≤ 15000");

@@ -2,6 +2,8 @@
 //! storm, policy that turned requests away, broken invariant, fault and workload outcome, each
 //! with its absolute simulated time and its cause, and the chart and timeline row that show it.
 
+use std::fmt::Write as _;
+
 use indexmap::IndexMap;
 
 use super::figures::shown_expectation;
@@ -525,7 +527,7 @@ fn workloads(run: &RunData) -> Vec<Line> {
                 .map(|(reason, count)| format!("{reason} {count}"))
                 .collect();
             if !failures.is_empty() {
-                text.push_str(&format!("; did not succeed: {}", failures.join(", ")));
+                let _ = write!(text, "; did not succeed: {}", failures.join(", "));
             }
             Line::new(Tone::Neutral, text).chart(chart_name("outcomes-workload", name))
         })

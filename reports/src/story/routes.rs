@@ -2,6 +2,8 @@
 //! route's weights, the share each version answered tells a different story from its weight.
 //! Said in words next to the route-weight chart, with each version's effective share.
 
+use std::fmt::Write as _;
+
 use crate::quantity::{duration_s, instant_s, percent};
 use crate::run_data::{RowKind, RunData};
 
@@ -27,20 +29,22 @@ pub fn route_note(run: &RunData, service: &str) -> Option<String> {
         shares.join(", ")
     );
     if let Some(routes) = run.summary.matched_routes.get(service) {
-        note.push_str(&format!(
+        let _ = write!(
+            note,
             " Requests that match a header route go past the default route's weights: {}.",
             routes.join("; ")
-        ));
+        );
     }
     for stretch in answered_at_zero_weight(run, service) {
-        note.push_str(&format!(
+        let _ = write!(
+            note,
             " From {} to {}, while its route weight was 0%, {} answered {} of {service}'s \
              requests.",
             instant_s(stretch.start_s),
             duration_s(stretch.end_s),
             stretch.version,
             percent(Some(stretch.share))
-        ));
+        );
     }
     Some(note)
 }
@@ -75,7 +79,11 @@ pub(crate) fn answered_at_zero_weight(run: &RunData, service: &str) -> Vec<Stret
         let mut times: Vec<f64> = rows.iter().map(|row| row.time_s).collect();
         times.dedup();
         for time_s in times {
-            let at: Vec<_> = rows.iter().filter(|row| row.time_s == time_s).collect();
+            // Rows of one interval carry the same text, so the same bits.
+            let at: Vec<_> = rows
+                .iter()
+                .filter(|row| row.time_s.to_bits() == time_s.to_bits())
+                .collect();
             let zero = at
                 .iter()
                 .any(|row| row.version == version && row.route_weight == Some(0.0));
