@@ -207,9 +207,13 @@ pub(crate) fn color_for(stream_is_terminal: bool) -> bool {
     stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
+/// Prints the diagnostics of a scenario that did not load, and the count that closes them.
 pub(crate) fn report_load_error(error: &LoadError) {
     let color = color_for(std::io::stderr().is_terminal());
     eprint!("{}", error.render(color));
+    if let Some(summary) = error.summary(color) {
+        eprint!("\n{summary}");
+    }
 }
 
 pub fn check(args: &CheckArgs) -> Status {

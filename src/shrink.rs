@@ -501,7 +501,7 @@ struct Failing {
 fn failing_scenario(args: &ShrinkArgs) -> Result<Failing, Status> {
     let stderr_color = color_for(std::io::stderr().is_terminal());
     let loaded = scenario::load_file(&args.file).map_err(|error| {
-        eprint!("{}", error.render(stderr_color));
+        crate::cli::report_load_error(&error);
         Status::BadInput
     })?;
     for warning in &loaded.warnings {
