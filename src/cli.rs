@@ -53,7 +53,8 @@ pub struct ShrinkArgs {
     /// The seed it fails with; defaults to the scenario's `seed`.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Where to write the shrunk scenario; defaults to FILE with `.shrunk.toml`.
+    /// Where to write the shrunk scenario; defaults to STEM.shrunk.toml in the current folder
+    /// (`tests/x.toml` gives `x.shrunk.toml`).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// The most runs the search may take, the first one included.
