@@ -6,7 +6,7 @@
 //! what serde cannot: references between sections, ranges, weights, cycles and size limits. Its
 //! errors name a path in the document (`service[1].endpoint[0].calls[2].service`), which
 //! [`locate`] turns back into a line and column. Each pass reads on past its errors
-//! (`reading.rs`, with [`patch`] and [`outline`]), so one check reports every mistake it can find.
+//! (`reading.rs`, `patch.rs`, `outline.rs`), so one check reports every mistake it can find.
 
 pub mod diagnostic;
 pub mod duration;
@@ -15,8 +15,8 @@ pub mod load;
 pub mod locate;
 pub mod metric;
 pub mod number;
-pub mod outline;
-pub mod patch;
+mod outline;
+mod patch;
 mod reading;
 pub mod schema;
 pub mod validate;
