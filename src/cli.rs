@@ -53,7 +53,8 @@ pub struct ShrinkArgs {
     /// The seed it fails with; defaults to the scenario's `seed`.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Where to write the shrunk scenario; defaults to FILE with `.shrunk.toml`.
+    /// Where to write the shrunk scenario; defaults to STEM.shrunk.toml in the current folder
+    /// (`tests/x.toml` gives `x.shrunk.toml`).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// The most runs the search may take, the first one included.
@@ -207,9 +208,13 @@ pub(crate) fn color_for(stream_is_terminal: bool) -> bool {
     stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
+/// Prints the diagnostics of a scenario that did not load, and the count that closes them.
 pub(crate) fn report_load_error(error: &LoadError) {
     let color = color_for(std::io::stderr().is_terminal());
     eprint!("{}", error.render(color));
+    if let Some(summary) = error.summary(color) {
+        eprint!("\n{summary}");
+    }
 }
 
 pub fn check(args: &CheckArgs) -> Status {

@@ -26,7 +26,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<Status> {
                 names.push((loaded.scenario.scenario.name, loaded.scenario.scenario.seed));
             }
             Err(error) => {
-                eprint!("{}", error.render(false));
+                crate::cli::report_load_error(&error);
                 return Ok(Status::BadInput);
             }
         }

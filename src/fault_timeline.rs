@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use toml_edit::{ArrayOfTables, Decor, DocumentMut, Item, RawString, Table, Value};
+use toml_edit::{ArrayOfTables, DocumentMut, Item, RawString, Table, Value};
 
 use crate::scenario::schema::{Fault, FaultKind};
 use crate::scenario::{Duration, Scenario};
@@ -150,7 +150,8 @@ pub enum TimelineError {
 
 /// Writes `original_text` with `faults` as its fault timeline, in that order. A fault with an
 /// `origin` reuses that `[[fault]]` table of the original text, changing only the keys whose
-/// values differ, so its comments stay; one without is written as a new table. Everything else
+/// values differ, so its comments stay but those of a changed key; one without is written as a
+/// new table. Everything else
 /// in the text is kept as it was; with no faults, the `[[fault]]` tables are gone.
 ///
 /// The text is not validated: load the result with [`crate::scenario::load_str`] to know
@@ -220,8 +221,10 @@ fn new_table(fault: &Fault) -> Table {
     table
 }
 
-/// Sets the keys of `table` whose values differ from `fault`'s, keeping each value's
-/// surroundings (a trailing comment), and removes the keys the fault does not have.
+/// Sets the keys of `table` whose values differ from `fault`'s and removes the keys the fault
+/// does not have. A changed key loses its comments, the one after its value and the lines right
+/// above it: they were about the old value (`restart_after = "40s"   # a slow restart` is no
+/// longer slow at 600ms). The table's other comments stay.
 fn update_table(table: &mut Table, fault: &Fault) {
     for (key, wanted) in fault_values(fault) {
         let Some(wanted) = wanted else {
@@ -231,11 +234,12 @@ fn update_table(table: &mut Table, fault: &Fault) {
         match table.get_mut(key).and_then(Item::as_value_mut) {
             Some(present) if same_value(present, &wanted) => {}
             Some(present) => {
-                let mut decor = present.decor().clone();
-                let widened = bare_width(&wanted) as isize - bare_width(present) as isize;
-                keep_comment_column(&mut decor, widened);
+                let spacing = present.decor().prefix().cloned();
                 *present = wanted;
-                *present.decor_mut() = decor;
+                if let Some(spacing) = spacing {
+                    present.decor_mut().set_prefix(spacing);
+                }
+                drop_comment_above(table, key);
             }
             None => {
                 table.insert(key, Item::Value(wanted));
@@ -244,26 +248,35 @@ fn update_table(table: &mut Table, fault: &Fault) {
     }
 }
 
-/// How wide a value is written, without what surrounds it.
-fn bare_width(value: &Value) -> usize {
-    let mut bare = value.clone();
-    bare.decor_mut().clear();
-    bare.to_string().chars().count()
-}
-
-/// Keeps a trailing comment in its column when the value before it got `widened` characters
-/// wider (or narrower), as long as one space is left.
-fn keep_comment_column(decor: &mut Decor, widened: isize) {
-    let Some(suffix) = decor.suffix().and_then(RawString::as_str) else {
+/// Removes the comment lines right above `key` in `table`, up to a blank line; the blank lines
+/// and the comments above those stay.
+fn drop_comment_above(table: &mut Table, key: &str) {
+    let Some(mut key) = table.key_mut(key) else {
         return;
     };
-    let comment = suffix.trim_start_matches(' ');
-    if !comment.starts_with('#') {
+    let decor = key.leaf_decor_mut();
+    let Some(prefix) = decor.prefix().and_then(RawString::as_str) else {
         return;
+    };
+    let kept = without_last_comment_lines(prefix);
+    decor.set_prefix(kept);
+}
+
+/// `prefix` (what is written before a key) without the comment lines that end it:
+/// `"\n# old\n# older\n"` gives `"\n"`; the key's own indentation stays.
+fn without_last_comment_lines(prefix: &str) -> String {
+    let mut lines: Vec<&str> = prefix.split_inclusive('\n').collect();
+    let indentation = match lines.last() {
+        Some(last) if !last.ends_with('\n') => lines.pop(),
+        _ => None,
+    };
+    while lines
+        .last()
+        .is_some_and(|line| line.trim_start().starts_with('#'))
+    {
+        lines.pop();
     }
-    let spaces = (suffix.len() - comment.len()) as isize;
-    let spaces = (spaces - widened).max(1) as usize;
-    decor.set_suffix(format!("{}{comment}", " ".repeat(spaces)));
+    lines.concat() + indentation.unwrap_or_default()
 }
 
 /// Whether two values mean the same: `"60s"` and `"1m"` do, as do `1` and `1.0`.
@@ -317,8 +330,10 @@ restart_after = "40s"   # long
 
 # Noise.
 [[fault]]
+# Late in the run.
 at = "5s"
 kind = "latency"
+# The kind stays, and so does this.
 between = ["a", "b"]
 add = "5ms"
 duration = "1m"
@@ -343,7 +358,10 @@ min = 0.99
         let kept = &timeline()[1..];
         let text = write_scenario_with_faults(TEXT, kept).unwrap();
         assert!(!text.contains("The crash that matters"), "{text}");
-        assert!(text.contains("# Noise.\n[[fault]]\nat = \"5s\""), "{text}");
+        assert!(
+            text.contains("# Noise.\n[[fault]]\n# Late in the run.\nat = \"5s\""),
+            "{text}"
+        );
         assert!(text.contains("# The end.\n[[expect]]"), "{text}");
         assert!(
             text.starts_with("# A comment at the top.\n[scenario]"),
@@ -352,17 +370,25 @@ min = 0.99
         load_str("t.toml", &text).unwrap();
     }
 
+    /// Issue 16: a comment about a value that changed would now say something false.
     #[test]
-    fn a_changed_value_keeps_its_comment() {
+    fn a_changed_value_loses_its_comments_and_the_rest_stay() {
         let mut faults = timeline();
         faults[0] = faults[0].with_length(Some(Duration::from_millis(2500)));
         faults[1] = faults[1].with_start(Duration::from_secs(20));
         let text = write_scenario_with_faults(TEXT, &faults).unwrap();
+        assert!(text.contains("restart_after = \"2.5s\"\n"), "{text}");
+        assert!(!text.contains("# long"), "{text}");
+        assert!(!text.contains("# Late"), "{text}");
         assert!(
-            text.contains("restart_after = \"2.5s\"  # long\n"),
+            text.contains("# Noise.\n[[fault]]\nat = \"20s\"\n"),
             "{text}"
         );
-        assert!(text.contains("at = \"20s\"\nkind = \"latency\""), "{text}");
+        assert!(text.contains("kind = \"latency\"\n# The kind"), "{text}");
+        assert!(
+            text.contains("# The crash that matters.\n[[fault]]"),
+            "{text}"
+        );
         // `1m` is the same as the `60s` spelling: untouched.
         assert!(text.contains("duration = \"1m\""), "{text}");
         let loaded = load_str("t.toml", &text).unwrap();

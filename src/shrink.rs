@@ -466,6 +466,17 @@ fn header(
     text
 }
 
+/// Where the shrunk scenario goes without `--out`: the current folder, named after the input
+/// (`tests/fixtures/shrink/checkout.toml` gives `checkout.shrunk.toml`), so that shrinking a
+/// file of a repository leaves nothing beside it.
+pub fn default_out(input: &Path) -> PathBuf {
+    let stem = input.file_stem().map_or_else(
+        || "scenario".to_owned(),
+        |stem| stem.to_string_lossy().into_owned(),
+    );
+    PathBuf::from(format!("{stem}.shrunk.toml"))
+}
+
 fn bad_input(error: &str, hint: &str) -> Status {
     eprintln!("error: {error}");
     eprintln!("hint: {hint}");
@@ -501,22 +512,25 @@ struct Failing {
 fn failing_scenario(args: &ShrinkArgs) -> Result<Failing, Status> {
     let stderr_color = color_for(std::io::stderr().is_terminal());
     let loaded = scenario::load_file(&args.file).map_err(|error| {
-        eprint!("{}", error.render(stderr_color));
+        crate::cli::report_load_error(&error);
         Status::BadInput
     })?;
     for warning in &loaded.warnings {
         eprint!("{}", warning.render(&loaded.source, stderr_color));
     }
     let seed = args.seed.unwrap_or(loaded.scenario.scenario.seed);
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| args.file.with_extension("shrunk.toml"));
+    let out = args.out.clone().unwrap_or_else(|| default_out(&args.file));
     if same_file(&args.file, &out) {
-        return Err(bad_input(
-            &format!("`--out {}` is the scenario itself", out.display()),
-            "shrink never overwrites its input: give another path, or drop --out to write FILE.shrunk.toml",
-        ));
+        let hint = format!(
+            "shrink never overwrites its input: give --out another path, or run it from another folder to write {} there",
+            out.display()
+        );
+        let named = if args.out.is_some() {
+            format!("`--out {}`", out.display())
+        } else {
+            format!("{} (the default output)", out.display())
+        };
+        return Err(bad_input(&format!("{named} is the scenario itself"), &hint));
     }
     if loaded.scenario.faults.is_empty() {
         return Err(bad_input(
@@ -632,7 +646,14 @@ pub fn shrink(args: &ShrinkArgs) -> anyhow::Result<Status> {
     for outcome in &still {
         println!("  still fails: {}", show_outcome(outcome));
     }
-    println!("  wrote {}", out.display());
+    if args.out.is_some() {
+        println!("  wrote {}", out.display());
+    } else {
+        println!(
+            "  wrote {} in the current folder (--out PATH writes elsewhere)",
+            out.display()
+        );
+    }
     println!("  replay: meshsim run {} --seed {seed}", out.display());
     if shrunk.budget_spent {
         eprintln!(

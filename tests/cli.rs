@@ -75,6 +75,32 @@ fn bad_input_exits_2_with_file_line_column_and_hint() {
     assert!(text(&output.stderr).contains("tests/fixtures/bad/unknown-key.toml:7:1"));
 }
 
+/// Issue 16: nine mistakes of five kinds (syntax, unknown key, wrong type, bad reference, out of
+/// range) show in one check, in file order, with their count. Before, they took seven checks,
+/// one or three at a time and out of order.
+#[test]
+fn check_reports_every_mistake_in_file_order_in_one_pass() {
+    const FILE: &str = "tests/fixtures/bad/nine-mistakes.toml";
+    for command in ["check", "run"] {
+        let output = meshsim(&[command, FILE]);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = text(&output.stderr);
+        let lines: Vec<usize> = stderr
+            .lines()
+            .filter_map(|line| line.trim_start().strip_prefix("--> "))
+            .filter_map(|place| place.split(':').nth(1)?.parse().ok())
+            .collect();
+        assert_eq!(lines, [6, 11, 15, 22, 27, 31, 38, 44, 47], "{stderr}");
+        assert!(
+            stderr.ends_with(&format!("\nerror: 9 mistakes in {FILE}\n")),
+            "{stderr}"
+        );
+        if command == "check" {
+            insta::assert_snapshot!(stderr);
+        }
+    }
+}
+
 #[test]
 fn a_missing_file_exits_2() {
     let output = meshsim(&["check", "no/such/file.toml"]);

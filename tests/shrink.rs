@@ -91,14 +91,15 @@ fn the_shrunk_file_keeps_the_comments_and_says_where_it_came_from() {
         "# A checkout beside an unrelated storefront",
         "name = \"payments\"                 # one instance: a single point of failure",
         "# The one that matters: payments is down for 40 s.",
-        "# a slow restart",
         "# Fails while payments is down.",
         "# Holds whatever happens to the storefront.",
     ] {
         assert!(shrunk.contains(comment), "lost {comment:?}:\n{shrunk}");
     }
-    // … and the removed faults take theirs with them.
+    // … the removed faults take theirs with them, and a changed value its own (issue 16): the
+    // restart is no longer slow.
     assert!(!shrunk.contains("# Irrelevant"), "{shrunk}");
+    assert!(!shrunk.contains("# a slow restart"), "{shrunk}");
     // Everything before and after the faults is as it was.
     let original = fixture(SAGA);
     let head = &original[..original.find("# Irrelevant: the storefront").unwrap()];
@@ -137,14 +138,32 @@ fn shrinking_twice_writes_the_same_bytes() {
     assert_eq!(std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
 }
 
+/// Issue 16: without `--out`, the file goes to the current folder, named after the input, so
+/// that shrinking a file of the repository leaves nothing untracked beside it.
 #[test]
-fn writes_beside_the_input_by_default() {
-    let folder = tempfile::tempdir().unwrap();
-    let input = folder.path().join("checkout.toml");
+fn writes_to_the_current_folder_by_default() {
+    let inputs = tempfile::tempdir().unwrap();
+    let input = inputs.path().join("checkout.toml");
     std::fs::write(&input, fixture(SAGA)).unwrap();
-    let output = meshsim(&["shrink", input.to_str().unwrap()]);
+    let here = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_meshsim"))
+        .args(["shrink", input.to_str().unwrap()])
+        .current_dir(here.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert!(folder.path().join("checkout.shrunk.toml").is_file());
+    assert!(here.path().join("checkout.shrunk.toml").is_file());
+    assert!(!inputs.path().join("checkout.shrunk.toml").exists());
+    assert!(
+        stdout.contains("  wrote checkout.shrunk.toml in the current folder"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("replay: meshsim run checkout.shrunk.toml --seed "),
+        "{stdout}"
+    );
 }
 
 #[test]

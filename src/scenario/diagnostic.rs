@@ -123,17 +123,8 @@ impl Diagnostic {
                 text.to_owned()
             }
         };
-        let level_style = match self.severity {
-            Severity::Error => STYLE_ERROR,
-            Severity::Warning => STYLE_WARNING,
-        };
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{}{}",
-            paint(level_style, self.severity.label()),
-            paint(STYLE_BOLD, &format!(": {}", escape_controls(&self.message)))
-        );
+        let level_style = level_style(self.severity);
+        let mut out = headline(self.severity, &self.message, color);
         let excerpt = self.span.as_ref().map(|span| Excerpt::new(source, span));
         let gutter_width = excerpt
             .as_ref()
@@ -180,6 +171,28 @@ impl Diagnostic {
             }
         }
         out
+    }
+}
+
+fn level_style(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => STYLE_ERROR,
+        Severity::Warning => STYLE_WARNING,
+    }
+}
+
+/// The first line of a diagnostic, `error: MESSAGE` and a line break, colored as a diagnostic's
+/// when `color`; alone, it closes a list of diagnostics (`error: 9 mistakes in x.toml`).
+pub fn headline(severity: Severity, message: &str, color: bool) -> String {
+    let message = format!(": {}", escape_controls(message));
+    if color {
+        format!(
+            "{}{}{STYLE_RESET}{STYLE_BOLD}{message}{STYLE_RESET}\n",
+            level_style(severity),
+            severity.label()
+        )
+    } else {
+        format!("{}{message}\n", severity.label())
     }
 }
 

@@ -139,6 +139,16 @@ pub const LABEL_CHARS_MAX: usize = 256;
 /// unknown references are usually one renamed service, and the first few say so.
 pub const DIAGNOSTICS_SHOWN_MAX: usize = 50;
 
+/// Syntax and shape errors (unknown keys, wrong types) one check reports before it stops. Each
+/// costs a parse of the whole file, and a file with more is seldom a scenario with typos: it is
+/// another kind of file, or one cut short.
+pub const PARSE_ERRORS_MAX: usize = 20;
+
+/// Parses the shape pass may spend, the silent ones included: blanking out a key can leave its
+/// table without a required key, which is blanked out in turn, unreported. Three per error
+/// reported is more than a scenario's nesting needs.
+pub const SHAPE_PARSES_MAX: usize = 3 * PARSE_ERRORS_MAX;
+
 /// Every limit with a name and its value as users write it, for docs and `meshsim check`.
 pub fn describe() -> Vec<(&'static str, String)> {
     vec![

@@ -1,21 +1,21 @@
 //! Reading a scenario file: text to a validated [`Scenario`], or every problem with its place.
 //!
-//! Three passes, each only if the previous one passed: `toml_edit` checks the syntax (and keeps
-//! positions for later), `toml` + serde build the [`Scenario`] (unknown keys, wrong types, bad
-//! durations), and [`validate`](super::validate::validate) checks the meaning. serde stops at its
-//! first error, so a file with a typo in a key shows that one error; validation reports all it
-//! finds, sorted by their place in the file.
+//! Three passes: `toml_edit` checks the syntax (and keeps positions for later), `toml` + serde
+//! build the [`Scenario`] (unknown keys, wrong types, bad durations), and
+//! [`validate`](super::validate::validate) checks the meaning. The parsers stop at their first
+//! error; [`Reading`] reads on past each one, so a file with nine mistakes shows nine, in file
+//! order, in one check. Here too: the words of the parsers' errors, said about the file.
 
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use super::diagnostic::{Diagnostic, did_you_mean, quote};
+use super::diagnostic::{Diagnostic, Severity, did_you_mean, headline, quote};
 use super::limits;
 use super::locate::{Locator, PathTarget};
+use super::reading::Reading;
 use super::schema::Scenario;
-use super::validate::validate;
 
 /// A scenario that loaded, with the warnings found on the way.
 #[derive(Debug)]
@@ -34,9 +34,59 @@ pub struct LoadError {
     pub diagnostics: Vec<Diagnostic>,
     /// The text the diagnostics point into; empty when the file could not be read.
     pub source: String,
+    /// How many errors the check found, those past the shown ones included.
+    pub errors_found: usize,
+    /// Why the check stopped before the end of the file, if it did: there may be more errors.
+    pub stopped: Option<Stop>,
+}
+
+/// Why a check stopped before it had read the whole file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// It reported [`limits::PARSE_ERRORS_MAX`] syntax and shape errors.
+    Capped,
+    /// Past its last error, the file could not be read on (or, without a scenario built, not
+    /// validated).
+    Stuck,
 }
 
 impl LoadError {
+    /// A load that failed on one problem of the whole file: it could not be read, say.
+    fn single(diagnostic: Diagnostic, source: String) -> Self {
+        LoadError {
+            diagnostics: vec![diagnostic],
+            source,
+            errors_found: 1,
+            stopped: None,
+        }
+    }
+
+    /// The line that closes the list: `error: 9 mistakes in x.toml`, and whether there may be
+    /// more; `None` when the file could not be read, as its one error already says.
+    pub fn summary(&self, color: bool) -> Option<String> {
+        if self.source.is_empty() {
+            return None;
+        }
+        let file = &self.diagnostics.first()?.file;
+        let count = self.errors_found;
+        let noun = if count == 1 { "mistake" } else { "mistakes" };
+        let rest = match self.stopped {
+            None => String::new(),
+            Some(Stop::Capped) => format!(
+                ", and perhaps more: a check stops after {}; fix these and check again",
+                limits::PARSE_ERRORS_MAX
+            ),
+            Some(Stop::Stuck) => {
+                ", and perhaps more past them: fix these and check again".to_owned()
+            }
+        };
+        Some(headline(
+            Severity::Error,
+            &format!("{count} {noun} in {file}{rest}"),
+            color,
+        ))
+    }
+
     /// Every diagnostic in rustc's layout, separated by blank lines; ANSI colors if `color`.
     pub fn render(&self, color: bool) -> String {
         let rendered: Vec<String> = self
@@ -79,10 +129,8 @@ impl Loaded {
 /// Reads and loads a scenario file; diagnostics name it as `path` is written.
 pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
     let label = path.display().to_string();
-    let fail = |message: String| LoadError {
-        diagnostics: vec![Diagnostic::error(&label, message)],
-        source: String::new(),
-    };
+    let fail =
+        |message: String| LoadError::single(Diagnostic::error(&label, message), String::new());
     let file = File::open(path).map_err(|error| {
         fail(format!(
             "cannot read {}: {}",
@@ -118,28 +166,21 @@ pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
                 .with_hint(
                     "a scenario is a TOML file, which must be UTF-8; re-save it in that encoding",
                 );
-            Err(LoadError {
-                diagnostics: vec![diagnostic],
-                source,
-            })
+            Err(LoadError::single(diagnostic, source))
         }
     }
 }
 
 fn too_large(label: &str) -> LoadError {
-    LoadError {
-        diagnostics: vec![
-            Diagnostic::error(
-                label,
-                format!(
-                    "the file is larger than the limit of {} MiB for a scenario",
-                    limits::FILE_BYTES_MAX / (1024 * 1024)
-                ),
-            )
-            .with_hint("a scenario this large is generated: generate fewer services, or split it into several scenarios"),
-        ],
-        source: String::new(),
-    }
+    let diagnostic = Diagnostic::error(
+        label,
+        format!(
+            "the file is larger than the limit of {} MiB for a scenario",
+            limits::FILE_BYTES_MAX / (1024 * 1024)
+        ),
+    )
+    .with_hint("a scenario this large is generated: generate fewer services, or split it into several scenarios");
+    LoadError::single(diagnostic, String::new())
 }
 
 /// An I/O error in words that do not depend on the platform's error numbers.
@@ -154,58 +195,37 @@ fn describe_io(error: &io::Error) -> String {
 
 /// Loads a scenario from text; `file_label` is how diagnostics name the file.
 pub fn load_str(file_label: &str, source: &str) -> Result<Loaded, LoadError> {
-    let fail = |diagnostic: Diagnostic| LoadError {
-        diagnostics: vec![diagnostic],
-        source: source.to_owned(),
-    };
     if source.len() > limits::FILE_BYTES_MAX {
         return Err(too_large(file_label));
     }
-    let locator = match Locator::parse(source) {
-        Ok(locator) => locator,
-        Err(error) => return Err(fail(syntax_error(file_label, source, &error))),
+    let mut reading = Reading::new(file_label, source);
+    reading.find_syntax_errors();
+    let scenario = if reading.stopped.is_none() {
+        reading.build_scenario()
+    } else {
+        None
     };
-    let scenario: Scenario = match toml::from_str(source) {
-        Ok(scenario) => scenario,
-        Err(error) => return Err(fail(shape_error(file_label, &locator, &error))),
-    };
-    let findings = validate(&scenario, file_label, &locator);
-    let mut warnings = findings.warnings;
-    sort_by_place(&mut warnings);
-    if findings.errors.is_empty() {
-        return Ok(Loaded {
-            scenario,
-            warnings,
-            source: source.to_owned(),
-            file: file_label.to_owned(),
-        });
+    if let Some(scenario) = &scenario {
+        reading.validate(scenario);
     }
-    let mut errors = findings.errors;
-    sort_by_place(&mut errors);
-    let error_total = errors.len();
-    if error_total > limits::DIAGNOSTICS_SHOWN_MAX {
-        errors.truncate(limits::DIAGNOSTICS_SHOWN_MAX);
-        errors.push(Diagnostic::error(
-            file_label,
-            format!(
-                "{} more errors not shown",
-                error_total - limits::DIAGNOSTICS_SHOWN_MAX
-            ),
-        ));
+    match scenario {
+        Some(scenario) if reading.errors.is_empty() => {
+            let mut warnings = reading.warnings;
+            sort_by_place(&mut warnings);
+            Ok(Loaded {
+                scenario,
+                warnings,
+                source: source.to_owned(),
+                file: file_label.to_owned(),
+            })
+        }
+        _ => Err(reading.into_error(source)),
     }
-    // Warnings still matter to someone fixing the errors, so they come along, in place.
-    let mut diagnostics = errors;
-    diagnostics.extend(warnings);
-    sort_by_place(&mut diagnostics);
-    Err(LoadError {
-        diagnostics,
-        source: source.to_owned(),
-    })
 }
 
 /// Sorts by position in the file (problems of the whole file last), errors before warnings at
 /// one place, and drops exact repeats. The sort is stable, so the order is deterministic.
-fn sort_by_place(diagnostics: &mut Vec<Diagnostic>) {
+pub(super) fn sort_by_place(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by_key(|diagnostic| {
         (
             diagnostic.span.is_none(),
@@ -216,7 +236,7 @@ fn sort_by_place(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.dedup();
 }
 
-fn syntax_error(file: &str, source: &str, error: &toml_edit::TomlError) -> Diagnostic {
+pub(super) fn syntax_error(file: &str, source: &str, error: &toml_edit::TomlError) -> Diagnostic {
     let message = error.message().trim().replace('\n', "; ");
     let span = error.span();
     let diagnostic =
@@ -231,9 +251,14 @@ fn syntax_error(file: &str, source: &str, error: &toml_edit::TomlError) -> Diagn
 }
 
 /// A serde error, in words about the file rather than about Rust types.
-fn shape_error(file: &str, locator: &Locator<'_>, error: &toml::de::Error) -> Diagnostic {
-    let message = error.message().trim();
-    let mut span = error.span();
+pub(super) fn shape_error(
+    file: &str,
+    locator: &Locator<'_>,
+    message: &str,
+    span: Option<std::ops::Range<usize>>,
+) -> Diagnostic {
+    let message = message.trim();
+    let mut span = span;
     let context = span.as_ref().and_then(|span| locator.path_at(span));
     let key = context
         .as_ref()
@@ -345,7 +370,7 @@ fn shape_error(file: &str, locator: &Locator<'_>, error: &toml::de::Error) -> Di
 }
 
 /// Splits "`name`, expected one of `a`, `b`" into the name and the expected names.
-fn split_expected(text: &str) -> (String, Vec<String>) {
+pub(super) fn split_expected(text: &str) -> (String, Vec<String>) {
     let (head, tail) = text.split_once(", expected").unwrap_or((text, ""));
     let name = head.trim().trim_matches('`').to_owned();
     let expected = tail
@@ -437,7 +462,7 @@ fn nice_found(found: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{load_str, split_expected};
+    use super::{Stop, limits, load_str, split_expected};
 
     #[test]
     fn splits_serde_lists() {
@@ -450,6 +475,82 @@ mod tests {
         );
         assert_eq!(split_expected("`meen`, expected `mean`").1, ["mean"]);
         assert_eq!(split_expected("`x`").1, Vec::<String>::new());
+    }
+
+    const SHOP: &str = "[scenario]\nname = \"w\"\nduration = \"1m\"\n\n[[service]]\nname = \"order\"\nexposed = true\n\n[[service.endpoint]]\nname = \"GET /\"\n\n[[workload]]\nname = \"shoppers\"\ntarget = \"order\"\nendpoint = \"GET /\"\narrival = { kind = \"poisson\", rate = 10 }\n";
+
+    /// The errors of `SHOP` with `from` written as `to`: their lines, and why the check stopped.
+    fn errors_with(from: &str, to: &str) -> (Vec<usize>, Option<Stop>) {
+        assert!(SHOP.contains(from), "{from}");
+        let source = SHOP.replacen(from, to, 1);
+        let error = load_str("x.toml", &source).expect_err("a mistake");
+        let lines = error
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.is_error())
+            .filter_map(|diagnostic| diagnostic.location(&source))
+            .map(|location| location.line)
+            .collect();
+        assert_eq!(error.errors_found, error.error_count(), "{error}");
+        (lines, error.stopped)
+    }
+
+    /// Issue 16: one mistake is one error, whatever the parsers meet after the part that is
+    /// blanked out to read on.
+    #[test]
+    fn a_mistake_is_shown_without_what_it_causes() {
+        assert!(load_str("x.toml", SHOP).is_ok());
+        // The service without its name would be a missing key, and the workload's target
+        // unknown.
+        assert_eq!(
+            errors_with("name = \"order\"", "name = \"order"),
+            (vec![6], Some(Stop::Stuck))
+        );
+        // Its keys would land in [scenario]; its endpoint would have no service.
+        assert_eq!(
+            errors_with("[[service]]", "[[service]"),
+            (vec![5], Some(Stop::Stuck))
+        );
+        assert_eq!(
+            errors_with("[[service]]", "[[servic]]"),
+            (vec![5], Some(Stop::Stuck))
+        );
+        // The workload's header would be a mistake inside the open array.
+        assert_eq!(
+            errors_with(
+                "name = \"GET /\"\n",
+                "name = \"GET /\"\ncalls = [\n  { topic = \"t\" },\n"
+            ),
+            (vec![11], None)
+        );
+        // Read as `mesh="envoy"`, the keys meant for Envoy stay right.
+        assert_eq!(
+            errors_with("name = \"w\"\n", "name = \"w\"\nmesh = \"envy\"\n"),
+            (vec![3], None)
+        );
+        // Typos are read as the keys they are close to; a key like no other of its table is
+        // read as the first of a table whose header is missing.
+        assert_eq!(
+            errors_with(
+                "exposed = true\n",
+                "exposd = true\nreplica = 2\nsize = 1\nweight = 2\n"
+            ),
+            (vec![7, 8, 9], Some(Stop::Stuck))
+        );
+    }
+
+    #[test]
+    fn stops_after_the_most_errors_it_reports() {
+        let garbage = "x = = 1\n".repeat(30);
+        let error = load_str("x.toml", &garbage).expect_err("garbage");
+        assert_eq!(error.errors_found, limits::PARSE_ERRORS_MAX);
+        assert_eq!(error.stopped, Some(Stop::Capped));
+        assert!(
+            error
+                .summary(false)
+                .unwrap()
+                .starts_with("error: 20 mistakes in x.toml, and perhaps more")
+        );
     }
 
     #[test]

@@ -359,6 +359,37 @@ impl<'source> Locator<'source> {
         found
     }
 
+    /// The smallest written `key = value` that holds `span`; `None` when no pair holds it (a
+    /// table header, say). Blanking it out removes the one key a serde error is about.
+    pub fn entry_at(&self, span: &Range<usize>) -> Option<Entry> {
+        let document = self.document.as_ref()?;
+        let mut best: Option<Entry> = None;
+        let mut stack = vec![Node::Item(document.as_item())];
+        // Depth-first without recursion, as in `path_at`.
+        while let Some(node) = stack.pop() {
+            for (_, key, child) in node.children() {
+                let value = match child {
+                    Node::Item(Item::Value(value)) => value.span(),
+                    _ => None,
+                };
+                if let (Some(key), Some(value)) = (key.and_then(Key::span), value) {
+                    let entry = Entry { key, value };
+                    let whole = entry.whole();
+                    let holds = whole.start <= span.start && span.end <= whole.end;
+                    if holds
+                        && best
+                            .as_ref()
+                            .is_none_or(|best| whole.len() < best.whole().len())
+                    {
+                        best = Some(entry);
+                    }
+                }
+                stack.push(child);
+            }
+        }
+        best
+    }
+
     fn walk(&self, path: &[PathPart]) -> Walk {
         let mut walk = Walk {
             span: None,
@@ -384,6 +415,20 @@ impl<'source> Locator<'source> {
         }
         walk.complete = true;
         walk
+    }
+}
+
+/// Where a `key = value` pair is written: its key's bytes and its value's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub key: Range<usize>,
+    pub value: Range<usize>,
+}
+
+impl Entry {
+    /// From the start of the key to the end of the value.
+    pub fn whole(&self) -> Range<usize> {
+        self.key.start..self.value.end
     }
 }
 

@@ -1,11 +1,12 @@
 //! The scenario file: its schema (format 1), loading with positioned errors, and validation.
 //!
-//! Loading happens in three passes. `toml_edit` parses the text once, keeping every position (and
+//! Loading happens in three passes. `toml_edit` parses the text, keeping every position (and
 //! reporting syntax errors); `toml` + serde then build [`schema::Scenario`], which catches unknown
 //! keys and wrong types with their spans; and [`validate`] checks
 //! what serde cannot: references between sections, ranges, weights, cycles and size limits. Its
 //! errors name a path in the document (`service[1].endpoint[0].calls[2].service`), which
-//! [`locate`] turns back into a line and column.
+//! [`locate`] turns back into a line and column. Each pass reads on past its errors
+//! (`reading.rs`, `patch.rs`, `outline.rs`), so one check reports every mistake it can find.
 
 pub mod diagnostic;
 pub mod duration;
@@ -14,12 +15,15 @@ pub mod load;
 pub mod locate;
 pub mod metric;
 pub mod number;
+mod outline;
+mod patch;
+mod reading;
 pub mod schema;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use duration::Duration;
-pub use load::{LoadError, Loaded, load_file, load_str};
+pub use load::{LoadError, Loaded, Stop, load_file, load_str};
 pub use locate::{DocPath, Locator, PathPart};
 pub use metric::{MetricRef, ValueKind};
 pub use number::{Bound, Real};
