@@ -1,6 +1,6 @@
 //! `meshsim compare A.toml B.toml`: both scenarios run from one seed into `OUT/a` and `OUT/b`,
-//! then their key figures side by side (`differences.csv`, the terminal), their charts overlaid
-//! (`OUT/charts/`) and a page that shows both (`OUT/report.html`).
+//! then what differs most and their key figures side by side (`differences.csv`, the terminal),
+//! their charts overlaid (`OUT/charts/`) and a page that shows both (`OUT/report.html`).
 //!
 //! Random streams are forked by name from the seed, so two scenarios with the same workloads draw
 //! the same arrivals and headers: the runs differ by what the files differ in, not by luck
