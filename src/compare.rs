@@ -1,17 +1,19 @@
 //! `meshsim compare A.toml B.toml`: both scenarios run from one seed into `OUT/a` and `OUT/b`,
-//! then their key figures side by side (`differences.csv`, the terminal), their charts overlaid
-//! (`OUT/charts/`) and a page that shows both (`OUT/report.html`).
+//! then what differs most and their key figures side by side (`differences.csv`, the terminal),
+//! their charts overlaid (`OUT/charts/`) and a page that shows both (`OUT/report.html`).
 //!
 //! Random streams are forked by name from the seed, so two scenarios with the same workloads draw
 //! the same arrivals and headers: the runs differ by what the files differ in, not by luck
 //! (common random numbers).
 
-use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
 use anyhow::Context;
-use meshsim_reports::{Difference, RunData, compare_charts, compare_report_html, differences};
+use meshsim_reports::{
+    Difference, RunData, compare_charts, compare_report_html, differences, differences_text,
+    headline,
+};
 
 use crate::cli::{CompareArgs, RunArgs, Status, run};
 use crate::report::{REPORT_FILE, write_charts};
@@ -69,7 +71,8 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<Status> {
     let html_path = out.join(REPORT_FILE);
     fs::write(&html_path, compare_report_html(a, b, &rows, &charts))
         .with_context(|| format!("cannot write {}", html_path.display()))?;
-    print!("{}", differences_table(&labels, seed, &rows));
+    let headline = headline(a, b, &rows);
+    print!("{}", differences_text([a.0, b.0], seed, &headline, &rows));
     println!(
         "  wrote {}: a/, b/, differences.csv, {} charts, {REPORT_FILE}",
         out.display(),
@@ -114,44 +117,4 @@ fn differences_csv(rows: &[Difference]) -> String {
             .expect("writing to memory");
     }
     String::from_utf8(writer.into_inner().expect("in memory")).expect("CSV of UTF-8 text")
-}
-
-/// The terminal's view: the figures that changed, in the run's words.
-fn differences_table(labels: &[String; 2], seed: u64, rows: &[Difference]) -> String {
-    let mut text = format!(
-        "meshsim compare: {} against {} (seed {seed}, the same workload streams)\n\n",
-        labels[0], labels[1]
-    );
-    let shown: Vec<&Difference> = rows.iter().filter(|row| row.a != row.b).collect();
-    if shown.is_empty() {
-        text.push_str("  no key figure differs\n\n");
-        return text;
-    }
-    let width = shown
-        .iter()
-        .map(|row| row.metric.len())
-        .max()
-        .unwrap_or(6)
-        .max(6);
-    let _ = writeln!(
-        text,
-        "  {:width$}  {:>14}  {:>14}  {:>9}",
-        "metric", labels[0], labels[1], "change"
-    );
-    for row in shown {
-        let change = row.relative().map_or_else(
-            || "–".to_owned(),
-            |relative| format!("{:+.1} %", relative * 100.0),
-        );
-        let _ = writeln!(
-            text,
-            "  {:width$}  {:>14}  {:>14}  {:>9}",
-            row.metric,
-            row.show(row.a),
-            row.show(row.b),
-            change
-        );
-    }
-    text.push('\n');
-    text
 }

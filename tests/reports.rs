@@ -153,6 +153,7 @@ fn compare_runs_both_from_one_seed_and_tables_the_differences() {
     }
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<svg"));
+    assert!(html.contains("<section id=\"headline\">"));
     // And again: the same bytes.
     let again = folder.path().join("again");
     let output = meshsim(&[
@@ -165,6 +166,57 @@ fn compare_runs_both_from_one_seed_and_tables_the_differences() {
     ]);
     assert!(output.status.success());
     assert_eq!(files(&out), files(&again));
+}
+
+/// Issue 16: the terminal wrote a success rate's change as a relative `+51.0 %` and the page as
+/// `+33.77 %`; both now write the change in points and the relative change in percent, alike.
+#[test]
+fn compare_words_a_rate_change_in_points_on_the_terminal_and_the_page_alike() {
+    let folder = tempfile::tempdir().unwrap();
+    let out = folder.path().join("shop");
+    let output = meshsim(&[
+        "compare",
+        scenario("shop-sync.toml").to_str().unwrap(),
+        scenario("shop-async.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = stdout(&output);
+    let line = text
+        .lines()
+        .find(|line| {
+            line.trim_start()
+                .starts_with("workload.shoppers.success_rate ")
+        })
+        .expect("the success rate changed");
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    // metric, A, B, change (a number and `pp`), relative (a number and `%`).
+    assert_eq!(cells.len(), 7, "{line}");
+    assert_eq!(cells[4], "pp", "{line}");
+    assert_eq!(cells[6], "%", "{line}");
+    let (change, relative) = (format!("{} pp", cells[3]), format!("{} %", cells[5]));
+    assert!(
+        text.contains(&format!(
+            "success rate of workload shoppers: {} → {} ({change})",
+            cells[1], cells[2]
+        )),
+        "{text}"
+    );
+    let page = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("<section id=\"headline\">"));
+    assert!(
+        page.contains(&format!(
+            "<td class=\"n\">{change}</td><td class=\"n\">{relative}</td>"
+        )),
+        "the page words the change as the terminal does: {change}, {relative}"
+    );
+    assert!(page.contains(&format!("({change})</li>")));
 }
 
 #[test]

@@ -52,7 +52,7 @@ fn a_sweep_gives_the_same_rows_on_one_thread_and_on_three() {
     assert_eq!(digests.len(), 7);
     let stdout = String::from_utf8_lossy(&first.stdout);
     assert!(
-        stdout.contains("seeds 7: 7 met every expectation (100.0 %)"),
+        stdout.contains("seeds 7: 7 met every expectation (100.00%)"),
         "{stdout}"
     );
 }
@@ -146,7 +146,7 @@ fn shards_merged_are_byte_for_byte_the_sweep_run_in_one_go() {
     assert!(whole_files.contains_key("charts/sweep-rollout-order.svg"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("rolled_back in 100.0 % of seeds"),
+        stdout.contains("rolled_back in 100.00% of seeds"),
         "{stdout}"
     );
 

@@ -14,7 +14,7 @@ pub mod table;
 
 pub use chart::Chart;
 pub use charts::{compare_charts, run_charts, sweep_charts};
-pub use compare::{Difference, Unit, differences};
+pub use compare::{Difference, Unit, alike_subjects, differences, differences_text, headline};
 pub use html::{compare_report_html, run_report_html, sweep_report_html};
 pub use run_data::{RunData, RunDataError};
 pub use summary_file::{

@@ -136,11 +136,11 @@ mod tests {
 
     #[test]
     fn ratios_keep_four_significant_digits() {
-        assert_eq!(ratio(0.9815046790951293), "0.9815");
-        assert_eq!(ratio(0.992832), "0.9928");
+        assert_eq!(ratio(0.981_504_679_095_129_3), "0.9815");
+        assert_eq!(ratio(0.992_832), "0.9928");
         assert_eq!(ratio(1.0), "1.000");
-        assert_eq!(ratio(3.498091), "3.498");
-        assert_eq!(ratio(0.00123456), "0.001235");
+        assert_eq!(ratio(3.498_091), "3.498");
+        assert_eq!(ratio(0.001_234_56), "0.001235");
         assert_eq!(ratio(9.99996), "10.00");
         assert_eq!(ratio(12345.6), "12346");
         assert_eq!(ratio(0.0), "0");
@@ -151,7 +151,7 @@ mod tests {
         assert_eq!(points(0.3377), "+33.77 pp");
         assert_eq!(points(-0.005), "-0.50 pp");
         assert_eq!(relative(0.51), "+51.0 %");
-        assert_eq!(percent(Some(0.992832)), "99.28%");
+        assert_eq!(percent(Some(0.992_832)), "99.28%");
         assert_eq!(percent(None), "–");
         assert_eq!(counted(1, "open", "opens"), "1 open");
         assert_eq!(counted(12, "open", "opens"), "12 opens");

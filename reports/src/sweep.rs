@@ -13,6 +13,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::quantity;
+
 /// The version of the `sweep.json` layout; `merge` refuses another.
 pub const SWEEP_FORMAT: u32 = 1;
 
@@ -479,11 +481,11 @@ impl Sweep {
                 .collect();
             let _ = writeln!(out, "  invariants broken: {}", broken.join(", "));
         }
-        let _ = writeln!(out, "  success rate: {}", figures.success_rate.text(""));
+        let _ = writeln!(out, "  success rate: {}", figures.success_rate.text(share));
         let _ = writeln!(
             out,
             "  latency p99:  {}",
-            figures.latency_p99_ms.text(" ms")
+            figures.latency_p99_ms.text(quantity::duration_ms)
         );
         for rollout in &figures.rollouts {
             let _ = writeln!(out, "  rollout {}:", rollout.service);
@@ -494,7 +496,8 @@ impl Sweep {
                     percent(outcome.seeds, figures.seeds)
                 );
                 if !outcome.time_s.is_empty() {
-                    let _ = write!(line, "; time to decision {}", outcome.time_s.text(" s"));
+                    let time = outcome.time_s.text(quantity::duration_s);
+                    let _ = write!(line, "; time to decision {time}");
                 }
                 let _ = writeln!(out, "{line}");
             }
@@ -507,12 +510,84 @@ impl Sweep {
                 row.seed,
                 row.passed(),
                 row.expectations.len(),
-                row.success_rate
-                    .map_or_else(|| "-".to_owned(), |rate| format!("{rate:.4}")),
+                quantity::percent(row.success_rate),
                 self.replay_command(row.seed)
             );
         }
         out
+    }
+
+    /// What the sweep found, in a few lines for the top of its page: how many seeds failed an
+    /// expectation (and the worst), what each rollout did and when, and how far the success
+    /// rate and the p99 spread.
+    pub fn headline(&self) -> Vec<String> {
+        let figures = Figures::of(self);
+        let seeds = figures.seeds;
+        let mut lines = Vec::new();
+        let failed = seeds - figures.ok;
+        let mut verdict = if self.info.expectations.is_empty() {
+            "the scenario declares no expectation".to_owned()
+        } else if failed == 0 {
+            format!("every seed met every expectation ({seeds} of {seeds})")
+        } else {
+            format!(
+                "{} of {seeds} failed an expectation",
+                quantity::counted(failed as u64, "seed", "seeds")
+            )
+        };
+        if let Some(worst) = self.worst().first().filter(|row| !row.ok()) {
+            let _ = write!(
+                verdict,
+                "; the worst is seed {}: {}",
+                worst.seed,
+                self.replay_command(worst.seed)
+            );
+        }
+        lines.push(verdict);
+        let unaccounted = seeds - figures.accounted;
+        if unaccounted > 0 {
+            lines.push(format!(
+                "requests not all accounted for in {} (a bug in meshsim)",
+                quantity::counted(unaccounted as u64, "seed", "seeds")
+            ));
+        }
+        for (name, broken) in &figures.invariants_broken {
+            lines.push(format!(
+                "invariant {name} broken in {} of {seeds}",
+                quantity::counted(*broken as u64, "seed", "seeds")
+            ));
+        }
+        for rollout in &figures.rollouts {
+            let outcomes: Vec<String> = rollout
+                .outcomes
+                .iter()
+                .map(|outcome| {
+                    let mut phrase = format!(
+                        "{} in {} of {seeds} seeds",
+                        outcome_words(&outcome.outcome),
+                        outcome.seeds
+                    );
+                    if let Some(range) = outcome.time_s.range(quantity::duration_s) {
+                        let _ = write!(phrase, ", {range} from its start");
+                    }
+                    phrase
+                })
+                .collect();
+            lines.push(format!(
+                "rollout of {}: {}",
+                rollout.service,
+                outcomes.join("; ")
+            ));
+        }
+        if let (Some(rates), Some(p99)) = (
+            figures.success_rate.range(share),
+            figures.latency_p99_ms.range(quantity::duration_ms),
+        ) {
+            lines.push(format!(
+                "success rate {rates}, p99 latency {p99} over the seeds"
+            ));
+        }
+        lines
     }
 
     /// The command that replays one seed's run.
@@ -546,6 +621,20 @@ impl Sweep {
     }
 }
 
+/// A share of 1 as the reports write it: `99.27%`.
+fn share(value: f64) -> String {
+    quantity::percent(Some(value))
+}
+
+/// A rollout's outcome as the headline says it: `rolled back`.
+fn outcome_words(outcome: &str) -> String {
+    match outcome {
+        "rolled_back" => "rolled back".to_owned(),
+        "in_progress" => "still in progress at the end".to_owned(),
+        other => other.replace('_', " "),
+    }
+}
+
 fn missing(from: u64, to: u64, info: &SweepInfo) -> SweepError {
     SweepError::new(format!(
         "seeds {from}..{to} of the sweep's {} are in none of the folders given",
@@ -554,12 +643,9 @@ fn missing(from: u64, to: u64, info: &SweepInfo) -> SweepError {
     .hint("give every shard's folder; a shard that did not finish must be run again")
 }
 
-/// `part` of `whole` as a percentage with one decimal.
+/// `part` of `whole` as a percentage, as `quantity::percent` writes a share: `75.00%`.
 pub fn percent(part: usize, whole: usize) -> String {
-    if whole == 0 {
-        return "-".to_owned();
-    }
-    format!("{:.1} %", 100.0 * part as f64 / whole as f64)
+    quantity::percent((whole > 0).then(|| part as f64 / whole as f64))
 }
 
 /// How a figure spread over the seeds: its order statistics.
@@ -586,26 +672,31 @@ impl Spread {
         Some(self.sorted[index])
     }
 
-    /// `min …, p50 …, p90 …, max …` with `unit` after each.
-    pub fn text(&self, unit: &str) -> String {
+    /// `min …, p50 …, p90 …, max …`, each value written by `show`.
+    pub fn text(&self, show: impl Fn(f64) -> String) -> String {
         if self.is_empty() {
             return "no value".to_owned();
         }
-        let at = |quantile| short(self.at(quantile).unwrap_or(0.0));
+        let at = |quantile| show(self.at(quantile).unwrap_or(0.0));
         format!(
-            "min {}{unit}, p50 {}{unit}, p90 {}{unit}, max {}{unit}",
+            "min {}, p50 {}, p90 {}, max {}",
             at(0.0),
             at(0.5),
             at(0.9),
             at(1.0)
         )
     }
-}
 
-/// Four decimals at most, trailing zeros dropped: `300`, `0.9924`.
-pub fn short(value: f64) -> String {
-    let text = format!("{value:.4}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    /// `at 5m 00s` when every value is the same, else `between 5m 00s and 7m 00s`; `show`
+    /// writes each.
+    pub fn range(&self, show: impl Fn(f64) -> String) -> Option<String> {
+        let (lowest, highest) = (self.at(0.0)?, self.at(1.0)?);
+        Some(if lowest.to_bits() == highest.to_bits() {
+            format!("at {}", show(lowest))
+        } else {
+            format!("between {} and {}", show(lowest), show(highest))
+        })
+    }
 }
 
 /// One outcome of a rollout over the seeds.
@@ -823,11 +914,11 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("seeds 10: 6 met every expectation (60.0 %)"),
+            text.contains("seeds 10: 6 met every expectation (60.00%)"),
             "{text}"
         );
         assert!(
-            text.contains("rolled_back in 50.0 % of seeds; time to decision min 0 s, p50 120 s"),
+            text.contains("rolled_back in 50.00% of seeds; time to decision min 0 s, p50 2m 00s"),
             "{text}"
         );
         assert!(

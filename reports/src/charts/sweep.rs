@@ -17,6 +17,13 @@ pub fn sweep_charts(sweep: &Sweep) -> Vec<Chart> {
     let mut charts = vec![by_seed(sweep), p99_spread(&Figures::of(sweep))];
     charts.extend(Figures::of(sweep).rollouts.iter().filter_map(|rollout| {
         let seeds = sweep.rows.len();
+        // Every outcome's line runs on to the same time past the last decision of any.
+        let last_s = rollout
+            .outcomes
+            .iter()
+            .filter_map(|outcome| outcome.time_s.at(1.0))
+            .fold(0.0, f64::max);
+        let pad_s = padding(0.0, last_s, 1.0);
         let panel = rollout.outcomes.iter().enumerate().fold(
             Panel::new("seeds decided by then (%)", Scale::Percent),
             |panel, (role, outcome)| {
@@ -28,7 +35,7 @@ pub fn sweep_charts(sweep: &Sweep) -> Vec<Chart> {
                     label,
                     role,
                     Mark::Line,
-                    share_by(&outcome.time_s, seeds, true),
+                    share_by(&outcome.time_s, seeds, 0.0, last_s + pad_s),
                 ))
             },
         );
@@ -116,11 +123,19 @@ fn by_seed(sweep: &Sweep) -> Chart {
 
 /// The share of seeds whose p99 was at or below each latency.
 fn p99_spread(figures: &Figures) -> Chart {
+    let spread = &figures.latency_p99_ms;
+    let (lowest, highest) = (spread.at(0.0).unwrap_or(0.0), spread.at(1.0).unwrap_or(0.0));
+    let pad = padding(lowest, highest, 1.0);
     let panel = Panel::new("seeds at or below (%)", Scale::Percent).with(Series::new(
         "latency p99",
         0,
         Mark::Line,
-        share_by(&figures.latency_p99_ms, figures.seeds, false),
+        share_by(
+            &figures.latency_p99_ms,
+            figures.seeds,
+            (lowest - pad).max(0.0),
+            highest + pad,
+        ),
     ));
     let figure = Figure {
         title: "The p99 over the seeds: share of seeds at or below each latency".to_owned(),
@@ -136,13 +151,29 @@ fn p99_spread(figures: &Figures) -> Chart {
     chart("sweep-p99.svg".to_owned(), &figure)
 }
 
-/// A step line of the share of `seeds` (percent) at or below each value of `spread`; from
-/// zero when `from_origin`, so a curve of decisions starts at the rollout's start.
-fn share_by(spread: &Spread, seeds: usize, from_origin: bool) -> Vec<(f64, Option<f64>)> {
-    let mut points: Vec<(f64, Option<f64>)> = Vec::with_capacity(2 * spread.sorted.len() + 1);
-    if from_origin {
-        points.push((0.0, Some(0.0)));
+/// How far a line of values from `lowest` to `highest` runs on past each end, so that its first
+/// and last steps sit inside the plot rather than on its frame: a tenth of the span, or of the
+/// value itself when every seed gave the same (`unit` when that is zero too).
+fn padding(lowest: f64, highest: f64, unit: f64) -> f64 {
+    let span = highest - lowest;
+    if span > 0.0 {
+        span / 10.0
+    } else if highest != 0.0 {
+        highest.abs() / 10.0
+    } else {
+        unit
     }
+}
+
+/// A step line of the share of `seeds` (percent) at or below each value of `spread`, from 0 % at
+/// `from` to the last share at `to`: a rollout's decisions start at its start, and every line
+/// runs on past its last step so that no step is drawn on the plot's frame.
+fn share_by(spread: &Spread, seeds: usize, from: f64, to: f64) -> Vec<(f64, Option<f64>)> {
+    if spread.is_empty() {
+        return Vec::new();
+    }
+    let mut points: Vec<(f64, Option<f64>)> = Vec::with_capacity(2 * spread.sorted.len() + 2);
+    points.push((from, Some(0.0)));
     let mut below = 0usize;
     let mut index = 0;
     // Equal values make one step.
@@ -164,6 +195,8 @@ fn share_by(spread: &Spread, seeds: usize, from_origin: bool) -> Vec<(f64, Optio
         points.push((value, Some(after)));
         index = next;
     }
+    let last = 100.0 * below as f64 / seeds as f64;
+    points.push((to, Some(last)));
     points
 }
 
@@ -174,18 +207,40 @@ mod tests {
     #[test]
     fn a_share_rises_by_one_step_per_distinct_value() {
         let spread = Spread::of(vec![60.0, 30.0, 60.0]);
-        let points = share_by(&spread, 4, true);
+        let points = share_by(&spread, 4, 0.0, 66.0);
         let expected = [
             (0.0, 0.0),
             (30.0, 0.0),
             (30.0, 25.0),
             (60.0, 25.0),
             (60.0, 75.0),
+            (66.0, 75.0),
         ];
         assert_eq!(
             points,
             expected.map(|(x, y)| (x, Some(y))).to_vec(),
             "a quarter of seeds were never decided"
         );
+    }
+
+    #[test]
+    fn a_value_every_seed_agrees_on_is_padded_on_both_sides() {
+        // Every seed rolled back at 300 s: the line runs on a tenth past it.
+        assert_eq!(padding(0.0, 300.0, 1.0).to_bits(), 30.0_f64.to_bits());
+        let decided = share_by(&Spread::of(vec![300.0; 8]), 8, 0.0, 330.0);
+        assert_eq!(
+            decided,
+            [(0.0, 0.0), (300.0, 0.0), (300.0, 100.0), (330.0, 100.0)]
+                .map(|(x, y)| (x, Some(y)))
+                .to_vec()
+        );
+        // Every seed's p99 is the same: a tenth of the value on each side.
+        let pad = padding(59.5, 59.5, 1.0);
+        assert!((pad - 5.95).abs() < 1e-9);
+        let p99 = share_by(&Spread::of(vec![59.5; 8]), 8, 59.5 - pad, 59.5 + pad);
+        let xs: Vec<f64> = p99.iter().map(|(x, _)| *x).collect();
+        assert_eq!(xs, [59.5 - pad, 59.5, 59.5, 59.5 + pad]);
+        // A value of zero has no tenth: the unit step instead.
+        assert_eq!(padding(0.0, 0.0, 1.0).to_bits(), 1.0_f64.to_bits());
     }
 }

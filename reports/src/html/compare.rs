@@ -1,16 +1,18 @@
-//! The page of `meshsim compare`: which two runs, their key figures side by side, and the charts
-//! that overlay them.
+//! The page of `meshsim compare`: what differs most, in words (`#headline`), the key figures
+//! that changed side by side, which two runs, and the charts that overlay them.
 
 use std::fmt::Write;
 
 use crate::chart::Chart;
-use crate::compare::Difference;
+use crate::compare::{Difference, alike_subjects, headline};
+use crate::quantity::{counted, duration_s};
 use crate::run_data::{RunData, SummaryData};
 
-use super::markup::{Cell, Row, charts_section, escape, page, seconds, table, verdict};
+use super::markup::{Cell, Row, arrow, escape, inline_svg, page, table, verdict};
 
 /// The page comparing run `a` with run `b`, each given with the label the reader knows it by
-/// (a folder name, `baseline`).
+/// (a folder name, `baseline`): the headline, the figures that changed, the two runs, and the
+/// charts of what differs, two across on a wide screen.
 pub fn compare_report_html(
     a: (&str, &RunData),
     b: (&str, &RunData),
@@ -27,18 +29,71 @@ pub fn compare_report_html(
         escape(label_b)
     );
     body.push_str(
-        "<nav><a href=\"#runs\">Runs</a><a href=\"#differences\">Differences</a>\
-         <a href=\"#charts\">Charts</a></nav>\n",
+        "<nav><a href=\"#headline\">Headline</a><a href=\"#differences\">Differences</a>\
+         <a href=\"#runs\">Runs</a><a href=\"#charts\">Charts</a></nav>\n",
     );
+    body.push_str("<section id=\"headline\">\n<h2>What differs most</h2>\n<ul>\n");
+    for line in headline(a, b, differences) {
+        let _ = writeln!(body, "<li>{}</li>", escape(&arrow(&line)));
+    }
+    body.push_str("</ul>\n</section>\n");
+    differences_section(&mut body, differences);
     runs(
         &mut body,
         (label_a, &run_a.summary),
         (label_b, &run_b.summary),
     );
-    differences_section(&mut body, differences);
-    charts_section(&mut body, charts, "No charts were drawn for these runs.");
+    let alike = alike_subjects(run_a, run_b, differences);
+    charts_grid(&mut body, (label_a, label_b), charts, &alike);
     let title = format!("{label_a} vs {label_b} · meshsim compare");
     page(&title, &body)
+}
+
+/// The charts two across on a wide screen (one on a narrow one), after a line on how to read
+/// them and which subjects were left undrawn for being alike in both runs.
+fn charts_grid(out: &mut String, labels: (&str, &str), charts: &[Chart], alike: &[(&str, String)]) {
+    out.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
+    let _ = writeln!(
+        out,
+        "<p class=\"muted\">{} is drawn solid and dark, {} dashed and light; stacked outcomes \
+         show the first run above the second. Fault windows are shaded. Panels where both runs \
+         stayed at zero (no errors, no queue) are left out; each file under <code>charts/</code> \
+         opens full size.</p>",
+        escape(labels.0),
+        escape(labels.1)
+    );
+    if !alike.is_empty() {
+        let names: Vec<String> = alike
+            .iter()
+            .map(|(kind, name)| format!("{kind} {}", escape(&arrow(name))))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<p class=\"muted\">Not drawn, being alike in both runs (no key figure changed by \
+             1 % or more, or 0.1 pp for a rate): {}. Each run&#39;s own page has all its charts: \
+             <a href=\"a/report.html\">a/report.html</a>, \
+             <a href=\"b/report.html\">b/report.html</a>.</p>",
+            names.join(", ")
+        );
+    }
+    if charts.is_empty() {
+        out.push_str("<p class=\"muted\">No charts were drawn for these runs.</p>\n");
+    } else {
+        out.push_str("<div class=\"chart-grid\">\n");
+        for (index, chart) in charts.iter().enumerate() {
+            let _ = write!(
+                out,
+                "<figure id=\"chart-{}\">\n<h3>{}</h3>\n{}\n<figcaption><a href=\"charts/{file}\">{file}</a>\
+                 </figcaption>\n</figure>\n",
+                index + 1,
+                escape(&chart.title),
+                inline_svg(&chart.svg, &chart.title, index + 1),
+                file = escape(&chart.file_name)
+            );
+        }
+        out.push_str("</div>\n");
+    }
+    out.push_str("</section>\n");
 }
 
 fn runs(out: &mut String, a: (&str, &SummaryData), b: (&str, &SummaryData)) {
@@ -60,10 +115,7 @@ fn runs(out: &mut String, a: (&str, &SummaryData), b: (&str, &SummaryData)) {
             "trace digest",
             [sa, sb].map(|s| format!("<code>{}</code>", escape(&s.digest))),
         ),
-        (
-            "simulated",
-            [sa, sb].map(|s| format!("{} s", seconds(s.sim_seconds))),
-        ),
+        ("simulated", [sa, sb].map(|s| duration_s(s.sim_seconds))),
         (
             "requests accounted for",
             [sa, sb].map(|s| verdict(s.accounted)),
@@ -95,6 +147,8 @@ fn runs(out: &mut String, a: (&str, &SummaryData), b: (&str, &SummaryData)) {
     out.push_str("</section>\n");
 }
 
+/// The figures that changed, grouped by subject, those under the notable change muted; the
+/// figures equal in both runs folded away below.
 fn differences_section(out: &mut String, differences: &[Difference]) {
     out.push_str("<section id=\"differences\">\n<h2>Differences</h2>\n");
     if differences.is_empty() {
@@ -102,62 +156,54 @@ fn differences_section(out: &mut String, differences: &[Difference]) {
         return;
     }
     out.push_str(
-        "<p class=\"muted\">Change is B − A (a rate&#39;s change in percentage points); relative \
-         change is (B − A) / A.</p>\n",
+        "<p class=\"muted\">Change is B − A, a rate&#39;s in percentage points (pp); relative \
+         change is (B − A) / A. Changes under 1 % (0.1 pp for a rate) are grey.</p>\n",
     );
+    let (changed, equal): (Vec<&Difference>, Vec<&Difference>) = differences
+        .iter()
+        .partition(|difference| difference.a != difference.b);
+    let headings = ["metric", "A#", "B#", "change#", "relative#"];
+    if changed.is_empty() {
+        out.push_str("<p>Every figure is equal in both runs.</p>\n");
+    } else {
+        table(out, &headings, &difference_rows(&changed));
+    }
+    if !equal.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details>\n<summary>{} equal in both runs</summary>",
+            counted(equal.len() as u64, "figure", "figures")
+        );
+        table(out, &headings, &difference_rows(&equal));
+        out.push_str("</details>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+fn difference_rows(differences: &[&Difference]) -> Vec<Row> {
     let mut rows = Vec::new();
-    let mut group = "";
+    let mut group = None;
     for difference in differences {
-        let this_group = metric_group(&difference.metric);
-        let change = difference.delta();
+        // Each subject's figures are a group; those over all workloads the first.
+        let this_group = Some(&difference.subject);
         let starts_group = this_group != group && !rows.is_empty();
-        let class = match (starts_group, change == Some(0.0)) {
-            (true, true) => "group same",
-            (true, false) => "group",
-            (false, true) => "same",
-            (false, false) => "",
+        let class = match (starts_group, difference.notable()) {
+            (true, false) => "group same",
+            (true, true) => "group",
+            (false, false) => "same",
+            (false, true) => "",
         };
         rows.push(
             Row::new(vec![
                 Cell::html(format!("<code>{}</code>", escape(&difference.metric))),
                 Cell::number(&difference.show(difference.a)),
                 Cell::number(&difference.show(difference.b)),
-                Cell::number(&signed(&difference.show(change), change)),
-                Cell::number(&relative(difference.relative())),
+                Cell::number(&difference.change()),
+                Cell::number(&difference.relative_change()),
             ])
             .class(class),
         );
         group = this_group;
     }
-    table(out, &["metric", "A#", "B#", "change#", "relative#"], &rows);
-    out.push_str("</section>\n");
-}
-
-/// A relative change with its sign, and no sign on no change.
-fn relative(change: Option<f64>) -> String {
-    match change {
-        None => "–".to_owned(),
-        Some(0.0) => "0.0 %".to_owned(),
-        Some(change) => format!("{:+.1} %", change * 100.0),
-    }
-}
-
-/// A change with its sign: `+12`, `-3.10 %`, and `0` as it is.
-fn signed(shown: &str, change: Option<f64>) -> String {
-    match change {
-        Some(change) if change > 0.0 => format!("+{shown}"),
-        _ => shown.to_owned(),
-    }
-}
-
-/// `workload.shoppers` of `workload.shoppers.latency_p99`; empty for the figures over all
-/// workloads, which have no prefix.
-fn metric_group(metric: &str) -> &str {
-    if metric.starts_with("workload.") || metric.starts_with("service.") {
-        let mut dots = metric.match_indices('.').map(|(index, _)| index);
-        if let (Some(_), Some(second)) = (dots.next(), dots.next()) {
-            return &metric[..second];
-        }
-    }
-    ""
+    rows
 }

@@ -1,11 +1,13 @@
-//! The page of a sweep, `sweep.html`: what was swept, how often each expectation held, how the
-//! key figures spread over the seeds, each rollout's detection power (how often each outcome
-//! came and how soon), the worst seeds with the command that replays each, and the charts.
+//! The page of a sweep, `sweep.html`: what the sweep found, in a few words (`#headline`), what
+//! was swept, how often each expectation held, how the key figures spread over the seeds, each
+//! rollout's detection power (how often each outcome came and how soon), the worst seeds with
+//! the command that replays each, and the charts.
 
 use std::fmt::Write;
 
 use crate::chart::Chart;
-use crate::sweep::{Figures, Spread, Sweep, percent, short};
+use crate::quantity;
+use crate::sweep::{Figures, Spread, Sweep, percent};
 
 use super::markup::{Cell, Row, charts_section, escape, page, table, verdict};
 
@@ -30,10 +32,15 @@ fn header(out: &mut String, sweep: &Sweep, figures: &Figures) {
     let info = &sweep.info;
     let _ = writeln!(
         out,
-        "<header>\n<h1>{} <span class=\"muted\">over {} seeds</span></h1>",
+        "<header>\n<h1>{} <span class=\"muted\">over {} seeds</span></h1>\n</header>",
         escape(&info.scenario),
         figures.seeds
     );
+    out.push_str("<section id=\"headline\">\n<h2>What the sweep found</h2>\n<ul>\n");
+    for line in sweep.headline() {
+        let _ = writeln!(out, "<li>{}</li>", escape(&line));
+    }
+    out.push_str("</ul>\n</section>\n");
     let all_ok = figures.ok == figures.seeds;
     let mut facts = vec![
         (
@@ -70,7 +77,7 @@ fn header(out: &mut String, sweep: &Sweep, figures: &Figures) {
     for (term, definition) in facts {
         let _ = writeln!(out, "<dt>{term}</dt><dd>{definition}</dd>");
     }
-    out.push_str("</dl>\n</header>\n<nav><a href=\"#expectations\">Expectations</a>");
+    out.push_str("</dl>\n<nav><a href=\"#expectations\">Expectations</a>");
     out.push_str("<a href=\"#spread\">Spread</a>");
     if !figures.rollouts.is_empty() {
         out.push_str("<a href=\"#rollouts\">Rollouts</a>");
@@ -107,13 +114,9 @@ fn expectations(out: &mut String, sweep: &Sweep, figures: &Figures) {
     out.push_str("</section>\n");
 }
 
-/// One row of the spread table.
-fn spread_row(label: &str, spread: &Spread, unit: &str) -> Row {
-    let at = |quantile: f64| {
-        spread
-            .at(quantile)
-            .map_or_else(|| "–".to_owned(), |value| format!("{}{unit}", short(value)))
-    };
+/// One row of the spread table, each figure written by `show`.
+fn spread_row(label: &str, spread: &Spread, show: fn(f64) -> String) -> Row {
+    let at = |quantile: f64| spread.at(quantile).map_or_else(|| "–".to_owned(), show);
     Row::new(vec![
         Cell::text(label),
         Cell::number(&at(0.0)),
@@ -127,9 +130,15 @@ fn spread_row(label: &str, spread: &Spread, unit: &str) -> Row {
 fn spread(out: &mut String, figures: &Figures) {
     out.push_str("<section id=\"spread\">\n<h2>Spread over the seeds</h2>\n");
     let rows = vec![
-        spread_row("success rate", &figures.success_rate, ""),
-        spread_row("latency p99", &figures.latency_p99_ms, " ms"),
-        spread_row("requests sent", &figures.sent, ""),
+        spread_row("success rate", &figures.success_rate, |rate| {
+            quantity::percent(Some(rate))
+        }),
+        spread_row(
+            "latency p99",
+            &figures.latency_p99_ms,
+            quantity::duration_ms,
+        ),
+        spread_row("requests sent", &figures.sent, |sent| format!("{sent:.0}")),
     ];
     table(
         out,
@@ -157,12 +166,12 @@ fn rollouts(out: &mut String, figures: &Figures) {
                 outcome
                     .time_s
                     .at(quantile)
-                    .map_or_else(|| "–".to_owned(), |value| format!("{} s", short(value)))
+                    .map_or_else(|| "–".to_owned(), quantity::duration_s)
             };
             let radius = outcome
                 .blast_radius
                 .at(0.5)
-                .map_or_else(|| "–".to_owned(), short);
+                .map_or_else(|| "–".to_owned(), |radius| format!("{radius:.0}"));
             rows.push(Row::new(vec![
                 Cell::text(&rollout.service),
                 Cell::html(format!("<code>{}</code>", escape(&outcome.outcome))),
@@ -206,11 +215,8 @@ fn worst(out: &mut String, sweep: &Sweep) {
                 Cell::number(&row.seed.to_string()),
                 Cell::html(verdict(row.ok())),
                 Cell::number(&format!("{} of {}", row.passed(), row.expectations.len())),
-                Cell::number(
-                    &row.success_rate
-                        .map_or_else(|| "–".to_owned(), |rate| format!("{rate:.4}")),
-                ),
-                Cell::number(&format!("{} ms", short(row.latency_p99_ms))),
+                Cell::number(&quantity::percent(row.success_rate)),
+                Cell::number(&quantity::duration_ms(row.latency_p99_ms)),
                 Cell::html(format!(
                     "<code>{}</code>",
                     escape(&sweep.replay_command(row.seed))
