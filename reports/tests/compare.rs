@@ -284,7 +284,7 @@ fn the_fault_shows_through_the_stacked_outcomes() {
         .collect();
     assert!(!bands.is_empty());
     assert!(
-        bands.iter().all(|band| band.contains("opacity=\"0.6\"")),
+        bands.iter().all(|band| band.contains("opacity=\"0.8\"")),
         "{bands:#?}"
     );
     // The window's edges come again after the last band, so they are drawn over it.
@@ -295,5 +295,5 @@ fn the_fault_shows_through_the_stacked_outcomes() {
         .iter()
         .find(|chart| chart.file_name == "compare-latency-workload-shoppers.svg")
         .unwrap();
-    assert!(!latency.svg.contains("opacity=\"0.6\""));
+    assert!(!latency.svg.contains("opacity=\"0.8\""));
 }

@@ -14,16 +14,12 @@ use crate::run_data::RunData;
 
 use super::fault_band::{FaultBand, fault_bands};
 use super::figure::Figure;
-use super::palette::{self, Side};
+use super::palette::Side;
 use super::panel::Panel;
 use super::series::Series;
 use super::source::Source;
 use super::subject::Subject;
 use super::{Family, Kind, chart, choose, per_point, subjects_of, x_scale};
-
-/// The stacked outcomes' opacity in a compare chart: enough to tell the bands apart, little
-/// enough that the fault window's shade shows through them.
-const STACK_OPACITY: &str = "0.6";
 
 /// The charts of two runs overlaid, each run labelled with its `&str`. Stacked outcomes are
 /// drawn one run above the other.
@@ -101,11 +97,9 @@ pub fn compare_charts(a: (&str, &RunData), b: (&str, &RunData)) -> Vec<Chart> {
                 },
                 marks: Vec::new(),
             };
-            let mut drawn = chart(&mut names, "compare-", family, name, &figure);
-            if stacked && !figure.faults.is_empty() {
-                drawn.svg = faults_through_stacks(&drawn.svg);
-            }
-            charts.push(drawn);
+            // Stacked areas are drawn a little see-through, with the fault windows' edges over
+            // them (see `figure`), so the shading shows through on both runs' stacks.
+            charts.push(chart(&mut names, "compare-", family, name, &figure));
         }
     }
     charts
@@ -200,40 +194,4 @@ fn overlay(a: (&str, Vec<Panel>), b: (&str, Vec<Panel>)) -> Vec<Panel> {
         }
     }
     panels
-}
-
-/// The figure draws a stack's bands over the fault windows' shade, opaque, which hides the
-/// window where it matters most: an outage in the outcomes. So in the SVG text plotters wrote
-/// (one element per line) the bands and their legend swatches are made see-through, and the
-/// windows' edges are drawn once more on top of everything.
-fn faults_through_stacks(svg: &str) -> String {
-    let fills: Vec<String> = palette::OUTCOME_FILLS
-        .iter()
-        .map(|colour| format!("fill=\"#{:02X}{:02X}{:02X}\"", colour.0, colour.1, colour.2))
-        .collect();
-    let edge = palette::FAULT_EDGE;
-    let edge = format!("stroke=\"#{:02X}{:02X}{:02X}\"", edge.0, edge.1, edge.2);
-    let mut out = String::with_capacity(svg.len() + 1024);
-    let mut edges = String::new();
-    for line in svg.split_inclusive('\n') {
-        let band = (line.starts_with("<polygon ") || line.starts_with("<rect "))
-            && fills.iter().any(|fill| line.contains(fill.as_str()));
-        if band {
-            out.push_str(&line.replacen(
-                "opacity=\"1\"",
-                &format!("opacity=\"{STACK_OPACITY}\""),
-                1,
-            ));
-            continue;
-        }
-        if line.starts_with("<polyline ") && line.contains(edge.as_str()) {
-            edges.push_str(line);
-        }
-        out.push_str(line);
-    }
-    match out.rfind("</svg>") {
-        Some(end) => out.insert_str(end, &edges),
-        None => out.push_str(&edges),
-    }
-    out
 }

@@ -140,12 +140,6 @@ pub(crate) fn rate(value: Option<f64>) -> String {
     value.map_or("–".to_owned(), |rate| format!("{:.2}%", rate * 100.0))
 }
 
-/// Simulated seconds: whole when whole, else to the microsecond the CSV files hold, trimmed.
-pub(crate) fn seconds(value: f64) -> String {
-    let text = format!("{value:.6}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
 /// An expectation's actual value as the terminal table shows it: strings bare, `none` for null.
 pub(crate) fn json_figure(value: &serde_json::Value) -> String {
     match value {
