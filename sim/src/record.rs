@@ -418,4 +418,15 @@ impl SpanKind {
             SpanKind::Attempt => "attempt",
         }
     }
+
+    /// How deep a span of this kind sits in one request's spans at one node: a client or
+    /// serve span holds the rest (0); its queue, work and calls lie one after another within
+    /// it (1); a call's tries within the call (2). The trace export rebuilds the tree by it.
+    pub fn depth(self) -> u8 {
+        match self {
+            SpanKind::Client | SpanKind::Serve => 0,
+            SpanKind::Queue | SpanKind::Work | SpanKind::Call => 1,
+            SpanKind::Attempt => 2,
+        }
+    }
 }

@@ -913,7 +913,7 @@ impl Recorder {
             }
         }
         if let Some(trace) = &mut self.trace
-            && let Err(error) = trace.finish()
+            && let Err(error) = trace.finish(&self.catalog)
         {
             self.write_error.get_or_insert(error);
         }
