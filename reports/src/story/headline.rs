@@ -56,6 +56,7 @@ pub(super) fn lines(run: &RunData, actions: &[Action]) -> Vec<Line> {
     capped(&mut lines, ejections(actions), "services' ejections");
     capped(&mut lines, mesh_actions(run, actions), "services");
     capped(&mut lines, fail_fast(actions), "services");
+    capped(&mut lines, subscriptions(run), "subscriptions");
     invariants(run, &mut lines);
     capped(&mut lines, faults(&run.summary.faults), "faults");
     capped(&mut lines, workloads(run), "workloads");
@@ -458,6 +459,47 @@ fn fail_fast(actions: &[Action]) -> Vec<Line> {
             .chart(chart_name("throughput-service", service))
         })
         .collect()
+}
+
+/// Subscriptions whose messages waited (a backlog while a consumer was down), were delivered
+/// again, dead-lettered, or left behind at the end.
+fn subscriptions(run: &RunData) -> Vec<Line> {
+    /// A wait shorter than this is a queue doing its job, not a backlog.
+    const BACKLOG_MS: f64 = 1000.0;
+    let mut lines = Vec::new();
+    for (broker, data) in &run.summary.brokers {
+        for (label, subscription) in &data.subscriptions {
+            let mut parts = Vec::new();
+            if subscription.max_lag_ms >= BACKLOG_MS {
+                parts.push(format!(
+                    "messages waited up to {}",
+                    duration_ms(subscription.max_lag_ms)
+                ));
+            }
+            for (count, words) in [
+                (subscription.redelivered, "delivered again"),
+                (subscription.dead_lettered, "dead-lettered"),
+                (subscription.queued_at_end, "still queued at the end"),
+            ] {
+                if count > 0 {
+                    parts.push(format!("{count} {words}"));
+                }
+            }
+            if parts.is_empty() {
+                continue;
+            }
+            let tone = if subscription.dead_lettered > 0 {
+                Tone::Bad
+            } else {
+                Tone::Neutral
+            };
+            lines.push(
+                Line::new(tone, format!("{broker} {label}: {}", parts.join("; ")))
+                    .chart(chart_name("broker-subscription", label)),
+            );
+        }
+    }
+    lines
 }
 
 fn invariants(run: &RunData, lines: &mut Vec<Line>) {
