@@ -5,6 +5,7 @@ mod support;
 
 use support::meshsim;
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -72,12 +73,12 @@ fn every_scenario_opens_with_a_comment_that_says_what_it_shows() {
 
 /// The headline a run prints first: the lines between the title line and the first table.
 fn headline_of(stdout: &str) -> String {
-    stdout
-        .lines()
-        .skip(2)
-        .take_while(|line| !line.is_empty())
-        .map(|line| format!("{line}\n"))
-        .collect()
+    let mut headline = String::new();
+    for line in stdout.lines().skip(2).take_while(|line| !line.is_empty()) {
+        headline.push_str(line);
+        headline.push('\n');
+    }
+    headline
 }
 
 #[test]
@@ -98,7 +99,7 @@ fn every_scenario_runs_meets_its_expectations_and_replays_byte_for_byte() {
         );
         let stdout = String::from_utf8_lossy(&output.stdout);
         let name = file.file_stem().unwrap().to_string_lossy();
-        headlines.push_str(&format!("{name}\n{}\n", headline_of(&stdout)));
+        let _ = writeln!(headlines, "{name}\n{}", headline_of(&stdout));
         assert!(run_into(&file, second.path(), None).status.success());
         for name in [
             "summary.json",
