@@ -11,7 +11,8 @@
 # PAGE: an .html file. FOLDER: a run's folder (summary.json, report.html), a sweep's (sweep.html)
 #   or a compare's (differences.csv and its page). Without either, the script runs
 #   `meshsim run scenarios/circuit-breaker.toml` into a temporary folder first.
-# OUT_DIR: where the screenshots, the DOM and Chromium's log go (default: a new temporary folder).
+# OUT_DIR: where the screenshots, the DOM, the findings (KIND.check-WxH.tsv) and Chromium's log go
+#   (default: a new temporary folder).
 #
 # When a run's folder has no report.html (a run written by an older build), `meshsim report DIR`
 # draws it from the run's files first. Chromium is $CHROMIUM, else `chromium` on the PATH.
@@ -183,7 +184,11 @@ measure() {
     grep -F 'CONSOLE' "$log" | sed 's/^/      /' || true
     return
   fi
-  local top rest
+  local top rest viewport
+  viewport=$(sed -n 's/^viewport	//p' "$result" | tr '\t' 'x')
+  if [[ $viewport != "$size" ]]; then
+    fail "at $size: the page had a $viewport viewport, not $size"
+  fi
   if ! grep -q '^headline	' "$result"; then
     fail "at $size: the headline: the page has no element with id=\"headline\""
   else
