@@ -63,7 +63,7 @@ if [[ -d $target ]]; then
     kind=compare page=$dir/report.html
   else
     echo "error: $target is not the folder of a run, a sweep or a compare" >&2
-    echo "hint: pass the folder meshsim run, sweep or compare wrote (--out DIR), or an .html file" >&2
+    echo "hint: pass the folder meshsim run, sweep or compare wrote (--out DIR), or a page" >&2
     exit 2
   fi
 elif [[ -f $target && $target == *.html ]]; then
@@ -121,7 +121,8 @@ frame() {
 <!DOCTYPE html>
 <html><head><meta charset="utf-8">
 <style>html, body { margin: 0; } iframe { display: block; border: 0; }</style></head>
-<body><iframe src="$src" width="$width" height="$height" scrolling="no"></iframe><pre id="meshsim-check"></pre>
+<body><iframe src="$src" width="$width" height="$height" scrolling="no"></iframe>
+<pre id="meshsim-check"></pre>
 <script>
 // One line per finding, tab-separated, for the shell script to read from the dumped DOM.
 addEventListener("message", function (event) {
@@ -158,7 +159,10 @@ inject() {
       head = 0
       for (i = 1; i <= NR; i++) {
         lower = tolower(line[i])
-        if (!head && match(lower, /<head([ \t][^>]*)?>/)) { head = i; head_at = RSTART + RLENGTH - 1 }
+        if (!head && match(lower, /<head([ \t][^>]*)?>/)) {
+          head = i
+          head_at = RSTART + RLENGTH - 1
+        }
         if (head && match(lower, /<meta[^>]*charset[^>]*>/)) { put(i, RSTART + RLENGTH - 1); exit }
         if (head && (lower ~ /<script|<\/head>|<body/)) break
       }
