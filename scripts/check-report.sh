@@ -180,8 +180,10 @@ measure() {
   frame page.html "$width" "$height" >"$work/frame-$size.html"
   chromium --window-size=$((width + 100)),$((height + 300)) --virtual-time-budget=10000 \
     --dump-dom "file://$work/frame-$size.html" >"$work/frame-$size.dom.html" || true
-  sed -n '/<pre id="meshsim-check">/,/<\/pre>/p' "$work/frame-$size.dom.html" |
-    sed '1d; $d; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g' >"$out_dir/$kind.check-$size.tsv"
+  # The lines of the <pre>, once the probe filled it (they start on the line after its tag).
+  awk '/<\/pre>/ { on = 0 } on && NF { print } /<pre id="meshsim-check">$/ { on = 1 }' \
+    "$work/frame-$size.dom.html" |
+    sed 's/&lt;/</g; s/&gt;/>/g; s/&nbsp;/ /g; s/&amp;/\&/g' >"$out_dir/$kind.check-$size.tsv"
   local result=$out_dir/$kind.check-$size.tsv
   if ! grep -q '^viewport' "$result"; then
     fail "at $size: the page did not load or the probe did not report (see $log)"
