@@ -125,14 +125,11 @@ fn compare_runs_both_from_one_seed_and_tables_the_differences() {
         .unwrap()
         .replace("replicas = 2", "replicas = 3");
     fs::write(&wider, text).unwrap();
-    let output = meshsim(&[
-        "compare",
+    let output = compare(
         scenario("quickstart.toml").to_str().unwrap(),
         wider.to_str().unwrap(),
-        "--out",
         out.to_str().unwrap(),
-        "--no-progress",
-    ]);
+    );
     assert!(
         output.status.success(),
         "{}",
@@ -156,14 +153,11 @@ fn compare_runs_both_from_one_seed_and_tables_the_differences() {
     assert!(html.contains("<section id=\"headline\">"));
     // And again: the same bytes.
     let again = folder.path().join("again");
-    let output = meshsim(&[
-        "compare",
+    let output = compare(
         scenario("quickstart.toml").to_str().unwrap(),
         wider.to_str().unwrap(),
-        "--out",
         again.to_str().unwrap(),
-        "--no-progress",
-    ]);
+    );
     assert!(output.status.success());
     assert_eq!(files(&out), files(&again));
 }
@@ -174,14 +168,11 @@ fn compare_runs_both_from_one_seed_and_tables_the_differences() {
 fn compare_words_a_rate_change_in_points_on_the_terminal_and_the_page_alike() {
     let folder = tempfile::tempdir().unwrap();
     let out = folder.path().join("shop");
-    let output = meshsim(&[
-        "compare",
+    let output = compare(
         scenario("shop-sync.toml").to_str().unwrap(),
         scenario("shop-async.toml").to_str().unwrap(),
-        "--out",
         out.to_str().unwrap(),
-        "--no-progress",
-    ]);
+    );
     assert!(
         output.status.success(),
         "{}",
@@ -223,14 +214,16 @@ fn compare_words_a_rate_change_in_points_on_the_terminal_and_the_page_alike() {
 fn compare_of_a_scenario_with_itself_finds_no_difference() {
     let folder = tempfile::tempdir().unwrap();
     let file = scenario("quickstart.toml");
-    let output = meshsim(&[
-        "compare",
+    let output = compare(
         file.to_str().unwrap(),
         file.to_str().unwrap(),
-        "--out",
         folder.path().join("same").to_str().unwrap(),
-        "--no-progress",
-    ]);
+    );
     assert!(output.status.success());
     assert!(stdout(&output).contains("no key figure differs"));
+}
+
+/// `meshsim compare A B --out OUT`, quietly.
+fn compare(a: &str, b: &str, out: &str) -> std::process::Output {
+    meshsim(&["compare", a, b, "--out", out, "--no-progress"])
 }
