@@ -6,6 +6,8 @@ mod action;
 mod figures;
 mod headline;
 mod marks;
+mod mesh_lines;
+mod rollout_lines;
 mod routes;
 mod timeline;
 

@@ -272,60 +272,7 @@ fn draw(rows: &[Row], end_s: f64, left_out: usize) -> String {
         );
     }
     for (index, row) in rows.iter().enumerate() {
-        let top = AXIS_PX + ROW_PX * index as f64;
-        let _ = write!(
-            svg,
-            "<g id=\"{}\"><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#202020\">{}</text>",
-            escape(&row.id),
-            LABEL_PX - 8.0,
-            top + 16.0,
-            escape(&shorten(&row.label, 30)),
-        );
-        for span in &row.spans {
-            let (left, right) = (x(span.start_s), x(span.end_s));
-            let _ = write!(
-                svg,
-                "<rect x=\"{left:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" fill=\"{}\" \
-                 fill-opacity=\"0.85\"><title>{}</title></rect>",
-                top + 4.0,
-                (right - left).max(2.0),
-                span.colour,
-                escape(&span.title)
-            );
-        }
-        for glyph in &row.glyphs {
-            let (centre, middle) = (x(glyph.time_s), top + 11.0);
-            let colour = match glyph.tone {
-                Tone::Good => GOOD,
-                Tone::Bad => BAD,
-                Tone::Neutral => NEUTRAL,
-            };
-            // A diamond for a decision, a thin tick for a step.
-            let shape = if glyph.tone == Tone::Neutral {
-                format!(
-                    "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"2\" height=\"18\" fill=\"{colour}\">",
-                    centre - 1.0,
-                    middle - 9.0
-                )
-            } else {
-                format!(
-                    "<path d=\"M{centre:.1} {:.1}l6 6l-6 6l-6 -6z\" fill=\"{colour}\" \
-                     stroke=\"white\" stroke-width=\"1\">",
-                    middle - 6.0
-                )
-            };
-            let closing = if shape.starts_with("<rect") {
-                "</rect>"
-            } else {
-                "</path>"
-            };
-            let _ = write!(
-                svg,
-                "{shape}<title>{}</title>{closing}",
-                escape(&glyph.title)
-            );
-        }
-        svg.push_str("</g>");
+        draw_row(&mut svg, row, AXIS_PX + ROW_PX * index as f64, &x);
     }
     if left_out > 0 {
         let _ = write!(
@@ -337,6 +284,57 @@ fn draw(rows: &[Row], end_s: f64, left_out: usize) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// One row at `top`: its label, its spans and its glyphs; `x` maps a time to its pixel.
+fn draw_row(svg: &mut String, row: &Row, top: f64, x: &dyn Fn(f64) -> f64) {
+    let _ = write!(
+        svg,
+        "<g id=\"{}\"><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#202020\">{}</text>",
+        escape(&row.id),
+        LABEL_PX - 8.0,
+        top + 16.0,
+        escape(&shorten(&row.label, 30)),
+    );
+    for span in &row.spans {
+        let (left, right) = (x(span.start_s), x(span.end_s));
+        let _ = write!(
+            svg,
+            "<rect x=\"{left:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" fill=\"{}\" \
+             fill-opacity=\"0.85\"><title>{}</title></rect>",
+            top + 4.0,
+            (right - left).max(2.0),
+            span.colour,
+            escape(&span.title)
+        );
+    }
+    for glyph in &row.glyphs {
+        let (centre, middle) = (x(glyph.time_s), top + 11.0);
+        let colour = match glyph.tone {
+            Tone::Good => GOOD,
+            Tone::Bad => BAD,
+            Tone::Neutral => NEUTRAL,
+        };
+        // A diamond for a decision, a thin tick for a step; each with its times on hover.
+        let title = escape(&glyph.title);
+        let _ = if glyph.tone == Tone::Neutral {
+            write!(
+                svg,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"2\" height=\"18\" fill=\"{colour}\">\
+                 <title>{title}</title></rect>",
+                centre - 1.0,
+                middle - 9.0
+            )
+        } else {
+            write!(
+                svg,
+                "<path d=\"M{centre:.1} {:.1}l6 6l-6 6l-6 -6z\" fill=\"{colour}\" \
+                 stroke=\"white\" stroke-width=\"1\"><title>{title}</title></path>",
+                middle - 6.0
+            )
+        };
+    }
+    svg.push_str("</g>");
 }
 
 /// Tick times at a round step that gives five to ten ticks over the run.
