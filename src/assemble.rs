@@ -22,6 +22,7 @@ use meshsim_sim::{
     VersionInfo, VersionKey,
 };
 
+pub use crate::layout::{BASE_VERSION, Layout, ServiceLayout, WorkloadLayout};
 use crate::mesh;
 use crate::rollout;
 use crate::scenario::schema::{self, Arrival, FaultKind, Scenario};
@@ -44,36 +45,6 @@ pub struct Parts {
     pub end: SimTime,
     pub layout: Layout,
 }
-
-/// Where every service and workload ended up.
-#[derive(Debug, Clone)]
-pub struct Layout {
-    pub services: IndexMap<String, ServiceLayout>,
-    pub workloads: IndexMap<String, WorkloadLayout>,
-    pub brokers: IndexMap<String, WorkloadLayout>,
-    pub stores: IndexMap<String, WorkloadLayout>,
-    /// One controller host per rollout, in the scenario's order.
-    pub rollouts: Vec<WorkloadLayout>,
-}
-
-/// Where a single-node host (a workload's client, a broker) sits.
-#[derive(Debug, Clone, Copy)]
-pub struct WorkloadLayout {
-    pub group: GroupId,
-    pub node: NodeId,
-}
-
-#[derive(Debug, Clone)]
-pub struct ServiceLayout {
-    pub group: GroupId,
-    /// Instances in order; `instances[n]` is `service/n`.
-    pub instances: Vec<NodeId>,
-    /// Each version's name and its range in `instances`.
-    pub versions: Vec<(String, std::ops::Range<usize>)>,
-}
-
-/// The base version every service has, named as the format says.
-pub const BASE_VERSION: &str = "v1";
 
 pub fn distribution(spec: &schema::Distribution) -> Distribution {
     match *spec {

@@ -13,6 +13,7 @@ pub mod explain;
 pub mod fault_timeline;
 pub mod interrupt;
 pub mod invariants;
+pub mod layout;
 pub mod mesh;
 pub mod output_folder;
 pub mod profile;

@@ -18,7 +18,7 @@ use meshsim_models::upstream::RedirectConfig;
 use meshsim_models::{Route, UpstreamConfig};
 use meshsim_sim::{NodeId, RolloutInfo, VersionKey};
 
-use crate::assemble::{BASE_VERSION, Layout};
+use crate::layout::{BASE_VERSION, Layout};
 use crate::scenario::metric::{self, LatencyStat};
 use crate::scenario::schema::{self, Scenario, Strategy};
 use crate::scenario::{Bound, Real};

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use meshsim_sim::SimTime;
 
-use crate::store::OrderId;
+use crate::order_id::OrderId;
 
 /// The operations, by endpoint index.
 pub const KEY_VALUE_OPERATIONS: &[&str] = &["GET", "SETEX", "DEL", "LPUSH", "LRANGE"];
@@ -136,7 +136,7 @@ mod tests {
     use meshsim_sim::{ClientId, SimTime};
 
     use super::KeyValueState;
-    use crate::store::OrderId;
+    use crate::order_id::OrderId;
 
     fn order(root: u64) -> OrderId {
         OrderId {

@@ -6,11 +6,13 @@
 
 pub mod balancer;
 pub mod broker;
+mod call_target;
 mod cluster;
 pub mod deadline;
 pub mod key_value;
 pub mod message;
 pub mod node;
+mod order_id;
 pub mod policy;
 pub mod rollout;
 pub mod route;

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use meshsim_sim::{Reason, ReasonKind};
 
+use crate::call_target::CallTarget;
 use crate::message::Response;
-use crate::service::CallTarget;
 
 /// A saga's steps, fixed at assembly.
 #[derive(Debug, Clone)]
@@ -170,8 +170,8 @@ mod tests {
     use meshsim_sim::{Reason, ReasonKind};
 
     use super::{SagaNext, SagaPlan, SagaRun, SagaStepPlan};
+    use crate::call_target::CallTarget;
     use crate::message::Response;
-    use crate::service::CallTarget;
 
     fn target(endpoint: u32) -> CallTarget {
         CallTarget {

@@ -15,6 +15,7 @@ use meshsim_sim::{
     SimTime, SpanKind, VersionKey,
 };
 
+pub use crate::call_target::CallTarget;
 use crate::message::{Message, Request, Response};
 use crate::policy::rate_limit::{Refill, TokenBucket};
 use crate::route::HeaderCondition;
@@ -24,13 +25,6 @@ use crate::sidecar::Sidecar;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, slab_timer, timer};
 use crate::upstream::{EPISODE_QUIET_NS, Episode};
-
-/// A call an endpoint makes: the sidecar's upstream index and the callee's endpoint index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CallTarget {
-    pub upstream: u16,
-    pub endpoint: u32,
-}
 
 #[derive(Debug, Clone)]
 pub struct EndpointConfig {

@@ -23,12 +23,13 @@ use std::sync::Arc;
 
 use meshsim_sim::record::Gauge;
 use meshsim_sim::{
-    ClientId, Distribution, GroupId, Input, NodeId, Outbox, Reason, ReasonKind, Record,
-    ServedResult, SimRng, SimTime, SpanKind, VersionKey,
+    Distribution, GroupId, Input, NodeId, Outbox, Reason, ReasonKind, Record, ServedResult, SimRng,
+    SimTime, SpanKind, VersionKey,
 };
 
 use crate::key_value::{KEY_VALUE_OPERATIONS, KeyValueState};
-use crate::message::{Message, Request, RequestContext, Response};
+use crate::message::{Message, Request, Response};
+pub use crate::order_id::OrderId;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, slab_timer};
 
@@ -106,23 +107,6 @@ pub struct StoreConfig {
     /// service time, and a second write to the row waits for the lock on its connection, so a
     /// hot product shows as latency. Without, writes to one row run side by side.
     pub row_locks: bool,
-}
-
-/// The order an operation concerns: the trace of the workload request that caused it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct OrderId {
-    pub client: ClientId,
-    /// The workload request's id within its client (`RequestContext::root`).
-    pub root: u64,
-}
-
-impl OrderId {
-    pub fn of(context: &RequestContext) -> OrderId {
-        OrderId {
-            client: ClientId(context.client),
-            root: context.root,
-        }
-    }
 }
 
 /// One operation, whatever the kind's index for it.

@@ -5,10 +5,12 @@
 //! nodes grouped under names, fires timers, applies network faults, and records what the models
 //! report. The models (in `meshsim-models`) are sans-IO state machines that implement [`Model`].
 
+mod catalog;
 pub mod control;
 pub mod distribution;
 pub mod engine;
 pub mod histogram;
+mod ids;
 pub mod model;
 pub mod network;
 pub mod queue;

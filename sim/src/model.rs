@@ -2,29 +2,9 @@
 //! wants done into an outbox. It never reads a clock, sleeps, draws from a global generator or
 //! owns a socket, so any engine can drive it.
 
+pub use crate::ids::{GroupId, NodeId};
 use crate::record::Record;
 use crate::time::SimTime;
-
-/// A node: one host of the simulation (a service instance, a workload's client, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct NodeId(pub u32);
-
-impl NodeId {
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-/// A named group of nodes (a service's instances, or one workload's client); links, partitions
-/// and statistics are kept per group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct GroupId(pub u32);
-
-impl GroupId {
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
 
 /// A timer a model set; the model gives it meaning. Timers are never cancelled: a model that
 /// no longer cares ignores it when it fires, which is cheaper than searching the queue.

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::model::{GroupId, NodeId};
+use crate::ids::{GroupId, NodeId};
 
 /// A workload's client, by index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

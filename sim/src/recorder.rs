@@ -9,6 +9,9 @@ use std::io::{self, Write};
 use indexmap::IndexMap;
 use xxhash_rust::xxh3::Xxh3;
 
+pub use crate::catalog::{
+    Catalog, GroupInfo, NodeInfo, RolloutInfo, SubscriptionInfo, VersionInfo,
+};
 use crate::histogram::Histogram;
 use crate::model::GroupId;
 use crate::record::{
@@ -23,33 +26,6 @@ use crate::summary::{
 use crate::time::SimTime;
 use crate::trace::{TraceOutput, TraceWriter};
 
-/// The names behind the ids models report with.
-#[derive(Debug, Clone)]
-pub struct Catalog {
-    pub groups: Vec<GroupInfo>,
-    pub clients: Vec<String>,
-    /// Every node, by id: its group and its name (`payment/1`, or a workload's name).
-    pub nodes: Vec<NodeInfo>,
-    /// Every broker subscription, in the order brokers report them.
-    pub subscriptions: Vec<SubscriptionInfo>,
-    /// Every rollout, in the order the scenario lists them.
-    pub rollouts: Vec<RolloutInfo>,
-    pub metrics_interval_ns: u64,
-}
-
-/// A rollout, for `summary.json`: which service moves from which version to which.
-#[derive(Debug, Clone)]
-pub struct RolloutInfo {
-    pub service: String,
-    pub strategy: &'static str,
-    pub from: String,
-    pub to: String,
-    pub start_ns: u64,
-    /// The new version's key (a strangler's new service's versions): the requests it served
-    /// are the blast radius.
-    pub new_versions: Vec<VersionKey>,
-}
-
 /// Where a rollout stands, as its controller last said.
 #[derive(Debug, Clone, Copy)]
 struct RolloutState {
@@ -57,45 +33,6 @@ struct RolloutState {
     failed_checks: u32,
     /// When it was first promoted or rolled back.
     decided_at: Option<SimTime>,
-}
-
-#[derive(Debug, Clone)]
-pub struct GroupInfo {
-    pub name: String,
-    /// Only services have versions; a workload client's group has none.
-    pub versions: Vec<VersionInfo>,
-    /// The endpoints' names, by index (services only), for the trace export.
-    pub endpoints: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SubscriptionInfo {
-    /// The broker's name.
-    pub broker: String,
-    pub topic: String,
-    /// The subscribing service.
-    pub service: String,
-}
-
-impl SubscriptionInfo {
-    /// `order.created -> notification`, for `metrics.csv` and `summary.json`.
-    pub fn label(&self) -> String {
-        format!("{} -> {}", self.topic, self.service)
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct NodeInfo {
-    pub group: GroupId,
-    pub name: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct VersionInfo {
-    pub name: String,
-    pub instances: u32,
-    /// The share of the service's traffic routed to this version, in percent.
-    pub route_weight_percent: f64,
 }
 
 /// Where the streamed files go; `None` skips one.

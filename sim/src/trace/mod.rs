@@ -16,8 +16,8 @@ mod span_trees;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use crate::catalog::Catalog;
 use crate::record::{Span, SpanKind};
-use crate::recorder::Catalog;
 
 use lanes::Lanes;
 use span_trees::{SpanTree, SpanTrees};
@@ -209,9 +209,9 @@ mod tests {
     use std::rc::Rc;
 
     use super::*;
+    use crate::catalog::{GroupInfo, NodeInfo};
     use crate::model::{GroupId, NodeId};
     use crate::record::ClientId;
-    use crate::recorder::{GroupInfo, NodeInfo};
 
     /// A writer the test reads back after the trace writer is done with it.
     #[derive(Clone, Default)]
