@@ -65,10 +65,6 @@ fn ms(value: f64) -> String {
     }
 }
 
-fn rate(value: Option<f64>) -> String {
-    percent(value)
-}
-
 fn latency_cells(latency: &LatencySummary) -> [String; 3] {
     [ms(latency.p50), ms(latency.p99), ms(latency.max)]
 }
@@ -135,7 +131,7 @@ pub fn summary_table(
             counts.timed_out.to_string(),
             counts.shed.to_string(),
             counts.in_flight.to_string(),
-            rate(workload.success_rate),
+            percent(workload.success_rate),
         ];
         row.extend(latency_cells(&workload.latency_ms));
         rows.push(row);
@@ -158,7 +154,7 @@ pub fn summary_table(
             counts.succeeded.to_string(),
             counts.failed.to_string(),
             counts.shed.to_string(),
-            rate(service.success_rate),
+            percent(service.success_rate),
         ];
         row.extend(latency_cells(&service.latency_ms));
         rows.push(row);
@@ -171,7 +167,7 @@ pub fn summary_table(
                     counts.succeeded.to_string(),
                     counts.failed.to_string(),
                     counts.shed.to_string(),
-                    rate(stats.success_rate),
+                    percent(stats.success_rate),
                 ];
                 row.extend(latency_cells(&stats.latency_ms));
                 rows.push(row);

@@ -135,11 +135,6 @@ pub(crate) fn ms(value: f64) -> String {
     }
 }
 
-/// A success rate; `–` where nothing ended.
-pub(crate) fn rate(value: Option<f64>) -> String {
-    value.map_or("–".to_owned(), |rate| format!("{:.2}%", rate * 100.0))
-}
-
 /// An expectation's actual value as the terminal table shows it: strings bare, `none` for null.
 pub(crate) fn json_figure(value: &serde_json::Value) -> String {
     match value {

@@ -6,10 +6,10 @@ use crate::chart::Chart;
 use crate::run_data::{Counts, Latency, RunData, SummaryData};
 
 use super::markup::{
-    Cell, Row, arrow, chart_id, charts_section_with_notes, counter, escape, ms, page, rate, table,
+    Cell, Row, arrow, chart_id, charts_section_with_notes, counter, escape, ms, page, table,
     verdict,
 };
-use crate::quantity::{duration_s, instant_s};
+use crate::quantity::{duration_s, instant_s, percent};
 use crate::story::{self, Line};
 
 /// The most events the timeline lists. A run that flaps a breaker for an hour logs tens of
@@ -225,7 +225,7 @@ fn client_cells(name: Cell, counts: &Counts, success: Option<f64>, latency: &Lat
     ] {
         cells.push(Cell::number(&count.to_string()));
     }
-    cells.push(Cell::number(&rate(success)));
+    cells.push(Cell::number(&percent(success)));
     cells.extend(latency_cells(counts.succeeded, latency));
     cells
 }
@@ -386,7 +386,7 @@ fn service_cells(
     ] {
         cells.push(Cell::number(&count.to_string()));
     }
-    cells.push(Cell::number(&rate(success)));
+    cells.push(Cell::number(&percent(success)));
     cells.extend(latency_cells(counts.succeeded, latency));
     cells
 }

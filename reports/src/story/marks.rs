@@ -20,10 +20,12 @@ pub(crate) fn marks_for(actions: &[Action], service: Option<&str>, end_s: f64) -
             continue;
         };
         let merge_s = end_s * MERGE_SHARE;
+        // Marks are in time order: only those within the window can take this one.
         if let Some((_, count)) = marks
             .iter_mut()
             .rev()
-            .find(|(mark, _)| mark.label == label && action.time_s - mark.time_s <= merge_s)
+            .take_while(|(mark, _)| action.time_s - mark.time_s <= merge_s)
+            .find(|(mark, _)| mark.label == label)
         {
             *count += 1;
             continue;

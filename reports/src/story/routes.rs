@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::quantity::{duration_s, instant_s, percent};
-use crate::run_data::{RowKind, RunData};
+use crate::run_data::{MetricsRow, RowKind, RunData};
 
 /// The note for a service with several versions, or `None` when it has one version.
 pub fn route_note(run: &RunData, service: &str) -> Option<String> {
@@ -72,18 +72,17 @@ pub(crate) fn answered_at_zero_weight(run: &RunData, service: &str) -> Vec<Stret
     let mut versions: Vec<&str> = rows.iter().map(|row| row.version.as_str()).collect();
     versions.sort_unstable();
     versions.dedup();
+    // One interval's rows of the service, in time order: `metrics.csv` writes an interval's
+    // rows together.
+    let intervals: Vec<&[&MetricsRow]> = rows
+        .chunk_by(|a, b| a.time_s.to_bits() == b.time_s.to_bits())
+        .collect();
     let mut found = Vec::new();
     for version in versions {
         // (start, end, the version's requests, everyone's) of the current stretch.
         let mut current: Option<(f64, f64, u64, u64)> = None;
-        let mut times: Vec<f64> = rows.iter().map(|row| row.time_s).collect();
-        times.dedup();
-        for time_s in times {
-            // Rows of one interval carry the same text, so the same bits.
-            let at: Vec<_> = rows
-                .iter()
-                .filter(|row| row.time_s.to_bits() == time_s.to_bits())
-                .collect();
+        for at in &intervals {
+            let time_s = at[0].time_s;
             let zero = at
                 .iter()
                 .any(|row| row.version == version && row.route_weight == Some(0.0));

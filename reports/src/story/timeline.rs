@@ -212,18 +212,31 @@ fn fault_rows(run: &RunData, end_s: f64) -> Vec<Row> {
 
 /// One row per ejected instance: each caller's ejection, until its return.
 fn ejection_rows(actions: &[Action], end_s: f64) -> Vec<Row> {
+    // Each ejection, with its return once seen: one pass over the actions, the ejections still
+    // out kept by instance and caller.
+    let mut ejections: Vec<(&Action, &str, Option<f64>, Option<f64>)> = Vec::new();
+    let mut out: IndexMap<(&str, &str), Vec<usize>> = IndexMap::new();
+    for action in actions {
+        match &action.what {
+            What::Ejected { by, out_ms } => {
+                out.entry((&action.subject, by))
+                    .or_default()
+                    .push(ejections.len());
+                ejections.push((action, by, *out_ms, None));
+            }
+            What::Returned { by } => {
+                for index in out
+                    .swap_remove(&(action.subject.as_str(), by.as_str()))
+                    .unwrap_or_default()
+                {
+                    ejections[index].3 = Some(action.time_s);
+                }
+            }
+            _ => {}
+        }
+    }
     let mut rows: IndexMap<&str, Row> = IndexMap::new();
-    for (index, action) in actions.iter().enumerate() {
-        let What::Ejected { by, out_ms } = &action.what else {
-            continue;
-        };
-        let returned_s = actions[index + 1..]
-            .iter()
-            .find(|later| {
-                later.subject == action.subject
-                    && matches!(&later.what, What::Returned { by: back } if back == by)
-            })
-            .map(|later| later.time_s);
+    for (action, by, out_ms, returned_s) in ejections {
         let back_s = returned_s
             .or_else(|| out_ms.map(|ms| action.time_s + ms / 1000.0))
             .unwrap_or(end_s)
