@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod charts;
 pub mod compare;
+mod file_name;
 pub mod html;
 pub mod quantity;
 pub mod run_data;

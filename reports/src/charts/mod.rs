@@ -23,6 +23,7 @@ mod fault_band;
 mod figure;
 mod latency;
 mod latency_cdf;
+mod marks;
 mod outcomes;
 mod palette;
 mod panel;
@@ -250,7 +251,7 @@ pub fn run_charts(run: &RunData) -> Vec<Chart> {
                 },
                 marks: if family.over_time {
                     let service = (kind != Kind::Workload).then_some(name);
-                    crate::story::marks_for(&actions, service, source.timeline.end_s())
+                    marks::marks_for(&actions, service, source.timeline.end_s())
                 } else {
                     Vec::new()
                 },
@@ -352,7 +353,7 @@ fn chart(
         "{prefix}{}-{}-{}",
         family.slug,
         family.kind.noun(),
-        file_part(subject)
+        crate::file_name::file_part(subject)
     );
     let mut file_name = format!("{base}.svg");
     let mut copy = 2;
@@ -367,18 +368,4 @@ fn chart(
         title: figure.title.clone(),
         svg: figure.render(),
     }
-}
-
-/// A scenario name as part of a file name: lower case, each run of anything but letters and
-/// digits as one `-` (`order.created -> payment` is `order-created-payment`).
-pub(crate) fn file_part(name: &str) -> String {
-    let mut part = String::with_capacity(name.len());
-    for character in name.chars() {
-        if character.is_ascii_alphanumeric() {
-            part.push(character.to_ascii_lowercase());
-        } else if !part.ends_with('-') {
-            part.push('-');
-        }
-    }
-    part
 }

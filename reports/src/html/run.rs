@@ -45,7 +45,7 @@ pub fn run_report_html(run: &RunData, charts: &[Chart]) -> String {
         let name = summary
             .services
             .keys()
-            .find(|name| format!("{}.svg", crate::charts::file_part(name)) == service)?;
+            .find(|name| format!("{}.svg", crate::file_name::file_part(name)) == service)?;
         story::route_note(run, name)
     };
     charts_section_with_notes(&mut body, &charts, "This run has no charts.", &note);

@@ -5,42 +5,11 @@
 use std::fmt::Write as _;
 
 use super::figures::shown_expectation;
-use super::{Action, Tone, mesh_lines, rollout_lines};
+use super::line::{Line, Tone, chart_name, row_id};
+use super::{Action, mesh_lines, rollout_lines};
 use crate::quantity::{counted, duration_s, instant_s, percent};
 use crate::run_data::RunData;
 use crate::summary_file::FaultWindow;
-
-/// One line of the headline.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
-    pub tone: Tone,
-    pub text: String,
-    /// The file name, without `.svg`, of the chart that shows it best, if the run drew one.
-    pub chart: Option<String>,
-    /// The id of the timeline row that shows it, if it has one.
-    pub row: Option<String>,
-}
-
-impl Line {
-    pub(super) fn new(tone: Tone, text: String) -> Line {
-        Line {
-            tone,
-            text,
-            chart: None,
-            row: None,
-        }
-    }
-
-    pub(super) fn chart(mut self, chart: String) -> Line {
-        self.chart = Some(chart);
-        self
-    }
-
-    pub(super) fn row(mut self, row: String) -> Line {
-        self.row = Some(row);
-        self
-    }
-}
 
 /// Lines of one kind at most (faults, workloads, breakers): past this the rest are counted.
 const LINES_PER_KIND_MAX: usize = 4;
@@ -189,18 +158,4 @@ fn workloads(run: &RunData) -> Vec<Line> {
             Line::new(Tone::Neutral, text).chart(chart_name("outcomes-workload", name))
         })
         .collect()
-}
-
-/// A chart's file name without `.svg`, as the charts name it.
-pub(super) fn chart_name(family: &str, subject: &str) -> String {
-    format!("{family}-{}", crate::charts::file_part(subject))
-}
-
-/// The id of a timeline row: `row-rollout-order`, `row-ejected-payment-4`.
-pub(crate) fn row_id(kind: &str, subject: &str) -> String {
-    let subject: String = subject
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    format!("row-{kind}-{subject}")
 }

@@ -4,8 +4,8 @@
 
 use indexmap::IndexMap;
 
-use super::headline::{Line, chart_name, row_id};
-use super::{Action, Tone, What};
+use super::line::{Line, Tone, chart_name, row_id};
+use super::{Action, What};
 use crate::quantity::{counted, duration_ms, duration_s, instant_s, ratio};
 use crate::run_data::RunData;
 

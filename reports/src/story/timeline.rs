@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use indexmap::IndexMap;
 
-use super::headline::row_id;
+use super::line::row_id;
 use super::{Action, Tone, What};
 use crate::html::markup::escape;
 use crate::quantity::{duration_s, instant_s};

@@ -2,8 +2,8 @@
 //! alike actions close together merged into one (`open ×2`) so a flapping breaker does not
 //! blacken the chart.
 
-use super::{Action, Tone, What};
-use crate::charts::EventMark;
+use super::EventMark;
+use crate::story::{Action, Tone, What};
 
 /// Marks closer than this share of the run are merged when they read alike.
 const MERGE_SHARE: f64 = 1.0 / 100.0;
