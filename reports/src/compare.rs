@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 
 use crate::quantity;
-use crate::run_data::{Counts, Latency, RunData, SubscriptionData, SummaryData};
+use crate::run_data::{
+    BrokerData, Counts, Latency, RolloutData, RunData, ServiceData, SubscriptionData, SummaryData,
+};
 
 /// One key figure of both runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,116 +163,157 @@ pub fn differences(a: &RunData, b: &RunData) -> Vec<Difference> {
         );
     }
     for name in union(sa.services.keys(), sb.services.keys()) {
-        let (va, vb) = (sa.services.get(&name), sb.services.get(&name));
-        let of = Some(("service", name.as_str()));
-        push(
+        service_rows(
             &mut rows,
-            of,
-            "success_rate",
-            Unit::Ratio,
-            va.and_then(|s| s.success_rate),
-            vb.and_then(|s| s.success_rate),
+            &name,
+            sa.services.get(&name),
+            sb.services.get(&name),
         );
-        push(
-            &mut rows,
-            of,
-            "latency_p99",
-            Unit::Milliseconds,
-            va.map(|s| s.latency_ms.p99),
-            vb.map(|s| s.latency_ms.p99),
-        );
-        for (stat, pick) in [
-            (
-                "requests.received",
-                (|c: &Counts| c.received) as fn(&Counts) -> u64,
-            ),
-            ("requests.failed", |c: &Counts| c.failed),
-            ("requests.shed", |c: &Counts| c.shed),
-        ] {
-            push(
-                &mut rows,
-                of,
-                stat,
-                Unit::Count,
-                va.map(|s| pick(&s.requests) as f64),
-                vb.map(|s| pick(&s.requests) as f64),
-            );
-        }
-        for (key, unit) in [
-            ("amplification", Unit::Number),
-            ("retries", Unit::Count),
-            ("budget_denials", Unit::Count),
-            ("overflows", Unit::Count),
-            ("circuit_opens", Unit::Count),
-            ("fallbacks", Unit::Count),
-            ("ejections", Unit::Count),
-        ] {
-            let mesh = |service: Option<&crate::run_data::ServiceData>| {
-                service
-                    .and_then(|s| s.mesh.get(key))
-                    .and_then(serde_json::Value::as_f64)
-            };
-            let (ma, mb) = (mesh(va), mesh(vb));
-            // Mesh counters that stayed at zero in both runs say nothing.
-            if ma.unwrap_or(0.0) == 0.0 && mb.unwrap_or(0.0) == 0.0 {
-                continue;
-            }
-            push(&mut rows, of, &format!("mesh.{key}"), unit, ma, mb);
-        }
     }
     for name in union(sa.brokers.keys(), sb.brokers.keys()) {
-        let (ba, bb) = (sa.brokers.get(&name), sb.brokers.get(&name));
-        let of = Some(("broker", name.as_str()));
-        push(
+        broker_rows(
             &mut rows,
-            of,
-            "max_lag",
-            Unit::Milliseconds,
-            ba.map(|b| b.totals.max_lag_ms),
-            bb.map(|b| b.totals.max_lag_ms),
+            &name,
+            sa.brokers.get(&name),
+            sb.brokers.get(&name),
         );
-        for (stat, pick) in [
-            (
-                "enqueued",
-                (|s: &SubscriptionData| s.enqueued) as fn(&SubscriptionData) -> u64,
-            ),
-            ("redelivered", |s: &SubscriptionData| s.redelivered),
-            ("dead_lettered", |s: &SubscriptionData| s.dead_lettered),
-            ("queued", |s: &SubscriptionData| s.queued_at_end),
-        ] {
-            push(
-                &mut rows,
-                of,
-                stat,
-                Unit::Count,
-                ba.map(|b| pick(&b.totals) as f64),
-                bb.map(|b| pick(&b.totals) as f64),
-            );
-        }
     }
-    // A rollout's outcome is a word, so the figures compared are its time and blast radius;
-    // the time is missing while it is in progress.
     for name in union(sa.rollouts.keys(), sb.rollouts.keys()) {
-        let (ra, rb) = (sa.rollouts.get(&name), sb.rollouts.get(&name));
-        let of = Some(("rollout", name.as_str()));
-        push(
+        rollout_rows(
             &mut rows,
-            of,
-            "time",
-            Unit::Milliseconds,
-            ra.and_then(|r| r.time_s).map(|s| s * 1000.0),
-            rb.and_then(|r| r.time_s).map(|s| s * 1000.0),
-        );
-        push(
-            &mut rows,
-            of,
-            "blast_radius",
-            Unit::Count,
-            ra.map(|r| r.blast_radius as f64),
-            rb.map(|r| r.blast_radius as f64),
+            &name,
+            sa.rollouts.get(&name),
+            sb.rollouts.get(&name),
         );
     }
     rows
+}
+
+/// A service's figures in two runs, and what the mesh did to the calls into it.
+fn service_rows(
+    rows: &mut Vec<Difference>,
+    name: &str,
+    va: Option<&ServiceData>,
+    vb: Option<&ServiceData>,
+) {
+    let of = Some(("service", name));
+    push(
+        rows,
+        of,
+        "success_rate",
+        Unit::Ratio,
+        va.and_then(|s| s.success_rate),
+        vb.and_then(|s| s.success_rate),
+    );
+    push(
+        rows,
+        of,
+        "latency_p99",
+        Unit::Milliseconds,
+        va.map(|s| s.latency_ms.p99),
+        vb.map(|s| s.latency_ms.p99),
+    );
+    for (stat, pick) in [
+        (
+            "requests.received",
+            (|c: &Counts| c.received) as fn(&Counts) -> u64,
+        ),
+        ("requests.failed", |c: &Counts| c.failed),
+        ("requests.shed", |c: &Counts| c.shed),
+    ] {
+        push(
+            rows,
+            of,
+            stat,
+            Unit::Count,
+            va.map(|s| pick(&s.requests) as f64),
+            vb.map(|s| pick(&s.requests) as f64),
+        );
+    }
+    for (key, unit) in [
+        ("amplification", Unit::Number),
+        ("retries", Unit::Count),
+        ("budget_denials", Unit::Count),
+        ("overflows", Unit::Count),
+        ("circuit_opens", Unit::Count),
+        ("fallbacks", Unit::Count),
+        ("ejections", Unit::Count),
+    ] {
+        let mesh = |service: Option<&ServiceData>| {
+            service
+                .and_then(|s| s.mesh.get(key))
+                .and_then(serde_json::Value::as_f64)
+        };
+        let (ma, mb) = (mesh(va), mesh(vb));
+        // Mesh counters that stayed at zero in both runs say nothing.
+        if ma.unwrap_or(0.0) == 0.0 && mb.unwrap_or(0.0) == 0.0 {
+            continue;
+        }
+        push(rows, of, &format!("mesh.{key}"), unit, ma, mb);
+    }
+}
+
+/// A broker's lag and its subscriptions' totals in two runs.
+fn broker_rows(
+    rows: &mut Vec<Difference>,
+    name: &str,
+    ba: Option<&BrokerData>,
+    bb: Option<&BrokerData>,
+) {
+    let of = Some(("broker", name));
+    push(
+        rows,
+        of,
+        "max_lag",
+        Unit::Milliseconds,
+        ba.map(|b| b.totals.max_lag_ms),
+        bb.map(|b| b.totals.max_lag_ms),
+    );
+    for (stat, pick) in [
+        (
+            "enqueued",
+            (|s: &SubscriptionData| s.enqueued) as fn(&SubscriptionData) -> u64,
+        ),
+        ("redelivered", |s: &SubscriptionData| s.redelivered),
+        ("dead_lettered", |s: &SubscriptionData| s.dead_lettered),
+        ("queued", |s: &SubscriptionData| s.queued_at_end),
+    ] {
+        push(
+            rows,
+            of,
+            stat,
+            Unit::Count,
+            ba.map(|b| pick(&b.totals) as f64),
+            bb.map(|b| pick(&b.totals) as f64),
+        );
+    }
+}
+
+/// A rollout's outcome is a word, so the figures compared are its time and blast radius;
+/// the time is missing while it is in progress.
+fn rollout_rows(
+    rows: &mut Vec<Difference>,
+    name: &str,
+    ra: Option<&RolloutData>,
+    rb: Option<&RolloutData>,
+) {
+    let of = Some(("rollout", name));
+    push(
+        rows,
+        of,
+        "time",
+        Unit::Milliseconds,
+        ra.and_then(|r| r.time_s).map(|s| s * 1000.0),
+        rb.and_then(|r| r.time_s).map(|s| s * 1000.0),
+    );
+    push(
+        rows,
+        of,
+        "blast_radius",
+        Unit::Count,
+        ra.map(|r| r.blast_radius as f64),
+        rb.map(|r| r.blast_radius as f64),
+    );
 }
 
 type ClientFigures<'a> = (&'a Counts, Option<f64>, &'a Latency);

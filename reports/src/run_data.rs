@@ -193,7 +193,8 @@ pub struct ExpectationData {
 }
 
 /// Whose row of `metrics.csv` this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RowKind {
     Workload,
     Service,
@@ -204,8 +205,9 @@ pub enum RowKind {
 }
 
 /// One row of `metrics.csv`: one interval of one workload, or of one service version. Empty
-/// cells (a figure that does not apply, a percentile of nothing) are `None`.
-#[derive(Debug, Clone)]
+/// cells (a figure that does not apply, a percentile of nothing) are `None`; so are the columns
+/// a run of an older build lacks. Read by the column names, which are the fields' names.
+#[derive(Debug, Clone, Deserialize)]
 pub struct MetricsRow {
     /// The interval's start.
     pub time_s: f64,
@@ -216,20 +218,31 @@ pub struct MetricsRow {
     pub requests: u64,
     pub succeeded: u64,
     pub failed: u64,
+    /// Empty in a run of an older build: none timed out.
+    #[serde(deserialize_with = "count_or_empty")]
     pub timed_out: u64,
     pub shed: u64,
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
+    #[serde(default)]
     pub in_flight: Option<f64>,
+    #[serde(default)]
     pub queue_depth: Option<f64>,
     /// `closed`, `half_open` or `open`; `None` for workloads.
+    #[serde(default)]
     pub circuit_state: Option<String>,
+    #[serde(default)]
     pub ejected: Option<f64>,
+    #[serde(default)]
     pub route_weight: Option<f64>,
+    #[serde(default)]
     pub retries: Option<f64>,
+    #[serde(default)]
     pub budget_denials: Option<f64>,
+    #[serde(default)]
     pub pending: Option<f64>,
     /// Subscriptions only: the oldest waiting message's age at the interval's end.
+    #[serde(default)]
     pub lag_ms: Option<f64>,
 }
 
@@ -335,138 +348,16 @@ impl RunData {
 
 fn parse_metrics(text: &str) -> Result<Vec<MetricsRow>, String> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|error| error.to_string())?.clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|header| header == name)
-            .ok_or_else(|| format!("no `{name}` column"))
-    };
-    let [
-        time,
-        kind,
-        name,
-        version,
-        requests,
-        succeeded,
-        failed,
-        timed_out,
-        shed,
-        p50,
-        p99,
-    ] = [
-        "time_s",
-        "kind",
-        "name",
-        "version",
-        "requests",
-        "succeeded",
-        "failed",
-        "timed_out",
-        "shed",
-        "p50_ms",
-        "p99_ms",
-    ]
-    .map(column);
-    let [
-        time,
-        kind,
-        name,
-        version,
-        requests,
-        succeeded,
-        failed,
-        timed_out,
-        shed,
-        p50,
-        p99,
-    ] = [
-        time?, kind?, name?, version?, requests?, succeeded?, failed?, timed_out?, shed?, p50?,
-        p99?,
-    ];
-    // Columns a run of an older build may lack read as empty.
-    let optional = |name: &str| headers.iter().position(|header| header == name);
-    let [
-        in_flight,
-        queue_depth,
-        circuit,
-        ejected,
-        weight,
-        retries,
-        denials,
-        pending,
-        lag,
-    ] = [
-        "in_flight",
-        "queue_depth",
-        "circuit_state",
-        "ejected",
-        "route_weight",
-        "retries",
-        "budget_denials",
-        "pending",
-        "lag_ms",
-    ]
-    .map(optional);
-    let mut rows = Vec::new();
-    for (line, record) in reader.records().enumerate() {
-        let record = record.map_err(|error| error.to_string())?;
-        let text = |index: usize| record.get(index).unwrap_or_default();
-        let cell = |index: Option<usize>| {
-            index
-                .map(text)
-                .filter(|cell| !cell.is_empty())
-                .and_then(|cell| cell.parse::<f64>().ok())
-        };
-        let whole = |index: usize| {
-            text(index).parse::<u64>().map_err(|_| {
-                format!(
-                    "line {}: `{}` is not a count in column {}",
-                    line + 2,
-                    text(index),
-                    headers.get(index).unwrap_or_default()
-                )
-            })
-        };
-        let kind = match text(kind) {
-            "workload" => RowKind::Workload,
-            "service" => RowKind::Service,
-            "subscription" => RowKind::Subscription,
-            other => return Err(format!("line {}: unknown row kind `{other}`", line + 2)),
-        };
-        rows.push(MetricsRow {
-            time_s: text(time)
-                .parse()
-                .map_err(|_| format!("line {}: `{}` is not a time", line + 2, text(time)))?,
-            kind,
-            name: text(name).to_owned(),
-            version: text(version).to_owned(),
-            requests: whole(requests)?,
-            succeeded: whole(succeeded)?,
-            failed: whole(failed)?,
-            timed_out: if text(timed_out).is_empty() {
-                0
-            } else {
-                whole(timed_out)?
-            },
-            shed: whole(shed)?,
-            p50_ms: cell(Some(p50)),
-            p99_ms: cell(Some(p99)),
-            in_flight: cell(in_flight),
-            queue_depth: cell(queue_depth),
-            circuit_state: circuit
-                .map(text)
-                .filter(|state| !state.is_empty())
-                .map(str::to_owned),
-            ejected: cell(ejected),
-            route_weight: cell(weight),
-            retries: cell(retries),
-            budget_denials: cell(denials),
-            pending: cell(pending),
-            lag_ms: cell(lag),
-        });
-    }
-    Ok(rows)
+    reader
+        .deserialize()
+        .enumerate()
+        .map(|(line, row)| row.map_err(|error| format!("line {}: {error}", line + 2)))
+        .collect()
+}
+
+/// A count whose cell may be empty (read as 0).
+fn count_or_empty<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    Ok(Option::<u64>::deserialize(deserializer)?.unwrap_or(0))
 }
 
 fn parse_events(text: &str) -> Result<Vec<EventRow>, String> {
@@ -485,4 +376,38 @@ fn parse_events(text: &str) -> Result<Vec<EventRow>, String> {
         });
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_rows_read_by_column_name_with_empty_and_missing_cells_as_none() {
+        // An older build's file: no `timed_out` figure, no mesh columns, columns in another order.
+        let text = "kind,time_s,name,version,requests,succeeded,failed,timed_out,shed,p50_ms,p99_ms,circuit_state\n\
+                    service,1.5,order,v2,10,8,2,,0,3.25,,open\n\
+                    workload,2,shoppers,,4,4,0,1,0,,,\n";
+        let rows = parse_metrics(text).expect("parses");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].kind, RowKind::Service);
+        assert_eq!((rows[0].time_s, rows[0].requests, rows[0].failed), (1.5, 10, 2));
+        assert_eq!(rows[0].timed_out, 0);
+        assert_eq!((rows[0].p50_ms, rows[0].p99_ms), (Some(3.25), None));
+        assert_eq!(rows[0].circuit_state.as_deref(), Some("open"));
+        assert_eq!((rows[0].retries, rows[0].lag_ms), (None, None));
+        assert_eq!((rows[1].kind, rows[1].timed_out), (RowKind::Workload, 1));
+        assert_eq!(rows[1].circuit_state, None);
+    }
+
+    #[test]
+    fn a_bad_metrics_cell_names_its_line() {
+        let text = "time_s,kind,name,version,requests,succeeded,failed,timed_out,shed,p50_ms,p99_ms\n\
+                    0,service,order,v1,ten,0,0,0,0,,\n";
+        let error = parse_metrics(text).expect_err("`ten` is not a count");
+        assert!(error.starts_with("line 2: "), "{error}");
+        let text = "time_s,kind,name,version,requests,succeeded,failed,timed_out,shed,p50_ms,p99_ms\n\
+                    0,store,order,v1,1,0,0,0,0,,\n";
+        assert!(parse_metrics(text).is_err(), "an unknown row kind is refused");
+    }
 }
