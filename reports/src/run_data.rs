@@ -391,7 +391,10 @@ mod tests {
         let rows = parse_metrics(text).expect("parses");
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].kind, RowKind::Service);
-        assert_eq!((rows[0].time_s, rows[0].requests, rows[0].failed), (1.5, 10, 2));
+        assert_eq!(
+            (rows[0].time_s, rows[0].requests, rows[0].failed),
+            (1.5, 10, 2)
+        );
         assert_eq!(rows[0].timed_out, 0);
         assert_eq!((rows[0].p50_ms, rows[0].p99_ms), (Some(3.25), None));
         assert_eq!(rows[0].circuit_state.as_deref(), Some("open"));
@@ -408,6 +411,9 @@ mod tests {
         assert!(error.starts_with("line 2: "), "{error}");
         let text = "time_s,kind,name,version,requests,succeeded,failed,timed_out,shed,p50_ms,p99_ms\n\
                     0,store,order,v1,1,0,0,0,0,,\n";
-        assert!(parse_metrics(text).is_err(), "an unknown row kind is refused");
+        assert!(
+            parse_metrics(text).is_err(),
+            "an unknown row kind is refused"
+        );
     }
 }

@@ -104,6 +104,18 @@ pub fn summary_table(
         let _ = writeln!(out, "  {glyph} {}", line.text);
     }
 
+    out.push_str(&workloads_table(summary));
+    out.push_str(&services_table(summary));
+    out.push_str(&mesh_actions(summary));
+    out.push_str(&expectation_lines(run, options));
+    out.push_str(&not_simulated_lines(info));
+    out.push_str(&digest_line(info, summary, options));
+    out
+}
+
+/// Each workload's requests and latency, one row each.
+fn workloads_table(summary: &RunSummary) -> String {
+    let mut out = String::new();
     let mut rows = vec![
         [
             "workload",
@@ -139,6 +151,13 @@ pub fn summary_table(
     out.push('\n');
     out.push_str(&columns(&rows));
 
+    out
+}
+
+/// Each service's answers and latency, one row each, and a row per version where it has
+/// more than one.
+fn services_table(summary: &RunSummary) -> String {
+    let mut out = String::new();
     let mut rows = vec![
         [
             "service", "answered", "ok", "failed", "shed", "success", "p50 ms", "p99 ms", "max ms",
@@ -177,8 +196,12 @@ pub fn summary_table(
     out.push('\n');
     out.push_str(&columns(&rows));
 
-    out.push_str(&mesh_actions(summary));
+    out
+}
 
+/// The expectations, each with its verdict.
+fn expectation_lines(run: &RunData, options: TableOptions) -> String {
+    let mut out = String::new();
     let expectations = &run.summary.expectations;
     if !expectations.is_empty() {
         out.push('\n');
@@ -198,6 +221,12 @@ pub fn summary_table(
         }
     }
 
+    out
+}
+
+/// The parts of the scenario this build reads but does not simulate.
+fn not_simulated_lines(info: &RunInfo) -> String {
+    let mut out = String::new();
     if !info.not_simulated.is_empty() {
         let _ = writeln!(
             out,
@@ -208,6 +237,12 @@ pub fn summary_table(
         }
     }
 
+    out
+}
+
+/// The digest of the trace, and how fast the run went.
+fn digest_line(info: &RunInfo, summary: &RunSummary, options: TableOptions) -> String {
+    let mut out = String::new();
     let speed = if options.wall_seconds > 0.0 {
         summary.sim_seconds / options.wall_seconds
     } else {
