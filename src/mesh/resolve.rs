@@ -417,6 +417,11 @@ fn service_profile_retries(at: &At<'_>, block: &schema::Retries) -> Retries {
     }
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one default per field of Envoy's OutlierDetection, in the proto's order, each beside \
+              its Istio override: held against the sources as one table, not as pieces"
+)]
 fn outlier(at: &At<'_>, set: &schema::OutlierDetection) -> Outlier {
     let istio = at.profile == Profile::Istio;
     let consecutive_5xx = at.value("consecutive_5xx", set.consecutive_5xx, 5);

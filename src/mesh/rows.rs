@@ -233,6 +233,13 @@ fn pool_rows(rows: &mut Rows, effective: &Effective) {
 }
 
 fn outlier_rows(rows: &mut Rows, outlier: &Outlier) {
+    consecutive_error_rows(rows, outlier);
+    ejection_rows(rows, outlier);
+    statistical_rows(rows, outlier);
+}
+
+/// Ejection on consecutive errors: 5xx, gateway failures, local-origin failures.
+fn consecutive_error_rows(rows: &mut Rows, outlier: &Outlier) {
     let key = |name: &str| format!("outlier_detection.{name}");
     rows.push(
         &key("consecutive_5xx"),
@@ -271,6 +278,11 @@ fn outlier_rows(rows: &mut Rows, outlier: &Outlier) {
             u32::to_string,
         );
     }
+}
+
+/// How long and how many hosts are ejected.
+fn ejection_rows(rows: &mut Rows, outlier: &Outlier) {
+    let key = |name: &str| format!("outlier_detection.{name}");
     rows.push(&key("interval"), &outlier.interval, Duration::to_string);
     rows.push(
         &key("base_ejection_time"),
@@ -297,6 +309,11 @@ fn outlier_rows(rows: &mut Rows, outlier: &Outlier) {
         &outlier.min_health_percent,
         |percent| number(*percent),
     );
+}
+
+/// Ejection by the hosts' success rate and failure percentage against the others'.
+fn statistical_rows(rows: &mut Rows, outlier: &Outlier) {
+    let key = |name: &str| format!("outlier_detection.{name}");
     rows.push(
         &key("enforcing_success_rate"),
         &outlier.enforcing_success_rate,
