@@ -34,24 +34,44 @@ fn the_mesh_page_lists_every_profile_default() {
     }
 }
 
-/// Every test a profile's key names exists: `mesh::x` in tests/mesh.rs, `policy::m::x` in
-/// models/src/policy/m.rs.
+/// The text of a module: its file `path.rs` and every file in its folder `path/`, where its
+/// parts and tests may live.
+fn module_text(path: &std::path::Path) -> String {
+    let mut text = std::fs::read_to_string(path.with_extension("rs")).unwrap_or_default();
+    let mut folders = vec![path.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                text.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+            }
+        }
+    }
+    text
+}
+
+/// Every test a profile's key names exists: `mesh::x` in tests/mesh.rs (or a file of
+/// tests/mesh/), `policy::m::x` in models/src/policy/m.rs (or a file of models/src/policy/m/).
 #[test]
 fn every_cited_test_exists() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut missing = Vec::new();
     for profile in meshsim::profile::Profile::ALL {
         for spec in profile.keys().chain(profile.behaviours()) {
-            let (file, name) = match spec.test.split_once("::") {
+            let (module, name) = match spec.test.split_once("::") {
                 Some(("policy", rest)) => {
                     let (module, name) = rest.split_once("::").expect("policy::module::test");
-                    (root.join(format!("models/src/policy/{module}.rs")), name)
+                    (root.join(format!("models/src/policy/{module}")), name)
                 }
-                Some((file, name)) => (root.join(format!("tests/{file}.rs")), name),
+                Some((file, name)) => (root.join(format!("tests/{file}")), name),
                 None => panic!("{profile} `{}` names no file: {}", spec.key, spec.test),
             };
-            let text = std::fs::read_to_string(&file).unwrap_or_default();
-            if !text.contains(&format!("fn {name}(")) {
+            if !module_text(&module).contains(&format!("fn {name}(")) {
                 missing.push(format!("{profile} `{}`: {}", spec.key, spec.test));
             }
         }
