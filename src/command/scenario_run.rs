@@ -1,8 +1,8 @@
 //! One scenario run into its output folder, as `meshsim run` makes it and `meshsim compare`
 //! makes one for each side: load the file, check the limits, simulate, write the outputs, print
 //! the story, and end with the status the run earned. `meshsim run`'s arguments become a
-//! [`ScenarioRun`] (`super::run`); compare builds its two runs itself, so neither command
-//! reaches into the other.
+//! [`ScenarioRun`] in the run command's file; compare builds its two runs itself, so neither
+//! command reaches into the other.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, IsTerminal, Write};
