@@ -1,68 +1,20 @@
-//! `meshsim explain FILE [--service S]`: the effective policy on every caller → callee edge,
-//! each value with where it came from (the file's line, or the profile's default and its
-//! source), as `istioctl proxy-config` shows a real proxy's; then the known traps in the
-//! scenario, and what the mesh's proxies do that no key changes.
+//! The text of `meshsim explain FILE [--service S]` (the command is `command::explain`): the
+//! effective policy on every caller → callee edge, each value with where it came from (the
+//! file's line, or the profile's default and its source), as `istioctl proxy-config` shows a
+//! real proxy's; then the known traps in the scenario, and what the mesh's proxies do that no key
+//! changes.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
-use std::path::PathBuf;
 
 use indexmap::IndexMap;
 
 use crate::call_graph::CallGraph;
-use crate::cli::{Status, color_for, report_load_error};
 use crate::mesh::{self, Effective, Origin, Row};
 use crate::profile::Profile;
-use crate::scenario::{self, DocPath, Locator, Scenario};
-
-#[derive(Debug, clap::Args)]
-pub struct ExplainArgs {
-    /// The scenario file (TOML, format 1).
-    pub file: PathBuf,
-    /// Only the calls into and out of this service (or store, or broker).
-    #[arg(long, value_name = "NAME")]
-    pub service: Option<String>,
-}
-
-pub fn explain(args: &ExplainArgs) -> Status {
-    let loaded = match scenario::load_file(&args.file) {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            report_load_error(&error);
-            return Status::BadInput;
-        }
-    };
-    let color = color_for(std::io::stderr().is_terminal());
-    for warning in &loaded.warnings {
-        eprint!("{}", warning.render(&loaded.source, color));
-    }
-    let scenario = &loaded.scenario;
-    if let Some(name) = &args.service
-        && !is_host(scenario, name)
-    {
-        eprintln!(
-            "error: {} has no service, store or broker named `{name}`",
-            loaded.file
-        );
-        eprintln!("hint: `meshsim explain {}` lists every one", loaded.file);
-        return Status::BadInput;
-    }
-    let locator = Locator::new(&loaded.source);
-    print!(
-        "{}",
-        render(scenario, &loaded.file, &locator, args.service.as_deref())
-    );
-    Status::Ok
-}
-
-fn is_host(scenario: &Scenario, name: &str) -> bool {
-    scenario.services.iter().any(|service| service.name == name)
-        || scenario.stores.iter().any(|store| store.name == name)
-        || scenario.brokers.iter().any(|broker| broker.name == name)
-}
+use crate::scenario::{DocPath, Locator, Scenario};
 
 /// The whole explanation; `only` narrows it to the edges into and out of one host.
-pub fn render(
+pub(crate) fn render(
     scenario: &Scenario,
     file: &str,
     locator: &Locator<'_>,

@@ -6,10 +6,9 @@
 
 pub mod assemble;
 pub mod call_graph;
-pub mod cli;
-pub mod compare;
+pub mod command;
 pub mod expect;
-pub mod explain;
+pub(crate) mod explain;
 pub mod fault_timeline;
 pub mod interrupt;
 pub mod invariants;

@@ -1,10 +1,11 @@
-//! `meshsim`: maps each command's result to an exit code: 0 ok, 1 an expectation failed,
-//! 2 bad input, 3 an internal error (a bug).
+//! `meshsim`: parses the command line, starts logging, runs the command and maps how it ended
+//! to an exit code: 0 ok, 1 an expectation failed, 2 bad input, 3 an internal error (a bug),
+//! 130 stopped by Ctrl-C.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use meshsim::cli::{self, Cli, Command, Status};
+use meshsim::command::Cli;
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(verbose: u8) {
@@ -44,45 +45,8 @@ fn main() -> ExitCode {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
     meshsim::interrupt::install_handler();
-    let status = match &cli.command {
-        Command::Run(args) => {
-            init_logging(args.verbose);
-            cli::run(args).unwrap_or_else(|error| {
-                eprintln!("error: {error:#}");
-                Status::BadInput
-            })
-        }
-        Command::Check(args) => cli::check(args),
-        Command::Explain(args) => meshsim::explain::explain(args),
-        Command::Report(args) => cli::report(args).unwrap_or_else(|error| {
-            eprintln!("error: {error:#}");
-            Status::BadInput
-        }),
-        Command::Compare(args) => {
-            init_logging(0);
-            meshsim::compare::compare(args).unwrap_or_else(|error| {
-                eprintln!("error: {error:#}");
-                Status::BadInput
-            })
-        }
-        Command::Sweep(args) => {
-            init_logging(0);
-            meshsim::sweep::sweep(args).unwrap_or_else(|error| {
-                eprintln!("error: {error:#}");
-                Status::BadInput
-            })
-        }
-        Command::Merge(args) => meshsim::sweep::merge(args).unwrap_or_else(|error| {
-            eprintln!("error: {error:#}");
-            Status::BadInput
-        }),
-        Command::Shrink(args) => {
-            init_logging(0);
-            meshsim::shrink::shrink(args).unwrap_or_else(|error| {
-                eprintln!("error: {error:#}");
-                Status::BadInput
-            })
-        }
-    };
-    ExitCode::from(status.code())
+    if let Some(verbose) = cli.log_verbosity() {
+        init_logging(verbose);
+    }
+    ExitCode::from(cli.execute().code())
 }

@@ -7,7 +7,7 @@
 //! (common random numbers).
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use meshsim_reports::{
@@ -15,11 +15,37 @@ use meshsim_reports::{
     headline,
 };
 
-use crate::cli::{CompareArgs, RunArgs, Status, run};
+use super::limits::LimitArgs;
+use super::loading::report_load_error;
+use super::scenario_run::{DEFAULT_TRACE_SAMPLE, ScenarioRun};
+use super::status::Status;
 use crate::report::{REPORT_FILE, write_charts};
 use crate::scenario;
+use crate::simulate::EngineKind;
 
-pub fn compare(args: &CompareArgs) -> anyhow::Result<Status> {
+#[derive(Debug, clap::Args)]
+pub(crate) struct CompareArgs {
+    /// The first scenario (A).
+    pub first: PathBuf,
+    /// The second scenario (B).
+    pub second: PathBuf,
+    /// The seed both run from; defaults to A's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The output folder; defaults to `out/compare-A-vs-B`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The engine both run on.
+    #[arg(long, value_enum, default_value_t = EngineKind::Event)]
+    pub engine: EngineKind,
+    /// Hide the progress bars.
+    #[arg(long)]
+    pub no_progress: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+pub(crate) fn compare(args: &CompareArgs) -> anyhow::Result<Status> {
     // Both scenarios must load before either runs: a typo in B should not cost A's run.
     let mut names = Vec::new();
     for file in [&args.first, &args.second] {
@@ -28,7 +54,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<Status> {
                 names.push((loaded.scenario.scenario.name, loaded.scenario.scenario.seed));
             }
             Err(error) => {
-                crate::cli::report_load_error(&error);
+                report_load_error(&error);
                 return Ok(Status::BadInput);
             }
         }
@@ -41,24 +67,34 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<Status> {
     let folders = [out.join("a"), out.join("b")];
     for (index, file) in [&args.first, &args.second].into_iter().enumerate() {
         println!("== {} ({})", labels[index], file.display());
-        let run_args = RunArgs {
+        let run = ScenarioRun {
             file: file.clone(),
             seed: Some(seed),
             out: Some(folders[index].clone()),
             engine: args.engine,
             requests: false,
             trace: None,
-            trace_sample: crate::cli::DEFAULT_TRACE_SAMPLE,
+            trace_sample: DEFAULT_TRACE_SAMPLE,
             no_progress: args.no_progress,
-            verbose: 0,
-            limits: args.limits,
+            limits: args.limits.limits(),
         };
-        let status = run(&run_args)?;
+        let status = run.execute()?;
         if matches!(status, Status::BadInput | Status::InternalError) {
             return Ok(status);
         }
         println!();
     }
+    write_comparison(&out, &labels, &folders, seed)?;
+    Ok(Status::Ok)
+}
+
+/// Reads both runs back from their folders and writes and prints what differs between them.
+fn write_comparison(
+    out: &Path,
+    labels: &[String; 2],
+    folders: &[PathBuf; 2],
+    seed: u64,
+) -> anyhow::Result<()> {
     let runs = [RunData::load(&folders[0])?, RunData::load(&folders[1])?];
     let rows = differences(&runs[0], &runs[1]);
     let csv_path = out.join("differences.csv");
@@ -67,7 +103,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<Status> {
     let a = (labels[0].as_str(), &runs[0]);
     let b = (labels[1].as_str(), &runs[1]);
     let charts = compare_charts(a, b);
-    write_charts(&out, &charts)?;
+    write_charts(out, &charts)?;
     let html_path = out.join(REPORT_FILE);
     fs::write(&html_path, compare_report_html(a, b, &rows, &charts))
         .with_context(|| format!("cannot write {}", html_path.display()))?;
@@ -78,7 +114,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<Status> {
         out.display(),
         charts.len()
     );
-    Ok(Status::Ok)
+    Ok(())
 }
 
 /// Short names for the two runs: the scenarios' names, or the files' stems when those are the

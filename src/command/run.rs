@@ -1,0 +1,62 @@
+//! `meshsim run FILE`: runs a scenario from a seed and writes its summary, metrics, events,
+//! charts and report. The arguments become a [`ScenarioRun`], which does the work.
+
+use std::path::PathBuf;
+
+use super::limits::LimitArgs;
+use super::scenario_run::{DEFAULT_TRACE_SAMPLE, ScenarioRun};
+use super::status::Status;
+use crate::simulate::EngineKind;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunArgs {
+    /// The scenario file (TOML, format 1).
+    pub file: PathBuf,
+    /// The seed; defaults to the scenario's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The output folder; defaults to `out/<scenario name>`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The engine: `event` (fast, the default) or `turmoil` (every instance a turmoil host).
+    #[arg(long, value_enum, default_value_t = EngineKind::Event)]
+    pub engine: EngineKind,
+    /// Also write `requests.csv`, one row per workload request.
+    #[arg(long)]
+    pub requests: bool,
+    /// Write the spans of sampled requests as Chrome trace-event JSON to FILE (open it in
+    /// <https://ui.perfetto.dev> or `chrome://tracing`).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// The share of workload requests `--trace` follows, from 0 to 1.
+    #[arg(long, value_name = "RATE", default_value_t = DEFAULT_TRACE_SAMPLE)]
+    pub trace_sample: f64,
+    /// Hide the progress bar (it is hidden anyway when stderr is not a terminal or in CI).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Log more to stderr (-v info, -vv debug); `RUST_LOG` overrides.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+pub(crate) fn run(args: &RunArgs) -> anyhow::Result<Status> {
+    ScenarioRun::from(args).execute()
+}
+
+impl From<&RunArgs> for ScenarioRun {
+    fn from(args: &RunArgs) -> ScenarioRun {
+        ScenarioRun {
+            file: args.file.clone(),
+            seed: args.seed,
+            out: args.out.clone(),
+            engine: args.engine,
+            requests: args.requests,
+            trace: args.trace.clone(),
+            trace_sample: args.trace_sample,
+            no_progress: args.no_progress,
+            limits: args.limits.limits(),
+        }
+    }
+}
