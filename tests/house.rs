@@ -107,14 +107,6 @@ impl Modules {
         Modules { files }
     }
 
-    fn module_of(&self, file: &Path) -> Vec<String> {
-        self.files
-            .iter()
-            .find(|(_, path)| path.as_path() == file)
-            .map(|(module, _)| module.clone())
-            .unwrap_or_default()
-    }
-
     fn deepest(&self, path: &[String]) -> Option<usize> {
         (0..=path.len())
             .rev()
