@@ -2,7 +2,7 @@
 
 use indexmap::{IndexMap, IndexSet};
 
-use crate::scenario::schema::Scenario;
+use crate::scenario::schema::{BASE_VERSION, Scenario};
 
 /// The names every section can refer to, indexed once.
 pub(super) struct Names<'s> {
@@ -22,9 +22,6 @@ pub(super) struct Names<'s> {
     /// Services with a `[[rollout]]`.
     pub(super) rollouts: IndexSet<&'s str>,
 }
-
-/// The name of a service's own version, the one its top-level keys describe.
-pub(super) const BASE_VERSION: &str = "v1";
 
 impl<'s> Names<'s> {
     pub(super) fn collect(scenario: &'s Scenario) -> Self {

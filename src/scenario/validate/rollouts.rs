@@ -4,12 +4,11 @@ use indexmap::IndexMap;
 
 use super::bounds::Bounds;
 use super::checker::{Checker, number, root};
-use super::names::BASE_VERSION;
 use crate::scenario::diagnostic::quote;
 use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
 use crate::scenario::metric;
-use crate::scenario::schema::{Rollout, Strategy};
+use crate::scenario::schema::{BASE_VERSION, Rollout, Strategy};
 
 impl Checker<'_, '_> {
     pub(super) fn check_rollouts(&mut self) {

@@ -4,12 +4,11 @@ use indexmap::IndexMap;
 
 use super::checker::{Checker, number, root};
 use super::graph::EndpointId;
-use super::names::BASE_VERSION;
 use super::stores::store_kind_name;
 use crate::scenario::diagnostic::quote;
 use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
-use crate::scenario::schema::{Endpoint, Service, StoreKind};
+use crate::scenario::schema::{BASE_VERSION, Endpoint, Service, StoreKind};
 
 impl<'s> Checker<'s, '_> {
     pub(super) fn check_services(&mut self) {

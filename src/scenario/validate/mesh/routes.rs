@@ -3,7 +3,7 @@
 use crate::scenario::diagnostic::quote;
 use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
-use crate::scenario::schema::{HeaderMatch, MeshPolicy};
+use crate::scenario::schema::{HeaderMatch, MeshPolicy, header_regex};
 use crate::scenario::validate::checker::{Checker, SUM_TOLERANCE, number};
 
 impl Checker<'_, '_> {
@@ -45,7 +45,7 @@ impl Checker<'_, '_> {
                                 self.error(&header_path, format!("header condition on {} needs exactly one of `exact`, `prefix` or `regex`, not {given}", quote(header)));
                             }
                             if let Some(pattern) = &how.regex
-                                && let Err(error) = regex::Regex::new(&format!("^(?:{pattern})$"))
+                                && let Err(error) = header_regex(pattern)
                             {
                                 let first = error.to_string();
                                 let first = first.lines().last().unwrap_or("invalid");
