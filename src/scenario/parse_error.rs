@@ -83,9 +83,17 @@ pub(super) fn shape_error(
             None => diagnostic,
         };
     }
-    let subject = key
-        .as_deref()
-        .map_or_else(|| "a value".to_owned(), |key| format!("`{key}`"));
+    value_error(file, message, key.as_deref(), span)
+}
+
+/// A serde error about a value (its type, its length, its form), with the key it is under.
+fn value_error(
+    file: &str,
+    message: &str,
+    key: Option<&str>,
+    span: Option<std::ops::Range<usize>>,
+) -> Diagnostic {
+    let subject = key.map_or_else(|| "a value".to_owned(), |key| format!("`{key}`"));
     if let Some(rest) = message.strip_prefix("invalid type: ")
         && let Some((found, expected)) = rest.rsplit_once(", expected ")
     {
@@ -117,7 +125,7 @@ pub(super) fn shape_error(
         )
         .with_span(span);
         // Steps sit in an internally tagged table, so serde reports `arrival` rather than `steps`.
-        return if matches!(key.as_deref(), Some("steps" | "arrival")) {
+        return if matches!(key, Some("steps" | "arrival")) {
             diagnostic.with_hint("each step is a [time, rate] pair, like [\"5m\", 400]")
         } else {
             diagnostic
