@@ -32,5 +32,5 @@ pub struct ServiceLayout {
     pub versions: Vec<(String, std::ops::Range<usize>)>,
 }
 
-/// The base version every service has, named as the format says.
-pub const BASE_VERSION: &str = "v1";
+/// The base version every service has, named as the format says: the scenario owns the name.
+pub use crate::scenario::schema::BASE_VERSION;

@@ -96,8 +96,7 @@ fn header_condition(
             } else {
                 // Envoy's `safe_regex` matches the whole value.
                 let pattern = how.regex.as_deref().unwrap_or_default();
-                let regex =
-                    regex::Regex::new(&format!("^(?:{pattern})$")).expect("validated regex");
+                let regex = schema::header_regex(pattern).expect("validated regex");
                 Box::new(move |value| regex.is_match(value))
             }
         }

@@ -13,9 +13,10 @@ use std::ops::Range;
 
 use super::diagnostic::{Diagnostic, did_you_mean, quote};
 use super::limits;
-use super::load::{LoadError, Stop, shape_error, sort_by_place, split_expected, syntax_error};
+use super::load_error::{LoadError, Stop};
 use super::locate::{Entry, Locator, PathTarget};
 use super::outline::{Outline, Part};
+use super::parse_error::{shape_error, split_expected, syntax_error};
 use super::patch::Patch;
 use super::schema::Scenario;
 use super::validate::validate;
@@ -192,6 +193,19 @@ impl<'source> Reading<'source> {
             stopped: self.stopped,
         }
     }
+}
+
+/// Sorts by position in the file (problems of the whole file last), errors before warnings at
+/// one place, and drops exact repeats. The sort is stable, so the order is deterministic.
+pub(super) fn sort_by_place(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by_key(|diagnostic| {
+        (
+            diagnostic.span.is_none(),
+            diagnostic.span.as_ref().map(|span| (span.start, span.end)),
+            diagnostic.severity,
+        )
+    });
+    diagnostics.dedup();
 }
 
 /// How the shape pass reads on past an error.

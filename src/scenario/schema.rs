@@ -127,6 +127,10 @@ pub enum Distribution {
     },
 }
 
+/// The name of a service's own version, the one its top-level keys describe; each
+/// `[[service.version]]` adds another beside it.
+pub const BASE_VERSION: &str = "v1";
+
 /// `[[service]]`: a service, its instances' capacity and its endpoints.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -604,6 +608,12 @@ pub struct HeaderMatchHow {
     pub exact: Option<String>,
     pub prefix: Option<String>,
     pub regex: Option<String>,
+}
+
+/// A header condition's `regex` compiled as Envoy's `safe_regex` reads it, matching the whole
+/// value. Validation and assembly both compile with it, so they cannot read a pattern apart.
+pub fn header_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::Regex::new(&format!("^(?:{pattern})$"))
 }
 
 /// `[[workload]]`: a client host sending requests to an exposed service.

@@ -1,0 +1,121 @@
+//! One call of an endpoint or a saga step: a synchronous call, a publish, or a store operation.
+
+use super::checker::Checker;
+use super::graph::EndpointId;
+use super::stores::{store_kind_name, store_operations};
+use crate::scenario::diagnostic::quote;
+use crate::scenario::locate::DocPath;
+use crate::scenario::schema::Call;
+
+impl<'s> Checker<'s, '_> {
+    /// Checks one call; returns the endpoint it calls synchronously, if it resolves.
+    pub(super) fn check_call(&mut self, path: &DocPath, call: &'s Call) -> Option<EndpointId> {
+        const SHAPES: &str = "a call is { service = \"...\", endpoint = \"...\" }, which waits for the answer, { topic = \"...\" }, which publishes and goes on, or { store = \"...\", op = \"...\" }";
+        if call.store.is_some() || call.op.is_some() {
+            if call.service.is_some() || call.endpoint.is_some() || call.topic.is_some() {
+                self.error(path, "a store operation `{ store, op }` names nothing else")
+                    .set_hint(SHAPES);
+                return None;
+            }
+            let (Some(store), Some(op)) = (&call.store, &call.op) else {
+                self.error(path, "a store operation needs both `store` and `op`")
+                    .set_hint(SHAPES);
+                return None;
+            };
+            self.store_op_ref(path, store, op);
+            return None;
+        }
+        match (&call.service, &call.endpoint, &call.topic) {
+            (None, None, Some(topic)) => {
+                if self.topic_ref(&path.key("topic"), topic) {
+                    self.published
+                        .entry(topic.as_str())
+                        .or_insert_with(|| path.key("topic"));
+                }
+                None
+            }
+            (Some(service), Some(endpoint), None) => {
+                let service = self.service_ref(&path.key("service"), service, "calls")?;
+                let endpoint = self.endpoint_ref(&path.key("endpoint"), service, endpoint)?;
+                Some((service, endpoint))
+            }
+            (Some(service), None, None) => {
+                let hint = self.names.services.get(service.as_str()).map(|index| {
+                    let endpoints = self.names.endpoints[*index].keys().copied();
+                    format!(
+                        "endpoints of {}: {}",
+                        quote(service),
+                        crate::scenario::diagnostic::name_list(endpoints)
+                    )
+                });
+                let diagnostic = self.error(
+                    path,
+                    format!("call to {} names no `endpoint`", quote(service)),
+                );
+                diagnostic.set_hint(hint.unwrap_or_else(|| SHAPES.to_owned()));
+                None
+            }
+            (None, Some(endpoint), None) => {
+                self.error(
+                    path,
+                    format!("call to endpoint {} names no `service`", quote(endpoint)),
+                )
+                .set_hint(SHAPES);
+                None
+            }
+            (_, _, Some(_)) => {
+                self.error(
+                    path,
+                    "a call has `service` and `endpoint`, or `topic`, not both",
+                )
+                .set_hint(format!("{SHAPES}; write two calls to do both"));
+                None
+            }
+            (None, None, None) => {
+                self.error(path, "empty call").set_hint(SHAPES);
+                None
+            }
+        }
+    }
+
+    /// Checks `{ store, op }`: the store exists and has the operation.
+    pub(super) fn store_op_ref(&mut self, path: &DocPath, store: &str, op: &str) {
+        let Some(&index) = self.names.stores.get(store) else {
+            let hint = self.suggest(
+                store,
+                "stores here",
+                || self.names.stores.keys().copied().collect(),
+                "declare a [[store]] first",
+            );
+            self.error(
+                &path.key("store"),
+                format!("unknown store {}", quote(store)),
+            )
+            .set_optional_hint(hint);
+            return;
+        };
+        let kind = self.scenario.stores[index].kind;
+        let operations = store_operations(kind);
+        if !operations.contains(&op) {
+            let hint =
+                match crate::scenario::diagnostic::did_you_mean(op, operations.iter().copied()) {
+                    Some(close) => format!(
+                        "did you mean {}? a {} store has {}",
+                        quote(close),
+                        store_kind_name(kind),
+                        operations.join(", ")
+                    ),
+                    None => format!(
+                        "a {} store has {}",
+                        store_kind_name(kind),
+                        operations.join(", ")
+                    ),
+                };
+            self.error(
+                &path.key("op"),
+                format!("store {} has no operation {}", quote(store), quote(op)),
+            )
+            .set_hint(hint);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! `[[store]]`: each kind's keys and limits, and the operations each kind has.
+
+use indexmap::IndexMap;
+use meshsim_models::key_value::KEY_VALUE_OPERATIONS;
+use meshsim_models::{LEDGER_OPERATIONS, ORDERS_OPERATIONS, STOCK_OPERATIONS};
+
+use super::checker::{Checker, root};
+use crate::scenario::limits;
+use crate::scenario::schema::StoreKind;
+
+impl Checker<'_, '_> {
+    pub(super) fn check_stores(&mut self) {
+        let mut seen = IndexMap::new();
+        for (index, store) in self.scenario.stores.iter().enumerate() {
+            let path = root("store").index(index);
+            self.name(&path.key("name"), &store.name, "store name");
+            self.unique(&mut seen, &store.name, &path.key("name"), "store name");
+            self.host_name_clash(&path.key("name"), &store.name, "store");
+            self.whole_at_least(&path.key("workers"), u64::from(store.workers), 1);
+            self.whole_at_most(
+                &path.key("workers"),
+                u64::from(store.workers),
+                u64::from(limits::WORKERS_PER_INSTANCE_MAX),
+                "workers",
+            );
+            if let Some(service_time) = &store.service_time {
+                self.distribution(&path.key("service_time"), service_time);
+            }
+            let stock = store.kind == StoreKind::Stock;
+            for (key, value) in [
+                ("products", store.products),
+                ("stock_per_product", store.stock_per_product),
+            ] {
+                match (stock, value) {
+                    (true, None) => {
+                        self.error(&path, format!("a stock store needs `{key}`"))
+                            .set_hint("products = 10 and stock_per_product = 100, say");
+                    }
+                    (true, Some(value)) => {
+                        self.whole_at_least(&path.key(key), u64::from(value), 1);
+                        self.whole_at_most(
+                            &path.key(key),
+                            u64::from(value),
+                            u64::from(limits::STOCK_MAX),
+                            key,
+                        );
+                    }
+                    (false, Some(_)) => {
+                        self.error_at_key(
+                            &path.key(key),
+                            format!("`{key}` is for stock stores only"),
+                        );
+                    }
+                    (false, None) => {}
+                }
+            }
+            let redis = store.kind == StoreKind::Redis;
+            for (key, present) in [
+                ("keys", store.keys.is_some()),
+                ("key_skew", store.key_skew.is_some()),
+                ("ttl", store.ttl.is_some()),
+            ] {
+                if present && !redis {
+                    self.error_at_key(&path.key(key), format!("`{key}` is for redis stores only"));
+                }
+            }
+            if let Some(keys) = store.keys {
+                self.whole_at_least(&path.key("keys"), u64::from(keys), 1);
+                self.whole_at_most(
+                    &path.key("keys"),
+                    u64::from(keys),
+                    u64::from(limits::REDIS_KEYS_MAX),
+                    "keys",
+                );
+            }
+            if let Some(skew) = store.key_skew
+                && !(0.0..=10.0).contains(&skew.get())
+            {
+                self.error(&path.key("key_skew"), "`key_skew` must be from 0 to 10")
+                    .set_hint("0 spreads requests evenly over the keys; 1 is the classic Zipf law");
+            }
+            if store.row_locks && !stock {
+                self.error_at_key(
+                    &path.key("row_locks"),
+                    "`row_locks` is for stock stores only",
+                )
+                .set_hint("row locks serialise writes to one product's stock row");
+            }
+        }
+    }
+}
+
+/// The operations of a store kind, by index: the models' own tables, so that a call validation
+/// accepts is one the store can serve.
+pub(super) fn store_operations(kind: StoreKind) -> &'static [&'static str] {
+    match kind {
+        StoreKind::Stock => STOCK_OPERATIONS,
+        StoreKind::Ledger => LEDGER_OPERATIONS,
+        StoreKind::Orders => ORDERS_OPERATIONS,
+        StoreKind::Redis => KEY_VALUE_OPERATIONS,
+    }
+}
+
+pub(super) fn store_kind_name(kind: StoreKind) -> &'static str {
+    match kind {
+        StoreKind::Stock => "stock",
+        StoreKind::Ledger => "ledger",
+        StoreKind::Orders => "orders",
+        StoreKind::Redis => "redis",
+    }
+}
