@@ -126,7 +126,7 @@ fn color_is_used_only_when_asked() {
     let (label, text) = fixture("bad", "unknown-key");
     let error = load_str(&label, &text).expect_err("unknown key");
     assert!(!error.to_string().contains('\u{1b}'));
-    assert!(error.render(true).contains("\u{1b}[1;31merror"));
+    assert!(error.render(true).contains("\u{1b}[1m\u{1b}[31merror"));
 }
 
 /// Loading must never panic, whatever the text: every variant of the full-format scenario with
@@ -195,7 +195,7 @@ fn a_file_over_the_size_limit_is_refused() {
     let error = load_str("big.toml", &huge).expect_err("over the limit");
     assert_eq!(
         error.to_string(),
-        "error: the file is larger than the limit of 4 MiB for a scenario\n --> big.toml\n  = hint: a scenario this large is generated: generate fewer services, or split it into several scenarios\n"
+        "error: the file is larger than the limit of 4 MiB for a scenario\n--> big.toml\n = hint: a scenario this large is generated: generate fewer services, or split it into several scenarios\n"
     );
 }
 

@@ -7,222 +7,24 @@
 //! not written (a key a fault's kind requires, say), the span falls back to the nearest parent
 //! that is: the `[[fault]]` header, or the inline table that lacks it.
 
-use std::fmt;
+mod doc_path;
+mod node;
+
+#[cfg(test)]
+mod tests;
+
 use std::ops::Range;
 
-use toml_edit::{Document, Item, Key, Table, Value};
+use toml_edit::{Document, Item, Key, Value};
 
-/// One step of a path: a key of a table or an index into an array (of tables or of values).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PathPart {
-    Key(String),
-    Index(usize),
-}
-
-impl From<&str> for PathPart {
-    fn from(key: &str) -> Self {
-        PathPart::Key(key.to_owned())
-    }
-}
-
-impl From<&String> for PathPart {
-    fn from(key: &String) -> Self {
-        PathPart::Key(key.clone())
-    }
-}
-
-impl From<String> for PathPart {
-    fn from(key: String) -> Self {
-        PathPart::Key(key)
-    }
-}
-
-impl From<usize> for PathPart {
-    fn from(index: usize) -> Self {
-        PathPart::Index(index)
-    }
-}
-
-/// A path from the document's root, built step by step: `DocPath::root().key("service").index(1)`
-/// or with [`doc_path!`](crate::doc_path): `doc_path!["service", 1, "name"]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DocPath {
-    parts: Vec<PathPart>,
-}
-
-impl DocPath {
-    pub fn root() -> Self {
-        DocPath::default()
-    }
-
-    pub fn from_parts(parts: Vec<PathPart>) -> Self {
-        DocPath { parts }
-    }
-
-    /// This path extended by a key.
-    #[must_use]
-    pub fn key(&self, key: &str) -> Self {
-        let mut parts = self.parts.clone();
-        parts.push(PathPart::Key(key.to_owned()));
-        DocPath { parts }
-    }
-
-    /// This path extended by an index.
-    #[must_use]
-    pub fn index(&self, index: usize) -> Self {
-        let mut parts = self.parts.clone();
-        parts.push(PathPart::Index(index));
-        DocPath { parts }
-    }
-
-    pub fn parts(&self) -> &[PathPart] {
-        &self.parts
-    }
-
-    /// The path without its last part; the root is its own parent.
-    #[must_use]
-    pub fn parent(&self) -> Self {
-        let mut parts = self.parts.clone();
-        parts.pop();
-        DocPath { parts }
-    }
-
-    /// The last key of the path, the name a message calls the value by (`calls` for
-    /// `service[0].endpoint[0].calls[2]`).
-    pub fn last_key(&self) -> &str {
-        self.parts
-            .iter()
-            .rev()
-            .find_map(|part| match part {
-                PathPart::Key(key) => Some(key.as_str()),
-                PathPart::Index(_) => None,
-            })
-            .unwrap_or("")
-    }
-}
-
-impl fmt::Display for DocPath {
-    /// `service[1].endpoint[0].calls[2].service`; keys that are not bare TOML keys are quoted,
-    /// `mesh."my service".timeout`.
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (position, part) in self.parts.iter().enumerate() {
-            match part {
-                PathPart::Index(index) => write!(formatter, "[{index}]")?,
-                PathPart::Key(key) => {
-                    if position > 0 {
-                        formatter.write_str(".")?;
-                    }
-                    let bare = !key.is_empty()
-                        && key.chars().all(|character| {
-                            character.is_ascii_alphanumeric()
-                                || character == '_'
-                                || character == '-'
-                        });
-                    if bare {
-                        formatter.write_str(key)?;
-                    } else {
-                        write!(formatter, "{key:?}")?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Builds a [`DocPath`] from keys (`&str`, `String`) and indices (`usize`):
-/// `doc_path!["service", 1, "endpoint", 0, "calls", 2, "service"]`.
-#[macro_export]
-macro_rules! doc_path {
-    ($($part:expr),* $(,)?) => {
-        $crate::scenario::locate::DocPath::from_parts(vec![
-            $($crate::scenario::locate::PathPart::from($part)),*
-        ])
-    };
-}
+pub use doc_path::{DocPath, PathPart};
+use node::Node;
 
 /// Finds paths in one source text. A text that does not parse locates nothing: every span is
 /// `None`, and diagnostics then show the file without a line.
 pub struct Locator<'source> {
     source: &'source str,
     document: Option<Document<&'source str>>,
-}
-
-/// A node reached while walking a path; arrays hold values while tables hold items.
-#[derive(Clone, Copy)]
-enum Node<'document> {
-    Item(&'document Item),
-    Table(&'document Table),
-    Value(&'document Value),
-}
-
-impl<'document> Node<'document> {
-    fn span(self) -> Option<Range<usize>> {
-        match self {
-            // An array of tables spans all its tables; its first header is the useful place.
-            Node::Item(Item::ArrayOfTables(tables)) => tables.get(0).and_then(Table::span),
-            Node::Item(item) => item.span(),
-            Node::Table(table) => table.span(),
-            Node::Value(value) => value.span(),
-        }
-    }
-
-    /// The child under `part` with the span of its key, when the part is a key.
-    fn child(self, part: &PathPart) -> Option<(Option<&'document Key>, Node<'document>)> {
-        match part {
-            PathPart::Key(name) => {
-                let (key, item) = match self {
-                    Node::Item(item) => item.as_table_like()?.get_key_value(name)?,
-                    Node::Table(table) => table.get_key_value(name)?,
-                    Node::Value(value) => value.as_inline_table()?.get_key_value(name)?,
-                };
-                Some((Some(key), Node::Item(item)))
-            }
-            PathPart::Index(index) => {
-                let child = match self {
-                    Node::Item(Item::ArrayOfTables(tables)) => Node::Table(tables.get(*index)?),
-                    Node::Item(Item::Value(Value::Array(array)))
-                    | Node::Value(Value::Array(array)) => Node::Value(array.get(*index)?),
-                    _ => return None,
-                };
-                Some((None, child))
-            }
-        }
-    }
-
-    /// Every child with its path part and key, in document order.
-    fn children(self) -> Vec<(PathPart, Option<&'document Key>, Node<'document>)> {
-        let mut children = Vec::new();
-        let table_like = match self {
-            Node::Item(item) => item.as_table_like(),
-            Node::Table(table) => Some(table as &dyn toml_edit::TableLike),
-            Node::Value(value) => value
-                .as_inline_table()
-                .map(|table| table as &dyn toml_edit::TableLike),
-        };
-        if let Some(table) = table_like {
-            for (name, _) in table.iter() {
-                if let Some((key, item)) = table.get_key_value(name) {
-                    children.push((PathPart::Key(name.to_owned()), Some(key), Node::Item(item)));
-                }
-            }
-            return children;
-        }
-        match self {
-            Node::Item(Item::ArrayOfTables(tables)) => {
-                for (index, table) in tables.iter().enumerate() {
-                    children.push((PathPart::Index(index), None, Node::Table(table)));
-                }
-            }
-            Node::Item(Item::Value(Value::Array(array))) | Node::Value(Value::Array(array)) => {
-                for (index, value) in array.iter().enumerate() {
-                    children.push((PathPart::Index(index), None, Node::Value(value)));
-                }
-            }
-            _ => {}
-        }
-        children
-    }
 }
 
 impl<'source> Locator<'source> {
@@ -343,7 +145,7 @@ impl<'source> Locator<'source> {
         while let Some((path, node)) = stack.pop() {
             for (part, key, child) in node.children() {
                 let child_path = DocPath::from_parts({
-                    let mut parts = path.parts.clone();
+                    let mut parts = path.parts().to_vec();
                     parts.push(part);
                     parts
                 });
@@ -445,7 +247,7 @@ fn deeper(
     candidate: (DocPath, PathTarget),
 ) -> (DocPath, PathTarget) {
     match found {
-        Some(current) if current.0.parts.len() >= candidate.0.parts.len() => current,
+        Some(current) if current.0.parts().len() >= candidate.0.parts().len() => current,
         _ => candidate,
     }
 }
@@ -454,117 +256,4 @@ struct Walk {
     span: Option<Range<usize>>,
     key_span: Option<Range<usize>>,
     complete: bool,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{DocPath, Locator, PathTarget};
-
-    const SOURCE: &str = r#"[scenario]
-name = "x"
-
-[[service]]
-name = "order"
-
-[[service.endpoint]]
-name = "POST /orders"
-calls = [
-  { service = "product", endpoint = "GET /stock" },
-  { service = "paymnt", endpoint = "POST /payments" },
-]
-
-[[service]]
-name = "payment"
-
-[mesh.payment.retries]
-attempts = 3
-
-[[mesh.order.route]]
-weights = { v1 = 90, v3 = 10 }
-"#;
-
-    fn text(span: Option<std::ops::Range<usize>>) -> &'static str {
-        span.map_or("<none>", |span| &SOURCE[span])
-    }
-
-    #[test]
-    fn finds_values_in_tables_arrays_and_inline_tables() {
-        let locator = Locator::new(SOURCE);
-        let path = crate::doc_path!["service", 0, "endpoint", 0, "calls", 1, "service"];
-        assert_eq!(text(locator.value_span(path.parts())), "\"paymnt\"");
-        assert_eq!(text(locator.key_span(path.parts())), "service");
-        assert_eq!(
-            text(locator.value_span(crate::doc_path!["service", 1, "name"].parts())),
-            "\"payment\""
-        );
-        let calls = crate::doc_path!["service", 0, "endpoint", 0, "calls", 0];
-        assert_eq!(
-            text(locator.value_span(calls.parts())),
-            "{ service = \"product\", endpoint = \"GET /stock\" }"
-        );
-        let weight = crate::doc_path!["mesh", "order", "route", 0, "weights", "v3"];
-        assert_eq!(text(locator.key_span(weight.parts())), "v3");
-        assert_eq!(text(locator.value_span(weight.parts())), "10");
-        assert_eq!(
-            text(locator.key_span(crate::doc_path!["mesh", "payment"].parts())),
-            "payment"
-        );
-        assert_eq!(
-            text(locator.value_span(crate::doc_path!["scenario"].parts())),
-            "[scenario]"
-        );
-    }
-
-    #[test]
-    fn falls_back_to_the_nearest_written_parent() {
-        let locator = Locator::new(SOURCE);
-        assert_eq!(
-            text(locator.value_span(crate::doc_path!["service", 1, "replicas"].parts())),
-            "[[service]]"
-        );
-        assert!(!locator.exists(crate::doc_path!["service", 1, "replicas"].parts()));
-        let missing = crate::doc_path!["service", 0, "endpoint", 0, "calls", 1, "topic"];
-        assert_eq!(
-            text(locator.key_span(missing.parts())),
-            "{ service = \"paymnt\", endpoint = \"POST /payments\" }"
-        );
-        assert_eq!(
-            text(locator.value_span(crate::doc_path!["service", 9, "name"].parts())),
-            "[[service]]"
-        );
-        assert_eq!(
-            locator.value_span(crate::doc_path!["nothing"].parts()),
-            None
-        );
-        assert_eq!(locator.value_span(DocPath::root().parts()), None);
-        let broken = Locator::new("[scenario\nname = ");
-        assert_eq!(
-            broken.value_span(crate::doc_path!["scenario"].parts()),
-            None
-        );
-    }
-
-    #[test]
-    fn finds_the_path_of_a_span() {
-        let locator = Locator::new(SOURCE);
-        let start = SOURCE.find("\"paymnt\"").unwrap();
-        let (path, target) = locator.path_at(&(start..start + 8)).unwrap();
-        assert_eq!(path.to_string(), "service[0].endpoint[0].calls[1].service");
-        assert_eq!(target, PathTarget::Value);
-        let attempts = SOURCE.find("attempts").unwrap();
-        let (path, target) = locator.path_at(&(attempts..attempts + 8)).unwrap();
-        assert_eq!(path.to_string(), "mesh.payment.retries.attempts");
-        assert_eq!(target, PathTarget::Key);
-    }
-
-    #[test]
-    fn displays_paths_with_quoted_keys() {
-        let path = DocPath::root()
-            .key("mesh")
-            .key("my svc")
-            .key("route")
-            .index(2);
-        assert_eq!(path.to_string(), "mesh.\"my svc\".route[2]");
-        assert_eq!(path.last_key(), "route");
-    }
 }
