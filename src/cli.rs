@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use meshsim_record::{RecorderOutputs, TraceOutput};
 use meshsim_reports::{TableOptions, summary_json, summary_table};
-use meshsim_sim::{RecorderOutputs, TraceOutput};
 
 use crate::expect;
 use crate::output_folder::{OutputFolder, leftover_note};

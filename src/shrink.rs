@@ -14,8 +14,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use meshsim_record::RecorderOutputs;
 use meshsim_reports::ExpectationOutcome;
-use meshsim_sim::RecorderOutputs;
 
 use crate::cli::{ShrinkArgs, Status, color_for};
 use crate::expect;

@@ -16,11 +16,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use meshsim_record::RecorderOutputs;
 use meshsim_reports::sweep::{
     MS_DECIMALS, RATE_DECIMALS, RolloutCell, SWEEP_FORMAT, SeedRange, SeedRow, rounded,
 };
 use meshsim_reports::{Shard, Sweep, SweepInfo, sweep_charts, sweep_report_html};
-use meshsim_sim::RecorderOutputs;
 
 use crate::cli::Status;
 use crate::expect;
