@@ -12,15 +12,15 @@
 //! feature: a crate that only reads a run's types depends on this one without it.
 
 pub mod control;
-pub mod distribution;
+mod distribution;
 pub mod engine;
 mod ids;
 pub mod model;
 pub mod network;
 pub mod queue;
-pub mod rng;
-pub mod sink;
-pub mod time;
+mod rng;
+mod sink;
+mod time;
 
 pub use control::{Control, ControlAction, Selector};
 pub use distribution::Distribution;

@@ -57,7 +57,7 @@ pub struct Engine<M: Model, S: Sink<Record = M::Record>> {
     queue: EventQueue<Event<M::Message>>,
     slots: Vec<Slot<M>>,
     network: Network,
-    recorder: S,
+    sink: S,
     controls: Vec<Control>,
     outbox: Outbox<M::Message, M::Record>,
     counts: NetworkCounts,
@@ -67,7 +67,7 @@ pub struct Engine<M: Model, S: Sink<Record = M::Record>> {
 
 impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
     /// `models[i]` drives node `i` of the network; controls may come in any order.
-    pub fn new(network: Network, models: Vec<M>, recorder: S, controls: Vec<Control>) -> Self {
+    pub fn new(network: Network, models: Vec<M>, sink: S, controls: Vec<Control>) -> Self {
         assert_eq!(models.len(), network.node_count(), "one model per node");
         let slots = models
             .into_iter()
@@ -88,7 +88,7 @@ impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
             queue,
             slots,
             network,
-            recorder,
+            sink,
             controls,
             outbox: Outbox::default(),
             counts: NetworkCounts::default(),
@@ -101,9 +101,9 @@ impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
         self.now
     }
 
-    /// The sink, for what it has counted so far.
+    /// The sink (meshsim's recorder), for what it has counted so far.
     pub fn recorder(&self) -> &S {
-        &self.recorder
+        &self.sink
     }
 
     pub fn events_processed(&self) -> u64 {
@@ -138,12 +138,12 @@ impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
             let (time, event) = self.queue.pop().expect("peeked");
             debug_assert!(time >= self.now, "time never runs backwards");
             self.now = time;
-            self.recorder.advance(time);
+            self.sink.advance(time);
             self.events_processed += 1;
             self.dispatch(event);
         }
         self.now = self.now.max(end);
-        self.recorder.advance(self.now);
+        self.sink.advance(self.now);
     }
 
     /// Tells every live model the run is over and hands back the sink.
@@ -153,7 +153,7 @@ impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
             self.handle(NodeId(index as u32), Input::Finish);
         }
         let models = self.slots.into_iter().map(|slot| slot.model).collect();
-        (self.recorder, models)
+        (self.sink, models)
     }
 
     fn dispatch(&mut self, event: Event<M::Message>) {
@@ -267,7 +267,7 @@ impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
                         },
                     );
                 }
-                Action::Record(record) => self.recorder.record(self.now, &record),
+                Action::Record(record) => self.sink.record(self.now, &record),
             }
         }
         self.outbox = outbox;
@@ -287,7 +287,7 @@ impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
 
     fn control(&mut self, index: usize) {
         let control = self.controls[index].clone();
-        self.recorder.control(self.now, &control);
+        self.sink.control(self.now, &control);
         match control.action {
             ControlAction::Apply(rule) => self.network.apply(rule),
             ControlAction::Repair { rule } => {

@@ -71,7 +71,7 @@ pub struct TurmoilOptions {
 pub struct TurmoilEngine<'a, S: Sink> {
     sim: turmoil::Sim<'a>,
     shared: Rc<Shared<S::Record>>,
-    recorder: S,
+    sink: S,
     controls: Vec<Control>,
     next_control: usize,
     /// Membership notices waiting for the control plane's delay: (time, sequence) -> notice.
@@ -91,7 +91,7 @@ where
     pub fn new<M>(
         network: Network,
         models: Vec<M>,
-        recorder: S,
+        sink: S,
         controls: Vec<Control>,
         options: TurmoilOptions,
     ) -> Self
@@ -100,7 +100,7 @@ where
         M::Message: Wire,
     {
         let software = models.into_iter().map(Software::Model).collect();
-        Self::with_software(network, software, recorder, controls, options)
+        Self::with_software(network, software, sink, controls, options)
     }
 
     /// Like [`TurmoilEngine::new`], with some hosts running a task of their own (real async code)
@@ -108,7 +108,7 @@ where
     pub fn with_software<M>(
         network: Network,
         models: Vec<Software<M>>,
-        recorder: S,
+        sink: S,
         mut controls: Vec<Control>,
         options: TurmoilOptions,
     ) -> Self
@@ -174,7 +174,7 @@ where
         TurmoilEngine {
             sim,
             shared,
-            recorder,
+            sink,
             controls,
             next_control: 0,
             notices: BTreeMap::new(),
@@ -217,8 +217,8 @@ where
 
     fn apply(&mut self, now: SimTime, index: usize) {
         let control = self.controls[index].clone();
-        self.recorder.advance(now);
-        self.recorder.control(now, &control);
+        self.sink.advance(now);
+        self.sink.control(now, &control);
         match control.action {
             ControlAction::Apply(rule) if rule.effect == Effect::Block => self.partition(rule),
             ControlAction::Apply(rule) => self.shared.network.borrow_mut().apply(rule),
@@ -285,14 +285,14 @@ where
         for (time, _, record) in records {
             // What the last tick does, it does at the end of the run at the latest.
             let time = time.min(end);
-            self.recorder.advance(time);
-            self.recorder.record(time, &record);
+            self.sink.advance(time);
+            self.sink.record(time, &record);
         }
     }
 
-    /// The sink, for what it has counted so far.
+    /// The sink (meshsim's recorder), for what it has counted so far.
     pub fn recorder(&self) -> &S {
-        &self.recorder
+        &self.sink
     }
 
     /// Steps until simulated time reaches `until` (rounded up to the tick).
@@ -318,7 +318,7 @@ where
             self.sim.step().map_err(|error| error.to_string())?;
             self.drain_records();
         }
-        self.recorder.advance(until);
+        self.sink.advance(until);
         Ok(())
     }
 
@@ -335,7 +335,7 @@ where
         self.finished = true;
         self.sim.step().map_err(|error| error.to_string())?;
         self.drain_records();
-        Ok(self.recorder)
+        Ok(self.sink)
     }
 }
 
