@@ -23,7 +23,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use meshsim::run_limits::RunLimits;
 use meshsim::scenario::{load_file, load_str};
 use meshsim::simulate::{EngineKind, simulate_on, simulate_with_host_limit};
-use meshsim_sim::{Distribution, RecorderOutputs, Seeder};
+use meshsim_record::RecorderOutputs;
+use meshsim_sim::{Distribution, Seeder};
 use support::{best_of, case_args, peak_memory_kib, run_children};
 
 /// `messages.toml` on one engine: (requests sent, simulated seconds).

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use meshsim::scenario::load_file;
 use meshsim::service_code::{AsyncService, IncomingRequest, ServiceCode, simulate_with_code};
+use meshsim_record::RecorderOutputs;
 use meshsim_reports::{RunData, TableOptions, summary_json, summary_table};
-use meshsim_sim::RecorderOutputs;
 
 /// The user's service: any async Rust that runs on a single-threaded tokio runtime.
 struct Inventory;

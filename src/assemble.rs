@@ -14,12 +14,15 @@ use meshsim_models::{
     Sidecar, Store, StoreConfig, StoreKind, SubscriptionConfig, UpstreamConfig, WorkloadClient,
     WorkloadConfig,
 };
+use meshsim_record::{
+    Catalog, ClientId, GroupInfo, NodeInfo, Recorder, RecorderOutputs, SubscriptionInfo,
+    VersionInfo, VersionKey,
+};
 use meshsim_sim::control::{Effect, Rule};
 use meshsim_sim::network::LinkConfig;
 use meshsim_sim::{
-    Catalog, ClientId, Control, ControlAction, Distribution, Engine, GroupId, GroupInfo, Network,
-    NodeId, NodeInfo, Recorder, RecorderOutputs, Seeder, Selector, SimTime, SubscriptionInfo,
-    VersionInfo, VersionKey,
+    Control, ControlAction, Distribution, Engine, GroupId, Network, NodeId, Seeder, Selector,
+    SimTime,
 };
 
 pub use crate::layout::{BASE_VERSION, Layout, ServiceLayout, WorkloadLayout};
@@ -30,7 +33,7 @@ use crate::scenario::{DocPath, Duration, Real};
 
 /// A scenario laid out on the event engine.
 pub struct Assembly {
-    pub engine: Engine<Node>,
+    pub engine: Engine<Node, Recorder>,
     pub end: SimTime,
     pub layout: Layout,
 }

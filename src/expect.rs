@@ -1,8 +1,8 @@
 //! Expectations: each `[[expect]]` checked against what the run recorded.
 
+use meshsim_record::RunSummary;
+use meshsim_record::summary::{LatencySummary, MeshSummary, RequestCounts, ServiceCounts};
 use meshsim_reports::ExpectationOutcome;
-use meshsim_sim::RunSummary;
-use meshsim_sim::summary::{LatencySummary, MeshSummary, RequestCounts, ServiceCounts};
 use serde_json::Value;
 
 use crate::scenario::Bound;

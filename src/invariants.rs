@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use meshsim_record::RunSummary;
 use meshsim_reports::InvariantOutcome;
-use meshsim_sim::RunSummary;
 
 /// The names an expectation uses: `invariant.stock_conserved`.
 pub const NAMES: [&str; 6] = [

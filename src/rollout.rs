@@ -16,7 +16,8 @@ use meshsim_models::rollout::{
 };
 use meshsim_models::upstream::RedirectConfig;
 use meshsim_models::{Route, UpstreamConfig};
-use meshsim_sim::{NodeId, RolloutInfo, VersionKey};
+use meshsim_record::{RolloutInfo, VersionKey};
+use meshsim_sim::NodeId;
 
 use crate::layout::{BASE_VERSION, Layout};
 use crate::scenario::metric::{self, LatencyStat};

@@ -15,10 +15,12 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 use meshsim_models::{Message, Node, Response};
+use meshsim_record::{
+    Gauge, Reason, ReasonKind, Record, RecorderOutputs, ServedResult, VersionKey,
+};
 use meshsim_reports::RunInfo;
+use meshsim_sim::SimTime;
 use meshsim_sim::engine::turmoil::{Port, Software, TurmoilEngine, TurmoilOptions};
-use meshsim_sim::record::Gauge;
-use meshsim_sim::{Reason, ReasonKind, Record, RecorderOutputs, ServedResult, SimTime, VersionKey};
 
 use crate::assemble::assemble_parts;
 use crate::scenario::Scenario;
@@ -63,7 +65,7 @@ impl ServiceCode {
 
 /// The software of one instance running user code: every request in a task of its own.
 fn serve(
-    port: Rc<Port<Message>>,
+    port: Rc<Port<Message, Record>>,
     code: Rc<dyn AsyncService>,
     key: VersionKey,
     endpoints: Rc<Vec<String>>,

@@ -1,8 +1,9 @@
 //! One run of a scenario from a seed: assemble, drive the event engine to the end, summarise.
 
+use meshsim_record::{RecorderOutputs, RunSummary};
 use meshsim_reports::{FaultWindow, RunInfo};
 use meshsim_sim::engine::turmoil::{TurmoilEngine, TurmoilOptions};
-use meshsim_sim::{Engine, RecorderOutputs, RunSummary, SimTime};
+use meshsim_sim::{Engine, SimTime};
 
 use crate::assemble::assemble_parts;
 use crate::run_limits::RunLimits;

@@ -12,7 +12,7 @@ use indicatif::ProgressBar;
 use meshsim_reports::sweep::{
     MS_DECIMALS, RATE_DECIMALS, RolloutCell, SeedRange, SeedRow, rounded,
 };
-use meshsim_sim::RecorderOutputs;
+use meshsim_record::RecorderOutputs;
 
 use crate::expect;
 use crate::run_limits::RunLimits;

@@ -6,8 +6,8 @@ mod support;
 
 use meshsim::scenario::load_str;
 use meshsim::simulate::{EngineKind, simulate_on};
-use meshsim_sim::summary::SubscriptionSummary;
-use meshsim_sim::{RecorderOutputs, RunSummary};
+use meshsim_record::summary::SubscriptionSummary;
+use meshsim_record::{RecorderOutputs, RunSummary};
 use support::SharedBuffer;
 
 /// `order` publishes `order.created` for each of `rate` requests a second over `duration`;

@@ -6,7 +6,7 @@ mod support;
 
 use meshsim::expect;
 use meshsim::simulate::EngineKind;
-use meshsim_sim::{RecorderOutputs, RunSummary};
+use meshsim_record::{RecorderOutputs, RunSummary};
 use support::simulate_source;
 
 const ENGINES: [EngineKind; 2] = [EngineKind::Event, EngineKind::Turmoil];

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use meshsim::scenario::load_str;
 use meshsim::simulate::simulate;
-use meshsim_sim::RecorderOutputs;
+use meshsim_record::RecorderOutputs;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]

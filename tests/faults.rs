@@ -5,8 +5,7 @@ mod support;
 
 use meshsim::scenario::load_str;
 use meshsim::simulate::simulate;
-use meshsim_sim::RecorderOutputs;
-use meshsim_sim::RunSummary;
+use meshsim_record::{RecorderOutputs, RunSummary};
 use support::SharedBuffer;
 
 /// One request row of `requests.csv`.

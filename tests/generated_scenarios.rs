@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use meshsim::scenario::load_str;
 use meshsim::simulate::simulate;
-use meshsim_sim::RecorderOutputs;
+use meshsim_record::RecorderOutputs;
 use proptest::prelude::*;
 
 fn cases() -> u32 {

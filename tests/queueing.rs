@@ -11,7 +11,7 @@ mod support;
 
 use meshsim::scenario::load_str;
 use meshsim::simulate::simulate;
-use meshsim_sim::RecorderOutputs;
+use meshsim_record::RecorderOutputs;
 use support::SharedBuffer;
 
 /// P(wait) for M/M/c with offered load a = λ/μ (Erlang C).

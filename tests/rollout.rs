@@ -11,9 +11,7 @@
 mod support;
 
 use meshsim::simulate::EngineKind;
-use meshsim_sim::RecorderOutputs;
-use meshsim_sim::RunSummary;
-use meshsim_sim::record::RolloutOutcome;
+use meshsim_record::{RecorderOutputs, RolloutOutcome, RunSummary};
 use support::{SharedBuffer, simulate_source};
 
 const ENGINES: [EngineKind; 2] = [EngineKind::Event, EngineKind::Turmoil];

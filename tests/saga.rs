@@ -14,7 +14,7 @@ use meshsim::invariants;
 use meshsim::scenario::schema::{Fault, FaultKind};
 use meshsim::scenario::{Duration, load_str};
 use meshsim::simulate::simulate;
-use meshsim_sim::RecorderOutputs;
+use meshsim_record::RecorderOutputs;
 use proptest::prelude::*;
 use support::meshsim;
 

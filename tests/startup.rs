@@ -8,7 +8,7 @@
 mod support;
 
 use meshsim::simulate::EngineKind;
-use meshsim_sim::{RecorderOutputs, RunSummary};
+use meshsim_record::{RecorderOutputs, RunSummary};
 use support::{SharedBuffer, simulate_source};
 
 const ENGINES: [EngineKind; 2] = [EngineKind::Event, EngineKind::Turmoil];

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use meshsim::scenario::load_str;
 use meshsim::simulate::simulate;
-use meshsim_sim::RecorderOutputs;
+use meshsim_record::RecorderOutputs;
 
 /// The process's peak resident memory (`VmHWM`), in KiB; 0 where `/proc` does not say.
 pub fn peak_memory_kib() -> u64 {

@@ -20,11 +20,12 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use meshsim_sim::record::BrokerEvent;
-use meshsim_sim::{GroupId, Input, NodeId, Outbox, Reason, ReasonKind, Record, SimTime};
+use meshsim_record::{BrokerEvent, Reason, ReasonKind, Record};
+use meshsim_sim::{GroupId, Input, NodeId, SimTime};
 
 use crate::deadline::Deadlines;
 use crate::message::{Message, Request, RequestContext, Response};
+use crate::outbox::Outbox;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, timer};
 

@@ -9,8 +9,9 @@
 
 use std::collections::VecDeque;
 
-use meshsim_sim::{Outbox, SimTime, TimerId};
+use meshsim_sim::{SimTime, TimerId};
 
+use crate::outbox::Outbox;
 use crate::slab::SlabKey;
 
 #[derive(Debug, Default)]

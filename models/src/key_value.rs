@@ -133,7 +133,8 @@ impl KeyValueState {
 
 #[cfg(test)]
 mod tests {
-    use meshsim_sim::{ClientId, SimTime};
+    use meshsim_record::ClientId;
+    use meshsim_sim::SimTime;
 
     use super::KeyValueState;
     use crate::order_id::OrderId;

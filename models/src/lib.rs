@@ -13,6 +13,7 @@ pub mod key_value;
 pub mod message;
 pub mod node;
 mod order_id;
+pub mod outbox;
 pub mod policy;
 pub mod rollout;
 pub mod route;

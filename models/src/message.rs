@@ -1,6 +1,7 @@
 //! What travels between nodes: requests and their answers.
 
-use meshsim_sim::{NodeId, Reason};
+use meshsim_record::Reason;
+use meshsim_sim::NodeId;
 
 use crate::served_counters::SCRAPE_PARTS;
 
@@ -19,8 +20,8 @@ pub struct RequestContext {
 
 impl RequestContext {
     /// The request's trace id, for spans.
-    pub fn trace(&self) -> (meshsim_sim::ClientId, u64) {
-        (meshsim_sim::ClientId(self.client), self.root)
+    pub fn trace(&self) -> (meshsim_record::ClientId, u64) {
+        (meshsim_record::ClientId(self.client), self.root)
     }
 }
 
@@ -42,25 +43,27 @@ impl Request {
         &self,
         node: meshsim_sim::NodeId,
         group: meshsim_sim::GroupId,
-        kind: meshsim_sim::SpanKind,
+        kind: meshsim_record::SpanKind,
         (start, now): (meshsim_sim::SimTime, meshsim_sim::SimTime),
         status: u16,
-        out: &mut meshsim_sim::Outbox<Message>,
+        out: &mut crate::outbox::Outbox<Message>,
     ) {
         if !self.context.sampled {
             return;
         }
-        out.record(meshsim_sim::Record::Span(Box::new(meshsim_sim::Span {
-            trace: self.context.trace(),
-            node,
-            kind,
-            start_ns: start.as_nanos(),
-            end_ns: now.as_nanos(),
-            endpoint: Some((group, self.endpoint)),
-            peer: None,
-            status,
-            number: 0,
-        })));
+        out.record(meshsim_record::Record::Span(Box::new(
+            meshsim_record::Span {
+                trace: self.context.trace(),
+                node,
+                kind,
+                start_ns: start.as_nanos(),
+                end_ns: now.as_nanos(),
+                endpoint: Some((group, self.endpoint)),
+                peer: None,
+                status,
+                number: 0,
+            },
+        )));
     }
 }
 
@@ -268,7 +271,7 @@ impl meshsim_sim::Wire for Message {
             wire::RESPONSE if bytes.len() == wire::RESPONSE_BYTES => {
                 let call = u64::from_le_bytes(take(bytes, &mut at)?);
                 let status = u16::from_le_bytes(take(bytes, &mut at)?);
-                let kind = meshsim_sim::ReasonKind::from_u8(take::<1>(bytes, &mut at)?[0])?;
+                let kind = meshsim_record::ReasonKind::from_u8(take::<1>(bytes, &mut at)?[0])?;
                 let group = u32::from_le_bytes(take(bytes, &mut at)?);
                 let group = (group != wire::NO_GROUP).then_some(meshsim_sim::GroupId(group));
                 Some(Message::Response(Response {
@@ -338,7 +341,8 @@ impl meshsim_sim::Wire for Message {
 
 #[cfg(test)]
 mod tests {
-    use meshsim_sim::{GroupId, NodeId, Reason, ReasonKind, Wire};
+    use meshsim_record::{Reason, ReasonKind};
+    use meshsim_sim::{GroupId, NodeId, Wire};
 
     use super::{Message, Request, RequestContext, Response, RouteChange, RouteUpdate};
 

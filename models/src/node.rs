@@ -1,9 +1,11 @@
 //! A node of the simulated world: the model an engine drives at one host.
 
-use meshsim_sim::{Input, Model, Outbox, SimTime};
+use meshsim_record::Record;
+use meshsim_sim::{Input, Model, SimTime};
 
 use crate::broker::Broker;
 use crate::message::Message;
+use crate::outbox::Outbox;
 use crate::rollout::RolloutController;
 use crate::service::ServiceInstance;
 use crate::store::Store;
@@ -19,6 +21,7 @@ pub enum Node {
 
 impl Model for Node {
     type Message = Message;
+    type Record = Record;
 
     fn handle(&mut self, now: SimTime, input: Input<Message>, out: &mut Outbox<Message>) {
         match self {

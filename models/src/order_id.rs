@@ -1,7 +1,7 @@
 //! Which order a store operation concerns. Its own file so the key-value state and the store
 //! both name it without importing each other.
 
-use meshsim_sim::ClientId;
+use meshsim_record::ClientId;
 
 use crate::message::RequestContext;
 

@@ -17,10 +17,11 @@
 
 use std::ops::Range;
 
-use meshsim_sim::record::RolloutOutcome;
-use meshsim_sim::{Input, NodeId, Outbox, Record, SimTime, VersionKey};
+use meshsim_record::{Record, RolloutOutcome, VersionKey};
+use meshsim_sim::{Input, NodeId, SimTime};
 
 use crate::message::{Message, RouteChange, RouteUpdate};
+use crate::outbox::Outbox;
 use crate::served_counters::{SCRAPE_PARTS, ServedCounters};
 use crate::timer::{TimerKind, decode, timer};
 
@@ -798,7 +799,8 @@ fn round(value: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use meshsim_sim::{GroupId, NodeId, VersionKey};
+    use meshsim_record::VersionKey;
+    use meshsim_sim::{GroupId, NodeId};
 
     use super::{RolloutConfig, RolloutController, RolloutStrategy, trim};
     use crate::served_counters::ServedCounters;

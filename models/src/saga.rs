@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use meshsim_sim::{Reason, ReasonKind};
+use meshsim_record::{Reason, ReasonKind};
 
 use crate::call_target::CallTarget;
 use crate::message::Response;
@@ -167,7 +167,7 @@ fn outcome_unknown(response: &Response) -> bool {
 mod tests {
     use std::sync::Arc;
 
-    use meshsim_sim::{Reason, ReasonKind};
+    use meshsim_record::{Reason, ReasonKind};
 
     use super::{SagaNext, SagaPlan, SagaRun, SagaStepPlan};
     use crate::call_target::CallTarget;

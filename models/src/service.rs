@@ -9,14 +9,14 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use meshsim_sim::record::{Gauge, MeshEvent, SagaEvent};
-use meshsim_sim::{
-    Distribution, GroupId, Input, NodeId, Outbox, Reason, ReasonKind, Record, ServedResult, SimRng,
-    SimTime, SpanKind, VersionKey,
+use meshsim_record::{
+    Gauge, MeshEvent, Reason, ReasonKind, Record, SagaEvent, ServedResult, SpanKind, VersionKey,
 };
+use meshsim_sim::{Distribution, GroupId, Input, NodeId, SimRng, SimTime};
 
 pub use crate::call_target::CallTarget;
 use crate::message::{Message, Request, Response};
+use crate::outbox::Outbox;
 use crate::policy::rate_limit::{Refill, TokenBucket};
 use crate::route::HeaderCondition;
 use crate::saga::{SagaNext, SagaPlan, SagaRun};

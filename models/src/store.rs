@@ -21,15 +21,13 @@ use std::collections::BTreeSet;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use meshsim_sim::record::Gauge;
-use meshsim_sim::{
-    Distribution, GroupId, Input, NodeId, Outbox, Reason, ReasonKind, Record, ServedResult, SimRng,
-    SimTime, SpanKind, VersionKey,
-};
+use meshsim_record::{Gauge, Reason, ReasonKind, Record, ServedResult, SpanKind, VersionKey};
+use meshsim_sim::{Distribution, GroupId, Input, NodeId, SimRng, SimTime};
 
 use crate::key_value::{KEY_VALUE_OPERATIONS, KeyValueState};
 use crate::message::{Message, Request, Response};
 pub use crate::order_id::OrderId;
+use crate::outbox::Outbox;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, slab_timer};
 
@@ -904,15 +902,13 @@ impl Store {
 mod tests {
     use std::sync::Arc;
 
+    use meshsim_record::{ClientId, Gauge, Reason, ReasonKind, Record, ServedResult};
     use meshsim_sim::model::Action;
-    use meshsim_sim::record::Gauge;
-    use meshsim_sim::{
-        ClientId, Distribution, GroupId, Input, NodeId, Outbox, Reason, ReasonKind, Record, Seeder,
-        ServedResult, SimTime, TimerId,
-    };
+    use meshsim_sim::{Distribution, GroupId, Input, NodeId, Seeder, SimTime, TimerId};
 
     use super::{OrderId, OrderStatus, StockState, Store, StoreConfig, StoreKind, StoreState};
     use crate::message::{Message, Request, RequestContext, Response};
+    use crate::outbox::Outbox;
 
     const GROUP: GroupId = GroupId(5);
     const MS: u64 = 1_000_000;

@@ -5,13 +5,12 @@
 //! and send again. Every request ends exactly once: answered, timed out by the client, or still
 //! in flight when the run ends, which the client reports itself.
 
-use meshsim_sim::{
-    ClientId, Distribution, Input, Outbox, Outcome, Reason, ReasonKind, Record, SimRng, SimTime,
-    Span, SpanKind,
-};
+use meshsim_record::{ClientId, Outcome, Reason, ReasonKind, Record, Span, SpanKind};
+use meshsim_sim::{Distribution, Input, SimRng, SimTime};
 
 use crate::deadline::Deadlines;
 use crate::message::{Message, RequestContext, Response};
+use crate::outbox::Outbox;
 use crate::sidecar::{Completion, Sidecar};
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, timer};

@@ -4,12 +4,12 @@
 //! engine give the same bytes.
 
 use indexmap::IndexMap;
-use meshsim_sim::RunSummary;
-use meshsim_sim::engine::NetworkCounts;
-use meshsim_sim::summary::{
+use meshsim_record::RunSummary;
+use meshsim_record::summary::{
     BrokerSummary, EdgeSummary, LatencySummary, RequestCounts, RolloutSummary, SagaSummary,
     ServiceSummary, WorkloadSummary,
 };
+use meshsim_sim::NetworkCounts;
 use serde::Serialize;
 
 /// What the run was, besides what it recorded.

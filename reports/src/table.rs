@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use meshsim_sim::RunSummary;
-use meshsim_sim::summary::{LatencySummary, MeshSummary};
+use meshsim_record::RunSummary;
+use meshsim_record::summary::{LatencySummary, MeshSummary};
 
 use crate::quantity::percent;
 use crate::run_data::RunData;

@@ -1,40 +1,32 @@
-//! meshsim-sim: the simulation core. Time, seeded random streams, the event engine, the network
-//! and its faults, and the recorder.
+//! meshsim-sim: the simulation kernel. Time, seeded random streams, distributions, node and
+//! group ids, the network and its faults, the event queue and the two engines.
 //!
-//! This crate knows nothing of services or meshes. It moves opaque messages between numbered
-//! nodes grouped under names, fires timers, applies network faults, and records what the models
-//! report. The models (in `meshsim-models`) are sans-IO state machines that implement [`Model`].
+//! This crate knows nothing of services or meshes, and a simulator of something else (a
+//! database cluster, say) could use it whole. It moves opaque messages between numbered nodes
+//! grouped under names, fires timers, applies the fault timeline, and hands what the models
+//! report to a [`Sink`] without reading it. The models (in `meshsim-models`) are sans-IO state
+//! machines that implement [`Model`]; the run's vocabulary (records, the recorder, summaries)
+//! is `meshsim-record`'s.
+//!
+//! The turmoil engine, and with it tokio and turmoil, sit behind the default `turmoil`
+//! feature: a crate that only reads a run's types depends on this one without it.
 
-mod catalog;
 pub mod control;
-pub mod distribution;
+mod distribution;
 pub mod engine;
-pub mod histogram;
 mod ids;
 pub mod model;
 pub mod network;
 pub mod queue;
-pub mod record;
-pub mod recorder;
-pub mod rng;
-pub mod summary;
-pub mod time;
-pub mod trace;
+mod rng;
+mod sink;
+mod time;
 
 pub use control::{Control, ControlAction, Selector};
 pub use distribution::Distribution;
 pub use engine::Engine;
-pub use histogram::Histogram;
 pub use model::{GroupId, Input, Model, NodeId, Outbox, TimerId, Wire};
-pub use network::{Network, NodeState};
-pub use record::{
-    ClientId, Outcome, Reason, ReasonKind, Record, ServedResult, Span, SpanKind, VersionKey,
-};
-pub use recorder::{
-    Catalog, GroupInfo, NodeInfo, Recorder, RecorderOutputs, RolloutInfo, SubscriptionInfo,
-    VersionInfo,
-};
+pub use network::{Network, NetworkCounts, NodeState};
 pub use rng::{Seeder, SimRng};
-pub use summary::RunSummary;
+pub use sink::Sink;
 pub use time::SimTime;
-pub use trace::TraceOutput;

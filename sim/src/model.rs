@@ -3,7 +3,6 @@
 //! owns a socket, so any engine can drive it.
 
 pub use crate::ids::{GroupId, NodeId};
-use crate::record::Record;
 use crate::time::SimTime;
 
 /// A timer a model set; the model gives it meaning. Timers are never cancelled: a model that
@@ -34,20 +33,21 @@ pub enum Input<M> {
     Finish,
 }
 
-/// What a model asks for; the engine carries it out after `handle` returns.
-pub enum Action<M> {
+/// What a model asks for; the engine carries it out after `handle` returns. `R` is the model's
+/// record type, which the engine hands to its sink unread.
+pub enum Action<M, R> {
     Send { to: NodeId, message: M },
     Timer { at: SimTime, id: TimerId },
-    Record(Record),
+    Record(R),
 }
 
 /// Collects a model's actions. The engine owns one and reuses it, so handling an input does not
 /// allocate.
-pub struct Outbox<M> {
-    pub(crate) actions: Vec<Action<M>>,
+pub struct Outbox<M, R> {
+    pub(crate) actions: Vec<Action<M, R>>,
 }
 
-impl<M> Default for Outbox<M> {
+impl<M, R> Default for Outbox<M, R> {
     fn default() -> Self {
         Outbox {
             actions: Vec::new(),
@@ -55,7 +55,7 @@ impl<M> Default for Outbox<M> {
     }
 }
 
-impl<M> Outbox<M> {
+impl<M, R> Outbox<M, R> {
     pub fn send(&mut self, to: NodeId, message: M) {
         self.actions.push(Action::Send { to, message });
     }
@@ -64,11 +64,11 @@ impl<M> Outbox<M> {
         self.actions.push(Action::Timer { at, id });
     }
 
-    pub fn record(&mut self, record: Record) {
+    pub fn record(&mut self, record: R) {
         self.actions.push(Action::Record(record));
     }
 
-    pub fn drain(&mut self) -> std::vec::Drain<'_, Action<M>> {
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Action<M, R>> {
         self.actions.drain(..)
     }
 
@@ -86,12 +86,15 @@ pub trait Wire: Sized {
 
 /// A sans-IO state machine driven by an engine.
 pub trait Model {
+    /// What its nodes send each other.
     type Message;
+    /// What it reports; the engine passes it to its [`Sink`](crate::Sink) unread.
+    type Record;
 
     fn handle(
         &mut self,
         now: SimTime,
         input: Input<Self::Message>,
-        out: &mut Outbox<Self::Message>,
+        out: &mut Outbox<Self::Message, Self::Record>,
     );
 }

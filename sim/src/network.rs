@@ -23,6 +23,16 @@ pub enum NodeState {
     Paused,
 }
 
+/// Counts of what the network did, for the summary. The kernel's own vocabulary: both engines
+/// keep them, and the reports show them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NetworkCounts {
+    pub sent: u64,
+    pub lost: u64,
+    pub partitioned: u64,
+    pub refused: u64,
+}
+
 /// What became of a message handed to the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transit {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use meshsim_reports::{ExpectationOutcome, RunData, TableOptions, summary_json, summary_table};
-use meshsim_sim::{RecorderOutputs, TraceOutput};
+use meshsim_record::{RecorderOutputs, TraceOutput};
 
 use super::color::color_for;
 use super::limits::refuse_past_limits;

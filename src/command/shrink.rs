@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use meshsim_reports::ExpectationOutcome;
-use meshsim_sim::RecorderOutputs;
+use meshsim_record::RecorderOutputs;
 
 use super::loading::{load_or_report, print_warnings};
 use super::status::{Status, bad_input};

@@ -46,8 +46,8 @@ pub fn simulate_source(
     label: &str,
     source: &str,
     seed: Option<u64>,
-    outputs: meshsim_sim::RecorderOutputs,
-) -> (meshsim::scenario::Scenario, meshsim_sim::RunSummary) {
+    outputs: meshsim_record::RecorderOutputs,
+) -> (meshsim::scenario::Scenario, meshsim_record::RunSummary) {
     let loaded =
         meshsim::scenario::load_str(label, source).unwrap_or_else(|error| panic!("{error}"));
     let seed = seed.unwrap_or(loaded.scenario.scenario.seed);

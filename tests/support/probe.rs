@@ -6,8 +6,8 @@ use std::ops::Range;
 
 use meshsim::scenario::load_str;
 use meshsim::simulate::{EngineKind, simulate_on};
-use meshsim_sim::summary::MeshSummary;
-use meshsim_sim::{RecorderOutputs, RunSummary};
+use meshsim_record::summary::MeshSummary;
+use meshsim_record::{RecorderOutputs, RunSummary};
 
 use super::SharedBuffer;
 

@@ -2,11 +2,12 @@
 //! slow-call rule): it lives in the caller's process, in front of its sidecar, so it sees a call
 //! from the moment the application makes it to the answer the sidecar finally gives.
 
-use meshsim_sim::record::{GroupGauge, MeshEvent};
-use meshsim_sim::{GroupId, Outbox, Reason, ReasonKind, Record, SimTime};
+use meshsim_record::{GroupGauge, MeshEvent, Reason, ReasonKind, Record};
+use meshsim_sim::{GroupId, SimTime};
 
 use super::Sidecar;
 use crate::message::{Message, Response};
+use crate::outbox::Outbox;
 use crate::policy::breaker::{Admission, BreakerState};
 use crate::timer::{TimerKind, timer};
 

@@ -3,12 +3,13 @@
 //! to the start of the run), Linkerd's failure accrual (a penalty per endpoint, then one probe),
 //! and Linkerd's balancer queue with its failfast timeout.
 
-use meshsim_sim::record::{GroupGauge, MeshEvent};
-use meshsim_sim::{GroupId, Outbox, Reason, ReasonKind, Record, SimTime};
+use meshsim_record::{GroupGauge, MeshEvent, Reason, ReasonKind, Record};
+use meshsim_sim::{GroupId, SimTime};
 
 use super::{Phase, Sidecar, TryResult, cluster_payload, decode_cluster_payload, pending_gauge};
 use crate::cluster::{Cluster, FailFast};
 use crate::message::Message;
+use crate::outbox::Outbox;
 use crate::policy::failure_accrual::GateState;
 use crate::policy::outlier::{AttemptOutcome, EjectionReason};
 use crate::slab::SlabKey;

@@ -29,12 +29,11 @@ mod retry;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use meshsim_sim::record::{GroupGauge, MeshEvent};
-use meshsim_sim::{
-    GroupId, NodeId, Outbox, Reason, ReasonKind, Record, SimRng, SimTime, Span, SpanKind,
-};
+use meshsim_record::{GroupGauge, MeshEvent, Reason, ReasonKind, Record, Span, SpanKind};
+use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
 
 use crate::message::{Message, Request, RequestContext, Response, RouteChange, RouteUpdate};
+use crate::outbox::Outbox;
 use crate::policy::breaker::Admission;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, timer};

@@ -6,11 +6,12 @@
 //! checked when a try gets its connection. Both overflows are 503 (`UO`), never retried and
 //! never shown to outlier detection.
 
-use meshsim_sim::record::MeshEvent;
-use meshsim_sim::{Outbox, Reason, ReasonKind, Record, SimTime};
+use meshsim_record::{MeshEvent, Reason, ReasonKind, Record};
+use meshsim_sim::SimTime;
 
 use super::{Phase, Sidecar, pending_gauge};
 use crate::message::Message;
+use crate::outbox::Outbox;
 use crate::slab::SlabKey;
 
 impl Sidecar {

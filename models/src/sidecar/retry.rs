@@ -9,11 +9,12 @@
 
 use std::sync::Arc;
 
-use meshsim_sim::record::MeshEvent;
-use meshsim_sim::{Outbox, Record, SimTime};
+use meshsim_record::{MeshEvent, Record};
+use meshsim_sim::SimTime;
 
 use super::{Sidecar, TryResult};
 use crate::message::Message;
+use crate::outbox::Outbox;
 use crate::policy::backoff::{backoff_ns, linkerd_backoff_ns};
 use crate::slab::SlabKey;
 use crate::timer::{TimerKind, timer};

@@ -2,15 +2,14 @@
 //!
 //! The engine only moves messages and time. It hands each input to the node's model, carries
 //! out the model's outbox (a send asks the network for the hop's fate; a timer is queued; a
-//! record goes to the recorder), and applies the fault timeline's controls. Idle time costs
+//! record goes to the sink), and applies the fault timeline's controls. Idle time costs
 //! nothing: a run of an hour with ten requests is ten requests' work.
 
 use crate::control::{Control, ControlAction};
 use crate::model::{Action, Input, Model, NodeId, Outbox, TimerId};
-use crate::network::{Network, NodeState, Transit};
+use crate::network::{Network, NetworkCounts, NodeState, Transit};
 use crate::queue::EventQueue;
-use crate::record::Record;
-use crate::recorder::Recorder;
+use crate::sink::Sink;
 use crate::time::SimTime;
 
 enum Event<M> {
@@ -47,40 +46,28 @@ struct Slot<M: Model> {
     deferred: Vec<Input<M::Message>>,
 }
 
-/// Counts of what the network did, for the summary.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NetworkCounts {
-    pub sent: u64,
-    pub lost: u64,
-    pub partitioned: u64,
-    pub refused: u64,
-}
-
 /// A bound on inputs deferred at one paused node, so a long pause under heavy load fails loudly
 /// instead of eating the machine.
 const DEFERRED_INPUTS_MAX: usize = 10_000_000;
 
-pub struct Engine<M: Model> {
+/// The event engine, driving models `M` and feeding what they report to the sink `S`. Both are
+/// type parameters, so every call monomorphises: the kernel pays nothing for not knowing them.
+pub struct Engine<M: Model, S: Sink<Record = M::Record>> {
     now: SimTime,
     queue: EventQueue<Event<M::Message>>,
     slots: Vec<Slot<M>>,
     network: Network,
-    recorder: Recorder,
+    sink: S,
     controls: Vec<Control>,
-    outbox: Outbox<M::Message>,
+    outbox: Outbox<M::Message, M::Record>,
     counts: NetworkCounts,
     events_processed: u64,
     started: bool,
 }
 
-impl<M: Model> Engine<M> {
+impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
     /// `models[i]` drives node `i` of the network; controls may come in any order.
-    pub fn new(
-        network: Network,
-        models: Vec<M>,
-        recorder: Recorder,
-        controls: Vec<Control>,
-    ) -> Self {
+    pub fn new(network: Network, models: Vec<M>, sink: S, controls: Vec<Control>) -> Self {
         assert_eq!(models.len(), network.node_count(), "one model per node");
         let slots = models
             .into_iter()
@@ -101,7 +88,7 @@ impl<M: Model> Engine<M> {
             queue,
             slots,
             network,
-            recorder,
+            sink,
             controls,
             outbox: Outbox::default(),
             counts: NetworkCounts::default(),
@@ -114,9 +101,9 @@ impl<M: Model> Engine<M> {
         self.now
     }
 
-    /// The recorder, for what it has counted so far.
-    pub fn recorder(&self) -> &Recorder {
-        &self.recorder
+    /// The sink (meshsim's recorder), for what it has counted so far.
+    pub fn recorder(&self) -> &S {
+        &self.sink
     }
 
     pub fn events_processed(&self) -> u64 {
@@ -151,22 +138,22 @@ impl<M: Model> Engine<M> {
             let (time, event) = self.queue.pop().expect("peeked");
             debug_assert!(time >= self.now, "time never runs backwards");
             self.now = time;
-            self.recorder.advance(time);
+            self.sink.advance(time);
             self.events_processed += 1;
             self.dispatch(event);
         }
         self.now = self.now.max(end);
-        self.recorder.advance(self.now);
+        self.sink.advance(self.now);
     }
 
-    /// Tells every live model the run is over and hands back the recorder.
-    pub fn finish(mut self) -> (Recorder, Vec<M>) {
+    /// Tells every live model the run is over and hands back the sink.
+    pub fn finish(mut self) -> (S, Vec<M>) {
         for index in 0..self.slots.len() {
             // Crashed and paused models answer too: each reports what it still holds.
             self.handle(NodeId(index as u32), Input::Finish);
         }
         let models = self.slots.into_iter().map(|slot| slot.model).collect();
-        (self.recorder, models)
+        (self.sink, models)
     }
 
     fn dispatch(&mut self, event: Event<M::Message>) {
@@ -280,7 +267,7 @@ impl<M: Model> Engine<M> {
                         },
                     );
                 }
-                Action::Record(record) => self.recorder.record(self.now, &record),
+                Action::Record(record) => self.sink.record(self.now, &record),
             }
         }
         self.outbox = outbox;
@@ -300,14 +287,7 @@ impl<M: Model> Engine<M> {
 
     fn control(&mut self, index: usize) {
         let control = self.controls[index].clone();
-        self.recorder.record(
-            self.now,
-            &Record::Event {
-                kind: control.event_kind,
-                subject: control.subject.clone(),
-                detail: control.detail.clone(),
-            },
-        );
+        self.sink.control(self.now, &control);
         match control.action {
             ControlAction::Apply(rule) => self.network.apply(rule),
             ControlAction::Repair { rule } => {

@@ -1,7 +1,9 @@
 //! The engines that drive the models: the event engine (the default, fast path) and the turmoil
-//! engine (every node a turmoil host, the cross-check). Both feed the same recorder.
+//! engine (every node a turmoil host, the cross-check; behind the `turmoil` feature). Both feed
+//! the same sink.
 
 pub mod event;
+#[cfg(feature = "turmoil")]
 pub mod turmoil;
 
-pub use event::{Engine, NetworkCounts};
+pub use event::Engine;

@@ -4,6 +4,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use crate::events::RolloutOutcome;
 use crate::histogram::Histogram;
 
 /// How a workload's requests ended. `sent` always equals the sum of the rest.
@@ -249,7 +250,6 @@ pub struct Accounting {
     pub problems: Vec<String>,
 }
 
-/// Everything the recorder learned.
 /// How one rollout went.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RolloutSummary {
@@ -257,7 +257,7 @@ pub struct RolloutSummary {
     pub from: String,
     pub to: String,
     /// `promoted`, `rolled_back` or `in_progress` at the end of the run.
-    pub outcome: crate::record::RolloutOutcome,
+    pub outcome: RolloutOutcome,
     /// Seconds from the rollout's start to its promotion or rollback; `None` while in
     /// progress.
     pub time_s: Option<f64>,
@@ -270,6 +270,7 @@ pub struct RolloutSummary {
     pub blast_radius_failed: u64,
 }
 
+/// Everything the recorder learned.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
     pub digest: String,

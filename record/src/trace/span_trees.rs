@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::record::{Span, SpanKind};
+use crate::span::{Span, SpanKind};
 
 /// One tree of spans in parent-first order (pre-order): its root, then each child's subtree in
 /// the order the children ended.
@@ -101,8 +101,9 @@ fn holds(parent: &Span, child: &Span) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::NodeId;
-    use crate::record::ClientId;
+    use meshsim_sim::{GroupId, NodeId};
+
+    use crate::keys::ClientId;
 
     fn span(kind: SpanKind, start_ns: u64, end_ns: u64) -> Span {
         Span {
@@ -173,12 +174,12 @@ mod tests {
         let mut trees = SpanTrees::default();
         let payment = |kind, start_ns, end_ns| {
             let mut span = span(kind, start_ns, end_ns);
-            span.endpoint = Some((crate::model::GroupId(1), 0));
+            span.endpoint = Some((GroupId(1), 0));
             span
         };
         let refund = |kind, start_ns, end_ns| {
             let mut span = span(kind, start_ns, end_ns);
-            span.endpoint = Some((crate::model::GroupId(1), 1));
+            span.endpoint = Some((GroupId(1), 1));
             span
         };
         // The payment waits from 0 to 50; its refund arrives at 20 and waits until 60, within

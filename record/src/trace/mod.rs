@@ -17,7 +17,8 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::catalog::Catalog;
-use crate::record::{Span, SpanKind};
+use crate::keys::trace_id;
+use crate::span::{Span, SpanKind};
 
 use lanes::Lanes;
 use span_trees::{SpanTree, SpanTrees};
@@ -143,7 +144,7 @@ impl TraceWriter {
             span.status,
             json_string(&request),
             json_string(&catalog.nodes[span.node.0 as usize].name),
-            crate::record::trace_id(span.trace.0, span.trace.1),
+            trace_id(span.trace.0, span.trace.1),
         );
     }
 }
@@ -210,8 +211,9 @@ mod tests {
 
     use super::*;
     use crate::catalog::{GroupInfo, NodeInfo};
-    use crate::model::{GroupId, NodeId};
-    use crate::record::ClientId;
+    use meshsim_sim::{GroupId, NodeId};
+
+    use crate::keys::ClientId;
 
     /// A writer the test reads back after the trace writer is done with it.
     #[derive(Clone, Default)]

@@ -1,8 +1,9 @@
 //! The names behind the ids models report with: groups, nodes, subscriptions and rollouts. Its
 //! own file so the recorder and the trace writer both read it without importing each other.
 
-use crate::ids::GroupId;
-use crate::record::VersionKey;
+use meshsim_sim::GroupId;
+
+use crate::keys::VersionKey;
 
 /// The names behind the ids models report with.
 #[derive(Debug, Clone)]

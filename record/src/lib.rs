@@ -1,0 +1,37 @@
+//! meshsim-record: the vocabulary of a meshsim run, and what is made of it.
+//!
+//! What the models report ([`Record`]: requests and their outcomes, what an instance served,
+//! what the mesh did to a call, brokers, sagas, rollouts, stores' last figures), the names
+//! behind the ids they report with ([`Catalog`]), the [`Recorder`] that sums the records into
+//! `metrics.csv`, `events.csv`, `requests.csv`, the trace digest and the [`RunSummary`], and the
+//! Chrome trace export of sampled requests.
+//!
+//! The kernel (`meshsim-sim`) never reads any of it: its engines hand each record to the
+//! recorder as a [`meshsim_sim::Sink`]. The reports crate reads these types only, so it needs
+//! neither an engine nor a model.
+
+mod catalog;
+mod events;
+mod gauge;
+mod histogram;
+mod keys;
+mod outcome;
+mod reason;
+mod record;
+mod recorder;
+mod span;
+pub mod summary;
+mod trace;
+
+pub use catalog::{Catalog, GroupInfo, NodeInfo, RolloutInfo, SubscriptionInfo, VersionInfo};
+pub use events::{BrokerEvent, MeshEvent, RolloutOutcome, SagaEvent};
+pub use gauge::{Gauge, GroupGauge};
+pub use histogram::Histogram;
+pub use keys::{ClientId, VersionKey, trace_id};
+pub use outcome::{Outcome, ServedResult};
+pub use reason::{Reason, ReasonKind};
+pub use record::Record;
+pub use recorder::{Recorder, RecorderOutputs};
+pub use span::{Span, SpanKind};
+pub use summary::RunSummary;
+pub use trace::TraceOutput;

@@ -1,0 +1,154 @@
+//! The brokers' subscriptions: what happened to their messages, what each holds, the consumer
+//! lag, and the check that no message was lost.
+
+use indexmap::IndexMap;
+use meshsim_sim::SimTime;
+
+use super::Recorder;
+use super::output::METRICS_COLUMNS;
+use crate::events::BrokerEvent;
+use crate::summary::{BrokerSummary, SubscriptionSummary, round_ms};
+
+/// One broker subscription's messages: what happened to them, and what it holds now.
+#[derive(Default, Clone)]
+pub(super) struct SubscriptionStats {
+    events: [u64; BrokerEvent::COUNT],
+    interval_events: [u64; BrokerEvent::COUNT],
+    queued: i64,
+    in_flight: i64,
+    /// When the oldest waiting message was published.
+    oldest: Option<SimTime>,
+    max_lag_ns: u64,
+    /// What the broker says it holds at the end.
+    reported: Option<(u64, u64)>,
+}
+
+impl SubscriptionStats {
+    /// The broker did `event` with a message of subscription `subscription` (this one).
+    pub(super) fn count(&mut self, subscription: u32, event: BrokerEvent) {
+        self.events[event as usize] += 1;
+        self.interval_events[event as usize] += 1;
+        let (queued, in_flight) = match event {
+            BrokerEvent::Enqueued => (1, 0),
+            BrokerEvent::Delivered | BrokerEvent::Redelivered => (-1, 1),
+            BrokerEvent::Acked | BrokerEvent::DeadLettered => (0, -1),
+            BrokerEvent::Failed | BrokerEvent::Returned => (1, -1),
+        };
+        self.queued += queued;
+        self.in_flight += in_flight;
+        assert!(
+            self.queued >= 0 && self.in_flight >= 0,
+            "subscription {subscription} holds a negative count after {event:?}"
+        );
+    }
+
+    /// The oldest waiting message is now the one published at `published_at_ns`, or none.
+    pub(super) fn oldest(&mut self, now: SimTime, published_at_ns: Option<u64>) {
+        if let Some(oldest) = self.oldest {
+            self.max_lag_ns = self.max_lag_ns.max(now - oldest);
+        }
+        self.oldest = published_at_ns.map(SimTime::from_nanos);
+    }
+
+    pub(super) fn at_end(&mut self, queued: u64, in_flight: u64) {
+        assert!(self.reported.is_none(), "a broker reported twice");
+        self.reported = Some((queued, in_flight));
+    }
+
+    fn summary(&self) -> SubscriptionSummary {
+        let count = |event: BrokerEvent| self.events[event as usize];
+        SubscriptionSummary {
+            enqueued: count(BrokerEvent::Enqueued),
+            delivered: count(BrokerEvent::Delivered),
+            redelivered: count(BrokerEvent::Redelivered),
+            acked: count(BrokerEvent::Acked),
+            failed: count(BrokerEvent::Failed),
+            dead_lettered: count(BrokerEvent::DeadLettered),
+            queued_at_end: self.queued as u64,
+            in_flight_at_end: self.in_flight as u64,
+            max_lag_ms: round_ms(self.max_lag_ns as f64),
+        }
+    }
+}
+
+impl Recorder {
+    /// Each subscription's row of the interval that ends (its lag measured at the interval's end,
+    /// or the run's), and the interval's counts emptied.
+    pub(super) fn subscription_rows(
+        &mut self,
+        time: &str,
+        rows: &mut Vec<[String; METRICS_COLUMNS]>,
+    ) {
+        let writing = self.files.metrics.is_some();
+        let at = self
+            .interval_end
+            .min(self.end_of_run.unwrap_or(self.interval_end));
+        for (index, stats) in self.subscriptions.iter_mut().enumerate() {
+            let lag_ns = stats.oldest.map_or(0, |oldest| at - oldest);
+            stats.max_lag_ns = stats.max_lag_ns.max(lag_ns);
+            if writing {
+                let count = |event: BrokerEvent| stats.interval_events[event as usize].to_string();
+                let mut row: [String; METRICS_COLUMNS] = Default::default();
+                time.clone_into(&mut row[0]);
+                row[1] = "subscription".into();
+                row[2] = self.catalog.subscriptions[index].label();
+                row[4] = count(BrokerEvent::Enqueued);
+                row[5] = count(BrokerEvent::Acked);
+                row[6] = count(BrokerEvent::Failed);
+                row[8] = count(BrokerEvent::DeadLettered);
+                row[11] = stats.in_flight.to_string();
+                row[12] = stats.queued.to_string();
+                row[16] = count(BrokerEvent::Redelivered);
+                row[19] = format!("{:.3}", lag_ns as f64 / 1e6);
+                rows.push(row);
+            }
+            stats.interval_events = [0; BrokerEvent::COUNT];
+        }
+    }
+
+    /// Each broker's summary, and what did not add up (a message lost, a broker whose count
+    /// differs from its events').
+    pub(super) fn summarise_brokers(
+        &self,
+        problems: &mut Vec<String>,
+    ) -> IndexMap<String, BrokerSummary> {
+        let mut brokers: IndexMap<String, BrokerSummary> = IndexMap::new();
+        for (index, stats) in self.subscriptions.iter().enumerate() {
+            let info = &self.catalog.subscriptions[index];
+            let summary = stats.summary();
+            // No message lost: every copy published is acked, dead-lettered, or still held.
+            let held = summary.acked
+                + summary.dead_lettered
+                + summary.queued_at_end
+                + summary.in_flight_at_end;
+            if summary.enqueued != held {
+                problems.push(format!(
+                    "{}: {} messages enqueued but {held} acked, dead-lettered or held",
+                    info.label(),
+                    summary.enqueued
+                ));
+            }
+            match stats.reported {
+                Some(reported) if reported != (summary.queued_at_end, summary.in_flight_at_end) => {
+                    problems.push(format!(
+                        "{}: the broker holds {} queued and {} out, its events say {} and {}",
+                        info.label(),
+                        reported.0,
+                        reported.1,
+                        summary.queued_at_end,
+                        summary.in_flight_at_end
+                    ));
+                }
+                Some(_) => {}
+                None => problems.push(format!(
+                    "{}: the broker did not report what it holds at the end",
+                    info.label()
+                )),
+            }
+            let broker = brokers.entry(info.broker.clone()).or_default();
+            broker.totals.add(&summary);
+            broker.subscriptions.insert(info.label(), summary);
+        }
+        brokers
+    }
+}

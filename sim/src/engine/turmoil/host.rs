@@ -1,0 +1,264 @@
+//! A host running a model: its process state, what is due at it, and its loop.
+
+use std::collections::BinaryHeap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::rc::Rc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::datagram::{Due, Local, decode, encode, envelope};
+use super::shared::{HostControl, Shared};
+use super::{FAR_FUTURE, PORT};
+use crate::model::{Action, Input, Model, NodeId, Outbox, Wire};
+use crate::network::{NodeState, Transit};
+use crate::time::SimTime;
+
+/// Inputs deferred at one paused host before the run fails loudly.
+const DEFERRED_INPUTS_MAX: usize = 10_000_000;
+
+/// One host's process: the model, its state, and what waits for it.
+pub(super) struct Host<M: Model> {
+    node: NodeId,
+    model: M,
+    state: NodeState,
+    incarnation: u32,
+    due: BinaryHeap<Due<M::Message>>,
+    sequence: u64,
+    deferred: Vec<Input<M::Message>>,
+    outbox: Outbox<M::Message, M::Record>,
+    /// Datagrams to send once the current input is handled.
+    outgoing: Vec<(NodeId, Vec<u8>)>,
+    shared: Rc<Shared<M::Record>>,
+}
+
+impl<M: Model> Host<M>
+where
+    M::Message: Wire,
+{
+    fn schedule(&mut self, time: SimTime, local: Local<M::Message>) {
+        self.sequence += 1;
+        self.due.push(Due {
+            time,
+            sequence: self.sequence,
+            local,
+        });
+    }
+
+    fn next_due(&self) -> Option<SimTime> {
+        self.due
+            .peek()
+            .map(|due| due.time)
+            .filter(|time| *time < self.shared.end)
+    }
+
+    /// Hands `input` to the model if the process can take it now.
+    fn offer(&mut self, now: SimTime, input: Input<M::Message>) {
+        match self.state {
+            NodeState::Up => self.handle(now, input),
+            NodeState::Paused => {
+                assert!(
+                    self.deferred.len() < DEFERRED_INPUTS_MAX,
+                    "too many inputs wait at a paused host"
+                );
+                self.deferred.push(input);
+            }
+            NodeState::Crashed => {}
+        }
+    }
+
+    fn handle(&mut self, now: SimTime, input: Input<M::Message>) {
+        self.shared.events.set(self.shared.events.get() + 1);
+        self.model.handle(now, input, &mut self.outbox);
+        let actions: Vec<_> = self.outbox.drain().collect();
+        for action in actions {
+            match action {
+                Action::Send { to, message } => self.send(now, envelope::MESSAGE, to, &message),
+                Action::Timer { at, id } => {
+                    let incarnation = self.incarnation;
+                    self.schedule(at.max(now), Local::Timer { incarnation, id });
+                }
+                Action::Record(record) => self.shared.push_record(now, record),
+            }
+        }
+    }
+
+    /// Draws the hop's latency and loss on the link's stream, as the event engine does.
+    fn send(&mut self, now: SimTime, kind: u8, to: NodeId, message: &M::Message) {
+        self.shared.count(|counts| counts.sent += 1);
+        let transit = self.shared.network.borrow_mut().transit(self.node, to);
+        match transit {
+            Transit::Arrives { latency_ns } => {
+                let bytes = encode(kind, self.node, to, now + latency_ns, message);
+                self.outgoing.push((to, bytes));
+            }
+            Transit::Lost => self.shared.count(|counts| counts.lost += 1),
+            Transit::Partitioned => unreachable!("partitions are turmoil's in this engine"),
+        }
+    }
+
+    /// Turns a message away: the kernel's reset travels back to the sender.
+    fn refuse(&mut self, now: SimTime, from: NodeId, message: &M::Message) {
+        self.shared.count(|counts| counts.refused += 1);
+        self.send(now, envelope::REFUSED, from, message);
+    }
+
+    fn run_local(&mut self, now: SimTime, local: Local<M::Message>) {
+        match local {
+            Local::Timer { incarnation, id } => {
+                if incarnation == self.incarnation {
+                    self.offer(now, Input::Timer(id));
+                }
+            }
+            Local::Deliver { from, message } => {
+                let refused = self.shared.network.borrow().refuses(from, self.node)
+                    || self.state == NodeState::Crashed;
+                if refused {
+                    self.refuse(now, from, &message);
+                } else {
+                    self.offer(now, Input::Message { from, message });
+                }
+            }
+            Local::Refused { refuser, message } => self.offer(
+                now,
+                Input::Refused {
+                    to: refuser,
+                    message,
+                },
+            ),
+        }
+    }
+
+    /// Runs everything due by `now` (and before the end of the run), in (time, arrival) order.
+    fn run_due(&mut self, now: SimTime) {
+        while let Some(time) = self.next_due() {
+            if time > now {
+                break;
+            }
+            let due = self.due.pop().expect("peeked");
+            self.run_local(now, due.local);
+        }
+    }
+
+    fn control(&mut self, now: SimTime, control: HostControl) {
+        match control {
+            HostControl::Crash if self.state != NodeState::Crashed => {
+                self.state = NodeState::Up;
+                self.handle(now, Input::Crashed);
+                self.state = NodeState::Crashed;
+                self.incarnation += 1;
+                for input in std::mem::take(&mut self.deferred) {
+                    if let Input::Message { from, message } = input {
+                        self.refuse(now, from, &message);
+                    }
+                }
+            }
+            HostControl::Restart if self.state == NodeState::Crashed => {
+                self.state = NodeState::Up;
+                self.handle(now, Input::Restarted);
+            }
+            HostControl::Pause if self.state == NodeState::Up => self.state = NodeState::Paused,
+            HostControl::Resume if self.state == NodeState::Paused => {
+                self.state = NodeState::Up;
+                for input in std::mem::take(&mut self.deferred) {
+                    self.handle(now, input);
+                }
+            }
+            HostControl::Membership { node, up } => {
+                if self.state == NodeState::Crashed {
+                    self.handle(now, Input::Membership { node, up });
+                } else {
+                    self.offer(now, Input::Membership { node, up });
+                }
+            }
+            HostControl::Finish => self.handle(now, Input::Finish),
+            HostControl::Crash
+            | HostControl::Restart
+            | HostControl::Pause
+            | HostControl::Resume => {}
+        }
+    }
+}
+
+pub(super) fn host_now(base: Instant) -> SimTime {
+    SimTime::from_nanos(
+        u64::try_from(Instant::now().duration_since(base).as_nanos()).unwrap_or(u64::MAX),
+    )
+}
+
+async fn flush<M: Model>(host: &mut Host<M>, socket: &turmoil::net::UdpSocket) -> turmoil::Result {
+    for (to, bytes) in std::mem::take(&mut host.outgoing) {
+        let address = SocketAddr::new(host.shared.addresses.borrow()[to.index()], PORT);
+        socket.send_to(&bytes, address).await?;
+    }
+    Ok(())
+}
+
+/// The software of one host: its process, driven by datagrams, its timers and the driver.
+pub(super) async fn host_main<M>(
+    node: NodeId,
+    model: M,
+    shared: Rc<Shared<M::Record>>,
+) -> turmoil::Result
+where
+    M: Model,
+    M::Message: Wire,
+{
+    let socket = turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, PORT)).await?;
+    // The host's clock starts at the run's start, before it waits for the others.
+    let base = Instant::now();
+    shared.bound_and_wait().await;
+    let mut host = Host {
+        node,
+        model,
+        state: NodeState::Up,
+        incarnation: 0,
+        due: BinaryHeap::new(),
+        sequence: 0,
+        deferred: Vec::new(),
+        outbox: Outbox::default(),
+        outgoing: Vec::new(),
+        shared: Rc::clone(&shared),
+    };
+    host.handle(SimTime::ZERO, Input::Start);
+    flush(&mut host, &socket).await?;
+    let mut buffer = vec![0u8; 4096];
+    let far_future = base + FAR_FUTURE;
+    loop {
+        let wake = host.next_due().map_or(far_future, |time| {
+            base + Duration::from_nanos(time.as_nanos())
+        });
+        tokio::select! {
+            biased;
+            () = shared.inboxes[node.index()].notify.notified() => {
+                let now = host_now(base);
+                loop {
+                    let control = shared.inboxes[node.index()].queue.borrow_mut().pop_front();
+                    let Some(control) = control else { break };
+                    host.control(now, control);
+                    if matches!(control, HostControl::Finish) {
+                        return Ok(());
+                    }
+                }
+            }
+            received = socket.recv_from(&mut buffer) => {
+                let (length, _) = received?;
+                let now = host_now(base);
+                let (kind, from, to, due, message) = decode::<M::Message>(&buffer[..length])
+                    .ok_or("a datagram that does not decode")?;
+                debug_assert_eq!(to, node, "datagram for another host");
+                let local = if kind == envelope::REFUSED {
+                    Local::Refused { refuser: from, message }
+                } else {
+                    Local::Deliver { from, message }
+                };
+                host.schedule(due.max(now), local);
+                host.run_due(now);
+            }
+            () = tokio::time::sleep_until(wake) => {
+                host.run_due(host_now(base));
+            }
+        }
+        flush(&mut host, &socket).await?;
+    }
+}
