@@ -127,11 +127,11 @@ impl Difference {
 }
 
 /// A rate's change a reader should look at: 0.1 percentage points.
-pub const RATE_CHANGE_MIN: f64 = 0.001;
+pub(crate) const RATE_CHANGE_MIN: f64 = 0.001;
 /// Any other figure's: 1 %.
-pub const RELATIVE_CHANGE_MIN: f64 = 0.01;
+pub(crate) const RELATIVE_CHANGE_MIN: f64 = 0.01;
 /// Figures the headline names at most: the biggest changes, the rest are in the table.
-pub const HEADLINE_FIGURES_MAX: usize = 5;
+pub(crate) const HEADLINE_FIGURES_MAX: usize = 5;
 /// Figures the headline names of one subject at most, so one does not crowd out the others.
 const HEADLINE_FIGURES_PER_SUBJECT_MAX: usize = 3;
 

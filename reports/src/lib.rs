@@ -1,22 +1,27 @@
 //! meshsim-reports: what a person reads of a recorded run. `summary.json` and the terminal
 //! summary table, from the recorder's figures; no engine and no model is needed.
+//!
+//! The modules are private: what other crates use is re-exported here, and `sweep` (the sweep's
+//! two files and their rows) is public as a whole.
 
-pub mod chart;
-pub mod charts;
-pub mod compare;
+#![warn(unreachable_pub)]
+
+mod chart;
+mod charts;
+mod compare;
 mod file_name;
-pub mod html;
-pub mod quantity;
-pub mod run_data;
-pub mod story;
-pub mod summary_file;
+mod html;
+mod quantity;
+mod run_data;
+mod story;
+mod summary_file;
 pub mod sweep;
-pub mod table;
+mod table;
 
 pub use chart::Chart;
-pub use charts::{compare_charts, run_charts, sweep_charts};
+pub use charts::{BUSIEST_MAX, compare_charts, run_charts, sweep_charts};
 pub use compare::{Difference, Unit, alike_subjects, differences, differences_text, headline};
-pub use html::{compare_report_html, run_report_html, sweep_report_html};
+pub use html::{EVENTS_SHOWN_MAX, compare_report_html, run_report_html, sweep_report_html};
 pub use run_data::{RunData, RunDataError};
 pub use summary_file::{
     ExpectationOutcome, FaultWindow, InvariantOutcome, MeshInfo, RunInfo, summary_json,

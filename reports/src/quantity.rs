@@ -7,7 +7,7 @@
 
 /// A duration in seconds, in a unit chosen for its size: `0.412 ms`, `12.3 ms`, `450 ms`,
 /// `1.25 s`, `61.0 s`, `5m 00s`, `1h 02m 03s`. Negative durations keep their sign.
-pub fn duration_s(seconds: f64) -> String {
+pub(crate) fn duration_s(seconds: f64) -> String {
     if !seconds.is_finite() {
         return "–".to_owned();
     }
@@ -47,19 +47,19 @@ pub fn duration_s(seconds: f64) -> String {
 }
 
 /// A duration in milliseconds, written as [`duration_s`] writes it.
-pub fn duration_ms(millis: f64) -> String {
+pub(crate) fn duration_ms(millis: f64) -> String {
     duration_s(millis / 1000.0)
 }
 
 /// A simulated instant, as the run's clock reads it: `t = 7m 00s`. The same units as
 /// [`duration_s`], since an instant is the time since the run began.
-pub fn instant_s(seconds: f64) -> String {
+pub(crate) fn instant_s(seconds: f64) -> String {
     format!("t = {}", duration_s(seconds))
 }
 
 /// A plain number to four significant digits, trailing zeros kept so the precision shows:
 /// `0.9815`, `3.498`, `1.000`, `1234`, `12345`.
-pub fn significant(value: f64) -> String {
+pub(crate) fn significant(value: f64) -> String {
     if !value.is_finite() {
         return "–".to_owned();
     }
@@ -84,27 +84,27 @@ pub fn significant(value: f64) -> String {
 }
 
 /// A ratio (a share of 1, a hit ratio, an amplification) to four significant digits.
-pub fn ratio(value: f64) -> String {
+pub(crate) fn ratio(value: f64) -> String {
     significant(value)
 }
 
 /// A share of 1 as a percentage with two decimals: `99.28%`; `–` for none.
-pub fn percent(share: Option<f64>) -> String {
+pub(crate) fn percent(share: Option<f64>) -> String {
     share.map_or("–".to_owned(), |share| format!("{:.2}%", share * 100.0))
 }
 
 /// A change of a rate (`b − a`, both shares of 1) in percentage points: `+33.77 pp`.
-pub fn points(change: f64) -> String {
+pub(crate) fn points(change: f64) -> String {
     format!("{:+.2} pp", change * 100.0)
 }
 
 /// A relative change (`(b − a) / a`) in percent: `+51.0 %`.
-pub fn relative(change: f64) -> String {
+pub(crate) fn relative(change: f64) -> String {
     format!("{:+.1} %", change * 100.0)
 }
 
 /// A count with its noun, singular or plural: `1 open`, `12 opens`.
-pub fn counted(count: u64, singular: &str, plural: &str) -> String {
+pub(crate) fn counted(count: u64, singular: &str, plural: &str) -> String {
     if count == 1 {
         format!("1 {singular}")
     } else {

@@ -488,7 +488,7 @@ fn many_services_are_cut_to_the_busiest_and_the_title_says_so() {
         .iter()
         .filter(|chart| chart.file_name.starts_with("latency-service-"))
         .collect();
-    assert_eq!(latency.len(), meshsim_reports::charts::BUSIEST_MAX);
+    assert_eq!(latency.len(), meshsim_reports::BUSIEST_MAX);
     assert!(
         latency[0].title.contains("busiest of 20"),
         "{}",

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use meshsim_reports::html::EVENTS_SHOWN_MAX;
+use meshsim_reports::EVENTS_SHOWN_MAX;
 use meshsim_reports::{Chart, RunData, compare_report_html, differences, run_report_html};
 
 const METRICS: &str = "\

@@ -5,7 +5,7 @@ use crate::quantity::{duration_ms, significant};
 use crate::run_data::ExpectationData;
 
 /// The actual value, in the expectation's unit.
-pub fn shown_actual(expectation: &ExpectationData) -> String {
+pub(crate) fn shown_actual(expectation: &ExpectationData) -> String {
     let unit = expectation.unit.as_deref();
     match &expectation.actual {
         serde_json::Value::Null => "none".to_owned(),
@@ -26,7 +26,7 @@ pub fn shown_actual(expectation: &ExpectationData) -> String {
 
 /// The bounds, in the expectation's unit: `≥ 0.9900 and ≤ 1.000`. A summary written before
 /// units keeps its words as the scenario had them.
-pub fn shown_expected(expectation: &ExpectationData) -> String {
+pub(crate) fn shown_expected(expectation: &ExpectationData) -> String {
     let unit = expectation.unit.as_deref();
     if unit.is_none() || unit == Some("text") {
         return expectation.expected.clone();
@@ -48,7 +48,7 @@ pub fn shown_expected(expectation: &ExpectationData) -> String {
 }
 
 /// `5m 00s, expected ≤ 6m 00s`, with the note when there is one.
-pub fn shown_expectation(expectation: &ExpectationData) -> String {
+pub(crate) fn shown_expectation(expectation: &ExpectationData) -> String {
     let note = expectation
         .note
         .as_ref()

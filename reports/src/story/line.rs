@@ -4,7 +4,7 @@
 /// How a line or a mark reads: it is drawn in a colour to match, and marked for a reader who
 /// cannot tell the colours apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
+pub(crate) enum Tone {
     /// Things going as planned: an expectation met, a promotion, a breaker closing.
     Good,
     /// Things going wrong: an expectation failed, a rollback, a breaker opening, an ejection.
@@ -15,7 +15,7 @@ pub enum Tone {
 
 impl Tone {
     /// A glyph for the terminal and the page: `✔`, `✘`, `·`.
-    pub fn glyph(self) -> &'static str {
+    pub(crate) fn glyph(self) -> &'static str {
         match self {
             Tone::Good => "✔",
             Tone::Bad => "✘",
@@ -24,7 +24,7 @@ impl Tone {
     }
 
     /// The CSS class the page colours it by.
-    pub fn class(self) -> &'static str {
+    pub(crate) fn class(self) -> &'static str {
         match self {
             Tone::Good => "good",
             Tone::Bad => "bad",
@@ -35,7 +35,7 @@ impl Tone {
 
 /// One line of the headline.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
+pub(crate) struct Line {
     pub tone: Tone,
     pub text: String,
     /// The file name, without `.svg`, of the chart that shows it best, if the run drew one.

@@ -12,15 +12,15 @@ mod routes;
 mod timeline;
 
 pub(crate) use action::{Action, What};
-pub use figures::{shown_actual, shown_expectation, shown_expected};
-pub use line::{Line, Tone};
-pub use routes::route_note;
-pub use timeline::timeline_svg;
+pub(crate) use figures::{shown_actual, shown_expectation, shown_expected};
+pub(crate) use line::{Line, Tone};
+pub(crate) use routes::route_note;
+pub(crate) use timeline::timeline_svg;
 
 use crate::run_data::RunData;
 
 /// The headline of a run: one line per thing that decided it, most decisive first.
-pub fn headline(run: &RunData) -> Vec<Line> {
+pub(crate) fn headline(run: &RunData) -> Vec<Line> {
     let actions = Action::all(&run.events);
     headline::lines(run, &actions)
 }

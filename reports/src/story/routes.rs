@@ -8,7 +8,7 @@ use crate::quantity::{duration_s, instant_s, percent};
 use crate::run_data::{MetricsRow, RowKind, RunData};
 
 /// The note for a service with several versions, or `None` when it has one version.
-pub fn route_note(run: &RunData, service: &str) -> Option<String> {
+pub(crate) fn route_note(run: &RunData, service: &str) -> Option<String> {
     let data = run.summary.services.get(service)?;
     if data.versions.len() < 2 {
         return None;

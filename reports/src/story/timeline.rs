@@ -50,7 +50,7 @@ struct Glyph {
 
 /// The timeline of a run as an inline SVG element and a key to the colours it uses, or `None`
 /// when nothing happened to draw.
-pub fn timeline_svg(run: &RunData) -> Option<(String, String)> {
+pub(crate) fn timeline_svg(run: &RunData) -> Option<(String, String)> {
     let actions = Action::all(&run.events);
     let end_s = run.summary.sim_seconds.max(f64::MIN_POSITIVE);
     let rollouts = rollout_rows(run, &actions, end_s);
