@@ -9,11 +9,11 @@ use std::ops::Range;
 use meshsim_sim::SimTime;
 
 use crate::balancer::{BalancerState, LoadBalancer};
+use crate::episode::Episode;
 use crate::policy::failure_accrual::FailureAccrual;
 use crate::policy::outlier::OutlierDetector;
 use crate::policy::peak_ewma::PeakEwma;
 use crate::slab::SlabKey;
-use crate::upstream::Episode;
 use crate::upstream_config::UpstreamConfig;
 
 /// Where Linkerd's balancer stands when it has no endpoint to offer.

@@ -24,19 +24,6 @@ pub use crate::upstream_config::{
     RetryPolicy,
 };
 
-/// A run of refusals (retries denied by a budget, requests over a rate limit): logged when it
-/// starts, and when one is let through a second or more after the last refusal, so a limit at
-/// its edge logs one episode, not one line a call.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Episode {
-    pub since: SimTime,
-    pub last: SimTime,
-    pub count: u64,
-}
-
-/// Quiet time after the last refusal before an episode is logged as over.
-pub(crate) const EPISODE_QUIET_NS: u64 = 1_000_000_000;
-
 /// Envoy's over-provisioning factor, in percent: a priority's availability is its healthy share
 /// × 1.4, capped at 100 (`kDefaultOverProvisioningFactor`, `upstream_impl.h#L77`).
 const OVERPROVISIONING_PERCENT: usize = 140;

@@ -13,11 +13,11 @@ use meshsim_sim::record::MeshEvent;
 use meshsim_sim::{Outbox, Record, SimTime};
 
 use super::{Sidecar, TryResult};
+use crate::episode::{EPISODE_QUIET_NS, Episode};
 use crate::message::Message;
 use crate::policy::backoff::{backoff_ns, linkerd_backoff_ns};
 use crate::slab::SlabKey;
 use crate::timer::{TimerKind, timer};
-use crate::upstream::{EPISODE_QUIET_NS, Episode};
 use crate::upstream_config::{Backoff, RetryLimit, RetryOn};
 
 impl Sidecar {
