@@ -9,9 +9,9 @@ use meshsim_sim::SimTime;
 /// its edge logs one episode, not one line a call.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Episode {
-    pub since: SimTime,
-    pub last: SimTime,
-    pub count: u64,
+    pub(crate) since: SimTime,
+    pub(crate) last: SimTime,
+    pub(crate) count: u64,
 }
 
 /// Quiet time after the last refusal before an episode is logged as over.

@@ -31,7 +31,7 @@ pub use config::{CheckMetric, FailureAction, RolloutCheck, RolloutConfig, Rollou
 
 /// The analysis reads the counters scraped this long before each interval, so the answers
 /// are in when it runs (Prometheus's data is always a scrape old).
-pub const SCRAPE_LEAD_NS: u64 = 1_000_000_000;
+pub(crate) const SCRAPE_LEAD_NS: u64 = 1_000_000_000;
 
 /// A pod of a rolling update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +101,12 @@ impl RolloutController {
 
     // Inputs are handed over by value, as the engine gives them up.
     #[allow(clippy::needless_pass_by_value)]
-    pub fn handle(&mut self, now: SimTime, input: Input<Message>, out: &mut Outbox<Message>) {
+    pub(crate) fn handle(
+        &mut self,
+        now: SimTime,
+        input: Input<Message>,
+        out: &mut Outbox<Message>,
+    ) {
         match input {
             Input::Start => {
                 let start = SimTime::from_nanos(self.config.start_ns);

@@ -69,7 +69,7 @@ impl Default for BreakerConfig {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BreakerState {
+pub(crate) enum BreakerState {
     Closed,
     Open,
     HalfOpen,
@@ -77,7 +77,7 @@ pub enum BreakerState {
 
 /// The breaker's verdict on a new call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
+pub(crate) enum Admission {
     /// Closed: the call goes ahead.
     Allowed,
     /// Half-open: the one trial call goes ahead.
@@ -88,20 +88,20 @@ pub enum Admission {
 
 /// A change of state caused by a recorded outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Transition {
-    pub from: BreakerState,
-    pub to: BreakerState,
+pub(crate) struct Transition {
+    pub(crate) from: BreakerState,
+    pub(crate) to: BreakerState,
 }
 
 /// Counts over the rolling window (or one bucket of it).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct WindowCounts {
+pub(crate) struct WindowCounts {
     /// Calls admitted or rejected.
-    pub fires: u64,
-    pub successes: u64,
-    pub failures: u64,
+    pub(crate) fires: u64,
+    pub(crate) successes: u64,
+    pub(crate) failures: u64,
     /// Completed calls longer than the slow-call duration.
-    pub slow: u64,
+    pub(crate) slow: u64,
 }
 
 /// One bucket of the window, tagged with its index since time zero so that a stale bucket is
@@ -120,7 +120,7 @@ enum Phase {
 }
 
 #[derive(Debug, Clone)]
-pub struct CircuitBreaker {
+pub(crate) struct CircuitBreaker {
     config: BreakerConfig,
     bucket_ns: u64,
     buckets: Vec<Bucket>,
@@ -130,7 +130,7 @@ pub struct CircuitBreaker {
 }
 
 impl CircuitBreaker {
-    pub fn new(config: BreakerConfig) -> Self {
+    pub(crate) fn new(config: BreakerConfig) -> Self {
         assert!(config.buckets > 0, "the window needs at least one bucket");
         assert!(
             config.window_ns >= u64::from(config.buckets),
@@ -164,12 +164,12 @@ impl CircuitBreaker {
         }
     }
 
-    pub fn config(&self) -> &BreakerConfig {
+    pub(crate) fn config(&self) -> &BreakerConfig {
         &self.config
     }
 
     /// The state at `now`: an open breaker whose reset timeout has passed is half-open.
-    pub fn state(&self, now: SimTime) -> BreakerState {
+    pub(crate) fn state(&self, now: SimTime) -> BreakerState {
         match self.phase {
             Phase::Closed => BreakerState::Closed,
             Phase::Open { opened_at }
@@ -183,7 +183,7 @@ impl CircuitBreaker {
     }
 
     /// The counts over the window that ends with the bucket holding `now`.
-    pub fn window(&self, now: SimTime) -> WindowCounts {
+    pub(crate) fn window(&self, now: SimTime) -> WindowCounts {
         let index = now.as_nanos() / self.bucket_ns;
         let len = self.buckets.len() as u64;
         let mut total = WindowCounts::default();
@@ -199,7 +199,7 @@ impl CircuitBreaker {
     }
 
     /// A new call at `now`: whether it may go ahead.
-    pub fn admit(&mut self, now: SimTime) -> Admission {
+    pub(crate) fn admit(&mut self, now: SimTime) -> Admission {
         self.settle(now);
         // opossum emits `fire` before it looks at the state: rejected calls count as fires.
         self.bucket_mut(now).fires += 1;
@@ -215,7 +215,7 @@ impl CircuitBreaker {
 
     /// A call admitted as `admission` ended at `now` after `duration_ns`; returns the change of
     /// state it caused, if any.
-    pub fn record(
+    pub(crate) fn record(
         &mut self,
         now: SimTime,
         admission: Admission,

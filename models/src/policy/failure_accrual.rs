@@ -67,7 +67,7 @@ impl Default for FailureAccrualConfig {
 
 /// Where an endpoint's gate stands, as the balancer sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GateState {
+pub(crate) enum GateState {
     /// Admits requests; failures are being counted.
     Open,
     /// Admits nothing until its penalty is over.
@@ -101,21 +101,21 @@ const FRESH: HostGate = HostGate::Open {
 /// A gate that just shut: the caller sets a timer for `probation_at` and then calls
 /// [`FailureAccrual::on_penalty_over`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shutting {
-    pub host: usize,
-    pub penalty_ns: u64,
-    pub probation_at: SimTime,
+pub(crate) struct Shutting {
+    pub(crate) host: usize,
+    pub(crate) penalty_ns: u64,
+    pub(crate) probation_at: SimTime,
 }
 
 /// Consecutive failure accrual over the endpoints of one balancer, indexed from 0.
 #[derive(Debug, Clone)]
-pub struct FailureAccrual {
+pub(crate) struct FailureAccrual {
     config: FailureAccrualConfig,
     gates: Vec<HostGate>,
 }
 
 impl FailureAccrual {
-    pub fn new(config: FailureAccrualConfig, host_count: usize) -> Self {
+    pub(crate) fn new(config: FailureAccrualConfig, host_count: usize) -> Self {
         // The controller's validation (index.rs#L2127-L2136); the proxy's `try_new` also
         // rejects a jitter that is not finite.
         assert!(
@@ -134,15 +134,11 @@ impl FailureAccrual {
         }
     }
 
-    pub fn config(&self) -> &FailureAccrualConfig {
+    pub(crate) fn config(&self) -> &FailureAccrualConfig {
         &self.config
     }
 
-    pub fn host_count(&self) -> usize {
-        self.gates.len()
-    }
-
-    pub fn state(&self, host: usize) -> GateState {
+    pub(crate) fn state(&self, host: usize) -> GateState {
         match self.gates[host] {
             HostGate::Open { .. } => GateState::Open,
             HostGate::Shut { .. } => GateState::Shut,
@@ -151,7 +147,8 @@ impl FailureAccrual {
     }
 
     /// Failures counted since the last success; zero unless the gate is open.
-    pub fn consecutive_failures(&self, host: usize) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn consecutive_failures(&self, host: usize) -> u32 {
         match self.gates[host] {
             HostGate::Open {
                 consecutive_failures,
@@ -161,7 +158,7 @@ impl FailureAccrual {
     }
 
     /// Whether the balancer may pick `host`: open, or in probation with the probe not yet sent.
-    pub fn is_available(&self, host: usize) -> bool {
+    pub(crate) fn is_available(&self, host: usize) -> bool {
         matches!(
             self.gates[host],
             HostGate::Open { .. }
@@ -174,7 +171,8 @@ impl FailureAccrual {
 
     /// How many hosts the balancer may pick; zero means the balancer's queue waits (and after
     /// Linkerd's failfast timeout, fails).
-    pub fn available_count(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn available_count(&self) -> usize {
         (0..self.gates.len())
             .filter(|&host| self.is_available(host))
             .count()
@@ -182,7 +180,7 @@ impl FailureAccrual {
 
     /// A request was sent to `host`. In probation it takes the single probe slot, as the gate's
     /// one semaphore permit is taken and forgotten when the request is dispatched.
-    pub fn on_dispatch(&mut self, host: usize) {
+    pub(crate) fn on_dispatch(&mut self, host: usize) {
         assert!(
             self.is_available(host),
             "host {host} was dispatched to while its gate admits nothing ({:?})",
@@ -198,7 +196,7 @@ impl FailureAccrual {
 
     /// An outcome of a request to `host` arrived at `now`; `failure` as the caller classifies
     /// it. Returns the penalty when this outcome shuts the gate.
-    pub fn record(
+    pub(crate) fn record(
         &mut self,
         now: SimTime,
         host: usize,
@@ -237,7 +235,7 @@ impl FailureAccrual {
     /// The penalty timer for `host` fired at `now`: a shut gate whose penalty is over moves to
     /// probation. Returns false for a stale timer (the host was reset, or shut again with a
     /// later end), which the caller may simply drop.
-    pub fn on_penalty_over(&mut self, now: SimTime, host: usize) -> bool {
+    pub(crate) fn on_penalty_over(&mut self, now: SimTime, host: usize) -> bool {
         match self.gates[host] {
             HostGate::Shut {
                 penalty_number,
@@ -255,12 +253,13 @@ impl FailureAccrual {
 
     /// Forgets `host`'s history, as for an endpoint rediscovered or a caller restarted: its gate
     /// is open with no failures counted. A pending penalty timer becomes stale.
-    pub fn forget_host(&mut self, host: usize) {
+    pub(crate) fn forget_host(&mut self, host: usize) {
         self.gates[host] = FRESH;
     }
 
     /// Forgets every host's history, as when the client proxy restarts.
-    pub fn reset(&mut self) {
+    #[cfg(test)]
+    pub(crate) fn reset(&mut self) {
         self.gates.fill(FRESH);
     }
 

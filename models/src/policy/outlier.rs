@@ -101,9 +101,9 @@ use meshsim_sim::SimTime;
 
 use attempt_outcome::{CONNECT_FAILURE_STATUS, TIMEOUT_STATUS};
 
-pub use attempt_outcome::AttemptOutcome;
+pub(crate) use attempt_outcome::AttemptOutcome;
 pub use config::{FailurePercentage, OutlierConfig};
-pub use ejection::{Ejection, EjectionReason, MembershipChange, OutlierChange};
+pub(crate) use ejection::{Ejection, EjectionReason, MembershipChange, OutlierChange};
 
 /// Where a result came from, for the two sets of interval counts Envoy keeps per host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,7 +186,7 @@ impl HostMonitor {
 /// Outlier detection over the hosts of one upstream cluster, in slots indexed from 0 up to a
 /// fixed capacity; only the slots that are members of the cluster take part.
 #[derive(Debug, Clone)]
-pub struct OutlierDetector {
+pub(crate) struct OutlierDetector {
     config: OutlierConfig,
     /// One slot per possible host; `None` for a host outside the cluster.
     hosts: Vec<Option<HostMonitor>>,
@@ -197,7 +197,7 @@ pub struct OutlierDetector {
 impl OutlierDetector {
     /// A detector with `host_capacity` slots, every one of them a member; call
     /// [`set_member`](Self::set_member) with `false` for the slots not in the cluster at start.
-    pub fn new(config: OutlierConfig, host_capacity: usize) -> Self {
+    pub(crate) fn new(config: OutlierConfig, host_capacity: usize) -> Self {
         assert!(config.interval_ns > 0, "outlier interval must be positive");
         assert!(
             config.base_ejection_time_ns > 0,
@@ -229,43 +229,42 @@ impl OutlierDetector {
         }
     }
 
-    pub fn config(&self) -> &OutlierConfig {
+    pub(crate) fn config(&self) -> &OutlierConfig {
         &self.config
     }
 
-    /// How many host slots there are, members or not.
-    pub fn host_capacity(&self) -> usize {
-        self.hosts.len()
-    }
-
     /// How many hosts are in the cluster: the denominator of `max_ejection_percent`.
-    pub fn member_count(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn member_count(&self) -> usize {
         self.member_count
     }
 
-    pub fn is_member(&self, host: usize) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_member(&self, host: usize) -> bool {
         self.hosts[host].is_some()
     }
 
     /// Whether `host` is ejected; a host outside the cluster never is.
-    pub fn is_ejected(&self, host: usize) -> bool {
+    pub(crate) fn is_ejected(&self, host: usize) -> bool {
         self.monitor(host)
             .is_some_and(|monitor| monitor.ejected_at.is_some())
     }
 
     /// How many members are ejected.
-    pub fn ejected_count(&self) -> usize {
+    pub(crate) fn ejected_count(&self) -> usize {
         self.ejected_count
     }
 
     /// How many times `host` has been ejected since it joined the cluster.
-    pub fn times_ejected(&self, host: usize) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn times_ejected(&self, host: usize) -> u32 {
         self.monitor(host)
             .map_or(0, |monitor| monitor.times_ejected)
     }
 
     /// The multiplier of `host`'s next ejection time, before the ejection raises it.
-    pub fn ejection_multiplier(&self, host: usize) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn ejection_multiplier(&self, host: usize) -> u32 {
         self.monitor(host)
             .map_or(0, |monitor| monitor.ejection_multiplier)
     }
@@ -274,7 +273,7 @@ impl OutlierDetector {
     /// (cc#L326-L341). A host that joins starts fresh; a host that leaves is forgotten, and if it
     /// was ejected its ejection stops counting (see [`MembershipChange::Left`]). Setting the
     /// membership a host already has changes nothing.
-    pub fn set_member(&mut self, host: usize, member: bool) -> MembershipChange {
+    pub(crate) fn set_member(&mut self, host: usize, member: bool) -> MembershipChange {
         assert!(
             host < self.hosts.len(),
             "host {host} is beyond the detector's {} slots",
@@ -308,7 +307,7 @@ impl OutlierDetector {
 
     /// An attempt to `host` told `outcome`; returns the ejection it caused, if any. A result for
     /// a host outside the cluster (an attempt that outlived its host's membership) is dropped.
-    pub fn record(
+    pub(crate) fn record(
         &mut self,
         now: SimTime,
         host: usize,
@@ -345,7 +344,7 @@ impl OutlierDetector {
     /// The interval timer fired: returns hosts whose ejection time has passed, ejects
     /// statistical outliers, lowers the multipliers of hosts that stayed in service, and starts
     /// a new interval. Runs once per interval, so the allocations are off the per-request path.
-    pub fn on_interval(&mut self, now: SimTime) -> Vec<OutlierChange> {
+    pub(crate) fn on_interval(&mut self, now: SimTime) -> Vec<OutlierChange> {
         let mut changes = Vec::new();
         self.return_expired(now, &mut changes);
         self.eject_statistical_outliers(now, Origin::External, &mut changes);

@@ -16,7 +16,7 @@ pub(super) const TIMEOUT_STATUS: u16 = 504;
 /// as HTTP statuses (a connect failure 503, a timeout 504) and a connection success counts
 /// nothing; split, they feed only the local-origin streak and counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttemptOutcome {
+pub(crate) enum AttemptOutcome {
     /// The host answered with this HTTP status (external origin): a 5xx is a failure, anything
     /// else (4xx included) a success.
     HttpStatus(u16),
@@ -31,7 +31,8 @@ pub enum AttemptOutcome {
 
 impl AttemptOutcome {
     /// The outcome of an answer with HTTP status `status` from the host.
-    pub fn from_status(status: u16) -> Self {
+    #[cfg(test)]
+    pub(crate) fn from_status(status: u16) -> Self {
         AttemptOutcome::HttpStatus(status)
     }
 }

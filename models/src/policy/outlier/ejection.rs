@@ -2,7 +2,7 @@
 
 /// Why a host was ejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EjectionReason {
+pub(crate) enum EjectionReason {
     Consecutive5xx,
     ConsecutiveGatewayFailure,
     /// Split mode only.
@@ -17,28 +17,28 @@ pub enum EjectionReason {
 
 /// One host taken out of the load-balancing set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ejection {
-    pub host: usize,
-    pub reason: EjectionReason,
+pub(crate) struct Ejection {
+    pub(crate) host: usize,
+    pub(crate) reason: EjectionReason,
     /// How long the host stays out at least; it returns at the first interval tick after.
-    pub duration_ns: u64,
+    pub(crate) duration_ns: u64,
     /// This host's ejections since it joined the cluster, this one included.
-    pub times_ejected: u32,
+    pub(crate) times_ejected: u32,
 }
 
 /// A change made at an interval tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OutlierChange {
-    pub host: usize,
+pub(crate) struct OutlierChange {
+    pub(crate) host: usize,
     /// True for an ejection (success rate or failure percentage), false for a return to service.
-    pub ejected: bool,
+    pub(crate) ejected: bool,
     /// The ejection, when `ejected`.
-    pub ejection: Option<Ejection>,
+    pub(crate) ejection: Option<Ejection>,
 }
 
 /// What [`OutlierDetector::set_member`](super::OutlierDetector::set_member) changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MembershipChange {
+pub(crate) enum MembershipChange {
     /// The host already had that membership: nothing changed.
     Unchanged,
     /// The host joined the cluster, fresh: in service, no streaks, no counts, never ejected.
