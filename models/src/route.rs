@@ -181,7 +181,8 @@ impl RouteTable {
     }
 
     /// The weight `range` has on the route that takes every request, if there is one.
-    pub fn catch_all_weight(&self, range: &Range<u32>) -> Option<f64> {
+    #[cfg(test)]
+    pub(crate) fn catch_all_weight(&self, range: &Range<u32>) -> Option<f64> {
         let route = self.routes.iter().find(|route| route.catch_all)?;
         Some(
             route

@@ -57,19 +57,24 @@ const MS: u64 = 1_000_000;
 const SECOND_NS: u64 = 1_000_000_000;
 
 /// Envoy's default `base_interval` (runtime key `upstream.base_retry_backoff_ms`): 25 ms.
-pub const DEFAULT_BASE_NS: u64 = 25 * MS;
+#[cfg(test)]
+pub(crate) const DEFAULT_BASE_NS: u64 = 25 * MS;
 
 /// Envoy's default `max_interval` is this many times the base interval.
-pub const DEFAULT_MAX_MULTIPLE: u64 = 10;
+#[cfg(test)]
+pub(crate) const DEFAULT_MAX_MULTIPLE: u64 = 10;
 
 /// The retry back-off Linkerd's policy controller configures: min 25 ms.
-pub const LINKERD_RETRY_MIN_NS: u64 = 25 * MS;
+#[cfg(test)]
+pub(crate) const LINKERD_RETRY_MIN_NS: u64 = 25 * MS;
 
 /// The retry back-off Linkerd's policy controller configures: max 250 ms.
-pub const LINKERD_RETRY_MAX_NS: u64 = 250 * MS;
+#[cfg(test)]
+pub(crate) const LINKERD_RETRY_MAX_NS: u64 = 250 * MS;
 
 /// The retry back-off Linkerd's policy controller configures: jitter ratio 1.0.
-pub const LINKERD_RETRY_JITTER_RATIO: f64 = 1.0;
+#[cfg(test)]
+pub(crate) const LINKERD_RETRY_JITTER_RATIO: f64 = 1.0;
 
 /// Envoy's exclusive upper bound of retry `retry_number`'s wait: `next_interval_` after
 /// `retry_number − 1` doublings, each taken only while the interval is below half the max.

@@ -92,7 +92,8 @@ impl TokenBucket {
     }
 
     /// Whole tokens in the bucket at `now`.
-    pub fn available_tokens(&self, now: SimTime) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn available_tokens(&self, now: SimTime) -> u64 {
         (self.refilled(now).0 / u128::from(self.fill_interval_ns)) as u64
     }
 

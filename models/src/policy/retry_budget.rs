@@ -16,7 +16,8 @@
 //! Envoy's "active requests" count every upstream request in flight, retries included.
 
 /// Envoy's `max_retries` circuit-breaker default: 3 retries in flight at once per cluster.
-pub const DEFAULT_MAX_RETRIES: u32 = 3;
+#[cfg(test)]
+pub(crate) const DEFAULT_MAX_RETRIES: u32 = 3;
 
 /// Envoy's `retry_budget`: retries in flight may be `percent` of active plus pending requests,
 /// and never fewer than `min_retry_concurrency`.
@@ -71,7 +72,8 @@ impl Default for RetryBudget {
 }
 
 /// Without a budget: whether one more retry may start under the `max_retries` circuit breaker.
-pub fn default_cap_allows(active_retries: u32, max_retries: u32) -> bool {
+#[cfg(test)]
+pub(crate) fn default_cap_allows(active_retries: u32, max_retries: u32) -> bool {
     active_retries < max_retries
 }
 
