@@ -42,15 +42,24 @@ fn every_cited_test_exists() {
     let mut missing = Vec::new();
     for profile in meshsim::profile::Profile::ALL {
         for spec in profile.keys().chain(profile.behaviours()) {
-            let (file, name) = match spec.test.split_once("::") {
+            let (files, name) = match spec.test.split_once("::") {
+                // A policy's tests are in its file or, once it has grown a folder, in files there.
                 Some(("policy", rest)) => {
                     let (module, name) = rest.split_once("::").expect("policy::module::test");
-                    (root.join(format!("models/src/policy/{module}.rs")), name)
+                    let mut files = vec![root.join(format!("models/src/policy/{module}.rs"))];
+                    rust_files_under(
+                        &root.join(format!("models/src/policy/{module}")),
+                        &mut files,
+                    );
+                    (files, name)
                 }
-                Some((file, name)) => (root.join(format!("tests/{file}.rs")), name),
+                Some((file, name)) => (vec![root.join(format!("tests/{file}.rs"))], name),
                 None => panic!("{profile} `{}` names no file: {}", spec.key, spec.test),
             };
-            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let text: String = files
+                .iter()
+                .map(|file| std::fs::read_to_string(file).unwrap_or_default())
+                .collect();
             if !text.contains(&format!("fn {name}(")) {
                 missing.push(format!("{profile} `{}`: {}", spec.key, spec.test));
             }
@@ -61,6 +70,23 @@ fn every_cited_test_exists() {
         "tests not found:\n{}",
         missing.join("\n")
     );
+}
+
+/// Every `.rs` file under `folder`, at any depth; nothing when there is no such folder.
+fn rust_files_under(folder: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    let mut paths: Vec<std::path::PathBuf> =
+        entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            rust_files_under(&path, files);
+        } else if path.extension().is_some_and(|extension| extension == "rs") {
+            files.push(path);
+        }
+    }
 }
 
 /// Every markdown table in docs/ and the README renders as one table: each row has as many cells
