@@ -19,14 +19,14 @@ pub enum LoadBalancer {
 
 /// The balancer's state for one upstream.
 #[derive(Debug, Clone)]
-pub struct BalancerState {
+pub(crate) struct BalancerState {
     policy: LoadBalancer,
     next: usize,
 }
 
 impl BalancerState {
     /// A balancer whose round robin starts at `seed` (modulo the live instances).
-    pub fn new(policy: LoadBalancer, seed: u64) -> Self {
+    pub(crate) fn new(policy: LoadBalancer, seed: u64) -> Self {
         BalancerState {
             policy,
             next: seed as usize,
@@ -35,7 +35,7 @@ impl BalancerState {
 
     /// Picks one of `live` (instance indices); `active[i]` is instance i's requests in flight
     /// from this sidecar. `None` when nothing is live.
-    pub fn pick(&mut self, live: &[u32], active: &[u32], rng: &mut SimRng) -> Option<u32> {
+    pub(crate) fn pick(&mut self, live: &[u32], active: &[u32], rng: &mut SimRng) -> Option<u32> {
         if live.is_empty() {
             return None;
         }

@@ -9,11 +9,11 @@ use std::ops::Range;
 use meshsim_sim::SimTime;
 
 use crate::balancer::{BalancerState, LoadBalancer};
+use crate::episode::Episode;
 use crate::policy::failure_accrual::FailureAccrual;
 use crate::policy::outlier::OutlierDetector;
 use crate::policy::peak_ewma::PeakEwma;
 use crate::slab::SlabKey;
-use crate::upstream::Episode;
 use crate::upstream_config::UpstreamConfig;
 
 /// Where Linkerd's balancer stands when it has no endpoint to offer.
@@ -29,35 +29,35 @@ pub(crate) enum FailFast {
 
 pub(crate) struct Cluster {
     /// The instances it may send to.
-    pub hosts: Range<u32>,
+    pub(crate) hosts: Range<u32>,
     /// Attempts on a connection now (Envoy's active requests).
-    pub in_flight: u32,
+    pub(crate) in_flight: u32,
     /// Connections open to its hosts, busy or idle.
-    pub open_connections: u32,
+    pub(crate) open_connections: u32,
     /// Calls waiting for a connection, in every host's queue.
-    pub pending_count: u32,
+    pub(crate) pending_count: u32,
     /// Retries holding a place in the `max_retries` circuit breaker or the budget.
-    pub active_retries: u32,
-    pub balancer: BalancerState,
+    pub(crate) active_retries: u32,
+    pub(crate) balancer: BalancerState,
     // The mechanisms few clusters have live behind a box, so a cluster without them stays
     // small: a sidecar holds one per upstream, and thousands of them at scale.
-    pub peak_ewma: Option<Box<PeakEwma>>,
-    pub outlier: Option<Box<OutlierDetector>>,
+    pub(crate) peak_ewma: Option<Box<PeakEwma>>,
+    pub(crate) outlier: Option<Box<OutlierDetector>>,
     /// Whether the outlier detector's interval timer is set.
-    pub outlier_armed: bool,
-    pub accrual: Option<Box<FailureAccrual>>,
+    pub(crate) outlier_armed: bool,
+    pub(crate) accrual: Option<Box<FailureAccrual>>,
     /// Linkerd: calls waiting for an endpoint, oldest first; stale keys are skipped.
-    pub queue: VecDeque<SlabKey>,
-    pub queued: u32,
-    pub failfast: FailFast,
+    pub(crate) queue: VecDeque<SlabKey>,
+    pub(crate) queued: u32,
+    pub(crate) failfast: FailFast,
     /// The current run of retries denied by the budget or the cap, for `events.csv`.
-    pub denials: Option<Episode>,
+    pub(crate) denials: Option<Episode>,
 }
 
 impl Cluster {
     /// Cluster `index` of `config`, with every host of the upstream addressable (the detectors
     /// index hosts as the upstream does) and its own hosts as members.
-    pub fn new(config: &UpstreamConfig, index: usize, balancer_seed: u64) -> Self {
+    pub(crate) fn new(config: &UpstreamConfig, index: usize, balancer_seed: u64) -> Self {
         let count = config.instances.len();
         let hosts = config.cluster_hosts(index);
         let outlier = config.outlier.clone().map(|outlier| {
@@ -99,7 +99,7 @@ impl Cluster {
 
     /// Whether `host` may take a call now as far as this cluster's health checks go: not
     /// ejected, not shut by failure accrual.
-    pub fn is_healthy(&self, host: u32) -> bool {
+    pub(crate) fn is_healthy(&self, host: u32) -> bool {
         let host = host as usize;
         self.outlier
             .as_ref()

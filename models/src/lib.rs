@@ -9,6 +9,7 @@ pub mod broker;
 mod call_target;
 mod cluster;
 pub mod deadline;
+mod episode;
 pub mod key_value;
 pub mod message;
 pub mod node;

@@ -26,7 +26,7 @@ pub struct HeaderCondition {
 
 impl HeaderCondition {
     /// Whether a request with interned header values `headers` (0: none) passes.
-    pub fn passes_for(&self, headers: u32) -> bool {
+    pub(crate) fn passes_for(&self, headers: u32) -> bool {
         if headers == 0 {
             return false;
         }
@@ -58,7 +58,7 @@ impl RouteTable {
     /// The instances that take a call with `context`: `Ok(None)` when the upstream has no
     /// routes (every instance), `Err(())` when no route matches (Envoy answers 404).
     #[allow(clippy::result_unit_err)]
-    pub fn choose(
+    pub(crate) fn choose(
         &self,
         context: &RequestContext,
         rng: &mut SimRng,
@@ -99,7 +99,7 @@ impl RouteTable {
     /// the others are drawn among (linkerd2-proxy@v2.366.0:linkerd/distribute/src/service/
     /// random.rs#L77-L107). With none ready the first draw stands, and its balancer sheds it.
     #[allow(clippy::result_unit_err)]
-    pub fn choose_ready(
+    pub(crate) fn choose_ready(
         &self,
         context: &RequestContext,
         rng: &mut SimRng,
@@ -142,7 +142,7 @@ impl RouteTable {
     /// A canary step: the first route that takes every request gives `to` `percent` and
     /// `from` what the other versions leave. Other routes keep their weights, as Flagger's
     /// A/B match routes do.
-    pub fn set_weight(&mut self, from: &Range<u32>, to: &Range<u32>, percent: f64) {
+    pub(crate) fn set_weight(&mut self, from: &Range<u32>, to: &Range<u32>, percent: f64) {
         assert!((0.0..=100.0).contains(&percent), "a weight is 0 to 100");
         let Some(route) = self.routes.iter_mut().find(|route| route.catch_all) else {
             return;
@@ -159,7 +159,7 @@ impl RouteTable {
 
     /// Moves every route's weight on `away` onto `onto`: a rollback (`away` the new version)
     /// or a promotion (`away` the old).
-    pub fn shift_all(&mut self, away: &Range<u32>, onto: &Range<u32>) {
+    pub(crate) fn shift_all(&mut self, away: &Range<u32>, onto: &Range<u32>) {
         for route in &mut self.routes {
             let moved: f64 = route
                 .weights
@@ -181,7 +181,8 @@ impl RouteTable {
     }
 
     /// The weight `range` has on the route that takes every request, if there is one.
-    pub fn catch_all_weight(&self, range: &Range<u32>) -> Option<f64> {
+    #[cfg(test)]
+    pub(crate) fn catch_all_weight(&self, range: &Range<u32>) -> Option<f64> {
         let route = self.routes.iter().find(|route| route.catch_all)?;
         Some(
             route

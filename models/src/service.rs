@@ -15,6 +15,7 @@ use meshsim_record::{
 use meshsim_sim::{Distribution, GroupId, Input, NodeId, SimRng, SimTime};
 
 pub use crate::call_target::CallTarget;
+use crate::episode::{EPISODE_QUIET_NS, Episode};
 use crate::message::{Message, Request, Response};
 use crate::outbox::Outbox;
 use crate::policy::rate_limit::{Refill, TokenBucket};
@@ -24,7 +25,6 @@ use crate::served_counters::ServedCounters;
 use crate::sidecar::Sidecar;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, slab_timer, timer};
-use crate::upstream::{EPISODE_QUIET_NS, Episode};
 
 #[derive(Debug, Clone)]
 pub struct EndpointConfig {

@@ -19,23 +19,7 @@ use crate::route::RouteTable;
 use crate::slab::SlabKey;
 use crate::upstream_config::{RetryLimit, UpstreamConfig};
 
-pub use crate::upstream_config::{
-    Backoff, BreakerPolicy, FaultInjection, NoInstance, PoolLimits, RedirectConfig, RetryOn,
-    RetryPolicy,
-};
-
-/// A run of refusals (retries denied by a budget, requests over a rate limit): logged when it
-/// starts, and when one is let through a second or more after the last refusal, so a limit at
-/// its edge logs one episode, not one line a call.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Episode {
-    pub since: SimTime,
-    pub last: SimTime,
-    pub count: u64,
-}
-
-/// Quiet time after the last refusal before an episode is logged as over.
-pub(crate) const EPISODE_QUIET_NS: u64 = 1_000_000_000;
+pub use crate::upstream_config::RedirectConfig;
 
 /// Envoy's over-provisioning factor, in percent: a priority's availability is its healthy share
 /// × 1.4, capped at 100 (`kDefaultOverProvisioningFactor`, `upstream_impl.h#L77`).
@@ -43,7 +27,7 @@ const OVERPROVISIONING_PERCENT: usize = 140;
 
 /// One sidecar's state for one upstream.
 pub(crate) struct Upstream {
-    pub config: Arc<UpstreamConfig>,
+    pub(crate) config: Arc<UpstreamConfig>,
     /// The control plane's view: which instances are up.
     up: Vec<bool>,
     /// Which instances are deployed (in the service's endpoints); a rolling update changes it.
@@ -54,32 +38,32 @@ pub(crate) struct Upstream {
     /// Instances up, deployed and ready: the endpoints the control plane hands the sidecar.
     live: Vec<u32>,
     /// This caller's routes: the configured ones, as rollouts have changed them since.
-    pub routes: RouteTable,
+    pub(crate) routes: RouteTable,
     /// The share of calls a strangler migration sends to the new service, in percent.
-    pub redirect_percent: f64,
+    pub(crate) redirect_percent: f64,
     /// Attempts on a connection per instance, from this sidecar.
-    pub active: Vec<u32>,
+    pub(crate) active: Vec<u32>,
     /// Connections open per instance, busy or idle (HTTP/1: one request each).
-    pub connections: Vec<u32>,
+    pub(crate) connections: Vec<u32>,
     /// Calls waiting for a connection to each instance, oldest first; stale keys are skipped.
     /// Empty until a pool first runs out of connections.
-    pub pending: Vec<VecDeque<SlabKey>>,
+    pub(crate) pending: Vec<VecDeque<SlabKey>>,
     /// The whole service (0), then each version's subset.
-    pub clusters: Vec<Cluster>,
-    pub route_deadlines: Deadlines,
-    pub try_deadlines: Deadlines,
-    pub breaker_deadlines: Deadlines,
-    pub breaker: Option<Box<CircuitBreaker>>,
+    pub(crate) clusters: Vec<Cluster>,
+    pub(crate) route_deadlines: Deadlines,
+    pub(crate) try_deadlines: Deadlines,
+    pub(crate) breaker_deadlines: Deadlines,
+    pub(crate) breaker: Option<Box<CircuitBreaker>>,
     /// The breaker's state as last reported to the gauges.
-    pub breaker_seen: BreakerState,
+    pub(crate) breaker_seen: BreakerState,
     /// Linkerd's ServiceProfile retry budget, one per service for this caller.
-    pub tps_budget: Option<Box<TpsBudget>>,
+    pub(crate) tps_budget: Option<Box<TpsBudget>>,
     /// Scratch space for the candidates of one pick.
     candidates: Vec<u32>,
 }
 
 impl Upstream {
-    pub fn new(config: Arc<UpstreamConfig>, rng: &mut SimRng) -> Self {
+    pub(crate) fn new(config: Arc<UpstreamConfig>, rng: &mut SimRng) -> Self {
         let count = config.instances.len();
         let mut deployed = vec![true; count];
         for &index in &config.undeployed {
@@ -149,17 +133,17 @@ impl Upstream {
 
     /// The control plane says instance `index` is up or down at `now`; returns what its
     /// clusters' detectors forgot (ejections dropped with the host), for the gauges.
-    pub fn set_up(&mut self, now: SimTime, index: usize, up: bool) -> usize {
+    pub(crate) fn set_up(&mut self, now: SimTime, index: usize, up: bool) -> usize {
         self.change(now, index, |upstream| upstream.up[index] = up)
     }
 
     /// The control plane adds instance `index` to the endpoints or takes it away.
-    pub fn set_deployed(&mut self, now: SimTime, index: usize, deployed: bool) -> usize {
+    pub(crate) fn set_deployed(&mut self, now: SimTime, index: usize, deployed: bool) -> usize {
         self.change(now, index, |upstream| upstream.deployed[index] = deployed)
     }
 
     /// Instance `index` says it is ready, or not.
-    pub fn set_ready(&mut self, now: SimTime, index: usize, ready: bool) -> usize {
+    pub(crate) fn set_ready(&mut self, now: SimTime, index: usize, ready: bool) -> usize {
         self.change(now, index, |upstream| upstream.ready[index] = ready)
     }
 
@@ -209,7 +193,7 @@ impl Upstream {
     }
 
     /// Whether any instance (of `subset`, when given) is an endpoint now.
-    pub fn has_live(&self, subset: Option<&Range<u32>>) -> bool {
+    pub(crate) fn has_live(&self, subset: Option<&Range<u32>>) -> bool {
         match subset {
             None => !self.live.is_empty(),
             Some(subset) => self.live.iter().any(|instance| subset.contains(instance)),
@@ -221,7 +205,7 @@ impl Upstream {
     /// or all of them in Envoy's panic mode. A retry with a host predicate draws again while it
     /// lands on a host in `tried`, up to `reselections` times, and then keeps its last draw.
     /// `None` when no instance can take the call.
-    pub fn pick(
+    pub(crate) fn pick(
         &mut self,
         now: SimTime,
         cluster: usize,
@@ -283,7 +267,7 @@ impl Upstream {
 
     /// Forgets everything but the control plane's view (endpoints, routes): the process that
     /// held it crashed at `now`, and its balancer starts over.
-    pub fn reset(&mut self, now: SimTime, rng: &mut SimRng) {
+    pub(crate) fn reset(&mut self, now: SimTime, rng: &mut SimRng) {
         let fresh = Upstream::new(Arc::clone(&self.config), rng);
         let (up, deployed, ready) = (
             std::mem::take(&mut self.up),
@@ -308,14 +292,14 @@ impl Upstream {
     }
 
     /// An attempt to `instance` in cluster `cluster` took `rtt_ns`: feeds the peak-EWMA balancer.
-    pub fn observe(&mut self, now: SimTime, cluster: usize, instance: u32, rtt_ns: u64) {
+    pub(crate) fn observe(&mut self, now: SimTime, cluster: usize, instance: u32, rtt_ns: u64) {
         if let Some(peak_ewma) = &mut self.clusters[cluster].peak_ewma {
             peak_ewma.observe(now, instance as usize, rtt_ns);
         }
     }
 
     /// The waiting calls for a connection to `host`, made on first use.
-    pub fn pending_for(&mut self, host: u32) -> &mut VecDeque<SlabKey> {
+    pub(crate) fn pending_for(&mut self, host: u32) -> &mut VecDeque<SlabKey> {
         if self.pending.is_empty() {
             self.pending = vec![VecDeque::new(); self.config.instances.len()];
         }

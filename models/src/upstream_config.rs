@@ -226,7 +226,7 @@ impl UpstreamConfig {
     /// How many clusters a caller keeps for this service: the whole service, and each version
     /// once a route picks versions. Without routes every call goes to the whole service, and
     /// the versions' clusters would be dead weight.
-    pub fn cluster_count(&self) -> usize {
+    pub(crate) fn cluster_count(&self) -> usize {
         if self.routes.routes.is_empty() {
             1
         } else {
@@ -236,7 +236,7 @@ impl UpstreamConfig {
 
     /// The cluster a call to `subset` goes to: 0 for the whole service, `1 + v` for version
     /// `v`'s subset.
-    pub fn cluster_of(&self, subset: Option<&Range<u32>>) -> usize {
+    pub(crate) fn cluster_of(&self, subset: Option<&Range<u32>>) -> usize {
         let cluster = match subset {
             None => 0,
             Some(subset) => self
@@ -250,7 +250,7 @@ impl UpstreamConfig {
     }
 
     /// The instances of cluster `cluster`.
-    pub fn cluster_hosts(&self, cluster: usize) -> Range<u32> {
+    pub(crate) fn cluster_hosts(&self, cluster: usize) -> Range<u32> {
         match cluster {
             0 => 0..self.instances.len() as u32,
             version => self.subsets[version - 1].clone(),

@@ -57,23 +57,28 @@ const MS: u64 = 1_000_000;
 const SECOND_NS: u64 = 1_000_000_000;
 
 /// Envoy's default `base_interval` (runtime key `upstream.base_retry_backoff_ms`): 25 ms.
-pub const DEFAULT_BASE_NS: u64 = 25 * MS;
+#[cfg(test)]
+pub(crate) const DEFAULT_BASE_NS: u64 = 25 * MS;
 
 /// Envoy's default `max_interval` is this many times the base interval.
-pub const DEFAULT_MAX_MULTIPLE: u64 = 10;
+#[cfg(test)]
+pub(crate) const DEFAULT_MAX_MULTIPLE: u64 = 10;
 
 /// The retry back-off Linkerd's policy controller configures: min 25 ms.
-pub const LINKERD_RETRY_MIN_NS: u64 = 25 * MS;
+#[cfg(test)]
+pub(crate) const LINKERD_RETRY_MIN_NS: u64 = 25 * MS;
 
 /// The retry back-off Linkerd's policy controller configures: max 250 ms.
-pub const LINKERD_RETRY_MAX_NS: u64 = 250 * MS;
+#[cfg(test)]
+pub(crate) const LINKERD_RETRY_MAX_NS: u64 = 250 * MS;
 
 /// The retry back-off Linkerd's policy controller configures: jitter ratio 1.0.
-pub const LINKERD_RETRY_JITTER_RATIO: f64 = 1.0;
+#[cfg(test)]
+pub(crate) const LINKERD_RETRY_JITTER_RATIO: f64 = 1.0;
 
 /// Envoy's exclusive upper bound of retry `retry_number`'s wait: `next_interval_` after
 /// `retry_number − 1` doublings, each taken only while the interval is below half the max.
-pub fn backoff_bound_ns(retry_number: u32, base_ns: u64, max_ns: u64) -> u64 {
+pub(crate) fn backoff_bound_ns(retry_number: u32, base_ns: u64, max_ns: u64) -> u64 {
     assert!(
         retry_number >= 1,
         "retry numbers start at 1 (the first retry)"
@@ -110,14 +115,14 @@ fn envoy_doubling_limit_ns(max_ns: u64) -> u64 {
 
 /// Envoy's wait before retry `retry_number` (1 for the first retry): uniform in
 /// [0, [`backoff_bound_ns`]). Draws exactly once from `rng`.
-pub fn backoff_ns(retry_number: u32, base_ns: u64, max_ns: u64, rng: &mut SimRng) -> u64 {
+pub(crate) fn backoff_ns(retry_number: u32, base_ns: u64, max_ns: u64, rng: &mut SimRng) -> u64 {
     let bound_ns = backoff_bound_ns(retry_number, base_ns, max_ns);
     rng.below(bound_ns)
 }
 
 /// Linkerd's un-jittered wait before retry `retry_number` (1 for the first retry):
 /// min × 2^(N−1), the power saturating at `u32::MAX`, capped at max.
-pub fn linkerd_backoff_base_ns(retry_number: u32, min_ns: u64, max_ns: u64) -> u64 {
+pub(crate) fn linkerd_backoff_base_ns(retry_number: u32, min_ns: u64, max_ns: u64) -> u64 {
     assert!(
         retry_number >= 1,
         "retry numbers start at 1 (the first retry)"
@@ -137,7 +142,7 @@ pub fn linkerd_backoff_base_ns(retry_number: u32, min_ns: u64, max_ns: u64) -> u
 /// Linkerd's wait before retry `retry_number` (1 for the first retry): the base plus a jitter
 /// uniform in [0, base × `jitter_ratio`], computed as linkerd2-proxy does and capped so the
 /// wait never exceeds `max_ns`. Draws once from `rng`, or not at all when `jitter_ratio` is 0.
-pub fn linkerd_backoff_ns(
+pub(crate) fn linkerd_backoff_ns(
     retry_number: u32,
     min_ns: u64,
     max_ns: u64,

@@ -29,14 +29,7 @@ pub mod rate_limit;
 pub mod retry_budget;
 pub mod tps_budget;
 
-pub use backoff::{backoff_ns, linkerd_backoff_ns};
-pub use breaker::{Admission, BreakerConfig, BreakerState, CircuitBreaker, Transition};
-pub use failure_accrual::{FailureAccrual, FailureAccrualConfig, GateState, Shutting};
-pub use outlier::{
-    AttemptOutcome, Ejection, EjectionReason, FailurePercentage, MembershipChange, OutlierChange,
-    OutlierConfig, OutlierDetector,
-};
-pub use peak_ewma::{PeakEwma, PeakEwmaConfig};
-pub use rate_limit::{Refill, TokenBucket};
-pub use retry_budget::{RetryBudget, default_cap_allows};
-pub use tps_budget::{TpsBudget, TpsBudgetConfig};
+// The settings the scenario's mesh compiles into; the machines themselves are the sidecar's.
+pub use breaker::BreakerConfig;
+pub use outlier::OutlierConfig;
+pub use retry_budget::RetryBudget;

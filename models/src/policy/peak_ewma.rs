@@ -38,11 +38,11 @@ const SECOND_NS: u64 = 1_000_000_000;
 
 /// The estimator's constants; `Default` is linkerd2-proxy's.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PeakEwmaConfig {
+pub(crate) struct PeakEwmaConfig {
     /// The RTT assumed for a host not measured yet: 30 ms.
-    pub default_rtt_ns: u64,
+    pub(crate) default_rtt_ns: u64,
     /// The decay time constant τ: 10 s.
-    pub decay_ns: u64,
+    pub(crate) decay_ns: u64,
 }
 
 impl Default for PeakEwmaConfig {
@@ -63,7 +63,7 @@ struct RttEstimate {
 
 /// Peak-EWMA estimates for the hosts of one upstream, indexed from 0.
 #[derive(Debug, Clone)]
-pub struct PeakEwma {
+pub(crate) struct PeakEwma {
     config: PeakEwmaConfig,
     decay_ns: f64,
     /// Every host's estimate, from the default RTT at its discovery.
@@ -72,11 +72,11 @@ pub struct PeakEwma {
 
 impl PeakEwma {
     /// Linkerd's defaults over `host_count` hosts.
-    pub fn new(host_count: usize) -> Self {
+    pub(crate) fn new(host_count: usize) -> Self {
         PeakEwma::with_config(host_count, PeakEwmaConfig::default())
     }
 
-    pub fn with_config(host_count: usize, config: PeakEwmaConfig) -> Self {
+    pub(crate) fn with_config(host_count: usize, config: PeakEwmaConfig) -> Self {
         assert!(
             config.default_rtt_ns > 0,
             "the default RTT must be positive"
@@ -94,16 +94,8 @@ impl PeakEwma {
         }
     }
 
-    pub fn config(&self) -> &PeakEwmaConfig {
-        &self.config
-    }
-
-    pub fn host_count(&self) -> usize {
-        self.estimates.len()
-    }
-
     /// Forgets `host`'s measurements: discovered again at `now`, it starts at the default RTT.
-    pub fn reset_host(&mut self, now: SimTime, host: usize) {
+    pub(crate) fn reset_host(&mut self, now: SimTime, host: usize) {
         self.estimates[host] = RttEstimate {
             rtt_ns: self.config.default_rtt_ns as f64,
             updated_at: now,
@@ -111,7 +103,7 @@ impl PeakEwma {
     }
 
     /// An attempt to `host` answered at `now` after `rtt_ns`.
-    pub fn observe(&mut self, now: SimTime, host: usize, rtt_ns: u64) {
+    pub(crate) fn observe(&mut self, now: SimTime, host: usize, rtt_ns: u64) {
         let rtt = rtt_ns as f64;
         let prior = self.estimates[host];
         let next_ns = if prior.rtt_ns < rtt {
@@ -127,19 +119,19 @@ impl PeakEwma {
     }
 
     /// `host`'s estimate at `now`: the last one decayed toward zero since it was made.
-    pub fn estimate_ns(&self, now: SimTime, host: usize) -> f64 {
+    pub(crate) fn estimate_ns(&self, now: SimTime, host: usize) -> f64 {
         let estimate = self.estimates[host];
         estimate.rtt_ns * self.weight(now, estimate.updated_at)
     }
 
     /// The cost of sending one more request to `host`, with `pending` already in flight.
-    pub fn cost(&self, now: SimTime, host: usize, pending: u32) -> f64 {
+    pub(crate) fn cost(&self, now: SimTime, host: usize, pending: u32) -> f64 {
         self.estimate_ns(now, host) * (f64::from(pending) + 1.0)
     }
 
     /// Power of two choices among `live` (host indices) by lowest cost; `pending[host]` is the
     /// host's requests in flight. Draws twice from `rng` when two or more hosts are live.
-    pub fn pick(
+    pub(crate) fn pick(
         &self,
         now: SimTime,
         live: &[u32],

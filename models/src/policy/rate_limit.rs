@@ -49,7 +49,7 @@ pub struct TokenBucket {
 
 impl TokenBucket {
     /// A full bucket with whole fills, started at time zero.
-    pub fn new(max_tokens: u32, tokens_per_fill: u32, fill_interval_ns: u64) -> Self {
+    pub(crate) fn new(max_tokens: u32, tokens_per_fill: u32, fill_interval_ns: u64) -> Self {
         assert!(max_tokens > 0, "max_tokens must be positive");
         assert!(tokens_per_fill > 0, "tokens_per_fill must be positive");
         assert!(fill_interval_ns > 0, "fill_interval must be positive");
@@ -66,20 +66,20 @@ impl TokenBucket {
 
     /// The same bucket with another refill rule.
     #[must_use]
-    pub fn with_refill(mut self, refill: Refill) -> Self {
+    pub(crate) fn with_refill(mut self, refill: Refill) -> Self {
         self.refill = refill;
         self
     }
 
     /// The same bucket created (full) at `start`, for a limiter that comes up mid-run.
     #[must_use]
-    pub fn starting_at(mut self, start: SimTime) -> Self {
+    pub(crate) fn starting_at(mut self, start: SimTime) -> Self {
         self.start = start;
         self
     }
 
     /// Takes a token for a request at `now`; false means the request is over the limit.
-    pub fn try_take(&mut self, now: SimTime) -> bool {
+    pub(crate) fn try_take(&mut self, now: SimTime) -> bool {
         let (credit, credited_to_ns) = self.refilled(now);
         self.credit = credit;
         self.credited_to_ns = credited_to_ns;
@@ -92,7 +92,8 @@ impl TokenBucket {
     }
 
     /// Whole tokens in the bucket at `now`.
-    pub fn available_tokens(&self, now: SimTime) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn available_tokens(&self, now: SimTime) -> u64 {
         (self.refilled(now).0 / u128::from(self.fill_interval_ns)) as u64
     }
 

@@ -16,7 +16,8 @@
 //! Envoy's "active requests" count every upstream request in flight, retries included.
 
 /// Envoy's `max_retries` circuit-breaker default: 3 retries in flight at once per cluster.
-pub const DEFAULT_MAX_RETRIES: u32 = 3;
+#[cfg(test)]
+pub(crate) const DEFAULT_MAX_RETRIES: u32 = 3;
 
 /// Envoy's `retry_budget`: retries in flight may be `percent` of active plus pending requests,
 /// and never fewer than `min_retry_concurrency`.
@@ -29,8 +30,8 @@ pub struct RetryBudget {
 }
 
 impl RetryBudget {
-    pub const DEFAULT_PERCENT: f64 = 20.0;
-    pub const DEFAULT_MIN_RETRY_CONCURRENCY: u32 = 3;
+    pub(crate) const DEFAULT_PERCENT: f64 = 20.0;
+    pub(crate) const DEFAULT_MIN_RETRY_CONCURRENCY: u32 = 3;
 
     pub fn new(percent: f64, min_retry_concurrency: u32) -> Self {
         assert!(
@@ -45,7 +46,7 @@ impl RetryBudget {
 
     /// How many retries may be in flight when `active_requests` upstream requests (retries
     /// included) are in flight and `pending_requests` wait for a connection.
-    pub fn max_active_retries(&self, active_requests: u32, pending_requests: u32) -> u64 {
+    pub(crate) fn max_active_retries(&self, active_requests: u32, pending_requests: u32) -> u64 {
         let current_active = u64::from(active_requests) + u64::from(pending_requests);
         // Envoy's expression, operation for operation, so the truncation lands where Envoy's does.
         let from_budget = (self.percent / 100.0 * current_active as f64) as u64;
@@ -53,7 +54,12 @@ impl RetryBudget {
     }
 
     /// Whether one more retry may start now (Envoy's `canCreate`: in flight < limit).
-    pub fn allows(&self, active_requests: u32, pending_requests: u32, active_retries: u32) -> bool {
+    pub(crate) fn allows(
+        &self,
+        active_requests: u32,
+        pending_requests: u32,
+        active_retries: u32,
+    ) -> bool {
         u64::from(active_retries) < self.max_active_retries(active_requests, pending_requests)
     }
 }
@@ -66,7 +72,8 @@ impl Default for RetryBudget {
 }
 
 /// Without a budget: whether one more retry may start under the `max_retries` circuit breaker.
-pub fn default_cap_allows(active_retries: u32, max_retries: u32) -> bool {
+#[cfg(test)]
+pub(crate) fn default_cap_allows(active_retries: u32, max_retries: u32) -> bool {
     active_retries < max_retries
 }
 

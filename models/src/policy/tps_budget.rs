@@ -63,7 +63,7 @@ impl Default for TpsBudgetConfig {
 
 /// One retry budget, shared by every route of one `ServiceProfile` in one client proxy.
 #[derive(Debug, Clone)]
-pub struct TpsBudget {
+pub(crate) struct TpsBudget {
     reserve: i64,
     slots: [i64; SLOT_COUNT],
     window_ns: u64,
@@ -78,7 +78,7 @@ pub struct TpsBudget {
 
 impl TpsBudget {
     /// A budget created at `now`, with tower's assertions on the settings.
-    pub fn new(config: &TpsBudgetConfig, now: SimTime) -> Self {
+    pub(crate) fn new(config: &TpsBudgetConfig, now: SimTime) -> Self {
         assert!(
             (SECOND_NS..=60 * SECOND_NS).contains(&config.ttl_ns),
             "the ttl must be between 1 and 60 seconds"
@@ -111,14 +111,14 @@ impl TpsBudget {
     }
 
     /// An outcome that will not be retried (tower's `deposit`).
-    pub fn deposit(&mut self, now: SimTime) {
+    pub(crate) fn deposit(&mut self, now: SimTime) {
         self.expire(now);
         // tower adds with an atomic `fetch_add`, which wraps.
         self.writer = self.writer.wrapping_add(self.deposit_amount);
     }
 
     /// Whether a retry may be sent now; if so, it is paid for (tower's `withdraw`).
-    pub fn withdraw(&mut self, now: SimTime) -> bool {
+    pub(crate) fn withdraw(&mut self, now: SimTime) -> bool {
         self.expire(now);
         if self.balance() >= self.withdraw_amount {
             self.writer = self.writer.wrapping_sub(self.withdraw_amount);
@@ -130,26 +130,30 @@ impl TpsBudget {
 
     /// Writer, slots and reserve as of the last deposit or withdrawal (tower's `sum`, which its
     /// `Debug` shows). It does not expire slots: an expiry at another time would shift the ring.
-    pub fn balance(&self) -> i64 {
+    pub(crate) fn balance(&self) -> i64 {
         let windowed = self.slots.iter().copied().fold(0, i64::saturating_add);
         self.writer
             .saturating_add(windowed)
             .saturating_add(self.reserve)
     }
 
-    pub fn deposit_amount(&self) -> i64 {
+    #[cfg(test)]
+    pub(crate) fn deposit_amount(&self) -> i64 {
         self.deposit_amount
     }
 
-    pub fn withdraw_amount(&self) -> i64 {
+    #[cfg(test)]
+    pub(crate) fn withdraw_amount(&self) -> i64 {
         self.withdraw_amount
     }
 
-    pub fn reserve(&self) -> i64 {
+    #[cfg(test)]
+    pub(crate) fn reserve(&self) -> i64 {
         self.reserve
     }
 
-    pub fn window_ns(&self) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn window_ns(&self) -> u64 {
         self.window_ns
     }
 

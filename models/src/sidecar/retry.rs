@@ -13,12 +13,12 @@ use meshsim_record::{MeshEvent, Record};
 use meshsim_sim::SimTime;
 
 use super::{Sidecar, TryResult};
+use crate::episode::{EPISODE_QUIET_NS, Episode};
 use crate::message::Message;
 use crate::outbox::Outbox;
 use crate::policy::backoff::{backoff_ns, linkerd_backoff_ns};
 use crate::slab::SlabKey;
 use crate::timer::{TimerKind, timer};
-use crate::upstream::{EPISODE_QUIET_NS, Episode};
 use crate::upstream_config::{Backoff, RetryLimit, RetryOn};
 
 impl Sidecar {
