@@ -1,7 +1,7 @@
 //! What travels between nodes: requests and their answers.
 
-use meshsim_record::Reason;
-use meshsim_sim::NodeId;
+use meshsim_record::{Reason, ReasonKind};
+use meshsim_sim::{GroupId, NodeId};
 
 use crate::served_counters::SCRAPE_PARTS;
 
@@ -76,6 +76,28 @@ pub struct Response {
 }
 
 impl Response {
+    /// The answer to call `call`.
+    pub fn new(call: u64, status: u16, reason: Reason) -> Response {
+        Response {
+            call,
+            status,
+            reason,
+        }
+    }
+
+    /// An answer to call `call` that `callee` gives without doing the work: it refused the
+    /// request, or failed it for `kind` on its way.
+    pub fn refusal(call: u64, status: u16, kind: ReasonKind, callee: GroupId) -> Response {
+        Response::new(
+            call,
+            status,
+            Reason {
+                kind,
+                group: Some(callee),
+            },
+        )
+    }
+
     pub fn is_success(&self) -> bool {
         (200..400).contains(&self.status)
     }

@@ -782,11 +782,7 @@ impl Store {
                 group: Some(self.config.group),
             }
         };
-        let response = Response {
-            call: request.call,
-            status,
-            reason,
-        };
+        let response = Response::new(request.call, status, reason);
         out.send(job.arrival.from, Message::Response(response));
         let arrived_at = job.arrival.arrived_at;
         self.span(&request, SpanKind::Serve, arrived_at, now, status, out);
@@ -864,10 +860,6 @@ impl Store {
     /// queue were never applied, and the kernel resets every connection the process held, so
     /// each caller learns at once (one hop later), as a service instance's callers do.
     fn crash(&mut self, out: &mut Outbox<Message>) {
-        let reason = Reason {
-            kind: ReasonKind::Reset,
-            group: Some(self.config.group),
-        };
         self.locks.clear();
         if let StoreState::KeyValue(state) = &mut self.state {
             state.lose_everything();
@@ -880,14 +872,13 @@ impl Store {
             .map(|job| job.arrival)
             .chain(self.waiting.drain(..));
         for arrival in held {
-            out.send(
-                arrival.from,
-                Message::Response(Response {
-                    call: arrival.request.call,
-                    status: 503,
-                    reason,
-                }),
+            let reset = Response::refusal(
+                arrival.request.call,
+                503,
+                ReasonKind::Reset,
+                self.config.group,
             );
+            out.send(arrival.from, Message::Response(reset));
         }
         if job_count > 0 {
             self.gauge(Gauge::InFlight, -job_count, out);

@@ -2,7 +2,7 @@
 //! slow-call rule): it lives in the caller's process, in front of its sidecar, so it sees a call
 //! from the moment the application makes it to the answer the sidecar finally gives.
 
-use meshsim_record::{GroupGauge, MeshEvent, Reason, ReasonKind, Record};
+use meshsim_record::{GroupGauge, MeshEvent, ReasonKind, Record};
 use meshsim_sim::{GroupId, SimTime};
 
 use super::Sidecar;
@@ -166,23 +166,9 @@ fn fallback_or(
                 callee,
                 event: MeshEvent::Fallback,
             });
-            Response {
-                call: 0,
-                status,
-                reason: Reason {
-                    kind: ReasonKind::Fallback,
-                    group: Some(callee),
-                },
-            }
+            Response::refusal(0, status, ReasonKind::Fallback, callee)
         }
-        None => Response {
-            call: 0,
-            status,
-            reason: Reason {
-                kind,
-                group: Some(callee),
-            },
-        },
+        None => Response::refusal(0, status, kind, callee),
     }
 }
 

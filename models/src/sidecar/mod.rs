@@ -22,9 +22,14 @@
 //! the failfast queue; `breaker` the application's circuit breaker.
 
 mod breaker;
+mod call;
 mod health;
+pub(crate) mod inbound;
 mod pool;
 mod retry;
+#[cfg(test)]
+mod tests;
+mod timer_payload;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -32,77 +37,16 @@ use std::sync::Arc;
 use meshsim_record::{GroupGauge, MeshEvent, Reason, ReasonKind, Record, Span, SpanKind};
 use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
 
+pub use call::Completion;
+use call::{Attempt, Call, Phase, TryResult};
+use timer_payload::{cluster_payload, decode_cluster_payload, upstream_of_payload};
+
 use crate::message::{Message, Request, RequestContext, Response, RouteChange, RouteUpdate};
 use crate::outbox::Outbox;
-use crate::policy::breaker::Admission;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, timer};
 use crate::upstream::Upstream;
 use crate::upstream_config::UpstreamConfig;
-
-/// Where a call stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    /// Held by an injected delay.
-    Delayed,
-    /// Linkerd: waiting in the balancer's queue for an endpoint.
-    Queued,
-    /// Waiting for a connection to this instance.
-    Pending(u32),
-    /// A try is on the wire.
-    InFlight(SlabKey),
-    /// Waiting out the back-off before a retry.
-    BackingOff,
-    /// Holding nothing, between a queue and the pool.
-    Between,
-}
-
-struct Call {
-    owner: u64,
-    upstream: u16,
-    /// The cluster the route chose: 0 for the whole service, `1 + v` for version `v`.
-    cluster: u16,
-    endpoint: u32,
-    context: RequestContext,
-    started_at: SimTime,
-    retries: u32,
-    /// Whether the call holds one of the cluster's retry places: Envoy takes it when it decides
-    /// to retry and gives it back when the retried try ends, so a retry counts against the
-    /// limit through its back-off and its try.
-    holds_retry: bool,
-    /// Instances tried so far, for Envoy's `previous_hosts` predicate.
-    tried: Vec<u32>,
-    phase: Phase,
-    admission: Option<Admission>,
-}
-
-struct Attempt {
-    call: SlabKey,
-    instance: u32,
-    started_at: SimTime,
-}
-
-/// How one try ended.
-#[derive(Debug, Clone, Copy)]
-enum TryResult {
-    /// An answer from the instance.
-    Answered(Response),
-    /// The connection was refused: the process was gone.
-    Refused,
-    /// The connection was reset before the answer: the process crashed while holding it.
-    Reset,
-    /// The per-try timeout ran out.
-    TimedOut,
-    /// Linkerd's balancer found no endpoint within its failfast timeout: no try went out.
-    FailFast,
-}
-
-/// A finished call handed back to the model that made it.
-#[derive(Debug, Clone, Copy)]
-pub struct Completion {
-    pub owner: u64,
-    pub response: Response,
-}
 
 pub struct Sidecar {
     /// The node this sidecar sits beside, for spans.
@@ -500,11 +444,7 @@ impl Sidecar {
         out: &mut Outbox<Message>,
     ) {
         let call = self.discard(now, key, out);
-        let response = Response {
-            call: key.0,
-            status,
-            reason,
-        };
+        let response = Response::new(key.0, status, reason);
         let response = self.settle_breaker(
             now,
             call.upstream,
@@ -843,16 +783,9 @@ impl Sidecar {
     }
 }
 
-/// An answer the sidecar gives itself.
+/// An answer the sidecar gives itself; its call is filled in when it reaches the call's owner.
 fn answer(status: u16, kind: ReasonKind, callee: GroupId) -> Response {
-    Response {
-        call: 0,
-        status,
-        reason: Reason {
-            kind,
-            group: Some(callee),
-        },
-    }
+    Response::refusal(0, status, kind, callee)
 }
 
 fn pending_gauge(group: GroupId, delta: i64, out: &mut Outbox<Message>) {
@@ -861,28 +794,4 @@ fn pending_gauge(group: GroupId, delta: i64, out: &mut Outbox<Message>) {
         gauge: GroupGauge::Pending,
         delta,
     });
-}
-
-/// The upstream a timer about the whole upstream is for: its payload is the index.
-fn upstream_of_payload(payload: u64) -> u16 {
-    u16::try_from(payload).expect("an upstream index")
-}
-
-/// A timer payload's low bits: the cluster (and below it, for failure accrual, the host).
-const CLUSTER_BITS: u32 = 40;
-
-/// The payload of a timer about `upstream`'s cluster `cluster` (and `host`, for failure
-/// accrual): the upstream in the top bits, the cluster in the next 8, the host in the low 32.
-fn cluster_payload(upstream: u16, cluster: usize, host: u32) -> u64 {
-    assert!(cluster < 256, "at most 255 versions a service");
-    u64::from(upstream) << CLUSTER_BITS | (cluster as u64) << 32 | u64::from(host)
-}
-
-/// The upstream, cluster and host of a [`cluster_payload`].
-fn decode_cluster_payload(payload: u64) -> (u16, usize, u32) {
-    (
-        u16::try_from(payload >> CLUSTER_BITS).expect("an upstream index"),
-        ((payload >> 32) & 0xff) as usize,
-        (payload & 0xffff_ffff) as u32,
-    )
 }

@@ -9,38 +9,25 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use meshsim_record::{
-    Gauge, MeshEvent, Reason, ReasonKind, Record, SagaEvent, ServedResult, SpanKind, VersionKey,
-};
-use meshsim_sim::{Distribution, GroupId, Input, NodeId, SimRng, SimTime};
+use meshsim_record::{Gauge, Reason, ReasonKind, Record, SagaEvent, ServedResult, SpanKind};
+use meshsim_sim::{GroupId, Input, NodeId, SimRng, SimTime, TimerId};
+
+mod config;
+pub(crate) mod refusal;
+
+pub use config::{EndpointConfig, Readiness, ServiceConfig};
 
 pub use crate::call_target::CallTarget;
-use crate::episode::{EPISODE_QUIET_NS, Episode};
 use crate::message::{Message, Request, Response};
 use crate::outbox::Outbox;
-use crate::policy::rate_limit::{Refill, TokenBucket};
-use crate::route::HeaderCondition;
-use crate::saga::{SagaNext, SagaPlan, SagaRun};
+use crate::saga::{SagaNext, SagaRun};
 use crate::served_counters::ServedCounters;
 use crate::sidecar::Sidecar;
+use crate::sidecar::inbound::Inbound;
+pub use crate::sidecar::inbound::{InboundPolicy, RateLimitConfig};
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, slab_timer, timer};
-
-#[derive(Debug, Clone)]
-pub struct EndpointConfig {
-    pub service_time: Distribution,
-    pub error_rate: f64,
-    pub calls: Vec<CallTarget>,
-    /// Calls made instead when the endpoint fails; all succeeding, it answers 200.
-    pub on_failure: Vec<CallTarget>,
-    /// An orchestrated saga the endpoint runs after its own work, instead of `calls`.
-    pub saga: Option<Arc<SagaPlan>>,
-    /// Cache-aside: the cache's `GET` and `SETEX`. A hit answers without the calls.
-    pub cache: Option<(CallTarget, CallTarget)>,
-    /// Authentication: per workload client, which of its requests carry the credentials
-    /// (`None`: the workload never sends the header). Without, 401 at once.
-    pub auth: Option<Vec<Option<HeaderCondition>>>,
-}
+use refusal::{Refusal, RefusedBy};
 
 /// Where a job with a cache-aside endpoint is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,79 +40,6 @@ enum CacheStep {
     Calls,
     /// The calls succeeded: waiting for the `SETEX`.
     Fill,
-}
-
-/// One version of a service, shared by its instances.
-#[derive(Debug, Clone)]
-pub struct ServiceConfig {
-    pub key: VersionKey,
-    pub workers: u32,
-    pub queue: u32,
-    pub endpoints: Vec<EndpointConfig>,
-    pub inbound: InboundPolicy,
-    /// When an instance is ready to take requests; `None`: as soon as it starts.
-    pub readiness: Option<Readiness>,
-    /// Whether a rollout controller scrapes the instances: only then do they keep Istio's
-    /// request counters, which cost a little on every answer.
-    pub exports_metrics: bool,
-}
-
-/// A readiness probe: an instance is ready once `start_time_ns` has passed since its process
-/// started and every dependency (a sidecar upstream) has an instance that takes calls, as
-/// Docker Compose's `depends_on: condition: service_healthy` orders a start. Once ready it stays
-/// ready until it dies; a restart starts it over.
-#[derive(Debug, Clone)]
-pub struct Readiness {
-    pub start_time_ns: u64,
-    pub depends_on: Vec<u16>,
-}
-
-/// The callee's local rate limit: a token bucket per instance, full when the process starts.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateLimitConfig {
-    pub max_tokens: u32,
-    pub tokens_per_fill: u32,
-    pub fill_interval_ns: u64,
-    pub refill: Refill,
-}
-
-impl RateLimitConfig {
-    /// A full bucket for a process started at `start`.
-    pub fn bucket(self, start: SimTime) -> TokenBucket {
-        TokenBucket::new(self.max_tokens, self.tokens_per_fill, self.fill_interval_ns)
-            .with_refill(self.refill)
-            .starting_at(start)
-    }
-}
-
-/// What the callee's own sidecar enforces before a request reaches the service.
-#[derive(Debug, Clone)]
-pub struct InboundPolicy {
-    /// Groups allowed to call (an Istio `AuthorizationPolicy`); `None` allows everyone. Any other
-    /// caller is answered 403.
-    pub allow_from: Option<Vec<u32>>,
-    /// Every group's name by id, to say in `events.csv` who was denied.
-    pub group_names: Arc<[Arc<str>]>,
-    /// The local rate limit, a token bucket per instance (Envoy's `local_ratelimit`; Linkerd's
-    /// GCRA is the same bucket): over the limit, 429.
-    pub rate_limit: Option<RateLimitConfig>,
-    /// express-rate-limit: (max requests, window) per client in fixed windows, per instance.
-    pub client_rate_limit: Option<(u32, u64)>,
-    /// The status answered when a call's connection is refused or no instance is up.
-    pub refused_status: u16,
-}
-
-impl Default for InboundPolicy {
-    /// No policy: everyone may call, no limits, and a refused call answers 500.
-    fn default() -> Self {
-        InboundPolicy {
-            allow_from: None,
-            group_names: Arc::from(Vec::new()),
-            rate_limit: None,
-            client_rate_limit: None,
-            refused_status: 500,
-        }
-    }
 }
 
 struct Job {
@@ -157,11 +71,8 @@ pub struct ServiceInstance {
     config: Arc<ServiceConfig>,
     rng: SimRng,
     sidecar: Sidecar,
-    rate_limiter: Option<TokenBucket>,
-    /// The rate limit's current episode of refusals, logged when it starts and ends.
-    limiting: Option<Episode>,
-    /// Callers already denied once, so each denial is logged once per instance and caller.
-    denied_callers: Vec<u32>,
+    /// The instance's own sidecar: what it lets through to the service.
+    inbound: Inbound,
     jobs: Slab<Job>,
     waiting: VecDeque<Waiting>,
     /// Sagas in progress when the process died: the durable saga log, undone on restart.
@@ -170,8 +81,6 @@ pub struct ServiceInstance {
     served: ServedCounters,
     /// Whether the instance takes requests: always without a readiness probe.
     ready: bool,
-    /// Per client (workload): its current fixed rate-limit window and the requests in it.
-    client_windows: Vec<(u64, u32)>,
     /// When the process last started; `None` while it is dead (a dead process probes nothing,
     /// though its sidecar's view of the upstreams goes on).
     started_at: Option<SimTime>,
@@ -188,24 +97,17 @@ impl ServiceInstance {
         sidecar: Sidecar,
     ) -> Self {
         assert!(config.workers > 0, "an instance has at least one worker");
-        let rate_limiter = config
-            .inbound
-            .rate_limit
-            .map(|limit| limit.bucket(SimTime::ZERO));
         ServiceInstance {
             node,
             name: name.to_owned(),
             rng,
             sidecar,
-            rate_limiter,
-            limiting: None,
-            denied_callers: Vec::new(),
+            inbound: Inbound::new(config.inbound.clone(), name),
             jobs: Slab::default(),
             waiting: VecDeque::new(),
             saga_log: Vec::new(),
             served: ServedCounters::default(),
             ready: config.readiness.is_none(),
-            client_windows: Vec::new(),
             started_at: Some(SimTime::ZERO),
             announce_to: Vec::new(),
             config,
@@ -319,19 +221,7 @@ impl ServiceInstance {
             Input::Message {
                 from,
                 message: Message::Scrape { scrape },
-            } => {
-                for (part, values) in self.served.to_parts().into_iter().enumerate() {
-                    let part = part as u8;
-                    out.send(
-                        from,
-                        Message::Scraped {
-                            scrape,
-                            part,
-                            values,
-                        },
-                    );
-                }
-            }
+            } => self.answer_scrape(from, scrape, out),
             Input::Message {
                 message: Message::Routes(update),
                 ..
@@ -367,82 +257,10 @@ impl ServiceInstance {
                 ..
             } => {}
             Input::Start => self.starting(now, out),
-            Input::Finish => {
-                // Sagas still going, in workers or in the log of a dead process.
-                let running = self
-                    .jobs
-                    .iter()
-                    .filter(|(_, job)| job.saga.is_some())
-                    .map(|(_, job)| job.request.context)
-                    .chain(self.saga_log.iter().map(|(request, _)| request.context));
-                for context in running {
-                    out.record(Record::OrderFact {
-                        group: self.group(),
-                        order: context.trace(),
-                        fact: "saga_in_flight",
-                        count: 1,
-                    });
-                }
-                // Requests still being served or waiting: work for their orders not done yet.
-                let serving = self
-                    .jobs
-                    .iter()
-                    .filter(|(_, job)| job.saga.is_none())
-                    .map(|(_, job)| job.request.context)
-                    .chain(self.waiting.iter().map(|waiting| waiting.request.context));
-                for context in serving {
-                    out.record(Record::OrderFact {
-                        group: self.group(),
-                        order: context.trace(),
-                        fact: "request_in_flight",
-                        count: 1,
-                    });
-                }
-            }
-            Input::Timer(id) => match decode(id) {
-                (Some(TimerKind::Work), key) => self.after_work(now, SlabKey(key), out),
-                (Some(TimerKind::Startup), _) => self.probe(now, out),
-                (Some(TimerKind::SagaRetry), key) => {
-                    let key = SlabKey(key);
-                    if let Some(run) = self.jobs.get_mut(key).and_then(|job| job.saga.as_mut()) {
-                        let next = run.retry();
-                        self.saga_next(now, key, next, out);
-                    }
-                }
-                (Some(kind), payload) => {
-                    let handled = self.sidecar.on_timer(now, kind, payload, out);
-                    assert!(handled, "service instance got a {kind:?} timer");
-                }
-                (None, _) => unreachable!("a timer of no kind"),
-            },
+            Input::Finish => self.report_unfinished(out),
+            Input::Timer(id) => self.on_timer(now, id, out),
             Input::Crashed => self.crash(now, out),
-            Input::Restarted => {
-                debug_assert!(self.jobs.is_empty() && self.waiting.is_empty());
-                self.starting(now, out);
-                // A new process: its local rate limiter starts full, as Envoy's does.
-                self.rate_limiter = self
-                    .config
-                    .inbound
-                    .rate_limit
-                    .map(|limit| limit.bucket(now));
-                self.limiting = None;
-                // The saga log is read back: each interrupted saga is undone, in the background.
-                for (request, mut run) in std::mem::take(&mut self.saga_log) {
-                    let next = run.retry();
-                    let key = self.jobs.insert(Job {
-                        from: self.node,
-                        request,
-                        arrived_at: now,
-                        started_at: now,
-                        next_call: 0,
-                        saga: Some(run),
-                        detached: true,
-                        failing: None,
-                        cache: CacheStep::Off,
-                    });
-                    self.saga_next(now, key, next, out);
-                }
-            }
+            Input::Restarted => self.restarted(now, out),
             Input::Membership { node, up } => {
                 self.sidecar.on_membership(now, node, up, out);
                 self.probe(now, out);
@@ -451,6 +269,97 @@ impl ServiceInstance {
         // Whatever the input finished, the workers waiting on those calls go on now.
         while let Some(done) = self.sidecar.pop_completion() {
             self.on_call_answered(now, SlabKey(done.owner), done.response, out);
+        }
+    }
+
+    /// Answers a metrics scrape with the counters since the process started, in parts.
+    fn answer_scrape(&self, from: NodeId, scrape: u32, out: &mut Outbox<Message>) {
+        for (part, values) in self.served.to_parts().into_iter().enumerate() {
+            let part = part as u8;
+            out.send(
+                from,
+                Message::Scraped {
+                    scrape,
+                    part,
+                    values,
+                },
+            );
+        }
+    }
+
+    /// The run ends: what is still in flight here, for each order's story.
+    fn report_unfinished(&self, out: &mut Outbox<Message>) {
+        // Sagas still going, in workers or in the log of a dead process.
+        let running = self
+            .jobs
+            .iter()
+            .filter(|(_, job)| job.saga.is_some())
+            .map(|(_, job)| job.request.context)
+            .chain(self.saga_log.iter().map(|(request, _)| request.context));
+        for context in running {
+            out.record(Record::OrderFact {
+                group: self.group(),
+                order: context.trace(),
+                fact: "saga_in_flight",
+                count: 1,
+            });
+        }
+        // Requests still being served or waiting: work for their orders not done yet.
+        let serving = self
+            .jobs
+            .iter()
+            .filter(|(_, job)| job.saga.is_none())
+            .map(|(_, job)| job.request.context)
+            .chain(self.waiting.iter().map(|waiting| waiting.request.context));
+        for context in serving {
+            out.record(Record::OrderFact {
+                group: self.group(),
+                order: context.trace(),
+                fact: "request_in_flight",
+                count: 1,
+            });
+        }
+    }
+
+    fn on_timer(&mut self, now: SimTime, id: TimerId, out: &mut Outbox<Message>) {
+        match decode(id) {
+            (Some(TimerKind::Work), key) => self.after_work(now, SlabKey(key), out),
+            (Some(TimerKind::Startup), _) => self.probe(now, out),
+            (Some(TimerKind::SagaRetry), key) => {
+                let key = SlabKey(key);
+                if let Some(run) = self.jobs.get_mut(key).and_then(|job| job.saga.as_mut()) {
+                    let next = run.retry();
+                    self.saga_next(now, key, next, out);
+                }
+            }
+            (Some(kind), payload) => {
+                let handled = self.sidecar.on_timer(now, kind, payload, out);
+                assert!(handled, "service instance got a {kind:?} timer");
+            }
+            (None, _) => unreachable!("a timer of no kind"),
+        }
+    }
+
+    /// A new process after a crash: it starts over, and undoes the sagas it had begun.
+    fn restarted(&mut self, now: SimTime, out: &mut Outbox<Message>) {
+        debug_assert!(self.jobs.is_empty() && self.waiting.is_empty());
+        self.starting(now, out);
+        self.inbound.restarted(now);
+        // The saga log is read back: each interrupted saga is undone, in the background.
+        for (request, mut run) in std::mem::take(&mut self.saga_log) {
+            let next = run.retry();
+            let key = self.jobs.insert(Job {
+                from: self.node,
+                request,
+                arrived_at: now,
+                started_at: now,
+                next_call: 0,
+                saga: Some(run),
+                detached: true,
+                failing: None,
+                cache: CacheStep::Off,
+            });
+            self.saga_next(now, key, next, out);
         }
     }
 
@@ -471,25 +380,15 @@ impl ServiceInstance {
     ) {
         if !self.ready {
             // Nothing listens yet: the connection is refused, as Envoy sees a port not open.
-            out.send(
-                from,
-                Message::Response(Response {
-                    call: request.call,
-                    status: 503,
-                    reason: Reason {
-                        kind: ReasonKind::Refused,
-                        group: Some(self.group()),
-                    },
-                }),
-            );
+            let refused = Refusal::new(503, ReasonKind::Refused, RefusedBy::Kernel);
+            self.refuse(now, from, &request, refused, out);
             return;
         }
-        if !self.authenticated(now, from, &request, out)
-            || !self.within_client_limit(now, from, &request, out)
-        {
-            return;
-        }
-        if !self.admit(now, from, &request, out) {
+        let refusal = self
+            .authenticate(&request)
+            .or_else(|| self.inbound.admit(now, &request, out));
+        if let Some(refusal) = refusal {
+            self.refuse(now, from, &request, refusal, out);
             return;
         }
         if self.jobs.len() < self.config.workers as usize {
@@ -502,7 +401,12 @@ impl ServiceInstance {
             });
             self.gauge(Gauge::QueueDepth, 1, out);
         } else {
-            self.turn_away(now, from, &request, 503, ReasonKind::Shed, out);
+            let shed = Refusal::new(
+                503,
+                ReasonKind::Shed,
+                RefusedBy::Service(ServedResult::Shed),
+            );
+            self.refuse(now, from, &request, shed, out);
         }
     }
 
@@ -519,184 +423,50 @@ impl ServiceInstance {
         request.record_span(self.node, self.group(), kind, (start, now), status, out);
     }
 
-    /// The callee's sidecar: authorization, then the local rate limit. A request turned away
-    /// never reaches the service, so the service does not count it.
     /// The endpoint's authentication: a request without its credentials is answered 401 at
     /// once, and never reaches the endpoint's work or calls.
-    fn authenticated(
-        &mut self,
-        now: SimTime,
-        from: NodeId,
-        request: &Request,
-        out: &mut Outbox<Message>,
-    ) -> bool {
-        let Some(auth) = &self.config.endpoints[request.endpoint as usize].auth else {
-            return true;
-        };
+    fn authenticate(&self, request: &Request) -> Option<Refusal> {
+        let auth = self.config.endpoints[request.endpoint as usize]
+            .auth
+            .as_ref()?;
         let passes = auth
             .get(request.context.client as usize)
             .and_then(Option::as_ref)
             .is_some_and(|condition| condition.passes_for(request.context.headers));
-        if !passes {
-            self.turn_away(now, from, request, 401, ReasonKind::Unauthenticated, out);
-        }
-        passes
+        (!passes).then_some(Refusal::new(
+            401,
+            ReasonKind::Unauthenticated,
+            RefusedBy::Service(ServedResult::Failed),
+        ))
     }
 
-    /// express-rate-limit: at most `max` requests of one client in each fixed window, per
-    /// instance; beyond, 429.
-    fn within_client_limit(
+    /// Answers `request` at once, before it takes a worker, and records what the one who
+    /// refused it records.
+    fn refuse(
         &mut self,
         now: SimTime,
         from: NodeId,
         request: &Request,
-        out: &mut Outbox<Message>,
-    ) -> bool {
-        let Some((max, window_ns)) = self.config.inbound.client_rate_limit else {
-            return true;
-        };
-        let client = request.context.client as usize;
-        if self.client_windows.len() <= client {
-            self.client_windows.resize(client + 1, (0, 0));
-        }
-        let window = now.as_nanos() / window_ns;
-        let (current, count) = &mut self.client_windows[client];
-        if *current != window {
-            *current = window;
-            *count = 0;
-        }
-        if *count >= max {
-            self.turn_away(now, from, request, 429, ReasonKind::RateLimited, out);
-            return false;
-        }
-        *count += 1;
-        true
-    }
-
-    /// Answers `request` with `status` at once, before it takes a worker: a full queue sheds
-    /// it, authentication or a client's rate limit fails it.
-    fn turn_away(
-        &mut self,
-        now: SimTime,
-        from: NodeId,
-        request: &Request,
-        status: u16,
-        kind: ReasonKind,
+        refusal: Refusal,
         out: &mut Outbox<Message>,
     ) {
-        let reason = Reason {
-            kind,
-            group: Some(self.group()),
-        };
-        out.send(
-            from,
-            Message::Response(Response {
-                call: request.call,
-                status,
-                reason,
-            }),
-        );
-        let result = if kind == ReasonKind::Shed {
-            ServedResult::Shed
-        } else {
-            ServedResult::Failed
-        };
-        self.record_served(status, 0, result, out);
-        self.span(request, SpanKind::Serve, now, now, status, out);
-    }
-
-    fn admit(
-        &mut self,
-        now: SimTime,
-        from: NodeId,
-        request: &Request,
-        out: &mut Outbox<Message>,
-    ) -> bool {
         let group = self.group();
-        let denied = self
-            .config
-            .inbound
-            .allow_from
-            .as_ref()
-            .is_some_and(|allowed| !allowed.contains(&request.caller));
-        let limited = !denied
-            && self
-                .rate_limiter
-                .as_mut()
-                .is_some_and(|bucket| !bucket.try_take(now));
-        if denied && !self.denied_callers.contains(&request.caller) {
-            self.denied_callers.push(request.caller);
-            let caller = self
-                .config
-                .inbound
-                .group_names
-                .get(request.caller as usize)
-                .map_or_else(|| format!("group {}", request.caller), ToString::to_string);
-            out.record(Record::Event {
-                kind: "denied",
-                subject: self.name.clone(),
-                detail: format!("403 to {caller}: not in allow_from"),
-            });
-        }
-        if limited {
-            if let Some(limiting) = &mut self.limiting {
-                limiting.last = now;
-                limiting.count += 1;
-            } else {
-                self.limiting = Some(Episode {
-                    since: now,
-                    last: now,
-                    count: 1,
-                });
-                out.record(Record::Event {
-                    kind: "rate_limit",
-                    subject: self.name.clone(),
-                    detail: "over the limit: answering 429".to_owned(),
+        let response = Response::refusal(request.call, refusal.status, refusal.kind, group);
+        out.send(from, Message::Response(response));
+        match refusal.by {
+            RefusedBy::Kernel => {}
+            RefusedBy::Mesh(event) => {
+                self.span(request, SpanKind::Serve, now, now, refusal.status, out);
+                out.record(Record::Mesh {
+                    callee: group,
+                    event,
                 });
             }
-        } else if !denied
-            && let Some(limiting) = &self.limiting
-            && now - limiting.last >= EPISODE_QUIET_NS
-        {
-            out.record(Record::Event {
-                kind: "rate_limit",
-                subject: self.name.clone(),
-                detail: format!(
-                    "under the limit again: {} answered 429 in {:.3} s",
-                    limiting.count,
-                    (limiting.last - limiting.since) as f64 / 1e9
-                ),
-            });
-            self.limiting = None;
+            RefusedBy::Service(result) => {
+                self.record_served(refusal.status, 0, result, out);
+                self.span(request, SpanKind::Serve, now, now, refusal.status, out);
+            }
         }
-        let refusal = if denied {
-            Some((403, ReasonKind::Denied, MeshEvent::Denied))
-        } else if limited {
-            Some((429, ReasonKind::RateLimited, MeshEvent::RateLimited))
-        } else {
-            None
-        };
-        let Some((status, kind, event)) = refusal else {
-            return true;
-        };
-        self.span(request, SpanKind::Serve, now, now, status, out);
-        out.record(Record::Mesh {
-            callee: group,
-            event,
-        });
-        let reason = Reason {
-            kind,
-            group: Some(group),
-        };
-        out.send(
-            from,
-            Message::Response(Response {
-                call: request.call,
-                status,
-                reason,
-            }),
-        );
-        false
     }
 
     fn start(
@@ -821,7 +591,7 @@ impl ServiceInstance {
                     ReasonKind::Refused | ReasonKind::NoHealthyUpstream
                 );
             let answer = if unreachable && job.failing.is_none() {
-                self.config.inbound.refused_status
+                self.inbound.refused_status()
             } else {
                 500
             };
@@ -918,11 +688,7 @@ impl ServiceInstance {
         out: &mut Outbox<Message>,
     ) {
         let job = self.jobs.remove(key).expect("finishing a live job");
-        let response = Response {
-            call: job.request.call,
-            status,
-            reason,
-        };
+        let response = Response::new(job.request.call, status, reason);
         if job.detached {
             // A saga resumed after a crash: its caller got its reset long ago, and it holds no
             // worker.
@@ -957,7 +723,7 @@ impl ServiceInstance {
         // The counters lived in the process: a scrape after the restart sees them reset, and
         // the rate limiter's windows start empty.
         self.served = ServedCounters::default();
-        self.client_windows.clear();
+        self.inbound.crashed();
         self.started_at = None;
         if self.config.readiness.is_some() {
             // The readiness probe fails from now on: callers take the instance out of their
@@ -965,10 +731,6 @@ impl ServiceInstance {
             self.ready = false;
             self.announce(false, out);
         }
-        let reason = Reason {
-            kind: ReasonKind::Reset,
-            group: Some(self.group()),
-        };
         let mut jobs = self.jobs.drain();
         // The saga log is durable: the sagas in progress survive, to be undone on restart.
         for job in &mut jobs {
@@ -979,27 +741,17 @@ impl ServiceInstance {
         }
         jobs.retain(|job| !job.detached);
         let job_count = jobs.len() as i64;
-        let held = jobs
-            .into_iter()
-            .map(|job| (job.from, job.request.call))
-            .chain(
-                self.waiting
-                    .drain(..)
-                    .map(|waiting| (waiting.from, waiting.request.call)),
-            );
-        let mut queued = 0i64;
-        for (index, (from, call)) in held.enumerate() {
-            if index as i64 >= job_count {
-                queued += 1;
-            }
-            out.send(
-                from,
-                Message::Response(Response {
-                    call,
-                    status: 503,
-                    reason,
-                }),
-            );
+        let waiting: Vec<Waiting> = self.waiting.drain(..).collect();
+        let queued = waiting.len() as i64;
+        let held = jobs.into_iter().map(|job| (job.from, job.request)).chain(
+            waiting
+                .into_iter()
+                .map(|waiting| (waiting.from, waiting.request)),
+        );
+        // The kernel resets every connection the process held, in workers or in the queue.
+        let reset = Refusal::new(503, ReasonKind::Reset, RefusedBy::Kernel);
+        for (from, request) in held {
+            self.refuse(now, from, &request, reset, out);
         }
         if job_count > 0 {
             self.gauge(Gauge::InFlight, -job_count, out);
@@ -1016,3 +768,6 @@ fn seconds_text(ns: u64) -> String {
     let text = format!("{:.3}", ns as f64 / 1e9);
     format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
 }
+
+#[cfg(test)]
+mod tests;
