@@ -38,15 +38,16 @@ pub struct Request {
 
 impl Request {
     /// Records a span of this request, if it is sampled, served at `node` of `group` from
-    /// `start` to `now`.
-    pub fn record_span(
+    /// `start` to `now`. Generic over the outbox's messages, so the message type does not
+    /// depend on the outbox alias built from it.
+    pub fn record_span<M>(
         &self,
         node: meshsim_sim::NodeId,
         group: meshsim_sim::GroupId,
         kind: meshsim_record::SpanKind,
         (start, now): (meshsim_sim::SimTime, meshsim_sim::SimTime),
         status: u16,
-        out: &mut crate::outbox::Outbox<Message>,
+        out: &mut meshsim_sim::Outbox<M, meshsim_record::Record>,
     ) {
         if !self.context.sampled {
             return;

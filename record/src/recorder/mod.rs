@@ -7,14 +7,18 @@
 //! brokers, rollouts, and the tallies and sagas models report at the end.
 
 mod brokers;
+mod client_stats;
 mod digest;
 mod edges;
 mod mesh;
 mod output;
 mod requests;
+mod rollout_state;
 mod rollouts;
 mod services;
+mod subscription_stats;
 mod tallies;
+mod version_stats;
 
 use std::io;
 
@@ -24,15 +28,15 @@ use crate::catalog::Catalog;
 use crate::reason::{Reason, ReasonKind};
 use crate::record::Record;
 use crate::summary::{Accounting, Facts, LatencySummary, RunSummary, SagaSummary, round_ratio};
-use brokers::SubscriptionStats;
+use client_stats::{ClientStats, RequestDone, WorkloadTotals};
 use digest::DigestStream;
 use edges::Edges;
 use mesh::MeshStats;
 pub use output::RecorderOutputs;
 use output::{Files, format_seconds};
-use requests::{ClientStats, RequestDone, WorkloadTotals};
-use rollouts::RolloutState;
-use services::VersionStats;
+use rollout_state::RolloutState;
+use subscription_stats::SubscriptionStats;
+use version_stats::VersionStats;
 
 pub struct Recorder {
     catalog: Catalog,

@@ -5,48 +5,12 @@ use indexmap::IndexMap;
 use meshsim_sim::SimTime;
 
 use super::Recorder;
-use super::output::{METRICS_COLUMNS, fold_interval, format_millis, format_seconds, quantile_text};
+use super::client_stats::{RequestDone, WorkloadTotals};
+use super::output::{METRICS_COLUMNS, format_millis, format_seconds, quantile_text};
 use crate::histogram::Histogram;
 use crate::keys::{ClientId, trace_id};
 use crate::outcome::Outcome;
-use crate::reason::Reason;
 use crate::summary::{LatencySummary, RequestCounts, WorkloadSummary, latency_cdf, round_ratio};
-
-#[derive(Default, Clone)]
-pub(super) struct ClientStats {
-    pub(super) counts: RequestCounts,
-    /// Every interval's latencies but the current one's, as for a service version.
-    pub(super) histogram: Histogram,
-    interval_counts: RequestCounts,
-    interval_histogram: Histogram,
-    failures: IndexMap<Reason, u64>,
-    reported_in_flight: Option<u64>,
-}
-
-impl ClientStats {
-    /// Adds the closed interval's latencies to the run's.
-    pub(super) fn fold_interval(&mut self) {
-        fold_interval(&mut self.histogram, &mut self.interval_histogram);
-    }
-}
-
-/// One `RequestDone` record's fields.
-#[derive(Clone, Copy)]
-pub(super) struct RequestDone {
-    pub(super) client: ClientId,
-    pub(super) request: u64,
-    pub(super) sent_at_ns: u64,
-    pub(super) outcome: Outcome,
-    pub(super) status: u16,
-    pub(super) reason: Reason,
-}
-
-/// The workloads' figures for the summary: each workload's, and all of them together.
-pub(super) struct WorkloadTotals {
-    pub(super) workloads: IndexMap<String, WorkloadSummary>,
-    pub(super) totals: RequestCounts,
-    pub(super) histogram: Histogram,
-}
 
 impl Recorder {
     pub(super) fn request_sent(&mut self, client: ClientId) {

@@ -4,7 +4,8 @@
 use indexmap::IndexMap;
 
 use super::Recorder;
-use super::output::{METRICS_COLUMNS, fold_interval, quantile_text};
+use super::output::{METRICS_COLUMNS, quantile_text};
+use super::version_stats::VersionStats;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
 use crate::keys::VersionKey;
@@ -12,28 +13,6 @@ use crate::outcome::ServedResult;
 use crate::summary::{
     LatencySummary, ServiceCounts, ServiceSummary, VersionSummary, latency_cdf, round_ratio,
 };
-
-#[derive(Default, Clone)]
-pub(super) struct VersionStats {
-    pub(super) counts: ServiceCounts,
-    /// The latencies of every interval but the current one: each interval's histogram is merged
-    /// in when the interval closes, so a request touches one histogram, not two.
-    histogram: Histogram,
-    interval_counts: ServiceCounts,
-    interval_histogram: Histogram,
-    in_flight: i64,
-    queue_depth: i64,
-    /// The share a rollout controller last gave the version, in hundredths of a percent;
-    /// `None`: the configured share.
-    route_weight_basis_points: Option<u32>,
-}
-
-impl VersionStats {
-    /// Adds the closed interval's latencies to the run's.
-    pub(super) fn fold_interval(&mut self) {
-        fold_interval(&mut self.histogram, &mut self.interval_histogram);
-    }
-}
 
 impl Recorder {
     fn version_mut(&mut self, key: VersionKey) -> &mut VersionStats {
@@ -85,7 +64,7 @@ impl Recorder {
                         Some(basis_points) => format!("{:.1}", f64::from(basis_points) / 100.0),
                         None => format!("{:.1}", version.route_weight_percent),
                     };
-                    let failed_checks = super::rollouts::failed_checks(
+                    let failed_checks = super::rollout_state::failed_checks(
                         &self.catalog,
                         &self.rollouts,
                         group_index,

@@ -1,0 +1,27 @@
+//! A service version's figures as the recorder sums them.
+
+use super::output::fold_interval;
+use crate::histogram::Histogram;
+use crate::summary::ServiceCounts;
+
+#[derive(Default, Clone)]
+pub(super) struct VersionStats {
+    pub(super) counts: ServiceCounts,
+    /// The latencies of every interval but the current one: each interval's histogram is merged
+    /// in when the interval closes, so a request touches one histogram, not two.
+    pub(super) histogram: Histogram,
+    pub(super) interval_counts: ServiceCounts,
+    pub(super) interval_histogram: Histogram,
+    pub(super) in_flight: i64,
+    pub(super) queue_depth: i64,
+    /// The share a rollout controller last gave the version, in hundredths of a percent;
+    /// `None`: the configured share.
+    pub(super) route_weight_basis_points: Option<u32>,
+}
+
+impl VersionStats {
+    /// Adds the closed interval's latencies to the run's.
+    pub(super) fn fold_interval(&mut self) {
+        fold_interval(&mut self.histogram, &mut self.interval_histogram);
+    }
+}
