@@ -289,7 +289,7 @@ pub fn controller(
 
 fn strategy(
     rollout: &schema::Rollout,
-    service_layout: &crate::assemble::ServiceLayout,
+    service_layout: &crate::layout::ServiceLayout,
 ) -> RolloutStrategy {
     let steps = || -> Vec<f64> {
         if let Some(steps) = &rollout.step_weights {

@@ -1,0 +1,82 @@
+//! Each broker's model, and which brokers deliver to each service.
+
+use meshsim_models::{BrokerConfig, SubscriptionConfig};
+use meshsim_sim::NodeId;
+
+use crate::layout::Layout;
+use crate::rollout;
+use crate::scenario::schema::Scenario;
+
+/// Each broker's model: its topics' fan-out to the subscriptions, each subscriber's instances
+/// as consumers with a prefetch of their workers. Subscriptions are numbered across brokers in
+/// the catalog's order.
+pub(super) fn broker_configs(scenario: &Scenario, layout: &Layout) -> Vec<BrokerConfig> {
+    let mut catalog_index = 0u32;
+    scenario
+        .brokers
+        .iter()
+        .enumerate()
+        .map(|(index, broker)| {
+            let mut topics = vec![Vec::new(); broker.topics.len()];
+            let mut subscriptions = Vec::new();
+            for subscription in &scenario.subscriptions {
+                let Some(topic) = broker.topics.iter().position(|t| *t == subscription.topic)
+                else {
+                    continue;
+                };
+                let service_index = layout
+                    .services
+                    .get_index_of(&subscription.service)
+                    .expect("validated subscriber");
+                let service = &scenario.services[service_index];
+                let endpoint = service
+                    .endpoints
+                    .iter()
+                    .position(|e| e.name == subscription.endpoint)
+                    .expect("validated endpoint");
+                topics[topic].push(subscriptions.len());
+                subscriptions.push(SubscriptionConfig {
+                    catalog_index,
+                    group: layout.services[service_index].group,
+                    consumers: layout.services[service_index].instances.clone(),
+                    endpoint: endpoint as u32,
+                    prefetch: service.workers,
+                    undeployed: if service.depends_on.is_empty() && service.start_time.is_none() {
+                        rollout::undeployed_nodes(scenario, layout, &service.name)
+                    } else {
+                        // Not ready at the start: each joins the consumers when it says so.
+                        layout.services[service_index].instances.clone()
+                    },
+                });
+                catalog_index += 1;
+            }
+            BrokerConfig {
+                group: layout.brokers[index].group,
+                ack_timeout_ns: broker.ack_timeout.as_nanos(),
+                max_deliveries: broker.max_deliveries,
+                redelivery_delay_ns: broker.redelivery_delay.as_nanos(),
+                topics,
+                subscriptions,
+            }
+        })
+        .collect()
+}
+
+/// The brokers delivering to each service, for a rolling update's endpoint changes.
+pub(super) fn subscribers(scenario: &Scenario, layout: &Layout) -> Vec<Vec<NodeId>> {
+    let mut subscribers: Vec<Vec<NodeId>> = vec![Vec::new(); scenario.services.len()];
+    for subscription in &scenario.subscriptions {
+        let service = layout
+            .services
+            .get_index_of(&subscription.service)
+            .expect("validated subscriber");
+        for (index, broker) in scenario.brokers.iter().enumerate() {
+            let node = layout.brokers[index].node;
+            if broker.topics.contains(&subscription.topic) && !subscribers[service].contains(&node)
+            {
+                subscribers[service].push(node);
+            }
+        }
+    }
+    subscribers
+}

@@ -1,0 +1,170 @@
+//! Where everything sits: groups and nodes numbered services first, then workloads, brokers,
+//! stores and rollout controllers; and the look-ups from a scenario's names to them.
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use meshsim_sim::{GroupId, Network, NodeId, Selector};
+
+use crate::layout::{BASE_VERSION, Layout, ServiceLayout, WorkloadLayout};
+use crate::rollout;
+use crate::scenario::schema::Scenario;
+
+pub(super) fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
+    let mut services = IndexMap::new();
+    for service in &scenario.services {
+        let group = network.add_group(&service.name, false, !service.exposed);
+        let mut instances = Vec::new();
+        let mut versions = Vec::new();
+        let counts = std::iter::once((BASE_VERSION.to_owned(), service.replicas)).chain(
+            service
+                .versions
+                .iter()
+                .map(|version| (version.name.clone(), version.replicas)),
+        );
+        for (version_name, replicas) in counts {
+            let first = instances.len();
+            for _ in 0..replicas {
+                let name = format!("{}/{}", service.name, instances.len());
+                instances.push(network.add_node(group, &name));
+            }
+            versions.push((version_name, first..instances.len()));
+        }
+        services.insert(
+            service.name.clone(),
+            ServiceLayout {
+                group,
+                instances,
+                versions,
+            },
+        );
+    }
+    let mut workloads = IndexMap::new();
+    for workload in &scenario.workloads {
+        let group = network.add_group(&workload.name, true, false);
+        let node = network.add_node(group, &workload.name);
+        workloads.insert(workload.name.clone(), WorkloadLayout { group, node });
+    }
+    // Brokers come last, so services' and workloads' numbers do not depend on them.
+    let mut brokers = IndexMap::new();
+    for broker in &scenario.brokers {
+        let group = network.add_group(&broker.name, false, true);
+        let node = network.add_node(group, &broker.name);
+        brokers.insert(broker.name.clone(), WorkloadLayout { group, node });
+    }
+    // Stores after brokers, for the same reason.
+    let mut stores = IndexMap::new();
+    for store in &scenario.stores {
+        let group = network.add_group(&store.name, false, true);
+        let node = network.add_node(group, &store.name);
+        stores.insert(store.name.clone(), WorkloadLayout { group, node });
+    }
+    // Rollout controllers last of all.
+    let rollouts = scenario
+        .rollouts
+        .iter()
+        .map(|rollout| {
+            let name = rollout::controller_name(rollout);
+            let group = network.add_group(&name, false, true);
+            let node = network.add_node(group, &name);
+            WorkloadLayout { group, node }
+        })
+        .collect();
+    Layout {
+        services,
+        workloads,
+        brokers,
+        stores,
+        rollouts,
+    }
+}
+
+/// A service's or a workload's group, by name; validation guarantees it exists.
+pub(super) fn group_of(layout: &Layout, name: &str) -> GroupId {
+    if let Some(service) = layout.services.get(name) {
+        return service.group;
+    }
+    layout
+        .workloads
+        .get(name)
+        .or_else(|| layout.brokers.get(name))
+        .or_else(|| layout.stores.get(name))
+        .unwrap_or_else(|| panic!("validated name `{name}`"))
+        .group
+}
+/// The nodes a fault names: a service's instances, one instance `svc/N`, or a workload's client.
+pub(super) fn nodes_named(layout: &Layout, name: &str) -> Vec<NodeId> {
+    if let Some(service) = layout.services.get(name) {
+        return service.instances.clone();
+    }
+    if let Some(host) = layout
+        .workloads
+        .get(name)
+        .or_else(|| layout.brokers.get(name))
+        .or_else(|| layout.stores.get(name))
+    {
+        return vec![host.node];
+    }
+    let (service, index) = name.split_once('/').expect("validated instance name");
+    let index: usize = index.parse().expect("validated instance index");
+    vec![layout.services[service].instances[index]]
+}
+
+pub(super) fn selector(layout: &Layout, name: &str) -> Selector {
+    if layout.services.contains_key(name)
+        || layout.workloads.contains_key(name)
+        || layout.brokers.contains_key(name)
+        || layout.stores.contains_key(name)
+    {
+        Selector::Group(group_of(layout, name))
+    } else {
+        Selector::Node(nodes_named(layout, name)[0])
+    }
+}
+
+pub(super) fn node_name(layout: &Layout, node: NodeId) -> String {
+    for (name, service) in &layout.services {
+        if let Some(index) = service.instances.iter().position(|&n| n == node) {
+            return format!("{name}/{index}");
+        }
+    }
+    layout
+        .workloads
+        .iter()
+        .chain(&layout.brokers)
+        .chain(&layout.stores)
+        .find(|(_, host)| host.node == node)
+        .map(|(name, _)| name.clone())
+        .expect("node laid out")
+}
+
+/// Every group's name, in the order `lay_out` numbered them: services, workloads, brokers,
+/// stores, then the rollout controllers.
+pub(super) fn group_names(scenario: &Scenario, layout: &Layout) -> Arc<[Arc<str>]> {
+    let group_names: Arc<[Arc<str>]> = layout
+        .services
+        .keys()
+        .chain(layout.workloads.keys())
+        .chain(layout.brokers.keys())
+        .chain(layout.stores.keys())
+        .map(|name| Arc::from(name.as_str()))
+        .chain(
+            scenario
+                .rollouts
+                .iter()
+                .map(|rollout| Arc::from(rollout::controller_name(rollout).as_str())),
+        )
+        .collect();
+    for (index, name) in group_names
+        .iter()
+        .enumerate()
+        .take(group_names.len() - layout.rollouts.len())
+    {
+        assert_eq!(
+            group_of(layout, name).0 as usize,
+            index,
+            "groups numbered in order"
+        );
+    }
+    group_names
+}
