@@ -6,8 +6,8 @@ use meshsim_sim::{Engine, RecorderOutputs, RunSummary, SimTime};
 
 use crate::assemble::assemble_parts;
 use crate::run_limits::RunLimits;
-use crate::scenario::Scenario;
 use crate::scenario::schema::FaultKind;
+use crate::scenario::{Resolution, Resolved, Scenario};
 
 /// What a finished run hands to the reports.
 pub struct Simulation {
@@ -94,6 +94,10 @@ pub fn simulate(
         Err(limit @ SimulateError::LimitPassed { .. }) => {
             Err(std::io::Error::other(limit.to_string()))
         }
+        Err(unsupported @ SimulateError::Unsupported(_)) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            unsupported.to_string(),
+        )),
         Err(other) => unreachable!("the event engine fails only to write: {other}"),
     }
 }
@@ -113,6 +117,19 @@ pub fn simulate_briefly(
         .min(duration_nanos_max);
     scenario.scenario.duration = crate::scenario::Duration::from_nanos(duration);
     simulate(&scenario, 1, RecorderOutputs::default(), &mut |_, _| {})
+}
+
+/// What the checker resolves of `scenario`, which callers have loaded (and so checked) or
+/// changed in memory (a shrink, a short run); one that does not check cannot run.
+pub fn resolve_for_run(scenario: &Scenario) -> Result<Resolution, SimulateError> {
+    crate::scenario::resolve(scenario).map_err(|errors| {
+        let first = errors
+            .first()
+            .map_or("an internal error".to_owned(), |error| {
+                error.message.clone()
+            });
+        SimulateError::Unsupported(format!("the scenario does not check: {first}"))
+    })
 }
 
 /// Runs `scenario` with `seed` on `engine`.
@@ -164,7 +181,12 @@ pub fn simulate_with_host_limit(
     limits: &RunLimits,
     turmoil_hosts_max: usize,
 ) -> Result<Simulation, SimulateError> {
-    let parts = assemble_parts(scenario, seed, outputs);
+    let resolution = resolve_for_run(scenario)?;
+    let resolved = Resolved {
+        parsed: scenario,
+        resolution: &resolution,
+    };
+    let parts = assemble_parts(resolved, seed, outputs);
     let end = parts.end;
     let (recorder, events, network) = match engine {
         EngineKind::Event => {

@@ -5,12 +5,12 @@ use meshsim_sim::NodeId;
 
 use crate::layout::Layout;
 use crate::rollout;
-use crate::scenario::schema::Scenario;
+use crate::scenario::resolved::{EndpointId, Resolved};
 
 /// Each broker's model: its topics' fan-out to the subscriptions, each subscriber's instances
 /// as consumers with a prefetch of their workers. Subscriptions are numbered across brokers in
 /// the catalog's order.
-pub(super) fn broker_configs(scenario: &Scenario, layout: &Layout) -> Vec<BrokerConfig> {
+pub(super) fn broker_configs(scenario: Resolved<'_>, layout: &Layout) -> Vec<BrokerConfig> {
     let mut catalog_index = 0u32;
     scenario
         .brokers
@@ -19,30 +19,26 @@ pub(super) fn broker_configs(scenario: &Scenario, layout: &Layout) -> Vec<Broker
         .map(|(index, broker)| {
             let mut topics = vec![Vec::new(); broker.topics.len()];
             let mut subscriptions = Vec::new();
-            for subscription in &scenario.subscriptions {
+            let resolved = scenario
+                .subscriptions
+                .iter()
+                .zip(&scenario.resolution.subscriptions);
+            for (subscription, &EndpointId(service_id, endpoint)) in resolved {
                 let Some(topic) = broker.topics.iter().position(|t| *t == subscription.topic)
                 else {
                     continue;
                 };
-                let service_index = layout
-                    .services
-                    .get_index_of(&subscription.service)
-                    .expect("validated subscriber");
+                let service_index = service_id.index();
                 let service = &scenario.services[service_index];
-                let endpoint = service
-                    .endpoints
-                    .iter()
-                    .position(|e| e.name == subscription.endpoint)
-                    .expect("validated endpoint");
                 topics[topic].push(subscriptions.len());
                 subscriptions.push(SubscriptionConfig {
                     catalog_index,
                     group: layout.services[service_index].group,
                     consumers: layout.services[service_index].instances.clone(),
-                    endpoint: endpoint as u32,
+                    endpoint: u32::from(endpoint),
                     prefetch: service.workers,
                     undeployed: if service.depends_on.is_empty() && service.start_time.is_none() {
-                        rollout::undeployed_nodes(scenario, layout, &service.name)
+                        rollout::undeployed_nodes(&scenario, layout, &service.name)
                     } else {
                         // Not ready at the start: each joins the consumers when it says so.
                         layout.services[service_index].instances.clone()
@@ -63,13 +59,14 @@ pub(super) fn broker_configs(scenario: &Scenario, layout: &Layout) -> Vec<Broker
 }
 
 /// The brokers delivering to each service, for a rolling update's endpoint changes.
-pub(super) fn subscribers(scenario: &Scenario, layout: &Layout) -> Vec<Vec<NodeId>> {
+pub(super) fn subscribers(scenario: Resolved<'_>, layout: &Layout) -> Vec<Vec<NodeId>> {
     let mut subscribers: Vec<Vec<NodeId>> = vec![Vec::new(); scenario.services.len()];
-    for subscription in &scenario.subscriptions {
-        let service = layout
-            .services
-            .get_index_of(&subscription.service)
-            .expect("validated subscriber");
+    let resolved = scenario
+        .subscriptions
+        .iter()
+        .zip(&scenario.resolution.subscriptions);
+    for (subscription, &EndpointId(service, _)) in resolved {
+        let service = service.index();
         for (index, broker) in scenario.brokers.iter().enumerate() {
             let node = layout.brokers[index].node;
             if broker.topics.contains(&subscription.topic) && !subscribers[service].contains(&node)

@@ -5,21 +5,18 @@ use std::sync::Arc;
 
 use meshsim_models::{CallTarget, SagaPlan, SagaStepPlan};
 
-use super::stores::store_kind;
-use crate::layout::Layout;
-use crate::scenario::schema::{self, Scenario};
+use crate::scenario::resolved::{Call, EndpointId, OpIndex, Resolved, TopicId};
+use crate::scenario::schema::Scenario;
 
-/// The services and brokers `service` calls (its sidecar's upstreams, by index into
-/// [`upstream_configs`](super::upstreams::upstream_configs): services, then brokers) and, per endpoint, its calls as targets into
-/// that list, in order. A publish is a call to the topic's broker, the topic its endpoint.
-pub(super) fn resolve_calls(
-    scenario: &Scenario,
-    service: &schema::Service,
-    layout: &Layout,
-) -> ResolvedCalls {
+/// The services, brokers and stores service `service_index` calls (its sidecar's upstreams,
+/// by index into [`upstream_configs`](super::upstreams::upstream_configs): services, then
+/// brokers, then stores) and, per endpoint, its calls as targets into that list, in order. A
+/// publish is a call to the topic's broker, the topic its endpoint.
+pub(super) fn resolve_calls(scenario: Resolved<'_>, service_index: usize) -> ResolvedCalls {
+    let service = &scenario.services[service_index];
     let mut callees: Vec<usize> = Vec::new();
-    let mut target = |call: &schema::Call| {
-        let (callee, callee_endpoint) = callee_of(scenario, layout, call);
+    let mut target = |call: &Call| {
+        let (callee, callee_endpoint) = callee_of(&scenario, *call);
         let upstream = callees
             .iter()
             .position(|&c| c == callee)
@@ -36,34 +33,29 @@ pub(super) fn resolve_calls(
     let mut failure_calls = Vec::new();
     let mut sagas = Vec::new();
     let mut caches = Vec::new();
-    for endpoint in &service.endpoints {
-        caches.push(endpoint.cache.as_ref().map(|cache| {
-            let operation = |op: &str| schema::Call {
-                service: None,
-                endpoint: None,
-                topic: None,
-                store: Some(cache.store.clone()),
-                op: Some(op.to_owned()),
-            };
-            (target(&operation("GET")), target(&operation("SETEX")))
-        }));
-        endpoint_calls.push(endpoint.calls.iter().map(&mut target).collect());
-        failure_calls.push(endpoint.on_failure.iter().map(&mut target).collect());
+    let resolved_endpoints = &scenario.resolution.endpoints[service_index];
+    for (endpoint, resolved) in service.endpoints.iter().zip(resolved_endpoints) {
+        caches.push(
+            resolved
+                .cache
+                .map(|(get, set)| (target(&get), target(&set))),
+        );
+        endpoint_calls.push(resolved.calls.iter().map(&mut target).collect());
+        failure_calls.push(resolved.on_failure.iter().map(&mut target).collect());
         let saga = scenario
             .sagas
             .iter()
-            .find(|saga| saga.service == service.name && saga.endpoint == endpoint.name);
+            .position(|saga| saga.service == service.name && saga.endpoint == endpoint.name);
         sagas.push(saga.map(|saga| {
             Arc::new(SagaPlan {
-                steps: saga
-                    .steps
+                steps: scenario.resolution.sagas[saga]
                     .iter()
                     .map(|step| SagaStepPlan {
                         action: target(&step.action),
                         compensation: step.compensation.as_ref().map(&mut target),
                     })
                     .collect(),
-                step_retries: saga.step_retries,
+                step_retries: scenario.sagas[saga].step_retries,
             })
         }));
     }
@@ -106,56 +98,17 @@ impl ResolvedCalls {
     }
 }
 
-/// A call's callee, as an index into [`upstream_configs`](super::upstreams::upstream_configs) (services, then brokers, then stores),
-/// and the endpoint there: a service's endpoint, a broker's topic, a store's operation.
-pub(super) fn callee_of(
-    scenario: &Scenario,
-    layout: &Layout,
-    call: &schema::Call,
-) -> (usize, usize) {
+/// A call's callee, as an index into [`upstream_configs`](super::upstreams::upstream_configs)
+/// (services, then brokers, then stores), and the endpoint there: a service's endpoint, a
+/// broker's topic, a store's operation.
+fn callee_of(scenario: &Scenario, call: Call) -> (usize, usize) {
     let services = scenario.services.len();
     let brokers = scenario.brokers.len();
-    match (
-        &call.service,
-        &call.endpoint,
-        &call.topic,
-        &call.store,
-        &call.op,
-    ) {
-        (Some(callee_name), Some(endpoint_name), ..) => {
-            let callee = layout
-                .services
-                .get_index_of(callee_name)
-                .expect("validated callee");
-            let callee_endpoint = scenario.services[callee]
-                .endpoints
-                .iter()
-                .position(|e| &e.name == endpoint_name)
-                .expect("validated endpoint");
-            (callee, callee_endpoint)
+    match call {
+        Call::Sync(EndpointId(service, endpoint)) => (service.index(), usize::from(endpoint)),
+        Call::Publish(broker, TopicId(topic)) => (services + broker.index(), usize::from(topic)),
+        Call::Store(store, OpIndex(operation)) => {
+            (services + brokers + store.index(), usize::from(operation))
         }
-        (_, _, Some(topic), ..) => {
-            let (broker, topic) = scenario
-                .brokers
-                .iter()
-                .enumerate()
-                .find_map(|(index, broker)| {
-                    broker
-                        .topics
-                        .iter()
-                        .position(|t| t == topic)
-                        .map(|topic| (index, topic))
-                })
-                .expect("validated topic");
-            (services + broker, topic)
-        }
-        (_, _, _, Some(store), Some(op)) => {
-            let index = layout.stores.get_index_of(store).expect("validated store");
-            let operation = store_kind(&scenario.stores[index])
-                .operation_index(op)
-                .expect("validated operation");
-            (services + brokers + index, operation as usize)
-        }
-        _ => unreachable!("validated call: a service and endpoint, a topic, or a store operation"),
     }
 }

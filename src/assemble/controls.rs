@@ -4,26 +4,65 @@
 use meshsim_sim::control::{Effect, Rule};
 use meshsim_sim::{Control, ControlAction, Selector, SimTime};
 
-use super::lay_out::{node_name, nodes_named, selector};
+use super::lay_out::{node_name, nodes_of, selector};
 use crate::layout::Layout;
-use crate::scenario::schema::{Fault, FaultKind, Scenario};
+use crate::scenario::resolved::{self, Host, Resolved};
+use crate::scenario::schema::{Fault, FaultKind};
 
-pub(super) fn controls(scenario: &Scenario, layout: &Layout) -> Vec<Control> {
+pub(super) fn controls(scenario: Resolved<'_>, layout: &Layout) -> Vec<Control> {
     let mut timeline = Timeline {
         end_ns: scenario.scenario.duration.as_nanos(),
         controls: Vec::new(),
     };
-    for (index, fault) in scenario.faults.iter().enumerate() {
+    let faults = scenario.faults.iter().zip(&scenario.resolution.faults);
+    for (index, (fault, resolved)) in faults.enumerate() {
         let rule_id = index as u32;
-        match fault.kind {
-            FaultKind::Partition
-            | FaultKind::PartitionOneway
-            | FaultKind::Latency
-            | FaultKind::Loss => network_fault(&mut timeline, layout, fault, rule_id),
-            FaultKind::Crash | FaultKind::Pause => host_fault(&mut timeline, layout, fault),
+        let network = |between: Option<[Host; 2]>, effect: Effect, detail: String| NetworkFault {
+            between,
+            both_ways: fault.kind != FaultKind::PartitionOneway,
+            effect,
+            detail,
+        };
+        match *resolved {
+            resolved::Fault::Partition { between, .. } => {
+                let fault_effect =
+                    network(Some(between), Effect::Block, "messages dropped".to_owned());
+                network_fault(&mut timeline, layout, fault, &fault_effect, rule_id);
+            }
+            resolved::Fault::Latency { between, add } => {
+                let effect = Effect::AddLatency {
+                    add_ns: add.as_nanos(),
+                };
+                let fault_effect = network(Some(between), effect, format!("+{add} per hop"));
+                network_fault(&mut timeline, layout, fault, &fault_effect, rule_id);
+            }
+            resolved::Fault::Loss { between, loss } => {
+                let loss = loss.get();
+                let effect = Effect::Loss { probability: loss };
+                let detail = format!("drops {:.1}% of messages", loss * 100.0);
+                network_fault(
+                    &mut timeline,
+                    layout,
+                    fault,
+                    &network(between, effect, detail),
+                    rule_id,
+                );
+            }
+            resolved::Fault::Crash { target, .. } | resolved::Fault::Pause { target } => {
+                host_fault(&mut timeline, layout, fault, target);
+            }
         }
     }
     timeline.controls
+}
+
+/// A network fault's rule, but for its id.
+struct NetworkFault {
+    /// The two hosts; everywhere without them.
+    between: Option<[Host; 2]>,
+    both_ways: bool,
+    effect: Effect,
+    detail: String,
 }
 
 /// The controls so far; a control after the end of the run is left out.
@@ -64,52 +103,38 @@ fn stop_of(fault: &Fault) -> Option<SimTime> {
 }
 
 /// A partition, latency or loss: a network rule applied at the start and repaired at the
-/// stop.
-fn network_fault(timeline: &mut Timeline, layout: &Layout, fault: &Fault, rule_id: u32) {
-    let both_ways = fault.kind != FaultKind::PartitionOneway;
-    let (from, to, subject) = match fault.between.as_deref() {
-        Some([a, b]) => {
-            let arrow = if both_ways { "<->" } else { "->" };
-            (
-                selector(layout, a),
-                selector(layout, b),
-                format!("{a}{arrow}{b}"),
-            )
-        }
-        _ => (Selector::Any, Selector::Any, "everywhere".to_owned()),
+/// stop. The subject names the hosts as the file wrote them.
+fn network_fault(
+    timeline: &mut Timeline,
+    layout: &Layout,
+    fault: &Fault,
+    network: &NetworkFault,
+    rule_id: u32,
+) {
+    let (from, to) = match network.between {
+        Some([a, b]) => (selector(layout, a), selector(layout, b)),
+        None => (Selector::Any, Selector::Any),
     };
-    let (effect, detail) = match fault.kind {
-        FaultKind::Latency => {
-            let add = fault.add.expect("validated latency fault");
-            (
-                Effect::AddLatency {
-                    add_ns: add.as_nanos(),
-                },
-                format!("+{add} per hop"),
-            )
+    let subject = match fault.between.as_deref() {
+        Some([a, b]) => {
+            let arrow = if network.both_ways { "<->" } else { "->" };
+            format!("{a}{arrow}{b}")
         }
-        FaultKind::Loss => {
-            let loss = fault.loss.expect("validated loss fault").get();
-            (
-                Effect::Loss { probability: loss },
-                format!("drops {:.1}% of messages", loss * 100.0),
-            )
-        }
-        _ => (Effect::Block, "messages dropped".to_owned()),
+        _ => "everywhere".to_owned(),
     };
     let rule = Rule {
         id: rule_id,
         from,
         to,
-        both_ways,
-        effect,
+        both_ways: network.both_ways,
+        effect: network.effect,
     };
     timeline.push(
         start_of(fault),
         ControlAction::Apply(rule),
         fault.kind.name(),
         &subject,
-        detail,
+        network.detail.clone(),
     );
     if let Some(stop) = stop_of(fault) {
         timeline.push(
@@ -124,10 +149,9 @@ fn network_fault(timeline: &mut Timeline, layout: &Layout, fault: &Fault, rule_i
 
 /// A crash or a pause: each node of the target crashed (and restarted) or paused (and
 /// resumed).
-fn host_fault(timeline: &mut Timeline, layout: &Layout, fault: &Fault) {
+fn host_fault(timeline: &mut Timeline, layout: &Layout, fault: &Fault, target: Host) {
     let start = start_of(fault);
-    let target = fault.target.as_deref().expect("validated target");
-    for node in nodes_named(layout, target) {
+    for node in nodes_of(layout, target) {
         let subject = node_name(layout, node);
         if fault.kind == FaultKind::Crash {
             let detail = fault

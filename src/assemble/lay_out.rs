@@ -8,6 +8,7 @@ use meshsim_sim::{GroupId, Network, NodeId, Selector};
 
 use crate::layout::{BASE_VERSION, Layout, ServiceLayout, WorkloadLayout};
 use crate::rollout;
+use crate::scenario::resolved::Host;
 use crate::scenario::schema::Scenario;
 
 pub(super) fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
@@ -92,33 +93,37 @@ pub(super) fn group_of(layout: &Layout, name: &str) -> GroupId {
         .unwrap_or_else(|| panic!("validated name `{name}`"))
         .group
 }
-/// The nodes a fault names: a service's instances, one instance `svc/N`, or a workload's client.
-pub(super) fn nodes_named(layout: &Layout, name: &str) -> Vec<NodeId> {
-    if let Some(service) = layout.services.get(name) {
-        return service.instances.clone();
+/// The nodes a fault on `host` acts on: a service's instances, one instance, or the node of a
+/// workload's client, a broker or a store.
+pub(super) fn nodes_of(layout: &Layout, host: Host) -> Vec<NodeId> {
+    match host {
+        Host::Service(service) => layout.services[service.index()].instances.clone(),
+        Host::Instance(service, number) => {
+            vec![layout.services[service.index()].instances[number as usize]]
+        }
+        Host::Workload(workload) => vec![layout.workloads[workload.index()].node],
+        Host::Broker(broker) => vec![layout.brokers[broker.index()].node],
+        Host::Store(store) => vec![layout.stores[store.index()].node],
     }
-    if let Some(host) = layout
-        .workloads
-        .get(name)
-        .or_else(|| layout.brokers.get(name))
-        .or_else(|| layout.stores.get(name))
-    {
-        return vec![host.node];
-    }
-    let (service, index) = name.split_once('/').expect("validated instance name");
-    let index: usize = index.parse().expect("validated instance index");
-    vec![layout.services[service].instances[index]]
 }
 
-pub(super) fn selector(layout: &Layout, name: &str) -> Selector {
-    if layout.services.contains_key(name)
-        || layout.workloads.contains_key(name)
-        || layout.brokers.contains_key(name)
-        || layout.stores.contains_key(name)
-    {
-        Selector::Group(group_of(layout, name))
-    } else {
-        Selector::Node(nodes_named(layout, name)[0])
+/// The group of `host`: an instance's is its service's.
+pub(super) fn group_of_host(layout: &Layout, host: Host) -> GroupId {
+    match host {
+        Host::Service(service) | Host::Instance(service, _) => {
+            layout.services[service.index()].group
+        }
+        Host::Workload(workload) => layout.workloads[workload.index()].group,
+        Host::Broker(broker) => layout.brokers[broker.index()].group,
+        Host::Store(store) => layout.stores[store.index()].group,
+    }
+}
+
+/// What a network fault on `host` selects: one instance's node, or a whole group.
+pub(super) fn selector(layout: &Layout, host: Host) -> Selector {
+    match host {
+        Host::Instance(..) => Selector::Node(nodes_of(layout, host)[0]),
+        _ => Selector::Group(group_of_host(layout, host)),
     }
 }
 

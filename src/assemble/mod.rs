@@ -32,7 +32,7 @@ use meshsim_sim::{
 pub use crate::layout::{BASE_VERSION, Layout, ServiceLayout, WorkloadLayout};
 use crate::rollout;
 use crate::scenario::Real;
-use crate::scenario::schema::Scenario;
+use crate::scenario::resolved::Resolved;
 pub use distribution::distribution;
 pub use upstreams::effective_policy;
 
@@ -55,7 +55,7 @@ pub struct Parts {
 }
 
 /// Builds the event engine for `scenario` and `seed`.
-pub fn assemble(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) -> Assembly {
+pub fn assemble(scenario: Resolved<'_>, seed: u64, outputs: RecorderOutputs) -> Assembly {
     let parts = assemble_parts(scenario, seed, outputs);
     Assembly {
         engine: Engine::new(parts.network, parts.models, parts.recorder, parts.controls),
@@ -65,7 +65,7 @@ pub fn assemble(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) -> Ass
 }
 
 /// Builds the network, models, recorder and controls of `scenario` for `seed`.
-pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) -> Parts {
+pub fn assemble_parts(scenario: Resolved<'_>, seed: u64, outputs: RecorderOutputs) -> Parts {
     let seeder = Seeder::new(seed);
     let trace_sample_rate = outputs
         .trace
@@ -73,7 +73,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
         .map_or(0.0, |trace| trace.sample_rate);
     let (network, layout) = network(scenario, seeder);
     let upstreams = upstreams::upstream_configs(scenario, &layout);
-    let group_names = lay_out::group_names(scenario, &layout);
+    let group_names = lay_out::group_names(&scenario, &layout);
     // The nodes holding each upstream's routes and endpoints, for the rollout controllers.
     let mut holders: Vec<Vec<NodeId>> = vec![Vec::new(); upstreams.len()];
     // Models in node order: services' instances, workloads' clients, brokers, stores and
@@ -112,11 +112,11 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
     let subscribers = brokers::subscribers(scenario, &layout);
     announce_readiness(&layout, &holders, &subscribers, &mut models);
     for index in 0..scenario.rollouts.len() {
-        let controller = rollout::controller(scenario, &layout, index, &holders, &subscribers);
+        let controller = rollout::controller(&scenario, &layout, index, &holders, &subscribers);
         models.push(Node::Rollout(Box::new(controller)));
     }
 
-    let recorder = Recorder::new(catalog::catalog(scenario, &layout), outputs);
+    let recorder = Recorder::new(catalog::catalog(&scenario, &layout), outputs);
     let end = SimTime::from_nanos(scenario.scenario.duration.as_nanos());
     let controls = controls::controls(scenario, &layout);
     Parts {
@@ -130,7 +130,7 @@ pub fn assemble_parts(scenario: &Scenario, seed: u64, outputs: RecorderOutputs) 
 }
 
 /// The network with every group and node laid out and every `[[network.link]]` set.
-fn network(scenario: &Scenario, seeder: Seeder) -> (Network, Layout) {
+fn network(scenario: Resolved<'_>, seeder: Seeder) -> (Network, Layout) {
     let default_latency = scenario
         .network
         .latency
@@ -138,10 +138,9 @@ fn network(scenario: &Scenario, seeder: Seeder) -> (Network, Layout) {
         .map_or(Distribution::ZERO, distribution);
     let mut network = Network::new(seeder, default_latency, scenario.network.loss.get());
     network.set_discovery_delay_ns(scenario.network.discovery_delay.as_nanos());
-    let layout = lay_out::lay_out(scenario, &mut network);
-    for link in &scenario.network.link {
-        let [a, b] =
-            [&link.between[0], &link.between[1]].map(|name| lay_out::group_of(&layout, name));
+    let layout = lay_out::lay_out(&scenario, &mut network);
+    for (link, between) in scenario.network.link.iter().zip(&scenario.resolution.links) {
+        let [a, b] = between.map(|host| lay_out::group_of_host(&layout, host));
         let config = LinkConfig {
             latency: link.latency.as_ref().map(distribution),
             loss: link.loss.map(Real::get),

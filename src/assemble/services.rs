@@ -16,13 +16,14 @@ use super::upstreams::{effective_policy, sidecar_upstreams};
 use crate::layout::Layout;
 use crate::mesh;
 use crate::rollout;
-use crate::scenario::schema::{self, Scenario};
+use crate::scenario::resolved::Resolved;
+use crate::scenario::schema;
 use crate::scenario::{Duration, Real};
 
 /// Pushes every service's instances onto `models`, in node order, each recorded as a holder
 /// of the upstreams its sidecar calls.
 pub(super) fn add_models(
-    scenario: &Scenario,
+    scenario: Resolved<'_>,
     layout: &Layout,
     upstreams: &[Arc<UpstreamConfig>],
     group_names: &Arc<[Arc<str>]>,
@@ -32,16 +33,16 @@ pub(super) fn add_models(
 ) {
     for (service_index, service) in scenario.services.iter().enumerate() {
         let service_layout = &layout.services[service_index];
-        let resolved = resolve_calls(scenario, service, layout);
+        let resolved = resolve_calls(scenario, service_index);
         let mut callees = resolved.callees.clone();
-        rollout::add_strangler_callees(scenario, &mut callees);
+        rollout::add_strangler_callees(&scenario, &mut callees);
         for (version_index, (version_name, range)) in service_layout.versions.iter().enumerate() {
             let config = Arc::new(service_config(
                 &scenario.rollouts,
                 &scenario.workloads,
                 service,
                 mesh::inbound_policy(
-                    &effective_policy(scenario, &service.name, false),
+                    &effective_policy(&scenario, &service.name, false),
                     |caller| group_of(layout, caller),
                     group_names,
                 ),

@@ -10,12 +10,16 @@ use crate::layout::Layout;
 use crate::mesh;
 use crate::rollout;
 use crate::scenario::DocPath;
+use crate::scenario::resolved::Resolved;
 use crate::scenario::schema::Scenario;
 
 /// One upstream configuration per service, shared by every caller's sidecar.
 /// One upstream configuration per service and then per broker (a publish is a call to the
 /// broker), shared by every caller's sidecar.
-pub(super) fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<UpstreamConfig>> {
+pub(super) fn upstream_configs(
+    scenario: Resolved<'_>,
+    layout: &Layout,
+) -> Vec<Arc<UpstreamConfig>> {
     let services = scenario
         .services
         .iter()
@@ -32,13 +36,14 @@ pub(super) fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<
                 &service.name,
                 service_layout.instances.clone(),
                 subsets,
-                &effective_policy(scenario, &service.name, false),
+                &effective_policy(&scenario, &service.name, false),
             );
-            if let Some(policy) = scenario.mesh.get(&service.name) {
-                config.routes =
-                    mesh::route_table(&policy.route, &service_layout.versions, &scenario.workloads);
-            }
-            rollout::shape_upstream(scenario, layout, index, &mut config);
+            config.routes = mesh::route_table(
+                &scenario.resolution.routes[index],
+                &service_layout.versions,
+                &scenario.workloads,
+            );
+            rollout::shape_upstream(&scenario, layout, index, &mut config);
             config.gated = !service.depends_on.is_empty() || service.start_time.is_some();
             Arc::new(config)
         });
@@ -47,7 +52,7 @@ pub(super) fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<
             layout.brokers[index].group,
             &broker.name,
             layout.brokers[index].node,
-            &effective_policy(scenario, &broker.name, true),
+            &effective_policy(&scenario, &broker.name, true),
             mesh::PUBLISH_CONFIRM_TIMEOUT_NS,
         ))
     });
@@ -56,7 +61,7 @@ pub(super) fn upstream_configs(scenario: &Scenario, layout: &Layout) -> Vec<Arc<
             layout.stores[index].group,
             &store.name,
             layout.stores[index].node,
-            &effective_policy(scenario, &store.name, true),
+            &effective_policy(&scenario, &store.name, true),
             mesh::STORE_CALL_TIMEOUT_NS,
         ))
     });

@@ -12,13 +12,14 @@ use super::upstreams::sidecar_upstreams;
 use crate::layout::Layout;
 use crate::rollout;
 use crate::scenario::Duration;
-use crate::scenario::schema::{self, Arrival, Scenario};
+use crate::scenario::resolved::{EndpointId, Resolved};
+use crate::scenario::schema::{self, Arrival};
 
 // The client's sidecar records itself as a holder of its upstreams, for the rollout
 // controllers: one more argument than clippy likes, and no struct would make it clearer.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn workload_client(
-    scenario: &Scenario,
+    scenario: Resolved<'_>,
     layout: &Layout,
     workload: &schema::Workload,
     client_index: usize,
@@ -27,16 +28,8 @@ pub(super) fn workload_client(
     seeder: Seeder,
     holders: &mut [Vec<NodeId>],
 ) -> WorkloadClient {
-    let target = scenario
-        .services
-        .iter()
-        .position(|s| s.name == workload.target)
-        .expect("validated target");
-    let endpoint = scenario.services[target]
-        .endpoints
-        .iter()
-        .position(|e| e.name == workload.endpoint)
-        .expect("validated endpoint");
+    let EndpointId(target, endpoint) = scenario.resolution.workloads[client_index];
+    let (target, endpoint) = (target.index(), usize::from(endpoint));
     let arrival = match &workload.arrival {
         Arrival::Constant { rate } => ArrivalConfig::Constant {
             rate_per_second: rate.get(),
@@ -81,7 +74,7 @@ pub(super) fn workload_client(
     let name = &workload.name;
     let node = layout.workloads[client_index].node;
     let mut callees = vec![target];
-    rollout::add_strangler_callees(scenario, &mut callees);
+    rollout::add_strangler_callees(&scenario, &mut callees);
     let sidecar_upstreams = sidecar_upstreams(node, &callees, upstreams, holders);
     let sidecar = Sidecar::new(
         node,
