@@ -38,7 +38,7 @@ pub(super) fn broker_configs(scenario: Resolved<'_>, layout: &Layout) -> Vec<Bro
                     endpoint: u32::from(endpoint),
                     prefetch: service.workers,
                     undeployed: if service.depends_on.is_empty() && service.start_time.is_none() {
-                        rollout::undeployed_nodes(&scenario, layout, &service.name)
+                        rollout::undeployed_nodes(&scenario, layout, service_index)
                     } else {
                         // Not ready at the start: each joins the consumers when it says so.
                         layout.services[service_index].instances.clone()

@@ -6,22 +6,23 @@ use meshsim_sim::{Catalog, GroupInfo, NodeId, NodeInfo, SubscriptionInfo, Versio
 use super::stores::store_kind;
 use crate::layout::{BASE_VERSION, Layout, ServiceLayout};
 use crate::rollout;
+use crate::scenario::resolved::Resolved;
 use crate::scenario::schema::Scenario;
 
-pub(super) fn catalog(scenario: &Scenario, layout: &Layout) -> Catalog {
+pub(super) fn catalog(scenario: Resolved<'_>, layout: &Layout) -> Catalog {
     Catalog {
         groups: groups(scenario, layout),
         clients: scenario.workloads.iter().map(|w| w.name.clone()).collect(),
-        nodes: nodes(scenario, layout),
-        subscriptions: subscriptions(scenario),
-        rollouts: rollout::infos(scenario, layout),
+        nodes: nodes(&scenario, layout),
+        subscriptions: subscriptions(&scenario),
+        rollouts: rollout::infos(&scenario, layout),
         metrics_interval_ns: scenario.scenario.metrics_interval.as_nanos(),
     }
 }
 
 /// Every group in the layout's order: services, workloads, brokers, stores, rollout
 /// controllers.
-fn groups(scenario: &Scenario, layout: &Layout) -> Vec<GroupInfo> {
+fn groups(scenario: Resolved<'_>, layout: &Layout) -> Vec<GroupInfo> {
     let mut groups: Vec<GroupInfo> = layout
         .services
         .iter()
@@ -65,7 +66,7 @@ fn groups(scenario: &Scenario, layout: &Layout) -> Vec<GroupInfo> {
 
 /// Service `index`'s group: its versions with their initial route weights, its endpoints.
 fn service_group(
-    scenario: &Scenario,
+    scenario: Resolved<'_>,
     index: usize,
     name: &str,
     service: &ServiceLayout,
@@ -81,13 +82,14 @@ fn service_group(
     let versions = service
         .versions
         .iter()
-        .map(|(version, range)| VersionInfo {
+        .enumerate()
+        .map(|(version_index, (version, range))| VersionInfo {
             name: version.clone(),
             instances: range.len() as u32,
             route_weight_percent: rollout::initial_weight_percent(
-                scenario,
-                name,
-                version,
+                &scenario,
+                index,
+                version_index,
                 catch_all,
                 // Without routes, traffic spreads over all instances, whatever their
                 // version.

@@ -116,7 +116,7 @@ pub fn assemble_parts(scenario: Resolved<'_>, seed: u64, outputs: RecorderOutput
         models.push(Node::Rollout(Box::new(controller)));
     }
 
-    let recorder = Recorder::new(catalog::catalog(&scenario, &layout), outputs);
+    let recorder = Recorder::new(catalog::catalog(scenario, &layout), outputs);
     let end = SimTime::from_nanos(scenario.scenario.duration.as_nanos());
     let controls = controls::controls(scenario, &layout);
     Parts {

@@ -9,6 +9,7 @@
 use std::ops::Deref;
 
 use super::duration::Duration;
+use super::metric::CheckMetric;
 use super::number::Real;
 use super::schema::Scenario;
 
@@ -121,6 +122,32 @@ pub struct Route {
     pub weights: Vec<(usize, f64)>,
 }
 
+/// What a rollout moves the traffic between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RolloutMove {
+    /// A canary, blue/green or rolling update: from one version of the rollout's service to
+    /// another, each by its place among the service's versions (the base version first).
+    Versions { from: usize, to: usize },
+    /// A strangler: from the monolith to the rollout's service.
+    Strangler { monolith: ServiceId },
+}
+
+/// A rollout's check, its bounds in the metric's unit (milliseconds for a latency).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RolloutCheck {
+    pub metric: CheckMetric,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// A `[[rollout]]` resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rollout {
+    pub service: ServiceId,
+    pub moves: RolloutMove,
+    pub checks: Vec<RolloutCheck>,
+}
+
 /// Everything the checker resolved, each list in the file's order.
 #[derive(Debug, Clone, Default)]
 pub struct Resolution {
@@ -138,6 +165,8 @@ pub struct Resolution {
     pub subscriptions: Vec<EndpointId>,
     /// Per service, the routes of its `[mesh.SERVICE]` (none without one).
     pub routes: Vec<Vec<Route>>,
+    /// Per `[[rollout]]`.
+    pub rollouts: Vec<Rollout>,
 }
 
 /// A scenario with what the checker resolved of it.

@@ -2,7 +2,7 @@
 //! empty where a name did not resolve, and an empty slot is always an error reported.
 
 use crate::scenario::resolved::{
-    EndpointCalls, EndpointId, Fault, Host, Resolution, Route, SagaStep,
+    EndpointCalls, EndpointId, Fault, Host, Resolution, Rollout, Route, SagaStep,
 };
 use crate::scenario::schema::Scenario;
 
@@ -17,6 +17,7 @@ pub(super) struct Resolving {
     /// Per service; a service without a `[mesh.SERVICE]` has no routes, so its slot starts
     /// filled.
     pub(super) routes: Vec<Option<Vec<Route>>>,
+    pub(super) rollouts: Vec<Option<Rollout>>,
 }
 
 impl Resolving {
@@ -33,6 +34,7 @@ impl Resolving {
             workloads: vec![None; scenario.workloads.len()],
             subscriptions: vec![None; scenario.subscriptions.len()],
             routes: vec![Some(Vec::new()); scenario.services.len()],
+            rollouts: vec![None; scenario.rollouts.len()],
         }
     }
 
@@ -50,6 +52,7 @@ impl Resolving {
             workloads: self.workloads.into_iter().collect::<Option<_>>()?,
             subscriptions: self.subscriptions.into_iter().collect::<Option<_>>()?,
             routes: self.routes.into_iter().collect::<Option<_>>()?,
+            rollouts: self.rollouts.into_iter().collect::<Option<_>>()?,
         })
     }
 }
