@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use meshsim_models::{CallTarget, SagaPlan, SagaStepPlan};
 
-use crate::scenario::resolved::{Call, EndpointId, OpIndex, Resolved, TopicId};
+use crate::scenario::resolved::{Call, Callee, EndpointId, OpIndex, Resolved, TopicId};
 use crate::scenario::schema::Scenario;
 
 /// The services, brokers and stores service `service_index` calls (its sidecar's upstreams,
@@ -59,14 +59,12 @@ pub(super) fn resolve_calls(scenario: Resolved<'_>, service_index: usize) -> Res
             })
         }));
     }
+    let depends_on = scenario.resolution.depends_on[service_index]
+        .iter()
+        .map(|&callee| upstream_of(&scenario, callee))
+        .collect();
     ResolvedCalls {
-        upstream_names: scenario
-            .services
-            .iter()
-            .map(|service| service.name.clone())
-            .chain(scenario.brokers.iter().map(|broker| broker.name.clone()))
-            .chain(scenario.stores.iter().map(|store| store.name.clone()))
-            .collect(),
+        depends_on,
         callees,
         endpoint_calls,
         failure_calls,
@@ -78,9 +76,9 @@ pub(super) fn resolve_calls(scenario: Resolved<'_>, service_index: usize) -> Res
 /// What a service calls: its sidecar's upstreams (indices into [`upstream_configs`](super::upstreams::upstream_configs)), and per
 /// endpoint its calls and its saga, as targets into those upstreams.
 pub(super) struct ResolvedCalls {
-    /// The upstream index of each service, broker and store by name (services, then brokers,
-    /// then stores, as [`upstream_configs`](super::upstreams::upstream_configs) lists them).
-    pub(super) upstream_names: Vec<String>,
+    /// What the service's `depends_on` names, as indices into
+    /// [`upstream_configs`](super::upstreams::upstream_configs).
+    pub(super) depends_on: Vec<usize>,
     pub(super) callees: Vec<usize>,
     pub(super) endpoint_calls: Vec<Vec<CallTarget>>,
     pub(super) failure_calls: Vec<Vec<CallTarget>>,
@@ -89,12 +87,14 @@ pub(super) struct ResolvedCalls {
     pub(super) caches: Vec<Option<(CallTarget, CallTarget)>>,
 }
 
-impl ResolvedCalls {
-    pub(super) fn upstream_index_of(&self, name: &str) -> usize {
-        self.upstream_names
-            .iter()
-            .position(|candidate| candidate == name)
-            .expect("validated name")
+/// The index of `callee` into [`upstream_configs`](super::upstreams::upstream_configs):
+/// services, then brokers, then stores.
+fn upstream_of(scenario: &Scenario, callee: Callee) -> usize {
+    let services = scenario.services.len();
+    match callee {
+        Callee::Service(service) => service.index(),
+        Callee::Broker(broker) => services + broker.index(),
+        Callee::Store(store) => services + scenario.brokers.len() + store.index(),
     }
 }
 

@@ -41,7 +41,8 @@ fn groups(scenario: Resolved<'_>, layout: &Layout) -> Vec<GroupInfo> {
         endpoints: broker.topics.clone(),
     }));
     // A store answers like a service of one instance, its endpoints its operations.
-    groups.extend(scenario.stores.iter().map(|store| {
+    let kinds = &scenario.resolution.stores;
+    groups.extend(scenario.stores.iter().zip(kinds).map(|(store, &kind)| {
         GroupInfo {
             name: store.name.clone(),
             versions: vec![VersionInfo {
@@ -49,7 +50,7 @@ fn groups(scenario: Resolved<'_>, layout: &Layout) -> Vec<GroupInfo> {
                 instances: 1,
                 route_weight_percent: 100.0,
             }],
-            endpoints: store_kind(store)
+            endpoints: store_kind(store, kind)
                 .operations()
                 .iter()
                 .map(|&operation| operation.to_owned())

@@ -80,19 +80,6 @@ pub(super) fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
     }
 }
 
-/// A service's or a workload's group, by name; validation guarantees it exists.
-pub(super) fn group_of(layout: &Layout, name: &str) -> GroupId {
-    if let Some(service) = layout.services.get(name) {
-        return service.group;
-    }
-    layout
-        .workloads
-        .get(name)
-        .or_else(|| layout.brokers.get(name))
-        .or_else(|| layout.stores.get(name))
-        .unwrap_or_else(|| panic!("validated name `{name}`"))
-        .group
-}
 /// The nodes a fault on `host` acts on: a service's instances, one instance, or the node of a
 /// workload's client, a broker or a store.
 pub(super) fn nodes_of(layout: &Layout, host: Host) -> Vec<NodeId> {
@@ -160,16 +147,16 @@ pub(super) fn group_names(scenario: &Scenario, layout: &Layout) -> Arc<[Arc<str>
                 .map(|rollout| Arc::from(rollout::controller_name(rollout).as_str())),
         )
         .collect();
-    for (index, name) in group_names
-        .iter()
-        .enumerate()
-        .take(group_names.len() - layout.rollouts.len())
-    {
-        assert_eq!(
-            group_of(layout, name).0 as usize,
-            index,
-            "groups numbered in order"
-        );
+    let groups = layout.services.values().map(|service| service.group).chain(
+        layout
+            .workloads
+            .values()
+            .chain(layout.brokers.values())
+            .chain(layout.stores.values())
+            .map(|host| host.group),
+    );
+    for (index, group) in groups.enumerate() {
+        assert_eq!(group.0 as usize, index, "groups numbered in order");
     }
     group_names
 }

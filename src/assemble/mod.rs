@@ -106,8 +106,9 @@ pub fn assemble_parts(scenario: Resolved<'_>, seed: u64, outputs: RecorderOutput
             Arc::new(config),
         ))));
     }
-    for (index, store) in scenario.stores.iter().enumerate() {
-        models.push(stores::store_model(store, &layout, index, seeder));
+    let kinds = &scenario.resolution.stores;
+    for (index, (store, &kind)) in scenario.stores.iter().zip(kinds).enumerate() {
+        models.push(stores::store_model(store, kind, &layout, index, seeder));
     }
     let subscribers = brokers::subscribers(scenario, &layout);
     announce_readiness(&layout, &holders, &subscribers, &mut models);

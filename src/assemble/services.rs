@@ -7,11 +7,10 @@ use meshsim_models::{
     EndpointConfig, InboundPolicy, Node, Readiness, ServiceConfig, ServiceInstance, Sidecar,
     UpstreamConfig,
 };
-use meshsim_sim::{Distribution, NodeId, Seeder, VersionKey};
+use meshsim_sim::{Distribution, GroupId, NodeId, Seeder, VersionKey};
 
 use super::calls::{ResolvedCalls, resolve_calls};
 use super::distribution::distribution;
-use super::lay_out::group_of;
 use super::upstreams::{effective_policy, sidecar_upstreams};
 use crate::layout::Layout;
 use crate::mesh;
@@ -43,7 +42,7 @@ pub(super) fn add_models(
                 service,
                 mesh::inbound_policy(
                     &effective_policy(&scenario, &service.name, false),
-                    |caller| group_of(layout, caller),
+                    allowed_groups(scenario, layout, service_index),
                     group_names,
                 ),
                 version_name,
@@ -72,6 +71,23 @@ pub(super) fn add_models(
             }
         }
     }
+}
+
+/// The groups of the callers service `service_index`'s `allow_from` lets in; `None` lets in
+/// every caller.
+fn allowed_groups(
+    scenario: Resolved<'_>,
+    layout: &Layout,
+    service_index: usize,
+) -> Option<Vec<GroupId>> {
+    scenario.resolution.allow_from[service_index]
+        .as_ref()
+        .map(|callers| {
+            callers
+                .iter()
+                .map(|caller| layout.services[caller.index()].group)
+                .collect()
+        })
 }
 
 /// Whether a rollout's controller scrapes `service`'s instances (the rollout's own service; a
@@ -121,16 +137,16 @@ fn service_config(
     let gated = !service.depends_on.is_empty() || service.start_time.is_some();
     let readiness = gated.then(|| Readiness {
         start_time_ns: service.start_time.map_or(0, Duration::as_nanos),
-        depends_on: service
+        depends_on: resolved
             .depends_on
             .iter()
-            .map(|name| {
-                let upstream = resolved.upstream_index_of(name);
+            .map(|&upstream| {
+                // The checker refuses a `depends_on` the service does not call.
                 let position = resolved
                     .callees
                     .iter()
                     .position(|&callee| callee == upstream)
-                    .expect("validated: a dependency is called");
+                    .expect("a dependency is one of the service's callees");
                 position as u16
             })
             .collect(),

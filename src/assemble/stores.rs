@@ -7,19 +7,20 @@ use meshsim_sim::{Distribution, Seeder};
 
 use super::distribution::distribution;
 use crate::layout::Layout;
-use crate::scenario::schema;
 use crate::scenario::{Duration, Real};
+use crate::scenario::{resolved, schema};
 
 /// Store `index`'s model, on the node laid out for it.
 pub(super) fn store_model(
     store: &schema::Store,
+    kind: resolved::StoreKind,
     layout: &Layout,
     index: usize,
     seeder: Seeder,
 ) -> Node {
     let config = StoreConfig {
         group: layout.stores[index].group,
-        kind: store_kind(store),
+        kind: store_kind(store, kind),
         workers: store.workers,
         service_time: store
             .service_time
@@ -36,15 +37,19 @@ pub(super) fn store_model(
     )))
 }
 
-pub(super) fn store_kind(store: &schema::Store) -> StoreKind {
-    match store.kind {
-        schema::StoreKind::Stock => StoreKind::Stock {
-            products: store.products.expect("validated stock store"),
-            stock_per_product: store.stock_per_product.expect("validated stock store"),
+/// The model's kind of `store`, resolved as `kind`, with a Redis store's defaults filled in.
+pub(super) fn store_kind(store: &schema::Store, kind: resolved::StoreKind) -> StoreKind {
+    match kind {
+        resolved::StoreKind::Stock {
+            products,
+            stock_per_product,
+        } => StoreKind::Stock {
+            products,
+            stock_per_product,
         },
-        schema::StoreKind::Ledger => StoreKind::Ledger,
-        schema::StoreKind::Orders => StoreKind::Orders,
-        schema::StoreKind::Redis => StoreKind::KeyValue {
+        resolved::StoreKind::Ledger => StoreKind::Ledger,
+        resolved::StoreKind::Orders => StoreKind::Orders,
+        resolved::StoreKind::Redis => StoreKind::KeyValue {
             keys: store.keys.unwrap_or(REDIS_KEYS_DEFAULT),
             key_skew_thousandths: (store.key_skew.map_or(1.0, Real::get) * 1000.0).round() as u32,
             ttl_ns: store.ttl.map_or(REDIS_TTL_DEFAULT_NS, Duration::as_nanos),

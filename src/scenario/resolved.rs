@@ -122,6 +122,26 @@ pub struct Route {
     pub weights: Vec<(usize, f64)>,
 }
 
+/// A store's kind, with the keys its kind needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Stock {
+        products: u32,
+        stock_per_product: u32,
+    },
+    Ledger,
+    Orders,
+    Redis,
+}
+
+/// What a service's `depends_on` names: something it calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Callee {
+    Service(ServiceId),
+    Broker(BrokerId),
+    Store(StoreId),
+}
+
 /// What a rollout moves the traffic between.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RolloutMove {
@@ -167,6 +187,12 @@ pub struct Resolution {
     pub routes: Vec<Vec<Route>>,
     /// Per `[[rollout]]`.
     pub rollouts: Vec<Rollout>,
+    /// Per `[[store]]`, its kind.
+    pub stores: Vec<StoreKind>,
+    /// Per service, what its `depends_on` names.
+    pub depends_on: Vec<Vec<Callee>>,
+    /// Per service, the callers its `[mesh.SERVICE] allow_from` lets in; `None` lets in all.
+    pub allow_from: Vec<Option<Vec<ServiceId>>>,
 }
 
 /// A scenario with what the checker resolved of it.

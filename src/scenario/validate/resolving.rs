@@ -2,7 +2,8 @@
 //! empty where a name did not resolve, and an empty slot is always an error reported.
 
 use crate::scenario::resolved::{
-    EndpointCalls, EndpointId, Fault, Host, Resolution, Rollout, Route, SagaStep,
+    Callee, EndpointCalls, EndpointId, Fault, Host, Resolution, Rollout, Route, SagaStep,
+    ServiceId, StoreKind,
 };
 use crate::scenario::schema::Scenario;
 
@@ -18,6 +19,10 @@ pub(super) struct Resolving {
     /// filled.
     pub(super) routes: Vec<Option<Vec<Route>>>,
     pub(super) rollouts: Vec<Option<Rollout>>,
+    pub(super) stores: Vec<Option<StoreKind>>,
+    pub(super) depends_on: Vec<Option<Vec<Callee>>>,
+    /// Per service; one without `allow_from` lets in every caller, so its slot starts filled.
+    pub(super) allow_from: Vec<AllowFrom>,
 }
 
 impl Resolving {
@@ -35,6 +40,9 @@ impl Resolving {
             subscriptions: vec![None; scenario.subscriptions.len()],
             routes: vec![Some(Vec::new()); scenario.services.len()],
             rollouts: vec![None; scenario.rollouts.len()],
+            stores: vec![None; scenario.stores.len()],
+            depends_on: vec![None; scenario.services.len()],
+            allow_from: vec![AllowFrom::Everyone; scenario.services.len()],
         }
     }
 
@@ -53,6 +61,37 @@ impl Resolving {
             subscriptions: self.subscriptions.into_iter().collect::<Option<_>>()?,
             routes: self.routes.into_iter().collect::<Option<_>>()?,
             rollouts: self.rollouts.into_iter().collect::<Option<_>>()?,
+            stores: self.stores.into_iter().collect::<Option<_>>()?,
+            depends_on: self.depends_on.into_iter().collect::<Option<_>>()?,
+            allow_from: self
+                .allow_from
+                .into_iter()
+                .map(AllowFrom::finish)
+                .collect::<Option<_>>()?,
         })
+    }
+}
+
+/// A service's `allow_from` as far as it resolved.
+#[derive(Debug, Clone)]
+pub(super) enum AllowFrom {
+    Everyone,
+    Only(Vec<ServiceId>),
+    /// A caller it names is not a service: an error was reported.
+    Unresolved,
+}
+
+impl AllowFrom {
+    /// The callers let in (`None`: all), or `None` outside when it did not resolve.
+    #[allow(
+        clippy::option_option,
+        reason = "resolved or not, and then everyone or these"
+    )]
+    fn finish(self) -> Option<Option<Vec<ServiceId>>> {
+        match self {
+            AllowFrom::Everyone => Some(None),
+            AllowFrom::Only(callers) => Some(Some(callers)),
+            AllowFrom::Unresolved => None,
+        }
     }
 }
