@@ -20,9 +20,10 @@ use meshsim_record::{RolloutInfo, VersionKey};
 use meshsim_sim::NodeId;
 
 use crate::layout::{BASE_VERSION, Layout};
+use crate::scenario::Real;
 use crate::scenario::metric::{self, LatencyStat};
-use crate::scenario::schema::{self, Scenario, Strategy};
-use crate::scenario::{Bound, Real};
+use crate::scenario::resolved::{self, Resolved, RolloutMove, ServiceId};
+use crate::scenario::schema::{self, Strategy};
 
 /// Flagger's default `maxWeight`.
 const MAX_WEIGHT_DEFAULT: f64 = 100.0;
@@ -44,32 +45,43 @@ pub fn strategy_name(strategy: Strategy) -> &'static str {
     }
 }
 
+/// The rollouts of the scenario with what the checker resolved of each.
+fn resolved_rollouts<'s>(
+    scenario: &Resolved<'s>,
+) -> impl Iterator<Item = (&'s schema::Rollout, &'s resolved::Rollout)> {
+    scenario
+        .parsed
+        .rollouts
+        .iter()
+        .zip(&scenario.resolution.rollouts)
+}
+
 /// Changes `config`, the upstream of service `service_index`, for the rollouts that touch it.
 pub fn shape_upstream(
-    scenario: &Scenario,
+    scenario: &Resolved<'_>,
     layout: &Layout,
     service_index: usize,
     config: &mut UpstreamConfig,
 ) {
-    let name = &scenario.services[service_index].name;
-    for rollout in &scenario.rollouts {
-        match rollout.strategy {
-            Strategy::Canary | Strategy::BlueGreen
-                if rollout.service == *name && config.routes.routes.is_empty() =>
+    for (rollout, resolved) in resolved_rollouts(scenario) {
+        let own = resolved.service.index() == service_index;
+        match (rollout.strategy, resolved.moves) {
+            (Strategy::Canary | Strategy::BlueGreen, RolloutMove::Versions { from, .. })
+                if own && config.routes.routes.is_empty() =>
             {
-                let from = version_range(layout, rollout, rollout.from.as_deref());
+                let from = version_range(layout, resolved.service, from);
                 config.routes.routes.push(Route {
                     conditions: vec![Some(Vec::new()); scenario.workloads.len()],
                     catch_all: true,
                     weights: vec![(from, 100.0)],
                 });
             }
-            Strategy::Rolling if rollout.service == *name => {
-                let to = version_range(layout, rollout, rollout.to.as_deref());
+            (Strategy::Rolling, RolloutMove::Versions { to, .. }) if own => {
+                let to = version_range(layout, resolved.service, to);
                 config.undeployed.extend(to);
             }
-            Strategy::Strangler if rollout.monolith.as_deref() == Some(name.as_str()) => {
-                let new_index = service_index_of(scenario, &rollout.service);
+            (_, RolloutMove::Strangler { monolith }) if monolith.index() == service_index => {
+                let new_index = resolved.service.index();
                 let new_service = &scenario.services[new_index];
                 config.redirect = Some(RedirectConfig {
                     to: layout.services[new_index].group,
@@ -94,187 +106,137 @@ pub fn shape_upstream(
 /// A version's share of its service's traffic before any rollout acts: the catch-all route's
 /// weight, or `spread` (its share of the instances) without routes, except that a canary or
 /// blue/green's implicit route sends everything to `from`, and a rolling update's new version
-/// is not deployed yet.
+/// is not deployed yet. The version is `version_index`th of service `service_index`'s.
 pub fn initial_weight_percent(
-    scenario: &Scenario,
-    service: &str,
-    version: &str,
+    scenario: &Resolved<'_>,
+    service_index: usize,
+    version_index: usize,
     catch_all: Option<&schema::Route>,
     spread: f64,
 ) -> f64 {
     if let Some(route) = catch_all {
+        let service = &scenario.services[service_index];
+        let version = match version_index {
+            0 => BASE_VERSION,
+            _ => service.versions[version_index - 1].name.as_str(),
+        };
         return route
             .weights
             .get(version)
             .map_or(0.0, |weight| weight.get());
     }
-    let rollout = scenario
-        .rollouts
-        .iter()
-        .find(|rollout| rollout.service == service);
+    let rollout =
+        resolved_rollouts(scenario).find(|(_, resolved)| resolved.service.index() == service_index);
     match rollout {
-        Some(rollout) if matches!(rollout.strategy, Strategy::Canary | Strategy::BlueGreen) => {
-            if rollout.from.as_deref().unwrap_or(BASE_VERSION) == version {
-                100.0
-            } else {
-                0.0
+        Some((rollout, resolved)) => match (rollout.strategy, resolved.moves) {
+            (Strategy::Canary | Strategy::BlueGreen, RolloutMove::Versions { from, .. }) => {
+                if from == version_index { 100.0 } else { 0.0 }
             }
-        }
-        Some(rollout) if rollout.strategy == Strategy::Rolling => {
-            let services = &scenario.services;
-            let service = services
-                .iter()
-                .find(|s| s.name == service)
-                .expect("validated");
-            let replicas = |name: &str| {
-                if name == BASE_VERSION {
-                    service.replicas
+            (Strategy::Rolling, RolloutMove::Versions { to, .. }) => {
+                let service = &scenario.services[service_index];
+                let replicas = |place: usize| match place {
+                    0 => service.replicas,
+                    _ => service.versions[place - 1].replicas,
+                };
+                let all: u32 = (0..=service.versions.len())
+                    .filter(|&place| place != to)
+                    .map(replicas)
+                    .sum();
+                if version_index == to || all == 0 {
+                    0.0
                 } else {
-                    service
-                        .versions
-                        .iter()
-                        .find(|v| v.name == name)
-                        .map_or(0, |v| v.replicas)
+                    100.0 * f64::from(replicas(version_index)) / f64::from(all)
                 }
-            };
-            let to = rollout.to.as_deref().unwrap_or(BASE_VERSION);
-            let all: u32 = std::iter::once(BASE_VERSION)
-                .chain(service.versions.iter().map(|v| v.name.as_str()))
-                .filter(|name| *name != to)
-                .map(replicas)
-                .sum();
-            if version == to || all == 0 {
-                0.0
-            } else {
-                100.0 * f64::from(replicas(version)) / f64::from(all)
             }
-        }
-        _ => spread,
+            _ => spread,
+        },
+        None => spread,
     }
 }
 
-/// The instances of `service` a rolling update has not deployed when the run starts.
-pub fn undeployed_nodes(scenario: &Scenario, layout: &Layout, service: &str) -> Vec<NodeId> {
-    scenario
-        .rollouts
-        .iter()
-        .filter(|rollout| rollout.strategy == Strategy::Rolling && rollout.service == service)
-        .flat_map(|rollout| {
-            let range = version_range(layout, rollout, rollout.to.as_deref());
-            layout.services[service].instances[range.start as usize..range.end as usize].to_vec()
+/// The instances of service `service_index` a rolling update has not deployed when the run
+/// starts.
+pub fn undeployed_nodes(
+    scenario: &Resolved<'_>,
+    layout: &Layout,
+    service_index: usize,
+) -> Vec<NodeId> {
+    resolved_rollouts(scenario)
+        .filter(|(rollout, resolved)| {
+            rollout.strategy == Strategy::Rolling && resolved.service.index() == service_index
+        })
+        .flat_map(|(_, resolved)| match resolved.moves {
+            RolloutMove::Versions { to, .. } => {
+                let range = version_range(layout, resolved.service, to);
+                layout.services[service_index].instances[range.start as usize..range.end as usize]
+                    .to_vec()
+            }
+            RolloutMove::Strangler { .. } => Vec::new(),
         })
         .collect()
 }
 
 /// A strangler's callers need the new service as an upstream: adds it wherever the monolith
 /// is one (`callees` are indices into the upstream list, services first).
-pub fn add_strangler_callees(scenario: &Scenario, callees: &mut Vec<usize>) {
-    for rollout in &scenario.rollouts {
-        let Some(monolith) = rollout.monolith.as_deref() else {
+pub fn add_strangler_callees(scenario: &Resolved<'_>, callees: &mut Vec<usize>) {
+    for resolved in &scenario.resolution.rollouts {
+        let RolloutMove::Strangler { monolith } = resolved.moves else {
             continue;
         };
-        let monolith = service_index_of(scenario, monolith);
-        let new_service = service_index_of(scenario, &rollout.service);
+        let (monolith, new_service) = (monolith.index(), resolved.service.index());
         if callees.contains(&monolith) && !callees.contains(&new_service) {
             callees.push(new_service);
         }
     }
 }
 
-fn service_index_of(scenario: &Scenario, name: &str) -> usize {
-    scenario
-        .services
-        .iter()
-        .position(|service| service.name == name)
-        .expect("validated service")
+/// The instances of the `version`th version of `service`, as indices into its instances.
+fn version_range(layout: &Layout, service: ServiceId, version: usize) -> Range<u32> {
+    let range = &layout.services[service.index()].versions[version].1;
+    range.start as u32..range.end as u32
 }
 
-/// The instances of `version` of the rollout's service, as indices into its instances.
-fn version_range(layout: &Layout, rollout: &schema::Rollout, version: Option<&str>) -> Range<u32> {
-    let version = version.unwrap_or(BASE_VERSION);
-    layout.services[rollout.service.as_str()]
-        .versions
-        .iter()
-        .find(|(name, _)| name == version)
-        .map(|(_, range)| range.start as u32..range.end as u32)
-        .expect("validated version")
-}
-
-fn version_key(layout: &Layout, service: &str, version: &str) -> VersionKey {
-    let service_layout = &layout.services[service];
-    let index = service_layout
-        .versions
-        .iter()
-        .position(|(name, _)| name == version)
-        .expect("validated version");
-    VersionKey::new(service_layout.group, index as u32)
+fn version_key(layout: &Layout, service: ServiceId, version: usize) -> VersionKey {
+    VersionKey::new(layout.services[service.index()].group, version as u32)
 }
 
 /// The controller of rollout `index`. `holders[u]` are the nodes whose sidecars hold upstream
 /// `u` (services first, in scenario order); `subscribers` the brokers delivering to each
 /// service.
 pub fn controller(
-    scenario: &Scenario,
+    scenario: &Resolved<'_>,
     layout: &Layout,
     index: usize,
     holders: &[Vec<NodeId>],
     subscribers: &[Vec<NodeId>],
 ) -> RolloutController {
     let rollout = &scenario.rollouts[index];
-    let service_index = service_index_of(scenario, &rollout.service);
+    let resolved = &scenario.resolution.rollouts[index];
+    let service_index = resolved.service.index();
     let service_layout = &layout.services[service_index];
-    let (routed_service, from_name, to_name, from_key, to_key) =
-        if rollout.strategy == Strategy::Strangler {
-            let monolith = rollout.monolith.as_deref().expect("validated monolith");
-            (
-                service_index_of(scenario, monolith),
-                monolith.to_owned(),
-                rollout.service.clone(),
-                version_key(layout, monolith, BASE_VERSION),
-                version_key(layout, &rollout.service, BASE_VERSION),
-            )
-        } else {
-            {
-                let from = rollout.from.clone().expect("validated from");
-                let to = rollout.to.clone().expect("validated to");
-                (
-                    service_index,
-                    from.clone(),
-                    to.clone(),
-                    version_key(layout, &rollout.service, &from),
-                    version_key(layout, &rollout.service, &to),
-                )
-            }
-        };
-    let (from, to) = match rollout.strategy {
-        Strategy::Strangler => (0..0, 0..0),
-        _ => (
-            version_range(layout, rollout, rollout.from.as_deref()),
-            version_range(layout, rollout, rollout.to.as_deref()),
-        ),
-    };
+    let ends = Ends::of(scenario, layout, resolved);
     let nodes = |range: &Range<u32>| -> Vec<NodeId> {
         service_layout.instances[range.start as usize..range.end as usize].to_vec()
     };
-    let (from_nodes, to_nodes) = (nodes(&from), nodes(&to));
+    let (from_nodes, to_nodes) = (nodes(&ends.from), nodes(&ends.to));
     let watched = match rollout.strategy {
         Strategy::Strangler => service_layout.instances.clone(),
         _ => to_nodes.clone(),
     };
-    let mut callers = holders[routed_service].clone();
+    let mut callers = holders[ends.routed_service].clone();
     if rollout.strategy == Strategy::Rolling {
         callers.extend(&subscribers[service_index]);
     }
     let config = RolloutConfig {
         index: index as u32,
-        service: layout.services[routed_service].group.0,
+        service: layout.services[ends.routed_service].group.0,
         service_name: rollout.service.clone(),
-        from_name,
-        to_name,
-        from,
-        to,
-        from_key,
-        to_key,
+        from_name: ends.from_name,
+        to_name: ends.to_name,
+        from: ends.from,
+        to: ends.to,
+        from_key: ends.from_key,
+        to_key: ends.to_key,
         from_nodes,
         to_nodes,
         watched,
@@ -282,15 +244,61 @@ pub fn controller(
         start_ns: rollout.start.as_nanos(),
         interval_ns: rollout.interval.as_nanos(),
         threshold: rollout.threshold,
-        checks: rollout.checks.iter().map(check).collect(),
-        strategy: strategy(rollout, service_layout),
+        checks: rollout
+            .checks
+            .iter()
+            .zip(&resolved.checks)
+            .map(|(check, resolved)| rollout_check(check, resolved))
+            .collect(),
+        strategy: strategy(rollout, resolved, service_layout),
     };
     RolloutController::new(config)
 }
 
+/// What a rollout moves traffic between: the service whose routes move, the two sides'
+/// names, instance ranges and version keys.
+struct Ends {
+    routed_service: usize,
+    from_name: String,
+    to_name: String,
+    from: Range<u32>,
+    to: Range<u32>,
+    from_key: VersionKey,
+    to_key: VersionKey,
+}
+
+impl Ends {
+    fn of(scenario: &Resolved<'_>, layout: &Layout, resolved: &resolved::Rollout) -> Ends {
+        let service = resolved.service;
+        let version_name =
+            |place: usize| layout.services[service.index()].versions[place].0.clone();
+        match resolved.moves {
+            RolloutMove::Strangler { monolith } => Ends {
+                routed_service: monolith.index(),
+                from_name: scenario.services[monolith.index()].name.clone(),
+                to_name: scenario.services[service.index()].name.clone(),
+                from: 0..0,
+                to: 0..0,
+                from_key: version_key(layout, monolith, 0),
+                to_key: version_key(layout, service, 0),
+            },
+            RolloutMove::Versions { from, to } => Ends {
+                routed_service: service.index(),
+                from_name: version_name(from),
+                to_name: version_name(to),
+                from: version_range(layout, service, from),
+                to: version_range(layout, service, to),
+                from_key: version_key(layout, service, from),
+                to_key: version_key(layout, service, to),
+            },
+        }
+    }
+}
+
 fn strategy(
     rollout: &schema::Rollout,
-    service_layout: &crate::assemble::ServiceLayout,
+    resolved: &resolved::Rollout,
+    service_layout: &crate::layout::ServiceLayout,
 ) -> RolloutStrategy {
     let steps = || -> Vec<f64> {
         if let Some(steps) = &rollout.step_weights {
@@ -314,11 +322,10 @@ fn strategy(
             iterations: rollout.iterations.unwrap_or(ITERATIONS_DEFAULT),
         },
         Strategy::Rolling => {
-            let desired = service_layout
-                .versions
-                .iter()
-                .find(|(name, _)| Some(name.as_str()) == rollout.to.as_deref())
-                .map_or(1, |(_, range)| range.len() as u32);
+            let desired = match resolved.moves {
+                RolloutMove::Versions { to, .. } => service_layout.versions[to].1.len() as u32,
+                RolloutMove::Strangler { .. } => 1,
+            };
             // Kubernetes' defaults: 25% each, surge rounded up and unavailable down.
             let max_surge = rollout.max_surge.unwrap_or(desired.div_ceil(4));
             let mut max_unavailable = rollout.max_unavailable.unwrap_or(desired / 4);
@@ -342,8 +349,8 @@ fn strategy(
     }
 }
 
-fn check(check: &schema::Check) -> RolloutCheck {
-    let metric = match metric::parse_check(&check.metric).expect("validated check") {
+fn rollout_check(check: &schema::Check, resolved: &resolved::RolloutCheck) -> RolloutCheck {
+    let metric = match resolved.metric {
         metric::CheckMetric::SuccessRate => CheckMetric::SuccessRate,
         metric::CheckMetric::ErrorRate => CheckMetric::ErrorRate,
         metric::CheckMetric::Requests => CheckMetric::Requests,
@@ -355,44 +362,33 @@ fn check(check: &schema::Check) -> RolloutCheck {
             LatencyStat::Max => CheckMetric::LatencyQuantileMs(1.0),
         },
     };
-    let value = |bound: &Bound| match bound {
-        Bound::Number(number) => *number,
-        Bound::Text(text) => crate::scenario::Duration::parse(text)
-            .expect("validated: a check's text bound is a duration")
-            .as_millis_f64(),
-    };
     RolloutCheck {
         name: check.metric.clone(),
         metric,
-        min: check.min.as_ref().map(value),
-        max: check.max.as_ref().map(value),
+        min: resolved.min,
+        max: resolved.max,
     }
 }
 
 /// What the recorder says of each rollout in `summary.json`.
-pub fn infos(scenario: &Scenario, layout: &Layout) -> Vec<RolloutInfo> {
-    scenario
-        .rollouts
-        .iter()
-        .map(|rollout| {
-            let (from, to, new_versions) = if rollout.strategy == Strategy::Strangler {
-                let service = &layout.services[rollout.service.as_str()];
-                let keys = (0..service.versions.len())
-                    .map(|version| VersionKey::new(service.group, version as u32))
-                    .collect();
-                let monolith = rollout.monolith.clone().expect("validated monolith");
-                (monolith, rollout.service.clone(), keys)
-            } else {
-                let from = rollout.from.clone().expect("validated from");
-                let to = rollout.to.clone().expect("validated to");
-                let key = version_key(layout, &rollout.service, &to);
-                (from, to, vec![key])
+pub fn infos(scenario: &Resolved<'_>, layout: &Layout) -> Vec<RolloutInfo> {
+    resolved_rollouts(scenario)
+        .map(|(rollout, resolved)| {
+            let ends = Ends::of(scenario, layout, resolved);
+            let new_versions = match resolved.moves {
+                RolloutMove::Strangler { .. } => {
+                    let service = &layout.services[resolved.service.index()];
+                    (0..service.versions.len())
+                        .map(|version| VersionKey::new(service.group, version as u32))
+                        .collect()
+                }
+                RolloutMove::Versions { .. } => vec![ends.to_key],
             };
             RolloutInfo {
                 service: rollout.service.clone(),
                 strategy: strategy_name(rollout.strategy),
-                from,
-                to,
+                from: ends.from_name,
+                to: ends.to_name,
                 start_ns: rollout.start.as_nanos(),
                 new_versions,
             }

@@ -156,7 +156,12 @@ pub fn simulate_with_code(
             )));
         }
     }
-    let parts = assemble_parts(scenario, seed, outputs);
+    let resolution = crate::simulate::resolve_for_run(scenario)?;
+    let resolved = crate::scenario::Resolved {
+        parsed: scenario,
+        resolution: &resolution,
+    };
+    let parts = assemble_parts(resolved, seed, outputs);
     let hosts = parts.network.node_count();
     if hosts > TURMOIL_HOSTS_MAX {
         return Err(SimulateError::TooManyHosts(hosts));

@@ -7,8 +7,8 @@ use meshsim_sim::{Engine, SimTime};
 
 use crate::assemble::assemble_parts;
 use crate::run_limits::RunLimits;
-use crate::scenario::Scenario;
 use crate::scenario::schema::FaultKind;
+use crate::scenario::{Resolution, Resolved, Scenario};
 
 /// What a finished run hands to the reports.
 pub struct Simulation {
@@ -85,7 +85,19 @@ pub fn simulate(
     outputs: RecorderOutputs,
     progress: &mut dyn FnMut(SimTime, SimTime),
 ) -> std::io::Result<Simulation> {
-    match simulate_on(EngineKind::Event, scenario, seed, outputs, progress) {
+    into_io(simulate_on(
+        EngineKind::Event,
+        scenario,
+        seed,
+        outputs,
+        progress,
+    ))
+}
+
+/// A run on the event engine's result, its error as an I/O error: the event engine fails
+/// only to write, when interrupted or past a limit, or on a scenario that does not check.
+fn into_io(result: Result<Simulation, SimulateError>) -> std::io::Result<Simulation> {
+    match result {
         Ok(simulation) => Ok(simulation),
         Err(SimulateError::Output(error)) => Err(error),
         Err(interrupted @ SimulateError::Interrupted { .. }) => Err(std::io::Error::new(
@@ -95,6 +107,10 @@ pub fn simulate(
         Err(limit @ SimulateError::LimitPassed { .. }) => {
             Err(std::io::Error::other(limit.to_string()))
         }
+        Err(unsupported @ SimulateError::Unsupported(_)) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            unsupported.to_string(),
+        )),
         Err(other) => unreachable!("the event engine fails only to write: {other}"),
     }
 }
@@ -106,14 +122,44 @@ pub fn simulate_briefly(
     scenario: &Scenario,
     duration_nanos_max: u64,
 ) -> std::io::Result<Simulation> {
-    let mut scenario = scenario.clone();
-    let duration = scenario
+    // Resolved as loaded: cut short, a fault or a rollout may start after the end, which the
+    // checker refuses in a file but a short run only leaves out.
+    let resolution = resolve_for_run(scenario).map_err(|error| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string())
+    })?;
+    let mut shortened = scenario.clone();
+    let duration = shortened
         .scenario
         .duration
         .as_nanos()
         .min(duration_nanos_max);
-    scenario.scenario.duration = crate::scenario::Duration::from_nanos(duration);
-    simulate(&scenario, 1, RecorderOutputs::default(), &mut |_, _| {})
+    shortened.scenario.duration = crate::scenario::Duration::from_nanos(duration);
+    let resolved = Resolved {
+        parsed: &shortened,
+        resolution: &resolution,
+    };
+    into_io(simulate_resolved(
+        EngineKind::Event,
+        resolved,
+        1,
+        RecorderOutputs::default(),
+        &mut |_, _| {},
+        &RunLimits::default(),
+        TURMOIL_HOSTS_MAX,
+    ))
+}
+
+/// What the checker resolves of `scenario`, which callers have loaded (and so checked) or
+/// changed in memory (a shrink, a short run); one that does not check cannot run.
+pub fn resolve_for_run(scenario: &Scenario) -> Result<Resolution, SimulateError> {
+    crate::scenario::resolve(scenario).map_err(|errors| {
+        let first = errors
+            .first()
+            .map_or("an internal error".to_owned(), |error| {
+                error.message.clone()
+            });
+        SimulateError::Unsupported(format!("the scenario does not check: {first}"))
+    })
 }
 
 /// Runs `scenario` with `seed` on `engine`.
@@ -165,7 +211,34 @@ pub fn simulate_with_host_limit(
     limits: &RunLimits,
     turmoil_hosts_max: usize,
 ) -> Result<Simulation, SimulateError> {
-    let parts = assemble_parts(scenario, seed, outputs);
+    let resolution = resolve_for_run(scenario)?;
+    let resolved = Resolved {
+        parsed: scenario,
+        resolution: &resolution,
+    };
+    simulate_resolved(
+        engine,
+        resolved,
+        seed,
+        outputs,
+        progress,
+        limits,
+        turmoil_hosts_max,
+    )
+}
+
+/// [`simulate_with_host_limit`] of a scenario already resolved.
+fn simulate_resolved(
+    engine: EngineKind,
+    resolved: Resolved<'_>,
+    seed: u64,
+    outputs: RecorderOutputs,
+    progress: &mut dyn FnMut(SimTime, SimTime),
+    limits: &RunLimits,
+    turmoil_hosts_max: usize,
+) -> Result<Simulation, SimulateError> {
+    let scenario = resolved.parsed;
+    let parts = assemble_parts(resolved, seed, outputs);
     let end = parts.end;
     let (recorder, events, network) = match engine {
         EngineKind::Event => {

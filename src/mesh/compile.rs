@@ -104,16 +104,13 @@ pub fn upstream_config(
 /// names every group by id.
 pub fn inbound_policy(
     effective: &Effective,
-    group_of: impl Fn(&str) -> GroupId,
+    allow_from: Option<Vec<GroupId>>,
     group_names: &Arc<[Arc<str>]>,
 ) -> InboundPolicy {
     InboundPolicy {
         group_names: Arc::clone(group_names),
-        allow_from: effective
-            .allow_from
-            .value
-            .as_ref()
-            .map(|callers| callers.iter().map(|caller| group_of(caller).0).collect()),
+        // The callers `effective.allow_from` names, resolved to their groups by the caller.
+        allow_from: allow_from.map(|groups| groups.iter().map(|group| group.0).collect()),
         // Envoy refills its local rate limit continuously since 1.34 (local_ratelimit_impl.cc
         // #L77-L83); Linkerd's GCRA is the same bucket.
         rate_limit: effective.rate_limit.as_ref().map(|limit| RateLimitConfig {

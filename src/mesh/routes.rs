@@ -4,51 +4,57 @@
 
 use meshsim_models::{HeaderCondition, Route, RouteTable};
 
+use crate::scenario::resolved::{self, HeaderTest};
 use crate::scenario::schema;
 
-/// `[[mesh.SERVICE.route]]` compiled: each route's header conditions decided for every workload
-/// and header value, its weights over the versions' instance ranges (`versions`, by name).
+/// A service's resolved routes compiled: each route's header conditions decided for every
+/// workload and header value, its weights over the versions' instance ranges (`versions`, in
+/// the service's order, as the routes number them).
 pub fn route_table(
-    routes: &[schema::Route],
+    routes: &[resolved::Route],
     versions: &[(String, std::ops::Range<usize>)],
     workloads: &[schema::Workload],
 ) -> RouteTable {
     let compiled = routes
         .iter()
         .map(|route| {
-            let matches = route.matches.as_ref();
-            let catch_all = matches.is_none_or(|matches| matches.headers.is_empty());
             let conditions = workloads
                 .iter()
-                .map(|workload| match matches {
-                    None => Some(Vec::new()),
-                    Some(matches) => matches
+                .map(|workload| {
+                    route
                         .headers
                         .iter()
-                        .map(|(name, condition)| header_condition(workload, name, condition))
-                        .collect(),
+                        .map(|(name, test)| {
+                            header_condition(workload, name, |value| passes(test, value))
+                        })
+                        .collect()
                 })
                 .collect();
             let weights = route
                 .weights
                 .iter()
-                .map(|(version, weight)| {
-                    let range = versions
-                        .iter()
-                        .find(|(name, _)| name == version)
-                        .map(|(_, range)| range.start as u32..range.end as u32)
-                        .expect("validated version");
-                    (range, weight.get())
+                .map(|&(version, weight)| {
+                    let range = &versions[version].1;
+                    (range.start as u32..range.end as u32, weight)
                 })
                 .collect();
             Route {
                 conditions,
-                catch_all,
+                catch_all: route.headers.is_empty(),
                 weights,
             }
         })
         .collect();
     RouteTable { routes: compiled }
+}
+
+/// Whether a header's `value` passes `test`.
+fn passes(test: &HeaderTest, value: &str) -> bool {
+    match test {
+        HeaderTest::Exact(exact) => value == exact,
+        HeaderTest::Prefix(prefix) => value.starts_with(prefix.as_str()),
+        HeaderTest::Regex(regex) => regex.is_match(value),
+    }
 }
 
 /// An endpoint's `auth = "HEADER"`, per workload: which of its requests carry the header with
@@ -57,23 +63,21 @@ pub fn auth_conditions(
     header: &str,
     workloads: &[schema::Workload],
 ) -> Vec<Option<HeaderCondition>> {
-    let non_empty = schema::HeaderMatch::How(schema::HeaderMatchHow {
-        exact: None,
-        prefix: None,
-        regex: Some(".+".to_owned()),
-    });
+    // What the header regex `.+` passes, matching the whole value: at least one character,
+    // and no line break (a regex's `.` matches any character but `\n`).
+    let non_empty = |value: &str| !value.is_empty() && !value.contains('\n');
     workloads
         .iter()
-        .map(|workload| header_condition(workload, header, &non_empty))
+        .map(|workload| header_condition(workload, header, non_empty))
         .collect()
 }
 
-/// Which of `workload`'s values of header `name` pass `condition`; `None` when the workload
-/// never sends the header.
+/// Which of `workload`'s values of header `name` pass `test`; `None` when the workload never
+/// sends the header.
 fn header_condition(
     workload: &schema::Workload,
     name: &str,
-    condition: &schema::HeaderMatch,
+    test: impl Fn(&str) -> bool,
 ) -> Option<HeaderCondition> {
     let position = workload.headers.get_index_of(name)?;
     let counts: Vec<u32> = workload
@@ -83,24 +87,6 @@ fn header_condition(
         .collect();
     // Interned as a mixed-radix number, the first header most significant.
     let divisor = counts[position + 1..].iter().product();
-    let test: Box<dyn Fn(&str) -> bool> = match condition {
-        schema::HeaderMatch::Exact(exact) => {
-            let exact = exact.clone();
-            Box::new(move |value| value == exact)
-        }
-        schema::HeaderMatch::How(how) => {
-            if let Some(exact) = how.exact.clone() {
-                Box::new(move |value| value == exact)
-            } else if let Some(prefix) = how.prefix.clone() {
-                Box::new(move |value: &str| value.starts_with(&prefix))
-            } else {
-                // Envoy's `safe_regex` matches the whole value.
-                let pattern = how.regex.as_deref().unwrap_or_default();
-                let regex = schema::header_regex(pattern).expect("validated regex");
-                Box::new(move |value| regex.is_match(value))
-            }
-        }
-    };
     let passes = workload.headers[position]
         .keys()
         .map(|value| test(value))

@@ -20,6 +20,7 @@ mod outline;
 mod parse_error;
 mod patch;
 mod reading;
+pub mod resolved;
 pub mod schema;
 pub mod validate;
 
@@ -29,5 +30,6 @@ pub use load::{LoadError, Loaded, Stop, load_file, load_str};
 pub use locate::{DocPath, Locator, PathPart};
 pub use metric::{MetricRef, ValueKind};
 pub use number::{Bound, Real};
+pub use resolved::{Resolution, Resolved};
 pub use schema::Scenario;
-pub use validate::{Findings, validate};
+pub use validate::{Findings, resolve, validate};

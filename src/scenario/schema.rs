@@ -611,7 +611,7 @@ pub struct HeaderMatchHow {
 }
 
 /// A header condition's `regex` compiled as Envoy's `safe_regex` reads it, matching the whole
-/// value. Validation and assembly both compile with it, so they cannot read a pattern apart.
+/// value. The checker compiles each pattern with it once, into the resolved scenario.
 pub fn header_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
     regex::Regex::new(&format!("^(?:{pattern})$"))
 }

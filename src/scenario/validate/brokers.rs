@@ -3,6 +3,7 @@
 use indexmap::{IndexMap, IndexSet};
 
 use super::checker::{Checker, root};
+use super::references::endpoint_id;
 use crate::scenario::diagnostic::quote;
 use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
@@ -69,7 +70,10 @@ impl Checker<'_, '_> {
             if let Some(service) =
                 self.service_ref(&path.key("service"), &subscription.service, "subscription")
             {
-                self.endpoint_ref(&path.key("endpoint"), service, &subscription.endpoint);
+                let endpoint =
+                    self.endpoint_ref(&path.key("endpoint"), service, &subscription.endpoint);
+                self.resolving.subscriptions[index] =
+                    endpoint.and_then(|endpoint| endpoint_id(service, endpoint));
             }
             let key = (
                 subscription.topic.as_str(),

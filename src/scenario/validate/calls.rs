@@ -2,14 +2,16 @@
 
 use super::checker::Checker;
 use super::graph::EndpointId;
+use super::references::service_id;
 use super::stores::{store_kind_name, store_operations};
 use crate::scenario::diagnostic::quote;
 use crate::scenario::locate::DocPath;
+use crate::scenario::resolved::{self, BrokerId, OpIndex, StoreId, TopicId};
 use crate::scenario::schema::Call;
 
 impl<'s> Checker<'s, '_> {
-    /// Checks one call; returns the endpoint it calls synchronously, if it resolves.
-    pub(super) fn check_call(&mut self, path: &DocPath, call: &'s Call) -> Option<EndpointId> {
+    /// Checks one call; returns what it calls, if it resolves.
+    pub(super) fn check_call(&mut self, path: &DocPath, call: &'s Call) -> Option<resolved::Call> {
         const SHAPES: &str = "a call is { service = \"...\", endpoint = \"...\" }, which waits for the answer, { topic = \"...\" }, which publishes and goes on, or { store = \"...\", op = \"...\" }";
         if call.store.is_some() || call.op.is_some() {
             if call.service.is_some() || call.endpoint.is_some() || call.topic.is_some() {
@@ -22,22 +24,25 @@ impl<'s> Checker<'s, '_> {
                     .set_hint(SHAPES);
                 return None;
             };
-            self.store_op_ref(path, store, op);
-            return None;
+            return self.store_op_ref(path, store, op);
         }
         match (&call.service, &call.endpoint, &call.topic) {
             (None, None, Some(topic)) => {
-                if self.topic_ref(&path.key("topic"), topic) {
-                    self.published
-                        .entry(topic.as_str())
-                        .or_insert_with(|| path.key("topic"));
+                if !self.topic_ref(&path.key("topic"), topic) {
+                    return None;
                 }
-                None
+                self.published
+                    .entry(topic.as_str())
+                    .or_insert_with(|| path.key("topic"));
+                self.publish_target(topic)
             }
             (Some(service), Some(endpoint), None) => {
                 let service = self.service_ref(&path.key("service"), service, "calls")?;
                 let endpoint = self.endpoint_ref(&path.key("endpoint"), service, endpoint)?;
-                Some((service, endpoint))
+                Some(resolved::Call::Sync(resolved::EndpointId(
+                    service_id(service),
+                    u16::try_from(endpoint).ok()?,
+                )))
             }
             (Some(service), None, None) => {
                 let hint = self.names.services.get(service.as_str()).map(|index| {
@@ -78,8 +83,43 @@ impl<'s> Checker<'s, '_> {
         }
     }
 
-    /// Checks `{ store, op }`: the store exists and has the operation.
-    pub(super) fn store_op_ref(&mut self, path: &DocPath, store: &str, op: &str) {
+    /// Checks a call endpoint `from` makes, adding it to the call graph when it waits for the
+    /// answer; returns what it calls, if it resolves.
+    pub(super) fn check_call_from(
+        &mut self,
+        from: EndpointId,
+        path: DocPath,
+        call: &'s Call,
+    ) -> Option<resolved::Call> {
+        let target = self.check_call(&path, call)?;
+        if let resolved::Call::Sync(resolved::EndpointId(service, endpoint)) = target {
+            let to = (service.index(), usize::from(endpoint));
+            self.graph.add_call(from, to, path);
+        }
+        Some(target)
+    }
+
+    /// A publish to `topic`, which a broker declares: the first broker declaring it, and the
+    /// topic's place among that broker's topics.
+    fn publish_target(&self, topic: &str) -> Option<resolved::Call> {
+        let broker = *self.names.topics.get(topic)?;
+        let position = self.scenario.brokers[broker]
+            .topics
+            .iter()
+            .position(|candidate| candidate == topic)?;
+        Some(resolved::Call::Publish(
+            BrokerId(broker as u32),
+            TopicId(u16::try_from(position).ok()?),
+        ))
+    }
+
+    /// Checks `{ store, op }`: the store exists and has the operation; returns the operation.
+    pub(super) fn store_op_ref(
+        &mut self,
+        path: &DocPath,
+        store: &str,
+        op: &str,
+    ) -> Option<resolved::Call> {
         let Some(&index) = self.names.stores.get(store) else {
             let hint = self.suggest(
                 store,
@@ -92,30 +132,34 @@ impl<'s> Checker<'s, '_> {
                 format!("unknown store {}", quote(store)),
             )
             .set_optional_hint(hint);
-            return;
+            return None;
         };
         let kind = self.scenario.stores[index].kind;
         let operations = store_operations(kind);
-        if !operations.contains(&op) {
-            let hint =
-                match crate::scenario::diagnostic::did_you_mean(op, operations.iter().copied()) {
-                    Some(close) => format!(
-                        "did you mean {}? a {} store has {}",
-                        quote(close),
-                        store_kind_name(kind),
-                        operations.join(", ")
-                    ),
-                    None => format!(
-                        "a {} store has {}",
-                        store_kind_name(kind),
-                        operations.join(", ")
-                    ),
-                };
-            self.error(
-                &path.key("op"),
-                format!("store {} has no operation {}", quote(store), quote(op)),
-            )
-            .set_hint(hint);
+        if let Some(position) = operations.iter().position(|candidate| *candidate == op) {
+            return Some(resolved::Call::Store(
+                StoreId(index as u32),
+                OpIndex(u16::try_from(position).ok()?),
+            ));
         }
+        let hint = match crate::scenario::diagnostic::did_you_mean(op, operations.iter().copied()) {
+            Some(close) => format!(
+                "did you mean {}? a {} store has {}",
+                quote(close),
+                store_kind_name(kind),
+                operations.join(", ")
+            ),
+            None => format!(
+                "a {} store has {}",
+                store_kind_name(kind),
+                operations.join(", ")
+            ),
+        };
+        self.error(
+            &path.key("op"),
+            format!("store {} has no operation {}", quote(store), quote(op)),
+        )
+        .set_hint(hint);
+        None
     }
 }

@@ -11,6 +11,7 @@ use indexmap::IndexMap;
 use super::findings::Findings;
 use super::graph::CallGraph;
 use super::names::Names;
+use super::resolving::Resolving;
 use crate::scenario::diagnostic::{Diagnostic, suggestion};
 use crate::scenario::locate::{DocPath, Locator};
 use crate::scenario::schema::Scenario;
@@ -34,6 +35,8 @@ pub(super) struct Checker<'s, 'l> {
     /// Topics that calls publish to, with the path of the first call doing so.
     pub(super) published: IndexMap<&'s str, DocPath>,
     pub(super) findings: Findings,
+    /// What the checks have resolved so far.
+    pub(super) resolving: Resolving,
 }
 
 pub(super) fn root(key: &str) -> DocPath {

@@ -1,7 +1,9 @@
 //! `depends_on`: a service depends only on what it calls.
 
 use super::checker::{Checker, root};
+use super::references::service_id;
 use crate::scenario::diagnostic::quote;
+use crate::scenario::resolved::{BrokerId, Callee, StoreId};
 use crate::scenario::schema::Service;
 
 impl Checker<'_, '_> {
@@ -10,14 +12,20 @@ impl Checker<'_, '_> {
     pub(super) fn check_dependencies(&mut self) {
         for (index, service) in self.scenario.services.iter().enumerate() {
             let called = self.called_by(service);
+            let mut depends_on = Some(Vec::new());
             for (position, name) in service.depends_on.iter().enumerate() {
                 let path = root("service")
                     .index(index)
                     .key("depends_on")
                     .index(position);
                 if called.iter().any(|callee| callee == name) {
+                    match (depends_on.as_mut(), self.callee_named(name)) {
+                        (Some(depends_on), Some(callee)) => depends_on.push(callee),
+                        _ => depends_on = None,
+                    }
                     continue;
                 }
+                depends_on = None;
                 let known = self.scenario.services.iter().any(|s| s.name == *name)
                     || self.scenario.stores.iter().any(|s| s.name == *name)
                     || self.scenario.brokers.iter().any(|b| b.name == *name);
@@ -33,7 +41,21 @@ impl Checker<'_, '_> {
                 };
                 self.error(&path, message).set_hint(hint);
             }
+            self.resolving.depends_on[index] = depends_on;
         }
+    }
+
+    /// The service, broker or store named `name`, in that order, as a sidecar's upstreams
+    /// list them.
+    fn callee_named(&self, name: &str) -> Option<Callee> {
+        if let Some(&index) = self.names.services.get(name) {
+            return Some(Callee::Service(service_id(index)));
+        }
+        if let Some(&index) = self.names.brokers.get(name) {
+            return Some(Callee::Broker(BrokerId(index as u32)));
+        }
+        let index = *self.names.stores.get(name)?;
+        Some(Callee::Store(StoreId(index as u32)))
     }
 
     /// The services, stores and brokers `service` calls, in first-call order.

@@ -5,6 +5,7 @@ use super::host::Host;
 use crate::scenario::diagnostic::quote;
 use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
+use crate::scenario::resolved;
 use crate::scenario::schema::{Fault, FaultKind};
 
 impl Checker<'_, '_> {
@@ -12,11 +13,11 @@ impl Checker<'_, '_> {
         let faults = &self.scenario.faults;
         self.count_limit(&root("fault"), faults.len(), limits::FAULTS_MAX, "faults");
         for (index, fault) in faults.iter().enumerate() {
-            self.check_fault(&root("fault").index(index), fault);
+            self.check_fault(&root("fault").index(index), index, fault);
         }
     }
 
-    fn check_fault(&mut self, path: &DocPath, fault: &Fault) {
+    fn check_fault(&mut self, path: &DocPath, index: usize, fault: &Fault) {
         let end = self.scenario.scenario.duration;
         if fault.at >= end && !end.is_zero() {
             self.error(
@@ -80,16 +81,19 @@ impl Checker<'_, '_> {
                     });
             }
         }
-        if let Some(between) = &fault.between
-            && allowed.contains(&"between")
-        {
-            self.check_between(&path.key("between"), between, kind);
-        }
-        if let Some(target) = &fault.target
-            && allowed.contains(&"target")
-        {
-            self.host_ref(&path.key("target"), target);
-        }
+        let between = match &fault.between {
+            Some(between) if allowed.contains(&"between") => {
+                self.check_between(&path.key("between"), between, kind)
+            }
+            _ => None,
+        };
+        let target = match &fault.target {
+            Some(target) if allowed.contains(&"target") => {
+                self.host_ref(&path.key("target"), target)
+            }
+            _ => None,
+        };
+        self.resolving.faults[index] = resolved_fault(fault, between, target);
         if let Some(add) = fault.add {
             self.positive_duration(&path.key("add"), add);
         }
@@ -98,7 +102,13 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn check_between(&mut self, path: &DocPath, between: &[String], kind: FaultKind) {
+    /// Checks a fault's two hosts; returns them when both resolve.
+    fn check_between(
+        &mut self,
+        path: &DocPath,
+        between: &[String],
+        kind: FaultKind,
+    ) -> Option<[Host; 2]> {
         if between.len() != 2 {
             let shape = if kind == FaultKind::PartitionOneway {
                 ", from and to"
@@ -107,12 +117,12 @@ impl Checker<'_, '_> {
             };
             self.error(path, format!("`between` needs exactly two hosts{shape}, not {}", between.len()))
                 .set_hint("between = [\"order\", \"payment\"]: services, instances (\"payment/1\") or workloads");
-            return;
+            return None;
         }
         let first = self.host_ref(&path.index(0), &between[0]);
         let second = self.host_ref(&path.index(1), &between[1]);
         let (Some(first), Some(second)) = (first, second) else {
-            return;
+            return None;
         };
         let overlap = match (first, second) {
             (Host::Service(a), Host::Instance(b, _)) | (Host::Instance(b, _), Host::Service(a)) => {
@@ -131,7 +141,38 @@ impl Checker<'_, '_> {
             )
             .set_hint("a network fault acts on messages between two different hosts");
         }
+        Some([first, second])
     }
+}
+
+/// `fault` with its hosts resolved, when it has every key its kind needs.
+fn resolved_fault(
+    fault: &Fault,
+    between: Option<[Host; 2]>,
+    target: Option<Host>,
+) -> Option<resolved::Fault> {
+    Some(match fault.kind {
+        FaultKind::Partition | FaultKind::PartitionOneway => resolved::Fault::Partition {
+            between: between?,
+            one_way: fault.kind == FaultKind::PartitionOneway,
+        },
+        FaultKind::Latency => resolved::Fault::Latency {
+            between: between?,
+            add: fault.add?,
+        },
+        FaultKind::Loss => resolved::Fault::Loss {
+            between: match fault.between {
+                Some(_) => Some(between?),
+                None => None,
+            },
+            loss: fault.loss?,
+        },
+        FaultKind::Crash => resolved::Fault::Crash {
+            target: target?,
+            restart_after: fault.restart_after,
+        },
+        FaultKind::Pause => resolved::Fault::Pause { target: target? },
+    })
 }
 
 fn key_list(keys: &[&str]) -> String {

@@ -28,6 +28,7 @@ mod mesh;
 mod names;
 mod network;
 mod references;
+mod resolving;
 mod rollouts;
 mod sagas;
 mod services;
@@ -42,12 +43,16 @@ use indexmap::IndexMap;
 use self::checker::Checker;
 use self::graph::CallGraph;
 use self::names::Names;
+use self::resolving::Resolving;
+use super::diagnostic::Diagnostic;
 use super::locate::Locator;
+use super::resolved::Resolution;
 use super::schema::Scenario;
 
 pub use self::findings::Findings;
 
-/// Checks `scenario`, parsed from the text `locator` holds; diagnostics name `file`.
+/// Checks `scenario`, parsed from the text `locator` holds; diagnostics name `file`. Without
+/// errors, the findings hold the scenario's [`Resolution`].
 pub fn validate(scenario: &Scenario, file: &str, locator: &Locator<'_>) -> Findings {
     let mut checker = Checker {
         scenario,
@@ -57,6 +62,7 @@ pub fn validate(scenario: &Scenario, file: &str, locator: &Locator<'_>) -> Findi
         graph: CallGraph::default(),
         published: IndexMap::new(),
         findings: Findings::default(),
+        resolving: Resolving::new(scenario),
     };
     checker.check_header();
     checker.check_network();
@@ -72,5 +78,16 @@ pub fn validate(scenario: &Scenario, file: &str, locator: &Locator<'_>) -> Findi
     checker.check_dependencies();
     checker.check_expectations();
     checker.check_call_cycles();
-    checker.findings
+    let mut findings = checker.findings;
+    if findings.errors.is_empty() {
+        findings.resolution = checker.resolving.finish();
+    }
+    findings
+}
+
+/// Resolves a scenario built in memory (not read from a file): its [`Resolution`], or what is
+/// wrong with it: its errors, without places.
+pub fn resolve(scenario: &Scenario) -> Result<Resolution, Vec<Diagnostic>> {
+    let findings = validate(scenario, "", &Locator::new(""));
+    findings.resolution.ok_or(findings.errors)
 }

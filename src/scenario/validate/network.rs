@@ -30,6 +30,7 @@ impl Checker<'_, '_> {
                 let first = self.link_end(&between_path.index(0), &link.between[0]);
                 let second = self.link_end(&between_path.index(1), &link.between[1]);
                 if let (Some(first), Some(second)) = (first, second) {
+                    self.resolving.links[index] = Some([first, second]);
                     // Links apply both ways, so a pair is the same whichever end comes first.
                     let pair = (first.min(second), first.max(second));
                     if let Some(previous) = pairs.get(&pair) {

@@ -5,6 +5,7 @@ use super::checker::Checker;
 use super::host::Host;
 use crate::scenario::diagnostic::quote;
 use crate::scenario::locate::DocPath;
+use crate::scenario::resolved::{BrokerId, EndpointId, ServiceId, StoreId, WorkloadId};
 
 impl<'s> Checker<'s, '_> {
     pub(super) fn service_ref(
@@ -135,7 +136,10 @@ impl<'s> Checker<'s, '_> {
                 )
             };
             return match number {
-                Some(number) if number < count => Some(Host::Instance(service, number)),
+                Some(number) if number < count => Some(Host::Instance(
+                    service_id(service),
+                    u32::try_from(number).ok()?,
+                )),
                 Some(_) => {
                     self.error(path, format!("unknown instance {}: {range}", quote(text)))
                         .set_hint("instances are numbered across versions: v1's first, then each [[service.version]]'s in order");
@@ -155,16 +159,16 @@ impl<'s> Checker<'s, '_> {
             };
         }
         if let Some(index) = self.names.services.get(text) {
-            return Some(Host::Service(*index));
+            return Some(Host::Service(service_id(*index)));
         }
         if let Some(index) = self.names.workloads.get(text) {
-            return Some(Host::Workload(*index));
+            return Some(Host::Workload(WorkloadId(*index as u32)));
         }
         if let Some(index) = self.names.brokers.get(text) {
-            return Some(Host::Broker(*index));
+            return Some(Host::Broker(BrokerId(*index as u32)));
         }
         if let Some(index) = self.names.stores.get(text) {
-            return Some(Host::Store(*index));
+            return Some(Host::Store(StoreId(*index as u32)));
         }
         let hint = self.suggest(
             text,
@@ -227,4 +231,17 @@ impl<'s> Checker<'s, '_> {
                 .set_hint("services, workloads, brokers and stores are hosts, and faults and links name hosts: give each its own name");
         }
     }
+}
+
+/// Service `index`'s id: the limits keep every count far below `u32::MAX`.
+pub(super) fn service_id(index: usize) -> ServiceId {
+    ServiceId(index as u32)
+}
+
+/// Endpoint `endpoint` of service `service`, as indices resolved; the limits keep both small.
+pub(super) fn endpoint_id(service: usize, endpoint: usize) -> Option<EndpointId> {
+    Some(EndpointId(
+        service_id(service),
+        u16::try_from(endpoint).ok()?,
+    ))
 }

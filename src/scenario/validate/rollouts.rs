@@ -4,11 +4,14 @@ use indexmap::IndexMap;
 
 use super::bounds::Bounds;
 use super::checker::{Checker, number, root};
+use super::references::service_id;
 use crate::scenario::diagnostic::quote;
 use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
 use crate::scenario::metric;
-use crate::scenario::schema::{BASE_VERSION, Rollout, Strategy};
+use crate::scenario::resolved::{self, RolloutCheck, RolloutMove};
+use crate::scenario::schema::{BASE_VERSION, Check, Rollout, Strategy};
+use crate::scenario::{Bound, Duration};
 
 impl Checker<'_, '_> {
     pub(super) fn check_rollouts(&mut self) {
@@ -31,11 +34,12 @@ impl Checker<'_, '_> {
             } else {
                 seen.insert(rollout.service.as_str(), service_path.clone());
             }
-            if let Some(service) = service
-                && rollout.strategy != Strategy::Strangler
-            {
-                self.check_rollout_versions(&path, service, rollout);
-            }
+            let versions = match service {
+                Some(service) if rollout.strategy != Strategy::Strangler => {
+                    self.check_rollout_versions(&path, service, rollout)
+                }
+                _ => None,
+            };
             let end = self.scenario.scenario.duration;
             if rollout.start >= end && !end.is_zero() {
                 self.error(
@@ -61,41 +65,79 @@ impl Checker<'_, '_> {
             if let Some(iterations) = rollout.iterations {
                 self.whole_at_least(&path.key("iterations"), u64::from(iterations), 1);
             }
-            self.check_strategy_keys(&path, rollout);
+            let monolith = self.check_strategy_keys(&path, rollout);
             self.count_limit(
                 &path.key("checks"),
                 rollout.checks.len(),
                 limits::ROLLOUT_CHECKS_MAX,
                 "checks",
             );
-            for (check_index, check) in rollout.checks.iter().enumerate() {
-                let check_path = path.key("checks").index(check_index);
-                match metric::parse_check(&check.metric) {
-                    Ok(metric) => {
-                        let bounds = Bounds {
-                            min: check.min.as_ref(),
-                            max: check.max.as_ref(),
-                            equals: None,
-                        };
-                        self.check_bounds(
-                            &check_path,
-                            metric.name(),
-                            metric.value_kind(),
-                            &bounds,
-                            "a check",
-                        );
-                    }
-                    Err(error) => {
-                        self.error(&check_path.key("metric"), error.message)
-                            .set_hint(error.hint);
-                    }
-                }
-            }
+            let checks = self.check_rollout_checks(&path, rollout);
+            let moves = match rollout.strategy {
+                Strategy::Strangler => monolith.map(|monolith| RolloutMove::Strangler {
+                    monolith: service_id(monolith),
+                }),
+                _ => versions.map(|(from, to)| RolloutMove::Versions { from, to }),
+            };
+            self.resolving.rollouts[index] = match (service, moves, checks) {
+                (Some(service), Some(moves), Some(checks)) => Some(resolved::Rollout {
+                    service: service_id(service),
+                    moves,
+                    checks,
+                }),
+                _ => None,
+            };
         }
     }
 
-    /// `from` and `to`: two different versions of the service.
-    fn check_rollout_versions(&mut self, path: &DocPath, service: usize, rollout: &Rollout) {
+    /// A rollout's checks: metrics a check can read, bounds that fit them; returns them
+    /// resolved when all are.
+    fn check_rollout_checks(
+        &mut self,
+        path: &DocPath,
+        rollout: &Rollout,
+    ) -> Option<Vec<RolloutCheck>> {
+        let mut checks = Some(Vec::new());
+        for (check_index, check) in rollout.checks.iter().enumerate() {
+            let check_path = path.key("checks").index(check_index);
+            let resolved = match metric::parse_check(&check.metric) {
+                Ok(metric) => {
+                    let bounds = Bounds {
+                        min: check.min.as_ref(),
+                        max: check.max.as_ref(),
+                        equals: None,
+                    };
+                    self.check_bounds(
+                        &check_path,
+                        metric.name(),
+                        metric.value_kind(),
+                        &bounds,
+                        "a check",
+                    );
+                    resolved_check(metric, check)
+                }
+                Err(error) => {
+                    self.error(&check_path.key("metric"), error.message)
+                        .set_hint(error.hint);
+                    None
+                }
+            };
+            match (checks.as_mut(), resolved) {
+                (Some(checks), Some(check)) => checks.push(check),
+                _ => checks = None,
+            }
+        }
+        checks
+    }
+
+    /// `from` and `to`: two different versions of the service; returns their places among the
+    /// service's versions.
+    fn check_rollout_versions(
+        &mut self,
+        path: &DocPath,
+        service: usize,
+        rollout: &Rollout,
+    ) -> Option<(usize, usize)> {
         let mut versions = [None, None];
         for (slot, (key, value)) in [("from", &rollout.from), ("to", &rollout.to)]
             .into_iter()
@@ -144,7 +186,7 @@ impl Checker<'_, '_> {
                 self.error(&path.key("to"), format!("{} has no replicas to roll to", quote(to)))
                     .set_hint("a rolling update replaces the old version's instances with the new one's: give it replicas");
             }
-            return;
+            return self.version_places(service, versions);
         }
         // A canary or blue/green moves the weights of the route that takes every request.
         let routes = self
@@ -168,9 +210,22 @@ impl Checker<'_, '_> {
                 rollout.service
             ));
         }
+        self.version_places(service, versions)
     }
 
-    fn check_strategy_keys(&mut self, path: &DocPath, rollout: &Rollout) {
+    /// The places of `from` and `to` among the service's versions, when both resolved.
+    fn version_places(
+        &self,
+        service: usize,
+        versions: [Option<&String>; 2],
+    ) -> Option<(usize, usize)> {
+        let place =
+            |version: Option<&String>| self.names.versions[service].get_index_of(version?.as_str());
+        Some((place(versions[0])?, place(versions[1])?))
+    }
+
+    /// Each key applies to the strategy; returns a strangler's monolith when it resolves.
+    fn check_strategy_keys(&mut self, path: &DocPath, rollout: &Rollout) -> Option<usize> {
         let strategy = rollout.strategy;
         let strategy_name = match strategy {
             Strategy::Canary => "canary",
@@ -256,11 +311,13 @@ impl Checker<'_, '_> {
                             );
                         } else {
                             self.check_strangled_endpoints(path, monolith_index, rollout);
+                            return Some(monolith_index);
                         }
                     }
                 }
             }
         }
+        None
     }
 
     /// A strangler moves the calls to the monolith's endpoints that the new service also has:
@@ -363,4 +420,20 @@ impl Checker<'_, '_> {
             }
         }
     }
+}
+
+/// A check with its bounds in the metric's unit, when each bound reads as one.
+fn resolved_check(metric: metric::CheckMetric, check: &Check) -> Option<RolloutCheck> {
+    let value = |bound: &Option<Bound>| match bound {
+        None => Some(None),
+        Some(Bound::Number(number)) => Some(Some(*number)),
+        Some(Bound::Text(text)) => Duration::parse(text)
+            .ok()
+            .map(|duration| Some(duration.as_millis_f64())),
+    };
+    Some(RolloutCheck {
+        metric,
+        min: value(&check.min)?,
+        max: value(&check.max)?,
+    })
 }

@@ -3,10 +3,13 @@
 use indexmap::IndexMap;
 
 use super::checker::{Checker, root};
+use super::graph::EndpointId;
 use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
+use crate::scenario::resolved::{self, SagaStep};
+use crate::scenario::schema::Call;
 
-impl Checker<'_, '_> {
+impl<'s> Checker<'s, '_> {
     pub(super) fn check_sagas(&mut self) {
         let mut seen: IndexMap<(usize, usize), DocPath> = IndexMap::new();
         for (index, saga) in self.scenario.sagas.iter().enumerate() {
@@ -50,26 +53,57 @@ impl Checker<'_, '_> {
                 "step retries",
             );
             let node = (service, endpoint);
+            let mut steps = Some(Vec::new());
             for (step_index, step) in saga.steps.iter().enumerate() {
                 let step_path = path.key("steps").index(step_index);
-                for (key, call) in std::iter::once(("action", &step.action)).chain(
-                    step.compensation
-                        .as_ref()
-                        .map(|call| ("compensation", call)),
-                ) {
-                    let call_path = step_path.key(key);
-                    // A publish is a step too: it succeeds when the broker confirms it. Nothing
-                    // takes a message back, so it cannot be a compensation.
-                    if call.topic.is_some() && key == "compensation" {
-                        self.error(&call_path, "a compensation undoes a step: it calls a service or a store, not a topic")
-                            .set_hint("a published message cannot be taken back: publish a compensating event from a service the compensation calls");
-                        continue;
-                    }
-                    if let Some(target) = self.check_call(&call_path, call) {
-                        self.graph.add_call(node, target, call_path);
-                    }
+                let action = self.check_step_call(node, step_path.key("action"), &step.action);
+                let compensation = step
+                    .compensation
+                    .as_ref()
+                    .map(|call| self.check_compensation(node, step_path.key("compensation"), call));
+                let resolved = match (action, compensation) {
+                    (Some(action), None) => Some(SagaStep {
+                        action,
+                        compensation: None,
+                    }),
+                    (Some(action), Some(Some(compensation))) => Some(SagaStep {
+                        action,
+                        compensation: Some(compensation),
+                    }),
+                    _ => None,
+                };
+                match (steps.as_mut(), resolved) {
+                    (Some(steps), Some(step)) => steps.push(step),
+                    _ => steps = None,
                 }
             }
+            self.resolving.sagas[index] = steps;
         }
+    }
+    /// A saga step's action: any call.
+    fn check_step_call(
+        &mut self,
+        node: EndpointId,
+        path: DocPath,
+        call: &'s Call,
+    ) -> Option<resolved::Call> {
+        self.check_call_from(node, path, call)
+    }
+
+    /// A saga step's compensation: a call of a service or a store.
+    fn check_compensation(
+        &mut self,
+        node: EndpointId,
+        path: DocPath,
+        call: &'s Call,
+    ) -> Option<resolved::Call> {
+        // A publish is a step too: it succeeds when the broker confirms it. Nothing takes a
+        // message back, so it cannot be a compensation.
+        if call.topic.is_some() {
+            self.error(&path, "a compensation undoes a step: it calls a service or a store, not a topic")
+                .set_hint("a published message cannot be taken back: publish a compensating event from a service the compensation calls");
+            return None;
+        }
+        self.check_call_from(node, path, call)
     }
 }

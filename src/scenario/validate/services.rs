@@ -4,11 +4,12 @@ use indexmap::IndexMap;
 
 use super::checker::{Checker, number, root};
 use super::graph::EndpointId;
-use super::stores::store_kind_name;
+use super::stores::{store_kind_name, store_operations};
 use crate::scenario::diagnostic::quote;
 use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
-use crate::scenario::schema::{BASE_VERSION, Endpoint, Service, StoreKind};
+use crate::scenario::resolved::{Call, EndpointCalls, OpIndex, StoreId};
+use crate::scenario::schema::{BASE_VERSION, CacheAside, Endpoint, Service, StoreKind};
 
 impl<'s> Checker<'s, '_> {
     pub(super) fn check_services(&mut self) {
@@ -156,62 +157,87 @@ impl<'s> Checker<'s, '_> {
             limits::CALLS_PER_ENDPOINT_MAX,
             &format!("calls in endpoint {}", quote(&endpoint.name)),
         );
-        let calls = endpoint
+        let calls: Vec<_> = endpoint
             .calls
             .iter()
             .enumerate()
-            .map(|(index, call)| (path.key("calls").index(index), call))
-            .chain(
-                endpoint
-                    .on_failure
-                    .iter()
-                    .enumerate()
-                    .map(|(index, call)| (path.key("on_failure").index(index), call)),
-            );
-        for (call_path, call) in calls {
-            if let Some(target) = self.check_call(&call_path, call) {
-                self.graph.add_call(node, target, call_path);
-            }
-        }
-        if let Some(cache) = &endpoint.cache {
-            let cache_path = path.key("cache").key("store");
-            match self
-                .scenario
-                .stores
-                .iter()
-                .find(|store| store.name == cache.store)
-            {
-                Some(store) if store.kind == StoreKind::Redis => {}
-                Some(store) => {
-                    self.error(
-                        &cache_path,
-                        format!(
-                            "{} is a {} store, not redis",
-                            quote(&store.name),
-                            store_kind_name(store.kind)
-                        ),
-                    )
-                    .set_hint("a cache is a [[store]] with kind = \"redis\"");
-                }
-                None => {
-                    let names: Vec<&str> = self
-                        .scenario
-                        .stores
+            .map(|(index, call)| self.check_call_from(node, path.key("calls").index(index), call))
+            .collect();
+        let on_failure: Vec<_> = endpoint
+            .on_failure
+            .iter()
+            .enumerate()
+            .map(|(index, call)| {
+                self.check_call_from(node, path.key("on_failure").index(index), call)
+            })
+            .collect();
+        let cache = match &endpoint.cache {
+            Some(cache) => self
+                .check_cache(&path.key("cache").key("store"), cache)
+                .map(Some),
+            None => Some(None),
+        };
+        let (service, endpoint_index) = node;
+        self.resolving.endpoints[service][endpoint_index] = (|| {
+            Some(EndpointCalls {
+                calls: calls.into_iter().collect::<Option<_>>()?,
+                on_failure: on_failure.into_iter().collect::<Option<_>>()?,
+                cache: cache?,
+            })
+        })();
+    }
+
+    /// Checks an endpoint's cache: a redis store; returns its `GET` and `SETEX`.
+    fn check_cache(&mut self, cache_path: &DocPath, cache: &CacheAside) -> Option<(Call, Call)> {
+        let found = self
+            .scenario
+            .stores
+            .iter()
+            .position(|store| store.name == cache.store);
+        match found.map(|index| (index, &self.scenario.stores[index])) {
+            Some((index, store)) if store.kind == StoreKind::Redis => {
+                let operation = |name: &str| {
+                    let position = store_operations(StoreKind::Redis)
                         .iter()
-                        .filter(|store| store.kind == StoreKind::Redis)
-                        .map(|store| store.name.as_str())
-                        .collect();
-                    let hint = if names.is_empty() {
-                        "declare a [[store]] with kind = \"redis\"".to_owned()
-                    } else {
-                        format!("redis stores: {}", names.join(", "))
-                    };
-                    self.error(
-                        &cache_path,
-                        format!("no store is named {}", quote(&cache.store)),
-                    )
-                    .set_hint(hint);
-                }
+                        .position(|candidate| *candidate == name)?;
+                    Some(Call::Store(
+                        StoreId(index as u32),
+                        OpIndex(u16::try_from(position).ok()?),
+                    ))
+                };
+                Some((operation("GET")?, operation("SETEX")?))
+            }
+            Some((_, store)) => {
+                self.error(
+                    cache_path,
+                    format!(
+                        "{} is a {} store, not redis",
+                        quote(&store.name),
+                        store_kind_name(store.kind)
+                    ),
+                )
+                .set_hint("a cache is a [[store]] with kind = \"redis\"");
+                None
+            }
+            None => {
+                let names: Vec<&str> = self
+                    .scenario
+                    .stores
+                    .iter()
+                    .filter(|store| store.kind == StoreKind::Redis)
+                    .map(|store| store.name.as_str())
+                    .collect();
+                let hint = if names.is_empty() {
+                    "declare a [[store]] with kind = \"redis\"".to_owned()
+                } else {
+                    format!("redis stores: {}", names.join(", "))
+                };
+                self.error(
+                    cache_path,
+                    format!("no store is named {}", quote(&cache.store)),
+                )
+                .set_hint(hint);
+                None
             }
         }
     }

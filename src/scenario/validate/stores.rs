@@ -6,7 +6,8 @@ use meshsim_models::{LEDGER_OPERATIONS, ORDERS_OPERATIONS, STOCK_OPERATIONS};
 
 use super::checker::{Checker, root};
 use crate::scenario::limits;
-use crate::scenario::schema::StoreKind;
+use crate::scenario::resolved;
+use crate::scenario::schema::{Store, StoreKind};
 
 impl Checker<'_, '_> {
     pub(super) fn check_stores(&mut self) {
@@ -26,6 +27,7 @@ impl Checker<'_, '_> {
             if let Some(service_time) = &store.service_time {
                 self.distribution(&path.key("service_time"), service_time);
             }
+            self.resolving.stores[index] = resolved_kind(store);
             let stock = store.kind == StoreKind::Stock;
             for (key, value) in [
                 ("products", store.products),
@@ -108,4 +110,17 @@ pub(super) fn store_kind_name(kind: StoreKind) -> &'static str {
         StoreKind::Orders => "orders",
         StoreKind::Redis => "redis",
     }
+}
+
+/// A store's kind with the keys it needs, when it has them.
+fn resolved_kind(store: &Store) -> Option<resolved::StoreKind> {
+    Some(match store.kind {
+        StoreKind::Stock => resolved::StoreKind::Stock {
+            products: store.products?,
+            stock_per_product: store.stock_per_product?,
+        },
+        StoreKind::Ledger => resolved::StoreKind::Ledger,
+        StoreKind::Orders => resolved::StoreKind::Orders,
+        StoreKind::Redis => resolved::StoreKind::Redis,
+    })
 }

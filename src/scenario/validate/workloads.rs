@@ -3,6 +3,7 @@
 use indexmap::IndexMap;
 
 use super::checker::{Checker, SUM_TOLERANCE, number, root};
+use super::references::endpoint_id;
 use crate::scenario::diagnostic::quote;
 use crate::scenario::duration::Duration;
 use crate::scenario::limits;
@@ -32,7 +33,10 @@ impl Checker<'_, '_> {
             self.host_name_clash(&path.key("name"), &workload.name, "workload");
             if let Some(service) = self.service_ref(&path.key("target"), &workload.target, "target")
             {
-                self.endpoint_ref(&path.key("endpoint"), service, &workload.endpoint);
+                let endpoint =
+                    self.endpoint_ref(&path.key("endpoint"), service, &workload.endpoint);
+                self.resolving.workloads[index] =
+                    endpoint.and_then(|endpoint| endpoint_id(service, endpoint));
                 let target = &self.scenario.services[service];
                 if !target.exposed {
                     self.warning(

@@ -19,6 +19,8 @@ use crate::scenario::duration::Duration;
 use crate::scenario::locate::DocPath;
 use crate::scenario::schema::{FaultInjection, LoadBalancer, MeshPolicy, RateLimit};
 use crate::scenario::validate::checker::{Checker, root};
+use crate::scenario::validate::references::service_id;
+use crate::scenario::validate::resolving::AllowFrom;
 
 /// Envoy refuses a local rate limit's `fill_interval` below this
 /// (`local_ratelimit_impl.cc#L102-L105`).
@@ -53,7 +55,7 @@ impl Checker<'_, '_> {
                 None
             };
             self.check_profile_keys(&path, "");
-            self.check_policy(&path, policy);
+            self.check_policy(&path, service, policy);
             self.check_routes(&path, service, policy);
         }
     }
@@ -84,7 +86,7 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn check_policy(&mut self, path: &DocPath, policy: &MeshPolicy) {
+    fn check_policy(&mut self, path: &DocPath, service: Option<usize>, policy: &MeshPolicy) {
         if let Some(timeout) = policy.timeout {
             self.positive_duration(&path.key("timeout"), timeout);
         }
@@ -115,8 +117,18 @@ impl Checker<'_, '_> {
             self.check_rate_limit(&path.key("rate_limit"), rate_limit);
         }
         if let Some(allow_from) = &policy.allow_from {
+            let mut callers = Some(Vec::new());
             for (index, caller) in allow_from.iter().enumerate() {
-                self.service_ref(&path.key("allow_from").index(index), caller, "allow_from");
+                let caller =
+                    self.service_ref(&path.key("allow_from").index(index), caller, "allow_from");
+                match (callers.as_mut(), caller) {
+                    (Some(callers), Some(caller)) => callers.push(service_id(caller)),
+                    _ => callers = None,
+                }
+            }
+            if let Some(service) = service {
+                self.resolving.allow_from[service] =
+                    callers.map_or(AllowFrom::Unresolved, AllowFrom::Only);
             }
         }
         if let Some(retries) = &policy.retries {

@@ -3,7 +3,8 @@
 use crate::scenario::diagnostic::quote;
 use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
-use crate::scenario::schema::{HeaderMatch, MeshPolicy, header_regex};
+use crate::scenario::resolved::{HeaderTest, Route};
+use crate::scenario::schema::{self, HeaderMatch, HeaderMatchHow, MeshPolicy, header_regex};
 use crate::scenario::validate::checker::{Checker, SUM_TOLERANCE, number};
 
 impl Checker<'_, '_> {
@@ -21,6 +22,7 @@ impl Checker<'_, '_> {
             "routes",
         );
         let mut catch_all: Option<usize> = None;
+        let mut resolved = Some(Vec::new());
         for (index, route) in policy.route.iter().enumerate() {
             let route_path = routes_path.index(index);
             if let Some(first) = catch_all {
@@ -30,62 +32,131 @@ impl Checker<'_, '_> {
                         first + 1
                     ));
             }
-            match &route.matches {
-                None => catch_all = catch_all.or(Some(index)),
-                Some(matches) => {
-                    for (header, condition) in &matches.headers {
-                        let header_path = route_path.key("match").key("headers").key(header);
-                        self.label(&header_path, header, "header name", limits::LABEL_CHARS_MAX);
-                        if let HeaderMatch::How(how) = condition {
-                            let given = [&how.exact, &how.prefix, &how.regex]
-                                .iter()
-                                .filter(|value| value.is_some())
-                                .count();
-                            if given != 1 {
-                                self.error(&header_path, format!("header condition on {} needs exactly one of `exact`, `prefix` or `regex`, not {given}", quote(header)));
-                            }
-                            if let Some(pattern) = &how.regex
-                                && let Err(error) = header_regex(pattern)
-                            {
-                                let first = error.to_string();
-                                let first = first.lines().last().unwrap_or("invalid");
-                                self.error(
-                                    &header_path.key("regex"),
-                                    format!("{} is not a regular expression: {first}", quote(pattern)),
-                                )
-                                .set_hint("Envoy's safe_regex (RE2) syntax; it must match the whole value");
-                            }
-                        }
-                    }
+            let headers = match &route.matches {
+                None => {
+                    catch_all = catch_all.or(Some(index));
+                    Some(Vec::new())
                 }
-            }
-            let weights_path = route_path.key("weights");
-            let mut sum = 0.0;
-            for (version, weight) in &route.weights {
-                let weight_path = weights_path.key(version);
-                if let Some(service) = service {
-                    self.version_ref(&weight_path, service, version, true);
+                Some(matches) => self.check_route_headers(&route_path, matches),
+            };
+            let weights = self.check_route_weights(&route_path, service, route);
+            match (resolved.as_mut(), headers, weights) {
+                (Some(routes), Some(headers), Some(weights)) => {
+                    routes.push(Route { headers, weights });
                 }
-                self.percent(&weight_path, weight.get());
-                sum += weight.get();
-            }
-            if (sum - 100.0).abs() > SUM_TOLERANCE * 100.0 {
-                let versions = service.map(|service| {
-                    let versions: Vec<&str> =
-                        self.names.versions[service].iter().copied().collect();
-                    versions.join(", ")
-                });
-                let diagnostic = self.error(
-                    &weights_path,
-                    format!("route weights add up to {}, not 100", number(sum)),
-                );
-                match versions {
-                    Some(versions) => diagnostic.set_hint(format!(
-                        "weights are percentages of the route's requests sent to each version ({versions})"
-                    )),
-                    None => diagnostic.set_hint("weights are percentages of the route's requests sent to each version"),
-                };
+                _ => resolved = None,
             }
         }
+        if let Some(service) = service {
+            self.resolving.routes[service] = resolved;
+        }
+    }
+
+    /// A route's header conditions; returns each header's test when all are sound.
+    fn check_route_headers(
+        &mut self,
+        route_path: &DocPath,
+        matches: &schema::RouteMatch,
+    ) -> Option<Vec<(String, HeaderTest)>> {
+        let mut headers = Some(Vec::new());
+        for (header, condition) in &matches.headers {
+            let header_path = route_path.key("match").key("headers").key(header);
+            self.label(&header_path, header, "header name", limits::LABEL_CHARS_MAX);
+            let test = match condition {
+                HeaderMatch::Exact(exact) => Some(HeaderTest::Exact(exact.clone())),
+                HeaderMatch::How(how) => self.check_header_how(&header_path, header, how),
+            };
+            match (headers.as_mut(), test) {
+                (Some(headers), Some(test)) => headers.push((header.clone(), test)),
+                _ => headers = None,
+            }
+        }
+        headers
+    }
+
+    /// `{ exact | prefix | regex = "..." }`: exactly one of them, a regex that compiles.
+    fn check_header_how(
+        &mut self,
+        header_path: &DocPath,
+        header: &str,
+        how: &HeaderMatchHow,
+    ) -> Option<HeaderTest> {
+        let given = [&how.exact, &how.prefix, &how.regex]
+            .iter()
+            .filter(|value| value.is_some())
+            .count();
+        if given != 1 {
+            self.error(header_path, format!("header condition on {} needs exactly one of `exact`, `prefix` or `regex`, not {given}", quote(header)));
+        }
+        let regex = match &how.regex {
+            Some(pattern) => match header_regex(pattern) {
+                Ok(regex) => Some(regex),
+                Err(error) => {
+                    let first = error.to_string();
+                    let first = first.lines().last().unwrap_or("invalid");
+                    self.error(
+                        &header_path.key("regex"),
+                        format!("{} is not a regular expression: {first}", quote(pattern)),
+                    )
+                    .set_hint("Envoy's safe_regex (RE2) syntax; it must match the whole value");
+                    return None;
+                }
+            },
+            None => None,
+        };
+        if given != 1 {
+            return None;
+        }
+        match (&how.exact, &how.prefix, regex) {
+            (Some(exact), ..) => Some(HeaderTest::Exact(exact.clone())),
+            (_, Some(prefix), _) => Some(HeaderTest::Prefix(prefix.clone())),
+            (_, _, regex) => regex.map(HeaderTest::Regex),
+        }
+    }
+
+    /// A route's weights: versions of the service, percentages that add up to 100; returns
+    /// each version's place and weight when all resolve.
+    fn check_route_weights(
+        &mut self,
+        route_path: &DocPath,
+        service: Option<usize>,
+        route: &schema::Route,
+    ) -> Option<Vec<(usize, f64)>> {
+        let weights_path = route_path.key("weights");
+        let mut sum = 0.0;
+        let mut resolved = Some(Vec::new());
+        for (version, weight) in &route.weights {
+            let weight_path = weights_path.key(version);
+            let place = match service {
+                Some(service) if self.version_ref(&weight_path, service, version, true) => {
+                    self.names.versions[service].get_index_of(version.as_str())
+                }
+                _ => None,
+            };
+            self.percent(&weight_path, weight.get());
+            sum += weight.get();
+            match (resolved.as_mut(), place) {
+                (Some(weights), Some(place)) => weights.push((place, weight.get())),
+                _ => resolved = None,
+            }
+        }
+        if (sum - 100.0).abs() > SUM_TOLERANCE * 100.0 {
+            let versions = service.map(|service| {
+                let versions: Vec<&str> = self.names.versions[service].iter().copied().collect();
+                versions.join(", ")
+            });
+            let diagnostic = self.error(
+                &weights_path,
+                format!("route weights add up to {}, not 100", number(sum)),
+            );
+            match versions {
+                Some(versions) => diagnostic.set_hint(format!(
+                    "weights are percentages of the route's requests sent to each version ({versions})"
+                )),
+                None => diagnostic.set_hint("weights are percentages of the route's requests sent to each version"),
+            };
+            return None;
+        }
+        resolved
     }
 }

@@ -1,0 +1,114 @@
+//! What each service calls: its sidecar's upstreams and, per endpoint, its calls, failure
+//! calls, saga and cache as targets into them.
+
+use std::sync::Arc;
+
+use meshsim_models::{CallTarget, SagaPlan, SagaStepPlan};
+
+use crate::scenario::resolved::{Call, Callee, EndpointId, OpIndex, Resolved, TopicId};
+use crate::scenario::schema::Scenario;
+
+/// The services, brokers and stores service `service_index` calls (its sidecar's upstreams,
+/// by index into [`upstream_configs`](super::upstreams::upstream_configs): services, then
+/// brokers, then stores) and, per endpoint, its calls as targets into that list, in order. A
+/// publish is a call to the topic's broker, the topic its endpoint.
+pub(super) fn resolve_calls(scenario: Resolved<'_>, service_index: usize) -> ResolvedCalls {
+    let service = &scenario.services[service_index];
+    let mut callees: Vec<usize> = Vec::new();
+    let mut target = |call: &Call| {
+        let (callee, callee_endpoint) = callee_of(&scenario, *call);
+        let upstream = callees
+            .iter()
+            .position(|&c| c == callee)
+            .unwrap_or_else(|| {
+                callees.push(callee);
+                callees.len() - 1
+            });
+        CallTarget {
+            upstream: upstream as u16,
+            endpoint: callee_endpoint as u32,
+        }
+    };
+    let mut endpoint_calls = Vec::new();
+    let mut failure_calls = Vec::new();
+    let mut sagas = Vec::new();
+    let mut caches = Vec::new();
+    let resolved_endpoints = &scenario.resolution.endpoints[service_index];
+    for (endpoint, resolved) in service.endpoints.iter().zip(resolved_endpoints) {
+        caches.push(
+            resolved
+                .cache
+                .map(|(get, set)| (target(&get), target(&set))),
+        );
+        endpoint_calls.push(resolved.calls.iter().map(&mut target).collect());
+        failure_calls.push(resolved.on_failure.iter().map(&mut target).collect());
+        let saga = scenario
+            .sagas
+            .iter()
+            .position(|saga| saga.service == service.name && saga.endpoint == endpoint.name);
+        sagas.push(saga.map(|saga| {
+            Arc::new(SagaPlan {
+                steps: scenario.resolution.sagas[saga]
+                    .iter()
+                    .map(|step| SagaStepPlan {
+                        action: target(&step.action),
+                        compensation: step.compensation.as_ref().map(&mut target),
+                    })
+                    .collect(),
+                step_retries: scenario.sagas[saga].step_retries,
+            })
+        }));
+    }
+    let depends_on = scenario.resolution.depends_on[service_index]
+        .iter()
+        .map(|&callee| upstream_of(&scenario, callee))
+        .collect();
+    ResolvedCalls {
+        depends_on,
+        callees,
+        endpoint_calls,
+        failure_calls,
+        sagas,
+        caches,
+    }
+}
+
+/// What a service calls: its sidecar's upstreams (indices into [`upstream_configs`](super::upstreams::upstream_configs)), and per
+/// endpoint its calls and its saga, as targets into those upstreams.
+pub(super) struct ResolvedCalls {
+    /// What the service's `depends_on` names, as indices into
+    /// [`upstream_configs`](super::upstreams::upstream_configs).
+    pub(super) depends_on: Vec<usize>,
+    pub(super) callees: Vec<usize>,
+    pub(super) endpoint_calls: Vec<Vec<CallTarget>>,
+    pub(super) failure_calls: Vec<Vec<CallTarget>>,
+    pub(super) sagas: Vec<Option<Arc<SagaPlan>>>,
+    /// Per endpoint, its cache's `GET` and `SETEX`.
+    pub(super) caches: Vec<Option<(CallTarget, CallTarget)>>,
+}
+
+/// The index of `callee` into [`upstream_configs`](super::upstreams::upstream_configs):
+/// services, then brokers, then stores.
+fn upstream_of(scenario: &Scenario, callee: Callee) -> usize {
+    let services = scenario.services.len();
+    match callee {
+        Callee::Service(service) => service.index(),
+        Callee::Broker(broker) => services + broker.index(),
+        Callee::Store(store) => services + scenario.brokers.len() + store.index(),
+    }
+}
+
+/// A call's callee, as an index into [`upstream_configs`](super::upstreams::upstream_configs)
+/// (services, then brokers, then stores), and the endpoint there: a service's endpoint, a
+/// broker's topic, a store's operation.
+fn callee_of(scenario: &Scenario, call: Call) -> (usize, usize) {
+    let services = scenario.services.len();
+    let brokers = scenario.brokers.len();
+    match call {
+        Call::Sync(EndpointId(service, endpoint)) => (service.index(), usize::from(endpoint)),
+        Call::Publish(broker, TopicId(topic)) => (services + broker.index(), usize::from(topic)),
+        Call::Store(store, OpIndex(operation)) => {
+            (services + brokers + store.index(), usize::from(operation))
+        }
+    }
+}

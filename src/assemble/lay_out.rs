@@ -1,0 +1,162 @@
+//! Where everything sits: groups and nodes numbered services first, then workloads, brokers,
+//! stores and rollout controllers; and the look-ups from a scenario's names to them.
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use meshsim_sim::{GroupId, Network, NodeId, Selector};
+
+use crate::layout::{BASE_VERSION, Layout, ServiceLayout, WorkloadLayout};
+use crate::rollout;
+use crate::scenario::resolved::Host;
+use crate::scenario::schema::Scenario;
+
+pub(super) fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
+    let mut services = IndexMap::new();
+    for service in &scenario.services {
+        let group = network.add_group(&service.name, false, !service.exposed);
+        let mut instances = Vec::new();
+        let mut versions = Vec::new();
+        let counts = std::iter::once((BASE_VERSION.to_owned(), service.replicas)).chain(
+            service
+                .versions
+                .iter()
+                .map(|version| (version.name.clone(), version.replicas)),
+        );
+        for (version_name, replicas) in counts {
+            let first = instances.len();
+            for _ in 0..replicas {
+                let name = format!("{}/{}", service.name, instances.len());
+                instances.push(network.add_node(group, &name));
+            }
+            versions.push((version_name, first..instances.len()));
+        }
+        services.insert(
+            service.name.clone(),
+            ServiceLayout {
+                group,
+                instances,
+                versions,
+            },
+        );
+    }
+    let mut workloads = IndexMap::new();
+    for workload in &scenario.workloads {
+        let group = network.add_group(&workload.name, true, false);
+        let node = network.add_node(group, &workload.name);
+        workloads.insert(workload.name.clone(), WorkloadLayout { group, node });
+    }
+    // Brokers come last, so services' and workloads' numbers do not depend on them.
+    let mut brokers = IndexMap::new();
+    for broker in &scenario.brokers {
+        let group = network.add_group(&broker.name, false, true);
+        let node = network.add_node(group, &broker.name);
+        brokers.insert(broker.name.clone(), WorkloadLayout { group, node });
+    }
+    // Stores after brokers, for the same reason.
+    let mut stores = IndexMap::new();
+    for store in &scenario.stores {
+        let group = network.add_group(&store.name, false, true);
+        let node = network.add_node(group, &store.name);
+        stores.insert(store.name.clone(), WorkloadLayout { group, node });
+    }
+    // Rollout controllers last of all.
+    let rollouts = scenario
+        .rollouts
+        .iter()
+        .map(|rollout| {
+            let name = rollout::controller_name(rollout);
+            let group = network.add_group(&name, false, true);
+            let node = network.add_node(group, &name);
+            WorkloadLayout { group, node }
+        })
+        .collect();
+    Layout {
+        services,
+        workloads,
+        brokers,
+        stores,
+        rollouts,
+    }
+}
+
+/// The nodes a fault on `host` acts on: a service's instances, one instance, or the node of a
+/// workload's client, a broker or a store.
+pub(super) fn nodes_of(layout: &Layout, host: Host) -> Vec<NodeId> {
+    match host {
+        Host::Service(service) => layout.services[service.index()].instances.clone(),
+        Host::Instance(service, number) => {
+            vec![layout.services[service.index()].instances[number as usize]]
+        }
+        Host::Workload(workload) => vec![layout.workloads[workload.index()].node],
+        Host::Broker(broker) => vec![layout.brokers[broker.index()].node],
+        Host::Store(store) => vec![layout.stores[store.index()].node],
+    }
+}
+
+/// The group of `host`: an instance's is its service's.
+pub(super) fn group_of_host(layout: &Layout, host: Host) -> GroupId {
+    match host {
+        Host::Service(service) | Host::Instance(service, _) => {
+            layout.services[service.index()].group
+        }
+        Host::Workload(workload) => layout.workloads[workload.index()].group,
+        Host::Broker(broker) => layout.brokers[broker.index()].group,
+        Host::Store(store) => layout.stores[store.index()].group,
+    }
+}
+
+/// What a network fault on `host` selects: one instance's node, or a whole group.
+pub(super) fn selector(layout: &Layout, host: Host) -> Selector {
+    match host {
+        Host::Instance(..) => Selector::Node(nodes_of(layout, host)[0]),
+        _ => Selector::Group(group_of_host(layout, host)),
+    }
+}
+
+pub(super) fn node_name(layout: &Layout, node: NodeId) -> String {
+    for (name, service) in &layout.services {
+        if let Some(index) = service.instances.iter().position(|&n| n == node) {
+            return format!("{name}/{index}");
+        }
+    }
+    layout
+        .workloads
+        .iter()
+        .chain(&layout.brokers)
+        .chain(&layout.stores)
+        .find(|(_, host)| host.node == node)
+        .map(|(name, _)| name.clone())
+        .expect("node laid out")
+}
+
+/// Every group's name, in the order `lay_out` numbered them: services, workloads, brokers,
+/// stores, then the rollout controllers.
+pub(super) fn group_names(scenario: &Scenario, layout: &Layout) -> Arc<[Arc<str>]> {
+    let group_names: Arc<[Arc<str>]> = layout
+        .services
+        .keys()
+        .chain(layout.workloads.keys())
+        .chain(layout.brokers.keys())
+        .chain(layout.stores.keys())
+        .map(|name| Arc::from(name.as_str()))
+        .chain(
+            scenario
+                .rollouts
+                .iter()
+                .map(|rollout| Arc::from(rollout::controller_name(rollout).as_str())),
+        )
+        .collect();
+    let groups = layout.services.values().map(|service| service.group).chain(
+        layout
+            .workloads
+            .values()
+            .chain(layout.brokers.values())
+            .chain(layout.stores.values())
+            .map(|host| host.group),
+    );
+    for (index, group) in groups.enumerate() {
+        assert_eq!(group.0 as usize, index, "groups numbered in order");
+    }
+    group_names
+}

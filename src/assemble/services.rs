@@ -1,0 +1,171 @@
+//! Each service's instances: one configuration per version, shared by its instances, and one
+//! sidecar per instance.
+
+use std::sync::Arc;
+
+use meshsim_models::{
+    EndpointConfig, InboundPolicy, Node, Readiness, ServiceConfig, ServiceInstance, Sidecar,
+    UpstreamConfig,
+};
+use meshsim_record::VersionKey;
+use meshsim_sim::{Distribution, GroupId, NodeId, Seeder};
+
+use super::calls::{ResolvedCalls, resolve_calls};
+use super::distribution::distribution;
+use super::upstreams::{effective_policy, sidecar_upstreams};
+use crate::layout::Layout;
+use crate::mesh;
+use crate::rollout;
+use crate::scenario::resolved::Resolved;
+use crate::scenario::schema;
+use crate::scenario::{Duration, Real};
+
+/// Pushes every service's instances onto `models`, in node order, each recorded as a holder
+/// of the upstreams its sidecar calls.
+pub(super) fn add_models(
+    scenario: Resolved<'_>,
+    layout: &Layout,
+    upstreams: &[Arc<UpstreamConfig>],
+    group_names: &Arc<[Arc<str>]>,
+    seeder: Seeder,
+    holders: &mut [Vec<NodeId>],
+    models: &mut Vec<Node>,
+) {
+    for (service_index, service) in scenario.services.iter().enumerate() {
+        let service_layout = &layout.services[service_index];
+        let resolved = resolve_calls(scenario, service_index);
+        let mut callees = resolved.callees.clone();
+        rollout::add_strangler_callees(&scenario, &mut callees);
+        for (version_index, (version_name, range)) in service_layout.versions.iter().enumerate() {
+            let config = Arc::new(service_config(
+                &scenario.rollouts,
+                &scenario.workloads,
+                service,
+                mesh::inbound_policy(
+                    &effective_policy(&scenario, &service.name, false),
+                    allowed_groups(scenario, layout, service_index),
+                    group_names,
+                ),
+                version_name,
+                VersionKey::new(service_layout.group, version_index as u32),
+                &resolved,
+            ));
+            for instance_index in range.clone() {
+                let node = service_layout.instances[instance_index];
+                let name = format!("{}/{instance_index}", service.name);
+                let sidecar_upstreams = sidecar_upstreams(node, &callees, upstreams, holders);
+                let sidecar = Sidecar::new(
+                    node,
+                    service_layout.group,
+                    &name,
+                    sidecar_upstreams,
+                    seeder.stream(&format!("sidecar/{name}")),
+                );
+                let rng = seeder.stream(&format!("instance/{name}"));
+                models.push(Node::Service(Box::new(ServiceInstance::new(
+                    node,
+                    &name,
+                    Arc::clone(&config),
+                    rng,
+                    sidecar,
+                ))));
+            }
+        }
+    }
+}
+
+/// The groups of the callers service `service_index`'s `allow_from` lets in; `None` lets in
+/// every caller.
+fn allowed_groups(
+    scenario: Resolved<'_>,
+    layout: &Layout,
+    service_index: usize,
+) -> Option<Vec<GroupId>> {
+    scenario.resolution.allow_from[service_index]
+        .as_ref()
+        .map(|callers| {
+            callers
+                .iter()
+                .map(|caller| layout.services[caller.index()].group)
+                .collect()
+        })
+}
+
+/// Whether a rollout's controller scrapes `service`'s instances (the rollout's own service; a
+/// strangler's is the new one).
+fn rollouts_scrape(rollouts: &[schema::Rollout], service: &str) -> bool {
+    rollouts.iter().any(|rollout| rollout.service == service)
+}
+
+fn service_config(
+    rollouts: &[schema::Rollout],
+    workloads: &[schema::Workload],
+    service: &schema::Service,
+    inbound: InboundPolicy,
+    version_name: &str,
+    key: VersionKey,
+    resolved: &ResolvedCalls,
+) -> ServiceConfig {
+    let version = service
+        .versions
+        .iter()
+        .find(|version| version.name == version_name);
+    let factor = version
+        .and_then(|v| v.service_time_factor)
+        .map_or(1.0, Real::get);
+    let error_override = version.and_then(|v| v.error_rate).map(Real::get);
+    let endpoints = service
+        .endpoints
+        .iter()
+        .enumerate()
+        .map(|(index, endpoint)| EndpointConfig {
+            service_time: endpoint
+                .service_time
+                .as_ref()
+                .map_or(Distribution::ZERO, distribution)
+                .scaled(factor),
+            error_rate: error_override.unwrap_or(endpoint.error_rate.get()),
+            calls: resolved.endpoint_calls[index].clone(),
+            on_failure: resolved.failure_calls[index].clone(),
+            saga: resolved.sagas[index].clone(),
+            cache: resolved.caches[index],
+            auth: endpoint
+                .auth
+                .as_ref()
+                .map(|header| mesh::auth_conditions(header, workloads)),
+        })
+        .collect();
+    let gated = !service.depends_on.is_empty() || service.start_time.is_some();
+    let readiness = gated.then(|| Readiness {
+        start_time_ns: service.start_time.map_or(0, Duration::as_nanos),
+        depends_on: resolved
+            .depends_on
+            .iter()
+            .map(|&upstream| {
+                // The checker refuses a `depends_on` the service does not call.
+                let position = resolved
+                    .callees
+                    .iter()
+                    .position(|&callee| callee == upstream)
+                    .expect("a dependency is one of the service's callees");
+                position as u16
+            })
+            .collect(),
+    });
+    let mut inbound = inbound;
+    inbound.client_rate_limit = service
+        .client_rate_limit
+        .as_ref()
+        .map(|limit| (limit.max, limit.window.as_nanos()));
+    // The seed's services answer 500 for any failed call, its gateway 503 for a refused one.
+    inbound.refused_status = service.refused_status.unwrap_or(500);
+    ServiceConfig {
+        key,
+        workers: service.workers,
+        queue: service.queue,
+        endpoints,
+        inbound,
+        readiness,
+        exports_metrics: rollouts_scrape(rollouts, &service.name),
+    }
+}

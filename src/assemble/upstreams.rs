@@ -1,0 +1,98 @@
+//! The sidecars' upstreams: one configuration per service, broker and store, shared by every
+//! caller's sidecar, under the scenario's mesh profile.
+
+use std::sync::Arc;
+
+use meshsim_models::UpstreamConfig;
+use meshsim_sim::NodeId;
+
+use crate::layout::Layout;
+use crate::mesh;
+use crate::rollout;
+use crate::scenario::DocPath;
+use crate::scenario::resolved::Resolved;
+use crate::scenario::schema::Scenario;
+
+/// One upstream configuration per service, shared by every caller's sidecar.
+/// One upstream configuration per service and then per broker (a publish is a call to the
+/// broker), shared by every caller's sidecar.
+pub(super) fn upstream_configs(
+    scenario: Resolved<'_>,
+    layout: &Layout,
+) -> Vec<Arc<UpstreamConfig>> {
+    let services = scenario
+        .services
+        .iter()
+        .enumerate()
+        .map(|(index, service)| {
+            let service_layout = &layout.services[index];
+            let subsets = service_layout
+                .versions
+                .iter()
+                .map(|(_, range)| range.start as u32..range.end as u32)
+                .collect();
+            let mut config = mesh::upstream_config(
+                service_layout.group,
+                &service.name,
+                service_layout.instances.clone(),
+                subsets,
+                &effective_policy(&scenario, &service.name, false),
+            );
+            config.routes = mesh::route_table(
+                &scenario.resolution.routes[index],
+                &service_layout.versions,
+                &scenario.workloads,
+            );
+            rollout::shape_upstream(&scenario, layout, index, &mut config);
+            config.gated = !service.depends_on.is_empty() || service.start_time.is_some();
+            Arc::new(config)
+        });
+    let brokers = scenario.brokers.iter().enumerate().map(|(index, broker)| {
+        Arc::new(mesh::single_node_upstream_config(
+            layout.brokers[index].group,
+            &broker.name,
+            layout.brokers[index].node,
+            &effective_policy(&scenario, &broker.name, true),
+            mesh::PUBLISH_CONFIRM_TIMEOUT_NS,
+        ))
+    });
+    let stores = scenario.stores.iter().enumerate().map(|(index, store)| {
+        Arc::new(mesh::single_node_upstream_config(
+            layout.stores[index].group,
+            &store.name,
+            layout.stores[index].node,
+            &effective_policy(&scenario, &store.name, true),
+            mesh::STORE_CALL_TIMEOUT_NS,
+        ))
+    });
+    services.chain(brokers).chain(stores).collect()
+}
+
+/// The policy on calls to `name` under the scenario's mesh profile; `tcp` for a store or a
+/// broker, whose clients speak their own protocols over TCP.
+pub fn effective_policy(scenario: &Scenario, name: &str, tcp: bool) -> mesh::Effective {
+    mesh::resolve(
+        scenario.profile(),
+        scenario.mesh.get(name),
+        tcp,
+        &DocPath::root().key("mesh").key(name),
+        None,
+    )
+}
+
+/// The upstreams of `node`'s sidecar, one per callee; `node` is recorded as a holder of each,
+/// so the rollout controllers and readiness notices reach it.
+pub(super) fn sidecar_upstreams(
+    node: NodeId,
+    callees: &[usize],
+    upstreams: &[Arc<UpstreamConfig>],
+    holders: &mut [Vec<NodeId>],
+) -> Vec<Arc<UpstreamConfig>> {
+    callees
+        .iter()
+        .map(|&callee| {
+            holders[callee].push(node);
+            Arc::clone(&upstreams[callee])
+        })
+        .collect()
+}

@@ -1,0 +1,236 @@
+//! A scenario as the checker resolved it: every name a call, a fault or a link gives turned
+//! into an index, so what runs the scenario indexes instead of looking names up again.
+//!
+//! The checker builds it as it checks (parse, don't validate): a name that resolves is
+//! recorded here, one that does not is an error, and a [`Resolution`] exists only for a
+//! scenario without errors. Any input format that produces a [`Scenario`] and passes the
+//! checker yields the same resolution.
+
+use std::ops::Deref;
+
+use super::duration::Duration;
+use super::metric::CheckMetric;
+use super::number::Real;
+use super::schema::Scenario;
+
+/// A `[[service]]`, by its place in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceId(pub u32);
+
+/// An endpoint: its service and its place among the service's endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EndpointId(pub ServiceId, pub u16);
+
+/// A `[[broker]]`, by its place in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BrokerId(pub u32);
+
+/// A topic: its place among its broker's `topics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicId(pub u16);
+
+/// A `[[store]]`, by its place in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StoreId(pub u32);
+
+/// A store operation: its place in the store kind's table of operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OpIndex(pub u16);
+
+/// A `[[workload]]`, by its place in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkloadId(pub u32);
+
+/// What one call calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    /// A synchronous call of an endpoint, which waits for the answer.
+    Sync(EndpointId),
+    /// A publish to a topic of the first broker declaring it.
+    Publish(BrokerId, TopicId),
+    /// An operation of a store.
+    Store(StoreId, OpIndex),
+}
+
+/// A host a fault or a link names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Host {
+    /// A service: all its instances.
+    Service(ServiceId),
+    /// One instance, `service/N`, numbered across the service's versions.
+    Instance(ServiceId, u32),
+    Workload(WorkloadId),
+    Broker(BrokerId),
+    Store(StoreId),
+}
+
+/// A `[[fault]]` with the keys its kind takes, its hosts resolved. When it starts and how long
+/// it lasts stay in the scenario's `[[fault]]` of the same index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fault {
+    /// Messages between the two hosts dropped; from the first to the second only when
+    /// `one_way`.
+    Partition { between: [Host; 2], one_way: bool },
+    /// Latency added to every hop between the two hosts.
+    Latency { between: [Host; 2], add: Duration },
+    /// A share of the messages between the two hosts (everywhere without `between`) dropped.
+    Loss {
+        between: Option<[Host; 2]>,
+        loss: Real,
+    },
+    /// The target's instances crashed, and restarted after `restart_after` if given.
+    Crash {
+        target: Host,
+        restart_after: Option<Duration>,
+    },
+    /// The target's instances paused.
+    Pause { target: Host },
+}
+
+/// An endpoint's calls resolved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndpointCalls {
+    pub calls: Vec<Call>,
+    pub on_failure: Vec<Call>,
+    /// Its cache's `GET` and `SETEX`.
+    pub cache: Option<(Call, Call)>,
+}
+
+/// A saga step resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SagaStep {
+    pub action: Call,
+    pub compensation: Option<Call>,
+}
+
+/// How a route tests one header's value.
+#[derive(Debug, Clone)]
+pub enum HeaderTest {
+    Exact(String),
+    Prefix(String),
+    /// Compiled once, as Envoy's `safe_regex` reads it: matching the whole value.
+    Regex(regex::Regex),
+}
+
+/// A `[[mesh.SERVICE.route]]` resolved.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Each header the route matches and its test; empty for a route that takes every request.
+    pub headers: Vec<(String, HeaderTest)>,
+    /// Each version's weight in percent, the version by its place among the service's (the
+    /// base version first, then `[[service.version]]` in order).
+    pub weights: Vec<(usize, f64)>,
+}
+
+/// A store's kind, with the keys its kind needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Stock {
+        products: u32,
+        stock_per_product: u32,
+    },
+    Ledger,
+    Orders,
+    Redis,
+}
+
+/// What a service's `depends_on` names: something it calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Callee {
+    Service(ServiceId),
+    Broker(BrokerId),
+    Store(StoreId),
+}
+
+/// What a rollout moves the traffic between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RolloutMove {
+    /// A canary, blue/green or rolling update: from one version of the rollout's service to
+    /// another, each by its place among the service's versions (the base version first).
+    Versions { from: usize, to: usize },
+    /// A strangler: from the monolith to the rollout's service.
+    Strangler { monolith: ServiceId },
+}
+
+/// A rollout's check, its bounds in the metric's unit (milliseconds for a latency).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RolloutCheck {
+    pub metric: CheckMetric,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// A `[[rollout]]` resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rollout {
+    pub service: ServiceId,
+    pub moves: RolloutMove,
+    pub checks: Vec<RolloutCheck>,
+}
+
+/// Everything the checker resolved, each list in the file's order.
+#[derive(Debug, Clone, Default)]
+pub struct Resolution {
+    /// Per service, per endpoint.
+    pub endpoints: Vec<Vec<EndpointCalls>>,
+    /// Per `[[saga]]`, its steps.
+    pub sagas: Vec<Vec<SagaStep>>,
+    /// Per `[[fault]]`.
+    pub faults: Vec<Fault>,
+    /// Per `[[network.link]]`, its two hosts.
+    pub links: Vec<[Host; 2]>,
+    /// Per `[[workload]]`, the endpoint it sends to.
+    pub workloads: Vec<EndpointId>,
+    /// Per `[[subscription]]`, the endpoint its messages are delivered to.
+    pub subscriptions: Vec<EndpointId>,
+    /// Per service, the routes of its `[mesh.SERVICE]` (none without one).
+    pub routes: Vec<Vec<Route>>,
+    /// Per `[[rollout]]`.
+    pub rollouts: Vec<Rollout>,
+    /// Per `[[store]]`, its kind.
+    pub stores: Vec<StoreKind>,
+    /// Per service, what its `depends_on` names.
+    pub depends_on: Vec<Vec<Callee>>,
+    /// Per service, the callers its `[mesh.SERVICE] allow_from` lets in; `None` lets in all.
+    pub allow_from: Vec<Option<Vec<ServiceId>>>,
+}
+
+/// A scenario with what the checker resolved of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolved<'s> {
+    pub parsed: &'s Scenario,
+    pub resolution: &'s Resolution,
+}
+
+/// A resolved scenario reads as the scenario it resolves: the file's values stay there.
+impl Deref for Resolved<'_> {
+    type Target = Scenario;
+
+    fn deref(&self) -> &Scenario {
+        self.parsed
+    }
+}
+
+impl ServiceId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl BrokerId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl StoreId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl WorkloadId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
