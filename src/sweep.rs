@@ -9,10 +9,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::ProgressBar;
+use meshsim_record::RecorderOutputs;
 use meshsim_reports::sweep::{
     MS_DECIMALS, RATE_DECIMALS, RolloutCell, SeedRange, SeedRow, rounded,
 };
-use meshsim_record::RecorderOutputs;
 
 use crate::expect;
 use crate::run_limits::RunLimits;

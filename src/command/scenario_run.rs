@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use meshsim_reports::{ExpectationOutcome, RunData, TableOptions, summary_json, summary_table};
 use meshsim_record::{RecorderOutputs, TraceOutput};
+use meshsim_reports::{ExpectationOutcome, RunData, TableOptions, summary_json, summary_table};
 
 use super::color::color_for;
 use super::limits::refuse_past_limits;

@@ -8,8 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use meshsim_reports::ExpectationOutcome;
 use meshsim_record::RecorderOutputs;
+use meshsim_reports::ExpectationOutcome;
 
 use super::loading::{load_or_report, print_warnings};
 use super::status::{Status, bad_input};
