@@ -320,3 +320,6 @@ impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
