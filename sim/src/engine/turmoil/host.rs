@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::datagram::{Due, Local, decode, encode, envelope};
+use super::datagram::{Due, FAR_FUTURE, Local, PORT, decode, encode, envelope};
 use super::shared::{HostControl, Shared};
-use super::{FAR_FUTURE, PORT};
 use crate::engine::lifecycle::Lifecycle;
 use crate::model::{Action, Input, Model, NodeId, Outbox, Wire};
 use crate::network::Transit;
