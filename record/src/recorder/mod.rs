@@ -300,3 +300,6 @@ pub(crate) fn reason_text(catalog: &Catalog, reason: Reason) -> String {
 fn group_name(catalog: &Catalog, group: GroupId) -> &str {
     &catalog.groups[group.index()].name
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,9 +5,10 @@
 //! record goes to the sink), and applies the fault timeline's controls. Idle time costs
 //! nothing: a run of an hour with ten requests is ten requests' work.
 
+use super::lifecycle::Lifecycle;
 use crate::control::{Control, ControlAction};
 use crate::model::{Action, Input, Model, NodeId, Outbox, TimerId};
-use crate::network::{Network, NetworkCounts, NodeState, Transit};
+use crate::network::{Network, NetworkCounts, Transit};
 use crate::queue::EventQueue;
 use crate::sink::Sink;
 use crate::time::SimTime;
@@ -40,15 +41,8 @@ enum Event<M> {
 
 struct Slot<M: Model> {
     model: M,
-    /// Bumped by every crash, so timers set before it never fire after it.
-    incarnation: u32,
-    /// Inputs that reached the node while it was paused, in arrival order.
-    deferred: Vec<Input<M::Message>>,
+    lifecycle: Lifecycle<M::Message>,
 }
-
-/// A bound on inputs deferred at one paused node, so a long pause under heavy load fails loudly
-/// instead of eating the machine.
-const DEFERRED_INPUTS_MAX: usize = 10_000_000;
 
 /// The event engine, driving models `M` and feeding what they report to the sink `S`. Both are
 /// type parameters, so every call monomorphises: the kernel pays nothing for not knowing them.
@@ -71,10 +65,10 @@ impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
         assert_eq!(models.len(), network.node_count(), "one model per node");
         let slots = models
             .into_iter()
-            .map(|model| Slot {
+            .enumerate()
+            .map(|(index, model)| Slot {
                 model,
-                incarnation: 0,
-                deferred: Vec::new(),
+                lifecycle: Lifecycle::new(NodeId(index as u32)),
             })
             .collect();
         let mut queue = EventQueue::default();
@@ -177,21 +171,17 @@ impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
                 incarnation,
                 id,
             } => {
-                if self.slots[node.index()].incarnation == incarnation {
-                    self.offer(node, Input::Timer(id));
-                }
+                let input = self.slots[node.index()]
+                    .lifecycle
+                    .admit_timer(incarnation, id);
+                self.handle_some(node, input);
             }
             Event::Control(index) => self.control(index),
             Event::Membership { node, up } => {
                 for index in 0..self.slots.len() {
                     let target = NodeId(index as u32);
-                    // The view of the upstreams is the control plane's: a crashed node's sidecar
-                    // learns it too, so it starts again with the current view.
-                    if self.network.state(target) == NodeState::Crashed {
-                        self.handle(target, Input::Membership { node, up });
-                    } else {
-                        self.offer(target, Input::Membership { node, up });
-                    }
+                    let input = self.slots[index].lifecycle.admit_membership(node, up);
+                    self.handle_some(target, input);
                 }
             }
         }
@@ -199,7 +189,7 @@ impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
 
     fn deliver(&mut self, from: NodeId, to: NodeId, message: M::Message) {
         let refused =
-            self.network.refuses(from, to) || self.network.state(to) == NodeState::Crashed;
+            self.network.refuses(from, to) || self.slots[to.index()].lifecycle.is_crashed();
         if !refused {
             self.offer(to, Input::Message { from, message });
             return;
@@ -228,21 +218,17 @@ impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
         }
     }
 
-    /// Hands an input to a node as its state allows: handled when up, kept when paused,
+    /// Hands an input to a node as its lifecycle allows: handled when up, kept when paused,
     /// dropped when crashed.
     fn offer(&mut self, node: NodeId, input: Input<M::Message>) {
-        match self.network.state(node) {
-            NodeState::Up => self.handle(node, input),
-            NodeState::Paused => {
-                let deferred = &mut self.slots[node.index()].deferred;
-                assert!(
-                    deferred.len() < DEFERRED_INPUTS_MAX,
-                    "more than {DEFERRED_INPUTS_MAX} inputs wait at paused node {}",
-                    self.network.node_name(node)
-                );
-                deferred.push(input);
-            }
-            NodeState::Crashed => {}
+        let input = self.slots[node.index()].lifecycle.admit(input);
+        self.handle_some(node, input);
+    }
+
+    /// Handles what the lifecycle admitted, if anything.
+    fn handle_some(&mut self, node: NodeId, input: Option<Input<M::Message>>) {
+        if let Some(input) = input {
+            self.handle(node, input);
         }
     }
 
@@ -257,7 +243,7 @@ impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
                 Action::Send { to, message } => self.send(node, to, message),
                 Action::Timer { at, id } => {
                     assert!(at >= self.now, "a timer set in the past");
-                    let incarnation = self.slots[node.index()].incarnation;
+                    let incarnation = self.slots[node.index()].lifecycle.incarnation();
                     self.queue.push(
                         at,
                         Event::Timer {
@@ -296,56 +282,44 @@ impl<M: Model, S: Sink<Record = M::Record>> Engine<M, S> {
             ControlAction::Crash(node) => self.crash(node),
             ControlAction::Restart(node) => self.restart(node),
             ControlAction::Pause(node) => {
-                if self.network.state(node) == NodeState::Up {
-                    self.network.set_state(node, NodeState::Paused);
-                }
+                self.slots[node.index()].lifecycle.pause();
             }
             ControlAction::Resume(node) => self.resume(node),
         }
     }
 
     fn crash(&mut self, node: NodeId) {
-        if self.network.state(node) == NodeState::Crashed {
+        if !self.slots[node.index()].lifecycle.begin_crash() {
             return;
         }
         // The model speaks once more, as the kernel resetting the connections it held; then
-        // the process is gone and everything it was waiting for is forgotten.
-        self.network.set_state(node, NodeState::Up);
+        // the process is gone and everything it was waiting for is forgotten, but for the
+        // messages in its sockets, which the kernel refuses.
         self.handle(node, Input::Crashed);
-        self.network.set_state(node, NodeState::Crashed);
-        let slot = &mut self.slots[node.index()];
-        slot.incarnation += 1;
-        // Messages that reached a paused process sit in its sockets; the kernel refuses them
-        // when the process dies. Its own deferred timers and notices die with it.
-        let deferred = std::mem::take(&mut slot.deferred);
-        for input in deferred {
-            if let Input::Message { from, message } = input {
-                self.bounce(from, node, message);
-            }
+        let refused = self.slots[node.index()].lifecycle.end_crash();
+        for (from, message) in refused {
+            self.bounce(from, node, message);
         }
         let at = self.now + self.network.discovery_delay_ns();
         self.queue.push(at, Event::Membership { node, up: false });
     }
 
     fn restart(&mut self, node: NodeId) {
-        if self.network.state(node) != NodeState::Crashed {
+        if !self.slots[node.index()].lifecycle.restart() {
             return;
         }
-        self.network.set_state(node, NodeState::Up);
         self.handle(node, Input::Restarted);
         let at = self.now + self.network.discovery_delay_ns();
         self.queue.push(at, Event::Membership { node, up: true });
     }
 
     fn resume(&mut self, node: NodeId) {
-        if self.network.state(node) != NodeState::Paused {
-            return;
-        }
-        self.network.set_state(node, NodeState::Up);
-        let deferred = std::mem::take(&mut self.slots[node.index()].deferred);
+        let deferred = self.slots[node.index()].lifecycle.resume();
         for input in deferred {
-            // A crash cannot happen in between: controls are events of their own.
             self.handle(node, input);
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,6 +3,7 @@
 //! the same sink.
 
 pub mod event;
+mod lifecycle;
 #[cfg(feature = "turmoil")]
 pub mod turmoil;
 

@@ -1,8 +1,16 @@
 //! The datagram between hosts (a header, then the model's own encoding of the message) and
 //! what waits at a host until its time.
 
+use std::time::Duration;
+
 use crate::model::{NodeId, TimerId, Wire};
 use crate::time::SimTime;
+
+/// The UDP port every host listens on, and so every datagram goes to.
+pub(super) const PORT: u16 = 7000;
+
+/// A wake-up time no run reaches (a century): when nothing is due at a host.
+pub(super) const FAR_FUTURE: Duration = Duration::from_hours(100 * 365 * 24);
 
 /// A datagram: what it is, who sent it to whom, when it is due, and the message.
 pub(super) mod envelope {

@@ -7,25 +7,20 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::datagram::{Due, Local, decode, encode, envelope};
+use super::datagram::{Due, FAR_FUTURE, Local, PORT, decode, encode, envelope};
 use super::shared::{HostControl, Shared};
-use super::{FAR_FUTURE, PORT};
+use crate::engine::lifecycle::Lifecycle;
 use crate::model::{Action, Input, Model, NodeId, Outbox, Wire};
-use crate::network::{NodeState, Transit};
+use crate::network::Transit;
 use crate::time::SimTime;
-
-/// Inputs deferred at one paused host before the run fails loudly.
-const DEFERRED_INPUTS_MAX: usize = 10_000_000;
 
 /// One host's process: the model, its state, and what waits for it.
 pub(super) struct Host<M: Model> {
     node: NodeId,
     model: M,
-    state: NodeState,
-    incarnation: u32,
+    lifecycle: Lifecycle<M::Message>,
     due: BinaryHeap<Due<M::Message>>,
     sequence: u64,
-    deferred: Vec<Input<M::Message>>,
     outbox: Outbox<M::Message, M::Record>,
     /// Datagrams to send once the current input is handled.
     outgoing: Vec<(NodeId, Vec<u8>)>,
@@ -54,16 +49,14 @@ where
 
     /// Hands `input` to the model if the process can take it now.
     fn offer(&mut self, now: SimTime, input: Input<M::Message>) {
-        match self.state {
-            NodeState::Up => self.handle(now, input),
-            NodeState::Paused => {
-                assert!(
-                    self.deferred.len() < DEFERRED_INPUTS_MAX,
-                    "too many inputs wait at a paused host"
-                );
-                self.deferred.push(input);
-            }
-            NodeState::Crashed => {}
+        let input = self.lifecycle.admit(input);
+        self.handle_some(now, input);
+    }
+
+    /// Handles what the lifecycle admitted, if anything.
+    fn handle_some(&mut self, now: SimTime, input: Option<Input<M::Message>>) {
+        if let Some(input) = input {
+            self.handle(now, input);
         }
     }
 
@@ -75,7 +68,7 @@ where
             match action {
                 Action::Send { to, message } => self.send(now, envelope::MESSAGE, to, &message),
                 Action::Timer { at, id } => {
-                    let incarnation = self.incarnation;
+                    let incarnation = self.lifecycle.incarnation();
                     self.schedule(at.max(now), Local::Timer { incarnation, id });
                 }
                 Action::Record(record) => self.shared.push_record(now, record),
@@ -106,13 +99,12 @@ where
     fn run_local(&mut self, now: SimTime, local: Local<M::Message>) {
         match local {
             Local::Timer { incarnation, id } => {
-                if incarnation == self.incarnation {
-                    self.offer(now, Input::Timer(id));
-                }
+                let input = self.lifecycle.admit_timer(incarnation, id);
+                self.handle_some(now, input);
             }
             Local::Deliver { from, message } => {
                 let refused = self.shared.network.borrow().refuses(from, self.node)
-                    || self.state == NodeState::Crashed;
+                    || self.lifecycle.is_crashed();
                 if refused {
                     self.refuse(now, from, &message);
                 } else {
@@ -140,42 +132,35 @@ where
         }
     }
 
+    /// Carries out the driver's control; the lifecycle decides what it does to the process.
     fn control(&mut self, now: SimTime, control: HostControl) {
         match control {
-            HostControl::Crash if self.state != NodeState::Crashed => {
-                self.state = NodeState::Up;
-                self.handle(now, Input::Crashed);
-                self.state = NodeState::Crashed;
-                self.incarnation += 1;
-                for input in std::mem::take(&mut self.deferred) {
-                    if let Input::Message { from, message } = input {
+            HostControl::Crash => {
+                if self.lifecycle.begin_crash() {
+                    self.handle(now, Input::Crashed);
+                    for (from, message) in self.lifecycle.end_crash() {
                         self.refuse(now, from, &message);
                     }
                 }
             }
-            HostControl::Restart if self.state == NodeState::Crashed => {
-                self.state = NodeState::Up;
-                self.handle(now, Input::Restarted);
+            HostControl::Restart => {
+                if self.lifecycle.restart() {
+                    self.handle(now, Input::Restarted);
+                }
             }
-            HostControl::Pause if self.state == NodeState::Up => self.state = NodeState::Paused,
-            HostControl::Resume if self.state == NodeState::Paused => {
-                self.state = NodeState::Up;
-                for input in std::mem::take(&mut self.deferred) {
+            HostControl::Pause => {
+                self.lifecycle.pause();
+            }
+            HostControl::Resume => {
+                for input in self.lifecycle.resume() {
                     self.handle(now, input);
                 }
             }
             HostControl::Membership { node, up } => {
-                if self.state == NodeState::Crashed {
-                    self.handle(now, Input::Membership { node, up });
-                } else {
-                    self.offer(now, Input::Membership { node, up });
-                }
+                let input = self.lifecycle.admit_membership(node, up);
+                self.handle_some(now, input);
             }
             HostControl::Finish => self.handle(now, Input::Finish),
-            HostControl::Crash
-            | HostControl::Restart
-            | HostControl::Pause
-            | HostControl::Resume => {}
         }
     }
 }
@@ -211,11 +196,9 @@ where
     let mut host = Host {
         node,
         model,
-        state: NodeState::Up,
-        incarnation: 0,
+        lifecycle: Lifecycle::new(node),
         due: BinaryHeap::new(),
         sequence: 0,
-        deferred: Vec::new(),
         outbox: Outbox::default(),
         outgoing: Vec::new(),
         shared: Rc::clone(&shared),

@@ -46,12 +46,6 @@ use host::host_main;
 pub use port::{Port, Software, TaskSoftware};
 use shared::{HostControl, Inbox, Shared};
 
-/// A wake-up time no run reaches: a century.
-const FAR_FUTURE: Duration = Duration::from_hours(100 * 365 * 24);
-
-/// The UDP port every host listens on.
-const PORT: u16 = 7000;
-
 /// The tick: turmoil steps whole milliseconds (a finer tick desynchronises host clocks).
 pub const TICK: Duration = Duration::from_millis(1);
 

@@ -11,10 +11,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::datagram::{Due, Local, decode, encode, envelope};
+use super::datagram::{Due, FAR_FUTURE, Local, PORT, decode, encode, envelope};
 use super::host::host_now;
 use super::shared::Shared;
-use super::{FAR_FUTURE, PORT};
 use crate::model::{Model, NodeId, Wire};
 use crate::network::Transit;
 use crate::time::SimTime;
