@@ -24,9 +24,9 @@ mod time;
 
 pub use control::{Control, ControlAction, Selector};
 pub use distribution::Distribution;
-pub use engine::Engine;
+pub use engine::{Engine, NodeState};
 pub use model::{GroupId, Input, Model, NodeId, Outbox, TimerId, Wire};
-pub use network::{Network, NetworkCounts, NodeState};
+pub use network::{Network, NetworkCounts};
 pub use rng::{Seeder, SimRng};
 pub use sink::Sink;
 pub use time::SimTime;

@@ -13,16 +13,6 @@ use crate::distribution::Distribution;
 use crate::model::{GroupId, NodeId};
 use crate::rng::{Seeder, SimRng};
 
-/// A node's process state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NodeState {
-    Up,
-    /// The process is gone: messages to it are refused after one round trip.
-    Crashed,
-    /// The process is frozen: nothing it holds moves until it resumes.
-    Paused,
-}
-
 /// Counts of what the network did, for the summary. The kernel's own vocabulary: both engines
 /// keep them, and the reports show them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -68,7 +58,6 @@ pub struct Network {
     groups: Vec<Group>,
     node_groups: Vec<GroupId>,
     node_names: Vec<String>,
-    states: Vec<NodeState>,
     default_latency: Distribution,
     default_loss: f64,
     overrides: IndexMap<(u32, u32), LinkConfig, FxBuildHasher>,
@@ -88,7 +77,6 @@ impl Network {
             groups: Vec::new(),
             node_groups: Vec::new(),
             node_names: Vec::new(),
-            states: Vec::new(),
             default_latency,
             default_loss,
             overrides: IndexMap::default(),
@@ -117,7 +105,6 @@ impl Network {
         let id = NodeId(u32::try_from(self.node_groups.len()).expect("node count fits u32"));
         self.node_groups.push(group);
         self.node_names.push(name.to_owned());
-        self.states.push(NodeState::Up);
         id
     }
 
@@ -156,14 +143,6 @@ impl Network {
 
     pub fn node_name(&self, node: NodeId) -> &str {
         &self.node_names[node.index()]
-    }
-
-    pub fn state(&self, node: NodeId) -> NodeState {
-        self.states[node.index()]
-    }
-
-    pub fn set_state(&mut self, node: NodeId, state: NodeState) {
-        self.states[node.index()] = state;
     }
 
     /// True when `to` turns away connections from `from`: an internal service reached from a

@@ -71,7 +71,8 @@ impl Recorder {
         for (client_index, stats) in self.clients.iter_mut().enumerate() {
             if writing {
                 let counts = &stats.interval_counts;
-                let in_flight = stats.counts.sent - stats.counts.ended();
+                // A request that ended twice is the accounting check's to report, not a wrap here.
+                let in_flight = stats.counts.sent.saturating_sub(stats.counts.ended());
                 let mut row: [String; METRICS_COLUMNS] = Default::default();
                 time.clone_into(&mut row[0]);
                 row[1] = "workload".into();

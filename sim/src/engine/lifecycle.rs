@@ -7,7 +7,16 @@
 //! each host.
 
 use crate::model::{Input, NodeId, TimerId};
-use crate::network::NodeState;
+
+/// A node's process state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeState {
+    Up,
+    /// The process is gone: messages to it are refused after one round trip.
+    Crashed,
+    /// The process is frozen: nothing it holds moves until it resumes.
+    Paused,
+}
 
 /// A bound on inputs deferred at one paused node, so a long pause under heavy load fails loudly
 /// instead of eating the machine.

@@ -8,3 +8,4 @@ mod lifecycle;
 pub mod turmoil;
 
 pub use event::Engine;
+pub use lifecycle::NodeState;

@@ -2,7 +2,7 @@
 
 use super::Lifecycle;
 use crate::model::{Input, NodeId, TimerId};
-use crate::network::NodeState;
+use super::NodeState;
 
 fn message(from: u32, message: u32) -> Input<u32> {
     Input::Message {
