@@ -1,8 +1,8 @@
 //! The lifecycle as a state machine: controls and inputs in, what to handle or refuse out.
 
 use super::Lifecycle;
-use crate::model::{Input, NodeId, TimerId};
 use super::NodeState;
+use crate::model::{Input, NodeId, TimerId};
 
 fn message(from: u32, message: u32) -> Input<u32> {
     Input::Message {
