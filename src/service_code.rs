@@ -20,7 +20,7 @@ use meshsim_record::{
 };
 use meshsim_reports::RunInfo;
 use meshsim_sim::SimTime;
-use meshsim_sim::engine::turmoil::{Port, Software, TurmoilEngine, TurmoilOptions};
+use meshsim_sim::{Port, Software, TurmoilEngine, TurmoilOptions};
 
 use crate::assemble::assemble_parts;
 use crate::scenario::Scenario;

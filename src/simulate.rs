@@ -2,8 +2,8 @@
 
 use meshsim_record::{RecorderOutputs, RunSummary};
 use meshsim_reports::{FaultWindow, RunInfo};
-use meshsim_sim::engine::turmoil::{TurmoilEngine, TurmoilOptions};
 use meshsim_sim::{Engine, SimTime};
+use meshsim_sim::{TurmoilEngine, TurmoilOptions};
 
 use crate::assemble::assemble_parts;
 use crate::run_limits::RunLimits;

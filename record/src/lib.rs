@@ -10,6 +10,8 @@
 //! recorder as a [`meshsim_sim::Sink`]. The reports crate reads these types only, so it needs
 //! neither an engine nor a model.
 
+#![warn(unreachable_pub)]
+
 mod catalog;
 mod events;
 mod gauge;

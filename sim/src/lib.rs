@@ -11,22 +11,26 @@
 //! The turmoil engine, and with it tokio and turmoil, sit behind the default `turmoil`
 //! feature: a crate that only reads a run's types depends on this one without it.
 
-pub mod control;
+#![warn(unreachable_pub)]
+
+mod control;
 mod distribution;
-pub mod engine;
+mod engine;
 mod ids;
-pub mod model;
-pub mod network;
-pub mod queue;
+mod model;
+mod network;
+mod queue;
 mod rng;
 mod sink;
 mod time;
 
-pub use control::{Control, ControlAction, Selector};
+pub use control::{Control, ControlAction, Effect, Rule, Selector};
 pub use distribution::Distribution;
+#[cfg(feature = "turmoil")]
+pub use engine::turmoil::{Port, Software, TaskSoftware, TurmoilEngine, TurmoilOptions};
 pub use engine::{Engine, NodeState};
-pub use model::{GroupId, Input, Model, NodeId, Outbox, TimerId, Wire};
-pub use network::{Network, NetworkCounts};
+pub use model::{Action, GroupId, Input, Model, NodeId, Outbox, TimerId, Wire};
+pub use network::{LinkConfig, Network, NetworkCounts, Transit};
 pub use rng::{Seeder, SimRng};
 pub use sink::Sink;
 pub use time::SimTime;

@@ -47,7 +47,7 @@ impl Ord for Entry {
     }
 }
 
-pub struct EventQueue<E> {
+pub(crate) struct EventQueue<E> {
     heap: BinaryHeap<Entry>,
     payloads: Vec<Option<E>>,
     free_slots: Vec<u32>,
@@ -66,7 +66,7 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
-    pub fn push(&mut self, time: SimTime, event: E) {
+    pub(crate) fn push(&mut self, time: SimTime, event: E) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         let slot = if let Some(slot) = self.free_slots.pop() {
@@ -84,30 +84,17 @@ impl<E> EventQueue<E> {
         });
     }
 
-    pub fn peek_time(&self) -> Option<SimTime> {
+    pub(crate) fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(Entry::time)
     }
 
-    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+    pub(crate) fn pop(&mut self) -> Option<(SimTime, E)> {
         let entry = self.heap.pop()?;
         let event = self.payloads[entry.slot as usize]
             .take()
             .expect("a queued slot holds its event");
         self.free_slots.push(entry.slot);
         Some((entry.time(), event))
-    }
-
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
-
-    /// Events pushed so far: the work a run did.
-    pub fn scheduled(&self) -> u64 {
-        self.next_sequence
     }
 }
 

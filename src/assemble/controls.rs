@@ -1,8 +1,8 @@
 //! The fault timeline: each `[[fault]]` as the controls that start and end it, in the file's
 //! order, those after the end of the run left out.
 
-use meshsim_sim::control::{Effect, Rule};
 use meshsim_sim::{Control, ControlAction, Selector, SimTime};
+use meshsim_sim::{Effect, Rule};
 
 use super::lay_out::{node_name, nodes_of, selector};
 use crate::layout::Layout;

@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use meshsim_models::Node;
 use meshsim_record::{Recorder, RecorderOutputs};
-use meshsim_sim::network::LinkConfig;
+use meshsim_sim::LinkConfig;
 use meshsim_sim::{Control, Distribution, Engine, Network, NodeId, Seeder, SimTime};
 
 pub use crate::layout::{BASE_VERSION, Layout, ServiceLayout, WorkloadLayout};

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use meshsim_record::{Gauge, MeshEvent, ReasonKind, Record, ServedResult, VersionKey};
-use meshsim_sim::model::Action;
+use meshsim_sim::Action;
 use meshsim_sim::{Distribution, GroupId, Input, NodeId, Seeder, SimTime, TimerId};
 
 use super::{EndpointConfig, InboundPolicy, RateLimitConfig, ServiceConfig, ServiceInstance};

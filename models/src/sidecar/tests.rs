@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use meshsim_record::{MeshEvent, Reason, ReasonKind, Record};
-use meshsim_sim::model::Action;
+use meshsim_sim::Action;
 use meshsim_sim::{GroupId, NodeId, Seeder, SimTime, TimerId};
 
 use super::Sidecar;

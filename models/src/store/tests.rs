@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use meshsim_record::{ClientId, Gauge, Reason, ReasonKind, Record, ServedResult};
-use meshsim_sim::model::Action;
+use meshsim_sim::Action;
 use meshsim_sim::{Distribution, GroupId, Input, NodeId, Seeder, SimTime, TimerId};
 
 use super::{OrderId, OrderStatus, StockState, Store, StoreConfig, StoreKind, StoreState};

@@ -41,7 +41,7 @@ pub(crate) struct Placement {
 }
 
 impl Lanes {
-    pub fn new(group_count: usize) -> Lanes {
+    pub(super) fn new(group_count: usize) -> Lanes {
         Lanes {
             by_group: (0..group_count).map(|_| Vec::new()).collect(),
             threads: 0,
@@ -49,7 +49,7 @@ impl Lanes {
     }
 
     /// Places a tree of `request` at a node of `group` that runs from `start_ns` to `end_ns`.
-    pub fn place(
+    pub(super) fn place(
         &mut self,
         group: usize,
         request: RequestKey,

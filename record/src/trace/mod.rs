@@ -57,7 +57,7 @@ pub(crate) struct TraceWriter {
 }
 
 impl TraceWriter {
-    pub fn new(mut writer: Box<dyn Write>, catalog: &Catalog) -> io::Result<TraceWriter> {
+    pub(crate) fn new(mut writer: Box<dyn Write>, catalog: &Catalog) -> io::Result<TraceWriter> {
         writer.write_all(b"{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n")?;
         Ok(TraceWriter {
             writer,
@@ -69,7 +69,7 @@ impl TraceWriter {
     }
 
     /// Takes a span as it ends; writes the tree it completes, if any.
-    pub fn span(&mut self, catalog: &Catalog, span: &Span) -> io::Result<()> {
+    pub(crate) fn span(&mut self, catalog: &Catalog, span: &Span) -> io::Result<()> {
         if let Some(tree) = self.trees.add(span) {
             self.write_tree(catalog, &tree)?;
         }
@@ -81,7 +81,7 @@ impl TraceWriter {
 
     /// Writes whatever still waits for a root, then closes the JSON array; a last metadata
     /// event absorbs the trailing comma.
-    pub fn finish(&mut self, catalog: &Catalog) -> io::Result<()> {
+    pub(crate) fn finish(&mut self, catalog: &Catalog) -> io::Result<()> {
         self.write_waiting(catalog)?;
         self.writer.write_all(
             b"{\"ph\":\"M\",\"name\":\"trace_end\",\"pid\":0,\"args\":{\"by\":\"meshsim\"}}\n]}\n",

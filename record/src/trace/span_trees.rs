@@ -34,7 +34,7 @@ pub(crate) struct SpanTrees {
 impl SpanTrees {
     /// Takes the next span to end; returns the tree it completes when it is a root (a client or
     /// a serve span), with every waiting subtree it holds.
-    pub fn add(&mut self, span: &Span) -> Option<SpanTree> {
+    pub(super) fn add(&mut self, span: &Span) -> Option<SpanTree> {
         let key = (span.trace.0.0, span.trace.1, span.node.0);
         let waiting = self.waiting.entry(key).or_default();
         let mut tree = vec![span.clone()];
@@ -69,13 +69,13 @@ impl SpanTrees {
     }
 
     /// Spans waiting for their tree's root, over every request and node.
-    pub fn held_spans(&self) -> usize {
+    pub(super) fn held_spans(&self) -> usize {
         self.held_spans
     }
 
     /// Every waiting subtree, each now a tree of its own, in the order they started (then by
     /// request and node): for the end of the run, or when too much waits.
-    pub fn drain(&mut self) -> Vec<SpanTree> {
+    pub(super) fn drain(&mut self) -> Vec<SpanTree> {
         self.held_spans = 0;
         let mut trees: Vec<SpanTree> = std::mem::take(&mut self.waiting)
             .into_values()

@@ -2,10 +2,10 @@
 //! engine (every node a turmoil host, the cross-check; behind the `turmoil` feature). Both feed
 //! the same sink.
 
-pub mod event;
+pub(crate) mod event;
 mod lifecycle;
 #[cfg(feature = "turmoil")]
-pub mod turmoil;
+pub(crate) mod turmoil;
 
 pub use event::Engine;
 pub use lifecycle::NodeState;

@@ -14,9 +14,9 @@ pub(super) const FAR_FUTURE: Duration = Duration::from_hours(100 * 365 * 24);
 
 /// A datagram: what it is, who sent it to whom, when it is due, and the message.
 pub(super) mod envelope {
-    pub const MESSAGE: u8 = 0;
-    pub const REFUSED: u8 = 1;
-    pub const HEADER_BYTES: usize = 1 + 4 + 4 + 8;
+    pub(crate) const MESSAGE: u8 = 0;
+    pub(crate) const REFUSED: u8 = 1;
+    pub(crate) const HEADER_BYTES: usize = 1 + 4 + 4 + 8;
 }
 
 pub(super) fn encode<W: Wire>(

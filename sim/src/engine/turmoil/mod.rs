@@ -47,7 +47,7 @@ pub use port::{Port, Software, TaskSoftware};
 use shared::{HostControl, Inbox, Shared};
 
 /// The tick: turmoil steps whole milliseconds (a finer tick desynchronises host clocks).
-pub const TICK: Duration = Duration::from_millis(1);
+pub(crate) const TICK: Duration = Duration::from_millis(1);
 
 /// Datagrams waiting in one host's socket before turmoil drops more. Generous: a drop here
 /// would be a difference from the event engine, which has no socket buffers.
