@@ -27,6 +27,7 @@ pub mod store;
 pub mod timer;
 pub mod upstream;
 pub mod upstream_config;
+mod worker_pool;
 pub mod workload;
 
 pub use balancer::LoadBalancer;

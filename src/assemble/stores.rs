@@ -1,4 +1,4 @@
-//! Each store's model: its kind's operations, its workers and service time.
+//! Each store's model: its kind's operations, its workers, queue and service time.
 
 use std::sync::Arc;
 
@@ -22,6 +22,7 @@ pub(super) fn store_model(
         group: layout.stores[index].group,
         kind: store_kind(store, kind),
         workers: store.workers,
+        queue: store.queue,
         service_time: store
             .service_time
             .as_ref()

@@ -248,6 +248,9 @@ pub struct Store {
     /// Operations served at once (a connection pool).
     #[serde(default = "default_store_workers")]
     pub workers: u32,
+    /// Operations waiting for a worker; beyond it, shed with 503, as a service's queue sheds.
+    #[serde(default = "default_store_queue")]
+    pub queue: u32,
     /// Time one operation takes; zero when omitted.
     pub service_time: Option<Distribution>,
     /// Idempotency keys: a repeated operation for the same order applies once.
@@ -281,6 +284,16 @@ pub enum StoreKind {
 
 fn default_store_workers() -> u32 {
     8
+}
+
+/// A store's queue when `queue` is omitted. Ten times a service's (Tomcat's `acceptCount`,
+/// 100), because one store takes the waiting of every caller's connection pool at once; far
+/// above the deepest store queue of any scenario shipped (48 operations, the saga's stock
+/// during its crash) and of a generated scenario's pause (about 450), so no existing run sheds
+/// at a store; and still a bound, so a typo that floods a store sheds instead of queueing
+/// without end.
+fn default_store_queue() -> u32 {
+    1_000
 }
 
 fn default_idempotent() -> bool {

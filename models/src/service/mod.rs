@@ -6,10 +6,9 @@
 //! sidecar while it stays held. A failed call fails the request with 500, carrying the reason
 //! the failure began with.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
-use meshsim_record::{Gauge, Reason, ReasonKind, Record, SagaEvent, ServedResult, SpanKind};
+use meshsim_record::{Reason, ReasonKind, Record, SagaEvent, ServedResult, SpanKind};
 use meshsim_sim::{GroupId, Input, NodeId, SimRng, SimTime, TimerId};
 
 mod config;
@@ -27,6 +26,7 @@ use crate::sidecar::inbound::Inbound;
 pub use crate::sidecar::inbound::{InboundPolicy, RateLimitConfig};
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, slab_timer, timer};
+use crate::worker_pool::{Admission, WorkerPool};
 use refusal::{Refusal, RefusedBy};
 
 /// Where a job with a cache-aside endpoint is.
@@ -58,6 +58,8 @@ struct Job {
     cache: CacheStep,
 }
 
+/// A request waiting for a worker.
+#[derive(Clone, Copy)]
 struct Waiting {
     from: NodeId,
     request: Request,
@@ -73,8 +75,10 @@ pub struct ServiceInstance {
     sidecar: Sidecar,
     /// The instance's own sidecar: what it lets through to the service.
     inbound: Inbound,
+    /// The running jobs' state, keyed as their timers and calls are; the pool counts them.
     jobs: Slab<Job>,
-    waiting: VecDeque<Waiting>,
+    /// The workers and the queue of requests waiting for one.
+    pool: WorkerPool<Waiting>,
     /// Sagas in progress when the process died: the durable saga log, undone on restart.
     saga_log: Vec<(Request, SagaRun)>,
     /// What the instance's sidecar exports for a metrics scrape; a crash resets it.
@@ -96,7 +100,6 @@ impl ServiceInstance {
         rng: SimRng,
         sidecar: Sidecar,
     ) -> Self {
-        assert!(config.workers > 0, "an instance has at least one worker");
         ServiceInstance {
             node,
             name: name.to_owned(),
@@ -104,7 +107,7 @@ impl ServiceInstance {
             sidecar,
             inbound: Inbound::new(config.inbound.clone(), name),
             jobs: Slab::default(),
-            waiting: VecDeque::new(),
+            pool: WorkerPool::new(config.key, config.workers, config.queue),
             saga_log: Vec::new(),
             served: ServedCounters::default(),
             ready: config.readiness.is_none(),
@@ -195,11 +198,11 @@ impl ServiceInstance {
     }
 
     pub fn busy_workers(&self) -> usize {
-        self.jobs.len()
+        self.pool.busy_workers()
     }
 
     pub fn queue_depth(&self) -> usize {
-        self.waiting.len()
+        self.pool.queue_depth()
     }
 
     // Inputs are handed over by value, as the engine gives them up; most fields are `Copy`.
@@ -310,7 +313,7 @@ impl ServiceInstance {
             .iter()
             .filter(|(_, job)| job.saga.is_none())
             .map(|(_, job)| job.request.context)
-            .chain(self.waiting.iter().map(|waiting| waiting.request.context));
+            .chain(self.pool.queued().map(|waiting| waiting.request.context));
         for context in serving {
             out.record(Record::OrderFact {
                 group: self.group(),
@@ -342,7 +345,7 @@ impl ServiceInstance {
 
     /// A new process after a crash: it starts over, and undoes the sagas it had begun.
     fn restarted(&mut self, now: SimTime, out: &mut Outbox<Message>) {
-        debug_assert!(self.jobs.is_empty() && self.waiting.is_empty());
+        debug_assert!(self.jobs.is_empty() && self.pool.is_idle());
         self.starting(now, out);
         self.inbound.restarted(now);
         // The saga log is read back: each interrupted saga is undone, in the background.
@@ -359,16 +362,9 @@ impl ServiceInstance {
                 failing: None,
                 cache: CacheStep::Off,
             });
+            self.pool.take_for_background();
             self.saga_next(now, key, next, out);
         }
-    }
-
-    fn gauge(&self, gauge: Gauge, delta: i64, out: &mut Outbox<Message>) {
-        out.record(Record::Gauge {
-            key: self.config.key,
-            gauge,
-            delta,
-        });
     }
 
     fn on_request(
@@ -391,22 +387,22 @@ impl ServiceInstance {
             self.refuse(now, from, &request, refusal, out);
             return;
         }
-        if self.jobs.len() < self.config.workers as usize {
-            self.start(now, from, request, now, out);
-        } else if self.waiting.len() < self.config.queue as usize {
-            self.waiting.push_back(Waiting {
-                from,
-                request,
-                arrived_at: now,
-            });
-            self.gauge(Gauge::QueueDepth, 1, out);
-        } else {
-            let shed = Refusal::new(
-                503,
-                ReasonKind::Shed,
-                RefusedBy::Service(ServedResult::Shed),
-            );
-            self.refuse(now, from, &request, shed, out);
+        let arrival = Waiting {
+            from,
+            request,
+            arrived_at: now,
+        };
+        match self.pool.offer(arrival, out) {
+            Admission::Started(arrival) => self.start(now, arrival, out),
+            Admission::Queued => {}
+            Admission::Full(arrival) => {
+                let shed = Refusal::new(
+                    503,
+                    ReasonKind::Shed,
+                    RefusedBy::Service(ServedResult::Shed),
+                );
+                self.refuse(now, arrival.from, &arrival.request, shed, out);
+            }
         }
     }
 
@@ -469,14 +465,13 @@ impl ServiceInstance {
         }
     }
 
-    fn start(
-        &mut self,
-        now: SimTime,
-        from: NodeId,
-        request: Request,
-        arrived_at: SimTime,
-        out: &mut Outbox<Message>,
-    ) {
+    /// Starts a request on the worker the pool gave it.
+    fn start(&mut self, now: SimTime, arrival: Waiting, out: &mut Outbox<Message>) {
+        let Waiting {
+            from,
+            request,
+            arrived_at,
+        } = arrival;
         let endpoint = &self.config.endpoints[request.endpoint as usize];
         let work_ns = endpoint.service_time.sample_ns(&mut self.rng);
         if now > arrived_at {
@@ -493,7 +488,6 @@ impl ServiceInstance {
             failing: None,
             cache: CacheStep::Off,
         });
-        self.gauge(Gauge::InFlight, 1, out);
         out.set_timer(now + work_ns, slab_timer(TimerKind::Work, key));
     }
 
@@ -690,8 +684,9 @@ impl ServiceInstance {
         let job = self.jobs.remove(key).expect("finishing a live job");
         let response = Response::new(job.request.call, status, reason);
         if job.detached {
-            // A saga resumed after a crash: its caller got its reset long ago, and it holds no
-            // worker.
+            // A saga resumed after a crash: its caller got its reset long ago, and nothing
+            // counts it in flight.
+            self.pool.release_background();
             return;
         }
         out.send(job.from, Message::Response(response));
@@ -709,10 +704,8 @@ impl ServiceInstance {
             ServedResult::Failed
         };
         self.record_served(status, now - job.arrived_at, result, out);
-        self.gauge(Gauge::InFlight, -1, out);
-        if let Some(waiting) = self.waiting.pop_front() {
-            self.gauge(Gauge::QueueDepth, -1, out);
-            self.start(now, waiting.from, waiting.request, waiting.arrived_at, out);
+        if let Some(next) = self.pool.finish(out) {
+            self.start(now, next, out);
         }
     }
 
@@ -731,6 +724,11 @@ impl ServiceInstance {
             self.ready = false;
             self.announce(false, out);
         }
+        debug_assert_eq!(
+            self.jobs.len(),
+            self.pool.busy_workers(),
+            "a job per busy worker"
+        );
         let mut jobs = self.jobs.drain();
         // The saga log is durable: the sagas in progress survive, to be undone on restart.
         for job in &mut jobs {
@@ -740,9 +738,9 @@ impl ServiceInstance {
             }
         }
         jobs.retain(|job| !job.detached);
-        let job_count = jobs.len() as i64;
-        let waiting: Vec<Waiting> = self.waiting.drain(..).collect();
-        let queued = waiting.len() as i64;
+        // The pool's gauges go back to zero now; the resets below are sends, not records, so
+        // the records keep the order they had when the gauges came after the resets.
+        let waiting = self.pool.reset(out);
         let held = jobs.into_iter().map(|job| (job.from, job.request)).chain(
             waiting
                 .into_iter()
@@ -752,12 +750,6 @@ impl ServiceInstance {
         let reset = Refusal::new(503, ReasonKind::Reset, RefusedBy::Kernel);
         for (from, request) in held {
             self.refuse(now, from, &request, reset, out);
-        }
-        if job_count > 0 {
-            self.gauge(Gauge::InFlight, -job_count, out);
-        }
-        if queued > 0 {
-            self.gauge(Gauge::QueueDepth, -queued, out);
         }
         self.sidecar.clear(now, out);
     }

@@ -68,9 +68,10 @@ impl StoreKind {
 pub struct StoreConfig {
     pub group: GroupId,
     pub kind: StoreKind,
-    /// Operations served at once (a connection pool); the rest wait in FIFO order, unbounded
-    /// but counted.
+    /// Operations served at once (a connection pool); the rest wait in FIFO order.
     pub workers: u32,
+    /// Operations waiting for a worker at most; beyond, an operation is shed with 503.
+    pub queue: u32,
     pub service_time: Distribution,
     /// With idempotency keys (the default), repeating an operation for the same order returns
     /// the first answer without applying it again; without, a repeated charge charges twice.

@@ -7,8 +7,10 @@
 //! 409 when the state forbids it, 404 for a query of nothing.
 //!
 //! Like a database behind a connection pool, the store serves `workers` operations at once and
-//! queues the rest in FIFO order. Each operation takes a draw of `service_time`, and is applied
-//! and answered when that time ends: one engine timer per operation, as a service's work.
+//! queues the rest in FIFO order, up to `queue`; beyond it an operation is shed with 503, as a
+//! service's full queue sheds a request. Each operation takes a draw of `service_time`, and is
+//! applied and answered when that time ends: one engine timer per operation, as a service's
+//! work.
 //!
 //! With idempotency keys the store remembers the first answer of each (operation, order) and
 //! answers a repeat with it without applying anything, so a retried charge charges once.
@@ -29,7 +31,7 @@ mod tests;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use meshsim_record::{Gauge, Reason, ReasonKind, Record, ServedResult, SpanKind, VersionKey};
+use meshsim_record::{Reason, ReasonKind, Record, ServedResult, SpanKind, VersionKey};
 use meshsim_sim::{Input, NodeId, SimRng, SimTime};
 
 use crate::message::{Message, Request, Response};
@@ -37,6 +39,7 @@ pub use crate::order_id::OrderId;
 use crate::outbox::Outbox;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerKind, decode, slab_timer};
+use crate::worker_pool::{Admission, WorkerPool};
 pub use kind::{LEDGER_OPERATIONS, ORDERS_OPERATIONS, STOCK_OPERATIONS, StoreConfig, StoreKind};
 pub use ledger::{LedgerEntry, LedgerState};
 use operation::{OK, Operation};
@@ -68,8 +71,10 @@ pub struct Store {
     /// With idempotency keys: the first answer's status of each (endpoint, order), queries
     /// aside. Durable, like the state.
     answers: BTreeMap<(u32, OrderId), u16>,
+    /// The running operations' state, keyed as their timers are; the pool counts them.
     jobs: Slab<Job>,
-    waiting: VecDeque<Arrival>,
+    /// The workers (connections) and the operations waiting for one.
+    pool: WorkerPool<Arrival>,
     /// With row locks: each locked row, and the jobs waiting for it in arrival order. The
     /// locks are the database process's memory: a crash aborts every transaction.
     locks: BTreeMap<u32, VecDeque<SlabKey>>,
@@ -77,8 +82,8 @@ pub struct Store {
 
 impl Store {
     pub fn new(node: NodeId, config: Arc<StoreConfig>, rng: SimRng) -> Store {
-        assert!(config.workers > 0, "a store has at least one worker");
         let state = StoreState::new(config.kind);
+        let pool = WorkerPool::new(version_key(&config), config.workers, config.queue);
         Store {
             node,
             config,
@@ -86,7 +91,7 @@ impl Store {
             state,
             answers: BTreeMap::new(),
             jobs: Slab::default(),
-            waiting: VecDeque::new(),
+            pool,
             locks: BTreeMap::new(),
         }
     }
@@ -178,19 +183,16 @@ impl Store {
 
     /// Operations on a worker now.
     pub fn busy_workers(&self) -> usize {
-        self.jobs.len()
+        self.pool.busy_workers()
     }
 
     /// Operations waiting for a worker now.
     pub fn queue_depth(&self) -> usize {
-        self.waiting.len()
+        self.pool.queue_depth()
     }
 
     fn key(&self) -> VersionKey {
-        VersionKey {
-            group: self.config.group,
-            version: 0,
-        }
+        version_key(&self.config)
     }
 
     // Inputs are handed over by value, as the engine gives them up.
@@ -207,7 +209,7 @@ impl Store {
             },
             Input::Crashed => self.crash(out),
             Input::Restarted => {
-                debug_assert!(self.jobs.is_empty() && self.waiting.is_empty());
+                debug_assert!(self.jobs.is_empty() && self.pool.is_idle());
             }
             // An answer to a caller whose process is gone: nothing to undo, the operation
             // applied (or not) as it would have.
@@ -247,14 +249,6 @@ impl Store {
         }
     }
 
-    fn gauge(&self, gauge: Gauge, delta: i64, out: &mut Outbox<Message>) {
-        out.record(Record::Gauge {
-            key: self.key(),
-            gauge,
-            delta,
-        });
-    }
-
     fn on_request(
         &mut self,
         now: SimTime,
@@ -273,12 +267,26 @@ impl Store {
             request,
             arrived_at: now,
         };
-        if self.jobs.len() < self.config.workers as usize {
-            self.start(now, arrival, out);
-        } else {
-            self.waiting.push_back(arrival);
-            self.gauge(Gauge::QueueDepth, 1, out);
+        match self.pool.offer(arrival, out) {
+            Admission::Started(arrival) => self.start(now, arrival, out),
+            Admission::Queued => {}
+            Admission::Full(arrival) => self.shed(now, &arrival, out),
         }
+    }
+
+    /// Answers an operation that found every worker busy and the queue full with 503 at once,
+    /// and records it as a service records a request its full queue sheds.
+    fn shed(&self, now: SimTime, arrival: &Arrival, out: &mut Outbox<Message>) {
+        let request = &arrival.request;
+        let shed = Response::refusal(request.call, 503, ReasonKind::Shed, self.config.group);
+        out.send(arrival.from, Message::Response(shed));
+        out.record(Record::Served {
+            key: self.key(),
+            node: self.node,
+            latency_ns: 0,
+            result: ServedResult::Shed,
+        });
+        self.span(request, SpanKind::Serve, now, now, 503, out);
     }
 
     fn start(&mut self, now: SimTime, arrival: Arrival, out: &mut Outbox<Message>) {
@@ -298,7 +306,6 @@ impl Store {
             started_at: now,
             row,
         });
-        self.gauge(Gauge::InFlight, 1, out);
         match row {
             // The row is held: wait for it on this connection.
             Some(row) if self.locks.contains_key(&row) => {
@@ -355,9 +362,7 @@ impl Store {
             latency_ns: now - arrived_at,
             result,
         });
-        self.gauge(Gauge::InFlight, -1, out);
-        if let Some(next) = self.waiting.pop_front() {
-            self.gauge(Gauge::QueueDepth, -1, out);
+        if let Some(next) = self.pool.finish(out) {
             self.start(now, next, out);
         }
     }
@@ -420,13 +425,16 @@ impl Store {
         if let StoreState::KeyValue(state) = &mut self.state {
             state.lose_everything();
         }
+        debug_assert_eq!(
+            self.jobs.len(),
+            self.pool.busy_workers(),
+            "a job per busy worker"
+        );
         let jobs = self.jobs.drain();
-        let job_count = jobs.len() as i64;
-        let queued = self.waiting.len() as i64;
-        let held = jobs
-            .into_iter()
-            .map(|job| job.arrival)
-            .chain(self.waiting.drain(..));
+        // The pool's gauges go back to zero now; the resets below are sends, not records, so
+        // the records keep the order they had when the gauges came after the resets.
+        let waiting = self.pool.reset(out);
+        let held = jobs.into_iter().map(|job| job.arrival).chain(waiting);
         for arrival in held {
             let reset = Response::refusal(
                 arrival.request.call,
@@ -436,11 +444,13 @@ impl Store {
             );
             out.send(arrival.from, Message::Response(reset));
         }
-        if job_count > 0 {
-            self.gauge(Gauge::InFlight, -job_count, out);
-        }
-        if queued > 0 {
-            self.gauge(Gauge::QueueDepth, -queued, out);
-        }
+    }
+}
+
+/// The store's one version, which its records count under.
+fn version_key(config: &StoreConfig) -> VersionKey {
+    VersionKey {
+        group: config.group,
+        version: 0,
     }
 }

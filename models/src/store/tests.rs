@@ -10,6 +10,8 @@ use crate::outbox::Outbox;
 
 const GROUP: GroupId = GroupId(5);
 const MS: u64 = 1_000_000;
+/// The queue of the tests' stores: deeper than any of them fills.
+const QUEUE: u32 = 1_000;
 
 fn order(root: u64) -> OrderId {
     OrderId {
@@ -55,17 +57,23 @@ impl Harness {
         seed: u64,
         row_locks: bool,
     ) -> Self {
-        let config = Arc::new(StoreConfig {
+        let config = StoreConfig {
             group: GROUP,
             row_locks,
             kind,
             workers,
+            queue: QUEUE,
             service_time,
             idempotent,
-        });
+        };
+        Harness::of(config, seed)
+    }
+
+    /// A store of `config`, its service times drawn from `seed`.
+    fn of(config: StoreConfig, seed: u64) -> Self {
         let rng = Seeder::new(seed).stream("store/test/0");
         Harness {
-            store: Store::new(NodeId(9), config, rng),
+            store: Store::new(NodeId(9), Arc::new(config), rng),
             now: SimTime::ZERO,
             timers: Vec::new(),
             timers_set: 0,
@@ -663,4 +671,72 @@ fn the_same_seed_gives_the_same_answers() {
     assert_eq!(holdings(&first_state), holdings(&second_state));
     let (other, _) = contended_run(8);
     assert_ne!(first, other, "another seed draws other service times");
+}
+
+#[test]
+fn a_full_queue_sheds_with_503_as_a_service_does() {
+    let config = StoreConfig {
+        group: GROUP,
+        kind: StoreKind::Orders,
+        workers: 1,
+        queue: 2,
+        service_time: Distribution::Const { value_ns: 10 * MS },
+        idempotent: true,
+        row_locks: false,
+    };
+    let mut orders = Harness::of(config, 1);
+    let calls: Vec<u64> = (0..5)
+        .map(|root| orders.send(CREATE, order(root)))
+        .collect();
+    assert_eq!(
+        (orders.store.busy_workers(), orders.store.queue_depth()),
+        (1, 2)
+    );
+    // The two beyond the queue are answered at once, and counted served (shed).
+    let answered: Vec<(u64, u32, Response)> = orders
+        .answers
+        .iter()
+        .map(|a| (a.0.as_nanos(), a.1.0, a.2))
+        .collect();
+    let shed_reason = Reason {
+        kind: ReasonKind::Shed,
+        group: Some(GROUP),
+    };
+    let expected: Vec<(u64, u32, Response)> = calls[3..]
+        .iter()
+        .map(|&call| {
+            let response = Response {
+                call,
+                status: 503,
+                reason: shed_reason,
+            };
+            (0, 1, response)
+        })
+        .collect();
+    assert_eq!(answered, expected);
+    orders.settle();
+    let results: Vec<ServedResult> = orders
+        .records
+        .iter()
+        .filter_map(|record| match record {
+            Record::Served { result, .. } => Some(*result),
+            _ => None,
+        })
+        .collect();
+    let (shed, succeeded) = (ServedResult::Shed, ServedResult::Succeeded);
+    assert_eq!(results, [shed, shed, succeeded, succeeded, succeeded]);
+    let state = orders.store.state().orders().expect("an order table");
+    assert_eq!(
+        state.status(order(3)),
+        None,
+        "a shed operation never applies"
+    );
+    assert_eq!(
+        (
+            orders.gauge(Gauge::InFlight),
+            orders.gauge(Gauge::QueueDepth)
+        ),
+        (0, 0)
+    );
+    assert_eq!(orders.gauge_path(Gauge::QueueDepth).iter().max(), Some(&2));
 }

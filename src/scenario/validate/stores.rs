@@ -24,6 +24,12 @@ impl Checker<'_, '_> {
                 u64::from(limits::WORKERS_PER_INSTANCE_MAX),
                 "workers",
             );
+            self.whole_at_most(
+                &path.key("queue"),
+                u64::from(store.queue),
+                u64::from(limits::QUEUE_MAX),
+                "operations queued",
+            );
             if let Some(service_time) = &store.service_time {
                 self.distribution(&path.key("service_time"), service_time);
             }
