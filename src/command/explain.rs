@@ -23,7 +23,7 @@ pub(crate) fn explain(args: &ExplainArgs) -> Status {
         Err(status) => return status,
     };
     print_warnings(&loaded);
-    let scenario = &loaded.scenario;
+    let scenario = loaded.scenario();
     if let Some(name) = &args.service
         && !is_host(scenario, name)
     {

@@ -21,7 +21,7 @@ use crate::expect;
 use crate::output_folder::{OutputFolder, leftover_note};
 use crate::report::{self, CHARTS_FOLDER, REPORT_FILE, Rendered};
 use crate::run_limits::RunLimits;
-use crate::scenario::{Loaded, Scenario};
+use crate::scenario::{Loaded, Resolved, Scenario};
 use crate::simulate::{EngineKind, SimulateError, Simulation, simulate_with_limits};
 
 /// One request in a hundred: a trace of a long run stays a few megabytes, and a short one still
@@ -68,10 +68,10 @@ impl ScenarioRun {
         if let Some(status) = refuse_past_limits(&loaded, &self.limits) {
             return Ok(status);
         }
-        let scenario = &loaded.scenario;
+        let scenario = loaded.scenario();
         let seed = self.seed.unwrap_or(scenario.scenario.seed);
         let (staged, outputs) = self.stage(scenario)?;
-        let simulation = match self.simulate(scenario, seed, outputs, &staged)? {
+        let simulation = match self.simulate(loaded.resolved(), seed, outputs, &staged)? {
             Ok(simulation) => simulation,
             Err(status) => return Ok(status),
         };
@@ -142,16 +142,16 @@ impl ScenarioRun {
     /// (interrupted, or past a limit) and has said so; `Err` is a failure to report as one.
     fn simulate(
         &self,
-        scenario: &Scenario,
+        resolved: Resolved<'_>,
         seed: u64,
         outputs: RecorderOutputs,
         staged: &Staged,
     ) -> anyhow::Result<Result<Simulation, Status>> {
-        tracing::info!(scenario = %scenario.scenario.name, seed, "run starts");
+        tracing::info!(scenario = %resolved.scenario.name, seed, "run starts");
         let bar = progress_bar(self.no_progress);
         let result = simulate_with_limits(
             self.engine,
-            scenario,
+            resolved,
             seed,
             outputs,
             &mut |reached, end| {
