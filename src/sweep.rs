@@ -46,10 +46,9 @@ fn run_seed(
             .filter(|invariant| !invariant.holds)
             .map(|invariant| invariant.name.clone())
             .collect(),
-        expectations: resolved
-            .expectations
-            .iter()
-            .map(|expectation| expect::check(summary, expectation).ok)
+        expectations: expect::check_all(summary, resolved)
+            .into_iter()
+            .map(|outcome| outcome.ok)
             .collect(),
         sent: summary.requests.sent,
         // Kept at the CSV's precision from the start, so a merged sweep reads the same.

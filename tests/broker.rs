@@ -235,8 +235,7 @@ fn broker_metrics_are_expectations() {
         &mut |_, _| {},
     )
     .unwrap();
-    for expectation in &loaded.scenario().expectations {
-        let outcome = meshsim::expect::check(&simulation.summary, expectation);
+    for outcome in meshsim::expect::check_all(&simulation.summary, loaded.resolved()) {
         assert!(outcome.ok, "{outcome:?}");
     }
 }

@@ -76,7 +76,8 @@ impl ScenarioRun {
             Err(status) => return Ok(status),
         };
         let wall_seconds = wall_start.elapsed().as_secs_f64();
-        let (expectations, rendered) = write_outputs(scenario, &simulation, staged.folder.path())?;
+        let (expectations, rendered) =
+            write_outputs(loaded.resolved(), &simulation, staged.folder.path())?;
         print_story(&simulation, &rendered.run, wall_seconds);
         self.commit(staged, rendered.charts)?;
         Ok(self.exit_status(&simulation, &expectations, seed))
@@ -283,15 +284,11 @@ fn stopped(error: SimulateError, bar: &ProgressBar, staged: &Staged) -> anyhow::
 /// Writes `summary.json` with the expectations checked, then the report drawn from the files
 /// just written, so the terminal tells the same story from the same reading of them.
 fn write_outputs(
-    scenario: &Scenario,
+    resolved: Resolved<'_>,
     simulation: &Simulation,
     folder: &Path,
 ) -> anyhow::Result<(Vec<ExpectationOutcome>, Rendered)> {
-    let expectations: Vec<_> = scenario
-        .expectations
-        .iter()
-        .map(|e| expect::check(&simulation.summary, e))
-        .collect();
+    let expectations = expect::check_all(&simulation.summary, resolved);
     let json = summary_json(&simulation.info, &simulation.summary, &expectations);
     fs::write(folder.join("summary.json"), json)
         .with_context(|| format!("cannot write {}", folder.join("summary.json").display()))?;

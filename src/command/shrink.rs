@@ -47,11 +47,7 @@ fn check_run(resolved: Resolved<'_>, seed: u64) -> Checked {
         .expect("a run that writes no file has no output to fail on");
     Checked {
         accounted: simulation.summary.accounting.ok,
-        outcomes: resolved
-            .expectations
-            .iter()
-            .map(|expectation| expect::check(&simulation.summary, expectation))
-            .collect(),
+        outcomes: expect::check_all(&simulation.summary, resolved),
     }
 }
 

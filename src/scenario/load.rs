@@ -48,6 +48,10 @@ impl Loaded {
         &self.checked
     }
 
+    pub fn into_checked(self) -> Checked {
+        self.checked
+    }
+
     /// The scenario alone, to change it (and check it again with [`Checked::check`]).
     pub fn into_scenario(self) -> Scenario {
         self.checked.into_scenario()

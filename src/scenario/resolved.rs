@@ -9,7 +9,7 @@
 use std::ops::Deref;
 
 use super::duration::Duration;
-use super::metric::CheckMetric;
+use super::metric::{CheckMetric, MetricRef};
 use super::number::Real;
 use super::schema::Scenario;
 
@@ -193,6 +193,8 @@ pub struct Resolution {
     pub depends_on: Vec<Vec<Callee>>,
     /// Per service, the callers its `[mesh.SERVICE] allow_from` lets in; `None` lets in all.
     pub allow_from: Vec<Option<Vec<ServiceId>>>,
+    /// Per `[[expect]]`, the metric it names, parsed.
+    pub expectations: Vec<MetricRef>,
 }
 
 /// A scenario with what the checker resolved of it.

@@ -47,7 +47,7 @@ pub fn simulate_source(
     source: &str,
     seed: Option<u64>,
     outputs: meshsim_record::RecorderOutputs,
-) -> (meshsim::scenario::Scenario, meshsim_record::RunSummary) {
+) -> (meshsim::scenario::Checked, meshsim_record::RunSummary) {
     let loaded =
         meshsim::scenario::load_str(label, source).unwrap_or_else(|error| panic!("{error}"));
     let seed = seed.unwrap_or(loaded.scenario().scenario.seed);
@@ -59,7 +59,7 @@ pub fn simulate_source(
         "{label} on {engine:?}: {:?}",
         simulation.summary.accounting.problems
     );
-    (loaded.into_scenario(), simulation.summary)
+    (loaded.into_checked(), simulation.summary)
 }
 
 /// Every file under `folder`, by its path below it, with its bytes: to compare two outputs.

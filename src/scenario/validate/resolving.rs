@@ -1,6 +1,7 @@
 //! What the checks have resolved so far, one slot per thing that names others; a slot stays
 //! empty where a name did not resolve, and an empty slot is always an error reported.
 
+use crate::scenario::metric::MetricRef;
 use crate::scenario::resolved::{
     Callee, EndpointCalls, EndpointId, Fault, Host, Resolution, Rollout, Route, SagaStep,
     ServiceId, StoreKind,
@@ -23,6 +24,7 @@ pub(super) struct Resolving {
     pub(super) depends_on: Vec<Option<Vec<Callee>>>,
     /// Per service; one without `allow_from` lets in every caller, so its slot starts filled.
     pub(super) allow_from: Vec<AllowFrom>,
+    pub(super) expectations: Vec<Option<MetricRef>>,
 }
 
 impl Resolving {
@@ -43,6 +45,7 @@ impl Resolving {
             stores: vec![None; scenario.stores.len()],
             depends_on: vec![None; scenario.services.len()],
             allow_from: vec![AllowFrom::Everyone; scenario.services.len()],
+            expectations: vec![None; scenario.expectations.len()],
         }
     }
 
@@ -68,6 +71,7 @@ impl Resolving {
                 .into_iter()
                 .map(AllowFrom::finish)
                 .collect::<Option<_>>()?,
+            expectations: self.expectations.into_iter().collect::<Option<_>>()?,
         })
     }
 }
