@@ -8,6 +8,8 @@
 
 use std::ops::Deref;
 
+use meshsim_models::StoreKind;
+
 use super::duration::Duration;
 use super::metric::{CheckMetric, MetricRef};
 use super::number::Real;
@@ -122,18 +124,6 @@ pub struct Route {
     pub weights: Vec<(usize, f64)>,
 }
 
-/// A store's kind, with the keys its kind needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreKind {
-    Stock {
-        products: u32,
-        stock_per_product: u32,
-    },
-    Ledger,
-    Orders,
-    Redis,
-}
-
 /// What a service's `depends_on` names: something it calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Callee {
@@ -187,7 +177,8 @@ pub struct Resolution {
     pub routes: Vec<Vec<Route>>,
     /// Per `[[rollout]]`.
     pub rollouts: Vec<Rollout>,
-    /// Per `[[store]]`, its kind.
+    /// Per `[[store]]`, its kind as the store model takes it, with the keys its kind needs and
+    /// a Redis store's defaults filled in.
     pub stores: Vec<StoreKind>,
     /// Per service, what its `depends_on` names.
     pub depends_on: Vec<Vec<Callee>>,

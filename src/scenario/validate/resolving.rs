@@ -1,10 +1,11 @@
 //! What the checks have resolved so far, one slot per thing that names others; a slot stays
 //! empty where a name did not resolve, and an empty slot is always an error reported.
 
+use meshsim_models::StoreKind;
+
 use crate::scenario::metric::MetricRef;
 use crate::scenario::resolved::{
-    Callee, EndpointCalls, EndpointId, Fault, Host, Resolution, Rollout, Route, SagaStep,
-    ServiceId, StoreKind,
+    Callee, EndpointCalls, EndpointId, Fault, Host, Resolution, Rollout, Route, SagaStep, ServiceId,
 };
 use crate::scenario::schema::Scenario;
 
