@@ -14,6 +14,7 @@ use super::duration::Duration;
 use super::metric::{CheckMetric, MetricRef};
 use super::number::Real;
 use super::schema::Scenario;
+use crate::mesh::Effective;
 
 /// A `[[service]]`, by its place in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -186,6 +187,22 @@ pub struct Resolution {
     pub allow_from: Vec<Option<Vec<ServiceId>>>,
     /// Per `[[expect]]`, the metric it names, parsed.
     pub expectations: Vec<MetricRef>,
+    /// The effective mesh policy on calls to each host.
+    pub policies: Policies,
+}
+
+/// The effective mesh policy on calls to each host, resolved once from its `[mesh.NAME]` and
+/// the scenario's mesh profile: each value the file sets, with its line when the scenario was
+/// read from a file, and the profile's default for each it leaves out, with the profile's
+/// citation. Assembly compiles it and `explain` shows it, so the two cannot differ.
+#[derive(Debug, Clone, Default)]
+pub struct Policies {
+    /// Per `[[service]]`.
+    pub services: Vec<Effective>,
+    /// Per `[[broker]]`: what a publisher's sidecar applies to its publishes.
+    pub brokers: Vec<Effective>,
+    /// Per `[[store]]`.
+    pub stores: Vec<Effective>,
 }
 
 /// A scenario with what the checker resolved of it.

@@ -27,6 +27,7 @@ mod host;
 mod mesh;
 mod names;
 mod network;
+mod policies;
 mod references;
 mod resolving;
 mod rollouts;
@@ -79,7 +80,8 @@ pub fn validate(scenario: &Scenario, file: &str, locator: &Locator<'_>) -> Findi
     checker.check_call_cycles();
     let mut findings = checker.findings;
     if findings.errors.is_empty() {
-        findings.resolution = checker.resolving.finish();
+        let policies = policies::effective_policies(scenario, locator);
+        findings.resolution = checker.resolving.finish(policies);
     }
     findings
 }

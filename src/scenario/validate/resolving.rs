@@ -5,7 +5,8 @@ use meshsim_models::StoreKind;
 
 use crate::scenario::metric::MetricRef;
 use crate::scenario::resolved::{
-    Callee, EndpointCalls, EndpointId, Fault, Host, Resolution, Rollout, Route, SagaStep, ServiceId,
+    Callee, EndpointCalls, EndpointId, Fault, Host, Policies, Resolution, Rollout, Route, SagaStep,
+    ServiceId,
 };
 use crate::scenario::schema::Scenario;
 
@@ -50,8 +51,9 @@ impl Resolving {
         }
     }
 
-    /// The resolution, when every slot was filled: always so for a scenario without errors.
-    pub(super) fn finish(self) -> Option<Resolution> {
+    /// The resolution with `policies`, when every slot was filled: always so for a scenario
+    /// without errors.
+    pub(super) fn finish(self, policies: Policies) -> Option<Resolution> {
         Some(Resolution {
             endpoints: self
                 .endpoints
@@ -73,6 +75,7 @@ impl Resolving {
                 .map(AllowFrom::finish)
                 .collect::<Option<_>>()?,
             expectations: self.expectations.into_iter().collect::<Option<_>>()?,
+            policies,
         })
     }
 }
