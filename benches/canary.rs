@@ -43,7 +43,7 @@ fn run_sweep(seeds: u64) -> (u64, u64) {
     let rows = sweep_rows(
         EngineKind::Event,
         default_jobs(),
-        &loaded.scenario,
+        loaded.resolved(),
         SeedRange {
             start: 0,
             end: seeds,

@@ -38,7 +38,7 @@ fn run_messages(engine: EngineKind) -> (u64, f64) {
         trace: None,
     };
     let simulation =
-        simulate_on(engine, &loaded.scenario, 42, outputs, &mut |_, _| {}).expect("runs");
+        simulate_on(engine, loaded.resolved(), 42, outputs, &mut |_, _| {}).expect("runs");
     (
         simulation.summary.requests.sent,
         simulation.summary.sim_seconds,
@@ -143,7 +143,7 @@ fn run_hosts(hosts: usize) -> (u64, f64) {
     let outputs = RecorderOutputs::default();
     let simulation = simulate_with_host_limit(
         EngineKind::Turmoil,
-        &loaded.scenario,
+        loaded.resolved(),
         1,
         outputs,
         &mut |_, _| {},

@@ -43,9 +43,9 @@ fn main() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/async-service.toml");
     let loaded = load_file(&path).unwrap_or_else(|error| panic!("{error}"));
     let code = ServiceCode::new().with("inventory", Inventory);
-    let seed = loaded.scenario.scenario.seed;
+    let seed = loaded.scenario().scenario.seed;
     let simulation = simulate_with_code(
-        &loaded.scenario,
+        loaded.resolved(),
         seed,
         RecorderOutputs::default(),
         &code,

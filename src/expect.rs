@@ -5,13 +5,13 @@ use meshsim_record::summary::{LatencySummary, MeshSummary, RequestCounts, Servic
 use meshsim_reports::ExpectationOutcome;
 use serde_json::Value;
 
-use crate::scenario::Bound;
 use crate::scenario::duration::Duration;
 use crate::scenario::metric::{
-    self, BrokerStat, LatencyStat, MeshStat, MetricRef, RequestCount, RolloutField, Stat,
-    StoreStat, ValueKind,
+    BrokerStat, LatencyStat, MeshStat, MetricRef, RequestCount, RolloutField, Stat, StoreStat,
+    ValueKind,
 };
 use crate::scenario::schema::Expectation;
+use crate::scenario::{Bound, Resolved};
 
 /// A metric's value at the end of the run: a number (milliseconds for latency), or nothing
 /// when the run has no value for it (no request ended, or it is not simulated).
@@ -242,10 +242,24 @@ pub fn describe_expected(expectation: &Expectation) -> String {
     parts.join(" and ")
 }
 
-/// Checks one expectation; validation has made sure its metric parses and its bounds fit.
-pub fn check(summary: &RunSummary, expectation: &Expectation) -> ExpectationOutcome {
+/// Checks every expectation of a checked scenario, in the file's order.
+pub fn check_all(summary: &RunSummary, resolved: Resolved<'_>) -> Vec<ExpectationOutcome> {
+    resolved
+        .expectations
+        .iter()
+        .zip(&resolved.resolution.expectations)
+        .map(|(expectation, metric)| check(summary, expectation, metric))
+        .collect()
+}
+
+/// Checks one expectation against `metric`, the metric it names as the checker parsed it;
+/// the checker has also made sure its bounds fit.
+pub fn check(
+    summary: &RunSummary,
+    expectation: &Expectation,
+    metric: &MetricRef,
+) -> ExpectationOutcome {
     let expected = describe_expected(expectation);
-    let metric = metric::parse(&expectation.metric).expect("validated metric");
     let kind = metric.value_kind();
     let bound = |bound: &Option<Bound>| bound.as_ref().and_then(|b| bound_number(b, kind));
     let outcome = |ok: bool, actual: Value, note: Option<String>| ExpectationOutcome {
@@ -264,7 +278,7 @@ pub fn check(summary: &RunSummary, expectation: &Expectation) -> ExpectationOutc
         max: bound(&expectation.max),
         equals: bound(&expectation.equals),
     };
-    match actual(summary, &metric) {
+    match actual(summary, metric) {
         Actual::Missing(why) => outcome(false, Value::Null, Some(why)),
         Actual::Text(text) => {
             let ok = match &expectation.equals {

@@ -11,18 +11,14 @@ use indexmap::IndexMap;
 use crate::call_graph::CallGraph;
 use crate::mesh::{self, Effective, Origin, Row};
 use crate::profile::Profile;
-use crate::scenario::{DocPath, Locator, Scenario};
+use crate::scenario::{Resolved, Scenario};
 
 /// The whole explanation; `only` narrows it to the edges into and out of one host.
-pub(crate) fn render(
-    scenario: &Scenario,
-    file: &str,
-    locator: &Locator<'_>,
-    only: Option<&str>,
-) -> String {
+pub(crate) fn render(resolved: Resolved<'_>, file: &str, only: Option<&str>) -> String {
+    let scenario = resolved.parsed;
     let profile = scenario.profile();
     let graph = CallGraph::of(scenario);
-    let policies = effective_policies(scenario, locator);
+    let policies = effective_policies(resolved);
     let mut text = header(scenario, file, profile);
     let mut sources = Sources::default();
     for callee in graph.callees() {
@@ -97,26 +93,30 @@ fn header(scenario: &Scenario, file: &str, profile: Profile) -> String {
     )
 }
 
-/// Every service's, store's and broker's effective policy, with the file's lines.
-fn effective_policies(scenario: &Scenario, locator: &Locator<'_>) -> IndexMap<String, Effective> {
-    let profile = scenario.profile();
-    let resolve = |name: &str, tcp: bool| {
-        let path = DocPath::root().key("mesh").key(name);
-        mesh::resolve(profile, scenario.mesh.get(name), tcp, &path, Some(locator))
-    };
-    let mut policies = IndexMap::new();
-    for service in &scenario.services {
-        policies.insert(service.name.clone(), resolve(&service.name, false));
-    }
-    for name in scenario
+/// Every service's, store's and broker's effective policy by name, as the checker resolved
+/// them (with the file's lines), services first, then stores, then brokers.
+fn effective_policies(resolved: Resolved<'_>) -> IndexMap<String, Effective> {
+    let policies = &resolved.resolution.policies;
+    let services = resolved
+        .services
+        .iter()
+        .map(|service| &service.name)
+        .zip(&policies.services);
+    let stores = resolved
         .stores
         .iter()
         .map(|store| &store.name)
-        .chain(scenario.brokers.iter().map(|broker| &broker.name))
-    {
-        policies.insert(name.clone(), resolve(name, true));
-    }
-    policies
+        .zip(&policies.stores);
+    let brokers = resolved
+        .brokers
+        .iter()
+        .map(|broker| &broker.name)
+        .zip(&policies.brokers);
+    services
+        .chain(stores)
+        .chain(brokers)
+        .map(|(name, policy)| (name.clone(), policy.clone()))
+        .collect()
 }
 
 fn edge_block(

@@ -345,7 +345,7 @@ min = 0.99
 "#;
 
     fn timeline() -> Vec<FaultSpec> {
-        FaultSpec::timeline_of(&load_str("t.toml", TEXT).unwrap().scenario)
+        FaultSpec::timeline_of(load_str("t.toml", TEXT).unwrap().scenario())
     }
 
     #[test]
@@ -393,7 +393,7 @@ min = 0.99
         assert!(text.contains("duration = \"1m\""), "{text}");
         let loaded = load_str("t.toml", &text).unwrap();
         assert_eq!(
-            loaded.scenario.faults[0].restart_after,
+            loaded.scenario().faults[0].restart_after,
             Some(Duration::from_millis(2500))
         );
     }
@@ -409,12 +409,12 @@ min = 0.99
             .collect();
         let text = write_scenario_with_faults(&base, &faults).unwrap();
         let loaded = load_str("t.toml", &text).unwrap();
-        assert_eq!(loaded.scenario.faults.len(), 2);
+        assert_eq!(loaded.scenario().faults.len(), 2);
         assert_eq!(
-            loaded.scenario.faults[0].add,
+            loaded.scenario().faults[0].add,
             Some(Duration::from_millis(5))
         );
-        assert_eq!(loaded.scenario.faults[1].target.as_deref(), Some("b"));
+        assert_eq!(loaded.scenario().faults[1].target.as_deref(), Some("b"));
     }
 
     #[test]

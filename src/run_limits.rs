@@ -184,7 +184,7 @@ mod tests {
 
     fn estimate(text: &str) -> WorkEstimate {
         let loaded = crate::scenario::load_str("estimate.toml", text).expect("valid");
-        WorkEstimate::of(&loaded.scenario)
+        WorkEstimate::of(loaded.scenario())
     }
 
     #[test]
@@ -236,7 +236,7 @@ arrival = { kind = "steps", steps = [["0s", 100], ["5s", 300]] }
         .unwrap()
         .replace("duration = \"12m\"", "duration = \"12d\"");
         let loaded = crate::scenario::load_str("canary.toml", &text).unwrap();
-        let (message, hint) = refusal(&loaded.scenario, &RunLimits::default()).expect("refused");
+        let (message, hint) = refusal(loaded.scenario(), &RunLimits::default()).expect("refused");
         assert!(
             message.contains("past the limit of 1.0e9 events"),
             "{message}"
@@ -247,6 +247,6 @@ arrival = { kind = "steps", steps = [["0s", 100], ["5s", 300]] }
         )
         .unwrap();
         let loaded = crate::scenario::load_str("canary.toml", &own).unwrap();
-        assert_eq!(refusal(&loaded.scenario, &RunLimits::default()), None);
+        assert_eq!(refusal(loaded.scenario(), &RunLimits::default()), None);
     }
 }

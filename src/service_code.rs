@@ -23,7 +23,7 @@ use meshsim_sim::SimTime;
 use meshsim_sim::{Port, Software, TurmoilEngine, TurmoilOptions};
 
 use crate::assemble::assemble_parts;
-use crate::scenario::Scenario;
+use crate::scenario::Resolved;
 use crate::scenario::schema::FaultKind;
 use crate::simulate::{SimulateError, Simulation, TURMOIL_HOSTS_MAX, not_simulated};
 
@@ -128,14 +128,15 @@ fn serve(
     })
 }
 
-/// Runs `scenario` on the turmoil engine with some services as user code.
+/// Runs a checked scenario on the turmoil engine with some services as user code.
 pub fn simulate_with_code(
-    scenario: &Scenario,
+    resolved: Resolved<'_>,
     seed: u64,
     outputs: RecorderOutputs,
     code: &ServiceCode,
     progress: &mut dyn FnMut(SimTime, SimTime),
 ) -> Result<Simulation, SimulateError> {
+    let scenario = resolved.parsed;
     for service in code.services.keys() {
         if !scenario.services.iter().any(|s| &s.name == service) {
             return Err(SimulateError::Unsupported(format!(
@@ -156,11 +157,6 @@ pub fn simulate_with_code(
             )));
         }
     }
-    let resolution = crate::simulate::resolve_for_run(scenario)?;
-    let resolved = crate::scenario::Resolved {
-        parsed: scenario,
-        resolution: &resolution,
-    };
     let parts = assemble_parts(resolved, seed, outputs);
     let hosts = parts.network.node_count();
     if hosts > TURMOIL_HOSTS_MAX {

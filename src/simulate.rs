@@ -8,7 +8,7 @@ use meshsim_sim::{TurmoilEngine, TurmoilOptions};
 use crate::assemble::assemble_parts;
 use crate::run_limits::RunLimits;
 use crate::scenario::schema::FaultKind;
-use crate::scenario::{Resolution, Resolved, Scenario};
+use crate::scenario::{Resolved, Scenario};
 
 /// What a finished run hands to the reports.
 pub struct Simulation {
@@ -77,17 +77,17 @@ pub enum SimulateError {
     Unsupported(String),
 }
 
-/// Runs `scenario` with `seed` on the event engine, streaming files to `outputs` and telling
-/// `progress` how far simulated time has come.
+/// Runs a checked scenario with `seed` on the event engine, streaming files to `outputs` and
+/// telling `progress` how far simulated time has come.
 pub fn simulate(
-    scenario: &Scenario,
+    resolved: Resolved<'_>,
     seed: u64,
     outputs: RecorderOutputs,
     progress: &mut dyn FnMut(SimTime, SimTime),
 ) -> std::io::Result<Simulation> {
     into_io(simulate_on(
         EngineKind::Event,
-        scenario,
+        resolved,
         seed,
         outputs,
         progress,
@@ -95,7 +95,7 @@ pub fn simulate(
 }
 
 /// A run on the event engine's result, its error as an I/O error: the event engine fails
-/// only to write, when interrupted or past a limit, or on a scenario that does not check.
+/// only to write, when interrupted or past a limit, or on a scenario it does not simulate.
 fn into_io(result: Result<Simulation, SimulateError>) -> std::io::Result<Simulation> {
     match result {
         Ok(simulation) => Ok(simulation),
@@ -115,19 +115,17 @@ fn into_io(result: Result<Simulation, SimulateError>) -> std::io::Result<Simulat
     }
 }
 
-/// Runs `scenario` for its first `duration_nanos_max` at most, with no outputs: enough to
-/// assemble every model and start every workload, fault and controller. The fuzz target and the
-/// tests of its findings use it on whatever loads.
+/// Runs a checked scenario for its first `duration_nanos_max` at most, with no outputs: enough
+/// to assemble every model and start every workload, fault and controller. The fuzz target and
+/// the tests of its findings use it on whatever loads.
 pub fn simulate_briefly(
-    scenario: &Scenario,
+    resolved: Resolved<'_>,
     duration_nanos_max: u64,
 ) -> std::io::Result<Simulation> {
-    // Resolved as loaded: cut short, a fault or a rollout may start after the end, which the
-    // checker refuses in a file but a short run only leaves out.
-    let resolution = resolve_for_run(scenario).map_err(|error| {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string())
-    })?;
-    let mut shortened = scenario.clone();
+    // The resolution stays the one the whole scenario was checked with: cut short, a fault or
+    // a rollout may start after the end, which the checker refuses in a file but a short run
+    // only leaves out. Only the duration changes, and nothing resolved depends on it.
+    let mut shortened = resolved.parsed.clone();
     let duration = shortened
         .scenario
         .duration
@@ -136,9 +134,9 @@ pub fn simulate_briefly(
     shortened.scenario.duration = crate::scenario::Duration::from_nanos(duration);
     let resolved = Resolved {
         parsed: &shortened,
-        resolution: &resolution,
+        resolution: resolved.resolution,
     };
-    into_io(simulate_resolved(
+    into_io(simulate_with_host_limit(
         EngineKind::Event,
         resolved,
         1,
@@ -149,30 +147,17 @@ pub fn simulate_briefly(
     ))
 }
 
-/// What the checker resolves of `scenario`, which callers have loaded (and so checked) or
-/// changed in memory (a shrink, a short run); one that does not check cannot run.
-pub fn resolve_for_run(scenario: &Scenario) -> Result<Resolution, SimulateError> {
-    crate::scenario::resolve(scenario).map_err(|errors| {
-        let first = errors
-            .first()
-            .map_or("an internal error".to_owned(), |error| {
-                error.message.clone()
-            });
-        SimulateError::Unsupported(format!("the scenario does not check: {first}"))
-    })
-}
-
-/// Runs `scenario` with `seed` on `engine`.
+/// Runs a checked scenario with `seed` on `engine`.
 pub fn simulate_on(
     engine: EngineKind,
-    scenario: &Scenario,
+    resolved: Resolved<'_>,
     seed: u64,
     outputs: RecorderOutputs,
     progress: &mut dyn FnMut(SimTime, SimTime),
 ) -> Result<Simulation, SimulateError> {
     simulate_with_limits(
         engine,
-        scenario,
+        resolved,
         seed,
         outputs,
         progress,
@@ -183,7 +168,7 @@ pub fn simulate_on(
 /// [`simulate_on`] with other limits than the defaults (`--max-events`, `--max-in-flight`).
 pub fn simulate_with_limits(
     engine: EngineKind,
-    scenario: &Scenario,
+    resolved: Resolved<'_>,
     seed: u64,
     outputs: RecorderOutputs,
     progress: &mut dyn FnMut(SimTime, SimTime),
@@ -191,7 +176,7 @@ pub fn simulate_with_limits(
 ) -> Result<Simulation, SimulateError> {
     simulate_with_host_limit(
         engine,
-        scenario,
+        resolved,
         seed,
         outputs,
         progress,
@@ -203,32 +188,6 @@ pub fn simulate_with_limits(
 /// [`simulate_with_limits`] with another turmoil host limit: the benchmark that measures where
 /// the limit belongs runs past it.
 pub fn simulate_with_host_limit(
-    engine: EngineKind,
-    scenario: &Scenario,
-    seed: u64,
-    outputs: RecorderOutputs,
-    progress: &mut dyn FnMut(SimTime, SimTime),
-    limits: &RunLimits,
-    turmoil_hosts_max: usize,
-) -> Result<Simulation, SimulateError> {
-    let resolution = resolve_for_run(scenario)?;
-    let resolved = Resolved {
-        parsed: scenario,
-        resolution: &resolution,
-    };
-    simulate_resolved(
-        engine,
-        resolved,
-        seed,
-        outputs,
-        progress,
-        limits,
-        turmoil_hosts_max,
-    )
-}
-
-/// [`simulate_with_host_limit`] of a scenario already resolved.
-fn simulate_resolved(
     engine: EngineKind,
     resolved: Resolved<'_>,
     seed: u64,

@@ -16,19 +16,19 @@ use meshsim_reports::sweep::{
 
 use crate::expect;
 use crate::run_limits::RunLimits;
-use crate::scenario::Scenario;
+use crate::scenario::Resolved;
 use crate::simulate::{EngineKind, simulate_with_limits};
 
 /// One seed's run, as its row of `sweep.csv` holds it.
 fn run_seed(
     engine: EngineKind,
-    scenario: &Scenario,
+    resolved: Resolved<'_>,
     seed: u64,
     limits: &RunLimits,
 ) -> anyhow::Result<SeedRow> {
     let simulation = simulate_with_limits(
         engine,
-        scenario,
+        resolved,
         seed,
         RecorderOutputs::default(),
         &mut |_, _| {},
@@ -46,10 +46,9 @@ fn run_seed(
             .filter(|invariant| !invariant.holds)
             .map(|invariant| invariant.name.clone())
             .collect(),
-        expectations: scenario
-            .expectations
-            .iter()
-            .map(|expectation| expect::check(summary, expectation).ok)
+        expectations: expect::check_all(summary, resolved)
+            .into_iter()
+            .map(|outcome| outcome.ok)
             .collect(),
         sent: summary.requests.sent,
         // Kept at the CSV's precision from the start, so a merged sweep reads the same.
@@ -75,14 +74,14 @@ fn run_seed(
 pub fn sweep_rows(
     engine: EngineKind,
     jobs: u32,
-    scenario: &Scenario,
+    resolved: Resolved<'_>,
     seeds: SeedRange,
 ) -> anyhow::Result<Vec<SeedRow>> {
     let limits = RunLimits::default();
     run_all(
         engine,
         jobs,
-        scenario,
+        resolved,
         seeds,
         &limits,
         &ProgressBar::hidden(),
@@ -98,7 +97,7 @@ pub(crate) type Slowest = Option<(u64, f64)>;
 pub(crate) fn run_all(
     engine: EngineKind,
     jobs: u32,
-    scenario: &Scenario,
+    resolved: Resolved<'_>,
     seeds: SeedRange,
     limits: &RunLimits,
     bar: &ProgressBar,
@@ -117,7 +116,7 @@ pub(crate) fn run_all(
                     if seed >= seeds.end || crate::interrupt::interrupted() {
                         break;
                     }
-                    let (wall_s, result) = timed(|| run_seed(engine, scenario, seed, limits));
+                    let (wall_s, result) = timed(|| run_seed(engine, resolved, seed, limits));
                     let slot = (seed - seeds.start) as usize;
                     results.lock().expect("no thread panics holding it")[slot] = Some(result);
                     let mut slowest = slowest.lock().expect("no thread panics holding it");

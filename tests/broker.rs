@@ -95,7 +95,7 @@ fn run_on(engine: EngineKind, source: &str) -> Run {
         metrics: Some(Box::new(metrics.clone())),
         ..RecorderOutputs::default()
     };
-    let simulation = simulate_on(engine, &loaded.scenario, 3, outputs, &mut |_, _| {})
+    let simulation = simulate_on(engine, loaded.resolved(), 3, outputs, &mut |_, _| {})
         .unwrap_or_else(|error| panic!("{error}"));
     let summary = simulation.summary;
     assert!(summary.accounting.ok, "{:?}", summary.accounting.problems);
@@ -229,14 +229,13 @@ fn broker_metrics_are_expectations() {
     let loaded = load_str("broker.toml", &scenario("5s", 100, "", &extra)).unwrap();
     let simulation = simulate_on(
         EngineKind::Event,
-        &loaded.scenario,
+        loaded.resolved(),
         3,
         RecorderOutputs::default(),
         &mut |_, _| {},
     )
     .unwrap();
-    for expectation in &loaded.scenario.expectations {
-        let outcome = meshsim::expect::check(&simulation.summary, expectation);
+    for outcome in meshsim::expect::check_all(&simulation.summary, loaded.resolved()) {
         assert!(outcome.ok, "{outcome:?}");
     }
 }

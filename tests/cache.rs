@@ -12,20 +12,16 @@ use support::simulate_source;
 const ENGINES: [EngineKind; 2] = [EngineKind::Event, EngineKind::Turmoil];
 
 fn run(engine: EngineKind, source: &str) -> (RunSummary, Vec<(String, bool)>) {
-    let (scenario, summary) = simulate_source(
+    let (checked, summary) = simulate_source(
         engine,
         "cache.toml",
         source,
         Some(1),
         RecorderOutputs::default(),
     );
-    let outcomes = scenario
-        .expectations
-        .iter()
-        .map(|expectation| {
-            let outcome = expect::check(&summary, expectation);
-            (outcome.metric, outcome.ok)
-        })
+    let outcomes = expect::check_all(&summary, checked.resolved())
+        .into_iter()
+        .map(|outcome| (outcome.metric, outcome.ok))
         .collect();
     (summary, outcomes)
 }

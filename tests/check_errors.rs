@@ -80,8 +80,8 @@ fn every_key_of_the_format_loads() {
         "{}",
         loaded.render_warnings(false)
     );
-    assert_eq!(loaded.scenario.scenario.name, "canary");
-    assert_eq!(loaded.scenario.services.len(), 6);
+    assert_eq!(loaded.scenario().scenario.name, "canary");
+    assert_eq!(loaded.scenario().services.len(), 6);
     assert_eq!(loaded.file, label);
 }
 
@@ -95,7 +95,7 @@ fn every_key_of_linkerds_profile_loads() {
         loaded.render_warnings(false)
     );
     assert_eq!(
-        loaded.scenario.profile(),
+        loaded.scenario().profile(),
         meshsim::profile::Profile::Linkerd
     );
 }

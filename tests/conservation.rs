@@ -213,7 +213,7 @@ proptest! {
             Ok(loaded) => loaded,
             Err(error) => panic!("generated scenario is invalid:\n{error}\n{text}"),
         };
-        let run = || simulate(&loaded.scenario, seed, RecorderOutputs::default(), &mut |_, _| {}).unwrap();
+        let run = || simulate(loaded.resolved(), seed, RecorderOutputs::default(), &mut |_, _| {}).unwrap();
         let first = run();
         let summary = &first.summary;
         prop_assert!(summary.accounting.ok, "{:?}\n{text}", summary.accounting.problems);

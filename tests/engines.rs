@@ -26,10 +26,10 @@ use meshsim_record::RecorderOutputs;
 const TICK_MS: f64 = 1.0;
 
 fn run(engine: EngineKind, loaded: &Loaded) -> Simulation {
-    let seed = loaded.scenario.scenario.seed;
+    let seed = loaded.scenario().scenario.seed;
     simulate_on(
         engine,
-        &loaded.scenario,
+        loaded.resolved(),
         seed,
         RecorderOutputs::default(),
         &mut |_, _| {},
@@ -94,7 +94,7 @@ fn hosts(scenario: &Scenario) -> usize {
 
 fn compare(file: &Path) {
     let loaded = load_file(file).expect("valid scenario");
-    if hosts(&loaded.scenario) > TURMOIL_HOSTS_MAX {
+    if hosts(loaded.scenario()) > TURMOIL_HOSTS_MAX {
         return;
     }
     let event = run(EngineKind::Event, &loaded);
@@ -106,7 +106,7 @@ fn compare(file: &Path) {
         turmoil.summary.accounting.problems
     );
     assert_eq!(turmoil.info.engine, "turmoil");
-    for workload in &loaded.scenario.workloads {
+    for workload in &loaded.scenario().workloads {
         let a = &event.summary.workloads[&workload.name];
         let b = &turmoil.summary.workloads[&workload.name];
         let name = format!("{} / {}", file.display(), workload.name);
@@ -133,7 +133,7 @@ fn compare(file: &Path) {
             // compare, and both engines agreed on that above.
             continue;
         }
-        let ticks = ticks_on_path(&loaded.scenario, &workload.target, &workload.endpoint, 0);
+        let ticks = ticks_on_path(loaded.scenario(), &workload.target, &workload.endpoint, 0);
         let (mean_a, mean_b) = (a.latency_ms.mean, b.latency_ms.mean);
         let succeeded = a.requests.succeeded.min(b.requests.succeeded) as f64;
         let noise =
@@ -178,7 +178,7 @@ fn the_turmoil_engine_replays_byte_for_byte() {
     assert_eq!(first.summary.digest, second.summary.digest);
     let other_seed = simulate_on(
         EngineKind::Turmoil,
-        &loaded.scenario,
+        loaded.resolved(),
         999,
         RecorderOutputs::default(),
         &mut |_, _| {},
@@ -197,7 +197,7 @@ fn too_many_hosts_for_turmoil_is_refused_with_a_hint() {
     let loaded = meshsim::scenario::load_str("big.toml", &source).unwrap();
     let result = simulate_on(
         EngineKind::Turmoil,
-        &loaded.scenario,
+        loaded.resolved(),
         1,
         RecorderOutputs::default(),
         &mut |_, _| {},

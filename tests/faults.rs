@@ -59,7 +59,7 @@ timeout = "500ms"
         events: Some(Box::new(events.clone())),
         ..RecorderOutputs::default()
     };
-    let simulation = simulate(&loaded.scenario, 5, outputs, &mut |_, _| {}).unwrap();
+    let simulation = simulate(loaded.resolved(), 5, outputs, &mut |_, _| {}).unwrap();
     assert!(
         simulation.summary.accounting.ok,
         "{:?}",
@@ -259,7 +259,7 @@ arrival = { kind = "constant", rate = 1000 }
 "#;
     let loaded = load_str("shed.toml", source).unwrap();
     let simulation = simulate(
-        &loaded.scenario,
+        loaded.resolved(),
         1,
         RecorderOutputs::default(),
         &mut |_, _| {},

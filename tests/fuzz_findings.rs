@@ -25,7 +25,7 @@ fn every_fuzz_finding_loads_and_runs_or_is_refused_with_a_location() {
         match load_str(&label, &text) {
             Ok(loaded) => {
                 loaded_count += 1;
-                let simulation = simulate_briefly(&loaded.scenario, 20_000_000).unwrap();
+                let simulation = simulate_briefly(loaded.resolved(), 20_000_000).unwrap();
                 assert!(
                     simulation.summary.accounting.ok,
                     "{name}: {:?}",

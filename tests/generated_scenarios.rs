@@ -492,7 +492,7 @@ fn damaged(text: &str, damages: &[Damage]) -> String {
 /// Runs a loaded scenario briefly and checks the conservation law and the invariants.
 fn run_and_check(loaded: &meshsim::scenario::Loaded, seed: u64, text: &str) {
     let simulation = simulate(
-        &loaded.scenario,
+        loaded.resolved(),
         seed,
         RecorderOutputs::default(),
         &mut |_, _| {},

@@ -67,7 +67,7 @@ arrival = {{ kind = "poisson", rate = {arrival_rate} }}
         requests: Some(Box::new(buffer.clone())),
         ..RecorderOutputs::default()
     };
-    let simulation = simulate(&loaded.scenario, seed, outputs, &mut |_, _| {}).expect("runs");
+    let simulation = simulate(loaded.resolved(), seed, outputs, &mut |_, _| {}).expect("runs");
     assert!(simulation.summary.accounting.ok);
     let bytes = buffer.bytes();
     let mut reader = csv::Reader::from_reader(bytes.as_slice());

@@ -107,7 +107,7 @@ fn every_invariant_holds(name: &str, text: &str, faults: Vec<Fault>, seed: u64) 
     let loaded = load_str(&format!("{name}.toml"), &written)
         .unwrap_or_else(|error| panic!("a drawn timeline is valid: {error}\n{written}"));
     let simulation = simulate(
-        &loaded.scenario,
+        loaded.resolved(),
         seed,
         RecorderOutputs::default(),
         &mut |_, _| {},
@@ -284,7 +284,7 @@ fn shrink_narrows_the_broken_saga_down_to_the_fault_that_breaks_it() {
         &std::fs::read_to_string(broken_saga()).unwrap(),
     )
     .unwrap();
-    assert!(loaded.scenario.faults.len() < original.scenario.faults.len());
+    assert!(loaded.scenario().faults.len() < original.scenario().faults.len());
     // It still fails the same way.
     let output = meshsim(&[
         "run",

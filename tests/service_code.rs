@@ -31,7 +31,7 @@ fn user_code_answers_and_the_mesh_times_it_out() {
     let code = ServiceCode::new().with("inventory", Inventory);
     let run = || {
         simulate_with_code(
-            &loaded.scenario,
+            loaded.resolved(),
             5,
             RecorderOutputs::default(),
             &code,
@@ -82,7 +82,7 @@ fn code_cannot_be_crashed_by_a_fault() {
     let loaded = load_str("async-service.toml", &source).unwrap();
     let code = ServiceCode::new().with("inventory", Inventory);
     let error = simulate_with_code(
-        &loaded.scenario,
+        loaded.resolved(),
         5,
         RecorderOutputs::default(),
         &code,
@@ -95,7 +95,7 @@ fn code_cannot_be_crashed_by_a_fault() {
     let unknown = ServiceCode::new().with("nowhere", Inventory);
     assert!(
         simulate_with_code(
-            &loaded.scenario,
+            loaded.resolved(),
             5,
             RecorderOutputs::default(),
             &unknown,

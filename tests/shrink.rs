@@ -47,7 +47,7 @@ fn keeps_only_the_crash_that_matters_shorter_and_later() {
     let (stdout, out) = shrink_checkout(folder.path());
     let shrunk = std::fs::read_to_string(&out).unwrap();
     let loaded = load_str("checkout.shrunk.toml", &shrunk).expect("the shrunk file loads");
-    let faults = &loaded.scenario.faults;
+    let faults = &loaded.scenario().faults;
     assert_eq!(faults.len(), 1, "{shrunk}");
     assert_eq!(faults[0].kind, FaultKind::Crash);
     assert_eq!(faults[0].target.as_deref(), Some("payments"));
@@ -244,7 +244,7 @@ fn a_drawn_timeline_is_written_as_a_replayable_file() {
     };
     let drawn = write_scenario_with_faults(&original, &[FaultSpec::new(crash)]).unwrap();
     let loaded = load_str("drawn.toml", &drawn).unwrap();
-    assert_eq!(loaded.scenario.faults.len(), 1);
+    assert_eq!(loaded.scenario().faults.len(), 1);
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("drawn.toml");
     std::fs::write(&file, &drawn).unwrap();

@@ -66,7 +66,7 @@ pub fn run_text(label: &str, text: &str, seed: u64) -> (u64, u64) {
         requests: None,
         trace: None,
     };
-    let simulation = simulate(&loaded.scenario, seed, outputs, &mut |_, _| {}).expect("runs");
+    let simulation = simulate(loaded.resolved(), seed, outputs, &mut |_, _| {}).expect("runs");
     assert!(simulation.summary.accounting.ok);
     (simulation.summary.requests.sent, simulation.info.events)
 }

@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(loaded) => {
             let _ = loaded.render_warnings(false);
             let simulation =
-                simulate_briefly(&loaded.scenario, RUN_NANOS_MAX).expect("no output to fail");
+                simulate_briefly(loaded.resolved(), RUN_NANOS_MAX).expect("no output to fail");
             assert!(
                 simulation.summary.accounting.ok,
                 "{:?}",

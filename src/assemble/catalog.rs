@@ -4,7 +4,6 @@
 use meshsim_record::{Catalog, GroupInfo, NodeInfo, SubscriptionInfo, VersionInfo};
 use meshsim_sim::NodeId;
 
-use super::stores::store_kind;
 use crate::layout::{BASE_VERSION, Layout, ServiceLayout};
 use crate::rollout;
 use crate::scenario::resolved::Resolved;
@@ -51,7 +50,7 @@ fn groups(scenario: Resolved<'_>, layout: &Layout) -> Vec<GroupInfo> {
                 instances: 1,
                 route_weight_percent: 100.0,
             }],
-            endpoints: store_kind(store, kind)
+            endpoints: kind
                 .operations()
                 .iter()
                 .map(|&operation| operation.to_owned())

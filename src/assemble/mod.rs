@@ -33,7 +33,6 @@ use crate::rollout;
 use crate::scenario::Real;
 use crate::scenario::resolved::Resolved;
 pub use distribution::distribution;
-pub use upstreams::effective_policy;
 
 /// A scenario laid out on the event engine.
 pub struct Assembly {

@@ -12,7 +12,7 @@ use meshsim_sim::{Distribution, GroupId, NodeId, Seeder};
 
 use super::calls::{ResolvedCalls, resolve_calls};
 use super::distribution::distribution;
-use super::upstreams::{effective_policy, sidecar_upstreams};
+use super::upstreams::sidecar_upstreams;
 use crate::layout::Layout;
 use crate::mesh;
 use crate::rollout;
@@ -42,7 +42,7 @@ pub(super) fn add_models(
                 &scenario.workloads,
                 service,
                 mesh::inbound_policy(
-                    &effective_policy(&scenario, &service.name, false),
+                    &scenario.resolution.policies.services[service_index],
                     allowed_groups(scenario, layout, service_index),
                     group_names,
                 ),

@@ -7,20 +7,19 @@ use meshsim_sim::{Distribution, Seeder};
 
 use super::distribution::distribution;
 use crate::layout::Layout;
-use crate::scenario::{Duration, Real};
-use crate::scenario::{resolved, schema};
+use crate::scenario::schema;
 
 /// Store `index`'s model, on the node laid out for it.
 pub(super) fn store_model(
     store: &schema::Store,
-    kind: resolved::StoreKind,
+    kind: StoreKind,
     layout: &Layout,
     index: usize,
     seeder: Seeder,
 ) -> Node {
     let config = StoreConfig {
         group: layout.stores[index].group,
-        kind: store_kind(store, kind),
+        kind,
         workers: store.workers,
         queue: store.queue,
         service_time: store
@@ -37,29 +36,3 @@ pub(super) fn store_model(
         rng,
     )))
 }
-
-/// The model's kind of `store`, resolved as `kind`, with a Redis store's defaults filled in.
-pub(super) fn store_kind(store: &schema::Store, kind: resolved::StoreKind) -> StoreKind {
-    match kind {
-        resolved::StoreKind::Stock {
-            products,
-            stock_per_product,
-        } => StoreKind::Stock {
-            products,
-            stock_per_product,
-        },
-        resolved::StoreKind::Ledger => StoreKind::Ledger,
-        resolved::StoreKind::Orders => StoreKind::Orders,
-        resolved::StoreKind::Redis => StoreKind::KeyValue {
-            keys: store.keys.unwrap_or(REDIS_KEYS_DEFAULT),
-            key_skew_thousandths: (store.key_skew.map_or(1.0, Real::get) * 1000.0).round() as u32,
-            ttl_ns: store.ttl.map_or(REDIS_TTL_DEFAULT_NS, Duration::as_nanos),
-        },
-    }
-}
-
-/// Keys a Redis store's requests spread over when `keys` is omitted.
-const REDIS_KEYS_DEFAULT: u32 = 1_000;
-
-/// The time to live of a Redis store's `SETEX` when `ttl` is omitted: a minute.
-const REDIS_TTL_DEFAULT_NS: u64 = 60_000_000_000;

@@ -9,9 +9,7 @@ use meshsim_sim::NodeId;
 use crate::layout::Layout;
 use crate::mesh;
 use crate::rollout;
-use crate::scenario::DocPath;
 use crate::scenario::resolved::Resolved;
-use crate::scenario::schema::Scenario;
 
 /// One upstream configuration per service, shared by every caller's sidecar.
 /// One upstream configuration per service and then per broker (a publish is a call to the
@@ -36,7 +34,7 @@ pub(super) fn upstream_configs(
                 &service.name,
                 service_layout.instances.clone(),
                 subsets,
-                &effective_policy(&scenario, &service.name, false),
+                &scenario.resolution.policies.services[index],
             );
             config.routes = mesh::route_table(
                 &scenario.resolution.routes[index],
@@ -52,7 +50,7 @@ pub(super) fn upstream_configs(
             layout.brokers[index].group,
             &broker.name,
             layout.brokers[index].node,
-            &effective_policy(&scenario, &broker.name, true),
+            &scenario.resolution.policies.brokers[index],
             mesh::PUBLISH_CONFIRM_TIMEOUT_NS,
         ))
     });
@@ -61,23 +59,11 @@ pub(super) fn upstream_configs(
             layout.stores[index].group,
             &store.name,
             layout.stores[index].node,
-            &effective_policy(&scenario, &store.name, true),
+            &scenario.resolution.policies.stores[index],
             mesh::STORE_CALL_TIMEOUT_NS,
         ))
     });
     services.chain(brokers).chain(stores).collect()
-}
-
-/// The policy on calls to `name` under the scenario's mesh profile; `tcp` for a store or a
-/// broker, whose clients speak their own protocols over TCP.
-pub fn effective_policy(scenario: &Scenario, name: &str, tcp: bool) -> mesh::Effective {
-    mesh::resolve(
-        scenario.profile(),
-        scenario.mesh.get(name),
-        tcp,
-        &DocPath::root().key("mesh").key(name),
-        None,
-    )
 }
 
 /// The upstreams of `node`'s sidecar, one per callee; `node` is recorded as a holder of each,

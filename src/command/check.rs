@@ -21,7 +21,7 @@ pub(crate) fn check(args: &CheckArgs) -> Status {
     println!(
         "ok: {} ({})",
         args.file.display(),
-        census(&loaded.scenario).join(", ")
+        census(loaded.scenario()).join(", ")
     );
     Status::Ok
 }

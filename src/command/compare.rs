@@ -51,7 +51,8 @@ pub(crate) fn compare(args: &CompareArgs) -> anyhow::Result<Status> {
     for file in [&args.first, &args.second] {
         match scenario::load_file(file) {
             Ok(loaded) => {
-                names.push((loaded.scenario.scenario.name, loaded.scenario.scenario.seed));
+                let header = &loaded.scenario().scenario;
+                names.push((header.name.clone(), header.seed));
             }
             Err(error) => {
                 report_load_error(&error);

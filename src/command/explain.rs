@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::loading::{load_or_report, print_warnings};
 use super::status::Status;
 use crate::explain::render;
-use crate::scenario::{Locator, Scenario};
+use crate::scenario::Scenario;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ExplainArgs {
@@ -23,7 +23,7 @@ pub(crate) fn explain(args: &ExplainArgs) -> Status {
         Err(status) => return status,
     };
     print_warnings(&loaded);
-    let scenario = &loaded.scenario;
+    let scenario = loaded.scenario();
     if let Some(name) = &args.service
         && !is_host(scenario, name)
     {
@@ -34,10 +34,9 @@ pub(crate) fn explain(args: &ExplainArgs) -> Status {
         eprintln!("hint: `meshsim explain {}` lists every one", loaded.file);
         return Status::BadInput;
     }
-    let locator = Locator::new(&loaded.source);
     print!(
         "{}",
-        render(scenario, &loaded.file, &locator, args.service.as_deref())
+        render(loaded.resolved(), &loaded.file, args.service.as_deref())
     );
     Status::Ok
 }

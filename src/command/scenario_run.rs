@@ -21,7 +21,7 @@ use crate::expect;
 use crate::output_folder::{OutputFolder, leftover_note};
 use crate::report::{self, CHARTS_FOLDER, REPORT_FILE, Rendered};
 use crate::run_limits::RunLimits;
-use crate::scenario::{Loaded, Scenario};
+use crate::scenario::{Loaded, Resolved, Scenario};
 use crate::simulate::{EngineKind, SimulateError, Simulation, simulate_with_limits};
 
 /// One request in a hundred: a trace of a long run stays a few megabytes, and a short one still
@@ -68,15 +68,16 @@ impl ScenarioRun {
         if let Some(status) = refuse_past_limits(&loaded, &self.limits) {
             return Ok(status);
         }
-        let scenario = &loaded.scenario;
+        let scenario = loaded.scenario();
         let seed = self.seed.unwrap_or(scenario.scenario.seed);
         let (staged, outputs) = self.stage(scenario)?;
-        let simulation = match self.simulate(scenario, seed, outputs, &staged)? {
+        let simulation = match self.simulate(loaded.resolved(), seed, outputs, &staged)? {
             Ok(simulation) => simulation,
             Err(status) => return Ok(status),
         };
         let wall_seconds = wall_start.elapsed().as_secs_f64();
-        let (expectations, rendered) = write_outputs(scenario, &simulation, staged.folder.path())?;
+        let (expectations, rendered) =
+            write_outputs(loaded.resolved(), &simulation, staged.folder.path())?;
         print_story(&simulation, &rendered.run, wall_seconds);
         self.commit(staged, rendered.charts)?;
         Ok(self.exit_status(&simulation, &expectations, seed))
@@ -142,16 +143,16 @@ impl ScenarioRun {
     /// (interrupted, or past a limit) and has said so; `Err` is a failure to report as one.
     fn simulate(
         &self,
-        scenario: &Scenario,
+        resolved: Resolved<'_>,
         seed: u64,
         outputs: RecorderOutputs,
         staged: &Staged,
     ) -> anyhow::Result<Result<Simulation, Status>> {
-        tracing::info!(scenario = %scenario.scenario.name, seed, "run starts");
+        tracing::info!(scenario = %resolved.scenario.name, seed, "run starts");
         let bar = progress_bar(self.no_progress);
         let result = simulate_with_limits(
             self.engine,
-            scenario,
+            resolved,
             seed,
             outputs,
             &mut |reached, end| {
@@ -283,15 +284,11 @@ fn stopped(error: SimulateError, bar: &ProgressBar, staged: &Staged) -> anyhow::
 /// Writes `summary.json` with the expectations checked, then the report drawn from the files
 /// just written, so the terminal tells the same story from the same reading of them.
 fn write_outputs(
-    scenario: &Scenario,
+    resolved: Resolved<'_>,
     simulation: &Simulation,
     folder: &Path,
 ) -> anyhow::Result<(Vec<ExpectationOutcome>, Rendered)> {
-    let expectations: Vec<_> = scenario
-        .expectations
-        .iter()
-        .map(|e| expect::check(&simulation.summary, e))
-        .collect();
+    let expectations = expect::check_all(&simulation.summary, resolved);
     let json = summary_json(&simulation.info, &simulation.summary, &expectations);
     fs::write(folder.join("summary.json"), json)
         .with_context(|| format!("cannot write {}", folder.join("summary.json").display()))?;

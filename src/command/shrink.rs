@@ -15,7 +15,7 @@ use super::loading::{load_or_report, print_warnings};
 use super::status::{Status, bad_input};
 use crate::expect;
 use crate::fault_timeline::{FaultSpec, write_scenario_with_faults};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, Resolved};
 use crate::shrink::{Bounds, Shrunk, Verdict, fault_number, shrink_timeline};
 use crate::simulate::simulate;
 
@@ -41,17 +41,13 @@ struct Checked {
     outcomes: Vec<ExpectationOutcome>,
 }
 
-/// Runs `scenario` in-process with no files and checks its expectations.
-fn check_run(scenario: &Scenario, seed: u64) -> Checked {
-    let simulation = simulate(scenario, seed, RecorderOutputs::default(), &mut |_, _| {})
+/// Runs a checked scenario in-process with no files and checks its expectations.
+fn check_run(resolved: Resolved<'_>, seed: u64) -> Checked {
+    let simulation = simulate(resolved, seed, RecorderOutputs::default(), &mut |_, _| {})
         .expect("a run that writes no file has no output to fail on");
     Checked {
         accounted: simulation.summary.accounting.ok,
-        outcomes: scenario
-            .expectations
-            .iter()
-            .map(|expectation| expect::check(&simulation.summary, expectation))
-            .collect(),
+        outcomes: expect::check_all(&simulation.summary, resolved),
     }
 }
 
@@ -158,7 +154,7 @@ struct Failing {
 fn failing_scenario(args: &ShrinkArgs) -> Result<Failing, Status> {
     let loaded = load_or_report(&args.file)?;
     print_warnings(&loaded);
-    let seed = args.seed.unwrap_or(loaded.scenario.scenario.seed);
+    let seed = args.seed.unwrap_or(loaded.scenario().scenario.seed);
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.file));
     if same_file(&args.file, &out) {
         let hint = format!(
@@ -172,7 +168,7 @@ fn failing_scenario(args: &ShrinkArgs) -> Result<Failing, Status> {
         };
         return Err(bad_input(&format!("{named} is the scenario itself"), &hint));
     }
-    if loaded.scenario.faults.is_empty() {
+    if loaded.scenario().faults.is_empty() {
         return Err(bad_input(
             &format!(
                 "{} has no [[fault]]: nothing to shrink",
@@ -181,7 +177,7 @@ fn failing_scenario(args: &ShrinkArgs) -> Result<Failing, Status> {
             "shrink minimises a failing scenario's fault timeline; `meshsim run` shows which expectations fail",
         ));
     }
-    let first = check_run(&loaded.scenario, seed);
+    let first = check_run(loaded.resolved(), seed);
     let replay = format!("meshsim run {} --seed {seed}", args.file.display());
     if !first.accounted {
         eprintln!("error: internal error: requests were not all accounted for (a bug in meshsim)");
@@ -224,10 +220,11 @@ fn search(
         let Ok(text) = write_scenario_with_faults(&failing.loaded.source, faults) else {
             return Verdict::Invalid;
         };
+        // A candidate is loaded, and so checked, again: its resolution is its own.
         let Ok(candidate) = scenario::load_str(label, &text) else {
             return Verdict::Invalid;
         };
-        let checked = check_run(&candidate.scenario, failing.seed);
+        let checked = check_run(candidate.resolved(), failing.seed);
         if !checked.accounted || failing_among(&checked.outcomes, &failing.names).is_empty() {
             return Verdict::Passes;
         }
@@ -235,11 +232,11 @@ fn search(
         Verdict::StillFails
     };
     let bounds = Bounds {
-        run_end: failing.loaded.scenario.scenario.duration,
+        run_end: failing.loaded.scenario().scenario.duration,
         // The first run counts against the budget too.
         max_runs: max_runs.saturating_sub(1),
     };
-    let timeline = FaultSpec::timeline_of(&failing.loaded.scenario);
+    let timeline = FaultSpec::timeline_of(failing.loaded.scenario());
     let shrunk = shrink_timeline(timeline, bounds, &mut oracle, &mut |step| {
         println!("- {step}");
     });
@@ -259,9 +256,9 @@ pub(crate) fn shrink(args: &ShrinkArgs) -> anyhow::Result<Status> {
     for outcome in failing_among(&failing.first.outcomes, &failing.names) {
         println!("  fails: {}", show_outcome(outcome));
     }
-    let total = failing.loaded.scenario.faults.len();
+    let total = failing.loaded.scenario().faults.len();
     println!("  {total} faults:");
-    list_faults(&FaultSpec::timeline_of(&failing.loaded.scenario));
+    list_faults(&FaultSpec::timeline_of(failing.loaded.scenario()));
 
     let (shrunk, failing_runs) = search(&failing, &args.file.display().to_string(), args.max_runs);
     let text = write_scenario_with_faults(&failing.loaded.source, &shrunk.faults)

@@ -107,8 +107,8 @@ pub(crate) fn sweep(args: &SweepArgs) -> anyhow::Result<Status> {
     let bar = progress_bar(own.count(), args.no_progress);
     let jobs = args.jobs.unwrap_or_else(default_jobs);
     let limits = args.limits.limits();
-    let scenario = &loaded.scenario;
-    let (wall_s, ran) = timed(|| run_all(args.engine, jobs, scenario, own, &limits, &bar));
+    let resolved = loaded.resolved();
+    let (wall_s, ran) = timed(|| run_all(args.engine, jobs, resolved, own, &limits, &bar));
     let (rows, slowest) = match ran {
         Ok(ran) => ran,
         Err(error) if error.is::<Interrupted>() => {
@@ -171,7 +171,7 @@ fn sweep_info(
     seeds: SeedRange,
     shard: Option<Shard>,
 ) -> SweepInfo {
-    let scenario = &loaded.scenario;
+    let scenario = loaded.scenario();
     SweepInfo {
         format: SWEEP_FORMAT,
         meshsim_version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -202,7 +202,14 @@ fn chain_traps(
     for workload in &scenario.workloads {
         let mut chain = vec![workload.target.clone()];
         let factor = retry_factor(effective.get(&workload.target));
-        walk(effective, graph, &mut chain, factor, &mut worst);
+        walk(
+            effective,
+            graph,
+            &mut chain,
+            &workload.target,
+            factor,
+            &mut worst,
+        );
     }
     for (service, (factor, chain)) in worst {
         traps.push(Trap {
@@ -218,30 +225,32 @@ fn chain_traps(
     }
 }
 
+/// Follows the calls out of `last`, the service `chain` ends with (passed apart, so an empty
+/// chain cannot be asked for its last), noting each service's worst retry factor.
 fn walk(
     effective: &IndexMap<String, Effective>,
     graph: &CallGraph,
     chain: &mut Vec<String>,
+    last: &str,
     factor: u64,
     worst: &mut IndexMap<String, (u64, Vec<String>)>,
 ) {
-    let last = chain.last().expect("a chain has a service").clone();
     if factor >= AMPLIFICATION_NAMED_MIN
         && chain.len() >= 2
-        && worst.get(&last).is_none_or(|(known, _)| factor > *known)
+        && worst.get(last).is_none_or(|(known, _)| factor > *known)
     {
-        worst.insert(last.clone(), (factor, chain.clone()));
+        worst.insert(last.to_owned(), (factor, chain.clone()));
     }
     if chain.len() >= CHAIN_DEPTH_MAX {
         return;
     }
-    for callee in graph.callees_of(&last) {
+    for callee in graph.callees_of(last) {
         if chain.contains(callee) || !effective.contains_key(callee) {
             continue;
         }
         chain.push(callee.clone());
         let next = factor.saturating_mul(retry_factor(effective.get(callee)));
-        walk(effective, graph, chain, next, worst);
+        walk(effective, graph, chain, callee, next, worst);
         chain.pop();
     }
 }

@@ -12,17 +12,21 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
+use super::checked::Checked;
 use super::diagnostic::{Diagnostic, quote};
 use super::limits;
 use super::reading::{Reading, sort_by_place};
+use super::resolved::Resolved;
 use super::schema::Scenario;
 
 pub use super::load_error::{LoadError, Stop};
 
-/// A scenario that loaded, with the warnings found on the way.
+/// A scenario that loaded, with what the checker resolved of it and the warnings found on the
+/// way.
 #[derive(Debug)]
 pub struct Loaded {
-    pub scenario: Scenario,
+    /// Kept whole: a scenario that passed the checker always has its resolution.
+    checked: Checked,
     pub warnings: Vec<Diagnostic>,
     /// The text the scenario was read from, to render the warnings against.
     pub source: String,
@@ -31,6 +35,28 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    pub fn scenario(&self) -> &Scenario {
+        self.checked.scenario()
+    }
+
+    /// The scenario with its resolution, as a run reads them.
+    pub fn resolved(&self) -> Resolved<'_> {
+        self.checked.resolved()
+    }
+
+    pub fn checked(&self) -> &Checked {
+        &self.checked
+    }
+
+    pub fn into_checked(self) -> Checked {
+        self.checked
+    }
+
+    /// The scenario alone, to change it (and check it again with [`Checked::check`]).
+    pub fn into_scenario(self) -> Scenario {
+        self.checked.into_scenario()
+    }
+
     /// The warnings in rustc's layout, separated by blank lines; empty when there are none.
     pub fn render_warnings(&self, color: bool) -> String {
         let rendered: Vec<String> = self
@@ -121,15 +147,15 @@ pub fn load_str(file_label: &str, source: &str) -> Result<Loaded, LoadError> {
     } else {
         None
     };
-    if let Some(scenario) = &scenario {
-        reading.validate(scenario);
-    }
-    match scenario {
-        Some(scenario) if reading.errors.is_empty() => {
+    let resolution = scenario
+        .as_ref()
+        .and_then(|scenario| reading.validate(scenario));
+    match (scenario, resolution) {
+        (Some(scenario), Some(resolution)) if reading.errors.is_empty() => {
             let mut warnings = reading.warnings;
             sort_by_place(&mut warnings);
             Ok(Loaded {
-                scenario,
+                checked: Checked::from_checker(scenario, resolution),
                 warnings,
                 source: source.to_owned(),
                 file: file_label.to_owned(),

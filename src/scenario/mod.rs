@@ -8,6 +8,7 @@
 //! [`locate`] turns back into a line and column. Each pass reads on past its errors
 //! (`reading.rs`, `patch.rs`, `outline.rs`), so one check reports every mistake it can find.
 
+mod checked;
 pub mod diagnostic;
 pub mod duration;
 pub mod limits;
@@ -24,6 +25,7 @@ pub mod resolved;
 pub mod schema;
 pub mod validate;
 
+pub use checked::Checked;
 pub use diagnostic::{Diagnostic, Severity};
 pub use duration::Duration;
 pub use load::{LoadError, Loaded, Stop, load_file, load_str};
@@ -32,4 +34,4 @@ pub use metric::{MetricRef, ValueKind};
 pub use number::{Bound, Real};
 pub use resolved::{Resolution, Resolved};
 pub use schema::Scenario;
-pub use validate::{Findings, resolve, validate};
+pub use validate::{Findings, validate};

@@ -18,6 +18,7 @@ use super::locate::{Entry, Locator, PathTarget};
 use super::outline::{Outline, Part};
 use super::parse_error::{shape_error, split_expected, syntax_error};
 use super::patch::Patch;
+use super::resolved::Resolution;
 use super::schema::Scenario;
 use super::validate::validate;
 
@@ -150,11 +151,12 @@ impl<'source> Reading<'source> {
     }
 
     /// Validates the scenario built from the patched text, keeping what the blanked parts
-    /// cannot have caused; not at all once a whole table is lost.
-    pub(super) fn validate(&mut self, scenario: &Scenario) {
+    /// cannot have caused; not at all once a whole table is lost. What the checker resolved,
+    /// when it found no error.
+    pub(super) fn validate(&mut self, scenario: &Scenario) -> Option<Resolution> {
         if self.patch.lost_a_table() {
             self.stopped = Some(Stop::Stuck);
-            return;
+            return None;
         }
         let text = self.patch.text();
         let findings = validate(scenario, self.file, &Locator::new(text));
@@ -165,6 +167,7 @@ impl<'source> Reading<'source> {
             .extend(findings.errors.into_iter().filter(|error| own(error)));
         self.warnings
             .extend(findings.warnings.into_iter().filter(|warning| own(warning)));
+        findings.resolution
     }
 
     /// The errors in file order, the shown ones capped, with the warnings in place.

@@ -8,10 +8,13 @@
 
 use std::ops::Deref;
 
+use meshsim_models::StoreKind;
+
 use super::duration::Duration;
-use super::metric::CheckMetric;
+use super::metric::{CheckMetric, MetricRef};
 use super::number::Real;
 use super::schema::Scenario;
+use crate::mesh::Effective;
 
 /// A `[[service]]`, by its place in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -122,18 +125,6 @@ pub struct Route {
     pub weights: Vec<(usize, f64)>,
 }
 
-/// A store's kind, with the keys its kind needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreKind {
-    Stock {
-        products: u32,
-        stock_per_product: u32,
-    },
-    Ledger,
-    Orders,
-    Redis,
-}
-
 /// What a service's `depends_on` names: something it calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Callee {
@@ -187,12 +178,31 @@ pub struct Resolution {
     pub routes: Vec<Vec<Route>>,
     /// Per `[[rollout]]`.
     pub rollouts: Vec<Rollout>,
-    /// Per `[[store]]`, its kind.
+    /// Per `[[store]]`, its kind as the store model takes it, with the keys its kind needs and
+    /// a Redis store's defaults filled in.
     pub stores: Vec<StoreKind>,
     /// Per service, what its `depends_on` names.
     pub depends_on: Vec<Vec<Callee>>,
     /// Per service, the callers its `[mesh.SERVICE] allow_from` lets in; `None` lets in all.
     pub allow_from: Vec<Option<Vec<ServiceId>>>,
+    /// Per `[[expect]]`, the metric it names, parsed.
+    pub expectations: Vec<MetricRef>,
+    /// The effective mesh policy on calls to each host.
+    pub policies: Policies,
+}
+
+/// The effective mesh policy on calls to each host, resolved once from its `[mesh.NAME]` and
+/// the scenario's mesh profile: each value the file sets, with its line when the scenario was
+/// read from a file, and the profile's default for each it leaves out, with the profile's
+/// citation. Assembly compiles it and `explain` shows it, so the two cannot differ.
+#[derive(Debug, Clone, Default)]
+pub struct Policies {
+    /// Per `[[service]]`.
+    pub services: Vec<Effective>,
+    /// Per `[[broker]]`: what a publisher's sidecar applies to its publishes.
+    pub brokers: Vec<Effective>,
+    /// Per `[[store]]`.
+    pub stores: Vec<Effective>,
 }
 
 /// A scenario with what the checker resolved of it.

@@ -623,12 +623,6 @@ pub struct HeaderMatchHow {
     pub regex: Option<String>,
 }
 
-/// A header condition's `regex` compiled as Envoy's `safe_regex` reads it, matching the whole
-/// value. The checker compiles each pattern with it once, into the resolved scenario.
-pub fn header_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
-    regex::Regex::new(&format!("^(?:{pattern})$"))
-}
-
 /// `[[workload]]`: a client host sending requests to an exposed service.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

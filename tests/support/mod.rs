@@ -47,19 +47,19 @@ pub fn simulate_source(
     source: &str,
     seed: Option<u64>,
     outputs: meshsim_record::RecorderOutputs,
-) -> (meshsim::scenario::Scenario, meshsim_record::RunSummary) {
+) -> (meshsim::scenario::Checked, meshsim_record::RunSummary) {
     let loaded =
         meshsim::scenario::load_str(label, source).unwrap_or_else(|error| panic!("{error}"));
-    let seed = seed.unwrap_or(loaded.scenario.scenario.seed);
+    let seed = seed.unwrap_or(loaded.scenario().scenario.seed);
     let simulation =
-        meshsim::simulate::simulate_on(engine, &loaded.scenario, seed, outputs, &mut |_, _| {})
+        meshsim::simulate::simulate_on(engine, loaded.resolved(), seed, outputs, &mut |_, _| {})
             .expect("runs");
     assert!(
         simulation.summary.accounting.ok,
         "{label} on {engine:?}: {:?}",
         simulation.summary.accounting.problems
     );
-    (loaded.scenario, simulation.summary)
+    (loaded.into_checked(), simulation.summary)
 }
 
 /// Every file under `folder`, by its path below it, with its bytes: to compare two outputs.

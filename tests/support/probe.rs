@@ -160,7 +160,7 @@ pub fn run_on(engine: EngineKind, label: &str, source: &str) -> Run {
         metrics: Some(Box::new(metrics.clone())),
         trace: None,
     };
-    let simulation = simulate_on(engine, &loaded.scenario, SEED, outputs, &mut |_, _| {})
+    let simulation = simulate_on(engine, loaded.resolved(), SEED, outputs, &mut |_, _| {})
         .unwrap_or_else(|error| panic!("{error}"));
     let summary = simulation.summary;
     assert!(summary.accounting.ok, "{:?}", summary.accounting.problems);

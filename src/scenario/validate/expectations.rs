@@ -5,7 +5,7 @@ use super::checker::{Checker, root};
 use crate::scenario::diagnostic::quote;
 use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
-use crate::scenario::metric;
+use crate::scenario::metric::{self, MetricRef};
 use crate::scenario::schema::Expectation;
 
 impl Checker<'_, '_> {
@@ -18,17 +18,23 @@ impl Checker<'_, '_> {
             "expectations",
         );
         for (index, expectation) in expectations.iter().enumerate() {
-            self.check_expectation(&root("expect").index(index), expectation);
+            let metric = self.check_expectation(&root("expect").index(index), expectation);
+            self.resolving.expectations[index] = metric;
         }
     }
 
-    fn check_expectation(&mut self, path: &DocPath, expectation: &Expectation) {
+    /// Checks one expectation; the metric it names, parsed, when that parses.
+    fn check_expectation(
+        &mut self,
+        path: &DocPath,
+        expectation: &Expectation,
+    ) -> Option<MetricRef> {
         let metric_path = path.key("metric");
         let metric = match metric::parse(&expectation.metric) {
             Ok(metric) => metric,
             Err(error) => {
                 self.error(&metric_path, error.message).set_hint(error.hint);
-                return;
+                return None;
             }
         };
         match &metric {
@@ -78,5 +84,6 @@ impl Checker<'_, '_> {
             &bounds,
             "an expectation",
         );
+        Some(metric)
     }
 }

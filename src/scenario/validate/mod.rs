@@ -27,6 +27,7 @@ mod host;
 mod mesh;
 mod names;
 mod network;
+mod policies;
 mod references;
 mod resolving;
 mod rollouts;
@@ -44,15 +45,14 @@ use self::checker::Checker;
 use self::graph::CallGraph;
 use self::names::Names;
 use self::resolving::Resolving;
-use super::diagnostic::Diagnostic;
 use super::locate::Locator;
-use super::resolved::Resolution;
 use super::schema::Scenario;
 
 pub use self::findings::Findings;
 
 /// Checks `scenario`, parsed from the text `locator` holds; diagnostics name `file`. Without
-/// errors, the findings hold the scenario's [`Resolution`].
+/// errors, the findings hold the scenario's
+/// [`Resolution`](super::resolved::Resolution).
 pub fn validate(scenario: &Scenario, file: &str, locator: &Locator<'_>) -> Findings {
     let mut checker = Checker {
         scenario,
@@ -80,14 +80,8 @@ pub fn validate(scenario: &Scenario, file: &str, locator: &Locator<'_>) -> Findi
     checker.check_call_cycles();
     let mut findings = checker.findings;
     if findings.errors.is_empty() {
-        findings.resolution = checker.resolving.finish();
+        let policies = policies::effective_policies(scenario, locator);
+        findings.resolution = checker.resolving.finish(policies);
     }
     findings
-}
-
-/// Resolves a scenario built in memory (not read from a file): its [`Resolution`], or what is
-/// wrong with it: its errors, without places.
-pub fn resolve(scenario: &Scenario) -> Result<Resolution, Vec<Diagnostic>> {
-    let findings = validate(scenario, "", &Locator::new(""));
-    findings.resolution.ok_or(findings.errors)
 }

@@ -1,9 +1,12 @@
 //! What the checks have resolved so far, one slot per thing that names others; a slot stays
 //! empty where a name did not resolve, and an empty slot is always an error reported.
 
+use meshsim_models::StoreKind;
+
+use crate::scenario::metric::MetricRef;
 use crate::scenario::resolved::{
-    Callee, EndpointCalls, EndpointId, Fault, Host, Resolution, Rollout, Route, SagaStep,
-    ServiceId, StoreKind,
+    Callee, EndpointCalls, EndpointId, Fault, Host, Policies, Resolution, Rollout, Route, SagaStep,
+    ServiceId,
 };
 use crate::scenario::schema::Scenario;
 
@@ -23,6 +26,7 @@ pub(super) struct Resolving {
     pub(super) depends_on: Vec<Option<Vec<Callee>>>,
     /// Per service; one without `allow_from` lets in every caller, so its slot starts filled.
     pub(super) allow_from: Vec<AllowFrom>,
+    pub(super) expectations: Vec<Option<MetricRef>>,
 }
 
 impl Resolving {
@@ -43,11 +47,13 @@ impl Resolving {
             stores: vec![None; scenario.stores.len()],
             depends_on: vec![None; scenario.services.len()],
             allow_from: vec![AllowFrom::Everyone; scenario.services.len()],
+            expectations: vec![None; scenario.expectations.len()],
         }
     }
 
-    /// The resolution, when every slot was filled: always so for a scenario without errors.
-    pub(super) fn finish(self) -> Option<Resolution> {
+    /// The resolution with `policies`, when every slot was filled: always so for a scenario
+    /// without errors.
+    pub(super) fn finish(self, policies: Policies) -> Option<Resolution> {
         Some(Resolution {
             endpoints: self
                 .endpoints
@@ -68,6 +74,8 @@ impl Resolving {
                 .into_iter()
                 .map(AllowFrom::finish)
                 .collect::<Option<_>>()?,
+            expectations: self.expectations.into_iter().collect::<Option<_>>()?,
+            policies,
         })
     }
 }

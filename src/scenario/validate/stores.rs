@@ -2,11 +2,14 @@
 
 use indexmap::IndexMap;
 use meshsim_models::key_value::KEY_VALUE_OPERATIONS;
-use meshsim_models::{LEDGER_OPERATIONS, ORDERS_OPERATIONS, STOCK_OPERATIONS};
+use meshsim_models::{
+    LEDGER_OPERATIONS, ORDERS_OPERATIONS, STOCK_OPERATIONS, StoreKind as ModelStoreKind,
+};
 
 use super::checker::{Checker, root};
+use crate::scenario::duration::Duration;
 use crate::scenario::limits;
-use crate::scenario::resolved;
+use crate::scenario::number::Real;
 use crate::scenario::schema::{Store, StoreKind};
 
 impl Checker<'_, '_> {
@@ -118,15 +121,26 @@ pub(super) fn store_kind_name(kind: StoreKind) -> &'static str {
     }
 }
 
-/// A store's kind with the keys it needs, when it has them.
-fn resolved_kind(store: &Store) -> Option<resolved::StoreKind> {
+/// A store's kind as the store model takes it, when it has the keys its kind needs; a Redis
+/// store's omitted keys take their defaults here, once.
+fn resolved_kind(store: &Store) -> Option<ModelStoreKind> {
     Some(match store.kind {
-        StoreKind::Stock => resolved::StoreKind::Stock {
+        StoreKind::Stock => ModelStoreKind::Stock {
             products: store.products?,
             stock_per_product: store.stock_per_product?,
         },
-        StoreKind::Ledger => resolved::StoreKind::Ledger,
-        StoreKind::Orders => resolved::StoreKind::Orders,
-        StoreKind::Redis => resolved::StoreKind::Redis,
+        StoreKind::Ledger => ModelStoreKind::Ledger,
+        StoreKind::Orders => ModelStoreKind::Orders,
+        StoreKind::Redis => ModelStoreKind::KeyValue {
+            keys: store.keys.unwrap_or(REDIS_KEYS_DEFAULT),
+            key_skew_thousandths: (store.key_skew.map_or(1.0, Real::get) * 1000.0).round() as u32,
+            ttl_ns: store.ttl.map_or(REDIS_TTL_DEFAULT_NS, Duration::as_nanos),
+        },
     })
 }
+
+/// Keys a Redis store's requests spread over when `keys` is omitted.
+const REDIS_KEYS_DEFAULT: u32 = 1_000;
+
+/// The time to live of a Redis store's `SETEX` when `ttl` is omitted: a minute.
+const REDIS_TTL_DEFAULT_NS: u64 = 60_000_000_000;

@@ -4,7 +4,7 @@ use crate::scenario::diagnostic::quote;
 use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
 use crate::scenario::resolved::{HeaderTest, Route};
-use crate::scenario::schema::{self, HeaderMatch, HeaderMatchHow, MeshPolicy, header_regex};
+use crate::scenario::schema::{self, HeaderMatch, HeaderMatchHow, MeshPolicy};
 use crate::scenario::validate::checker::{Checker, SUM_TOLERANCE, number};
 
 impl Checker<'_, '_> {
@@ -159,4 +159,10 @@ impl Checker<'_, '_> {
         }
         resolved
     }
+}
+
+/// A header condition's `regex` compiled as Envoy's `safe_regex` reads it, matching the whole
+/// value. Compiled here only, once per load, into the resolved scenario that every run reads.
+fn header_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::Regex::new(&format!("^(?:{pattern})$"))
 }
