@@ -249,7 +249,7 @@ fn retries(
         }
         (Some(block), _) => (Some(retry_block(&at, block, pool)), at.file("")),
         (None, Profile::Istio) if !tcp => {
-            let spec = at.spec("").expect("Istio has retries");
+            let spec = crate::profile::ISTIO_DEFAULT_RETRIES;
             (
                 Some(istio_default_retries(spec, pool)),
                 Origin::Section(spec),

@@ -14,6 +14,17 @@ pub(super) const RELEASE: Release = Release {
     proxy: "Envoy 1.37 (envoyproxy/envoy@v1.37.0, 6d9bb7d9a85d)",
 };
 
+/// The retry policy istiod gives every HTTP route without a `retries` block: named, because
+/// the mesh's resolver applies it by this name rather than by looking the key up.
+pub(super) const RETRIES: KeySpec = KeySpec::new(
+    "retries",
+    "VirtualService http[].retries",
+    "2 retries on connect-failure, refused-stream, unavailable, cancelled, retriable-status-codes (no codes), other hosts first",
+    "istio@1.30.3:pilot/pkg/networking/core/route/retry/retry.go#L35-L57 (`DefaultPolicy`), route.go#L679-L707, #L1360-L1367",
+    "profiles::istio_retries_a_refused_connection_twice_on_other_hosts",
+)
+.noting("applies to every HTTP call without a `retries` block; since 1.24 it retries no 503 answer");
+
 pub(super) const KEYS: &[KeySpec] = &[
     KeySpec::new(
         "timeout",
@@ -31,14 +42,7 @@ pub(super) const KEYS: &[KeySpec] = &[
         "profiles::istio_balances_by_least_request",
     )
     .noting("round_robin, random or least_request (Envoy's: two draws with replacement, fewer requests in flight wins, the first on a tie)"),
-    KeySpec::new(
-        "retries",
-        "VirtualService http[].retries",
-        "2 retries on connect-failure, refused-stream, unavailable, cancelled, retriable-status-codes (no codes), other hosts first",
-        "istio@1.30.3:pilot/pkg/networking/core/route/retry/retry.go#L35-L57 (`DefaultPolicy`), route.go#L679-L707, #L1360-L1367",
-        "profiles::istio_retries_a_refused_connection_twice_on_other_hosts",
-    )
-    .noting("applies to every HTTP call without a `retries` block; since 1.24 it retries no 503 answer"),
+    RETRIES,
     KeySpec::new(
         "retries.attempts",
         "VirtualService http[].retries.attempts (Envoy num_retries)",

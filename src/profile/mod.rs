@@ -21,6 +21,9 @@ use serde::Deserialize;
 
 pub use key::KeySpec;
 
+/// Istio's default retry policy (see [`istio`]'s table), for the resolver that applies it.
+pub(crate) const ISTIO_DEFAULT_RETRIES: &KeySpec = &istio::RETRIES;
+
 /// The mesh a scenario runs: `[scenario] mesh = "istio" | "linkerd" | "envoy"`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]

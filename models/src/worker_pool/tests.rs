@@ -3,7 +3,7 @@
 
 use meshsim_record::{Gauge, Record, VersionKey};
 use meshsim_sim::GroupId;
-use meshsim_sim::model::Action;
+use meshsim_sim::Action;
 
 use super::{Admission, WorkerPool};
 use crate::outbox::Outbox;
