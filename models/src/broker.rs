@@ -17,6 +17,8 @@
 //! held returns to the front of the queue. The queues are durable: a broker crash keeps them and
 //! returns whatever was out; a restarted broker delivers it again.
 
+mod timer;
+
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -27,7 +29,8 @@ use crate::deadline::Deadlines;
 use crate::message::{Message, Request, RequestContext, Response};
 use crate::outbox::Outbox;
 use crate::slab::{Slab, SlabKey};
-use crate::timer::{TimerKind, decode, timer};
+use crate::timer::{TimerCode, expect_own};
+use timer::BrokerTimer;
 
 /// A broker as the scenario declares it.
 #[derive(Debug, Clone)]
@@ -159,10 +162,9 @@ impl Broker {
             } => self.membership(now, node, ready, out),
             // Rollout traffic is for sidecars and instances; a broker has neither.
             Input::Message { .. } | Input::Refused { .. } | Input::Start => {}
-            Input::Timer(id) => match decode(id) {
-                (Some(TimerKind::BrokerAck), _) => self.ack_timeouts(now, out),
-                (Some(TimerKind::BrokerRedeliver), _) => self.redeliver_due(now, out),
-                (kind, _) => unreachable!("a broker got a {kind:?} timer"),
+            Input::Timer(id) => match expect_own(id, "a broker") {
+                BrokerTimer::Ack => self.ack_timeouts(now, out),
+                BrokerTimer::Redeliver => self.redeliver_due(now, out),
             },
             Input::Membership { node, up } => self.membership(now, node, up, out),
             Input::Crashed => self.crash(now, out),
@@ -288,7 +290,7 @@ impl Broker {
             self.ack_deadlines.push(
                 now + self.config.ack_timeout_ns,
                 key,
-                timer(TimerKind::BrokerAck, 0),
+                BrokerTimer::Ack.encode(),
                 out,
             );
         }
@@ -359,7 +361,7 @@ impl Broker {
                 self.delayed.push_back((ready_at, index, message));
                 if !self.delay_armed {
                     self.delay_armed = true;
-                    out.set_timer(ready_at, timer(TimerKind::BrokerRedeliver, 0));
+                    out.set_timer(ready_at, BrokerTimer::Redeliver.encode());
                 }
             }
         }
@@ -393,7 +395,7 @@ impl Broker {
         while let Some(&(ready_at, index, message)) = self.delayed.front() {
             if ready_at > now {
                 self.delay_armed = true;
-                out.set_timer(ready_at, timer(TimerKind::BrokerRedeliver, 0));
+                out.set_timer(ready_at, BrokerTimer::Redeliver.encode());
                 break;
             }
             self.delayed.pop_front();
@@ -412,7 +414,7 @@ impl Broker {
         let due = self.ack_deadlines.expire(
             now,
             |key| deliveries.get(key).is_some(),
-            timer(TimerKind::BrokerAck, 0),
+            BrokerTimer::Ack.encode(),
             out,
         );
         for key in due {

@@ -18,6 +18,7 @@
 mod config;
 mod number_text;
 mod rolling_update;
+mod timer;
 
 use meshsim_record::{Record, RolloutOutcome};
 use meshsim_sim::{Input, NodeId, SimTime};
@@ -25,8 +26,9 @@ use meshsim_sim::{Input, NodeId, SimTime};
 use crate::message::{Message, RouteChange, RouteUpdate};
 use crate::outbox::Outbox;
 use crate::served_counters::{SCRAPE_PARTS, ServedCounters};
-use crate::timer::{TimerKind, decode, timer};
+use crate::timer::{TimerCode, expect_own};
 use number_text::{round, seconds, trim};
+use timer::RolloutTimer;
 
 pub use config::{CheckMetric, FailureAction, RolloutCheck, RolloutConfig, RolloutStrategy};
 
@@ -111,18 +113,19 @@ impl RolloutController {
         match input {
             Input::Start => {
                 let start = SimTime::from_nanos(self.config.start_ns);
-                out.set_timer(start, timer(TimerKind::RolloutTick, 0));
+                out.set_timer(start, RolloutTimer::Tick(0).encode());
                 let first_scrape = self.config.start_ns.saturating_sub(SCRAPE_LEAD_NS);
                 out.set_timer(
                     SimTime::from_nanos(first_scrape),
-                    timer(TimerKind::RolloutScrape, 0),
+                    RolloutTimer::Scrape(0).encode(),
                 );
             }
-            Input::Timer(id) => match decode(id) {
-                (Some(TimerKind::RolloutTick), _) => self.on_tick(now, out),
-                (Some(TimerKind::RolloutScrape), _) => self.send_scrapes(out),
-                (Some(TimerKind::RolloutReady), payload) => self.on_ready(now, payload, out),
-                (kind, _) => unreachable!("a rollout controller got a {kind:?} timer"),
+            Input::Timer(id) => match expect_own(id, "a rollout controller") {
+                RolloutTimer::Tick(_) => self.on_tick(now, out),
+                RolloutTimer::Scrape(_) => self.send_scrapes(out),
+                RolloutTimer::Ready { slot, generation } => {
+                    self.on_ready(now, (slot, generation), out);
+                }
             },
             Input::Message {
                 from,
@@ -195,10 +198,10 @@ impl RolloutController {
         }
         // The next interval, and the scrape it will read.
         let next = now + self.config.interval_ns;
-        out.set_timer(next, timer(TimerKind::RolloutTick, self.tick));
+        out.set_timer(next, RolloutTimer::Tick(self.tick).encode());
         out.set_timer(
             SimTime::from_nanos(next.as_nanos().saturating_sub(SCRAPE_LEAD_NS)).max(now),
-            timer(TimerKind::RolloutScrape, self.tick),
+            RolloutTimer::Scrape(self.tick).encode(),
         );
         if tick == 0 {
             self.begin(now, out);

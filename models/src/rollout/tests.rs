@@ -64,3 +64,21 @@ fn numbers_print_without_trailing_zeros() {
     assert_eq!(trim(12.5), "12.5");
     assert_eq!(trim(0.125), "0.125");
 }
+
+#[test]
+fn every_rollout_timer_round_trips_to_its_old_id() {
+    use super::timer::RolloutTimer;
+
+    crate::timer::testing::assert_codec(&[
+        (RolloutTimer::Tick(0), 16 << 56),
+        (RolloutTimer::Tick(4), 16 << 56 | 4),
+        (RolloutTimer::Scrape(4), 17 << 56 | 4),
+        (
+            RolloutTimer::Ready {
+                slot: 3,
+                generation: 2,
+            },
+            18 << 56 | 2 << 24 | 3,
+        ),
+    ]);
+}

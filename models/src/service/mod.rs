@@ -14,6 +14,7 @@ use meshsim_sim::{GroupId, Input, NodeId, SimRng, SimTime, TimerId};
 
 mod config;
 pub(crate) mod refusal;
+mod timer;
 
 pub use config::{EndpointConfig, Readiness, ServiceConfig};
 
@@ -26,8 +27,9 @@ use crate::sidecar::Sidecar;
 use crate::sidecar::inbound::Inbound;
 pub use crate::sidecar::inbound::{InboundPolicy, RateLimitConfig};
 use crate::slab::{Slab, SlabKey};
-use crate::timer::{TimerKind, decode, slab_timer, timer};
+use crate::timer::{TimerCode, expect_own};
 use refusal::{Refusal, RefusedBy};
+use timer::ServiceTimer;
 
 /// Where a job with a cache-aside endpoint is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +128,10 @@ impl ServiceInstance {
         self.started_at = Some(now);
         if let Some(readiness) = &self.config.readiness {
             self.ready = false;
-            out.set_timer(now + readiness.start_time_ns, timer(TimerKind::Startup, 0));
+            out.set_timer(
+                now + readiness.start_time_ns,
+                ServiceTimer::Startup.encode(),
+            );
         }
     }
 
@@ -322,21 +327,16 @@ impl ServiceInstance {
     }
 
     fn on_timer(&mut self, now: SimTime, id: TimerId, out: &mut Outbox<Message>) {
-        match decode(id) {
-            (Some(TimerKind::Work), key) => self.after_work(now, SlabKey(key), out),
-            (Some(TimerKind::Startup), _) => self.probe(now, out),
-            (Some(TimerKind::SagaRetry), key) => {
-                let key = SlabKey(key);
+        match expect_own(id, "a service instance") {
+            ServiceTimer::Work(key) => self.after_work(now, key, out),
+            ServiceTimer::Startup => self.probe(now, out),
+            ServiceTimer::SagaRetry(key) => {
                 if let Some(run) = self.jobs.get_mut(key).and_then(|job| job.saga.as_mut()) {
                     let next = run.retry();
                     self.saga_next(now, key, next, out);
                 }
             }
-            (Some(kind), payload) => {
-                let handled = self.sidecar.on_timer(now, kind, payload, out);
-                assert!(handled, "service instance got a {kind:?} timer");
-            }
-            (None, _) => unreachable!("a timer of no kind"),
+            ServiceTimer::Sidecar(timer) => self.sidecar.on_timer(now, timer, out),
         }
     }
 
@@ -494,7 +494,7 @@ impl ServiceInstance {
             cache: CacheStep::Off,
         });
         self.gauge(Gauge::InFlight, 1, out);
-        out.set_timer(now + work_ns, slab_timer(TimerKind::Work, key));
+        out.set_timer(now + work_ns, ServiceTimer::Work(key).encode());
     }
 
     fn after_work(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
@@ -548,7 +548,7 @@ impl ServiceInstance {
                 }
             }
             SagaNext::RetryAfter(wait_ns) => {
-                out.set_timer(now + wait_ns, slab_timer(TimerKind::SagaRetry, key));
+                out.set_timer(now + wait_ns, ServiceTimer::SagaRetry(key).encode());
             }
             SagaNext::Completed => {
                 out.record(Record::Saga {

@@ -241,3 +241,27 @@ fn a_crash_resets_the_work_in_flight_and_in_the_queue() {
     assert_eq!(crashed.gauge_sum(Gauge::QueueDepth), -1);
     assert_eq!((service.busy_workers(), service.queue_depth()), (0, 0));
 }
+
+#[test]
+fn every_service_timer_round_trips_to_its_old_id() {
+    use super::timer::ServiceTimer;
+    use crate::sidecar::SidecarTimer;
+    use crate::slab::SlabKey;
+    use crate::upstream::UpstreamIndex;
+
+    let job = SlabKey(4 << 32 | 6);
+    crate::timer::testing::assert_codec(&[
+        (ServiceTimer::Work(job), 1 << 56 | 4 << 32 | 6),
+        (ServiceTimer::Startup, 19 << 56),
+        (ServiceTimer::SagaRetry(job), 14 << 56 | 4 << 32 | 6),
+        // The sidecar's timers keep their own ids inside the instance's.
+        (
+            ServiceTimer::Sidecar(SidecarTimer::CallTimeout(UpstreamIndex(1))),
+            2 << 56 | 1,
+        ),
+        (
+            ServiceTimer::Sidecar(SidecarTimer::Backoff(job)),
+            8 << 56 | 4 << 32 | 6,
+        ),
+    ]);
+}

@@ -664,3 +664,14 @@ fn the_same_seed_gives_the_same_answers() {
     let (other, _) = contended_run(8);
     assert_ne!(first, other, "another seed draws other service times");
 }
+
+#[test]
+fn every_store_timer_round_trips_to_its_old_id() {
+    use super::timer::StoreTimer;
+    use crate::slab::SlabKey;
+
+    crate::timer::testing::assert_codec(&[(
+        StoreTimer::Work(SlabKey(2 << 32 | 8)),
+        13 << 56 | 2 << 32 | 8,
+    )]);
+}
