@@ -26,7 +26,7 @@ use meshsim_record::{BrokerEvent, Reason, ReasonKind, Record};
 use meshsim_sim::{GroupId, Input, NodeId, SimTime};
 
 use crate::deadline::Deadlines;
-use crate::message::{Message, Request, RequestContext, Response};
+use crate::message::{Control, Message, Request, RequestContext, Response};
 use crate::outbox::Outbox;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerCode, expect_own};
@@ -157,7 +157,8 @@ impl Broker {
             } => self.refused(now, SlabKey(request.call), out),
             // A rolling update adds a subscriber's instance to the consumers or takes it away.
             Input::Message {
-                message: Message::Endpoint { node, ready } | Message::Ready { node, ready },
+                message:
+                    Message::Control(Control::Endpoint { node, ready } | Control::Ready { node, ready }),
                 ..
             } => self.membership(now, node, ready, out),
             // Rollout traffic is for sidecars and instances; a broker has neither.

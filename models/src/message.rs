@@ -1,7 +1,12 @@
-//! What travels between nodes: requests and their answers.
+//! What travels between nodes: requests and their answers (the data), and the control
+//! plane's messages apart ([`Control`]).
+
+mod control;
 
 use meshsim_record::{Reason, ReasonKind};
 use meshsim_sim::{GroupId, NodeId};
+
+pub use control::{Control, RouteChange, RouteUpdate, ScrapeNumber};
 
 use crate::served_counters::SCRAPE_PARTS;
 
@@ -110,61 +115,15 @@ impl Response {
 pub enum Message {
     Request(Request),
     Response(Response),
-    /// A rollout controller asks an instance for its request counters (a metrics scrape).
-    Scrape {
-        scrape: u32,
-    },
-    /// One part of an instance's answer to a scrape: its counters
-    /// ([`ServedCounters::to_values`]) in [`SCRAPE_PARTS`] parts of four values, so the
-    /// message stays small. A controller uses a scrape only once every part has arrived.
-    Scraped {
-        scrape: u32,
-        part: u8,
-        values: [u64; 4],
-    },
-    /// The control plane changes a caller's routes (a rollout's step, promotion or rollback).
-    Routes(RouteUpdate),
-    /// The control plane adds an instance to the callers' endpoints, or takes it away (a
-    /// rolling update).
-    Endpoint {
-        node: NodeId,
-        ready: bool,
-    },
-    /// An instance became ready (its start time passed and its dependencies answer), or it
-    /// died: its callers add it to their endpoints or take it away (a readiness probe).
-    Ready {
-        node: NodeId,
-        ready: bool,
-    },
+    /// The control plane's and the metrics pipeline's messages.
+    Control(Control),
 }
 
-/// What a rollout controller tells callers' sidecars about a service's routes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RouteUpdate {
-    /// The service whose routes change (its group).
-    pub service: u32,
-    pub change: RouteChange,
-    /// The old version's and the new version's instances (indices into the service's).
-    pub from: (u32, u32),
-    pub to: (u32, u32),
-}
-
-impl Eq for RouteUpdate {}
-
-/// How a route update changes the routes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum RouteChange {
-    /// The route that takes every request gives the new version `percent` and the old the
-    /// rest (Flagger's canary weight).
-    Weight { percent: f64 },
-    /// Every route sends the new version's share to the old: a rollback.
-    Revert,
-    /// Every route sends everything to the new version: a promotion.
-    Promote,
-    /// A strangler's share: `percent` of the calls to the service's endpoints that the new
-    /// service also has go to it instead.
-    Redirect { percent: f64 },
-}
+// The event queue moves messages by the million: keeping the control messages in an enum of
+// their own must not make a message bigger than the 48 bytes it was with them inline (a
+// request's 40 and the tag).
+const MESSAGE_BYTES_MAX: usize = 48;
+const _: () = assert!(std::mem::size_of::<Message>() <= MESSAGE_BYTES_MAX);
 
 /// The wire form, for the turmoil engine's datagrams: a tag, then fixed-width little-endian
 /// fields. It round-trips exactly; anything else fails to decode rather than guessing.
@@ -214,56 +173,11 @@ impl meshsim_sim::Wire for Message {
                     .map_or(wire::NO_GROUP, |group| group.0);
                 out.extend_from_slice(&group.to_le_bytes());
             }
-            Message::Scrape { scrape } => {
-                out.push(wire::SCRAPE);
-                out.extend_from_slice(&scrape.to_le_bytes());
-            }
-            Message::Scraped {
-                scrape,
-                part,
-                values,
-            } => {
-                out.push(wire::SCRAPED);
-                out.extend_from_slice(&scrape.to_le_bytes());
-                out.push(*part);
-                for value in values {
-                    out.extend_from_slice(&value.to_le_bytes());
-                }
-            }
-            Message::Routes(update) => {
-                out.push(wire::ROUTES);
-                out.extend_from_slice(&update.service.to_le_bytes());
-                let (kind, percent) = match update.change {
-                    RouteChange::Weight { percent } => (wire::WEIGHT, percent),
-                    RouteChange::Revert => (wire::REVERT, 0.0),
-                    RouteChange::Promote => (wire::PROMOTE, 0.0),
-                    RouteChange::Redirect { percent } => (wire::REDIRECT, percent),
-                };
-                out.push(kind);
-                out.extend_from_slice(&percent.to_bits().to_le_bytes());
-                for value in [update.from.0, update.from.1, update.to.0, update.to.1] {
-                    out.extend_from_slice(&value.to_le_bytes());
-                }
-            }
-            Message::Endpoint { node, ready } | Message::Ready { node, ready } => {
-                let tag = if matches!(self, Message::Ready { .. }) {
-                    wire::READY
-                } else {
-                    wire::ENDPOINT
-                };
-                out.push(tag);
-                out.extend_from_slice(&node.0.to_le_bytes());
-                out.push(u8::from(*ready));
-            }
+            Message::Control(control) => encode_control(control, out),
         }
     }
 
     fn decode(bytes: &[u8]) -> Option<Self> {
-        fn take<const N: usize>(bytes: &[u8], at: &mut usize) -> Option<[u8; N]> {
-            let chunk = bytes.get(*at..*at + N)?.try_into().ok()?;
-            *at += N;
-            Some(chunk)
-        }
         let mut at = 1;
         match *bytes.first()? {
             wire::REQUEST if bytes.len() == wire::REQUEST_BYTES => {
@@ -303,61 +217,124 @@ impl meshsim_sim::Wire for Message {
                     reason: Reason { kind, group },
                 }))
             }
-            wire::SCRAPE if bytes.len() == wire::SCRAPE_BYTES => Some(Message::Scrape {
-                scrape: u32::from_le_bytes(take(bytes, &mut at)?),
-            }),
-            wire::SCRAPED if bytes.len() == wire::SCRAPED_BYTES => {
-                let scrape = u32::from_le_bytes(take(bytes, &mut at)?);
-                let part = take::<1>(bytes, &mut at)?[0];
-                if usize::from(part) >= SCRAPE_PARTS {
-                    return None;
-                }
-                let mut values = [0u64; 4];
-                for value in &mut values {
-                    *value = u64::from_le_bytes(take(bytes, &mut at)?);
-                }
-                Some(Message::Scraped {
-                    scrape,
-                    part,
-                    values,
-                })
+            _ => decode_control(bytes).map(Message::Control),
+        }
+    }
+}
+
+/// The next `N` bytes of `bytes` from `at`, which moves past them.
+fn take<const N: usize>(bytes: &[u8], at: &mut usize) -> Option<[u8; N]> {
+    let chunk = bytes.get(*at..*at + N)?.try_into().ok()?;
+    *at += N;
+    Some(chunk)
+}
+
+/// A control message from its wire form ([`encode_control`]).
+fn decode_control(bytes: &[u8]) -> Option<Control> {
+    let mut at = 1;
+    match *bytes.first()? {
+        wire::SCRAPE if bytes.len() == wire::SCRAPE_BYTES => Some(Control::Scrape {
+            scrape: ScrapeNumber(u32::from_le_bytes(take(bytes, &mut at)?)),
+        }),
+        wire::SCRAPED if bytes.len() == wire::SCRAPED_BYTES => {
+            let scrape = ScrapeNumber(u32::from_le_bytes(take(bytes, &mut at)?));
+            let part = take::<1>(bytes, &mut at)?[0];
+            if usize::from(part) >= SCRAPE_PARTS {
+                return None;
             }
-            wire::ROUTES if bytes.len() == wire::ROUTES_BYTES => {
-                let service = u32::from_le_bytes(take(bytes, &mut at)?);
-                let kind = take::<1>(bytes, &mut at)?[0];
-                let percent = f64::from_bits(u64::from_le_bytes(take(bytes, &mut at)?));
-                let mut ranges = [0u32; 4];
-                for value in &mut ranges {
-                    *value = u32::from_le_bytes(take(bytes, &mut at)?);
-                }
-                let change = match kind {
-                    wire::WEIGHT => RouteChange::Weight { percent },
-                    wire::REVERT => RouteChange::Revert,
-                    wire::PROMOTE => RouteChange::Promote,
-                    wire::REDIRECT => RouteChange::Redirect { percent },
-                    _ => return None,
-                };
-                Some(Message::Routes(RouteUpdate {
-                    service,
-                    change,
-                    from: (ranges[0], ranges[1]),
-                    to: (ranges[2], ranges[3]),
-                }))
+            let mut values = [0u64; 4];
+            for value in &mut values {
+                *value = u64::from_le_bytes(take(bytes, &mut at)?);
             }
-            tag @ (wire::ENDPOINT | wire::READY) if bytes.len() == wire::ENDPOINT_BYTES => {
-                let node = NodeId(u32::from_le_bytes(take(bytes, &mut at)?));
-                let ready = match take::<1>(bytes, &mut at)?[0] {
-                    0 => false,
-                    1 => true,
-                    _ => return None,
-                };
-                if tag == wire::READY {
-                    Some(Message::Ready { node, ready })
-                } else {
-                    Some(Message::Endpoint { node, ready })
-                }
+            Some(Control::Scraped {
+                scrape,
+                part,
+                values,
+            })
+        }
+        wire::ROUTES if bytes.len() == wire::ROUTES_BYTES => {
+            let service = u32::from_le_bytes(take(bytes, &mut at)?);
+            let kind = take::<1>(bytes, &mut at)?[0];
+            let percent = f64::from_bits(u64::from_le_bytes(take(bytes, &mut at)?));
+            let mut ranges = [0u32; 4];
+            for value in &mut ranges {
+                *value = u32::from_le_bytes(take(bytes, &mut at)?);
             }
-            _ => None,
+            let change = match kind {
+                wire::WEIGHT => RouteChange::Weight { percent },
+                wire::REVERT => RouteChange::Revert,
+                wire::PROMOTE => RouteChange::Promote,
+                wire::REDIRECT => RouteChange::Redirect { percent },
+                _ => return None,
+            };
+            Some(Control::Routes(RouteUpdate {
+                service,
+                change,
+                from: (ranges[0], ranges[1]),
+                to: (ranges[2], ranges[3]),
+            }))
+        }
+        tag @ (wire::ENDPOINT | wire::READY) if bytes.len() == wire::ENDPOINT_BYTES => {
+            let node = NodeId(u32::from_le_bytes(take(bytes, &mut at)?));
+            let ready = match take::<1>(bytes, &mut at)?[0] {
+                0 => false,
+                1 => true,
+                _ => return None,
+            };
+            if tag == wire::READY {
+                Some(Control::Ready { node, ready })
+            } else {
+                Some(Control::Endpoint { node, ready })
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The wire form of a control message, after the same tags as before they had an enum of
+/// their own.
+fn encode_control(control: &Control, out: &mut Vec<u8>) {
+    match control {
+        Control::Scrape { scrape } => {
+            out.push(wire::SCRAPE);
+            out.extend_from_slice(&scrape.0.to_le_bytes());
+        }
+        Control::Scraped {
+            scrape,
+            part,
+            values,
+        } => {
+            out.push(wire::SCRAPED);
+            out.extend_from_slice(&scrape.0.to_le_bytes());
+            out.push(*part);
+            for value in values {
+                out.extend_from_slice(&value.to_le_bytes());
+            }
+        }
+        Control::Routes(update) => {
+            out.push(wire::ROUTES);
+            out.extend_from_slice(&update.service.to_le_bytes());
+            let (kind, percent) = match update.change {
+                RouteChange::Weight { percent } => (wire::WEIGHT, percent),
+                RouteChange::Revert => (wire::REVERT, 0.0),
+                RouteChange::Promote => (wire::PROMOTE, 0.0),
+                RouteChange::Redirect { percent } => (wire::REDIRECT, percent),
+            };
+            out.push(kind);
+            out.extend_from_slice(&percent.to_bits().to_le_bytes());
+            for value in [update.from.0, update.from.1, update.to.0, update.to.1] {
+                out.extend_from_slice(&value.to_le_bytes());
+            }
+        }
+        Control::Endpoint { node, ready } | Control::Ready { node, ready } => {
+            let tag = if matches!(control, Control::Ready { .. }) {
+                wire::READY
+            } else {
+                wire::ENDPOINT
+            };
+            out.push(tag);
+            out.extend_from_slice(&node.0.to_le_bytes());
+            out.push(u8::from(*ready));
         }
     }
 }
@@ -367,7 +344,9 @@ mod tests {
     use meshsim_record::{Reason, ReasonKind};
     use meshsim_sim::{GroupId, NodeId, Wire};
 
-    use super::{Message, Request, RequestContext, Response, RouteChange, RouteUpdate};
+    use super::{
+        Control, Message, Request, RequestContext, Response, RouteChange, RouteUpdate, ScrapeNumber,
+    };
 
     #[test]
     fn messages_round_trip_on_the_wire() {
@@ -396,32 +375,34 @@ mod tests {
                 status: 200,
                 reason: Reason::OK,
             }),
-            Message::Scrape { scrape: 7 },
-            Message::Scraped {
-                scrape: 7,
+            Message::Control(Control::Scrape {
+                scrape: ScrapeNumber(7),
+            }),
+            Message::Control(Control::Scraped {
+                scrape: ScrapeNumber(7),
                 part: 5,
                 values: [1, 2, u64::MAX, 4],
-            },
-            Message::Routes(RouteUpdate {
+            }),
+            Message::Control(Control::Routes(RouteUpdate {
                 service: 2,
                 change: RouteChange::Weight { percent: 12.5 },
                 from: (0, 3),
                 to: (3, 4),
-            }),
-            Message::Routes(RouteUpdate {
+            })),
+            Message::Control(Control::Routes(RouteUpdate {
                 service: 2,
                 change: RouteChange::Revert,
                 from: (0, 3),
                 to: (3, 4),
-            }),
-            Message::Endpoint {
+            })),
+            Message::Control(Control::Endpoint {
                 node: NodeId(9),
                 ready: true,
-            },
-            Message::Ready {
+            }),
+            Message::Control(Control::Ready {
                 node: NodeId(9),
                 ready: false,
-            },
+            }),
         ];
         for message in messages {
             let mut bytes = Vec::new();

@@ -23,7 +23,7 @@ mod timer;
 use meshsim_record::{Record, RolloutOutcome};
 use meshsim_sim::{Input, NodeId, SimTime};
 
-use crate::message::{Message, RouteChange, RouteUpdate};
+use crate::message::{Control, Message, RouteChange, RouteUpdate, ScrapeNumber};
 use crate::outbox::Outbox;
 use crate::served_counters::{SCRAPE_PARTS, ServedCounters};
 use crate::timer::{TimerCode, expect_own};
@@ -61,14 +61,14 @@ pub struct RolloutController {
     paused: bool,
     /// Whether a rolling update is being undone.
     reverting: bool,
-    scrape: u32,
+    scrape: ScrapeNumber,
     /// The newest counters each watched instance answered, and the scrape they answered.
-    latest: Vec<(u32, ServedCounters)>,
+    latest: Vec<(ScrapeNumber, ServedCounters)>,
     /// The counters as of the previous analysis: the window is the difference.
     baseline: Vec<ServedCounters>,
     /// The answer being put together from its parts, per watched instance: its scrape, the
     /// parts, and which have arrived.
-    assembling: Vec<(u32, [[u64; 4]; SCRAPE_PARTS], u32)>,
+    assembling: Vec<(ScrapeNumber, [[u64; 4]; SCRAPE_PARTS], u32)>,
     /// Rolling: the old and new version's pods, and each pod's start generation.
     old_pods: Vec<Pod>,
     new_pods: Vec<Pod>,
@@ -91,10 +91,10 @@ impl RolloutController {
             analysed: false,
             paused: false,
             reverting: false,
-            scrape: 0,
-            latest: vec![(0, ServedCounters::default()); watched],
+            scrape: ScrapeNumber(0),
+            latest: vec![(ScrapeNumber(0), ServedCounters::default()); watched],
             baseline: vec![ServedCounters::default(); watched],
-            assembling: vec![(0, [[0; 4]; SCRAPE_PARTS], 0); watched],
+            assembling: vec![(ScrapeNumber(0), [[0; 4]; SCRAPE_PARTS], 0); watched],
             old_pods,
             new_pods,
             generations: vec![0; pods],
@@ -130,11 +130,11 @@ impl RolloutController {
             Input::Message {
                 from,
                 message:
-                    Message::Scraped {
+                    Message::Control(Control::Scraped {
                         scrape,
                         part,
                         values,
-                    },
+                    }),
             } => self.scraped(from, scrape, part, values),
             // Nobody calls a controller, and its own messages are fire and forget; crashes of
             // the controller itself are not simulated (a fault cannot name it).
@@ -148,7 +148,7 @@ impl RolloutController {
     }
 
     /// A part of an instance's answer to a scrape; the answer counts once all parts are in.
-    fn scraped(&mut self, from: NodeId, scrape: u32, part: u8, values: [u64; 4]) {
+    fn scraped(&mut self, from: NodeId, scrape: ScrapeNumber, part: u8, values: [u64; 4]) {
         let Some(index) = self.config.watched.iter().position(|&node| node == from) else {
             return;
         };
@@ -168,13 +168,13 @@ impl RolloutController {
     }
 
     fn send_scrapes(&mut self, out: &mut Outbox<Message>) {
-        self.scrape += 1;
+        self.scrape = ScrapeNumber(self.scrape.0 + 1);
         for &node in &self.config.watched {
             out.send(
                 node,
-                Message::Scrape {
+                Message::Control(Control::Scrape {
                     scrape: self.scrape,
-                },
+                }),
             );
         }
     }
@@ -430,7 +430,7 @@ impl RolloutController {
             to: (self.config.to.start, self.config.to.end),
         };
         for &caller in &self.config.callers {
-            out.send(caller, Message::Routes(update));
+            out.send(caller, Message::Control(Control::Routes(update)));
         }
     }
 

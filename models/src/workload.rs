@@ -11,7 +11,7 @@ use meshsim_record::{ClientId, Outcome, Reason, ReasonKind, Record, Span, SpanKi
 use meshsim_sim::{Distribution, Input, SimRng, SimTime};
 
 use crate::deadline::Deadlines;
-use crate::message::{Message, RequestContext, Response};
+use crate::message::{Control, Message, RequestContext, Response};
 use crate::outbox::Outbox;
 use crate::sidecar::{Completion, Sidecar};
 use crate::slab::{Slab, SlabKey};
@@ -128,24 +128,28 @@ impl WorkloadClient {
                 ..
             } => self.sidecar.on_refused(now, &request, out),
             Input::Message {
-                message: Message::Routes(update),
+                message: Message::Control(control),
                 ..
-            } => self.sidecar.on_routes(&update),
-            Input::Message {
-                message: Message::Endpoint { node, ready },
-                ..
-            } => self.sidecar.on_endpoint(now, node, ready, out),
-            Input::Message {
-                message: Message::Ready { node, ready },
-                ..
-            } => self.sidecar.on_ready(now, node, ready, out),
+            } => match control {
+                Control::Routes(update) => self.sidecar.on_routes(&update),
+                Control::Endpoint { node, ready } => {
+                    self.sidecar.on_endpoint(now, node, ready, out);
+                }
+                Control::Ready { node, ready } => self.sidecar.on_ready(now, node, ready, out),
+                Control::Scrape { .. } | Control::Scraped { .. } => {
+                    unreachable!("a workload client exports no metrics")
+                }
+            },
             // Control-plane messages are fire and forget.
             Input::Refused {
-                message: Message::Routes(_) | Message::Endpoint { .. } | Message::Ready { .. },
+                message:
+                    Message::Control(
+                        Control::Routes(_) | Control::Endpoint { .. } | Control::Ready { .. },
+                    ),
                 ..
             } => {}
             Input::Message {
-                message: Message::Request(_) | Message::Scrape { .. } | Message::Scraped { .. },
+                message: Message::Request(_),
                 ..
             }
             | Input::Refused { .. } => {

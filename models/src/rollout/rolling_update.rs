@@ -11,7 +11,7 @@ use super::config::{FailureAction, RolloutStrategy};
 use super::number_text::seconds;
 use super::timer::RolloutTimer;
 use super::{Pod, RolloutController};
-use crate::message::Message;
+use crate::message::{Control, Message};
 use crate::served_counters::ServedCounters;
 use crate::timer::TimerCode;
 
@@ -201,7 +201,10 @@ impl RolloutController {
         let node = nodes[index];
         if was_ready {
             for &caller in &self.config.callers {
-                out.send(caller, Message::Endpoint { node, ready: false });
+                out.send(
+                    caller,
+                    Message::Control(Control::Endpoint { node, ready: false }),
+                );
             }
         }
         let detail = if was_ready {
@@ -234,7 +237,10 @@ impl RolloutController {
         pods[index] = Pod::Ready;
         let node = nodes[index];
         for &caller in &self.config.callers {
-            out.send(caller, Message::Endpoint { node, ready: true });
+            out.send(
+                caller,
+                Message::Control(Control::Endpoint { node, ready: true }),
+            );
         }
         let detail = format!("{} ready", self.pod_name(node));
         self.event(out, "rollout_instance", detail);

@@ -19,7 +19,7 @@ mod timer;
 pub use config::{EndpointConfig, Readiness, ServiceConfig};
 
 pub use crate::call_target::CallTarget;
-use crate::message::{Message, Request, Response};
+use crate::message::{Control, Message, Request, Response, ScrapeNumber};
 use crate::outbox::Outbox;
 use crate::saga::{SagaNext, SagaRun};
 use crate::served_counters::ServedCounters;
@@ -160,10 +160,10 @@ impl ServiceInstance {
         for &node in &self.announce_to {
             out.send(
                 node,
-                Message::Ready {
+                Message::Control(Control::Ready {
                     node: self.node,
                     ready,
-                },
+                }),
             );
         }
     }
@@ -225,40 +225,25 @@ impl ServiceInstance {
             } => self.sidecar.on_refused(now, &request, out),
             Input::Message {
                 from,
-                message: Message::Scrape { scrape },
-            } => self.answer_scrape(from, scrape, out),
-            Input::Message {
-                message: Message::Routes(update),
-                ..
-            } => self.sidecar.on_routes(&update),
-            Input::Message {
-                message: Message::Endpoint { node, ready },
-                ..
-            } => {
-                self.sidecar.on_endpoint(now, node, ready, out);
-                self.probe(now, out);
-            }
-            Input::Message {
-                message: Message::Ready { node, ready },
-                ..
-            } => {
-                self.sidecar.on_ready(now, node, ready, out);
-                self.probe(now, out);
-            }
+                message: Message::Control(control),
+            } => match control {
+                Control::Scrape { scrape } => self.answer_scrape(from, scrape, out),
+                Control::Routes(update) => self.sidecar.on_routes(&update),
+                Control::Endpoint { node, ready } => {
+                    self.sidecar.on_endpoint(now, node, ready, out);
+                    self.probe(now, out);
+                }
+                Control::Ready { node, ready } => {
+                    self.sidecar.on_ready(now, node, ready, out);
+                    self.probe(now, out);
+                }
+                // Only a controller reads scrapes.
+                Control::Scraped { .. } => {}
+            },
             // An answer is never refused back to the one answering: resets travel as answers.
-            // Control-plane messages are fire and forget, and only a controller reads scrapes.
+            // Control-plane messages are fire and forget.
             Input::Refused {
-                message:
-                    Message::Response(_)
-                    | Message::Scrape { .. }
-                    | Message::Scraped { .. }
-                    | Message::Routes(_)
-                    | Message::Endpoint { .. }
-                    | Message::Ready { .. },
-                ..
-            }
-            | Input::Message {
-                message: Message::Scraped { .. },
+                message: Message::Response(_) | Message::Control(_),
                 ..
             } => {}
             Input::Start => self.starting(now, out),
@@ -278,16 +263,16 @@ impl ServiceInstance {
     }
 
     /// Answers a metrics scrape with the counters since the process started, in parts.
-    fn answer_scrape(&self, from: NodeId, scrape: u32, out: &mut Outbox<Message>) {
+    fn answer_scrape(&self, from: NodeId, scrape: ScrapeNumber, out: &mut Outbox<Message>) {
         for (part, values) in self.served.to_parts().into_iter().enumerate() {
             let part = part as u8;
             out.send(
                 from,
-                Message::Scraped {
+                Message::Control(Control::Scraped {
                     scrape,
                     part,
                     values,
-                },
+                }),
             );
         }
     }

@@ -219,21 +219,11 @@ impl Store {
             | Input::Start
             | Input::Membership { .. }
             | Input::Message {
-                message:
-                    Message::Scrape { .. }
-                    | Message::Scraped { .. }
-                    | Message::Routes(_)
-                    | Message::Endpoint { .. }
-                    | Message::Ready { .. },
+                message: Message::Control(_),
                 ..
             }
             | Input::Refused {
-                message:
-                    Message::Scrape { .. }
-                    | Message::Scraped { .. }
-                    | Message::Routes(_)
-                    | Message::Endpoint { .. }
-                    | Message::Ready { .. },
+                message: Message::Control(_),
                 ..
             } => {}
             Input::Finish => self.report(out),
