@@ -26,7 +26,7 @@ use meshsim_record::{BrokerEvent, Reason, ReasonKind, Record};
 use meshsim_sim::{GroupId, Input, NodeId, SimTime};
 
 use crate::deadline::Deadlines;
-use crate::message::{Control, Message, Request, RequestContext, Response};
+use crate::message::{CallKey, Control, Message, Request, RequestContext, Response};
 use crate::outbox::Outbox;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerCode, expect_own};
@@ -154,7 +154,7 @@ impl Broker {
             Input::Refused {
                 message: Message::Request(request),
                 ..
-            } => self.refused(now, SlabKey(request.call), out),
+            } => self.refused(now, request.call.slab_key(), out),
             // A rolling update adds a subscriber's instance to the consumers or takes it away.
             Input::Message {
                 message:
@@ -282,7 +282,7 @@ impl Broker {
             out.send(
                 config.consumers[consumer],
                 Message::Request(Request {
-                    call: key.0,
+                    call: CallKey::from(key),
                     endpoint: config.endpoint,
                     context: message.context,
                     caller: self.config.group.0,
@@ -324,7 +324,7 @@ impl Broker {
 
     /// The consumer's answer: success acks; failure counts a failed delivery.
     fn answered(&mut self, now: SimTime, response: &Response, out: &mut Outbox<Message>) {
-        let Some(delivery) = self.take(SlabKey(response.call)) else {
+        let Some(delivery) = self.take(response.call.slab_key()) else {
             // An answer after the ack timeout already sent the message again.
             return;
         };

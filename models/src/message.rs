@@ -9,6 +9,26 @@ use meshsim_sim::{GroupId, NodeId};
 pub use control::{Control, RouteChange, RouteUpdate, ScrapeNumber};
 
 use crate::served_counters::SCRAPE_PARTS;
+use crate::slab::SlabKey;
+
+/// The caller's key for one call, which the answer carries back unread: a sidecar's try (or,
+/// in a completion, its whole call), a broker's delivery. Keys the caller gave none (an answer
+/// a sidecar gives itself before a call exists) are 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CallKey(pub u64);
+
+impl CallKey {
+    /// The caller's slab entry this key names.
+    pub(crate) fn slab_key(self) -> SlabKey {
+        SlabKey(self.0)
+    }
+}
+
+impl From<SlabKey> for CallKey {
+    fn from(key: SlabKey) -> CallKey {
+        CallKey(key.0)
+    }
+}
 
 /// What a request carries from the workload through every hop it causes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +52,8 @@ impl RequestContext {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Request {
-    /// The caller's sidecar's key for this call; the answer carries it back.
-    pub call: u64,
+    /// The caller's key for this call; the answer carries it back.
+    pub call: CallKey,
     /// The endpoint's index within the callee service.
     pub endpoint: u32,
     pub context: RequestContext,
@@ -75,7 +95,7 @@ impl Request {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Response {
-    pub call: u64,
+    pub call: CallKey,
     pub status: u16,
     /// What the failure began with, carried up the chain; `Reason::OK` on success.
     pub reason: Reason,
@@ -83,7 +103,7 @@ pub struct Response {
 
 impl Response {
     /// The answer to call `call`.
-    pub fn new(call: u64, status: u16, reason: Reason) -> Response {
+    pub fn new(call: CallKey, status: u16, reason: Reason) -> Response {
         Response {
             call,
             status,
@@ -93,7 +113,7 @@ impl Response {
 
     /// An answer to call `call` that `callee` gives without doing the work: it refused the
     /// request, or failed it for `kind` on its way.
-    pub fn refusal(call: u64, status: u16, kind: ReasonKind, callee: GroupId) -> Response {
+    pub fn refusal(call: CallKey, status: u16, kind: ReasonKind, callee: GroupId) -> Response {
         Response::new(
             call,
             status,
@@ -154,7 +174,7 @@ impl meshsim_sim::Wire for Message {
         match self {
             Message::Request(request) => {
                 out.push(wire::REQUEST);
-                out.extend_from_slice(&request.call.to_le_bytes());
+                out.extend_from_slice(&request.call.0.to_le_bytes());
                 out.extend_from_slice(&request.endpoint.to_le_bytes());
                 out.extend_from_slice(&request.context.root.to_le_bytes());
                 out.extend_from_slice(&request.context.client.to_le_bytes());
@@ -164,7 +184,7 @@ impl meshsim_sim::Wire for Message {
             }
             Message::Response(response) => {
                 out.push(wire::RESPONSE);
-                out.extend_from_slice(&response.call.to_le_bytes());
+                out.extend_from_slice(&response.call.0.to_le_bytes());
                 out.extend_from_slice(&response.status.to_le_bytes());
                 out.push(response.reason.kind as u8);
                 let group = response
@@ -181,7 +201,7 @@ impl meshsim_sim::Wire for Message {
         let mut at = 1;
         match *bytes.first()? {
             wire::REQUEST if bytes.len() == wire::REQUEST_BYTES => {
-                let call = u64::from_le_bytes(take(bytes, &mut at)?);
+                let call = CallKey(u64::from_le_bytes(take(bytes, &mut at)?));
                 let endpoint = u32::from_le_bytes(take(bytes, &mut at)?);
                 let root = u64::from_le_bytes(take(bytes, &mut at)?);
                 let client = u32::from_le_bytes(take(bytes, &mut at)?);
@@ -206,7 +226,7 @@ impl meshsim_sim::Wire for Message {
                 }))
             }
             wire::RESPONSE if bytes.len() == wire::RESPONSE_BYTES => {
-                let call = u64::from_le_bytes(take(bytes, &mut at)?);
+                let call = CallKey(u64::from_le_bytes(take(bytes, &mut at)?));
                 let status = u16::from_le_bytes(take(bytes, &mut at)?);
                 let kind = meshsim_record::ReasonKind::from_u8(take::<1>(bytes, &mut at)?[0])?;
                 let group = u32::from_le_bytes(take(bytes, &mut at)?);
@@ -345,14 +365,15 @@ mod tests {
     use meshsim_sim::{GroupId, NodeId, Wire};
 
     use super::{
-        Control, Message, Request, RequestContext, Response, RouteChange, RouteUpdate, ScrapeNumber,
+        CallKey, Control, Message, Request, RequestContext, Response, RouteChange, RouteUpdate,
+        ScrapeNumber,
     };
 
     #[test]
     fn messages_round_trip_on_the_wire() {
         let messages = [
             Message::Request(Request {
-                call: u64::MAX - 3,
+                call: CallKey(u64::MAX - 3),
                 endpoint: 7,
                 context: RequestContext {
                     root: 99,
@@ -363,7 +384,7 @@ mod tests {
                 caller: 3,
             }),
             Message::Response(Response {
-                call: 1,
+                call: CallKey(1),
                 status: 503,
                 reason: Reason {
                     kind: ReasonKind::Shed,
@@ -371,7 +392,7 @@ mod tests {
                 },
             }),
             Message::Response(Response {
-                call: 2,
+                call: CallKey(2),
                 status: 200,
                 reason: Reason::OK,
             }),

@@ -301,7 +301,7 @@ impl WorkloadClient {
         };
         match self
             .sidecar
-            .call(now, 0, self.config.endpoint, context, key.0, out)
+            .call(now, 0, self.config.endpoint, context, key, out)
         {
             Ok(call) => {
                 self.requests.get_mut(key).expect("just inserted").call = Some(call);
@@ -320,7 +320,7 @@ impl WorkloadClient {
 
     fn answered(&mut self, now: SimTime, done: Completion, out: &mut Outbox<Message>) {
         let Response { status, reason, .. } = done.response;
-        self.end(now, SlabKey(done.owner), status, reason, out);
+        self.end(now, done.owner, status, reason, out);
     }
 
     fn on_client_timeout(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {

@@ -258,7 +258,7 @@ impl ServiceInstance {
         }
         // Whatever the input finished, the workers waiting on those calls go on now.
         while let Some(done) = self.sidecar.pop_completion() {
-            self.on_call_answered(now, SlabKey(done.owner), done.response, out);
+            self.on_call_answered(now, done.owner, done.response, out);
         }
     }
 
@@ -514,7 +514,7 @@ impl ServiceInstance {
         let context = self.jobs.get(key).expect("live job").request.context;
         if let Err(response) =
             self.sidecar
-                .call(now, target.upstream, target.endpoint, context, key.0, out)
+                .call(now, target.upstream, target.endpoint, context, key, out)
         {
             self.on_call_answered(now, key, response, out);
         }
@@ -527,7 +527,7 @@ impl ServiceInstance {
                 let context = self.jobs.get(key).expect("live saga").request.context;
                 if let Err(response) =
                     self.sidecar
-                        .call(now, target.upstream, target.endpoint, context, key.0, out)
+                        .call(now, target.upstream, target.endpoint, context, key, out)
                 {
                     self.on_call_answered(now, key, response, out);
                 }
@@ -615,7 +615,7 @@ impl ServiceInstance {
         let context = job.request.context;
         if let Err(response) =
             self.sidecar
-                .call(now, target.upstream, target.endpoint, context, key.0, out)
+                .call(now, target.upstream, target.endpoint, context, key, out)
         {
             // Answered by the sidecar itself: an open breaker (perhaps with a fallback), an
             // injected abort.

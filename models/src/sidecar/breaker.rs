@@ -6,7 +6,7 @@ use meshsim_record::{GroupGauge, MeshEvent, ReasonKind, Record};
 use meshsim_sim::{GroupId, SimTime};
 
 use super::{Sidecar, SidecarTimer};
-use crate::message::{Message, Response};
+use crate::message::{CallKey, Message, Response};
 use crate::outbox::Outbox;
 use crate::policy::breaker::{Admission, BreakerState};
 use crate::timer::TimerCode;
@@ -167,9 +167,9 @@ fn fallback_or(
                 callee,
                 event: MeshEvent::Fallback,
             });
-            Response::refusal(0, status, ReasonKind::Fallback, callee)
+            Response::refusal(CallKey(0), status, ReasonKind::Fallback, callee)
         }
-        None => Response::refusal(0, status, kind, callee),
+        None => Response::refusal(CallKey(0), status, kind, callee),
     }
 }
 

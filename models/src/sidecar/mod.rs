@@ -42,7 +42,9 @@ pub use call::Completion;
 use call::{Attempt, Call, Phase, TryResult};
 pub(crate) use timer::SidecarTimer;
 
-use crate::message::{Message, Request, RequestContext, Response, RouteChange, RouteUpdate};
+use crate::message::{
+    CallKey, Message, Request, RequestContext, Response, RouteChange, RouteUpdate,
+};
 use crate::outbox::Outbox;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::TimerCode;
@@ -154,7 +156,7 @@ impl Sidecar {
         upstream_index: u16,
         endpoint: u32,
         context: RequestContext,
-        owner: u64,
+        owner: SlabKey,
         out: &mut Outbox<Message>,
     ) -> Result<SlabKey, Response> {
         let (upstream_index, endpoint) = self.redirect(upstream_index, endpoint);
@@ -343,7 +345,7 @@ impl Sidecar {
         });
         call.phase = Phase::InFlight(attempt);
         let request = Request {
-            call: attempt.0,
+            call: CallKey::from(attempt),
             endpoint: call.endpoint,
             context: call.context,
             caller: self.own_group.0,
@@ -445,7 +447,7 @@ impl Sidecar {
         out: &mut Outbox<Message>,
     ) {
         let call = self.discard(now, key, out);
-        let response = Response::new(key.0, status, reason);
+        let response = Response::new(CallKey::from(key), status, reason);
         let response = self.settle_breaker(
             now,
             call.upstream,
@@ -517,12 +519,12 @@ impl Sidecar {
         } else {
             TryResult::Answered(*response)
         };
-        self.end_attempt(now, SlabKey(response.call), result, out);
+        self.end_attempt(now, response.call.slab_key(), result, out);
     }
 
     /// A request this sidecar sent was refused: the instance's process is gone.
     pub fn on_refused(&mut self, now: SimTime, request: &Request, out: &mut Outbox<Message>) {
-        self.end_attempt(now, SlabKey(request.call), TryResult::Refused, out);
+        self.end_attempt(now, request.call.slab_key(), TryResult::Refused, out);
     }
 
     /// One of the sidecar's timers fired.
@@ -723,7 +725,7 @@ impl Sidecar {
 
 /// An answer the sidecar gives itself; its call is filled in when it reaches the call's owner.
 fn answer(status: u16, kind: ReasonKind, callee: GroupId) -> Response {
-    Response::refusal(0, status, kind, callee)
+    Response::refusal(CallKey(0), status, kind, callee)
 }
 
 fn pending_gauge(group: GroupId, delta: i64, out: &mut Outbox<Message>) {

@@ -24,7 +24,7 @@ use crate::upstream_config::{
 
 const CALLEE: GroupId = GroupId(3);
 const INSTANCES: [NodeId; 2] = [NodeId(10), NodeId(11)];
-const OWNER: u64 = 42;
+const OWNER: SlabKey = SlabKey(42);
 const MS: u64 = 1_000_000;
 
 /// What the sidecar asked for while handling one input.
