@@ -17,6 +17,8 @@
 //! held returns to the front of the queue. The queues are durable: a broker crash keeps them and
 //! returns whatever was out; a restarted broker delivers it again.
 
+mod timer;
+
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -24,10 +26,11 @@ use meshsim_record::{BrokerEvent, Reason, ReasonKind, Record};
 use meshsim_sim::{GroupId, Input, NodeId, SimTime};
 
 use crate::deadline::Deadlines;
-use crate::message::{Message, Request, RequestContext, Response};
+use crate::message::{CallKey, Control, Message, Request, RequestContext, Response};
 use crate::outbox::Outbox;
 use crate::slab::{Slab, SlabKey};
-use crate::timer::{TimerKind, decode, timer};
+use crate::timer::{TimerCode, expect_own};
+use timer::BrokerTimer;
 
 /// A broker as the scenario declares it.
 #[derive(Debug, Clone)]
@@ -151,18 +154,18 @@ impl Broker {
             Input::Refused {
                 message: Message::Request(request),
                 ..
-            } => self.refused(now, SlabKey(request.call), out),
+            } => self.refused(now, request.call.slab_key(), out),
             // A rolling update adds a subscriber's instance to the consumers or takes it away.
             Input::Message {
-                message: Message::Endpoint { node, ready } | Message::Ready { node, ready },
+                message:
+                    Message::Control(Control::Endpoint { node, ready } | Control::Ready { node, ready }),
                 ..
             } => self.membership(now, node, ready, out),
             // Rollout traffic is for sidecars and instances; a broker has neither.
             Input::Message { .. } | Input::Refused { .. } | Input::Start => {}
-            Input::Timer(id) => match decode(id) {
-                (Some(TimerKind::BrokerAck), _) => self.ack_timeouts(now, out),
-                (Some(TimerKind::BrokerRedeliver), _) => self.redeliver_due(now, out),
-                (kind, _) => unreachable!("a broker got a {kind:?} timer"),
+            Input::Timer(id) => match expect_own(id, "a broker") {
+                BrokerTimer::Ack => self.ack_timeouts(now, out),
+                BrokerTimer::Redeliver => self.redeliver_due(now, out),
             },
             Input::Membership { node, up } => self.membership(now, node, up, out),
             Input::Crashed => self.crash(now, out),
@@ -279,7 +282,7 @@ impl Broker {
             out.send(
                 config.consumers[consumer],
                 Message::Request(Request {
-                    call: key.0,
+                    call: CallKey::from(key),
                     endpoint: config.endpoint,
                     context: message.context,
                     caller: self.config.group.0,
@@ -288,7 +291,7 @@ impl Broker {
             self.ack_deadlines.push(
                 now + self.config.ack_timeout_ns,
                 key,
-                timer(TimerKind::BrokerAck, 0),
+                BrokerTimer::Ack.encode(),
                 out,
             );
         }
@@ -321,7 +324,7 @@ impl Broker {
 
     /// The consumer's answer: success acks; failure counts a failed delivery.
     fn answered(&mut self, now: SimTime, response: &Response, out: &mut Outbox<Message>) {
-        let Some(delivery) = self.take(SlabKey(response.call)) else {
+        let Some(delivery) = self.take(response.call.slab_key()) else {
             // An answer after the ack timeout already sent the message again.
             return;
         };
@@ -359,7 +362,7 @@ impl Broker {
                 self.delayed.push_back((ready_at, index, message));
                 if !self.delay_armed {
                     self.delay_armed = true;
-                    out.set_timer(ready_at, timer(TimerKind::BrokerRedeliver, 0));
+                    out.set_timer(ready_at, BrokerTimer::Redeliver.encode());
                 }
             }
         }
@@ -393,7 +396,7 @@ impl Broker {
         while let Some(&(ready_at, index, message)) = self.delayed.front() {
             if ready_at > now {
                 self.delay_armed = true;
-                out.set_timer(ready_at, timer(TimerKind::BrokerRedeliver, 0));
+                out.set_timer(ready_at, BrokerTimer::Redeliver.encode());
                 break;
             }
             self.delayed.pop_front();
@@ -412,7 +415,7 @@ impl Broker {
         let due = self.ack_deadlines.expire(
             now,
             |key| deliveries.get(key).is_some(),
-            timer(TimerKind::BrokerAck, 0),
+            BrokerTimer::Ack.encode(),
             out,
         );
         for key in due {

@@ -16,6 +16,18 @@ use crate::policy::peak_ewma::PeakEwma;
 use crate::slab::SlabKey;
 use crate::upstream_config::UpstreamConfig;
 
+/// A cluster's place among its upstream's: 0 the whole service, then each version's subset.
+/// At most 255 versions a service, so a cluster fits a timer's payload in 8 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ClusterIndex(pub(crate) u8);
+
+impl ClusterIndex {
+    /// The cluster at `index` of its upstream's.
+    pub(crate) fn new(index: usize) -> ClusterIndex {
+        ClusterIndex(u8::try_from(index).expect("at most 255 versions a service"))
+    }
+}
+
 /// Where Linkerd's balancer stands when it has no endpoint to offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FailFast {

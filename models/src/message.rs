@@ -1,9 +1,34 @@
-//! What travels between nodes: requests and their answers.
+//! What travels between nodes: requests and their answers (the data), and the control
+//! plane's messages apart ([`Control`]).
+
+mod control;
 
 use meshsim_record::{Reason, ReasonKind};
 use meshsim_sim::{GroupId, NodeId};
 
+pub use control::{Control, RouteChange, RouteUpdate, ScrapeNumber};
+
 use crate::served_counters::SCRAPE_PARTS;
+use crate::slab::SlabKey;
+
+/// The caller's key for one call, which the answer carries back unread: a sidecar's try (or,
+/// in a completion, its whole call), a broker's delivery. Keys the caller gave none (an answer
+/// a sidecar gives itself before a call exists) are 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CallKey(pub u64);
+
+impl CallKey {
+    /// The caller's slab entry this key names.
+    pub(crate) fn slab_key(self) -> SlabKey {
+        SlabKey(self.0)
+    }
+}
+
+impl From<SlabKey> for CallKey {
+    fn from(key: SlabKey) -> CallKey {
+        CallKey(key.0)
+    }
+}
 
 /// What a request carries from the workload through every hop it causes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,8 +52,8 @@ impl RequestContext {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Request {
-    /// The caller's sidecar's key for this call; the answer carries it back.
-    pub call: u64,
+    /// The caller's key for this call; the answer carries it back.
+    pub call: CallKey,
     /// The endpoint's index within the callee service.
     pub endpoint: u32,
     pub context: RequestContext,
@@ -70,7 +95,7 @@ impl Request {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Response {
-    pub call: u64,
+    pub call: CallKey,
     pub status: u16,
     /// What the failure began with, carried up the chain; `Reason::OK` on success.
     pub reason: Reason,
@@ -78,7 +103,7 @@ pub struct Response {
 
 impl Response {
     /// The answer to call `call`.
-    pub fn new(call: u64, status: u16, reason: Reason) -> Response {
+    pub fn new(call: CallKey, status: u16, reason: Reason) -> Response {
         Response {
             call,
             status,
@@ -88,7 +113,7 @@ impl Response {
 
     /// An answer to call `call` that `callee` gives without doing the work: it refused the
     /// request, or failed it for `kind` on its way.
-    pub fn refusal(call: u64, status: u16, kind: ReasonKind, callee: GroupId) -> Response {
+    pub fn refusal(call: CallKey, status: u16, kind: ReasonKind, callee: GroupId) -> Response {
         Response::new(
             call,
             status,
@@ -110,61 +135,15 @@ impl Response {
 pub enum Message {
     Request(Request),
     Response(Response),
-    /// A rollout controller asks an instance for its request counters (a metrics scrape).
-    Scrape {
-        scrape: u32,
-    },
-    /// One part of an instance's answer to a scrape: its counters
-    /// ([`ServedCounters::to_values`]) in [`SCRAPE_PARTS`] parts of four values, so the
-    /// message stays small. A controller uses a scrape only once every part has arrived.
-    Scraped {
-        scrape: u32,
-        part: u8,
-        values: [u64; 4],
-    },
-    /// The control plane changes a caller's routes (a rollout's step, promotion or rollback).
-    Routes(RouteUpdate),
-    /// The control plane adds an instance to the callers' endpoints, or takes it away (a
-    /// rolling update).
-    Endpoint {
-        node: NodeId,
-        ready: bool,
-    },
-    /// An instance became ready (its start time passed and its dependencies answer), or it
-    /// died: its callers add it to their endpoints or take it away (a readiness probe).
-    Ready {
-        node: NodeId,
-        ready: bool,
-    },
+    /// The control plane's and the metrics pipeline's messages.
+    Control(Control),
 }
 
-/// What a rollout controller tells callers' sidecars about a service's routes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RouteUpdate {
-    /// The service whose routes change (its group).
-    pub service: u32,
-    pub change: RouteChange,
-    /// The old version's and the new version's instances (indices into the service's).
-    pub from: (u32, u32),
-    pub to: (u32, u32),
-}
-
-impl Eq for RouteUpdate {}
-
-/// How a route update changes the routes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum RouteChange {
-    /// The route that takes every request gives the new version `percent` and the old the
-    /// rest (Flagger's canary weight).
-    Weight { percent: f64 },
-    /// Every route sends the new version's share to the old: a rollback.
-    Revert,
-    /// Every route sends everything to the new version: a promotion.
-    Promote,
-    /// A strangler's share: `percent` of the calls to the service's endpoints that the new
-    /// service also has go to it instead.
-    Redirect { percent: f64 },
-}
+// The event queue moves messages by the million: keeping the control messages in an enum of
+// their own must not make a message bigger than the 48 bytes it was with them inline (a
+// request's 40 and the tag).
+const MESSAGE_BYTES_MAX: usize = 48;
+const _: () = assert!(std::mem::size_of::<Message>() <= MESSAGE_BYTES_MAX);
 
 /// The wire form, for the turmoil engine's datagrams: a tag, then fixed-width little-endian
 /// fields. It round-trips exactly; anything else fails to decode rather than guessing.
@@ -195,7 +174,7 @@ impl meshsim_sim::Wire for Message {
         match self {
             Message::Request(request) => {
                 out.push(wire::REQUEST);
-                out.extend_from_slice(&request.call.to_le_bytes());
+                out.extend_from_slice(&request.call.0.to_le_bytes());
                 out.extend_from_slice(&request.endpoint.to_le_bytes());
                 out.extend_from_slice(&request.context.root.to_le_bytes());
                 out.extend_from_slice(&request.context.client.to_le_bytes());
@@ -205,7 +184,7 @@ impl meshsim_sim::Wire for Message {
             }
             Message::Response(response) => {
                 out.push(wire::RESPONSE);
-                out.extend_from_slice(&response.call.to_le_bytes());
+                out.extend_from_slice(&response.call.0.to_le_bytes());
                 out.extend_from_slice(&response.status.to_le_bytes());
                 out.push(response.reason.kind as u8);
                 let group = response
@@ -214,60 +193,15 @@ impl meshsim_sim::Wire for Message {
                     .map_or(wire::NO_GROUP, |group| group.0);
                 out.extend_from_slice(&group.to_le_bytes());
             }
-            Message::Scrape { scrape } => {
-                out.push(wire::SCRAPE);
-                out.extend_from_slice(&scrape.to_le_bytes());
-            }
-            Message::Scraped {
-                scrape,
-                part,
-                values,
-            } => {
-                out.push(wire::SCRAPED);
-                out.extend_from_slice(&scrape.to_le_bytes());
-                out.push(*part);
-                for value in values {
-                    out.extend_from_slice(&value.to_le_bytes());
-                }
-            }
-            Message::Routes(update) => {
-                out.push(wire::ROUTES);
-                out.extend_from_slice(&update.service.to_le_bytes());
-                let (kind, percent) = match update.change {
-                    RouteChange::Weight { percent } => (wire::WEIGHT, percent),
-                    RouteChange::Revert => (wire::REVERT, 0.0),
-                    RouteChange::Promote => (wire::PROMOTE, 0.0),
-                    RouteChange::Redirect { percent } => (wire::REDIRECT, percent),
-                };
-                out.push(kind);
-                out.extend_from_slice(&percent.to_bits().to_le_bytes());
-                for value in [update.from.0, update.from.1, update.to.0, update.to.1] {
-                    out.extend_from_slice(&value.to_le_bytes());
-                }
-            }
-            Message::Endpoint { node, ready } | Message::Ready { node, ready } => {
-                let tag = if matches!(self, Message::Ready { .. }) {
-                    wire::READY
-                } else {
-                    wire::ENDPOINT
-                };
-                out.push(tag);
-                out.extend_from_slice(&node.0.to_le_bytes());
-                out.push(u8::from(*ready));
-            }
+            Message::Control(control) => encode_control(control, out),
         }
     }
 
     fn decode(bytes: &[u8]) -> Option<Self> {
-        fn take<const N: usize>(bytes: &[u8], at: &mut usize) -> Option<[u8; N]> {
-            let chunk = bytes.get(*at..*at + N)?.try_into().ok()?;
-            *at += N;
-            Some(chunk)
-        }
         let mut at = 1;
         match *bytes.first()? {
             wire::REQUEST if bytes.len() == wire::REQUEST_BYTES => {
-                let call = u64::from_le_bytes(take(bytes, &mut at)?);
+                let call = CallKey(u64::from_le_bytes(take(bytes, &mut at)?));
                 let endpoint = u32::from_le_bytes(take(bytes, &mut at)?);
                 let root = u64::from_le_bytes(take(bytes, &mut at)?);
                 let client = u32::from_le_bytes(take(bytes, &mut at)?);
@@ -292,7 +226,7 @@ impl meshsim_sim::Wire for Message {
                 }))
             }
             wire::RESPONSE if bytes.len() == wire::RESPONSE_BYTES => {
-                let call = u64::from_le_bytes(take(bytes, &mut at)?);
+                let call = CallKey(u64::from_le_bytes(take(bytes, &mut at)?));
                 let status = u16::from_le_bytes(take(bytes, &mut at)?);
                 let kind = meshsim_record::ReasonKind::from_u8(take::<1>(bytes, &mut at)?[0])?;
                 let group = u32::from_le_bytes(take(bytes, &mut at)?);
@@ -303,61 +237,124 @@ impl meshsim_sim::Wire for Message {
                     reason: Reason { kind, group },
                 }))
             }
-            wire::SCRAPE if bytes.len() == wire::SCRAPE_BYTES => Some(Message::Scrape {
-                scrape: u32::from_le_bytes(take(bytes, &mut at)?),
-            }),
-            wire::SCRAPED if bytes.len() == wire::SCRAPED_BYTES => {
-                let scrape = u32::from_le_bytes(take(bytes, &mut at)?);
-                let part = take::<1>(bytes, &mut at)?[0];
-                if usize::from(part) >= SCRAPE_PARTS {
-                    return None;
-                }
-                let mut values = [0u64; 4];
-                for value in &mut values {
-                    *value = u64::from_le_bytes(take(bytes, &mut at)?);
-                }
-                Some(Message::Scraped {
-                    scrape,
-                    part,
-                    values,
-                })
+            _ => decode_control(bytes).map(Message::Control),
+        }
+    }
+}
+
+/// The next `N` bytes of `bytes` from `at`, which moves past them.
+fn take<const N: usize>(bytes: &[u8], at: &mut usize) -> Option<[u8; N]> {
+    let chunk = bytes.get(*at..*at + N)?.try_into().ok()?;
+    *at += N;
+    Some(chunk)
+}
+
+/// A control message from its wire form ([`encode_control`]).
+fn decode_control(bytes: &[u8]) -> Option<Control> {
+    let mut at = 1;
+    match *bytes.first()? {
+        wire::SCRAPE if bytes.len() == wire::SCRAPE_BYTES => Some(Control::Scrape {
+            scrape: ScrapeNumber(u32::from_le_bytes(take(bytes, &mut at)?)),
+        }),
+        wire::SCRAPED if bytes.len() == wire::SCRAPED_BYTES => {
+            let scrape = ScrapeNumber(u32::from_le_bytes(take(bytes, &mut at)?));
+            let part = take::<1>(bytes, &mut at)?[0];
+            if usize::from(part) >= SCRAPE_PARTS {
+                return None;
             }
-            wire::ROUTES if bytes.len() == wire::ROUTES_BYTES => {
-                let service = u32::from_le_bytes(take(bytes, &mut at)?);
-                let kind = take::<1>(bytes, &mut at)?[0];
-                let percent = f64::from_bits(u64::from_le_bytes(take(bytes, &mut at)?));
-                let mut ranges = [0u32; 4];
-                for value in &mut ranges {
-                    *value = u32::from_le_bytes(take(bytes, &mut at)?);
-                }
-                let change = match kind {
-                    wire::WEIGHT => RouteChange::Weight { percent },
-                    wire::REVERT => RouteChange::Revert,
-                    wire::PROMOTE => RouteChange::Promote,
-                    wire::REDIRECT => RouteChange::Redirect { percent },
-                    _ => return None,
-                };
-                Some(Message::Routes(RouteUpdate {
-                    service,
-                    change,
-                    from: (ranges[0], ranges[1]),
-                    to: (ranges[2], ranges[3]),
-                }))
+            let mut values = [0u64; 4];
+            for value in &mut values {
+                *value = u64::from_le_bytes(take(bytes, &mut at)?);
             }
-            tag @ (wire::ENDPOINT | wire::READY) if bytes.len() == wire::ENDPOINT_BYTES => {
-                let node = NodeId(u32::from_le_bytes(take(bytes, &mut at)?));
-                let ready = match take::<1>(bytes, &mut at)?[0] {
-                    0 => false,
-                    1 => true,
-                    _ => return None,
-                };
-                if tag == wire::READY {
-                    Some(Message::Ready { node, ready })
-                } else {
-                    Some(Message::Endpoint { node, ready })
-                }
+            Some(Control::Scraped {
+                scrape,
+                part,
+                values,
+            })
+        }
+        wire::ROUTES if bytes.len() == wire::ROUTES_BYTES => {
+            let service = u32::from_le_bytes(take(bytes, &mut at)?);
+            let kind = take::<1>(bytes, &mut at)?[0];
+            let percent = f64::from_bits(u64::from_le_bytes(take(bytes, &mut at)?));
+            let mut ranges = [0u32; 4];
+            for value in &mut ranges {
+                *value = u32::from_le_bytes(take(bytes, &mut at)?);
             }
-            _ => None,
+            let change = match kind {
+                wire::WEIGHT => RouteChange::Weight { percent },
+                wire::REVERT => RouteChange::Revert,
+                wire::PROMOTE => RouteChange::Promote,
+                wire::REDIRECT => RouteChange::Redirect { percent },
+                _ => return None,
+            };
+            Some(Control::Routes(RouteUpdate {
+                service,
+                change,
+                from: (ranges[0], ranges[1]),
+                to: (ranges[2], ranges[3]),
+            }))
+        }
+        tag @ (wire::ENDPOINT | wire::READY) if bytes.len() == wire::ENDPOINT_BYTES => {
+            let node = NodeId(u32::from_le_bytes(take(bytes, &mut at)?));
+            let ready = match take::<1>(bytes, &mut at)?[0] {
+                0 => false,
+                1 => true,
+                _ => return None,
+            };
+            if tag == wire::READY {
+                Some(Control::Ready { node, ready })
+            } else {
+                Some(Control::Endpoint { node, ready })
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The wire form of a control message, after the same tags as before they had an enum of
+/// their own.
+fn encode_control(control: &Control, out: &mut Vec<u8>) {
+    match control {
+        Control::Scrape { scrape } => {
+            out.push(wire::SCRAPE);
+            out.extend_from_slice(&scrape.0.to_le_bytes());
+        }
+        Control::Scraped {
+            scrape,
+            part,
+            values,
+        } => {
+            out.push(wire::SCRAPED);
+            out.extend_from_slice(&scrape.0.to_le_bytes());
+            out.push(*part);
+            for value in values {
+                out.extend_from_slice(&value.to_le_bytes());
+            }
+        }
+        Control::Routes(update) => {
+            out.push(wire::ROUTES);
+            out.extend_from_slice(&update.service.to_le_bytes());
+            let (kind, percent) = match update.change {
+                RouteChange::Weight { percent } => (wire::WEIGHT, percent),
+                RouteChange::Revert => (wire::REVERT, 0.0),
+                RouteChange::Promote => (wire::PROMOTE, 0.0),
+                RouteChange::Redirect { percent } => (wire::REDIRECT, percent),
+            };
+            out.push(kind);
+            out.extend_from_slice(&percent.to_bits().to_le_bytes());
+            for value in [update.from.0, update.from.1, update.to.0, update.to.1] {
+                out.extend_from_slice(&value.to_le_bytes());
+            }
+        }
+        Control::Endpoint { node, ready } | Control::Ready { node, ready } => {
+            let tag = if matches!(control, Control::Ready { .. }) {
+                wire::READY
+            } else {
+                wire::ENDPOINT
+            };
+            out.push(tag);
+            out.extend_from_slice(&node.0.to_le_bytes());
+            out.push(u8::from(*ready));
         }
     }
 }
@@ -367,13 +364,16 @@ mod tests {
     use meshsim_record::{Reason, ReasonKind};
     use meshsim_sim::{GroupId, NodeId, Wire};
 
-    use super::{Message, Request, RequestContext, Response, RouteChange, RouteUpdate};
+    use super::{
+        CallKey, Control, Message, Request, RequestContext, Response, RouteChange, RouteUpdate,
+        ScrapeNumber,
+    };
 
     #[test]
     fn messages_round_trip_on_the_wire() {
         let messages = [
             Message::Request(Request {
-                call: u64::MAX - 3,
+                call: CallKey(u64::MAX - 3),
                 endpoint: 7,
                 context: RequestContext {
                     root: 99,
@@ -384,7 +384,7 @@ mod tests {
                 caller: 3,
             }),
             Message::Response(Response {
-                call: 1,
+                call: CallKey(1),
                 status: 503,
                 reason: Reason {
                     kind: ReasonKind::Shed,
@@ -392,36 +392,38 @@ mod tests {
                 },
             }),
             Message::Response(Response {
-                call: 2,
+                call: CallKey(2),
                 status: 200,
                 reason: Reason::OK,
             }),
-            Message::Scrape { scrape: 7 },
-            Message::Scraped {
-                scrape: 7,
+            Message::Control(Control::Scrape {
+                scrape: ScrapeNumber(7),
+            }),
+            Message::Control(Control::Scraped {
+                scrape: ScrapeNumber(7),
                 part: 5,
                 values: [1, 2, u64::MAX, 4],
-            },
-            Message::Routes(RouteUpdate {
+            }),
+            Message::Control(Control::Routes(RouteUpdate {
                 service: 2,
                 change: RouteChange::Weight { percent: 12.5 },
                 from: (0, 3),
                 to: (3, 4),
-            }),
-            Message::Routes(RouteUpdate {
+            })),
+            Message::Control(Control::Routes(RouteUpdate {
                 service: 2,
                 change: RouteChange::Revert,
                 from: (0, 3),
                 to: (3, 4),
-            }),
-            Message::Endpoint {
+            })),
+            Message::Control(Control::Endpoint {
                 node: NodeId(9),
                 ready: true,
-            },
-            Message::Ready {
+            }),
+            Message::Control(Control::Ready {
                 node: NodeId(9),
                 ready: false,
-            },
+            }),
         ];
         for message in messages {
             let mut bytes = Vec::new();

@@ -18,15 +18,17 @@
 mod config;
 mod number_text;
 mod rolling_update;
+mod timer;
 
 use meshsim_record::{Record, RolloutOutcome};
 use meshsim_sim::{Input, NodeId, SimTime};
 
-use crate::message::{Message, RouteChange, RouteUpdate};
+use crate::message::{Control, Message, RouteChange, RouteUpdate, ScrapeNumber};
 use crate::outbox::Outbox;
 use crate::served_counters::{SCRAPE_PARTS, ServedCounters};
-use crate::timer::{TimerKind, decode, timer};
+use crate::timer::{TimerCode, expect_own};
 use number_text::{round, seconds, trim};
+use timer::RolloutTimer;
 
 pub use config::{CheckMetric, FailureAction, RolloutCheck, RolloutConfig, RolloutStrategy};
 
@@ -59,14 +61,14 @@ pub struct RolloutController {
     paused: bool,
     /// Whether a rolling update is being undone.
     reverting: bool,
-    scrape: u32,
+    scrape: ScrapeNumber,
     /// The newest counters each watched instance answered, and the scrape they answered.
-    latest: Vec<(u32, ServedCounters)>,
+    latest: Vec<(ScrapeNumber, ServedCounters)>,
     /// The counters as of the previous analysis: the window is the difference.
     baseline: Vec<ServedCounters>,
     /// The answer being put together from its parts, per watched instance: its scrape, the
     /// parts, and which have arrived.
-    assembling: Vec<(u32, [[u64; 4]; SCRAPE_PARTS], u32)>,
+    assembling: Vec<(ScrapeNumber, [[u64; 4]; SCRAPE_PARTS], u32)>,
     /// Rolling: the old and new version's pods, and each pod's start generation.
     old_pods: Vec<Pod>,
     new_pods: Vec<Pod>,
@@ -89,10 +91,10 @@ impl RolloutController {
             analysed: false,
             paused: false,
             reverting: false,
-            scrape: 0,
-            latest: vec![(0, ServedCounters::default()); watched],
+            scrape: ScrapeNumber(0),
+            latest: vec![(ScrapeNumber(0), ServedCounters::default()); watched],
             baseline: vec![ServedCounters::default(); watched],
-            assembling: vec![(0, [[0; 4]; SCRAPE_PARTS], 0); watched],
+            assembling: vec![(ScrapeNumber(0), [[0; 4]; SCRAPE_PARTS], 0); watched],
             old_pods,
             new_pods,
             generations: vec![0; pods],
@@ -111,27 +113,28 @@ impl RolloutController {
         match input {
             Input::Start => {
                 let start = SimTime::from_nanos(self.config.start_ns);
-                out.set_timer(start, timer(TimerKind::RolloutTick, 0));
+                out.set_timer(start, RolloutTimer::Tick(0).encode());
                 let first_scrape = self.config.start_ns.saturating_sub(SCRAPE_LEAD_NS);
                 out.set_timer(
                     SimTime::from_nanos(first_scrape),
-                    timer(TimerKind::RolloutScrape, 0),
+                    RolloutTimer::Scrape(0).encode(),
                 );
             }
-            Input::Timer(id) => match decode(id) {
-                (Some(TimerKind::RolloutTick), _) => self.on_tick(now, out),
-                (Some(TimerKind::RolloutScrape), _) => self.send_scrapes(out),
-                (Some(TimerKind::RolloutReady), payload) => self.on_ready(now, payload, out),
-                (kind, _) => unreachable!("a rollout controller got a {kind:?} timer"),
+            Input::Timer(id) => match expect_own(id, "a rollout controller") {
+                RolloutTimer::Tick(_) => self.on_tick(now, out),
+                RolloutTimer::Scrape(_) => self.send_scrapes(out),
+                RolloutTimer::Ready { slot, generation } => {
+                    self.on_ready(now, (slot, generation), out);
+                }
             },
             Input::Message {
                 from,
                 message:
-                    Message::Scraped {
+                    Message::Control(Control::Scraped {
                         scrape,
                         part,
                         values,
-                    },
+                    }),
             } => self.scraped(from, scrape, part, values),
             // Nobody calls a controller, and its own messages are fire and forget; crashes of
             // the controller itself are not simulated (a fault cannot name it).
@@ -145,7 +148,7 @@ impl RolloutController {
     }
 
     /// A part of an instance's answer to a scrape; the answer counts once all parts are in.
-    fn scraped(&mut self, from: NodeId, scrape: u32, part: u8, values: [u64; 4]) {
+    fn scraped(&mut self, from: NodeId, scrape: ScrapeNumber, part: u8, values: [u64; 4]) {
         let Some(index) = self.config.watched.iter().position(|&node| node == from) else {
             return;
         };
@@ -165,13 +168,13 @@ impl RolloutController {
     }
 
     fn send_scrapes(&mut self, out: &mut Outbox<Message>) {
-        self.scrape += 1;
+        self.scrape = ScrapeNumber(self.scrape.0 + 1);
         for &node in &self.config.watched {
             out.send(
                 node,
-                Message::Scrape {
+                Message::Control(Control::Scrape {
                     scrape: self.scrape,
-                },
+                }),
             );
         }
     }
@@ -195,10 +198,10 @@ impl RolloutController {
         }
         // The next interval, and the scrape it will read.
         let next = now + self.config.interval_ns;
-        out.set_timer(next, timer(TimerKind::RolloutTick, self.tick));
+        out.set_timer(next, RolloutTimer::Tick(self.tick).encode());
         out.set_timer(
             SimTime::from_nanos(next.as_nanos().saturating_sub(SCRAPE_LEAD_NS)).max(now),
-            timer(TimerKind::RolloutScrape, self.tick),
+            RolloutTimer::Scrape(self.tick).encode(),
         );
         if tick == 0 {
             self.begin(now, out);
@@ -427,7 +430,7 @@ impl RolloutController {
             to: (self.config.to.start, self.config.to.end),
         };
         for &caller in &self.config.callers {
-            out.send(caller, Message::Routes(update));
+            out.send(caller, Message::Control(Control::Routes(update)));
         }
     }
 

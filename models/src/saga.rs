@@ -203,7 +203,7 @@ mod tests {
 
     fn answer(status: u16, kind: ReasonKind) -> Response {
         Response {
-            call: 0,
+            call: crate::message::CallKey(0),
             status,
             reason: Reason { kind, group: None },
         }

@@ -1,97 +1,119 @@
-//! Timer ids: a kind in the top byte, a payload (usually a slab key) below it.
+//! The codec between a model's typed timers and the kernel's `TimerId(u64)`.
+//!
+//! Each owner (the sidecar, the service instance, the workload client, the store, the broker,
+//! the rollout controller) has a timer enum of its own and matches only that. The kernel keeps a
+//! bare `u64` so the event queue's entries stay small; a timer is encoded as a kind byte in the
+//! top 8 bits and a payload (a slab key, an upstream index, ...) in the 56 below it.
+//!
+//! The kind bytes are listed here, in one table, so that two owners never share one even when
+//! one nests another's timers (a service instance holds a sidecar). They are the values timers
+//! had when one enum served every model: changing one would change the events' order at equal
+//! times, hence every digest.
 
 use meshsim_sim::TimerId;
 
 use crate::slab::SlabKey;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum TimerKind {
-    /// A worker finished an endpoint's own work.
-    Work = 1,
-    /// A sidecar's route timeout for one call.
-    CallTimeout = 2,
-    /// A workload's next arrival.
-    Arrival = 3,
-    /// A workload client's own timeout for one request.
-    ClientTimeout = 4,
-    /// A closed-loop user finished thinking.
-    Think = 5,
+/// A typed timer that travels through the kernel as a `TimerId`.
+pub trait TimerCode: Sized {
+    /// The kernel's id for this timer.
+    fn encode(self) -> TimerId;
+    /// The timer an id stands for; `None` when the id is not one of this owner's.
+    fn decode(id: TimerId) -> Option<Self>;
+}
+
+/// The kind bytes, one per timer variant of every owner.
+pub(crate) mod kind {
+    /// A service instance's worker finished an endpoint's own work (payload: the job).
+    pub(crate) const WORK: u8 = 1;
+    /// A sidecar's route timeout (payload: the upstream).
+    pub(crate) const CALL_TIMEOUT: u8 = 2;
+    /// A workload's next arrival (payload: send, or reconsider at a rate step).
+    pub(crate) const ARRIVAL: u8 = 3;
+    /// A workload client's own timeout for its requests.
+    pub(crate) const CLIENT_TIMEOUT: u8 = 4;
+    /// A closed-loop user finished thinking (payload: the user).
+    pub(crate) const THINK: u8 = 5;
     /// A sidecar's per-try timeout (payload: the upstream).
-    TryTimeout = 6,
-    /// A sidecar's circuit-breaker timeout (payload: the upstream).
-    BreakerTimeout = 7,
+    pub(crate) const TRY_TIMEOUT: u8 = 6;
+    /// A sidecar's application circuit-breaker timeout (payload: the upstream).
+    pub(crate) const BREAKER_TIMEOUT: u8 = 7;
     /// A retry's back-off ran out (payload: the call).
-    Backoff = 8,
+    pub(crate) const BACKOFF: u8 = 8;
     /// An injected delay ran out (payload: the call).
-    FaultDelay = 9,
-    /// Outlier detection's interval (payload: the upstream).
-    OutlierInterval = 10,
-    /// An open circuit breaker's reset timeout ran out (payload: the upstream): it is half
-    /// open now, logged when it happens rather than at the next call.
-    BreakerReset = 11,
+    pub(crate) const FAULT_DELAY: u8 = 9;
+    /// Outlier detection's interval (payload: the upstream and the cluster).
+    pub(crate) const OUTLIER_INTERVAL: u8 = 10;
+    /// An open circuit breaker's reset timeout ran out (payload: the upstream).
+    pub(crate) const BREAKER_RESET: u8 = 11;
     /// A broker's earliest acknowledgement deadline came.
-    BrokerAck = 12,
-    /// A store finished an operation (payload: the operation's slab key).
-    StoreWork = 13,
+    pub(crate) const BROKER_ACK: u8 = 12;
+    /// A store finished an operation (payload: the operation).
+    pub(crate) const STORE_WORK: u8 = 13;
     /// A saga's failed compensation is tried again (payload: the job).
-    SagaRetry = 14,
+    pub(crate) const SAGA_RETRY: u8 = 14;
     /// A broker's earliest delayed redelivery is due.
-    BrokerRedeliver = 15,
-    /// A rollout controller's analysis interval came (payload: the tick's number).
-    RolloutTick = 16,
-    /// A rollout controller scrapes the instances it watches (payload: the scrape's number).
-    RolloutScrape = 17,
-    /// A rolling update's new instance finished starting (payload: the instance and the
-    /// generation of its start, so a start undone in between is ignored).
-    RolloutReady = 18,
+    pub(crate) const BROKER_REDELIVER: u8 = 15;
+    /// A rollout controller's analysis interval came (payload: the tick).
+    pub(crate) const ROLLOUT_TICK: u8 = 16;
+    /// A rollout controller scrapes the instances it watches (payload: the tick).
+    pub(crate) const ROLLOUT_SCRAPE: u8 = 17;
+    /// A rolling update's new instance finished starting (payload: the slot and generation).
+    pub(crate) const ROLLOUT_READY: u8 = 18;
     /// An instance's start time has passed: it may be ready now.
-    Startup = 19,
-    /// A failure-accrual penalty ran out (payload: the upstream, the cluster and the host):
-    /// the endpoint takes one probe.
-    AccrualPenalty = 20,
-    /// Linkerd's balancer waited its failfast timeout for an endpoint (payload: the upstream
-    /// and the cluster).
-    FailFast = 21,
+    pub(crate) const STARTUP: u8 = 19;
+    /// A failure-accrual penalty ran out (payload: the upstream, the cluster and the host).
+    pub(crate) const ACCRUAL_PENALTY: u8 = 20;
+    /// Linkerd's balancer waited its failfast timeout (payload: the upstream and the cluster).
+    pub(crate) const FAIL_FAST: u8 = 21;
 }
 
 const PAYLOAD_BITS: u32 = 56;
 const PAYLOAD_MASK: u64 = (1 << PAYLOAD_BITS) - 1;
 
-pub fn timer(kind: TimerKind, payload: u64) -> TimerId {
+/// The id of a timer of kind `kind` with `payload` below it.
+pub(crate) fn compose(kind: u8, payload: u64) -> TimerId {
     assert!(payload <= PAYLOAD_MASK, "timer payload {payload} too large");
-    TimerId((kind as u64) << PAYLOAD_BITS | payload)
+    TimerId(u64::from(kind) << PAYLOAD_BITS | payload)
 }
 
-pub fn slab_timer(kind: TimerKind, key: SlabKey) -> TimerId {
+/// The id of a timer whose payload is a slab key.
+pub(crate) fn compose_slab(kind: u8, key: SlabKey) -> TimerId {
     // Slab generations are 24 bits above a 32-bit index: 56 bits in all.
-    timer(kind, key.0)
+    compose(kind, key.0)
 }
 
-pub fn decode(id: TimerId) -> (Option<TimerKind>, u64) {
-    let kind = match id.0 >> PAYLOAD_BITS {
-        1 => Some(TimerKind::Work),
-        2 => Some(TimerKind::CallTimeout),
-        3 => Some(TimerKind::Arrival),
-        4 => Some(TimerKind::ClientTimeout),
-        5 => Some(TimerKind::Think),
-        6 => Some(TimerKind::TryTimeout),
-        7 => Some(TimerKind::BreakerTimeout),
-        8 => Some(TimerKind::Backoff),
-        9 => Some(TimerKind::FaultDelay),
-        10 => Some(TimerKind::OutlierInterval),
-        11 => Some(TimerKind::BreakerReset),
-        12 => Some(TimerKind::BrokerAck),
-        13 => Some(TimerKind::StoreWork),
-        14 => Some(TimerKind::SagaRetry),
-        15 => Some(TimerKind::BrokerRedeliver),
-        16 => Some(TimerKind::RolloutTick),
-        17 => Some(TimerKind::RolloutScrape),
-        18 => Some(TimerKind::RolloutReady),
-        19 => Some(TimerKind::Startup),
-        20 => Some(TimerKind::AccrualPenalty),
-        21 => Some(TimerKind::FailFast),
-        _ => None,
-    };
-    (kind, id.0 & PAYLOAD_MASK)
+/// An id's kind byte and payload.
+pub(crate) fn split(id: TimerId) -> (u8, u64) {
+    ((id.0 >> PAYLOAD_BITS) as u8, id.0 & PAYLOAD_MASK)
+}
+
+/// Decodes a timer the kernel handed back to the owner that set it. An id that is not the
+/// owner's is a bug in the model (a timer set by one owner reached another), never input.
+pub(crate) fn expect_own<T: TimerCode>(id: TimerId, owner: &str) -> T {
+    T::decode(id).unwrap_or_else(|| {
+        unreachable!(
+            "{owner} got timer {:#x}, which it never sets: timers go back to who set them",
+            id.0
+        )
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! What every owner's codec test checks.
+
+    use meshsim_sim::TimerId;
+
+    use super::TimerCode;
+
+    /// Every timer in `cases` encodes to its expected id and decodes back to itself.
+    pub(crate) fn assert_codec<T: TimerCode + Copy + PartialEq + std::fmt::Debug>(
+        cases: &[(T, u64)],
+    ) {
+        for &(timer, id) in cases {
+            assert_eq!(timer.encode(), TimerId(id), "{timer:?} encodes as before");
+            assert_eq!(T::decode(TimerId(id)), Some(timer), "{id:#x} decodes back");
+        }
+    }
 }

@@ -25,6 +25,14 @@ pub use crate::upstream_config::RedirectConfig;
 /// × 1.4, capped at 100 (`kDefaultOverProvisioningFactor`, `upstream_impl.h#L77`).
 const OVERPROVISIONING_PERCENT: usize = 140;
 
+/// An upstream's place among its sidecar's upstreams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct UpstreamIndex(pub(crate) u16);
+
+/// A host's place among its upstream's instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HostIndex(pub(crate) u32);
+
 /// One sidecar's state for one upstream.
 pub(crate) struct Upstream {
     pub(crate) config: Arc<UpstreamConfig>,

@@ -5,15 +5,18 @@
 //! and send again. Every request ends exactly once: answered, timed out by the client, or still
 //! in flight when the run ends, which the client reports itself.
 
+mod timer;
+
 use meshsim_record::{ClientId, Outcome, Reason, ReasonKind, Record, Span, SpanKind};
 use meshsim_sim::{Distribution, Input, SimRng, SimTime};
 
 use crate::deadline::Deadlines;
-use crate::message::{Message, RequestContext, Response};
+use crate::message::{Control, Message, RequestContext, Response};
 use crate::outbox::Outbox;
 use crate::sidecar::{Completion, Sidecar};
 use crate::slab::{Slab, SlabKey};
-use crate::timer::{TimerKind, decode, timer};
+use crate::timer::{TimerCode, expect_own};
+use timer::{Arrival, UserIndex, WorkloadTimer};
 
 #[derive(Debug, Clone)]
 pub enum ArrivalConfig {
@@ -88,10 +91,6 @@ pub struct WorkloadClient {
     next_arrival: SimTime,
 }
 
-/// Arrival timer payloads: send now, or only look at the rate again (a step boundary).
-const ARRIVAL_SEND: u64 = 1;
-const ARRIVAL_RECONSIDER: u64 = 0;
-
 impl WorkloadClient {
     pub fn new(
         config: WorkloadConfig,
@@ -129,35 +128,39 @@ impl WorkloadClient {
                 ..
             } => self.sidecar.on_refused(now, &request, out),
             Input::Message {
-                message: Message::Routes(update),
+                message: Message::Control(control),
                 ..
-            } => self.sidecar.on_routes(&update),
-            Input::Message {
-                message: Message::Endpoint { node, ready },
-                ..
-            } => self.sidecar.on_endpoint(now, node, ready, out),
-            Input::Message {
-                message: Message::Ready { node, ready },
-                ..
-            } => self.sidecar.on_ready(now, node, ready, out),
+            } => match control {
+                Control::Routes(update) => self.sidecar.on_routes(&update),
+                Control::Endpoint { node, ready } => {
+                    self.sidecar.on_endpoint(now, node, ready, out);
+                }
+                Control::Ready { node, ready } => self.sidecar.on_ready(now, node, ready, out),
+                Control::Scrape { .. } | Control::Scraped { .. } => {
+                    unreachable!("a workload client exports no metrics")
+                }
+            },
             // Control-plane messages are fire and forget.
             Input::Refused {
-                message: Message::Routes(_) | Message::Endpoint { .. } | Message::Ready { .. },
+                message:
+                    Message::Control(
+                        Control::Routes(_) | Control::Endpoint { .. } | Control::Ready { .. },
+                    ),
                 ..
             } => {}
             Input::Message {
-                message: Message::Request(_) | Message::Scrape { .. } | Message::Scraped { .. },
+                message: Message::Request(_),
                 ..
             }
             | Input::Refused { .. } => {
                 unreachable!("a workload client serves nothing")
             }
-            Input::Timer(id) => match decode(id) {
-                (Some(TimerKind::Arrival), payload) => self.on_arrival(now, payload, out),
-                (Some(TimerKind::Think), user) => self.send(now, Some(user as u32), out),
-                (Some(TimerKind::ClientTimeout), _) => {
+            Input::Timer(id) => match expect_own(id, "a workload client") {
+                WorkloadTimer::Arrival(arrival) => self.on_arrival(now, arrival, out),
+                WorkloadTimer::Think(user) => self.send(now, Some(user.0), out),
+                WorkloadTimer::ClientTimeout => {
                     let requests = &self.requests;
-                    let id = timer(TimerKind::ClientTimeout, 0);
+                    let id = WorkloadTimer::ClientTimeout.encode();
                     let due = self
                         .timeouts
                         .expire(now, |key| requests.get(key).is_some(), id, out);
@@ -165,11 +168,7 @@ impl WorkloadClient {
                         self.on_client_timeout(now, key, out);
                     }
                 }
-                (Some(kind), payload) => {
-                    let handled = self.sidecar.on_timer(now, kind, payload, out);
-                    assert!(handled, "workload client got a {kind:?} timer");
-                }
-                (None, _) => unreachable!("a timer of no kind"),
+                WorkloadTimer::Sidecar(timer) => self.sidecar.on_timer(now, timer, out),
             },
             Input::Membership { node, up } => self.sidecar.on_membership(now, node, up, out),
             Input::Finish => {
@@ -188,7 +187,7 @@ impl WorkloadClient {
     fn start(&mut self, now: SimTime, out: &mut Outbox<Message>) {
         match &self.config.arrival {
             ArrivalConfig::Constant { .. } => {
-                out.set_timer(now, timer(TimerKind::Arrival, ARRIVAL_SEND));
+                out.set_timer(now, WorkloadTimer::Arrival(Arrival::Send).encode());
             }
             ArrivalConfig::Poisson { .. } | ArrivalConfig::Steps { .. } => {
                 self.schedule_next_arrival(now, out);
@@ -198,14 +197,14 @@ impl WorkloadClient {
                 let think_time = *think_time;
                 for user in 0..*users {
                     let at = now + think_time.sample_ns(&mut self.arrivals);
-                    out.set_timer(at, timer(TimerKind::Think, u64::from(user)));
+                    out.set_timer(at, WorkloadTimer::Think(UserIndex(user)).encode());
                 }
             }
         }
     }
 
-    fn on_arrival(&mut self, now: SimTime, payload: u64, out: &mut Outbox<Message>) {
-        if payload == ARRIVAL_SEND {
+    fn on_arrival(&mut self, now: SimTime, arrival: Arrival, out: &mut Outbox<Message>) {
+        if arrival == Arrival::Send {
             self.send(now, None, out);
         }
         self.schedule_next_arrival(now, out);
@@ -216,8 +215,8 @@ impl WorkloadClient {
     /// up to its tick) does not slow the workload down.
     fn schedule_next_arrival(&mut self, now: SimTime, out: &mut Outbox<Message>) {
         let nominal = self.next_arrival;
-        let id_send = timer(TimerKind::Arrival, ARRIVAL_SEND);
-        let id_reconsider = timer(TimerKind::Arrival, ARRIVAL_RECONSIDER);
+        let id_send = WorkloadTimer::Arrival(Arrival::Send).encode();
+        let id_reconsider = WorkloadTimer::Arrival(Arrival::Reconsider).encode();
         match &self.config.arrival {
             ArrivalConfig::Constant { rate_per_second } => {
                 // The k-th arrival at exactly k / rate: no drift from rounding each gap.
@@ -302,7 +301,7 @@ impl WorkloadClient {
         };
         match self
             .sidecar
-            .call(now, 0, self.config.endpoint, context, key.0, out)
+            .call(now, 0, self.config.endpoint, context, key, out)
         {
             Ok(call) => {
                 self.requests.get_mut(key).expect("just inserted").call = Some(call);
@@ -310,7 +309,7 @@ impl WorkloadClient {
                     self.timeouts.push(
                         now + timeout_ns,
                         key,
-                        timer(TimerKind::ClientTimeout, 0),
+                        WorkloadTimer::ClientTimeout.encode(),
                         out,
                     );
                 }
@@ -321,7 +320,7 @@ impl WorkloadClient {
 
     fn answered(&mut self, now: SimTime, done: Completion, out: &mut Outbox<Message>) {
         let Response { status, reason, .. } = done.response;
-        self.end(now, SlabKey(done.owner), status, reason, out);
+        self.end(now, done.owner, status, reason, out);
     }
 
     fn on_client_timeout(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
@@ -390,7 +389,7 @@ impl WorkloadClient {
             (request.user, &self.config.arrival)
         {
             let at = now + think_time.sample_ns(&mut self.arrivals);
-            out.set_timer(at, timer(TimerKind::Think, u64::from(user)));
+            out.set_timer(at, WorkloadTimer::Think(UserIndex(user)).encode());
         }
     }
 }

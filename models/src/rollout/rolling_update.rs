@@ -9,10 +9,11 @@ use crate::outbox::Outbox;
 
 use super::config::{FailureAction, RolloutStrategy};
 use super::number_text::seconds;
+use super::timer::RolloutTimer;
 use super::{Pod, RolloutController};
-use crate::message::Message;
+use crate::message::{Control, Message};
 use crate::served_counters::ServedCounters;
-use crate::timer::{TimerKind, timer};
+use crate::timer::TimerCode;
 
 impl RolloutController {
     pub(super) fn analyse_rolling(
@@ -169,11 +170,11 @@ impl RolloutController {
         let node = nodes[index];
         let slot = offset + index;
         self.generations[slot] += 1;
-        let payload = (u64::from(self.generations[slot]) << 24) | slot as u64;
-        out.set_timer(
-            now + readiness_delay_ns,
-            timer(TimerKind::RolloutReady, payload),
-        );
+        let ready = RolloutTimer::Ready {
+            slot: slot as u32,
+            generation: self.generations[slot],
+        };
+        out.set_timer(now + readiness_delay_ns, ready.encode());
         let detail = format!(
             "{} started, ready in {}",
             self.pod_name(node),
@@ -200,7 +201,10 @@ impl RolloutController {
         let node = nodes[index];
         if was_ready {
             for &caller in &self.config.callers {
-                out.send(caller, Message::Endpoint { node, ready: false });
+                out.send(
+                    caller,
+                    Message::Control(Control::Endpoint { node, ready: false }),
+                );
             }
         }
         let detail = if was_ready {
@@ -211,9 +215,13 @@ impl RolloutController {
         self.event(out, "rollout_instance", detail);
     }
 
-    pub(super) fn on_ready(&mut self, now: SimTime, payload: u64, out: &mut Outbox<Message>) {
-        let slot = (payload & ((1 << 24) - 1)) as usize;
-        let generation = (payload >> 24) as u32;
+    pub(super) fn on_ready(
+        &mut self,
+        now: SimTime,
+        (slot, generation): (u32, u32),
+        out: &mut Outbox<Message>,
+    ) {
+        let slot = slot as usize;
         if generation != self.generations[slot] {
             return;
         }
@@ -229,7 +237,10 @@ impl RolloutController {
         pods[index] = Pod::Ready;
         let node = nodes[index];
         for &caller in &self.config.callers {
-            out.send(caller, Message::Endpoint { node, ready: true });
+            out.send(
+                caller,
+                Message::Control(Control::Endpoint { node, ready: true }),
+            );
         }
         let detail = format!("{} ready", self.pod_name(node));
         self.event(out, "rollout_instance", detail);

@@ -13,11 +13,12 @@ use meshsim_sim::{GroupId, Input, NodeId, SimRng, SimTime, TimerId};
 
 mod config;
 pub(crate) mod refusal;
+mod timer;
 
 pub use config::{EndpointConfig, Readiness, ServiceConfig};
 
 pub use crate::call_target::CallTarget;
-use crate::message::{Message, Request, Response};
+use crate::message::{Control, Message, Request, Response, ScrapeNumber};
 use crate::outbox::Outbox;
 use crate::saga::{SagaNext, SagaRun};
 use crate::served_counters::ServedCounters;
@@ -25,9 +26,10 @@ use crate::sidecar::Sidecar;
 use crate::sidecar::inbound::Inbound;
 pub use crate::sidecar::inbound::{InboundPolicy, RateLimitConfig};
 use crate::slab::{Slab, SlabKey};
-use crate::timer::{TimerKind, decode, slab_timer, timer};
+use crate::timer::{TimerCode, expect_own};
 use crate::worker_pool::{Admission, WorkerPool};
 use refusal::{Refusal, RefusedBy};
+use timer::ServiceTimer;
 
 /// Where a job with a cache-aside endpoint is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +131,10 @@ impl ServiceInstance {
         self.started_at = Some(now);
         if let Some(readiness) = &self.config.readiness {
             self.ready = false;
-            out.set_timer(now + readiness.start_time_ns, timer(TimerKind::Startup, 0));
+            out.set_timer(
+                now + readiness.start_time_ns,
+                ServiceTimer::Startup.encode(),
+            );
         }
     }
 
@@ -158,10 +163,10 @@ impl ServiceInstance {
         for &node in &self.announce_to {
             out.send(
                 node,
-                Message::Ready {
+                Message::Control(Control::Ready {
                     node: self.node,
                     ready,
-                },
+                }),
             );
         }
     }
@@ -223,40 +228,25 @@ impl ServiceInstance {
             } => self.sidecar.on_refused(now, &request, out),
             Input::Message {
                 from,
-                message: Message::Scrape { scrape },
-            } => self.answer_scrape(from, scrape, out),
-            Input::Message {
-                message: Message::Routes(update),
-                ..
-            } => self.sidecar.on_routes(&update),
-            Input::Message {
-                message: Message::Endpoint { node, ready },
-                ..
-            } => {
-                self.sidecar.on_endpoint(now, node, ready, out);
-                self.probe(now, out);
-            }
-            Input::Message {
-                message: Message::Ready { node, ready },
-                ..
-            } => {
-                self.sidecar.on_ready(now, node, ready, out);
-                self.probe(now, out);
-            }
+                message: Message::Control(control),
+            } => match control {
+                Control::Scrape { scrape } => self.answer_scrape(from, scrape, out),
+                Control::Routes(update) => self.sidecar.on_routes(&update),
+                Control::Endpoint { node, ready } => {
+                    self.sidecar.on_endpoint(now, node, ready, out);
+                    self.probe(now, out);
+                }
+                Control::Ready { node, ready } => {
+                    self.sidecar.on_ready(now, node, ready, out);
+                    self.probe(now, out);
+                }
+                // Only a controller reads scrapes.
+                Control::Scraped { .. } => {}
+            },
             // An answer is never refused back to the one answering: resets travel as answers.
-            // Control-plane messages are fire and forget, and only a controller reads scrapes.
+            // Control-plane messages are fire and forget.
             Input::Refused {
-                message:
-                    Message::Response(_)
-                    | Message::Scrape { .. }
-                    | Message::Scraped { .. }
-                    | Message::Routes(_)
-                    | Message::Endpoint { .. }
-                    | Message::Ready { .. },
-                ..
-            }
-            | Input::Message {
-                message: Message::Scraped { .. },
+                message: Message::Response(_) | Message::Control(_),
                 ..
             } => {}
             Input::Start => self.starting(now, out),
@@ -271,21 +261,21 @@ impl ServiceInstance {
         }
         // Whatever the input finished, the workers waiting on those calls go on now.
         while let Some(done) = self.sidecar.pop_completion() {
-            self.on_call_answered(now, SlabKey(done.owner), done.response, out);
+            self.on_call_answered(now, done.owner, done.response, out);
         }
     }
 
     /// Answers a metrics scrape with the counters since the process started, in parts.
-    fn answer_scrape(&self, from: NodeId, scrape: u32, out: &mut Outbox<Message>) {
+    fn answer_scrape(&self, from: NodeId, scrape: ScrapeNumber, out: &mut Outbox<Message>) {
         for (part, values) in self.served.to_parts().into_iter().enumerate() {
             let part = part as u8;
             out.send(
                 from,
-                Message::Scraped {
+                Message::Control(Control::Scraped {
                     scrape,
                     part,
                     values,
-                },
+                }),
             );
         }
     }
@@ -325,21 +315,16 @@ impl ServiceInstance {
     }
 
     fn on_timer(&mut self, now: SimTime, id: TimerId, out: &mut Outbox<Message>) {
-        match decode(id) {
-            (Some(TimerKind::Work), key) => self.after_work(now, SlabKey(key), out),
-            (Some(TimerKind::Startup), _) => self.probe(now, out),
-            (Some(TimerKind::SagaRetry), key) => {
-                let key = SlabKey(key);
+        match expect_own(id, "a service instance") {
+            ServiceTimer::Work(key) => self.after_work(now, key, out),
+            ServiceTimer::Startup => self.probe(now, out),
+            ServiceTimer::SagaRetry(key) => {
                 if let Some(run) = self.jobs.get_mut(key).and_then(|job| job.saga.as_mut()) {
                     let next = run.retry();
                     self.saga_next(now, key, next, out);
                 }
             }
-            (Some(kind), payload) => {
-                let handled = self.sidecar.on_timer(now, kind, payload, out);
-                assert!(handled, "service instance got a {kind:?} timer");
-            }
-            (None, _) => unreachable!("a timer of no kind"),
+            ServiceTimer::Sidecar(timer) => self.sidecar.on_timer(now, timer, out),
         }
     }
 
@@ -488,7 +473,7 @@ impl ServiceInstance {
             failing: None,
             cache: CacheStep::Off,
         });
-        out.set_timer(now + work_ns, slab_timer(TimerKind::Work, key));
+        out.set_timer(now + work_ns, ServiceTimer::Work(key).encode());
     }
 
     fn after_work(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
@@ -523,7 +508,7 @@ impl ServiceInstance {
         let context = self.jobs.get(key).expect("live job").request.context;
         if let Err(response) =
             self.sidecar
-                .call(now, target.upstream, target.endpoint, context, key.0, out)
+                .call(now, target.upstream, target.endpoint, context, key, out)
         {
             self.on_call_answered(now, key, response, out);
         }
@@ -536,13 +521,13 @@ impl ServiceInstance {
                 let context = self.jobs.get(key).expect("live saga").request.context;
                 if let Err(response) =
                     self.sidecar
-                        .call(now, target.upstream, target.endpoint, context, key.0, out)
+                        .call(now, target.upstream, target.endpoint, context, key, out)
                 {
                     self.on_call_answered(now, key, response, out);
                 }
             }
             SagaNext::RetryAfter(wait_ns) => {
-                out.set_timer(now + wait_ns, slab_timer(TimerKind::SagaRetry, key));
+                out.set_timer(now + wait_ns, ServiceTimer::SagaRetry(key).encode());
             }
             SagaNext::Completed => {
                 out.record(Record::Saga {
@@ -624,7 +609,7 @@ impl ServiceInstance {
         let context = job.request.context;
         if let Err(response) =
             self.sidecar
-                .call(now, target.upstream, target.endpoint, context, key.0, out)
+                .call(now, target.upstream, target.endpoint, context, key, out)
         {
             // Answered by the sidecar itself: an open breaker (perhaps with a fallback), an
             // injected abort.

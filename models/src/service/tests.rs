@@ -118,7 +118,7 @@ fn request(call: u64, caller: u32) -> Input<Message> {
     Input::Message {
         from: CALLER,
         message: Message::Request(Request {
-            call,
+            call: crate::message::CallKey(call),
             endpoint: 0,
             context: RequestContext {
                 root: call,
@@ -145,7 +145,7 @@ fn a_request_takes_a_worker_and_is_answered_after_its_work() {
     let done = handle(&mut service, at, Input::Timer(work));
     assert_eq!(done.answers.len(), 1);
     let (to, response) = done.answers[0];
-    assert_eq!((to, response.call, response.status), (CALLER, 7, 200));
+    assert_eq!((to, response.call.0, response.status), (CALLER, 7, 200));
     assert_eq!(done.served(), vec![ServedResult::Succeeded]);
     assert_eq!(done.gauge_sum(Gauge::InFlight), -1);
     assert_eq!(service.busy_workers(), 0);
@@ -161,7 +161,7 @@ fn a_full_queue_sheds_with_503() {
     let shed = handle(&mut service, SimTime::ZERO, request(3, 0));
     assert_eq!(shed.answers.len(), 1);
     let (_, response) = shed.answers[0];
-    assert_eq!((response.call, response.status), (3, 503));
+    assert_eq!((response.call.0, response.status), (3, 503));
     assert_eq!(response.reason.kind, ReasonKind::Shed);
     assert_eq!(response.reason.group, Some(GROUP));
     assert_eq!(shed.served(), vec![ServedResult::Shed]);
@@ -180,7 +180,7 @@ fn allow_from_refuses_other_callers_with_403_and_logs_each_caller_once() {
     for (output, call) in [(&first, 1), (&second, 2)] {
         assert_eq!(output.answers.len(), 1);
         let (_, response) = output.answers[0];
-        assert_eq!((response.call, response.status), (call, 403));
+        assert_eq!((response.call.0, response.status), (call, 403));
         assert_eq!(response.reason.kind, ReasonKind::Denied);
         assert_eq!(output.mesh_events(), vec![MeshEvent::Denied]);
         // The service never saw it: the mesh refused it, so it is not counted served.
@@ -211,7 +211,7 @@ fn the_local_rate_limit_answers_429_once_its_bucket_is_empty() {
     let limited = handle(&mut service, SimTime::ZERO, request(2, 0));
     assert_eq!(limited.answers.len(), 1);
     let (_, response) = limited.answers[0];
-    assert_eq!((response.call, response.status), (2, 429));
+    assert_eq!((response.call.0, response.status), (2, 429));
     assert_eq!(response.reason.kind, ReasonKind::RateLimited);
     assert_eq!(limited.mesh_events(), vec![MeshEvent::RateLimited]);
     assert_eq!(limited.events("rate_limit"), 1);
@@ -229,7 +229,7 @@ fn a_crash_resets_the_work_in_flight_and_in_the_queue() {
     let answered: Vec<(u64, u16, ReasonKind)> = crashed
         .answers
         .iter()
-        .map(|(_, response)| (response.call, response.status, response.reason.kind))
+        .map(|(_, response)| (response.call.0, response.status, response.reason.kind))
         .collect();
     assert_eq!(
         answered,
@@ -240,4 +240,28 @@ fn a_crash_resets_the_work_in_flight_and_in_the_queue() {
     assert_eq!(crashed.gauge_sum(Gauge::InFlight), -1);
     assert_eq!(crashed.gauge_sum(Gauge::QueueDepth), -1);
     assert_eq!((service.busy_workers(), service.queue_depth()), (0, 0));
+}
+
+#[test]
+fn every_service_timer_round_trips_to_its_old_id() {
+    use super::timer::ServiceTimer;
+    use crate::sidecar::SidecarTimer;
+    use crate::slab::SlabKey;
+    use crate::upstream::UpstreamIndex;
+
+    let job = SlabKey(4 << 32 | 6);
+    crate::timer::testing::assert_codec(&[
+        (ServiceTimer::Work(job), 1 << 56 | 4 << 32 | 6),
+        (ServiceTimer::Startup, 19 << 56),
+        (ServiceTimer::SagaRetry(job), 14 << 56 | 4 << 32 | 6),
+        // The sidecar's timers keep their own ids inside the instance's.
+        (
+            ServiceTimer::Sidecar(SidecarTimer::CallTimeout(UpstreamIndex(1))),
+            2 << 56 | 1,
+        ),
+        (
+            ServiceTimer::Sidecar(SidecarTimer::Backoff(job)),
+            8 << 56 | 4 << 32 | 6,
+        ),
+    ]);
 }

@@ -5,11 +5,12 @@
 use meshsim_record::{GroupGauge, MeshEvent, ReasonKind, Record};
 use meshsim_sim::{GroupId, SimTime};
 
-use super::Sidecar;
-use crate::message::{Message, Response};
+use super::{Sidecar, SidecarTimer};
+use crate::message::{CallKey, Message, Response};
 use crate::outbox::Outbox;
 use crate::policy::breaker::{Admission, BreakerState};
-use crate::timer::{TimerKind, timer};
+use crate::timer::TimerCode;
+use crate::upstream::UpstreamIndex;
 
 impl Sidecar {
     /// The circuit breaker's verdict on a new call; `Err` is the answer to an open breaker.
@@ -113,7 +114,7 @@ impl Sidecar {
             let reset_ns = breaker.config().reset_timeout_ns;
             out.set_timer(
                 now + reset_ns,
-                timer(TimerKind::BreakerReset, u64::from(upstream_index)),
+                SidecarTimer::BreakerReset(UpstreamIndex(upstream_index)).encode(),
             );
         }
         if let Some(gauge) = self::gauge(before) {
@@ -166,9 +167,9 @@ fn fallback_or(
                 callee,
                 event: MeshEvent::Fallback,
             });
-            Response::refusal(0, status, ReasonKind::Fallback, callee)
+            Response::refusal(CallKey(0), status, ReasonKind::Fallback, callee)
         }
-        None => Response::refusal(0, status, kind, callee),
+        None => Response::refusal(CallKey(0), status, kind, callee),
     }
 }
 

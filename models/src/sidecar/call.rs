@@ -24,7 +24,7 @@ pub(super) enum Phase {
 }
 
 pub(super) struct Call {
-    pub(super) owner: u64,
+    pub(super) owner: SlabKey,
     pub(super) upstream: u16,
     /// The cluster the route chose: 0 for the whole service, `1 + v` for version `v`.
     pub(super) cluster: u16,
@@ -66,6 +66,7 @@ pub(super) enum TryResult {
 /// A finished call handed back to the model that made it.
 #[derive(Debug, Clone, Copy)]
 pub struct Completion {
-    pub owner: u64,
+    /// The owner's key for the call, as it gave it to [`Sidecar::call`](super::Sidecar::call).
+    pub owner: SlabKey,
     pub response: Response,
 }

@@ -6,14 +6,16 @@
 use meshsim_record::{GroupGauge, MeshEvent, Reason, ReasonKind, Record};
 use meshsim_sim::{GroupId, SimTime};
 
-use super::{Phase, Sidecar, TryResult, cluster_payload, decode_cluster_payload, pending_gauge};
+use super::{Phase, Sidecar, SidecarTimer, TryResult, pending_gauge};
+use crate::cluster::ClusterIndex;
 use crate::cluster::{Cluster, FailFast};
 use crate::message::Message;
 use crate::outbox::Outbox;
 use crate::policy::failure_accrual::GateState;
 use crate::policy::outlier::{AttemptOutcome, EjectionReason};
 use crate::slab::SlabKey;
-use crate::timer::{TimerKind, timer};
+use crate::timer::TimerCode;
+use crate::upstream::{HostIndex, UpstreamIndex};
 use crate::upstream_config::NoInstance;
 
 /// How many of `cluster`'s hosts are out now: ejected, or shut by failure accrual.
@@ -108,10 +110,12 @@ impl Sidecar {
                 taken_out_now(callee, format!("{name}/{instance}"), detail, out);
                 out.set_timer(
                     shutting.probation_at,
-                    timer(
-                        TimerKind::AccrualPenalty,
-                        cluster_payload(upstream_index, cluster, instance),
-                    ),
+                    SidecarTimer::AccrualPenalty(
+                        UpstreamIndex(upstream_index),
+                        ClusterIndex::new(cluster),
+                        HostIndex(instance),
+                    )
+                    .encode(),
                 );
             }
         }
@@ -138,10 +142,11 @@ impl Sidecar {
             let next = (now.as_nanos() / interval_ns + 1) * interval_ns;
             out.set_timer(
                 SimTime::from_nanos(next),
-                timer(
-                    TimerKind::OutlierInterval,
-                    cluster_payload(upstream_index, cluster, 0),
-                ),
+                SidecarTimer::OutlierInterval(
+                    UpstreamIndex(upstream_index),
+                    ClusterIndex::new(cluster),
+                )
+                .encode(),
             );
         }
     }
@@ -150,13 +155,12 @@ impl Sidecar {
     pub(super) fn outlier_interval(
         &mut self,
         now: SimTime,
-        payload: u64,
+        (upstream_index, cluster): (UpstreamIndex, ClusterIndex),
         out: &mut Outbox<Message>,
     ) {
-        let (upstream_index, cluster, _) = decode_cluster_payload(payload);
-        let upstream = &mut self.upstreams[usize::from(upstream_index)];
+        let upstream = &mut self.upstreams[usize::from(upstream_index.0)];
         let config = &upstream.config;
-        let Some(outlier) = &mut upstream.clusters[cluster].outlier else {
+        let Some(outlier) = &mut upstream.clusters[usize::from(cluster.0)].outlier else {
             return;
         };
         for change in outlier.on_interval(now) {
@@ -181,7 +185,7 @@ impl Sidecar {
             .interval_ns;
         out.set_timer(
             now + interval_ns,
-            timer(TimerKind::OutlierInterval, payload),
+            SidecarTimer::OutlierInterval(upstream_index, cluster).encode(),
         );
     }
 
@@ -190,10 +194,10 @@ impl Sidecar {
     pub(super) fn accrual_penalty_over(
         &mut self,
         now: SimTime,
-        payload: u64,
+        (upstream_index, cluster, host): (UpstreamIndex, ClusterIndex, HostIndex),
         out: &mut Outbox<Message>,
     ) {
-        let (upstream_index, cluster, host) = decode_cluster_payload(payload);
+        let (upstream_index, cluster, host) = (upstream_index.0, usize::from(cluster.0), host.0);
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
         let callee = upstream.config.group;
         let subject = format!("{}/{host}", upstream.config.name);
@@ -240,10 +244,8 @@ impl Sidecar {
             cluster_state.failfast = FailFast::Waiting { since: now };
             out.set_timer(
                 now + failfast_ns,
-                timer(
-                    TimerKind::FailFast,
-                    cluster_payload(upstream_index, cluster, 0),
-                ),
+                SidecarTimer::FailFast(UpstreamIndex(upstream_index), ClusterIndex::new(cluster))
+                    .encode(),
             );
         }
         self.calls.get_mut(key).expect("live").phase = Phase::Queued;
@@ -254,10 +256,10 @@ impl Sidecar {
     pub(super) fn failfast_timeout(
         &mut self,
         now: SimTime,
-        payload: u64,
+        (upstream_index, cluster): (UpstreamIndex, ClusterIndex),
         out: &mut Outbox<Message>,
     ) {
-        let (upstream_index, cluster, _) = decode_cluster_payload(payload);
+        let (upstream_index, cluster) = (upstream_index.0, usize::from(cluster.0));
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
         let callee = upstream.config.group;
         let NoInstance::Queue { failfast_ns, .. } = upstream.config.no_instance else {

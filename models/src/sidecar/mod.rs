@@ -29,7 +29,8 @@ mod pool;
 mod retry;
 #[cfg(test)]
 mod tests;
-mod timer_payload;
+mod timeouts;
+mod timer;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -39,13 +40,15 @@ use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
 
 pub use call::Completion;
 use call::{Attempt, Call, Phase, TryResult};
-use timer_payload::{cluster_payload, decode_cluster_payload, upstream_of_payload};
+pub(crate) use timer::SidecarTimer;
 
-use crate::message::{Message, Request, RequestContext, Response, RouteChange, RouteUpdate};
+use crate::message::{
+    CallKey, Message, Request, RequestContext, Response, RouteChange, RouteUpdate,
+};
 use crate::outbox::Outbox;
 use crate::slab::{Slab, SlabKey};
-use crate::timer::{TimerKind, timer};
-use crate::upstream::Upstream;
+use crate::timer::TimerCode;
+use crate::upstream::{Upstream, UpstreamIndex};
 use crate::upstream_config::UpstreamConfig;
 
 pub struct Sidecar {
@@ -153,7 +156,7 @@ impl Sidecar {
         upstream_index: u16,
         endpoint: u32,
         context: RequestContext,
-        owner: u64,
+        owner: SlabKey,
         out: &mut Outbox<Message>,
     ) -> Result<SlabKey, Response> {
         let (upstream_index, endpoint) = self.redirect(upstream_index, endpoint);
@@ -189,7 +192,7 @@ impl Sidecar {
         if let Some(breaker) = &upstream.config.breaker {
             // The application's own timeout starts when it calls, before anything the sidecar
             // does (an injected delay included).
-            let id = timer(TimerKind::BreakerTimeout, u64::from(upstream_index));
+            let id = SidecarTimer::BreakerTimeout(UpstreamIndex(upstream_index)).encode();
             upstream
                 .breaker_deadlines
                 .push(now + breaker.timeout_ns, key, id, out);
@@ -201,7 +204,7 @@ impl Sidecar {
                 callee,
                 event: MeshEvent::FaultDelayed,
             });
-            out.set_timer(now + fault.delay_ns, timer(TimerKind::FaultDelay, key.0));
+            out.set_timer(now + fault.delay_ns, SidecarTimer::FaultDelay(key).encode());
             return Ok(key);
         }
         self.after_fault(now, key, out);
@@ -255,7 +258,7 @@ impl Sidecar {
             return;
         }
         if let Some(timeout_ns) = upstream.config.timeout_ns {
-            let id = timer(TimerKind::CallTimeout, u64::from(upstream_index));
+            let id = SidecarTimer::CallTimeout(UpstreamIndex(upstream_index)).encode();
             upstream
                 .route_deadlines
                 .push(now + timeout_ns, key, id, out);
@@ -342,7 +345,7 @@ impl Sidecar {
         });
         call.phase = Phase::InFlight(attempt);
         let request = Request {
-            call: attempt.0,
+            call: CallKey::from(attempt),
             endpoint: call.endpoint,
             context: call.context,
             caller: self.own_group.0,
@@ -366,7 +369,7 @@ impl Sidecar {
             && let Some(per_try_ns) = policy.per_try_timeout_ns
             && !(policy.last_try_untimed && call.retries >= policy.attempts)
         {
-            let id = timer(TimerKind::TryTimeout, u64::from(upstream_index));
+            let id = SidecarTimer::TryTimeout(UpstreamIndex(upstream_index)).encode();
             upstream
                 .try_deadlines
                 .push(now + per_try_ns, attempt, id, out);
@@ -444,7 +447,7 @@ impl Sidecar {
         out: &mut Outbox<Message>,
     ) {
         let call = self.discard(now, key, out);
-        let response = Response::new(key.0, status, reason);
+        let response = Response::new(CallKey::from(key), status, reason);
         let response = self.settle_breaker(
             now,
             call.upstream,
@@ -516,49 +519,38 @@ impl Sidecar {
         } else {
             TryResult::Answered(*response)
         };
-        self.end_attempt(now, SlabKey(response.call), result, out);
+        self.end_attempt(now, response.call.slab_key(), result, out);
     }
 
     /// A request this sidecar sent was refused: the instance's process is gone.
     pub fn on_refused(&mut self, now: SimTime, request: &Request, out: &mut Outbox<Message>) {
-        self.end_attempt(now, SlabKey(request.call), TryResult::Refused, out);
+        self.end_attempt(now, request.call.slab_key(), TryResult::Refused, out);
     }
 
-    /// One of the sidecar's timers fired; returns false when the timer is not the sidecar's.
-    pub fn on_timer(
+    /// One of the sidecar's timers fired.
+    pub(crate) fn on_timer(
         &mut self,
         now: SimTime,
-        kind: TimerKind,
-        payload: u64,
+        timer: SidecarTimer,
         out: &mut Outbox<Message>,
-    ) -> bool {
-        match kind {
-            TimerKind::CallTimeout | TimerKind::BreakerTimeout => {
-                self.on_call_deadline(now, kind, payload, out);
+    ) {
+        match timer {
+            SidecarTimer::CallTimeout(index) => self.on_route_deadline(now, index, out),
+            SidecarTimer::BreakerTimeout(index) => self.on_breaker_deadline(now, index, out),
+            SidecarTimer::TryTimeout(index) => self.on_try_deadline(now, index, out),
+            SidecarTimer::Backoff(key) => self.resume(now, key, Phase::BackingOff, out),
+            SidecarTimer::FaultDelay(key) => self.resume(now, key, Phase::Delayed, out),
+            SidecarTimer::BreakerReset(index) => self.breaker_moved(now, index.0, out),
+            SidecarTimer::OutlierInterval(index, cluster) => {
+                self.outlier_interval(now, (index, cluster), out);
             }
-            TimerKind::TryTimeout => self.on_try_deadline(now, payload, out),
-            TimerKind::Backoff => self.resume(now, SlabKey(payload), Phase::BackingOff, out),
-            TimerKind::FaultDelay => self.resume(now, SlabKey(payload), Phase::Delayed, out),
-            TimerKind::BreakerReset => {
-                self.breaker_moved(now, upstream_of_payload(payload), out);
+            SidecarTimer::AccrualPenalty(index, cluster, host) => {
+                self.accrual_penalty_over(now, (index, cluster, host), out);
             }
-            TimerKind::OutlierInterval => self.outlier_interval(now, payload, out),
-            TimerKind::AccrualPenalty => self.accrual_penalty_over(now, payload, out),
-            TimerKind::FailFast => self.failfast_timeout(now, payload, out),
-            TimerKind::Work
-            | TimerKind::Arrival
-            | TimerKind::ClientTimeout
-            | TimerKind::Think
-            | TimerKind::BrokerAck
-            | TimerKind::StoreWork
-            | TimerKind::SagaRetry
-            | TimerKind::BrokerRedeliver
-            | TimerKind::RolloutTick
-            | TimerKind::RolloutScrape
-            | TimerKind::RolloutReady
-            | TimerKind::Startup => return false,
+            SidecarTimer::FailFast(index, cluster) => {
+                self.failfast_timeout(now, (index, cluster), out);
+            }
         }
-        true
     }
 
     /// A back-off or an injected delay ran out for call `key`, if it still waits on it.
@@ -573,58 +565,6 @@ impl Sidecar {
         match waiting {
             Phase::Delayed => self.after_fault(now, key, out),
             _ => self.start_attempt(now, key, out),
-        }
-    }
-
-    /// The route timeout or the application breaker's timeout ran out for some calls.
-    fn on_call_deadline(
-        &mut self,
-        now: SimTime,
-        kind: TimerKind,
-        payload: u64,
-        out: &mut Outbox<Message>,
-    ) {
-        let index = upstream_of_payload(payload);
-        let calls = &self.calls;
-        let upstream = &mut self.upstreams[usize::from(index)];
-        let callee = upstream.config.group;
-        let id = timer(kind, payload);
-        let (deadlines, reason_kind) = if kind == TimerKind::CallTimeout {
-            (&mut upstream.route_deadlines, ReasonKind::RouteTimeout)
-        } else {
-            (&mut upstream.breaker_deadlines, ReasonKind::BreakerTimeout)
-        };
-        for key in deadlines.expire(now, |key| calls.get(key).is_some(), id, out) {
-            // Envoy tells outlier detection of a try the route timeout cut off (a local-origin
-            // timeout); the application's breaker timeout is invisible to the sidecar, which
-            // only sees the request cancelled.
-            if kind == TimerKind::CallTimeout
-                && let Some(call) = self.calls.get(key)
-                && let Phase::InFlight(attempt) = call.phase
-                && let Some(instance) = self.attempts.get(attempt).map(|attempt| attempt.instance)
-            {
-                let cluster = usize::from(call.cluster);
-                self.record_health(now, index, cluster, instance, TryResult::TimedOut, out);
-            }
-            let reason = Reason {
-                kind: reason_kind,
-                group: Some(callee),
-            };
-            self.finish(now, key, 504, reason, out);
-        }
-    }
-
-    /// Per-try timeouts ran out for some tries.
-    fn on_try_deadline(&mut self, now: SimTime, payload: u64, out: &mut Outbox<Message>) {
-        let index = upstream_of_payload(payload);
-        let attempts = &self.attempts;
-        let id = timer(TimerKind::TryTimeout, payload);
-        let upstream = &mut self.upstreams[usize::from(index)];
-        for key in upstream
-            .try_deadlines
-            .expire(now, |key| attempts.get(key).is_some(), id, out)
-        {
-            self.end_attempt(now, key, TryResult::TimedOut, out);
         }
     }
 
@@ -785,7 +725,7 @@ impl Sidecar {
 
 /// An answer the sidecar gives itself; its call is filled in when it reaches the call's owner.
 fn answer(status: u16, kind: ReasonKind, callee: GroupId) -> Response {
-    Response::refusal(0, status, kind, callee)
+    Response::refusal(CallKey(0), status, kind, callee)
 }
 
 fn pending_gauge(group: GroupId, delta: i64, out: &mut Outbox<Message>) {

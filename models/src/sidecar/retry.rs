@@ -12,13 +12,13 @@ use std::sync::Arc;
 use meshsim_record::{MeshEvent, Record};
 use meshsim_sim::SimTime;
 
-use super::{Sidecar, TryResult};
+use super::{Sidecar, SidecarTimer, TryResult};
 use crate::episode::{EPISODE_QUIET_NS, Episode};
 use crate::message::Message;
 use crate::outbox::Outbox;
 use crate::policy::backoff::{backoff_ns, linkerd_backoff_ns};
 use crate::slab::SlabKey;
-use crate::timer::{TimerKind, timer};
+use crate::timer::TimerCode;
 use crate::upstream_config::{Backoff, RetryLimit, RetryOn};
 
 impl Sidecar {
@@ -156,7 +156,7 @@ impl Sidecar {
             } => linkerd_backoff_ns(retry_number, min_ns, max_ns, jitter_ratio, &mut self.rng),
             Backoff::Immediate => 0,
         };
-        out.set_timer(now + wait_ns, timer(TimerKind::Backoff, call_key.0));
+        out.set_timer(now + wait_ns, SidecarTimer::Backoff(call_key).encode());
     }
 }
 

@@ -8,18 +8,23 @@ use meshsim_sim::Action;
 use meshsim_sim::{GroupId, NodeId, Seeder, SimTime, TimerId};
 
 use super::Sidecar;
+use super::SidecarTimer;
 use crate::balancer::LoadBalancer;
+use crate::cluster::ClusterIndex;
 use crate::message::{Message, Request, RequestContext, Response};
 use crate::outbox::Outbox;
 use crate::policy::breaker::BreakerConfig;
-use crate::timer::{TimerKind, decode};
+use crate::slab::SlabKey;
+use crate::timer::TimerCode;
+use crate::timer::testing::assert_codec;
+use crate::upstream::{HostIndex, UpstreamIndex};
 use crate::upstream_config::{
     Backoff, BreakerPolicy, RetryLimit, RetryOn, RetryPolicy, UpstreamConfig,
 };
 
 const CALLEE: GroupId = GroupId(3);
 const INSTANCES: [NodeId; 2] = [NodeId(10), NodeId(11)];
-const OWNER: u64 = 42;
+const OWNER: SlabKey = SlabKey(42);
 const MS: u64 = 1_000_000;
 
 /// What the sidecar asked for while handling one input.
@@ -47,10 +52,11 @@ impl Output {
         output
     }
 
-    fn timer(&self, wanted: TimerKind) -> Option<(SimTime, u64)> {
-        self.timers.iter().find_map(|&(at, id)| match decode(id) {
-            (Some(kind), payload) if kind == wanted => Some((at, payload)),
-            _ => None,
+    /// The first timer set that `wanted` picks out.
+    fn timer(&self, wanted: fn(SidecarTimer) -> bool) -> Option<(SimTime, SidecarTimer)> {
+        self.timers.iter().find_map(|&(at, id)| {
+            let timer = SidecarTimer::decode(id).expect("a sidecar sets only its own timers");
+            wanted(timer).then_some((at, timer))
         })
     }
 
@@ -129,9 +135,9 @@ fn answer(sidecar: &mut Sidecar, now: SimTime, request: &Request, status: u16) -
     Output::take(&mut out)
 }
 
-fn fire(sidecar: &mut Sidecar, now: SimTime, kind: TimerKind, payload: u64) -> Output {
+fn fire(sidecar: &mut Sidecar, now: SimTime, timer: SidecarTimer) -> Output {
     let mut out = Outbox::default();
-    assert!(sidecar.on_timer(now, kind, payload, &mut out));
+    sidecar.on_timer(now, timer, &mut out);
     Output::take(&mut out)
 }
 
@@ -164,11 +170,11 @@ fn a_try_that_outlives_its_per_try_timeout_answers_504() {
     let mut sidecar = sidecar(config);
     let started = call(&mut sidecar, SimTime::ZERO);
     assert_eq!(started.requests.len(), 1);
-    let (at, payload) = started
-        .timer(TimerKind::TryTimeout)
+    let (at, timer) = started
+        .timer(|timer| matches!(timer, SidecarTimer::TryTimeout(_)))
         .expect("a per-try timeout");
     assert_eq!(at, SimTime::ZERO + 100 * MS);
-    fire(&mut sidecar, at, TimerKind::TryTimeout, payload);
+    fire(&mut sidecar, at, timer);
     let done = sidecar.pop_completion().expect("the call timed out");
     assert_eq!((done.owner, done.response.status), (OWNER, 504));
     assert_eq!(done.response.reason.group, Some(CALLEE));
@@ -187,8 +193,8 @@ fn a_503_is_retried_and_the_retry_answers() {
         "a retry is due, not an answer"
     );
     // The retry goes out at once, or after a back-off of no time.
-    let retried = match failed.timer(TimerKind::Backoff) {
-        Some((at, payload)) => fire(&mut sidecar, at, TimerKind::Backoff, payload),
+    let retried = match failed.timer(|timer| matches!(timer, SidecarTimer::Backoff(_))) {
+        Some((at, timer)) => fire(&mut sidecar, at, timer),
         None => failed,
     };
     assert_eq!(retried.requests.len(), 1);
@@ -229,4 +235,39 @@ fn an_open_breaker_answers_with_its_fallback_without_a_try() {
         output.mesh_events(),
         vec![MeshEvent::CircuitRejected, MeshEvent::Fallback]
     );
+}
+
+#[test]
+fn every_sidecar_timer_round_trips_to_its_old_id() {
+    // The ids one shared timer enum gave these timers: a kind byte in the top 8 bits, and the
+    // upstream (bits 40..56), cluster (32..40) and host (0..32), or the call's slab key, below.
+    let (upstream, cluster, host) = (UpstreamIndex(3), ClusterIndex(2), HostIndex(7));
+    let call = SlabKey(5 << 32 | 9);
+    assert_codec(&[
+        (SidecarTimer::CallTimeout(upstream), 2 << 56 | 3),
+        (SidecarTimer::TryTimeout(upstream), 6 << 56 | 3),
+        (SidecarTimer::BreakerTimeout(upstream), 7 << 56 | 3),
+        (SidecarTimer::Backoff(call), 8 << 56 | 5 << 32 | 9),
+        (SidecarTimer::FaultDelay(call), 9 << 56 | 5 << 32 | 9),
+        (
+            SidecarTimer::OutlierInterval(upstream, cluster),
+            10 << 56 | 3 << 40 | 2 << 32,
+        ),
+        (SidecarTimer::BreakerReset(upstream), 11 << 56 | 3),
+        (
+            SidecarTimer::AccrualPenalty(upstream, cluster, host),
+            20 << 56 | 3 << 40 | 2 << 32 | 7,
+        ),
+        (
+            SidecarTimer::FailFast(upstream, cluster),
+            21 << 56 | 3 << 40 | 2 << 32,
+        ),
+    ]);
+}
+
+#[test]
+fn an_id_that_is_not_a_sidecar_timer_decodes_to_none() {
+    for kind in [1u64, 3, 12, 19, 22, 0xff] {
+        assert_eq!(SidecarTimer::decode(TimerId(kind << 56)), None);
+    }
 }

@@ -27,6 +27,7 @@ mod state;
 mod stock;
 #[cfg(test)]
 mod tests;
+mod timer;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -38,7 +39,7 @@ use crate::message::{Message, Request, Response};
 pub use crate::order_id::OrderId;
 use crate::outbox::Outbox;
 use crate::slab::{Slab, SlabKey};
-use crate::timer::{TimerKind, decode, slab_timer};
+use crate::timer::{TimerCode, expect_own};
 use crate::worker_pool::{Admission, WorkerPool};
 pub use kind::{LEDGER_OPERATIONS, ORDERS_OPERATIONS, STOCK_OPERATIONS, StoreConfig, StoreKind};
 pub use ledger::{LedgerEntry, LedgerState};
@@ -46,6 +47,7 @@ use operation::{OK, Operation};
 pub use orders::{OrderStatus, OrdersState};
 pub use state::StoreState;
 pub use stock::{Holding, ProductStock, StockState};
+use timer::StoreTimer;
 
 /// An operation as it arrived.
 struct Arrival {
@@ -117,7 +119,7 @@ impl Store {
         let work_ns = self.config.service_time.sample_ns(&mut self.rng);
         let job = self.jobs.get_mut(key).expect("a live job");
         job.started_at = now;
-        out.set_timer(now + work_ns, slab_timer(TimerKind::StoreWork, key));
+        out.set_timer(now + work_ns, StoreTimer::Work(key).encode());
     }
 
     /// The durable state: at the end of a run, for invariants.
@@ -203,9 +205,8 @@ impl Store {
                 from,
                 message: Message::Request(request),
             } => self.on_request(now, from, request, out),
-            Input::Timer(id) => match decode(id) {
-                (Some(TimerKind::StoreWork), key) => self.after_work(now, SlabKey(key), out),
-                (kind, _) => unreachable!("a store got a {kind:?} timer"),
+            Input::Timer(id) => match expect_own(id, "a store") {
+                StoreTimer::Work(key) => self.after_work(now, key, out),
             },
             Input::Crashed => self.crash(out),
             Input::Restarted => {
@@ -220,21 +221,11 @@ impl Store {
             | Input::Start
             | Input::Membership { .. }
             | Input::Message {
-                message:
-                    Message::Scrape { .. }
-                    | Message::Scraped { .. }
-                    | Message::Routes(_)
-                    | Message::Endpoint { .. }
-                    | Message::Ready { .. },
+                message: Message::Control(_),
                 ..
             }
             | Input::Refused {
-                message:
-                    Message::Scrape { .. }
-                    | Message::Scraped { .. }
-                    | Message::Routes(_)
-                    | Message::Endpoint { .. }
-                    | Message::Ready { .. },
+                message: Message::Control(_),
                 ..
             } => {}
             Input::Finish => self.report(out),

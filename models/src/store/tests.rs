@@ -108,7 +108,7 @@ impl Harness {
         let call = self.next_call;
         self.next_call += 1;
         let request = Request {
-            call,
+            call: crate::message::CallKey(call),
             endpoint,
             context: RequestContext {
                 root: order.root,
@@ -157,7 +157,7 @@ impl Harness {
 
     /// The answer to call `call`.
     fn answer(&self, call: u64) -> Response {
-        let answers: Vec<_> = self.answers.iter().filter(|a| a.2.call == call).collect();
+        let answers: Vec<_> = self.answers.iter().filter(|a| a.2.call.0 == call).collect();
         assert_eq!(answers.len(), 1, "call {call} answered once");
         answers[0].2
     }
@@ -251,7 +251,7 @@ fn row_locks_serialise_writes_to_one_product_and_not_reads() {
             harness
                 .answers
                 .iter()
-                .find(|(_, _, response)| response.call == call)
+                .find(|(_, _, response)| response.call.0 == call)
                 .map(|(time, _, _)| time.as_nanos() / MS)
                 .expect("answered")
         };
@@ -548,7 +548,7 @@ fn a_crash_loses_operations_keeps_the_state_and_resets_the_callers() {
     let expected: Vec<Response> = calls
         .iter()
         .map(|&call| Response {
-            call,
+            call: crate::message::CallKey(call),
             status: 503,
             reason: reset,
         })
@@ -607,7 +607,7 @@ fn operations_wait_in_fifo_order_for_one_of_the_workers() {
     let answered: Vec<(u64, u64)> = orders
         .answers
         .iter()
-        .map(|a| (a.0.as_nanos() / MS, a.2.call))
+        .map(|a| (a.0.as_nanos() / MS, a.2.call.0))
         .collect();
     let expected: Vec<(u64, u64)> = [10, 10, 20, 20, 30].into_iter().zip(calls).collect();
     assert_eq!(answered, expected);
@@ -656,7 +656,7 @@ fn contended_run(seed: u64) -> (Vec<(u64, u64, u16)>, StoreState) {
     let answers = harness
         .answers
         .iter()
-        .map(|a| (a.0.as_nanos(), a.2.call, a.2.status))
+        .map(|a| (a.0.as_nanos(), a.2.call.0, a.2.status))
         .collect();
     (answers, harness.store.state().clone())
 }
@@ -706,7 +706,7 @@ fn a_full_queue_sheds_with_503_as_a_service_does() {
         .iter()
         .map(|&call| {
             let response = Response {
-                call,
+                call: crate::message::CallKey(call),
                 status: 503,
                 reason: shed_reason,
             };
@@ -739,4 +739,15 @@ fn a_full_queue_sheds_with_503_as_a_service_does() {
         (0, 0)
     );
     assert_eq!(orders.gauge_path(Gauge::QueueDepth).iter().max(), Some(&2));
+}
+
+#[test]
+fn every_store_timer_round_trips_to_its_old_id() {
+    use super::timer::StoreTimer;
+    use crate::slab::SlabKey;
+
+    crate::timer::testing::assert_codec(&[(
+        StoreTimer::Work(SlabKey(2 << 32 | 8)),
+        13 << 56 | 2 << 32 | 8,
+    )]);
 }

@@ -1,0 +1,40 @@
+//! The service instance's timers, and their place in the kernel's timer ids.
+
+use meshsim_sim::TimerId;
+
+use crate::sidecar::SidecarTimer;
+use crate::slab::SlabKey;
+use crate::timer::{TimerCode, compose, compose_slab, kind, split};
+
+/// What a service instance waits for, its sidecar's timers included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ServiceTimer {
+    /// A worker finished this job's own work.
+    Work(SlabKey),
+    /// The instance's start time has passed: it may be ready now.
+    Startup,
+    /// This job's saga tries its failed compensation again.
+    SagaRetry(SlabKey),
+    /// One of the instance's sidecar's timers.
+    Sidecar(SidecarTimer),
+}
+
+impl TimerCode for ServiceTimer {
+    fn encode(self) -> TimerId {
+        match self {
+            ServiceTimer::Work(key) => compose_slab(kind::WORK, key),
+            ServiceTimer::Startup => compose(kind::STARTUP, 0),
+            ServiceTimer::SagaRetry(key) => compose_slab(kind::SAGA_RETRY, key),
+            ServiceTimer::Sidecar(timer) => timer.encode(),
+        }
+    }
+
+    fn decode(id: TimerId) -> Option<Self> {
+        Some(match split(id) {
+            (kind::WORK, key) => ServiceTimer::Work(SlabKey(key)),
+            (kind::STARTUP, 0) => ServiceTimer::Startup,
+            (kind::SAGA_RETRY, key) => ServiceTimer::SagaRetry(SlabKey(key)),
+            _ => ServiceTimer::Sidecar(SidecarTimer::decode(id)?),
+        })
+    }
+}
