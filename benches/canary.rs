@@ -14,9 +14,9 @@ mod support;
 
 use std::path::Path;
 
+use meshsim::EngineKind;
 use meshsim::scenario::load_file;
-use meshsim::simulate::EngineKind;
-use meshsim::sweep::{default_jobs, sweep_rows};
+use meshsim::{default_jobs, sweep_rows};
 use meshsim_reports::sweep::SeedRange;
 use support::{best_of, case_args, peak_memory_kib, run_children, run_text};
 

@@ -20,9 +20,9 @@ use std::path::Path;
 use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use meshsim::run_limits::RunLimits;
+use meshsim::RunLimits;
 use meshsim::scenario::{load_file, load_str};
-use meshsim::simulate::{EngineKind, simulate_on, simulate_with_host_limit};
+use meshsim::{EngineKind, simulate_on, simulate_with_host_limit};
 use meshsim_record::RecorderOutputs;
 use meshsim_sim::{Distribution, Seeder};
 use support::{best_of, case_args, peak_memory_kib, run_children};

@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use meshsim::scenario::load_file;
-use meshsim::service_code::{AsyncService, IncomingRequest, ServiceCode, simulate_with_code};
+use meshsim::{AsyncService, IncomingRequest, ServiceCode, simulate_with_code};
 use meshsim_record::RecorderOutputs;
 use meshsim_reports::{RunData, TableOptions, summary_json, summary_table};
 

@@ -8,7 +8,7 @@ use crate::scenario::schema::{Call, Scenario, Strategy};
 
 /// The edges of a scenario, in the order the file declares them.
 #[derive(Debug, Default)]
-pub struct CallGraph {
+pub(crate) struct CallGraph {
     /// Callee to its callers (services and workloads), each once.
     callers: IndexMap<String, Vec<String>>,
     /// Service to the services, stores and brokers it calls, each once.
@@ -16,7 +16,7 @@ pub struct CallGraph {
 }
 
 impl CallGraph {
-    pub fn of(scenario: &Scenario) -> Self {
+    pub(crate) fn of(scenario: &Scenario) -> Self {
         let mut graph = CallGraph::default();
         let topic_owner = |topic: &str| {
             scenario
@@ -86,17 +86,17 @@ impl CallGraph {
     }
 
     /// Who calls `callee`.
-    pub fn callers_of(&self, callee: &str) -> &[String] {
+    pub(crate) fn callers_of(&self, callee: &str) -> &[String] {
         self.callers.get(callee).map_or(&[], Vec::as_slice)
     }
 
     /// What `caller` calls.
-    pub fn callees_of(&self, caller: &str) -> &[String] {
+    pub(crate) fn callees_of(&self, caller: &str) -> &[String] {
         self.callees.get(caller).map_or(&[], Vec::as_slice)
     }
 
     /// Every callee, in the order its first edge was found.
-    pub fn callees(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn callees(&self) -> impl Iterator<Item = &str> {
         self.callers.keys().map(String::as_str)
     }
 }

@@ -228,7 +228,7 @@ fn bound_number(bound: &Bound, kind: ValueKind) -> Option<f64> {
 }
 
 /// An expectation's bounds as they read: `>= 0.99 and <= 1`.
-pub fn describe_expected(expectation: &Expectation) -> String {
+pub(crate) fn describe_expected(expectation: &Expectation) -> String {
     let mut parts = Vec::new();
     if let Some(min) = &expectation.min {
         parts.push(format!(">= {min}"));
@@ -254,7 +254,7 @@ pub fn check_all(summary: &RunSummary, resolved: Resolved<'_>) -> Vec<Expectatio
 
 /// Checks one expectation against `metric`, the metric it names as the checker parsed it;
 /// the checker has also made sure its bounds fit.
-pub fn check(
+pub(crate) fn check(
     summary: &RunSummary,
     expectation: &Expectation,
     metric: &MetricRef,

@@ -126,7 +126,7 @@ impl FaultSpec {
 /// A duration as a file would say it: `30s`, `2m`, `1.5s`, `250ms`. Meshsim's own spelling
 /// (the largest unit that divides it) except that a whole number of milliseconds over a second
 /// is written in seconds with decimals, so a halved `3s` reads `1.5s` rather than `1500ms`.
-pub fn spell(duration: Duration) -> String {
+pub(crate) fn spell(duration: Duration) -> String {
     const SECOND: u64 = 1_000_000_000;
     const MILLI: u64 = 1_000_000;
     let nanos = duration.as_nanos();

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// The exit code of a process stopped by Ctrl-C, as shells report it (128 + SIGINT).
-pub const INTERRUPTED_EXIT_CODE: u8 = 130;
+pub(crate) const INTERRUPTED_EXIT_CODE: u8 = 130;
 
 /// Installs the handler for Ctrl-C, SIGTERM and SIGHUP.
 pub fn install_handler() {
@@ -27,6 +27,6 @@ pub fn install_handler() {
 }
 
 /// Whether a stop was asked for.
-pub fn interrupted() -> bool {
+pub(crate) fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }

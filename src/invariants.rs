@@ -10,7 +10,7 @@ use meshsim_record::RunSummary;
 use meshsim_reports::InvariantOutcome;
 
 /// The names an expectation uses: `invariant.stock_conserved`.
-pub const NAMES: [&str; 6] = [
+pub(crate) const NAMES: [&str; 6] = [
     "stock_conserved",
     "no_double_charge",
     "no_payment_without_order",

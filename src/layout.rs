@@ -7,7 +7,7 @@ use meshsim_sim::{GroupId, NodeId};
 
 /// Where every service and workload ended up.
 #[derive(Debug, Clone)]
-pub struct Layout {
+pub(crate) struct Layout {
     pub services: IndexMap<String, ServiceLayout>,
     pub workloads: IndexMap<String, WorkloadLayout>,
     pub brokers: IndexMap<String, WorkloadLayout>,
@@ -18,13 +18,13 @@ pub struct Layout {
 
 /// Where a single-node host (a workload's client, a broker) sits.
 #[derive(Debug, Clone, Copy)]
-pub struct WorkloadLayout {
+pub(crate) struct WorkloadLayout {
     pub group: GroupId,
     pub node: NodeId,
 }
 
 #[derive(Debug, Clone)]
-pub struct ServiceLayout {
+pub(crate) struct ServiceLayout {
     pub group: GroupId,
     /// Instances in order; `instances[n]` is `service/n`.
     pub instances: Vec<NodeId>,
@@ -33,4 +33,4 @@ pub struct ServiceLayout {
 }
 
 /// The base version every service has, named as the format says: the scenario owns the name.
-pub use crate::scenario::schema::BASE_VERSION;
+pub(crate) use crate::scenario::schema::BASE_VERSION;

@@ -4,24 +4,40 @@
 //! `meshsim-models` onto an engine of `meshsim-sim` and hands what was recorded to
 //! `meshsim-reports`.
 
-pub mod assemble;
-pub mod call_graph;
-pub mod command;
-pub mod expect;
-pub(crate) mod explain;
-pub mod fault_timeline;
-pub mod interrupt;
-pub mod invariants;
-pub mod layout;
-pub mod mesh;
-pub mod output_folder;
-pub mod profile;
-pub mod report;
-pub mod rollout;
-pub mod run_limits;
+#![warn(unreachable_pub)]
+
+mod assemble;
+mod call_graph;
+mod command;
+mod expect;
+mod explain;
+mod fault_timeline;
+mod interrupt;
+mod invariants;
+mod layout;
+mod mesh;
+mod output_folder;
+mod profile;
+mod report;
+mod rollout;
+mod run_limits;
 pub mod scenario;
-pub mod scenario_notes;
-pub mod service_code;
-pub mod shrink;
-pub mod simulate;
-pub mod sweep;
+mod scenario_notes;
+mod service_code;
+mod shrink;
+mod simulate;
+mod sweep;
+
+pub use command::Cli;
+pub use expect::check_all as check_expectations;
+pub use fault_timeline::{FaultSpec, write_scenario_with_faults};
+pub use interrupt::install_handler as install_interrupt_handler;
+pub use invariants::check as check_invariants;
+pub use profile::Profile;
+pub use run_limits::RunLimits;
+pub use service_code::{AsyncService, IncomingRequest, ServiceCode, simulate_with_code};
+pub use simulate::{
+    EngineKind, Simulation, TURMOIL_HOSTS_MAX, simulate, simulate_briefly, simulate_on,
+    simulate_with_host_limit,
+};
+pub use sweep::{default_jobs, sweep_rows};

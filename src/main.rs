@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use meshsim::command::Cli;
+use meshsim::Cli;
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(verbose: u8) {
@@ -44,7 +44,7 @@ fn quiet_on_closed_stdout() {
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
-    meshsim::interrupt::install_handler();
+    meshsim::install_interrupt_handler();
     if let Some(verbose) = cli.log_verbosity() {
         init_logging(verbose);
     }

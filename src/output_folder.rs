@@ -29,7 +29,7 @@ const OUTPUT_MARKS: [&str; 5] = [
 
 /// An output being written: files go into [`OutputFolder::path`] until [`OutputFolder::commit`].
 #[derive(Debug)]
-pub struct OutputFolder {
+pub(crate) struct OutputFolder {
     target: PathBuf,
     staging: PathBuf,
     previous: PathBuf,
@@ -38,7 +38,7 @@ pub struct OutputFolder {
 
 /// What an earlier, interrupted run into the same target left, said once before this run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Leftover {
+pub(crate) enum Leftover {
     /// A staging folder: that run stopped before it finished; the target is as it was.
     Partial,
     /// The target moved aside and not replaced: that run stopped between its two renames.
@@ -48,7 +48,7 @@ pub enum Leftover {
 impl OutputFolder {
     /// Prepares to write the output that will become `target`. Returns what an interrupted
     /// earlier run left, if anything, after tidying it up.
-    pub fn begin(target: &Path) -> anyhow::Result<(OutputFolder, Option<Leftover>)> {
+    pub(crate) fn begin(target: &Path) -> anyhow::Result<(OutputFolder, Option<Leftover>)> {
         let Some(name) = target
             .file_name()
             .filter(|name| *name != ".." && *name != ".")
@@ -107,17 +107,12 @@ impl OutputFolder {
     }
 
     /// Where to write the files now.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.staging
     }
 
-    /// The folder the output becomes.
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
     /// Puts the written output in the target's place, and removes the one it replaces.
-    pub fn commit(mut self) -> anyhow::Result<()> {
+    pub(crate) fn commit(mut self) -> anyhow::Result<()> {
         if self.target.exists() {
             fs::rename(&self.target, &self.previous).with_context(|| {
                 format!(
@@ -147,7 +142,7 @@ impl Drop for OutputFolder {
 }
 
 /// What to tell the user about an interrupted earlier run into `target`.
-pub fn leftover_note(target: &Path, leftover: &Leftover) -> String {
+pub(crate) fn leftover_note(target: &Path, leftover: &Leftover) -> String {
     match leftover {
         Leftover::Partial => format!(
             "note: an earlier run into {} was interrupted before it finished; its partial output \

@@ -9,19 +9,19 @@ use anyhow::Context;
 use meshsim_reports::{Chart, RunData, run_charts, run_report_html};
 
 /// The report's file, beside the run's other files.
-pub const REPORT_FILE: &str = "report.html";
+pub(crate) const REPORT_FILE: &str = "report.html";
 /// The charts' folder, beside the run's other files.
-pub const CHARTS_FOLDER: &str = "charts";
+pub(crate) const CHARTS_FOLDER: &str = "charts";
 
 /// A run's report, written.
-pub struct Rendered {
+pub(crate) struct Rendered {
     /// The run as its files have it: what the terminal's headline is told from, too.
     pub run: RunData,
     pub charts: usize,
 }
 
 /// Reads the run in `folder` back and writes `charts/*.svg` and `report.html` there.
-pub fn render(folder: &Path) -> anyhow::Result<Rendered> {
+pub(crate) fn render(folder: &Path) -> anyhow::Result<Rendered> {
     let run = RunData::load(folder)?;
     let charts = run_charts(&run);
     write_charts(folder, &charts)?;
@@ -36,7 +36,7 @@ pub fn render(folder: &Path) -> anyhow::Result<Rendered> {
 
 /// Writes `charts` into `folder/charts/`, after removing the SVG files an earlier run left there
 /// (a chart of a service this run does not have would otherwise look like this run's).
-pub fn write_charts(folder: &Path, charts: &[Chart]) -> anyhow::Result<()> {
+pub(crate) fn write_charts(folder: &Path, charts: &[Chart]) -> anyhow::Result<()> {
     let charts_folder = folder.join(CHARTS_FOLDER);
     if charts_folder.is_dir() {
         let entries = fs::read_dir(&charts_folder)

@@ -11,10 +11,10 @@
 
 use std::ops::Range;
 
-use meshsim_models::rollout::{
+use meshsim_models::RedirectConfig;
+use meshsim_models::{
     CheckMetric, FailureAction, RolloutCheck, RolloutConfig, RolloutController, RolloutStrategy,
 };
-use meshsim_models::upstream::RedirectConfig;
 use meshsim_models::{Route, UpstreamConfig};
 use meshsim_record::{RolloutInfo, VersionKey};
 use meshsim_sim::NodeId;
@@ -32,11 +32,11 @@ const MAX_WEIGHT_DEFAULT: f64 = 100.0;
 const ITERATIONS_DEFAULT: u32 = 10;
 
 /// The group name of a rollout's controller: not a name a scenario can give (no `:`).
-pub fn controller_name(rollout: &schema::Rollout) -> String {
+pub(crate) fn controller_name(rollout: &schema::Rollout) -> String {
     format!("rollout:{}", rollout.service)
 }
 
-pub fn strategy_name(strategy: Strategy) -> &'static str {
+pub(crate) fn strategy_name(strategy: Strategy) -> &'static str {
     match strategy {
         Strategy::Canary => "canary",
         Strategy::BlueGreen => "blue_green",
@@ -57,7 +57,7 @@ fn resolved_rollouts<'s>(
 }
 
 /// Changes `config`, the upstream of service `service_index`, for the rollouts that touch it.
-pub fn shape_upstream(
+pub(crate) fn shape_upstream(
     scenario: &Resolved<'_>,
     layout: &Layout,
     service_index: usize,
@@ -107,7 +107,7 @@ pub fn shape_upstream(
 /// weight, or `spread` (its share of the instances) without routes, except that a canary or
 /// blue/green's implicit route sends everything to `from`, and a rolling update's new version
 /// is not deployed yet. The version is `version_index`th of service `service_index`'s.
-pub fn initial_weight_percent(
+pub(crate) fn initial_weight_percent(
     scenario: &Resolved<'_>,
     service_index: usize,
     version_index: usize,
@@ -156,7 +156,7 @@ pub fn initial_weight_percent(
 
 /// The instances of service `service_index` a rolling update has not deployed when the run
 /// starts.
-pub fn undeployed_nodes(
+pub(crate) fn undeployed_nodes(
     scenario: &Resolved<'_>,
     layout: &Layout,
     service_index: usize,
@@ -178,7 +178,7 @@ pub fn undeployed_nodes(
 
 /// A strangler's callers need the new service as an upstream: adds it wherever the monolith
 /// is one (`callees` are indices into the upstream list, services first).
-pub fn add_strangler_callees(scenario: &Resolved<'_>, callees: &mut Vec<usize>) {
+pub(crate) fn add_strangler_callees(scenario: &Resolved<'_>, callees: &mut Vec<usize>) {
     for resolved in &scenario.resolution.rollouts {
         let RolloutMove::Strangler { monolith } = resolved.moves else {
             continue;
@@ -203,7 +203,7 @@ fn version_key(layout: &Layout, service: ServiceId, version: usize) -> VersionKe
 /// The controller of rollout `index`. `holders[u]` are the nodes whose sidecars hold upstream
 /// `u` (services first, in scenario order); `subscribers` the brokers delivering to each
 /// service.
-pub fn controller(
+pub(crate) fn controller(
     scenario: &Resolved<'_>,
     layout: &Layout,
     index: usize,
@@ -371,7 +371,7 @@ fn rollout_check(check: &schema::Check, resolved: &resolved::RolloutCheck) -> Ro
 }
 
 /// What the recorder says of each rollout in `summary.json`.
-pub fn infos(scenario: &Resolved<'_>, layout: &Layout) -> Vec<RolloutInfo> {
+pub(crate) fn infos(scenario: &Resolved<'_>, layout: &Layout) -> Vec<RolloutInfo> {
     resolved_rollouts(scenario)
         .map(|(rollout, resolved)| {
             let ends = Ends::of(scenario, layout, resolved);

@@ -14,11 +14,11 @@ use crate::scenario::schema::{Arrival, Call, Scenario};
 
 /// Engine events one run may take, by default: at a few million events a wall second, a few
 /// minutes of work. `--max-events` raises it.
-pub const MAX_EVENTS_DEFAULT: u64 = 1_000_000_000;
+pub(crate) const MAX_EVENTS_DEFAULT: u64 = 1_000_000_000;
 
 /// Workload requests in flight at once, by default: each holds a few hundred bytes until it
 /// ends, so this is about a gigabyte. `--max-in-flight` raises it.
-pub const MAX_IN_FLIGHT_DEFAULT: u64 = 5_000_000;
+pub(crate) const MAX_IN_FLIGHT_DEFAULT: u64 = 5_000_000;
 
 /// Engine events one hop of a request takes, about: the call sent, its arrival, the work done,
 /// the answer sent and its arrival, and a timer or two (the canary takes 3.3).
@@ -46,14 +46,14 @@ impl Default for RunLimits {
 
 /// How much work a scenario is expected to be.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct WorkEstimate {
+pub(crate) struct WorkEstimate {
     pub requests: f64,
     pub events: f64,
 }
 
 impl WorkEstimate {
     /// The estimate of `scenario`'s run.
-    pub fn of(scenario: &Scenario) -> WorkEstimate {
+    pub(crate) fn of(scenario: &Scenario) -> WorkEstimate {
         let duration_s = scenario.scenario.duration.as_secs_f64();
         let mut requests = 0.0;
         let mut events = 0.0;
@@ -148,7 +148,7 @@ fn call_hops(scenario: &Scenario, call: &Call, depth: u32) -> f64 {
 }
 
 /// A figure like `3.2e10` or `840000`, for messages.
-pub fn figure(value: f64) -> String {
+pub(crate) fn figure(value: f64) -> String {
     if value >= 1e7 {
         format!("{value:.1e}")
     } else {
@@ -157,7 +157,7 @@ pub fn figure(value: f64) -> String {
 }
 
 /// Why a scenario is refused before it runs, or `None` when it fits `limits`.
-pub fn refusal(scenario: &Scenario, limits: &RunLimits) -> Option<(String, String)> {
+pub(crate) fn refusal(scenario: &Scenario, limits: &RunLimits) -> Option<(String, String)> {
     let estimate = WorkEstimate::of(scenario);
     if estimate.events <= limits.max_events as f64 {
         return None;

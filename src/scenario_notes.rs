@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use crate::scenario::schema::{Check, HeaderMatch, Route, Scenario};
 
 /// Each rollout's checks as the scenario bounds them, by service: `success_rate >= 0.99`.
-pub fn rollout_checks(scenario: &Scenario) -> IndexMap<String, Vec<String>> {
+pub(crate) fn rollout_checks(scenario: &Scenario) -> IndexMap<String, Vec<String>> {
     scenario
         .rollouts
         .iter()
@@ -30,7 +30,7 @@ fn check_text(check: &Check) -> String {
 
 /// The routes of each service that match on headers, in words: `user-type = beta → v2`.
 /// Services without one are left out.
-pub fn matched_routes(scenario: &Scenario) -> IndexMap<String, Vec<String>> {
+pub(crate) fn matched_routes(scenario: &Scenario) -> IndexMap<String, Vec<String>> {
     scenario
         .mesh
         .iter()

@@ -22,7 +22,7 @@ const PROGRESS_SLICES: u64 = 200;
 
 /// The longest slice of simulated time a run goes without looking at Ctrl-C: even a run ten
 /// times slower than real time stops within a tenth of a second of wall time.
-pub const SLICE_NANOS_MAX: u64 = 10_000_000;
+pub(crate) const SLICE_NANOS_MAX: u64 = 10_000_000;
 
 /// Which engine drives the models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -166,7 +166,7 @@ pub fn simulate_on(
 }
 
 /// [`simulate_on`] with other limits than the defaults (`--max-events`, `--max-in-flight`).
-pub fn simulate_with_limits(
+pub(crate) fn simulate_with_limits(
     engine: EngineKind,
     resolved: Resolved<'_>,
     seed: u64,
@@ -263,7 +263,7 @@ pub fn simulate_with_host_limit(
 }
 
 /// The mesh profile `scenario` runs, as the summary names it.
-pub fn mesh_info(scenario: &Scenario) -> meshsim_reports::MeshInfo {
+pub(crate) fn mesh_info(scenario: &Scenario) -> meshsim_reports::MeshInfo {
     let profile = scenario.profile();
     let release = profile.release();
     meshsim_reports::MeshInfo {
@@ -359,7 +359,7 @@ impl Slices {
 
 /// The parts of a scenario this build parses and validates but does not simulate yet, each
 /// said plainly so nobody mistakes a silent key for a working one.
-pub fn not_simulated(scenario: &Scenario) -> Vec<String> {
+pub(crate) fn not_simulated(scenario: &Scenario) -> Vec<String> {
     let mut parts = Vec::new();
     for (service, policy) in &scenario.mesh {
         if policy
@@ -376,7 +376,7 @@ pub fn not_simulated(scenario: &Scenario) -> Vec<String> {
 }
 
 /// The scenario's faults as windows of time, for the reports.
-pub fn fault_windows(scenario: &Scenario) -> Vec<FaultWindow> {
+pub(crate) fn fault_windows(scenario: &Scenario) -> Vec<FaultWindow> {
     scenario
         .faults
         .iter()

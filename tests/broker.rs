@@ -5,7 +5,7 @@
 mod support;
 
 use meshsim::scenario::load_str;
-use meshsim::simulate::{EngineKind, simulate_on};
+use meshsim::{EngineKind, simulate_on};
 use meshsim_record::summary::SubscriptionSummary;
 use meshsim_record::{RecorderOutputs, RunSummary};
 use support::SharedBuffer;
@@ -235,7 +235,7 @@ fn broker_metrics_are_expectations() {
         &mut |_, _| {},
     )
     .unwrap();
-    for outcome in meshsim::expect::check_all(&simulation.summary, loaded.resolved()) {
+    for outcome in meshsim::check_expectations(&simulation.summary, loaded.resolved()) {
         assert!(outcome.ok, "{outcome:?}");
     }
 }

@@ -4,8 +4,7 @@
 
 mod support;
 
-use meshsim::expect;
-use meshsim::simulate::EngineKind;
+use meshsim::EngineKind;
 use meshsim_record::{RecorderOutputs, RunSummary};
 use support::simulate_source;
 
@@ -19,7 +18,7 @@ fn run(engine: EngineKind, source: &str) -> (RunSummary, Vec<(String, bool)>) {
         Some(1),
         RecorderOutputs::default(),
     );
-    let outcomes = expect::check_all(&summary, checked.resolved())
+    let outcomes = meshsim::check_expectations(&summary, checked.resolved())
         .into_iter()
         .map(|outcome| (outcome.metric, outcome.ok))
         .collect();

@@ -94,10 +94,7 @@ fn every_key_of_linkerds_profile_loads() {
         "{}",
         loaded.render_warnings(false)
     );
-    assert_eq!(
-        loaded.scenario().profile(),
-        meshsim::profile::Profile::Linkerd
-    );
+    assert_eq!(loaded.scenario().profile(), meshsim::Profile::Linkerd);
 }
 
 #[test]

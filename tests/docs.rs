@@ -25,7 +25,7 @@ fn the_format_reference_lists_every_limit() {
 fn the_mesh_page_lists_every_profile_default() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/mesh.md");
     let docs = std::fs::read_to_string(path).expect("docs/mesh.md");
-    for profile in meshsim::profile::Profile::ALL {
+    for profile in meshsim::Profile::ALL {
         let table = profile.markdown_table();
         assert!(
             docs.contains(&table),
@@ -61,7 +61,7 @@ fn module_text(path: &std::path::Path) -> String {
 fn every_cited_test_exists() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut missing = Vec::new();
-    for profile in meshsim::profile::Profile::ALL {
+    for profile in meshsim::Profile::ALL {
         for spec in profile.keys().chain(profile.behaviours()) {
             let (module, name) = match spec.test.split_once("::") {
                 Some(("policy", rest)) => {

@@ -20,7 +20,7 @@ use std::path::Path;
 
 use meshsim::scenario::schema::Scenario;
 use meshsim::scenario::{Loaded, load_file};
-use meshsim::simulate::{EngineKind, Simulation, TURMOIL_HOSTS_MAX, simulate_on};
+use meshsim::{EngineKind, Simulation, TURMOIL_HOSTS_MAX, simulate_on};
 use meshsim_record::RecorderOutputs;
 
 const TICK_MS: f64 = 1.0;

@@ -4,7 +4,7 @@
 mod support;
 
 use meshsim::scenario::load_str;
-use meshsim::simulate::simulate;
+use meshsim::simulate;
 use meshsim_record::{RecorderOutputs, RunSummary};
 use support::SharedBuffer;
 

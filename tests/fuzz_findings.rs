@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use meshsim::scenario::load_str;
-use meshsim::simulate::simulate_briefly;
+use meshsim::simulate_briefly;
 
 #[test]
 fn every_fuzz_finding_loads_and_runs_or_is_refused_with_a_location() {

@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use meshsim::scenario::load_str;
-use meshsim::simulate::simulate;
+use meshsim::simulate;
 use meshsim_record::RecorderOutputs;
 use proptest::prelude::*;
 

@@ -12,8 +12,8 @@ mod support;
 
 use std::ops::Range;
 
+use meshsim::EngineKind;
 use meshsim::scenario::load_str;
-use meshsim::simulate::EngineKind;
 use support::probe::{self, Row, Run, System};
 
 /// The probe system (`support::probe::System`) under `mesh`, its requests giving up after 30 s.

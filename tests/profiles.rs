@@ -10,8 +10,8 @@ mod support;
 
 use std::fmt::Write as _;
 
+use meshsim::EngineKind;
 use meshsim::scenario::load_str;
-use meshsim::simulate::EngineKind;
 use support::probe::{self, Run, System};
 
 const ENGINES: [EngineKind; 2] = [EngineKind::Event, EngineKind::Turmoil];

@@ -10,7 +10,7 @@
 mod support;
 
 use meshsim::scenario::load_str;
-use meshsim::simulate::simulate;
+use meshsim::simulate;
 use meshsim_record::RecorderOutputs;
 use support::SharedBuffer;
 

@@ -10,7 +10,7 @@
 
 mod support;
 
-use meshsim::simulate::EngineKind;
+use meshsim::EngineKind;
 use meshsim_record::{RecorderOutputs, RolloutOutcome, RunSummary};
 use support::{SharedBuffer, simulate_source};
 

@@ -9,11 +9,10 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use meshsim::fault_timeline::{FaultSpec, write_scenario_with_faults};
-use meshsim::invariants;
 use meshsim::scenario::schema::{Fault, FaultKind};
 use meshsim::scenario::{Duration, load_str};
-use meshsim::simulate::simulate;
+use meshsim::simulate;
+use meshsim::{FaultSpec, write_scenario_with_faults};
 use meshsim_record::RecorderOutputs;
 use proptest::prelude::*;
 use support::meshsim;
@@ -113,7 +112,7 @@ fn every_invariant_holds(name: &str, text: &str, faults: Vec<Fault>, seed: u64) 
         &mut |_, _| {},
     )
     .expect("runs");
-    let broken: Vec<_> = invariants::check(&simulation.summary)
+    let broken: Vec<_> = meshsim::check_invariants(&simulation.summary)
         .into_iter()
         .filter(|invariant| !invariant.holds)
         .collect();

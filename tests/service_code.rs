@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use meshsim::scenario::{load_file, load_str};
-use meshsim::service_code::{AsyncService, IncomingRequest, ServiceCode, simulate_with_code};
+use meshsim::{AsyncService, IncomingRequest, ServiceCode, simulate_with_code};
 use meshsim_record::RecorderOutputs;
 
 /// Slow (80 ms) on every tenth request, 503 on request 7 of every fifty.

@@ -5,9 +5,9 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use meshsim::fault_timeline::{FaultSpec, write_scenario_with_faults};
 use meshsim::scenario::schema::{Fault, FaultKind};
 use meshsim::scenario::{Duration, load_str};
+use meshsim::{FaultSpec, write_scenario_with_faults};
 use support::meshsim;
 
 const SAGA: &str = "tests/fixtures/shrink/checkout.toml";

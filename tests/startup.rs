@@ -7,7 +7,7 @@
 
 mod support;
 
-use meshsim::simulate::EngineKind;
+use meshsim::EngineKind;
 use meshsim_record::{RecorderOutputs, RunSummary};
 use support::{SharedBuffer, simulate_source};
 

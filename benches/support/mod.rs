@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use meshsim::scenario::load_str;
-use meshsim::simulate::simulate;
+use meshsim::simulate;
 use meshsim_record::RecorderOutputs;
 
 /// The process's peak resident memory (`VmHWM`), in KiB; 0 where `/proc` does not say.

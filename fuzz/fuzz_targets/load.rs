@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use meshsim::scenario::load_str;
-use meshsim::simulate::simulate_briefly;
+use meshsim::simulate_briefly;
 
 /// Loaded scenarios are run this long at most: enough to assemble every model and start every
 /// workload, fault and controller, short enough to keep executions per second high.

@@ -15,7 +15,7 @@ use crate::outbox::Outbox;
 use crate::slab::SlabKey;
 
 #[derive(Debug, Default)]
-pub struct Deadlines {
+pub(crate) struct Deadlines {
     entries: VecDeque<(SimTime, SlabKey)>,
     /// The engine timer currently set, if any. It is never later than the front entry.
     armed: Option<SimTime>,
@@ -23,7 +23,13 @@ pub struct Deadlines {
 
 impl Deadlines {
     /// Adds a deadline; deadlines must come in order, which a fixed timeout guarantees.
-    pub fn push<M>(&mut self, at: SimTime, key: SlabKey, timer: TimerId, out: &mut Outbox<M>) {
+    pub(crate) fn push<M>(
+        &mut self,
+        at: SimTime,
+        key: SlabKey,
+        timer: TimerId,
+        out: &mut Outbox<M>,
+    ) {
         if let Some(&(last, _)) = self.entries.back() {
             assert!(last <= at, "deadlines of one timeout come in order");
         }
@@ -36,7 +42,7 @@ impl Deadlines {
 
     /// The timer fired at `now`: returns the keys whose deadline has come and that are still
     /// open (`is_open`), and arms the timer again for the earliest open deadline left.
-    pub fn expire<M>(
+    pub(crate) fn expire<M>(
         &mut self,
         now: SimTime,
         is_open: impl Fn(SlabKey) -> bool,
@@ -60,16 +66,8 @@ impl Deadlines {
     }
 
     /// Forgets every deadline (the process crashed); a timer already set will find none.
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.entries.clear();
         self.armed = None;
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }

@@ -4,36 +4,46 @@
 //! and the workload clients. Each takes inputs from an engine and writes what it wants done into
 //! an outbox; none reads a clock or owns a socket.
 
-pub mod balancer;
-pub mod broker;
+#![warn(unreachable_pub)]
+
+mod balancer;
+mod broker;
 mod call_target;
 mod cluster;
-pub mod deadline;
+mod deadline;
 mod episode;
-pub mod key_value;
-pub mod message;
-pub mod node;
+mod key_value;
+mod message;
+mod node;
 mod order_id;
-pub mod outbox;
-pub mod policy;
-pub mod rollout;
-pub mod route;
-pub mod saga;
-pub mod served_counters;
-pub mod service;
-pub mod sidecar;
-pub mod slab;
-pub mod store;
-pub mod timer;
-pub mod upstream;
-pub mod upstream_config;
+mod outbox;
+mod policy;
+mod rollout;
+mod route;
+mod saga;
+mod served_counters;
+mod service;
+mod sidecar;
+mod slab;
+mod store;
+mod timer;
+mod upstream;
+mod upstream_config;
 mod worker_pool;
-pub mod workload;
+mod workload;
 
 pub use balancer::LoadBalancer;
 pub use broker::{Broker, BrokerConfig, SubscriptionConfig};
+pub use key_value::KEY_VALUE_OPERATIONS;
 pub use message::{Message, Request, RequestContext, Response};
 pub use node::Node;
+pub use policy::{
+    BreakerConfig, FailureAccrualConfig, FailurePercentage, OutlierConfig, Refill, RetryBudget,
+    TpsBudgetConfig,
+};
+pub use rollout::{
+    CheckMetric, FailureAction, RolloutCheck, RolloutConfig, RolloutController, RolloutStrategy,
+};
 pub use route::{HeaderCondition, Route, RouteTable};
 pub use saga::{SagaPlan, SagaStepPlan};
 pub use service::{
@@ -46,6 +56,7 @@ pub use store::{
     OrdersState, ProductStock, STOCK_OPERATIONS, StockState, Store, StoreConfig, StoreKind,
     StoreState,
 };
+pub use upstream::RedirectConfig;
 pub use upstream_config::{
     Backoff, BreakerPolicy, FaultInjection, NoInstance, PoolLimits, RetryLimit, RetryOn,
     RetryPolicy, UpstreamConfig,

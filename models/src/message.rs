@@ -6,7 +6,7 @@ mod control;
 use meshsim_record::{Reason, ReasonKind};
 use meshsim_sim::{GroupId, NodeId};
 
-pub use control::{Control, RouteChange, RouteUpdate, ScrapeNumber};
+pub(crate) use control::{Control, RouteChange, RouteUpdate, ScrapeNumber};
 
 use crate::served_counters::SCRAPE_PARTS;
 use crate::slab::SlabKey;
@@ -148,25 +148,25 @@ const _: () = assert!(std::mem::size_of::<Message>() <= MESSAGE_BYTES_MAX);
 /// The wire form, for the turmoil engine's datagrams: a tag, then fixed-width little-endian
 /// fields. It round-trips exactly; anything else fails to decode rather than guessing.
 mod wire {
-    pub const REQUEST: u8 = 0;
-    pub const RESPONSE: u8 = 1;
-    pub const REQUEST_BYTES: usize = 1 + 8 + 4 + 8 + 4 + 4 + 4 + 1;
-    pub const RESPONSE_BYTES: usize = 1 + 8 + 2 + 1 + 4;
+    pub(super) const REQUEST: u8 = 0;
+    pub(super) const RESPONSE: u8 = 1;
+    pub(super) const REQUEST_BYTES: usize = 1 + 8 + 4 + 8 + 4 + 4 + 4 + 1;
+    pub(super) const RESPONSE_BYTES: usize = 1 + 8 + 2 + 1 + 4;
     /// `reason.group` when there is none.
-    pub const NO_GROUP: u32 = u32::MAX;
-    pub const SCRAPE: u8 = 2;
-    pub const SCRAPED: u8 = 3;
-    pub const ROUTES: u8 = 4;
-    pub const ENDPOINT: u8 = 5;
-    pub const SCRAPE_BYTES: usize = 1 + 4;
-    pub const SCRAPED_BYTES: usize = 1 + 4 + 1 + 8 * 4;
-    pub const ROUTES_BYTES: usize = 1 + 4 + 1 + 8 + 4 * 4;
-    pub const ENDPOINT_BYTES: usize = 1 + 4 + 1;
-    pub const READY: u8 = 6;
-    pub const WEIGHT: u8 = 0;
-    pub const REVERT: u8 = 1;
-    pub const PROMOTE: u8 = 2;
-    pub const REDIRECT: u8 = 3;
+    pub(super) const NO_GROUP: u32 = u32::MAX;
+    pub(super) const SCRAPE: u8 = 2;
+    pub(super) const SCRAPED: u8 = 3;
+    pub(super) const ROUTES: u8 = 4;
+    pub(super) const ENDPOINT: u8 = 5;
+    pub(super) const SCRAPE_BYTES: usize = 1 + 4;
+    pub(super) const SCRAPED_BYTES: usize = 1 + 4 + 1 + 8 * 4;
+    pub(super) const ROUTES_BYTES: usize = 1 + 4 + 1 + 8 + 4 * 4;
+    pub(super) const ENDPOINT_BYTES: usize = 1 + 4 + 1;
+    pub(super) const READY: u8 = 6;
+    pub(super) const WEIGHT: u8 = 0;
+    pub(super) const REVERT: u8 = 1;
+    pub(super) const PROMOTE: u8 = 2;
+    pub(super) const REDIRECT: u8 = 3;
 }
 
 impl meshsim_sim::Wire for Message {

@@ -6,4 +6,4 @@ use crate::message::Message;
 
 /// An outbox of messages `M` (meshsim's [`Message`] unless a helper is generic over it) and
 /// meshsim's [`Record`]s.
-pub type Outbox<M = Message> = meshsim_sim::Outbox<M, Record>;
+pub(crate) type Outbox<M = Message> = meshsim_sim::Outbox<M, Record>;

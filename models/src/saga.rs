@@ -36,7 +36,7 @@ const COMPENSATION_BACKOFF_MAX_NS: u64 = 5_000_000_000;
 
 /// What the orchestrator does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SagaNext {
+pub(crate) enum SagaNext {
     /// Make this call now.
     Call(CallTarget),
     /// A compensation failed: call [`SagaRun::retry`] after this long.
@@ -49,7 +49,7 @@ pub enum SagaNext {
 
 /// One saga in progress.
 #[derive(Debug, Clone)]
-pub struct SagaRun {
+pub(crate) struct SagaRun {
     plan: Arc<SagaPlan>,
     /// The step being tried, going forward.
     step: usize,
@@ -66,7 +66,7 @@ pub struct SagaRun {
 
 impl SagaRun {
     /// A new saga and its first call.
-    pub fn start(plan: Arc<SagaPlan>) -> (SagaRun, SagaNext) {
+    pub(crate) fn start(plan: Arc<SagaPlan>) -> (SagaRun, SagaNext) {
         assert!(!plan.steps.is_empty(), "a saga has steps");
         let first = SagaNext::Call(plan.steps[0].action);
         let run = SagaRun {
@@ -81,12 +81,13 @@ impl SagaRun {
         (run, first)
     }
 
-    pub fn is_compensating(&self) -> bool {
+    #[cfg(test)]
+    fn is_compensating(&self) -> bool {
         self.undo.is_some()
     }
 
     /// The last call ended with `response`.
-    pub fn answered(&mut self, response: &Response) -> SagaNext {
+    pub(crate) fn answered(&mut self, response: &Response) -> SagaNext {
         if self.undo.is_some() {
             if response.is_success() {
                 let undo = self.undo.as_mut().expect("undoing");
@@ -122,7 +123,7 @@ impl SagaRun {
 
     /// The orchestrator's process died: the saga log survives, and the saga is undone from
     /// whatever may have applied (the step in progress included).
-    pub fn interrupted(&mut self) {
+    pub(crate) fn interrupted(&mut self) {
         if self.undo.is_none() {
             self.undo = Some((self.step + 1).min(self.plan.steps.len()));
             self.failure = Reason {
@@ -134,7 +135,7 @@ impl SagaRun {
     }
 
     /// The call to make after a back-off, or when a restarted orchestrator resumes the saga.
-    pub fn retry(&mut self) -> SagaNext {
+    pub(crate) fn retry(&mut self) -> SagaNext {
         self.next_compensation()
     }
 

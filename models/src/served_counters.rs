@@ -11,7 +11,7 @@
 
 /// Istio's default buckets for `istio_request_duration_milliseconds`, in ms (upper bounds; a
 /// last bucket takes everything above).
-pub const BUCKET_BOUNDS_MS: [f64; 19] = [
+pub(crate) const BUCKET_BOUNDS_MS: [f64; 19] = [
     0.5,
     1.0,
     5.0,
@@ -34,7 +34,7 @@ pub const BUCKET_BOUNDS_MS: [f64; 19] = [
 ];
 
 /// The buckets, with the last one above every bound (`+Inf`).
-pub const BUCKETS: usize = BUCKET_BOUNDS_MS.len() + 1;
+pub(crate) const BUCKETS: usize = BUCKET_BOUNDS_MS.len() + 1;
 
 /// The bounds in nanoseconds, for counting without floating point.
 const BUCKET_BOUNDS_NS: [u64; BUCKETS - 1] = [
@@ -64,11 +64,11 @@ const BUCKET_BOUNDS_NS: [u64; BUCKETS - 1] = [
 const SCRAPE_VALUES: usize = 3 + BUCKETS;
 
 /// The parts of four values a scrape answer is sent in.
-pub const SCRAPE_PARTS: usize = SCRAPE_VALUES.div_ceil(4);
+pub(crate) const SCRAPE_PARTS: usize = SCRAPE_VALUES.div_ceil(4);
 
 /// Requests an instance answered, since it started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ServedCounters {
+pub(crate) struct ServedCounters {
     pub requests: u64,
     /// Answers of 500 or above: Flagger's `request-success-rate` counts everything else.
     pub errors: u64,
@@ -80,7 +80,7 @@ pub struct ServedCounters {
 
 impl ServedCounters {
     /// Counts one answer of `status` that took `latency_ns` from arrival to answer.
-    pub fn count(&mut self, status: u16, latency_ns: u64) {
+    pub(crate) fn count(&mut self, status: u16, latency_ns: u64) {
         self.requests += 1;
         if status >= 500 {
             self.errors += 1;
@@ -94,7 +94,7 @@ impl ServedCounters {
     /// What was counted after `earlier` (a previous scrape of the same instance). Counters that
     /// went down mean the process restarted: everything counted now is new, as `rate()` has it.
     #[must_use]
-    pub fn since(&self, earlier: &ServedCounters) -> ServedCounters {
+    pub(crate) fn since(&self, earlier: &ServedCounters) -> ServedCounters {
         if self.requests < earlier.requests {
             return *self;
         }
@@ -111,7 +111,7 @@ impl ServedCounters {
     }
 
     /// The counters as the values of a scrape answer's parts, in order.
-    pub fn to_parts(&self) -> [[u64; 4]; SCRAPE_PARTS] {
+    pub(crate) fn to_parts(self) -> [[u64; 4]; SCRAPE_PARTS] {
         let mut values = [0u64; SCRAPE_PARTS * 4];
         values[0] = self.requests;
         values[1] = self.errors;
@@ -125,7 +125,7 @@ impl ServedCounters {
     }
 
     /// The counters back from every part of a scrape answer.
-    pub fn from_parts(parts: &[[u64; 4]; SCRAPE_PARTS]) -> ServedCounters {
+    pub(crate) fn from_parts(parts: &[[u64; 4]; SCRAPE_PARTS]) -> ServedCounters {
         let values: Vec<u64> = parts.iter().flatten().copied().collect();
         let mut buckets = [0u64; BUCKETS];
         buckets.copy_from_slice(&values[3..3 + BUCKETS]);
@@ -137,7 +137,7 @@ impl ServedCounters {
         }
     }
 
-    pub fn add(&mut self, other: &ServedCounters) {
+    pub(crate) fn add(&mut self, other: &ServedCounters) {
         self.requests += other.requests;
         self.errors += other.errors;
         for (bucket, more) in self.buckets.iter_mut().zip(other.buckets) {
@@ -147,18 +147,18 @@ impl ServedCounters {
     }
 
     /// Answers below 500 over all answers; `None` without traffic (Prometheus has no value).
-    pub fn success_rate(&self) -> Option<f64> {
+    pub(crate) fn success_rate(&self) -> Option<f64> {
         (self.requests > 0).then(|| 1.0 - self.errors as f64 / self.requests as f64)
     }
 
-    pub fn mean_ms(&self) -> Option<f64> {
+    pub(crate) fn mean_ms(&self) -> Option<f64> {
         (self.requests > 0).then(|| self.duration_sum_us as f64 / 1_000.0 / self.requests as f64)
     }
 
     /// Prometheus's `histogram_quantile(q, …)`: the bucket holding rank `q × count`, linearly
     /// interpolated between its bounds (the first bucket starts at 0). A rank in the last
     /// bucket answers the highest finite bound, as Prometheus does.
-    pub fn quantile_ms(&self, quantile: f64) -> Option<f64> {
+    pub(crate) fn quantile_ms(&self, quantile: f64) -> Option<f64> {
         assert!((0.0..=1.0).contains(&quantile), "a quantile is 0 to 1");
         if self.requests == 0 {
             return None;

@@ -12,7 +12,7 @@ struct Entry<T> {
     value: Option<T>,
 }
 
-pub struct Slab<T> {
+pub(crate) struct Slab<T> {
     entries: Vec<Entry<T>>,
     free: Vec<u32>,
     len: usize,
@@ -29,7 +29,7 @@ impl<T> Default for Slab<T> {
 }
 
 impl<T> Slab<T> {
-    pub fn insert(&mut self, value: T) -> SlabKey {
+    pub(crate) fn insert(&mut self, value: T) -> SlabKey {
         self.len += 1;
         if let Some(index) = self.free.pop() {
             let entry = &mut self.entries[index as usize];
@@ -53,33 +53,33 @@ impl<T> Slab<T> {
         (entry.generation == generation && entry.value.is_some()).then_some(index)
     }
 
-    pub fn get(&self, key: SlabKey) -> Option<&T> {
+    pub(crate) fn get(&self, key: SlabKey) -> Option<&T> {
         self.slot(key)
             .and_then(|index| self.entries[index].value.as_ref())
     }
 
-    pub fn get_mut(&mut self, key: SlabKey) -> Option<&mut T> {
+    pub(crate) fn get_mut(&mut self, key: SlabKey) -> Option<&mut T> {
         self.slot(key)
             .and_then(|index| self.entries[index].value.as_mut())
     }
 
-    pub fn remove(&mut self, key: SlabKey) -> Option<T> {
+    pub(crate) fn remove(&mut self, key: SlabKey) -> Option<T> {
         let index = self.slot(key)?;
         self.len -= 1;
         self.free.push(index as u32);
         self.entries[index].value.take()
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The live entries with their keys, in slot order.
-    pub fn iter(&self) -> impl Iterator<Item = (SlabKey, &T)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (SlabKey, &T)> {
         self.entries
             .iter()
             .enumerate()
@@ -92,7 +92,7 @@ impl<T> Slab<T> {
     }
 
     /// Removes every entry, in slot order, keeping generations so old keys stay stale.
-    pub fn drain(&mut self) -> Vec<T> {
+    pub(crate) fn drain(&mut self) -> Vec<T> {
         let mut values = Vec::with_capacity(self.len);
         for (index, entry) in self.entries.iter_mut().enumerate() {
             if let Some(value) = entry.value.take() {

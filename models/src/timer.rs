@@ -15,7 +15,7 @@ use meshsim_sim::TimerId;
 use crate::slab::SlabKey;
 
 /// A typed timer that travels through the kernel as a `TimerId`.
-pub trait TimerCode: Sized {
+pub(crate) trait TimerCode: Sized {
     /// The kernel's id for this timer.
     fn encode(self) -> TimerId;
     /// The timer an id stands for; `None` when the id is not one of this owner's.

@@ -57,7 +57,7 @@ pub struct WorkloadConfig {
 
 /// Whether request `id` of `client` is traced: a hash of the ids under the rate, so the choice
 /// draws from no random stream (a trace does not change the run) and is the same on both engines.
-pub fn sampled(client: ClientId, id: u64, rate: f64) -> bool {
+pub(crate) fn sampled(client: ClientId, id: u64, rate: f64) -> bool {
     if rate <= 0.0 {
         return false;
     }

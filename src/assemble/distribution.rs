@@ -4,7 +4,7 @@ use meshsim_sim::Distribution;
 
 use crate::scenario::schema;
 
-pub fn distribution(spec: &schema::Distribution) -> Distribution {
+pub(crate) fn distribution(spec: &schema::Distribution) -> Distribution {
     match *spec {
         schema::Distribution::Const { value } => Distribution::Const {
             value_ns: value.as_nanos(),

@@ -26,24 +26,17 @@ use std::sync::Arc;
 use meshsim_models::Node;
 use meshsim_record::{Recorder, RecorderOutputs};
 use meshsim_sim::LinkConfig;
-use meshsim_sim::{Control, Distribution, Engine, Network, NodeId, Seeder, SimTime};
+use meshsim_sim::{Control, Distribution, Network, NodeId, Seeder, SimTime};
 
-pub use crate::layout::{BASE_VERSION, Layout, ServiceLayout, WorkloadLayout};
+pub(crate) use crate::layout::Layout;
 use crate::rollout;
 use crate::scenario::Real;
 use crate::scenario::resolved::Resolved;
-pub use distribution::distribution;
-
-/// A scenario laid out on the event engine.
-pub struct Assembly {
-    pub engine: Engine<Node, Recorder>,
-    pub end: SimTime,
-    pub layout: Layout,
-}
+pub(crate) use distribution::distribution;
 
 /// A scenario laid out for any engine: the network, one model per node, the recorder and the
 /// fault timeline.
-pub struct Parts {
+pub(crate) struct Parts {
     pub network: Network,
     pub models: Vec<Node>,
     pub recorder: Recorder,
@@ -52,18 +45,8 @@ pub struct Parts {
     pub layout: Layout,
 }
 
-/// Builds the event engine for `scenario` and `seed`.
-pub fn assemble(scenario: Resolved<'_>, seed: u64, outputs: RecorderOutputs) -> Assembly {
-    let parts = assemble_parts(scenario, seed, outputs);
-    Assembly {
-        engine: Engine::new(parts.network, parts.models, parts.recorder, parts.controls),
-        end: parts.end,
-        layout: parts.layout,
-    }
-}
-
 /// Builds the network, models, recorder and controls of `scenario` for `seed`.
-pub fn assemble_parts(scenario: Resolved<'_>, seed: u64, outputs: RecorderOutputs) -> Parts {
+pub(crate) fn assemble_parts(scenario: Resolved<'_>, seed: u64, outputs: RecorderOutputs) -> Parts {
     let seeder = Seeder::new(seed);
     let trace_sample_rate = outputs
         .trace

@@ -22,7 +22,7 @@ pub(crate) struct LimitArgs {
 }
 
 impl LimitArgs {
-    pub fn limits(self) -> RunLimits {
+    pub(super) fn limits(self) -> RunLimits {
         RunLimits {
             max_events: self.max_events,
             max_in_flight: self.max_in_flight,

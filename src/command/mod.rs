@@ -22,7 +22,7 @@ mod sweep_folder;
 
 use clap::{Parser, Subcommand};
 
-pub use status::Status;
+pub(crate) use status::Status;
 
 /// A deterministic simulator of microservice systems and their service mesh.
 #[derive(Debug, Parser)]

@@ -9,15 +9,15 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use meshsim_models::policy::failure_accrual::FailureAccrualConfig;
-use meshsim_models::policy::outlier::FailurePercentage;
-use meshsim_models::policy::rate_limit::Refill;
-use meshsim_models::policy::tps_budget::TpsBudgetConfig;
-use meshsim_models::policy::{BreakerConfig, OutlierConfig, RetryBudget};
+use meshsim_models::FailureAccrualConfig;
+use meshsim_models::FailurePercentage;
+use meshsim_models::Refill;
+use meshsim_models::TpsBudgetConfig;
 use meshsim_models::{
     Backoff, BreakerPolicy, FaultInjection, InboundPolicy, LoadBalancer, NoInstance, PoolLimits,
     RateLimitConfig, RetryLimit, RetryOn, RetryPolicy, RouteTable, UpstreamConfig,
 };
+use meshsim_models::{BreakerConfig, OutlierConfig, RetryBudget};
 use meshsim_sim::{GroupId, NodeId};
 
 use crate::profile::Profile;
@@ -40,7 +40,7 @@ const ENVOY_PANIC_THRESHOLD_PERCENT: u32 = 50;
 
 /// The caller side of `effective` for the service `name`, whose versions' instances are
 /// `subsets`.
-pub fn upstream_config(
+pub(crate) fn upstream_config(
     group: GroupId,
     name: &str,
     instances: Vec<NodeId>,
@@ -102,7 +102,7 @@ pub fn upstream_config(
 
 /// The callee side of `effective`; `group_of` finds a caller's group by name, `group_names`
 /// names every group by id.
-pub fn inbound_policy(
+pub(crate) fn inbound_policy(
     effective: &Effective,
     allow_from: Option<Vec<GroupId>>,
     group_names: &Arc<[Arc<str>]>,
@@ -127,15 +127,15 @@ pub fn inbound_policy(
 
 /// A publisher confirm that does not come within this fails the publish: a broker that is down
 /// or cut off must not hold the publisher's worker forever. `[mesh.BROKER] timeout` overrides it.
-pub const PUBLISH_CONFIRM_TIMEOUT_NS: u64 = 5_000_000_000;
+pub(crate) const PUBLISH_CONFIRM_TIMEOUT_NS: u64 = 5_000_000_000;
 
 /// A store call with no answer within this fails: a database client's query timeout.
 /// `[mesh.STORE] timeout` overrides it.
-pub const STORE_CALL_TIMEOUT_NS: u64 = 5_000_000_000;
+pub(crate) const STORE_CALL_TIMEOUT_NS: u64 = 5_000_000_000;
 
 /// The caller side of a host of one node (a broker, a store): its effective policy, with
 /// `default_timeout_ns` when that sets no timeout.
-pub fn single_node_upstream_config(
+pub(crate) fn single_node_upstream_config(
     group: GroupId,
     name: &str,
     node: NodeId,
@@ -147,7 +147,7 @@ pub fn single_node_upstream_config(
     config
 }
 
-pub fn load_balancer(balancer: schema::LoadBalancer) -> LoadBalancer {
+pub(crate) fn load_balancer(balancer: schema::LoadBalancer) -> LoadBalancer {
     match balancer {
         schema::LoadBalancer::RoundRobin => LoadBalancer::RoundRobin,
         schema::LoadBalancer::Random => LoadBalancer::Random,

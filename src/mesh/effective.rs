@@ -82,6 +82,10 @@ pub enum RetryLimit {
 
 /// Envoy's cluster circuit breakers; `u32::MAX` is no limit.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::struct_field_names,
+    reason = "the fields are named as Envoy's circuit-breaker thresholds are (max_connections, ...)"
+)]
 pub struct Pool {
     pub max_connections: Sourced<u32>,
     pub max_pending_requests: Sourced<u32>,

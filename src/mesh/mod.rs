@@ -16,16 +16,13 @@ mod rows;
 mod sourced;
 mod traps;
 
-pub use compile::{
-    PUBLISH_CONFIRM_TIMEOUT_NS, STORE_CALL_TIMEOUT_NS, inbound_policy, load_balancer,
-    single_node_upstream_config, upstream_config,
+pub(crate) use compile::{
+    PUBLISH_CONFIRM_TIMEOUT_NS, STORE_CALL_TIMEOUT_NS, inbound_policy, single_node_upstream_config,
+    upstream_config,
 };
-pub use effective::{
-    Backoff, Breaker, Effective, FailureAccrual, Fault, Outlier, Pool, RateLimit, Retries,
-    RetryLimit,
-};
-pub use resolve::{ISTIO_DEFAULT_RETRY_ON, resolve};
-pub use routes::{auth_conditions, route_table};
-pub use rows::{Row, balancer_name, limit, number, optional, retry_on_names, rows};
-pub use sourced::{Origin, Sourced};
-pub use traps::{Trap, traps};
+pub(crate) use effective::Effective;
+pub(crate) use resolve::resolve;
+pub(crate) use routes::{auth_conditions, route_table};
+pub(crate) use rows::{Row, rows};
+pub(crate) use sourced::{Origin, Sourced};
+pub(crate) use traps::traps;

@@ -17,7 +17,7 @@ use super::effective::{
 use super::sourced::{Origin, Sourced};
 
 /// Istio's default retry policy's `retryOn` (`retry.go`'s `defaultRetryOn`).
-pub const ISTIO_DEFAULT_RETRY_ON: [RetryOn; 5] = [
+pub(crate) const ISTIO_DEFAULT_RETRY_ON: [RetryOn; 5] = [
     RetryOn::ConnectFailure,
     RetryOn::RefusedStream,
     RetryOn::Unavailable,
@@ -41,7 +41,7 @@ const ENVOY_BACKOFF_MAX_FACTOR: u64 = 10;
 
 /// Resolves the policy on calls to the service (or store, or broker: `tcp`) at `path`
 /// (`mesh.payment`); `locator` gives the file's lines when the text is at hand.
-pub fn resolve(
+pub(crate) fn resolve(
     profile: Profile,
     policy: Option<&MeshPolicy>,
     tcp: bool,

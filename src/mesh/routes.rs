@@ -10,7 +10,7 @@ use crate::scenario::schema;
 /// A service's resolved routes compiled: each route's header conditions decided for every
 /// workload and header value, its weights over the versions' instance ranges (`versions`, in
 /// the service's order, as the routes number them).
-pub fn route_table(
+pub(crate) fn route_table(
     routes: &[resolved::Route],
     versions: &[(String, std::ops::Range<usize>)],
     workloads: &[schema::Workload],
@@ -59,7 +59,7 @@ fn passes(test: &HeaderTest, value: &str) -> bool {
 
 /// An endpoint's `auth = "HEADER"`, per workload: which of its requests carry the header with
 /// a value that is not empty (a workload that never sends it never passes).
-pub fn auth_conditions(
+pub(crate) fn auth_conditions(
     header: &str,
     workloads: &[schema::Workload],
 ) -> Vec<Option<HeaderCondition>> {

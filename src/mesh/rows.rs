@@ -10,7 +10,7 @@ use super::sourced::{Origin, Sourced};
 
 /// One effective value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
+pub(crate) struct Row {
     /// The key under `[mesh.SERVICE]`: `retries.attempts`.
     pub key: String,
     /// The value as a scenario would write it, or a word (`off`, `unlimited`, `none`).
@@ -20,7 +20,7 @@ pub struct Row {
 
 impl Row {
     /// Whether the scenario file set this value.
-    pub fn origin_is_file(&self) -> bool {
+    pub(crate) fn origin_is_file(&self) -> bool {
         matches!(self.origin, Origin::File { .. })
     }
 }
@@ -28,7 +28,7 @@ impl Row {
 /// Every value that acts on calls to the service, in the order of the format reference.
 /// Values of a mechanism that is off (success-rate ejection's hosts when it is not enforced)
 /// are left out; the row that turns it off is kept.
-pub fn rows(effective: &Effective) -> Vec<Row> {
+pub(crate) fn rows(effective: &Effective) -> Vec<Row> {
     let mut rows = Rows::default();
     rows.push("timeout", &effective.timeout, |timeout| optional(*timeout));
     rows.push("load_balancer", &effective.load_balancer, |balancer| {
@@ -465,12 +465,12 @@ fn inbound_rows(rows: &mut Rows, effective: &Effective) {
 }
 
 /// A duration, or `off`.
-pub fn optional(duration: Option<Duration>) -> String {
+pub(crate) fn optional(duration: Option<Duration>) -> String {
     duration.map_or_else(|| "off".to_owned(), |duration| duration.to_string())
 }
 
 /// A limit, `unlimited` at `u32::MAX`.
-pub fn limit(value: u32) -> String {
+pub(crate) fn limit(value: u32) -> String {
     if value == u32::MAX {
         "unlimited".to_owned()
     } else {
@@ -479,11 +479,11 @@ pub fn limit(value: u32) -> String {
 }
 
 /// A number as a scenario writes it: `20`, `0.5`, `1.9`.
-pub fn number(value: f64) -> String {
+pub(crate) fn number(value: f64) -> String {
     format!("{value}")
 }
 
-pub fn balancer_name(balancer: LoadBalancer) -> &'static str {
+pub(crate) fn balancer_name(balancer: LoadBalancer) -> &'static str {
     match balancer {
         LoadBalancer::RoundRobin => "round_robin",
         LoadBalancer::Random => "random",
@@ -492,7 +492,7 @@ pub fn balancer_name(balancer: LoadBalancer) -> &'static str {
     }
 }
 
-pub fn retry_on_names(on: &[RetryOn]) -> String {
+pub(crate) fn retry_on_names(on: &[RetryOn]) -> String {
     if on.is_empty() {
         return "none".to_owned();
     }

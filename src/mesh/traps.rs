@@ -18,7 +18,7 @@ const CHAIN_DEPTH_MAX: usize = 16;
 
 /// One trap, on calls to one service.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Trap {
+pub(crate) struct Trap {
     pub service: String,
     pub message: String,
     pub hint: String,
@@ -38,7 +38,7 @@ impl Trap {
 }
 
 /// The traps in `scenario`, whose services' effective policies are `effective`.
-pub fn traps(
+pub(crate) fn traps(
     scenario: &Scenario,
     effective: &IndexMap<String, Effective>,
     graph: &CallGraph,

@@ -19,7 +19,7 @@ mod linkerd;
 
 use serde::Deserialize;
 
-pub use key::KeySpec;
+pub(crate) use key::KeySpec;
 
 /// Istio's default retry policy (see [`istio`]'s table), for the resolver that applies it.
 pub(crate) const ISTIO_DEFAULT_RETRIES: &KeySpec = &istio::RETRIES;

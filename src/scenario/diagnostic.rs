@@ -20,12 +20,12 @@ mod tests;
 
 use std::ops::Range;
 
-pub use location::{Location, location_of};
-pub use render::headline;
+pub(crate) use location::{Location, location_of};
+pub(crate) use render::headline;
 pub use severity::Severity;
-pub use source_span::SourceSpan;
-pub use suggest::{did_you_mean, name_list, suggestion};
-pub use text::quote;
+pub(crate) use source_span::SourceSpan;
+pub(crate) use suggest::{did_you_mean, name_list, suggestion};
+pub(crate) use text::quote;
 
 /// One problem in one file, with where it is and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]

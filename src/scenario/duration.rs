@@ -25,7 +25,7 @@ const UNITS: [(&str, f64); 8] = [
 
 /// The longest duration meshsim accepts anywhere: a year. Longer values are typos, and a
 /// nanosecond count of a year still leaves ample headroom in a `u64`.
-pub const DURATION_NANOS_MAX: u64 = 365 * 86_400 * 1_000_000_000;
+pub(crate) const DURATION_NANOS_MAX: u64 = 365 * 86_400 * 1_000_000_000;
 
 impl Duration {
     pub const ZERO: Duration = Duration { nanos: 0 };

@@ -48,7 +48,7 @@ pub enum StoreStat {
     StockSold,
 }
 
-pub const STORE_STATS: [(&str, StoreStat); 7] = [
+pub(crate) const STORE_STATS: [(&str, StoreStat); 7] = [
     ("hits", StoreStat::Hits),
     ("misses", StoreStat::Misses),
     ("hit_ratio", StoreStat::HitRatio),
@@ -204,20 +204,20 @@ impl ValueKind {
 
 /// The outcomes `rollout.SERVICE.outcome` can equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RolloutOutcome {
+pub(crate) enum RolloutOutcome {
     Promoted,
     RolledBack,
     InProgress,
 }
 
 impl RolloutOutcome {
-    pub const ALL: [RolloutOutcome; 3] = [
+    pub(crate) const ALL: [RolloutOutcome; 3] = [
         RolloutOutcome::Promoted,
         RolloutOutcome::RolledBack,
         RolloutOutcome::InProgress,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             RolloutOutcome::Promoted => "promoted",
             RolloutOutcome::RolledBack => "rolled_back",
@@ -225,7 +225,7 @@ impl RolloutOutcome {
         }
     }
 
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         RolloutOutcome::ALL
             .into_iter()
             .find(|outcome| outcome.name() == text)
@@ -244,7 +244,7 @@ pub enum CheckMetric {
 
 /// Why a metric name did not parse, and what would: the hint lists the valid names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetricError {
+pub(crate) struct MetricError {
     pub message: String,
     pub hint: String,
 }
@@ -336,7 +336,7 @@ const CHECK_METRICS: [(&str, CheckMetric); 8] = [
 ];
 
 /// Parses an expectation's metric name.
-pub fn parse(text: &str) -> Result<MetricRef, MetricError> {
+pub(crate) fn parse(text: &str) -> Result<MetricRef, MetricError> {
     if let Some(rest) = text.strip_prefix("workload.") {
         let (name, stat) = split_name(rest, "workload", "workload.NAME.STAT")?;
         let stat = lookup(&CLIENT_STATS, stat, "statistic of a workload")?;
@@ -401,7 +401,7 @@ pub fn parse(text: &str) -> Result<MetricRef, MetricError> {
 }
 
 /// Parses a rollout check's metric name.
-pub fn parse_check(text: &str) -> Result<CheckMetric, MetricError> {
+pub(crate) fn parse_check(text: &str) -> Result<CheckMetric, MetricError> {
     if let Some((_, metric)) = CHECK_METRICS.iter().find(|(name, _)| *name == text) {
         return Ok(*metric);
     }

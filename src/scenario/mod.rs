@@ -9,21 +9,21 @@
 //! (`reading.rs`, `patch.rs`, `outline.rs`), so one check reports every mistake it can find.
 
 mod checked;
-pub mod diagnostic;
-pub mod duration;
+pub(crate) mod diagnostic;
+pub(crate) mod duration;
 pub mod limits;
-pub mod load;
+pub(crate) mod load;
 mod load_error;
-pub mod locate;
-pub mod metric;
-pub mod number;
+pub(crate) mod locate;
+pub(crate) mod metric;
+pub(crate) mod number;
 mod outline;
 mod parse_error;
 mod patch;
 mod reading;
-pub mod resolved;
+pub(crate) mod resolved;
 pub mod schema;
-pub mod validate;
+pub(crate) mod validate;
 
 pub use checked::Checked;
 pub use diagnostic::{Diagnostic, Severity};

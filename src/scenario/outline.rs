@@ -12,13 +12,13 @@ use std::ops::Range;
 /// A broken part of the text: a statement or a value, or a whole table (or what is left of
 /// one), whose loss leaves the tables that refer to it without what they refer to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
+pub(super) enum Part {
     Value(Range<usize>),
     Table(Range<usize>),
 }
 
 impl Part {
-    pub fn range(&self) -> Range<usize> {
+    pub(super) fn range(&self) -> Range<usize> {
         match self {
             Part::Value(range) | Part::Table(range) => range.clone(),
         }
@@ -27,7 +27,7 @@ impl Part {
 
 /// The lines of a text, each marked with whether a statement or a table section starts on it.
 #[derive(Debug)]
-pub struct Outline {
+pub(super) struct Outline {
     lines: Vec<Line>,
     text_length: usize,
 }
@@ -57,7 +57,7 @@ struct ScanState {
 }
 
 impl Outline {
-    pub fn new(text: &str) -> Self {
+    pub(super) fn new(text: &str) -> Self {
         let mut lines = Vec::new();
         let mut state = ScanState::default();
         let mut start = 0;
@@ -98,7 +98,7 @@ impl Outline {
     /// The part to blank out for a syntax error at byte `offset`: the value left open above
     /// the error's table (its header is sound, and so may the line the error is on be), else
     /// the table section when the error is on a header, else the statement the error is in.
-    pub fn broken_part(&self, offset: usize) -> Part {
+    pub(super) fn broken_part(&self, offset: usize) -> Part {
         let Some(index) = self.line_index(offset) else {
             return Part::Value(offset..offset);
         };
@@ -128,7 +128,7 @@ impl Outline {
     /// The value left open above the table that byte `offset` is in (`calls = [` never
     /// closed before the next header), from its key to that header; the parser meets the
     /// error only in that table.
-    pub fn open_value_above(&self, offset: usize) -> Option<Range<usize>> {
+    pub(super) fn open_value_above(&self, offset: usize) -> Option<Range<usize>> {
         let index = self.line_index(offset)?;
         let header = (0..=index)
             .rev()
@@ -138,7 +138,7 @@ impl Outline {
 
     /// The table section whose header is on the line of byte `offset`, with the tables nested
     /// under it when `nested`; `None` when that line is no header.
-    pub fn section_at(&self, offset: usize, nested: bool) -> Option<Range<usize>> {
+    pub(super) fn section_at(&self, offset: usize, nested: bool) -> Option<Range<usize>> {
         let index = self.line_index(offset)?;
         self.lines[index].header.as_ref()?;
         Some(self.section_of(index, nested))
@@ -146,7 +146,7 @@ impl Outline {
 
     /// The table section that byte `offset` is in, with the tables nested under it; `None`
     /// before the first header.
-    pub fn enclosing_section(&self, offset: usize) -> Option<Range<usize>> {
+    pub(super) fn enclosing_section(&self, offset: usize) -> Option<Range<usize>> {
         let index = self.line_index(offset)?;
         let header = (0..=index)
             .rev()
@@ -155,7 +155,7 @@ impl Outline {
     }
 
     /// The statement that the line of byte `offset` belongs to.
-    pub fn statement_at(&self, offset: usize) -> Range<usize> {
+    pub(super) fn statement_at(&self, offset: usize) -> Range<usize> {
         match self.line_index(offset) {
             Some(index) => self.statement_of(index),
             None => offset..offset,
@@ -166,7 +166,7 @@ impl Outline {
     /// key in it shows that the keys below belong to another table, whose header is missing.
     /// The tables right after it that nest under a table not written above them (the missing
     /// `[[service]]`'s `[[service.endpoint]]`) go with it.
-    pub fn rest_of_section(&self, offset: usize) -> Range<usize> {
+    pub(super) fn rest_of_section(&self, offset: usize) -> Range<usize> {
         let Some(index) = self.line_index(offset) else {
             return offset..offset;
         };
@@ -189,7 +189,12 @@ impl Outline {
     /// The section of the header on the line of byte `offset`, with the tables nested under
     /// it as if its key `from` were `to`: the tables a misspelt header (`[[servic]]`) was meant
     /// to hold (`[[service.endpoint]]`) go with it; `None` when that line is no header.
-    pub fn section_renamed(&self, offset: usize, from: &str, to: &str) -> Option<Range<usize>> {
+    pub(super) fn section_renamed(
+        &self,
+        offset: usize,
+        from: &str,
+        to: &str,
+    ) -> Option<Range<usize>> {
         let index = self.line_index(offset)?;
         let keys = self.lines[index].header.clone()?;
         let renamed: Vec<String> = keys
@@ -207,7 +212,7 @@ impl Outline {
 
     /// Whether byte `offset` is where a statement's first word is: a key of a table, not one
     /// inside an inline table or an array.
-    pub fn is_statement_start(&self, text: &str, offset: usize) -> bool {
+    pub(super) fn is_statement_start(&self, text: &str, offset: usize) -> bool {
         let statement = self.statement_at(offset);
         text.get(statement.start..offset)
             .is_some_and(|before| before.trim().is_empty())

@@ -11,7 +11,7 @@ use super::outline::{Outline, Part};
 
 /// The text being checked, with the broken parts found so far blanked out.
 #[derive(Debug)]
-pub struct Patch<'source> {
+pub(super) struct Patch<'source> {
     source: &'source str,
     text: String,
     blanked: Vec<Range<usize>>,
@@ -22,7 +22,7 @@ pub struct Patch<'source> {
 }
 
 impl<'source> Patch<'source> {
-    pub fn new(source: &'source str) -> Self {
+    pub(super) fn new(source: &'source str) -> Self {
         Patch {
             source,
             text: source.to_owned(),
@@ -33,23 +33,23 @@ impl<'source> Patch<'source> {
     }
 
     /// The text as the parsers read it now.
-    pub fn text(&self) -> &str {
+    pub(super) fn text(&self) -> &str {
         &self.text
     }
 
-    pub fn is_patched(&self) -> bool {
+    pub(super) fn is_patched(&self) -> bool {
         !self.blanked.is_empty() || !self.rewritten.is_empty()
     }
 
     /// Whether a whole table was blanked out: then whatever refers to it (a call to its
     /// service, a metric of its workload) would fail for that alone, and the meaning of the
     /// file cannot be checked.
-    pub fn lost_a_table(&self) -> bool {
+    pub(super) fn lost_a_table(&self) -> bool {
         self.table_lost
     }
 
     /// Blanks `part` out, as [`Patch::blank`] does, and remembers a lost table.
-    pub fn blank_part(&mut self, part: &Part) -> bool {
+    pub(super) fn blank_part(&mut self, part: &Part) -> bool {
         let blanked = self.blank(part.range());
         if blanked && matches!(part, Part::Table(_)) {
             self.table_lost = true;
@@ -59,7 +59,7 @@ impl<'source> Patch<'source> {
 
     /// Blanks `range` out; false when there was nothing left in it to blank, which means that
     /// reading on would meet the same error again.
-    pub fn blank(&mut self, range: Range<usize>) -> bool {
+    pub(super) fn blank(&mut self, range: Range<usize>) -> bool {
         let start = floor_char_boundary(&self.text, range.start);
         let end = floor_char_boundary(&self.text, range.end.max(start));
         let before = &self.text[start..end];
@@ -86,7 +86,7 @@ impl<'source> Patch<'source> {
     /// read on as if the user had taken the hint: a key spelled as the one it was close to, a
     /// value as the one expected. False, and nothing changed, when the replacement is longer
     /// or the text would not parse.
-    pub fn rewrite(&mut self, range: Range<usize>, replacement: &str) -> bool {
+    pub(super) fn rewrite(&mut self, range: Range<usize>, replacement: &str) -> bool {
         let Some(before) = self.text.get(range.clone()) else {
             return false;
         };
@@ -108,7 +108,7 @@ impl<'source> Patch<'source> {
     /// own: it has no place, or its place (a header stands for its whole section, nested tables
     /// included) holds a blanked part. In doubt it says yes: one mistake shown twice costs the user more than one
     /// shown on the next run.
-    pub fn may_have_caused(&self, diagnostic: &Diagnostic, outline: &Outline) -> bool {
+    pub(super) fn may_have_caused(&self, diagnostic: &Diagnostic, outline: &Outline) -> bool {
         if !self.is_patched() {
             return false;
         }
@@ -125,7 +125,7 @@ impl<'source> Patch<'source> {
     /// [`Patch::may_have_caused`] says, or a blanked part lies in the table it is in (or in one
     /// nested under that), whose keys are checked together (`depends_on` against the calls of
     /// the endpoints below it), or it is about a name a blanked part may have defined.
-    pub fn may_have_misled(&self, diagnostic: &Diagnostic, outline: &Outline) -> bool {
+    pub(super) fn may_have_misled(&self, diagnostic: &Diagnostic, outline: &Outline) -> bool {
         if self.may_have_caused(diagnostic, outline) || self.lost_the_name_in(diagnostic) {
             return true;
         }
@@ -138,7 +138,7 @@ impl<'source> Patch<'source> {
 
     /// Whether a finding is about a name (a service, an endpoint, a topic) that a blanked part
     /// may have defined: "unknown service `payment`" when `name = "payment` was blanked out.
-    pub fn lost_the_name_in(&self, diagnostic: &Diagnostic) -> bool {
+    pub(super) fn lost_the_name_in(&self, diagnostic: &Diagnostic) -> bool {
         let Some(name) = first_quoted(&diagnostic.message) else {
             return false;
         };
@@ -153,7 +153,7 @@ impl<'source> Patch<'source> {
     }
 
     /// Whether any blanked part lies in `region` (or overlaps it).
-    pub fn touches(&self, region: &Range<usize>) -> bool {
+    pub(super) fn touches(&self, region: &Range<usize>) -> bool {
         self.blanked.iter().any(|blanked| {
             blanked.start < region.end.max(region.start + 1) && region.start < blanked.end
         })

@@ -10,8 +10,7 @@
 mod search;
 mod step;
 
-pub use search::{Bounds, Shrunk, Verdict, fault_number, length_floor, shrink_timeline};
-pub use step::Step;
+pub(crate) use search::{Bounds, Shrunk, Verdict, fault_number, shrink_timeline};
 
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,7 @@ use crate::scenario::Duration;
 
 /// What the oracle says of a candidate timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// At least one of the expectations that failed at first still fails.
     StillFails,
     /// Every one of them passes now (or the run was wrong in another way).
@@ -20,7 +20,7 @@ pub enum Verdict {
 
 /// What a search may do.
 #[derive(Debug, Clone, Copy)]
-pub struct Bounds {
+pub(crate) struct Bounds {
     /// The scenario's `duration`: every fault starts, and a moved one ends, inside the run.
     pub run_end: Duration,
     /// The most candidates the oracle runs (invalid ones and repeats cost nothing).
@@ -29,9 +29,15 @@ pub struct Bounds {
 
 /// Where a search ended.
 #[derive(Debug, Clone)]
-pub struct Shrunk {
+pub(crate) struct Shrunk {
     /// The smallest timeline found that still fails.
     pub faults: Vec<FaultSpec>,
+    /// The steps taken, in order; the command hears them as they happen (`on_step`), so only
+    /// the tests read them here, to hold the two together.
+    #[cfg_attr(
+        not(test),
+        allow(dead_code, reason = "the command hears each step through on_step")
+    )]
     pub steps: Vec<Step>,
     /// Candidates the oracle ran.
     pub runs: u32,
@@ -40,14 +46,14 @@ pub struct Shrunk {
 }
 
 /// A fault's number for the user: its place in the original file, from 1.
-pub fn fault_number(spec: &FaultSpec, position: usize) -> usize {
+pub(crate) fn fault_number(spec: &FaultSpec, position: usize) -> usize {
     spec.origin.unwrap_or(position) + 1
 }
 
 /// The shortest length a fault is shortened to: a hundredth of the run, at least 10 ms and at
 /// most a second. Shorter than that, a fault says little more about the failure and takes a
 /// microscope to read.
-pub fn length_floor(run_end: Duration) -> Duration {
+pub(crate) fn length_floor(run_end: Duration) -> Duration {
     let nanos = (run_end.as_nanos() / 100).clamp(10_000_000, 1_000_000_000);
     Duration::from_nanos(nanos)
 }
@@ -100,7 +106,7 @@ struct Search<'o> {
 /// each fault its length halved toward [`length_floor`] and its start moved later toward the end
 /// of the run, in passes until one changes nothing or `max_runs` candidates have run.
 /// `on_step` hears each accepted step as it happens.
-pub fn shrink_timeline(
+pub(crate) fn shrink_timeline(
     faults: Vec<FaultSpec>,
     bounds: Bounds,
     oracle: &mut dyn FnMut(&[FaultSpec]) -> Verdict,

@@ -19,7 +19,7 @@ mod retries;
 mod routes;
 mod visible;
 
-use meshsim::simulate::EngineKind;
+use meshsim::EngineKind;
 use support::probe::{self, Row, Run, System};
 
 /// The probe system (`support::probe::System`), its requests giving up after 10 s. The mesh is

@@ -42,7 +42,7 @@ pub fn meshsim(args: &[&str]) -> Output {
 /// own when `None`) into `outputs`, and checks that every request is accounted for.
 #[allow(dead_code)] // Only the tests that simulate a scenario text use it.
 pub fn simulate_source(
-    engine: meshsim::simulate::EngineKind,
+    engine: meshsim::EngineKind,
     label: &str,
     source: &str,
     seed: Option<u64>,
@@ -51,9 +51,8 @@ pub fn simulate_source(
     let loaded =
         meshsim::scenario::load_str(label, source).unwrap_or_else(|error| panic!("{error}"));
     let seed = seed.unwrap_or(loaded.scenario().scenario.seed);
-    let simulation =
-        meshsim::simulate::simulate_on(engine, loaded.resolved(), seed, outputs, &mut |_, _| {})
-            .expect("runs");
+    let simulation = meshsim::simulate_on(engine, loaded.resolved(), seed, outputs, &mut |_, _| {})
+        .expect("runs");
     assert!(
         simulation.summary.accounting.ok,
         "{label} on {engine:?}: {:?}",

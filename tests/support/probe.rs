@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use meshsim::scenario::load_str;
-use meshsim::simulate::{EngineKind, simulate_on};
+use meshsim::{EngineKind, simulate_on};
 use meshsim_record::summary::MeshSummary;
 use meshsim_record::{RecorderOutputs, RunSummary};
 

@@ -20,16 +20,20 @@
 //! [`SimTime`]: meshsim_sim::SimTime
 //! [`SimRng`]: meshsim_sim::SimRng
 
-pub mod backoff;
-pub mod breaker;
-pub mod failure_accrual;
-pub mod outlier;
-pub mod peak_ewma;
-pub mod rate_limit;
-pub mod retry_budget;
-pub mod tps_budget;
+pub(crate) mod backoff;
+pub(crate) mod breaker;
+pub(crate) mod failure_accrual;
+pub(crate) mod outlier;
+pub(crate) mod peak_ewma;
+pub(crate) mod rate_limit;
+pub(crate) mod retry_budget;
+pub(crate) mod tps_budget;
 
 // The settings the scenario's mesh compiles into; the machines themselves are the sidecar's.
 pub use breaker::BreakerConfig;
+pub use failure_accrual::FailureAccrualConfig;
+pub use outlier::FailurePercentage;
 pub use outlier::OutlierConfig;
+pub use rate_limit::Refill;
 pub use retry_budget::RetryBudget;
+pub use tps_budget::TpsBudgetConfig;

@@ -38,7 +38,7 @@ use std::sync::Arc;
 use meshsim_record::{GroupGauge, MeshEvent, Reason, ReasonKind, Record, Span, SpanKind};
 use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
 
-pub use call::Completion;
+pub(crate) use call::Completion;
 use call::{Attempt, Call, Phase, TryResult};
 pub(crate) use timer::SidecarTimer;
 

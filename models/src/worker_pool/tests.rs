@@ -2,8 +2,8 @@
 //! jobs and gauge records out.
 
 use meshsim_record::{Gauge, Record, VersionKey};
-use meshsim_sim::GroupId;
 use meshsim_sim::Action;
+use meshsim_sim::GroupId;
 
 use super::{Admission, WorkerPool};
 use crate::outbox::Outbox;

@@ -10,7 +10,7 @@ pub struct Location {
 }
 
 /// The location of byte `offset` of `source`, clamped into the text.
-pub fn location_of(source: &str, offset: usize) -> Location {
+pub(crate) fn location_of(source: &str, offset: usize) -> Location {
     let offset = floor_char_boundary(source, offset);
     let before = &source[..offset];
     let line = before.bytes().filter(|byte| *byte == b'\n').count() + 1;

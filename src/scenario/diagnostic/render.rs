@@ -43,7 +43,7 @@ fn level(severity: Severity) -> Level<'static> {
 
 /// The first line of a diagnostic, `error: MESSAGE` and a line break, colored as a diagnostic's
 /// when `color`; alone, it closes a list of diagnostics (`error: 9 mistakes in x.toml`).
-pub fn headline(severity: Severity, message: &str, color: bool) -> String {
+pub(crate) fn headline(severity: Severity, message: &str, color: bool) -> String {
     let title = level(severity).primary_title(escape_controls(message));
     let mut out = renderer(color).render(&[Group::with_title(title)]);
     out.push('\n');

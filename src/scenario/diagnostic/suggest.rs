@@ -6,7 +6,7 @@ use super::text::quote;
 
 /// The candidate closest to `wanted` by edit distance, if it is close enough to be a typo:
 /// case-insensitively equal, or at most a third of the length apart (at least one edit).
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     wanted: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -34,7 +34,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// A list of names for a hint, sorted, past ten cut to "and N more".
-pub fn name_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn name_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     const SHOWN_MAX: usize = 10;
     let mut sorted: Vec<&str> = names.into_iter().collect();
     sorted.sort_unstable();
@@ -59,7 +59,7 @@ pub fn name_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
 
 /// "did you mean `x`? LABEL: a, b, c", or only the list when nothing is close; `None` when
 /// there is nothing to list. `label` says what the names are: "services here".
-pub fn suggestion(wanted: &str, label: &str, names: &[&str]) -> Option<String> {
+pub(crate) fn suggestion(wanted: &str, label: &str, names: &[&str]) -> Option<String> {
     if names.is_empty() {
         return None;
     }

@@ -17,7 +17,7 @@ pub(crate) fn escape_controls(text: &str) -> String {
 
 /// Quotes user text for a message: `` `text` ``, with control characters escaped and long text
 /// cut, so a message stays one readable line whatever the file holds.
-pub fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     const SHOWN_CHARS_MAX: usize = 80;
     let mut out = String::from("`");
     for (count, character) in text.chars().enumerate() {

@@ -1,7 +1,7 @@
 //! `[[store]]`: each kind's keys and limits, and the operations each kind has.
 
 use indexmap::IndexMap;
-use meshsim_models::key_value::KEY_VALUE_OPERATIONS;
+use meshsim_models::KEY_VALUE_OPERATIONS;
 use meshsim_models::{
     LEDGER_OPERATIONS, ORDERS_OPERATIONS, STOCK_OPERATIONS, StoreKind as ModelStoreKind,
 };
