@@ -6,6 +6,7 @@
 
 #![warn(unreachable_pub)]
 
+mod arrival;
 mod balancer;
 mod broker;
 mod call_target;

@@ -182,7 +182,10 @@ pub fn describe() -> Vec<(&'static str, String)> {
             "workers per instance",
             format!("1 to {WORKERS_PER_INSTANCE_MAX}"),
         ),
-        ("queue per instance or store", format!("at most {QUEUE_MAX}")),
+        (
+            "queue per instance or store",
+            format!("at most {QUEUE_MAX}"),
+        ),
         ("workloads", format!("at most {WORKLOADS_MAX}")),
         (
             "rate per workload",

@@ -17,6 +17,7 @@ mod timer;
 
 pub use config::{EndpointConfig, Readiness, ServiceConfig};
 
+use crate::arrival::Arrival;
 pub use crate::call_target::CallTarget;
 use crate::message::{Control, Message, Request, Response, ScrapeNumber};
 use crate::outbox::Outbox;
@@ -60,14 +61,6 @@ struct Job {
     cache: CacheStep,
 }
 
-/// A request waiting for a worker.
-#[derive(Clone, Copy)]
-struct Waiting {
-    from: NodeId,
-    request: Request,
-    arrived_at: SimTime,
-}
-
 pub struct ServiceInstance {
     node: NodeId,
     /// `service/N`, for `events.csv`.
@@ -80,7 +73,7 @@ pub struct ServiceInstance {
     /// The running jobs' state, keyed as their timers and calls are; the pool counts them.
     jobs: Slab<Job>,
     /// The workers and the queue of requests waiting for one.
-    pool: WorkerPool<Waiting>,
+    pool: WorkerPool<Arrival>,
     /// Sagas in progress when the process died: the durable saga log, undone on restart.
     saga_log: Vec<(Request, SagaRun)>,
     /// What the instance's sidecar exports for a metrics scrape; a crash resets it.
@@ -372,7 +365,7 @@ impl ServiceInstance {
             self.refuse(now, from, &request, refusal, out);
             return;
         }
-        let arrival = Waiting {
+        let arrival = Arrival {
             from,
             request,
             arrived_at: now,
@@ -451,8 +444,8 @@ impl ServiceInstance {
     }
 
     /// Starts a request on the worker the pool gave it.
-    fn start(&mut self, now: SimTime, arrival: Waiting, out: &mut Outbox<Message>) {
-        let Waiting {
+    fn start(&mut self, now: SimTime, arrival: Arrival, out: &mut Outbox<Message>) {
+        let Arrival {
             from,
             request,
             arrived_at,

@@ -35,6 +35,7 @@ use std::sync::Arc;
 use meshsim_record::{Reason, ReasonKind, Record, ServedResult, SpanKind, VersionKey};
 use meshsim_sim::{Input, NodeId, SimRng, SimTime};
 
+use crate::arrival::Arrival;
 use crate::message::{Message, Request, Response};
 pub use crate::order_id::OrderId;
 use crate::outbox::Outbox;
@@ -48,13 +49,6 @@ pub use orders::{OrderStatus, OrdersState};
 pub use state::StoreState;
 pub use stock::{Holding, ProductStock, StockState};
 use timer::StoreTimer;
-
-/// An operation as it arrived.
-struct Arrival {
-    from: NodeId,
-    request: Request,
-    arrived_at: SimTime,
-}
 
 /// An operation on a worker.
 struct Job {
