@@ -38,6 +38,10 @@ impl DigestStream {
     /// Folds one record, taken at `now`, into the digest. Each record's fixed fields are laid
     /// straight into the batch, in copies of known size; only names and texts go through
     /// `update`. Every record starts with a tag byte of its own, never reused.
+    // Inlined, with the traffic records' fold: every record but a span comes through here,
+    // and as calls they made the recorder a quarter dearer (measured in instructions on the
+    // chain bench: 9.39 G with calls, 9.12 G inlined).
+    #[inline]
     pub(super) fn fold(&mut self, now: SimTime, record: &Record) {
         self.begin_record();
         self.put(&now.as_nanos().to_le_bytes());
@@ -56,6 +60,7 @@ impl DigestStream {
     }
 
     /// Requests, what instances served, calls and what the mesh did to them.
+    #[inline]
     fn fold_traffic(&mut self, record: &Record) {
         match record {
             Record::RequestSent { client, request } => {
