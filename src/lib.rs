@@ -36,6 +36,7 @@ pub use invariants::check as check_invariants;
 pub use profile::Profile;
 pub use run_limits::RunLimits;
 pub use service_code::{AsyncService, IncomingRequest, ServiceCode, simulate_with_code};
+pub use shrink::{Bounds, Shrunk, Step, Verdict, shrink_timeline};
 pub use simulate::{
     EngineKind, Simulation, TURMOIL_HOSTS_MAX, simulate, simulate_briefly, simulate_on,
     simulate_with_host_limit,

@@ -10,7 +10,9 @@
 mod search;
 mod step;
 
-pub(crate) use search::{Bounds, Shrunk, Verdict, fault_number, shrink_timeline};
+pub(crate) use search::fault_number;
+pub use search::{Bounds, Shrunk, Verdict, shrink_timeline};
+pub use step::Step;
 
 #[cfg(test)]
 mod tests;

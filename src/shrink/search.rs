@@ -9,7 +9,7 @@ use crate::scenario::Duration;
 
 /// What the oracle says of a candidate timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
+pub enum Verdict {
     /// At least one of the expectations that failed at first still fails.
     StillFails,
     /// Every one of them passes now (or the run was wrong in another way).
@@ -20,7 +20,7 @@ pub(crate) enum Verdict {
 
 /// What a search may do.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Bounds {
+pub struct Bounds {
     /// The scenario's `duration`: every fault starts, and a moved one ends, inside the run.
     pub run_end: Duration,
     /// The most candidates the oracle runs (invalid ones and repeats cost nothing).
@@ -29,15 +29,10 @@ pub(crate) struct Bounds {
 
 /// Where a search ended.
 #[derive(Debug, Clone)]
-pub(crate) struct Shrunk {
+pub struct Shrunk {
     /// The smallest timeline found that still fails.
     pub faults: Vec<FaultSpec>,
-    /// The steps taken, in order; the command hears them as they happen (`on_step`), so only
-    /// the tests read them here, to hold the two together.
-    #[cfg_attr(
-        not(test),
-        allow(dead_code, reason = "the command hears each step through on_step")
-    )]
+    /// The steps taken, in order (the command hears them as they happen, through `on_step`).
     pub steps: Vec<Step>,
     /// Candidates the oracle ran.
     pub runs: u32,
@@ -106,7 +101,7 @@ struct Search<'o> {
 /// each fault its length halved toward [`length_floor`] and its start moved later toward the end
 /// of the run, in passes until one changes nothing or `max_runs` candidates have run.
 /// `on_step` hears each accepted step as it happens.
-pub(crate) fn shrink_timeline(
+pub fn shrink_timeline(
     faults: Vec<FaultSpec>,
     bounds: Bounds,
     oracle: &mut dyn FnMut(&[FaultSpec]) -> Verdict,

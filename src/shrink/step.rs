@@ -7,7 +7,7 @@ use crate::scenario::Duration;
 
 /// One accepted step of the search, as the command prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Step {
+pub enum Step {
     /// Faults dropped: each one's number in the original file and its label.
     Removed(Vec<(usize, String)>),
     /// Every fault dropped: the failure needs none of them.

@@ -1,7 +1,6 @@
 //! The search against a made-up oracle: which faults and values it keeps, and its bounds.
 
-use super::step::Step;
-use super::{Bounds, Shrunk, Verdict, fault_number, shrink_timeline};
+use super::{Bounds, Shrunk, Step, Verdict, fault_number, shrink_timeline};
 use crate::fault_timeline::FaultSpec;
 use crate::scenario::Duration;
 use crate::scenario::schema::{Fault, FaultKind};
