@@ -8,6 +8,7 @@
 
 mod support;
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use meshsim::scenario::{Loaded, load_file, load_str};
@@ -103,11 +104,8 @@ fn a_replay_sends_exactly_the_file_s_requests_on_both_engines() {
     // Seconds as numbers, and three rows past the 10 s run that must not be sent.
     let mut data = String::from("timestamp,path\n");
     for at_us in &log {
-        data.push_str(&format!(
-            "{}.{:06},/\n",
-            at_us / 1_000_000,
-            at_us % 1_000_000
-        ));
+        writeln!(data, "{}.{:06},/", at_us / 1_000_000, at_us % 1_000_000)
+            .expect("a string takes it");
     }
     data.push_str("10,/\n10.5,/\n11s,/\n");
     let text = scenario(r#"{ kind = "replay", file = "arrivals.csv" }"#, "10s");
@@ -165,7 +163,7 @@ fn a_profile_s_arrivals_follow_its_ramp_on_both_engines() {
         for window in 0..8u32 {
             let (low, high) = (f64::from(window) * 5.0, f64::from(window + 1) * 5.0);
             // The rate is linear within each window: the integral is the mean of its ends.
-            let expected = (rate(low) + rate(high - 1e-9)) / 2.0 * 5.0;
+            let expected = f64::midpoint(rate(low), rate(high - 1e-9)) * 5.0;
             let count = times.iter().filter(|&&t| t >= low && t < high).count();
             assert_poisson_count(count, expected, &format!("{engine:?}, {low}s to {high}s"));
         }
@@ -202,7 +200,10 @@ fn bad_arrival_files_are_refused_with_their_row() {
 fn a_profile_longer_than_the_limit_is_refused() {
     let folder = tempfile::tempdir().expect("a folder");
     let rows = meshsim::scenario::limits::PROFILE_ROWS_MAX + 1;
-    let data: String = (0..rows).map(|row| format!("{row},1\n")).collect();
+    let mut data = String::new();
+    for row in 0..rows {
+        writeln!(data, "{row},1").expect("a string takes it");
+    }
     let text = scenario(r#"{ kind = "profile", file = "load.csv" }"#, "10s");
     std::fs::write(folder.path().join("load.csv"), data).expect("writes");
     let path = folder.path().join("scenario.toml");

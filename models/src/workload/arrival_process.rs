@@ -39,7 +39,7 @@ pub(crate) fn next_arrival_ns(
             let slope = (end_rate - start_rate) / width_s;
             let rate_here = start_rate + slope * (at_s - start_s);
             // The area under the segment from here to its end: a trapezoid.
-            let segment_mass = (rate_here + end_rate) / 2.0 * (end_s - at_s);
+            let segment_mass = f64::midpoint(rate_here, end_rate) * (end_s - at_s);
             if remaining <= segment_mass && segment_mass > 0.0 {
                 // rate_here·x + slope/2·x² = remaining, in the form that does not cancel
                 // when the slope is small or negative.
@@ -127,9 +127,10 @@ mod tests {
         let times = arrivals(&profile, 300.0, 11);
         let pieces = [
             (0.0, 60.0, 50.0 * 60.0),
-            (60.0, 90.0, (50.0 + 400.0) / 2.0 * 30.0),
+            // A ramp's integral is its mean rate, halfway between its ends, times its width.
+            (60.0, 90.0, 225.0 * 30.0),
             (90.0, 150.0, 400.0 * 60.0),
-            (150.0, 210.0, (400.0 + 100.0) / 2.0 * 60.0),
+            (150.0, 210.0, 250.0 * 60.0),
             (210.0, 300.0, 100.0 * 90.0),
         ];
         for (low, high, expected) in pieces {
