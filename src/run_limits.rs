@@ -11,6 +11,7 @@
 //! in flight pass `max_in_flight` (each holds memory until it ends).
 
 use crate::scenario::schema::{Arrival, Call, Scenario};
+use crate::scenario::{ArrivalTable, Resolved};
 
 /// Engine events one run may take, by default: at a few million events a wall second, a few
 /// minutes of work. `--max-events` raises it.
@@ -53,14 +54,19 @@ pub(crate) struct WorkEstimate {
 
 impl WorkEstimate {
     /// The estimate of `scenario`'s run.
-    pub(crate) fn of(scenario: &Scenario) -> WorkEstimate {
+    pub(crate) fn of(resolved: Resolved<'_>) -> WorkEstimate {
+        let scenario = resolved.parsed;
         let duration_s = scenario.scenario.duration.as_secs_f64();
         let mut requests = 0.0;
         let mut events = 0.0;
-        for workload in &scenario.workloads {
+        for (index, workload) in scenario.workloads.iter().enumerate() {
             let sent = match &workload.arrival {
                 Arrival::Constant { rate } | Arrival::Poisson { rate } => rate.get() * duration_s,
                 Arrival::Steps { steps } => steps_requests(steps, duration_s),
+                Arrival::Profile { .. } | Arrival::Replay { .. } => table_requests(
+                    resolved.resolution.arrival_tables[index].as_ref(),
+                    duration_s,
+                ),
                 Arrival::Closed { users, think_time } => {
                     // A user sends at most once per think time; a millisecond stands for the
                     // round trip a think time of zero leaves.
@@ -73,6 +79,29 @@ impl WorkEstimate {
             events += sent * (EVENTS_PER_HOP * hops + 2.0);
         }
         WorkEstimate { requests, events }
+    }
+}
+
+/// Requests of a workload's arrival file up to `end_s`: a profile's integral (its rows are
+/// steps at the higher of each pair's rates, an upper bound of the linear ramp), a replay's
+/// rows before the end.
+fn table_requests(table: Option<&ArrivalTable>, end_s: f64) -> f64 {
+    match table {
+        Some(ArrivalTable::Profile(points)) => points
+            .iter()
+            .enumerate()
+            .map(|(index, &(at_ns, rate))| {
+                let start_s = (at_ns as f64 / 1e9).min(end_s);
+                let (stop_s, next_rate) = points.get(index + 1).map_or((end_s, rate), |next| {
+                    ((next.0 as f64 / 1e9).min(end_s), next.1)
+                });
+                rate.max(next_rate) * (stop_s - start_s).max(0.0)
+            })
+            .sum(),
+        Some(ArrivalTable::Replay(times_ns)) => {
+            times_ns.partition_point(|&at_ns| (at_ns as f64 / 1e9) < end_s) as f64
+        }
+        None => 0.0,
     }
 }
 
@@ -157,8 +186,8 @@ pub(crate) fn figure(value: f64) -> String {
 }
 
 /// Why a scenario is refused before it runs, or `None` when it fits `limits`.
-pub(crate) fn refusal(scenario: &Scenario, limits: &RunLimits) -> Option<(String, String)> {
-    let estimate = WorkEstimate::of(scenario);
+pub(crate) fn refusal(resolved: Resolved<'_>, limits: &RunLimits) -> Option<(String, String)> {
+    let estimate = WorkEstimate::of(resolved);
     if estimate.events <= limits.max_events as f64 {
         return None;
     }
@@ -167,7 +196,7 @@ pub(crate) fn refusal(scenario: &Scenario, limits: &RunLimits) -> Option<(String
          of {} events a run",
         figure(estimate.events),
         figure(estimate.requests),
-        scenario.scenario.duration,
+        resolved.parsed.scenario.duration,
         figure(limits.max_events as f64)
     );
     let hint = format!(
@@ -184,7 +213,7 @@ mod tests {
 
     fn estimate(text: &str) -> WorkEstimate {
         let loaded = crate::scenario::load_str("estimate.toml", text).expect("valid");
-        WorkEstimate::of(loaded.scenario())
+        WorkEstimate::of(loaded.resolved())
     }
 
     #[test]
@@ -236,7 +265,7 @@ arrival = { kind = "steps", steps = [["0s", 100], ["5s", 300]] }
         .unwrap()
         .replace("duration = \"12m\"", "duration = \"12d\"");
         let loaded = crate::scenario::load_str("canary.toml", &text).unwrap();
-        let (message, hint) = refusal(loaded.scenario(), &RunLimits::default()).expect("refused");
+        let (message, hint) = refusal(loaded.resolved(), &RunLimits::default()).expect("refused");
         assert!(
             message.contains("past the limit of 1.0e9 events"),
             "{message}"
@@ -247,6 +276,6 @@ arrival = { kind = "steps", steps = [["0s", 100], ["5s", 300]] }
         )
         .unwrap();
         let loaded = crate::scenario::load_str("canary.toml", &own).unwrap();
-        assert_eq!(refusal(loaded.scenario(), &RunLimits::default()), None);
+        assert_eq!(refusal(loaded.resolved(), &RunLimits::default()), None);
     }
 }

@@ -5,7 +5,10 @@
 //! and send again. Every request ends exactly once: answered, timed out by the client, or still
 //! in flight when the run ends, which the client reports itself.
 
+mod arrival_process;
 mod timer;
+
+use std::sync::Arc;
 
 use meshsim_record::{ClientId, Outcome, Reason, ReasonKind, Record, Span, SpanKind};
 use meshsim_sim::{Distribution, Input, SimRng, SimTime};
@@ -34,6 +37,15 @@ pub enum ArrivalConfig {
     Closed {
         users: u32,
         think_time: Distribution,
+    },
+    /// A Poisson process whose rate is interpolated linearly between `(at_ns, rate)` points,
+    /// the first at zero, the last's rate held after it.
+    Profile {
+        points: Arc<[(u64, f64)]>,
+    },
+    /// One request at each of these times, sorted: a recorded log replayed.
+    Replay {
+        times_ns: Arc<[u64]>,
     },
 }
 
@@ -89,6 +101,9 @@ pub struct WorkloadClient {
     sent: u64,
     /// The nominal time of the pending arrival, which the next gap is measured from.
     next_arrival: SimTime,
+    /// Where a profile's or a replay's arrivals have got to: the profile's segment, the
+    /// replay's next row.
+    cursor: usize,
 }
 
 impl WorkloadClient {
@@ -107,6 +122,7 @@ impl WorkloadClient {
             timeouts: Deadlines::default(),
             sent: 0,
             next_arrival: SimTime::ZERO,
+            cursor: 0,
         }
     }
 
@@ -189,7 +205,10 @@ impl WorkloadClient {
             ArrivalConfig::Constant { .. } => {
                 out.set_timer(now, WorkloadTimer::Arrival(Arrival::Send).encode());
             }
-            ArrivalConfig::Poisson { .. } | ArrivalConfig::Steps { .. } => {
+            ArrivalConfig::Poisson { .. }
+            | ArrivalConfig::Steps { .. }
+            | ArrivalConfig::Profile { .. }
+            | ArrivalConfig::Replay { .. } => {
                 self.schedule_next_arrival(now, out);
             }
             ArrivalConfig::Closed { users, think_time } => {
@@ -250,6 +269,26 @@ impl WorkloadClient {
                 };
                 self.next_arrival = at;
                 out.set_timer(at.max(now), id);
+            }
+            ArrivalConfig::Profile { points } => {
+                // One Exp(1) draw from the arrival stream per arrival, as a Poisson workload.
+                let mass = -self.arrivals.unit_open_zero().ln();
+                let from_ns = nominal.as_nanos();
+                let Some(at_ns) =
+                    arrival_process::next_arrival_ns(points, &mut self.cursor, from_ns, mass)
+                else {
+                    return;
+                };
+                self.next_arrival = SimTime::from_nanos(at_ns);
+                out.set_timer(self.next_arrival.max(now), id_send);
+            }
+            ArrivalConfig::Replay { times_ns } => {
+                let Some(&at_ns) = times_ns.get(self.cursor) else {
+                    return;
+                };
+                self.cursor += 1;
+                self.next_arrival = SimTime::from_nanos(at_ns);
+                out.set_timer(self.next_arrival.max(now), id_send);
             }
             ArrivalConfig::Closed { .. } => {
                 unreachable!("closed workloads send when users finish thinking")

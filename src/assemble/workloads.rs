@@ -12,9 +12,9 @@ use super::distribution::distribution;
 use super::upstreams::sidecar_upstreams;
 use crate::layout::Layout;
 use crate::rollout;
-use crate::scenario::Duration;
 use crate::scenario::resolved::{EndpointId, Resolved};
 use crate::scenario::schema::{self, Arrival};
+use crate::scenario::{ArrivalTable, Duration};
 
 // The client's sidecar records itself as a holder of its upstreams, for the rollout
 // controllers: one more argument than clippy likes, and no struct would make it clearer.
@@ -48,6 +48,17 @@ pub(super) fn workload_client(
             users: *users,
             think_time: distribution(think_time),
         },
+        Arrival::Profile { .. } | Arrival::Replay { .. } => {
+            match &scenario.resolution.arrival_tables[client_index] {
+                Some(ArrivalTable::Profile(points)) => ArrivalConfig::Profile {
+                    points: Arc::clone(points),
+                },
+                Some(ArrivalTable::Replay(times_ns)) => ArrivalConfig::Replay {
+                    times_ns: Arc::clone(times_ns),
+                },
+                None => unreachable!("the checker reads every arrival file or refuses it"),
+            }
+        }
     };
     let headers = workload
         .headers

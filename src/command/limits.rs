@@ -45,7 +45,7 @@ fn parse_count(text: &str) -> Result<u64, String> {
 
 /// Refuses, with exit code 2, a scenario expected to pass `limits`, pointing at its `duration`.
 pub(crate) fn refuse_past_limits(loaded: &scenario::Loaded, limits: &RunLimits) -> Option<Status> {
-    let (message, hint) = run_limits::refusal(loaded.scenario(), limits)?;
+    let (message, hint) = run_limits::refusal(loaded.resolved(), limits)?;
     let duration = scenario::DocPath::root().key("scenario").key("duration");
     let span = scenario::Locator::new(&loaded.source).value_span(duration.parts());
     let diagnostic = scenario::Diagnostic::error(&loaded.file, message)

@@ -55,6 +55,14 @@ pub const CLOSED_USERS_MAX: u32 = 1_000_000;
 /// Steps of a stepped arrival rate.
 pub const ARRIVAL_STEPS_MAX: usize = 10_000;
 
+/// Rows of a workload's rate profile (`kind = "profile"`). A day at one row per second is
+/// 86 400; a profile is a shape, and a shape finer than that is noise.
+pub const PROFILE_ROWS_MAX: usize = 100_000;
+
+/// Arrivals of a replayed log (`kind = "replay"`). Ten million is a day's access log at about
+/// 115 requests per second; held as 8 bytes each, 80 MB, and simulating them takes minutes.
+pub const REPLAY_ARRIVALS_MAX: usize = 10_000_000;
+
 /// Headers a workload draws per request.
 pub const HEADERS_MAX: usize = 32;
 
@@ -198,6 +206,14 @@ pub fn describe() -> Vec<(&'static str, String)> {
         (
             "arrival steps per workload",
             format!("at most {ARRIVAL_STEPS_MAX}"),
+        ),
+        (
+            "rows of a rate profile",
+            format!("at most {PROFILE_ROWS_MAX}"),
+        ),
+        (
+            "arrivals of a replay",
+            format!("at most {REPLAY_ARRIVALS_MAX}"),
         ),
         ("headers per workload", format!("at most {HEADERS_MAX}")),
         ("values per header", format!("at most {HEADER_VALUES_MAX}")),

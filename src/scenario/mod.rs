@@ -8,6 +8,7 @@
 //! [`locate`] turns back into a line and column. Each pass reads on past its errors
 //! (`reading.rs`, `patch.rs`, `outline.rs`), so one check reports every mistake it can find.
 
+mod arrival_table;
 mod checked;
 pub(crate) mod diagnostic;
 pub(crate) mod duration;
@@ -25,6 +26,7 @@ pub(crate) mod resolved;
 pub mod schema;
 pub(crate) mod validate;
 
+pub use arrival_table::ArrivalTable;
 pub use checked::Checked;
 pub use diagnostic::{Diagnostic, Severity};
 pub use duration::Duration;

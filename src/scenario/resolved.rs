@@ -172,6 +172,8 @@ pub struct Resolution {
     pub links: Vec<[Host; 2]>,
     /// Per `[[workload]]`, the endpoint it sends to.
     pub workloads: Vec<EndpointId>,
+    /// Per `[[workload]]`, what its arrival file held (none for the kinds without a file).
+    pub arrival_tables: Vec<Option<crate::scenario::ArrivalTable>>,
     /// Per `[[subscription]]`, the endpoint its messages are delivered to.
     pub subscriptions: Vec<EndpointId>,
     /// Per service, the routes of its `[mesh.SERVICE]` (none without one).

@@ -11,6 +11,9 @@ use super::duration::Duration;
 use super::number::{Bound, Real};
 use crate::profile::Profile;
 
+mod arrival;
+pub use arrival::Arrival;
+
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -636,23 +639,6 @@ pub struct Workload {
     pub headers: IndexMap<String, IndexMap<String, Real>>,
     /// The client gives up after this; without it, it waits as long as it takes.
     pub timeout: Option<Duration>,
-}
-
-/// How a workload's requests arrive.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Arrival {
-    /// Evenly spaced, `rate` per second.
-    Constant { rate: Real },
-    /// A Poisson process of `rate` per second.
-    Poisson { rate: Real },
-    /// A Poisson process whose rate changes at the given times: `[["0s", 50], ["5m", 400]]`.
-    Steps { steps: Vec<(Duration, Real)> },
-    /// A closed loop: `users` each send, wait for the answer, think, and send again.
-    Closed {
-        users: u32,
-        think_time: Distribution,
-    },
 }
 
 /// `[[fault]]`: something that goes wrong at `at`, for `duration` (or to the end).

@@ -12,6 +12,7 @@
 //! the checks of one value and `references.rs` those of a name. [`validate`] runs the sections
 //! in a fixed order, and that order is the order in which findings are reported.
 
+mod arrival_files;
 mod bounds;
 mod brokers;
 mod calls;

@@ -17,6 +17,8 @@ pub(super) struct Resolving {
     pub(super) faults: Vec<Option<Fault>>,
     pub(super) links: Vec<Option<[Host; 2]>>,
     pub(super) workloads: Vec<Option<EndpointId>>,
+    /// Per workload; a kind without a file leaves its slot empty, and that is no error.
+    pub(super) arrival_tables: Vec<Option<crate::scenario::ArrivalTable>>,
     pub(super) subscriptions: Vec<Option<EndpointId>>,
     /// Per service; a service without a `[mesh.SERVICE]` has no routes, so its slot starts
     /// filled.
@@ -41,6 +43,7 @@ impl Resolving {
             faults: vec![None; scenario.faults.len()],
             links: vec![None; scenario.network.link.len()],
             workloads: vec![None; scenario.workloads.len()],
+            arrival_tables: vec![None; scenario.workloads.len()],
             subscriptions: vec![None; scenario.subscriptions.len()],
             routes: vec![Some(Vec::new()); scenario.services.len()],
             rollouts: vec![None; scenario.rollouts.len()],
@@ -64,6 +67,7 @@ impl Resolving {
             faults: self.faults.into_iter().collect::<Option<_>>()?,
             links: self.links.into_iter().collect::<Option<_>>()?,
             workloads: self.workloads.into_iter().collect::<Option<_>>()?,
+            arrival_tables: self.arrival_tables,
             subscriptions: self.subscriptions.into_iter().collect::<Option<_>>()?,
             routes: self.routes.into_iter().collect::<Option<_>>()?,
             rollouts: self.rollouts.into_iter().collect::<Option<_>>()?,

@@ -50,6 +50,8 @@ impl Checker<'_, '_> {
                 }
             }
             self.check_arrival(&path.key("arrival"), &workload.arrival);
+            self.resolving.arrival_tables[index] =
+                self.arrival_file(&path.key("arrival"), &workload.arrival);
             self.check_headers(&path, workload);
             if let Some(timeout) = workload.timeout {
                 self.positive_duration(&path.key("timeout"), timeout);
@@ -87,6 +89,8 @@ impl Checker<'_, '_> {
                 self.rate(&path.key("rate"), *rate, false);
             }
             Arrival::Steps { steps } => self.check_steps(&path.key("steps"), steps),
+            // Read and checked by `arrival_file`.
+            Arrival::Profile { .. } | Arrival::Replay { .. } => {}
             Arrival::Closed { users, think_time } => {
                 let users_path = path.key("users");
                 self.whole_at_least(&users_path, u64::from(*users), 1);
