@@ -11,6 +11,9 @@ use super::duration::Duration;
 use super::number::{Bound, Real};
 use crate::profile::Profile;
 
+mod distribution;
+pub use self::distribution::{Distribution, MixturePart, SampleFile};
+
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,31 +103,6 @@ pub struct Link {
     pub between: Vec<String>,
     pub latency: Option<Distribution>,
     pub loss: Option<Real>,
-}
-
-/// A distribution of durations.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Distribution {
-    Const {
-        value: Duration,
-    },
-    Uniform {
-        min: Duration,
-        max: Duration,
-    },
-    Exp {
-        mean: Duration,
-    },
-    /// Cut at zero.
-    Normal {
-        mean: Duration,
-        stddev: Duration,
-    },
-    Lognormal {
-        median: Duration,
-        p99: Duration,
-    },
 }
 
 /// The name of a service's own version, the one its top-level keys describe; each

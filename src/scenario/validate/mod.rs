@@ -18,6 +18,7 @@ mod calls;
 mod checker;
 mod cycles;
 mod dependencies;
+mod distributions;
 mod expectations;
 mod faults;
 mod findings;
@@ -32,6 +33,7 @@ mod references;
 mod resolving;
 mod rollouts;
 mod sagas;
+mod sample_file;
 mod services;
 mod stores;
 #[cfg(test)]
