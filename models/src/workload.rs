@@ -213,7 +213,7 @@ impl WorkloadClient {
             }
             ArrivalConfig::Closed { users, think_time } => {
                 // Each user thinks before the first request, so they do not all start at once.
-                let think_time = *think_time;
+                let think_time = think_time.clone();
                 for user in 0..*users {
                     let at = now + think_time.sample_ns(&mut self.arrivals);
                     out.set_timer(at, WorkloadTimer::Think(UserIndex(user)).encode());

@@ -32,7 +32,7 @@ pub enum Transit {
 }
 
 /// Latency and loss overrides between two groups.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LinkConfig {
     pub latency: Option<Distribution>,
     pub loss: Option<f64>,
@@ -212,8 +212,8 @@ impl Network {
         if !self.links.contains_key(&key) {
             let config = self.overrides.get(&unordered(from_group, to_group));
             let latency = config
-                .and_then(|c| c.latency)
-                .unwrap_or(self.default_latency);
+                .and_then(|c| c.latency.clone())
+                .unwrap_or_else(|| self.default_latency.clone());
             let loss = config.and_then(|c| c.loss).unwrap_or(self.default_loss);
             let name = format!(
                 "link/{}->{}",

@@ -1,7 +1,10 @@
 //! A scenario's distribution of durations, as the models sample it.
 
+use std::sync::Arc;
+
 use meshsim_sim::Distribution;
 
+use crate::scenario::duration::Duration;
 use crate::scenario::schema;
 
 pub(crate) fn distribution(spec: &schema::Distribution) -> Distribution {
@@ -22,6 +25,33 @@ pub(crate) fn distribution(spec: &schema::Distribution) -> Distribution {
         },
         schema::Distribution::Lognormal { median, p99 } => {
             Distribution::lognormal(median.as_nanos(), p99.as_nanos())
+        }
+        schema::Distribution::Empirical {
+            ref samples,
+            ref file,
+        } => Distribution::empirical(empirical_samples(samples.as_deref(), file.as_ref())),
+        schema::Distribution::Mixture { ref parts } => Distribution::mixture(
+            parts
+                .iter()
+                .map(|part| (part.weight.get(), distribution(&part.dist)))
+                .collect(),
+        ),
+    }
+}
+
+/// The samples written inline, or those the checker read from the file.
+fn empirical_samples(
+    samples: Option<&[Duration]>,
+    file: Option<&schema::SampleFile>,
+) -> Arc<[u64]> {
+    match (samples, file) {
+        (Some(samples), _) => samples.iter().map(|sample| sample.as_nanos()).collect(),
+        (None, Some(file)) => Arc::clone(
+            file.samples_ns()
+                .expect("the checker reads every samples file before a run is assembled"),
+        ),
+        (None, None) => {
+            unreachable!("the checker refuses an empirical distribution without samples")
         }
     }
 }

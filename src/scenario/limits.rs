@@ -101,6 +101,23 @@ pub const SUBSCRIPTIONS_MAX: usize = 10_000;
 /// `[[network.link]]` overrides; one per pair of services is the most a scenario can use well.
 pub const LINKS_MAX: usize = 10_000;
 
+/// Samples of one empirical distribution, inline or from a file. Each is 8 bytes held for the
+/// run; a million is a day of one endpoint's latencies at a dozen requests per second.
+pub const EMPIRICAL_SAMPLES_MAX: usize = 1_000_000;
+
+/// Size of a samples file. A million rows of `1234.567ms` are about 11 MiB; the bound stops a
+/// wrong file (a whole access log, a binary) before it is read whole.
+pub const SAMPLE_FILE_BYTES_MAX: u64 = 32 * 1024 * 1024;
+
+/// Parts of one mixture. Service times are fitted with two or three modes (a cache hit and a
+/// miss, a fast path and a slow one); 64 is already a table better written as `empirical`.
+pub const MIXTURE_PARTS_MAX: usize = 64;
+
+/// Mixtures inside mixtures: the depth of a distribution, 1 for one without parts. Nesting
+/// never describes more than a flat mixture can; the bound keeps a generated file's recursion
+/// shallow.
+pub const DISTRIBUTION_DEPTH_MAX: usize = 4;
+
 /// Retries after the first try. Envoy has no upper bound, but each retry is a timer and a message;
 /// beyond 100 a retry policy is a load generator.
 pub const RETRY_ATTEMPTS_MAX: u32 = 100;
@@ -239,6 +256,19 @@ pub fn describe() -> Vec<(&'static str, String)> {
         ("topics", format!("at most {TOPICS_MAX}")),
         ("subscriptions", format!("at most {SUBSCRIPTIONS_MAX}")),
         ("network links", format!("at most {LINKS_MAX}")),
+        (
+            "samples per empirical distribution",
+            format!("1 to {EMPIRICAL_SAMPLES_MAX}"),
+        ),
+        (
+            "samples file size",
+            format!("at most {} MiB", SAMPLE_FILE_BYTES_MAX / (1024 * 1024)),
+        ),
+        ("parts per mixture", format!("1 to {MIXTURE_PARTS_MAX}")),
+        (
+            "distribution nesting depth",
+            format!("at most {DISTRIBUTION_DEPTH_MAX}"),
+        ),
         ("retry attempts", format!("at most {RETRY_ATTEMPTS_MAX}")),
         (
             "circuit breaker buckets",

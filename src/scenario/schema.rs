@@ -12,7 +12,9 @@ use super::number::{Bound, Real};
 use crate::profile::Profile;
 
 mod arrival;
+mod distribution;
 pub use arrival::Arrival;
+pub use self::distribution::{Distribution, MixturePart, SampleFile};
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -103,31 +105,6 @@ pub struct Link {
     pub between: Vec<String>,
     pub latency: Option<Distribution>,
     pub loss: Option<Real>,
-}
-
-/// A distribution of durations.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Distribution {
-    Const {
-        value: Duration,
-    },
-    Uniform {
-        min: Duration,
-        max: Duration,
-    },
-    Exp {
-        mean: Duration,
-    },
-    /// Cut at zero.
-    Normal {
-        mean: Duration,
-        stddev: Duration,
-    },
-    Lognormal {
-        median: Duration,
-        p99: Duration,
-    },
 }
 
 /// The name of a service's own version, the one its top-level keys describe; each

@@ -243,7 +243,7 @@ fn row_locks_serialise_writes_to_one_product_and_not_reads() {
     };
     let ten_ms = Distribution::Const { value_ns: 10 * MS };
     for (row_locks, expected) in [(true, [10, 20, 30]), (false, [10, 10, 10])] {
-        let mut harness = Harness::configured(stock, 4, ten_ms, true, 1, row_locks);
+        let mut harness = Harness::configured(stock, 4, ten_ms.clone(), true, 1, row_locks);
         let writes: Vec<u64> = (1..=3).map(|root| harness.send(0, order(root))).collect();
         let query = harness.send(3, order(9));
         harness.advance(SimTime::from_nanos(100 * MS));

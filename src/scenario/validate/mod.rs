@@ -19,6 +19,7 @@ mod calls;
 mod checker;
 mod cycles;
 mod dependencies;
+mod distributions;
 mod expectations;
 mod faults;
 mod findings;
@@ -33,6 +34,7 @@ mod references;
 mod resolving;
 mod rollouts;
 mod sagas;
+mod sample_file;
 mod services;
 mod stores;
 #[cfg(test)]

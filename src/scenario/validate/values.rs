@@ -8,7 +8,6 @@ use crate::scenario::diagnostic::quote;
 use crate::scenario::duration::Duration;
 use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
-use crate::scenario::schema::Distribution;
 
 impl Checker<'_, '_> {
     /// A collection (array, or table of entries) at `path` holds at most `max` entries; the
@@ -185,46 +184,6 @@ impl Checker<'_, '_> {
             };
         } else {
             seen.insert(name, path.clone());
-        }
-    }
-
-    pub(super) fn distribution(&mut self, path: &DocPath, distribution: &Distribution) {
-        match distribution {
-            Distribution::Const { .. } | Distribution::Normal { .. } => {}
-            Distribution::Uniform { min, max } => {
-                if min > max {
-                    self.error(
-                        &path.key("max"),
-                        format!("uniform `max` {max} is below `min` {min}"),
-                    );
-                }
-            }
-            Distribution::Exp { mean } => {
-                if mean.is_zero() {
-                    self.error(
-                        &path.key("mean"),
-                        "an exponential distribution needs a `mean` above 0s",
-                    )
-                    .set_hint("for no time at all, write { dist = \"const\", value = \"0s\" }");
-                }
-            }
-            Distribution::Lognormal { median, p99 } => {
-                if median.is_zero() {
-                    self.error(
-                        &path.key("median"),
-                        "a lognormal distribution needs a `median` above 0s",
-                    )
-                    .set_hint("for no time at all, write { dist = \"const\", value = \"0s\" }");
-                } else if p99 < median {
-                    self.error(
-                        &path.key("p99"),
-                        format!("`p99` {p99} is below `median` {median}"),
-                    )
-                    .set_hint(
-                        "the 99th percentile is at least the median; equal values make a constant",
-                    );
-                }
-            }
         }
     }
 }
