@@ -13,8 +13,8 @@ use crate::profile::Profile;
 
 mod arrival;
 mod distribution;
-pub use arrival::Arrival;
 pub use self::distribution::{Distribution, MixturePart, SampleFile};
+pub use arrival::Arrival;
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]

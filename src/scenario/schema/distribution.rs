@@ -30,8 +30,8 @@ pub enum Distribution {
         median: Duration,
         p99: Duration,
     },
-    /// Each draw is one of the samples, each equally likely (resampling, as the simulator `MiSim` replays
-    /// measured times); the samples are written inline or read from a CSV, exactly one of the two.
+    /// Each draw is one of the samples, each equally likely (resampling: the bootstrap); the
+    /// samples are written inline or read from a CSV, exactly one of the two.
     Empirical {
         samples: Option<Vec<Duration>>,
         file: Option<SampleFile>,
