@@ -97,6 +97,10 @@ pub const LINKS_MAX: usize = 10_000;
 /// beyond 100 a retry policy is a load generator.
 pub const RETRY_ATTEMPTS_MAX: u32 = 100;
 
+/// An application's own retries of one call. Each of its tries is a whole call through the mesh,
+/// which may retry within it, so the two multiply; urllib3's `Retry` defaults to 10 in all.
+pub const CALL_RETRIES_MAX: u32 = 10;
+
 /// Buckets of a circuit breaker's rolling window; opossum uses 10.
 pub const BREAKER_BUCKETS_MAX: u32 = 1_000;
 

@@ -14,6 +14,7 @@
 
 mod bounds;
 mod brokers;
+mod call_behaviour;
 mod calls;
 mod checker;
 mod cycles;
