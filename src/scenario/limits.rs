@@ -228,6 +228,7 @@ pub fn describe() -> Vec<(&'static str, String)> {
         ("subscriptions", format!("at most {SUBSCRIPTIONS_MAX}")),
         ("network links", format!("at most {LINKS_MAX}")),
         ("retry attempts", format!("at most {RETRY_ATTEMPTS_MAX}")),
+        ("a call's retries", format!("at most {CALL_RETRIES_MAX}")),
         (
             "circuit breaker buckets",
             format!("1 to {BREAKER_BUCKETS_MAX}"),

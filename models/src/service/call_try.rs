@@ -55,6 +55,12 @@ impl CallTry {
         }
     }
 
+    /// The try's call went out as the sidecar's `call`; the application waits for it until
+    /// `deadline`.
+    pub(super) fn wait_for(&mut self, call: CallKey, deadline: Option<SimTime>) {
+        self.phase = TryPhase::Waiting { call, deadline };
+    }
+
     /// Whether `call`'s answer is the one the application waits for.
     pub(super) fn awaits(&self, call: CallKey) -> bool {
         matches!(self.phase, TryPhase::Waiting { call: awaited, .. } if awaited == call)

@@ -52,10 +52,7 @@ impl ServiceInstance {
         {
             Ok(call) => {
                 let deadline = timeout_ns.map(|timeout_ns| now + timeout_ns);
-                job.call.phase = TryPhase::Waiting {
-                    call: call.into(),
-                    deadline,
-                };
+                job.call.wait_for(call.into(), deadline);
                 if let Some(deadline) = deadline {
                     out.set_timer(deadline, ServiceTimer::AppTimeout(key).encode());
                 }
@@ -63,21 +60,6 @@ impl ServiceInstance {
             // Answered by the sidecar itself: an open breaker (perhaps with a fallback), an
             // injected abort.
             Err(response) => self.try_ended(now, key, response, out),
-        }
-    }
-
-    /// An answer reached job `key`'s calls: the try's, or one from a try the application gave
-    /// up on, which it drops (the mesh saw it, and counted it on the edge).
-    pub(super) fn call_answered(
-        &mut self,
-        now: SimTime,
-        key: SlabKey,
-        response: Response,
-        out: &mut Outbox<Message>,
-    ) {
-        let job = self.jobs.get(key).expect("job is live while it calls");
-        if job.call.awaits(response.call) {
-            self.try_ended(now, key, response, out);
         }
     }
 
@@ -113,7 +95,7 @@ impl ServiceInstance {
 
     /// A try of job `key`'s current call ended with `response`: the endpoint goes on, tries
     /// again, or does what the call's `on_error` says.
-    fn try_ended(
+    pub(super) fn try_ended(
         &mut self,
         now: SimTime,
         key: SlabKey,

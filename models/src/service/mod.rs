@@ -516,14 +516,21 @@ impl ServiceInstance {
         }
     }
 
-    /// Makes one call for job `key`; an answer the sidecar gives at once is handled at once.
+    /// Makes one cache call for job `key`; an answer the sidecar gives at once is handled at
+    /// once.
     fn call(&mut self, now: SimTime, key: SlabKey, target: CallTarget, out: &mut Outbox<Message>) {
-        let context = self.jobs.get(key).expect("live job").request.context;
-        if let Err(response) =
-            self.sidecar
-                .call(now, target.upstream, target.endpoint, context, key, out)
+        let job = self.jobs.get_mut(key).expect("live job");
+        job.call = CallTry::new(target, None);
+        let context = job.request.context;
+        match self
+            .sidecar
+            .call(now, target.upstream, target.endpoint, context, key, out)
         {
-            self.on_call_answered(now, key, response, out);
+            Ok(call) => job.call.wait_for(call.into(), None),
+            Err(response) => {
+                job.call.wait_for(response.call, None);
+                self.on_call_answered(now, key, response, out);
+            }
         }
     }
 
@@ -642,6 +649,11 @@ impl ServiceInstance {
             self.saga_next(now, key, next, out);
             return;
         }
+        if !job.call.awaits(response.call) {
+            // A try the application stopped waiting for (its own timeout ran out) answered
+            // late: the mesh counted it on the edge; the application drops it.
+            return;
+        }
         match job.cache {
             CacheStep::Lookup if response.status == 200 => {
                 // A hit: the cached answer, without the calls.
@@ -661,7 +673,7 @@ impl ServiceInstance {
             }
             CacheStep::Off | CacheStep::Calls => {}
         }
-        self.call_answered(now, key, response, out);
+        self.try_ended(now, key, response, out);
     }
 
     fn finish(
