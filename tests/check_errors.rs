@@ -69,6 +69,7 @@ bad_input! {
     mesh_profile_keys => "mesh-profile-keys",
     mesh_istio_keys => "mesh-istio-keys",
     many_errors => "many-errors",
+    call_behaviour => "call-behaviour",
 }
 
 #[test]

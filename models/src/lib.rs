@@ -48,8 +48,8 @@ pub use rollout::{
 pub use route::{HeaderCondition, Route, RouteTable};
 pub use saga::{SagaPlan, SagaStepPlan};
 pub use service::{
-    CallTarget, EndpointConfig, InboundPolicy, RateLimitConfig, Readiness, ServiceConfig,
-    ServiceInstance,
+    AppCall, CallPolicy, CallTarget, EndpointConfig, InboundPolicy, OnError, RateLimitConfig,
+    Readiness, ServiceConfig, ServiceInstance,
 };
 pub use sidecar::Sidecar;
 pub use store::{

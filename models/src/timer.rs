@@ -66,6 +66,10 @@ pub(crate) mod kind {
     pub(crate) const ACCRUAL_PENALTY: u8 = 20;
     /// Linkerd's balancer waited its failfast timeout (payload: the upstream and the cluster).
     pub(crate) const FAIL_FAST: u8 = 21;
+    /// A service's application's own timeout on a call's try (payload: the job).
+    pub(crate) const APP_TIMEOUT: u8 = 22;
+    /// A service's application's back-off before its next try of a call (payload: the job).
+    pub(crate) const APP_BACKOFF: u8 = 23;
 }
 
 const PAYLOAD_BITS: u32 = 56;

@@ -30,4 +30,6 @@ pub enum ServedResult {
     Succeeded,
     Failed,
     Shed,
+    /// Succeeded without a call that failed: the endpoint went on (`on_error = "continue"`).
+    Degraded,
 }

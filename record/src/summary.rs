@@ -46,6 +46,16 @@ pub struct ServiceCounts {
     pub succeeded: u64,
     pub failed: u64,
     pub shed: u64,
+    /// Of the succeeded, those answered without a call that failed (`on_error = "continue"`).
+    /// Left out of `summary.json` when zero, as every run without such calls has it.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub degraded: u64,
+}
+
+// serde hands `skip_serializing_if` a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 impl ServiceCounts {
@@ -58,6 +68,7 @@ impl ServiceCounts {
         self.succeeded += other.succeeded;
         self.failed += other.failed;
         self.shed += other.shed;
+        self.degraded += other.degraded;
     }
 }
 

@@ -3,10 +3,14 @@
 
 use std::sync::Arc;
 
-use meshsim_models::{CallTarget, SagaPlan, SagaStepPlan};
+use meshsim_models::{AppCall, CallPolicy, CallTarget, OnError, SagaPlan, SagaStepPlan};
 
-use crate::scenario::resolved::{Call, Callee, EndpointId, OpIndex, Resolved, TopicId};
-use crate::scenario::schema::Scenario;
+use super::distribution::distribution;
+use crate::scenario::duration::Duration;
+use crate::scenario::resolved::{
+    Call, CallBehaviour, CallFailure, Callee, EndpointId, OpIndex, Resolved, TopicId,
+};
+use crate::scenario::schema::{self, Scenario};
 
 /// The services, brokers and stores service `service_index` calls (its sidecar's upstreams,
 /// by index into [`upstream_configs`](super::upstreams::upstream_configs): services, then
@@ -40,7 +44,16 @@ pub(super) fn resolve_calls(scenario: Resolved<'_>, service_index: usize) -> Res
                 .cache
                 .map(|(get, set)| (target(&get), target(&set))),
         );
-        endpoint_calls.push(resolved.calls.iter().map(&mut target).collect());
+        let calls = resolved.calls.iter().zip(&resolved.behaviours);
+        endpoint_calls.push(
+            calls
+                .zip(&endpoint.calls)
+                .map(|((call, behaviour), entry)| AppCall {
+                    target: target(call),
+                    policy: call_policy(behaviour, entry),
+                })
+                .collect(),
+        );
         failure_calls.push(resolved.on_failure.iter().map(&mut target).collect());
         let saga = scenario
             .sagas
@@ -80,11 +93,27 @@ pub(super) struct ResolvedCalls {
     /// [`upstream_configs`](super::upstreams::upstream_configs).
     pub(super) depends_on: Vec<usize>,
     pub(super) callees: Vec<usize>,
-    pub(super) endpoint_calls: Vec<Vec<CallTarget>>,
+    pub(super) endpoint_calls: Vec<Vec<AppCall>>,
     pub(super) failure_calls: Vec<Vec<CallTarget>>,
     pub(super) sagas: Vec<Option<Arc<SagaPlan>>>,
     /// Per endpoint, its cache's `GET` and `SETEX`.
     pub(super) caches: Vec<Option<(CallTarget, CallTarget)>>,
+}
+
+/// What the application does with a call: the resolved keys, and the back-off's distribution
+/// built from the file's, as service times are.
+fn call_policy(behaviour: &CallBehaviour, entry: &schema::Call) -> CallPolicy {
+    CallPolicy {
+        timeout_ns: behaviour.timeout.map(Duration::as_nanos),
+        retries: behaviour.retries,
+        retry_backoff: entry.retry_backoff.as_ref().map(distribution),
+        on_error: match behaviour.on_error {
+            CallFailure::Fail => OnError::Fail,
+            CallFailure::Continue => OnError::Continue,
+            CallFailure::Status(status) => OnError::Status(status),
+        },
+        probability: behaviour.probability,
+    }
 }
 
 /// The index of `callee` into [`upstream_configs`](super::upstreams::upstream_configs):

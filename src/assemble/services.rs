@@ -61,7 +61,10 @@ pub(super) fn add_models(
                     sidecar_upstreams,
                     seeder.stream(&format!("sidecar/{name}")),
                 );
-                let rng = seeder.stream(&format!("instance/{name}"));
+                let rng = (
+                    seeder.stream(&format!("instance/{name}")),
+                    seeder.stream(&format!("calls/{name}")),
+                );
                 models.push(Node::Service(Box::new(ServiceInstance::new(
                     node,
                     &name,

@@ -122,6 +122,10 @@ pub const DISTRIBUTION_DEPTH_MAX: usize = 4;
 /// beyond 100 a retry policy is a load generator.
 pub const RETRY_ATTEMPTS_MAX: u32 = 100;
 
+/// An application's own retries of one call. Each of its tries is a whole call through the mesh,
+/// which may retry within it, so the two multiply; urllib3's `Retry` defaults to 10 in all.
+pub const CALL_RETRIES_MAX: u32 = 10;
+
 /// Buckets of a circuit breaker's rolling window; opossum uses 10.
 pub const BREAKER_BUCKETS_MAX: u32 = 1_000;
 
@@ -270,6 +274,7 @@ pub fn describe() -> Vec<(&'static str, String)> {
             format!("at most {DISTRIBUTION_DEPTH_MAX}"),
         ),
         ("retry attempts", format!("at most {RETRY_ATTEMPTS_MAX}")),
+        ("a call's retries", format!("at most {CALL_RETRIES_MAX}")),
         (
             "circuit breaker buckets",
             format!("1 to {BREAKER_BUCKETS_MAX}"),

@@ -91,12 +91,45 @@ pub enum Fault {
 }
 
 /// An endpoint's calls resolved.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndpointCalls {
     pub calls: Vec<Call>,
+    /// Per entry of `calls`, what the application does with it.
+    pub behaviours: Vec<CallBehaviour>,
     pub on_failure: Vec<Call>,
     /// Its cache's `GET` and `SETEX`.
     pub cache: Option<(Call, Call)>,
+}
+
+/// What the application does with one entry of an endpoint's `calls`, defaults filled in. Its
+/// `retry_backoff` stays in the schema, read at assembly as service times are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallBehaviour {
+    /// The application's timeout of each try; `None`: as long as the mesh takes.
+    pub timeout: Option<Duration>,
+    pub retries: u32,
+    pub on_error: CallFailure,
+    /// The share of requests the call is made for.
+    pub probability: f64,
+}
+
+impl Default for CallBehaviour {
+    fn default() -> Self {
+        CallBehaviour {
+            timeout: None,
+            retries: 0,
+            on_error: CallFailure::Fail,
+            probability: 1.0,
+        }
+    }
+}
+
+/// `on_error` resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallFailure {
+    Fail,
+    Continue,
+    Status(u16),
 }
 
 /// A saga step resolved.

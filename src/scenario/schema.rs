@@ -13,8 +13,10 @@ use crate::profile::Profile;
 
 mod arrival;
 mod distribution;
+mod on_error;
 pub use self::distribution::{Distribution, MixturePart, SampleFile};
 pub use arrival::Arrival;
+pub use on_error::{OnError, StatusAnswer};
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -213,6 +215,12 @@ pub struct Call {
     pub topic: Option<String>,
     pub store: Option<String>,
     pub op: Option<String>,
+    /// The application's own policy for the call, defaults today's (`docs/scenario-format.md`).
+    pub timeout: Option<Duration>,
+    pub retries: Option<u32>,
+    pub retry_backoff: Option<Distribution>,
+    pub on_error: Option<OnError>,
+    pub probability: Option<Real>,
 }
 
 /// `[[store]]`: a durable store with state whose operations take service time (a database).

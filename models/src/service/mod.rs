@@ -3,18 +3,23 @@
 //! A request takes a free worker or waits in the queue; a full queue sheds it with 503. The
 //! worker does the endpoint's own work (its service time; with probability `error_rate` the
 //! work answers 500), then makes the endpoint's calls one after another through the instance's
-//! sidecar while it stays held. A failed call fails the request with 500, carrying the reason
-//! the failure began with.
+//! sidecar while it stays held, each with the application's own timeout, retries and
+//! `on_error` (`calls.rs`). A failed call fails the request with 500 by default, carrying the
+//! reason the failure began with.
 
 use std::sync::Arc;
 
 use meshsim_record::{Reason, ReasonKind, Record, SagaEvent, ServedResult, SpanKind};
 use meshsim_sim::{GroupId, Input, NodeId, SimRng, SimTime, TimerId};
 
+mod app_call;
+mod call_try;
+mod calls;
 mod config;
 pub(crate) mod refusal;
 mod timer;
 
+pub use app_call::{AppCall, CallPolicy, OnError};
 pub use config::{EndpointConfig, Readiness, ServiceConfig};
 
 use crate::arrival::Arrival;
@@ -29,6 +34,7 @@ pub use crate::sidecar::inbound::{InboundPolicy, RateLimitConfig};
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerCode, expect_own};
 use crate::worker_pool::{Admission, WorkerPool};
+use call_try::CallTry;
 use refusal::{Refusal, RefusedBy};
 use timer::ServiceTimer;
 
@@ -59,6 +65,10 @@ struct Job {
     /// Set when the endpoint failed and runs its `on_failure` calls: the failure's reason.
     failing: Option<Reason>,
     cache: CacheStep,
+    /// The call in progress, as the application sees it.
+    call: CallTry,
+    /// A call failed and the endpoint went on without it (`on_error = "continue"`).
+    degraded: bool,
 }
 
 pub struct ServiceInstance {
@@ -67,6 +77,9 @@ pub struct ServiceInstance {
     name: String,
     config: Arc<ServiceConfig>,
     rng: SimRng,
+    /// The draws of the application's calls (which to make, the back-off before a retry): a
+    /// stream of their own, so an endpoint without them draws as it did.
+    call_rng: SimRng,
     sidecar: Sidecar,
     /// The instance's own sidecar: what it lets through to the service.
     inbound: Inbound,
@@ -92,13 +105,14 @@ impl ServiceInstance {
         node: NodeId,
         name: &str,
         config: Arc<ServiceConfig>,
-        rng: SimRng,
+        (rng, call_rng): (SimRng, SimRng),
         sidecar: Sidecar,
     ) -> Self {
         ServiceInstance {
             node,
             name: name.to_owned(),
             rng,
+            call_rng,
             sidecar,
             inbound: Inbound::new(config.inbound.clone(), name),
             jobs: Slab::default(),
@@ -317,6 +331,8 @@ impl ServiceInstance {
                     self.saga_next(now, key, next, out);
                 }
             }
+            ServiceTimer::AppTimeout(key) => self.app_timeout(now, key, out),
+            ServiceTimer::AppBackoff(key) => self.backoff_over(now, key, out),
             ServiceTimer::Sidecar(timer) => self.sidecar.on_timer(now, timer, out),
         }
     }
@@ -339,6 +355,8 @@ impl ServiceInstance {
                 detached: true,
                 failing: None,
                 cache: CacheStep::Off,
+                call: CallTry::NONE,
+                degraded: false,
             });
             self.pool.take_for_background();
             self.saga_next(now, key, next, out);
@@ -465,6 +483,8 @@ impl ServiceInstance {
             detached: false,
             failing: None,
             cache: CacheStep::Off,
+            call: CallTry::NONE,
+            degraded: false,
         });
         out.set_timer(now + work_ns, ServiceTimer::Work(key).encode());
     }
@@ -496,14 +516,21 @@ impl ServiceInstance {
         }
     }
 
-    /// Makes one call for job `key`; an answer the sidecar gives at once is handled at once.
+    /// Makes one cache call for job `key`; an answer the sidecar gives at once is handled at
+    /// once.
     fn call(&mut self, now: SimTime, key: SlabKey, target: CallTarget, out: &mut Outbox<Message>) {
-        let context = self.jobs.get(key).expect("live job").request.context;
-        if let Err(response) =
-            self.sidecar
-                .call(now, target.upstream, target.endpoint, context, key, out)
+        let job = self.jobs.get_mut(key).expect("live job");
+        job.call = CallTry::new(target, None);
+        let context = job.request.context;
+        match self
+            .sidecar
+            .call(now, target.upstream, target.endpoint, context, key, out)
         {
-            self.on_call_answered(now, key, response, out);
+            Ok(call) => job.call.wait_for(call.into(), None),
+            Err(response) => {
+                job.call.wait_for(response.call, None);
+                self.on_call_answered(now, key, response, out);
+            }
         }
     }
 
@@ -577,14 +604,18 @@ impl ServiceInstance {
     }
 
     fn next_call(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
+        let failing = self.jobs.get(key).is_some_and(|job| job.failing.is_some());
+        if !failing {
+            self.skip_calls_not_made(key);
+        }
         let job = self.jobs.get_mut(key).expect("job is live while it calls");
         let endpoint = &self.config.endpoints[job.request.endpoint as usize];
-        let calls = if job.failing.is_some() {
-            &endpoint.on_failure
+        let target = if failing {
+            endpoint.on_failure.get(job.next_call).copied()
         } else {
-            &endpoint.calls
+            endpoint.calls.get(job.next_call).map(|call| call.target)
         };
-        let Some(target) = calls.get(job.next_call).copied() else {
+        let Some(target) = target else {
             // Done: every call made, or the failure handled and reported. A cache missed on
             // the way in is filled before the answer.
             if job.cache == CacheStep::Calls
@@ -598,16 +629,9 @@ impl ServiceInstance {
             self.finish(now, key, 200, Reason::OK, out);
             return;
         };
+        job.call = CallTry::new(target, (!failing).then_some(job.next_call));
         job.next_call += 1;
-        let context = job.request.context;
-        if let Err(response) =
-            self.sidecar
-                .call(now, target.upstream, target.endpoint, context, key, out)
-        {
-            // Answered by the sidecar itself: an open breaker (perhaps with a fallback), an
-            // injected abort.
-            self.on_call_answered(now, key, response, out);
-        }
+        self.make_try(now, key, out);
     }
 
     fn on_call_answered(
@@ -623,6 +647,11 @@ impl ServiceInstance {
         if let Some(run) = &mut job.saga {
             let next = run.answered(&response);
             self.saga_next(now, key, next, out);
+            return;
+        }
+        if !job.call.awaits(response.call) {
+            // A try the application stopped waiting for (its own timeout ran out) answered
+            // late: the mesh counted it on the edge; the application drops it.
             return;
         }
         match job.cache {
@@ -644,11 +673,7 @@ impl ServiceInstance {
             }
             CacheStep::Off | CacheStep::Calls => {}
         }
-        if response.is_success() {
-            self.next_call(now, key, out);
-        } else {
-            self.failed(now, key, response.status, response.reason, out);
-        }
+        self.try_ended(now, key, response, out);
     }
 
     fn finish(
@@ -676,7 +701,9 @@ impl ServiceInstance {
             status,
             out,
         );
-        let result = if response.is_success() {
+        let result = if response.is_success() && job.degraded {
+            ServedResult::Degraded
+        } else if response.is_success() {
             ServedResult::Succeeded
         } else {
             ServedResult::Failed
@@ -739,5 +766,7 @@ fn seconds_text(ns: u64) -> String {
     format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
+#[cfg(test)]
+mod call_tests;
 #[cfg(test)]
 mod tests;

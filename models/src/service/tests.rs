@@ -93,7 +93,8 @@ fn instance(config: Arc<ServiceConfig>) -> ServiceInstance {
         Vec::new(),
         seeder.stream("sidecar"),
     );
-    ServiceInstance::new(node, "service/5", config, seeder.stream("service"), sidecar)
+    let streams = (seeder.stream("service"), seeder.stream("calls"));
+    ServiceInstance::new(node, "service/5", config, streams, sidecar)
 }
 
 fn handle(instance: &mut ServiceInstance, now: SimTime, input: Input<Message>) -> Output {
@@ -254,6 +255,8 @@ fn every_service_timer_round_trips_to_its_old_id() {
         (ServiceTimer::Work(job), 1 << 56 | 4 << 32 | 6),
         (ServiceTimer::Startup, 19 << 56),
         (ServiceTimer::SagaRetry(job), 14 << 56 | 4 << 32 | 6),
+        (ServiceTimer::AppTimeout(job), 22 << 56 | 4 << 32 | 6),
+        (ServiceTimer::AppBackoff(job), 23 << 56 | 4 << 32 | 6),
         // The sidecar's timers keep their own ids inside the instance's.
         (
             ServiceTimer::Sidecar(SidecarTimer::CallTimeout(UpstreamIndex(1))),

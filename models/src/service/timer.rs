@@ -15,6 +15,10 @@ pub(crate) enum ServiceTimer {
     Startup,
     /// This job's saga tries its failed compensation again.
     SagaRetry(SlabKey),
+    /// The application's own timeout of this job's call ran out.
+    AppTimeout(SlabKey),
+    /// The application's back-off before this job's next try ran out.
+    AppBackoff(SlabKey),
     /// One of the instance's sidecar's timers.
     Sidecar(SidecarTimer),
 }
@@ -25,6 +29,8 @@ impl TimerCode for ServiceTimer {
             ServiceTimer::Work(key) => compose_slab(kind::WORK, key),
             ServiceTimer::Startup => compose(kind::STARTUP, 0),
             ServiceTimer::SagaRetry(key) => compose_slab(kind::SAGA_RETRY, key),
+            ServiceTimer::AppTimeout(key) => compose_slab(kind::APP_TIMEOUT, key),
+            ServiceTimer::AppBackoff(key) => compose_slab(kind::APP_BACKOFF, key),
             ServiceTimer::Sidecar(timer) => timer.encode(),
         }
     }
@@ -34,6 +40,8 @@ impl TimerCode for ServiceTimer {
             (kind::WORK, key) => ServiceTimer::Work(SlabKey(key)),
             (kind::STARTUP, 0) => ServiceTimer::Startup,
             (kind::SAGA_RETRY, key) => ServiceTimer::SagaRetry(SlabKey(key)),
+            (kind::APP_TIMEOUT, key) => ServiceTimer::AppTimeout(SlabKey(key)),
+            (kind::APP_BACKOFF, key) => ServiceTimer::AppBackoff(SlabKey(key)),
             _ => ServiceTimer::Sidecar(SidecarTimer::decode(id)?),
         })
     }

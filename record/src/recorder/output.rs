@@ -33,7 +33,7 @@ pub(super) struct Files {
 
 /// The columns of `metrics.csv`: one row per workload, service version and subscription at the
 /// end of each interval.
-pub(super) const METRICS_COLUMNS: usize = 21;
+pub(super) const METRICS_COLUMNS: usize = 22;
 
 const METRICS_HEADER: [&str; METRICS_COLUMNS] = [
     "time_s",
@@ -57,6 +57,7 @@ const METRICS_HEADER: [&str; METRICS_COLUMNS] = [
     "pending",
     "lag_ms",
     "failed_checks",
+    "degraded",
 ];
 
 const EVENTS_HEADER: [&str; 4] = ["time_s", "kind", "subject", "detail"];

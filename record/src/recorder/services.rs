@@ -27,9 +27,13 @@ impl Recorder {
                 ServedResult::Succeeded => counts.succeeded += 1,
                 ServedResult::Failed => counts.failed += 1,
                 ServedResult::Shed => counts.shed += 1,
+                ServedResult::Degraded => {
+                    counts.succeeded += 1;
+                    counts.degraded += 1;
+                }
             }
         }
-        if result == ServedResult::Succeeded {
+        if matches!(result, ServedResult::Succeeded | ServedResult::Degraded) {
             stats.interval_histogram.record(latency_ns);
         }
     }
@@ -92,6 +96,7 @@ impl Recorder {
                         mesh.pending.clone(),
                         String::new(),
                         failed_checks,
+                        counts.degraded.to_string(),
                     ]);
                 }
                 stats.interval_counts = ServiceCounts::default();

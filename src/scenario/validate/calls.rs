@@ -83,9 +83,22 @@ impl<'s> Checker<'s, '_> {
         }
     }
 
-    /// Checks a call endpoint `from` makes, adding it to the call graph when it waits for the
-    /// answer; returns what it calls, if it resolves.
+    /// Checks an `on_failure` call or a saga step endpoint `from` makes, which takes none of
+    /// the application's keys, adding it to the call graph when it waits for the answer; returns
+    /// what it calls, if it resolves.
     pub(super) fn check_call_from(
+        &mut self,
+        from: EndpointId,
+        path: DocPath,
+        call: &'s Call,
+    ) -> Option<resolved::Call> {
+        self.no_behaviour(&path, call);
+        self.check_endpoint_call(from, path, call)
+    }
+
+    /// Checks an entry of an endpoint's `calls` (the application's keys apart), adding it to
+    /// the call graph when it waits for the answer; returns what it calls, if it resolves.
+    pub(super) fn check_endpoint_call(
         &mut self,
         from: EndpointId,
         path: DocPath,

@@ -15,6 +15,7 @@
 mod arrival_files;
 mod bounds;
 mod brokers;
+mod call_behaviour;
 mod calls;
 mod checker;
 mod cycles;

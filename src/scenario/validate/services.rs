@@ -161,8 +161,11 @@ impl<'s> Checker<'s, '_> {
             .calls
             .iter()
             .enumerate()
-            .map(|(index, call)| self.check_call_from(node, path.key("calls").index(index), call))
+            .map(|(index, call)| {
+                self.check_endpoint_call(node, path.key("calls").index(index), call)
+            })
             .collect();
+        let behaviours = self.call_behaviours(&path.key("calls"), &endpoint.calls);
         let on_failure: Vec<_> = endpoint
             .on_failure
             .iter()
@@ -181,6 +184,7 @@ impl<'s> Checker<'s, '_> {
         self.resolving.endpoints[service][endpoint_index] = (|| {
             Some(EndpointCalls {
                 calls: calls.into_iter().collect::<Option<_>>()?,
+                behaviours,
                 on_failure: on_failure.into_iter().collect::<Option<_>>()?,
                 cache: cache?,
             })
