@@ -102,6 +102,13 @@ impl ServiceInstance {
         response: Response,
         out: &mut Outbox<Message>,
     ) {
+        let job = self.jobs.get_mut(key).expect("job is live while it calls");
+        job.call.phase = TryPhase::Idle;
+        if response.is_success() {
+            // The common path: the policy is read only when a try failed.
+            self.next_call(now, key, out);
+            return;
+        }
         let policy = self.policy(key);
         // A distribution is not `Copy` (an empirical one holds its samples); without a
         // back-off the clone copies a `None`.
@@ -111,11 +118,6 @@ impl ServiceInstance {
             policy.on_error,
         );
         let job = self.jobs.get_mut(key).expect("job is live while it calls");
-        job.call.phase = TryPhase::Idle;
-        if response.is_success() {
-            self.next_call(now, key, out);
-            return;
-        }
         if job.call.tries <= retries {
             match backoff {
                 Some(backoff) => {
