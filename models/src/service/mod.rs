@@ -12,11 +12,14 @@ use std::sync::Arc;
 use meshsim_record::{Reason, ReasonKind, Record, SagaEvent, ServedResult, SpanKind};
 use meshsim_sim::{GroupId, Input, NodeId, SimRng, SimTime, TimerId};
 
+mod admission;
 mod app_call;
 mod call_try;
 mod calls;
 mod config;
+mod lifecycle;
 pub(crate) mod refusal;
+mod steps;
 mod timer;
 
 pub use app_call::{AppCall, CallPolicy, OnError};
@@ -26,16 +29,15 @@ use crate::arrival::Arrival;
 pub use crate::call_target::CallTarget;
 use crate::message::{Control, Message, Request, Response, ScrapeNumber};
 use crate::outbox::Outbox;
-use crate::saga::{SagaNext, SagaRun};
+use crate::saga::SagaRun;
 use crate::served_counters::ServedCounters;
 use crate::sidecar::Sidecar;
 use crate::sidecar::inbound::Inbound;
 pub use crate::sidecar::inbound::{InboundPolicy, RateLimitConfig};
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerCode, expect_own};
-use crate::worker_pool::{Admission, WorkerPool};
+use crate::worker_pool::WorkerPool;
 use call_try::CallTry;
-use refusal::{Refusal, RefusedBy};
 use timer::ServiceTimer;
 
 /// Where a job with a cache-aside endpoint is.
@@ -132,19 +134,6 @@ impl ServiceInstance {
         self.announce_to = nodes;
     }
 
-    /// The process started: with a readiness probe, it is not ready until its start time has
-    /// passed and its dependencies answer.
-    fn starting(&mut self, now: SimTime, out: &mut Outbox<Message>) {
-        self.started_at = Some(now);
-        if let Some(readiness) = &self.config.readiness {
-            self.ready = false;
-            out.set_timer(
-                now + readiness.start_time_ns,
-                ServiceTimer::Startup.encode(),
-            );
-        }
-    }
-
     /// Records an answer this instance gave, and counts it for the scrapes if anything
     /// scrapes this instance.
     fn record_served(
@@ -163,46 +152,6 @@ impl ServiceInstance {
         if self.config.exports_metrics {
             self.served.count(status, latency_ns);
         }
-    }
-
-    /// Tells every caller's sidecar (and broker) whether this instance is ready.
-    fn announce(&self, ready: bool, out: &mut Outbox<Message>) {
-        for &node in &self.announce_to {
-            out.send(
-                node,
-                Message::Control(Control::Ready {
-                    node: self.node,
-                    ready,
-                }),
-            );
-        }
-    }
-
-    /// Becomes ready if the start time has passed and every dependency takes calls.
-    fn probe(&mut self, now: SimTime, out: &mut Outbox<Message>) {
-        let Some(readiness) = &self.config.readiness else {
-            return;
-        };
-        let Some(started_at) = self.started_at else {
-            return;
-        };
-        if self.ready || now < started_at + readiness.start_time_ns {
-            return;
-        }
-        if !readiness
-            .depends_on
-            .iter()
-            .all(|&upstream| self.sidecar.has_live(upstream))
-        {
-            return;
-        }
-        self.ready = true;
-        self.announce(true, out);
-        out.record(Record::Event {
-            kind: "ready",
-            subject: self.name.clone(),
-            detail: format!("ready {} after its start", seconds_text(now - started_at)),
-        });
     }
 
     fn group(&self) -> GroupId {
@@ -287,40 +236,6 @@ impl ServiceInstance {
         }
     }
 
-    /// The run ends: what is still in flight here, for each order's story.
-    fn report_unfinished(&self, out: &mut Outbox<Message>) {
-        // Sagas still going, in workers or in the log of a dead process.
-        let running = self
-            .jobs
-            .iter()
-            .filter(|(_, job)| job.saga.is_some())
-            .map(|(_, job)| job.request.context)
-            .chain(self.saga_log.iter().map(|(request, _)| request.context));
-        for context in running {
-            out.record(Record::OrderFact {
-                group: self.group(),
-                order: context.trace(),
-                fact: "saga_in_flight",
-                count: 1,
-            });
-        }
-        // Requests still being served or waiting: work for their orders not done yet.
-        let serving = self
-            .jobs
-            .iter()
-            .filter(|(_, job)| job.saga.is_none())
-            .map(|(_, job)| job.request.context)
-            .chain(self.pool.queued().map(|waiting| waiting.request.context));
-        for context in serving {
-            out.record(Record::OrderFact {
-                group: self.group(),
-                order: context.trace(),
-                fact: "request_in_flight",
-                count: 1,
-            });
-        }
-    }
-
     fn on_timer(&mut self, now: SimTime, id: TimerId, out: &mut Outbox<Message>) {
         match expect_own(id, "a service instance") {
             ServiceTimer::Work(key) => self.after_work(now, key, out),
@@ -337,71 +252,6 @@ impl ServiceInstance {
         }
     }
 
-    /// A new process after a crash: it starts over, and undoes the sagas it had begun.
-    fn restarted(&mut self, now: SimTime, out: &mut Outbox<Message>) {
-        debug_assert!(self.jobs.is_empty() && self.pool.is_idle());
-        self.starting(now, out);
-        self.inbound.restarted(now);
-        // The saga log is read back: each interrupted saga is undone, in the background.
-        for (request, mut run) in std::mem::take(&mut self.saga_log) {
-            let next = run.retry();
-            let key = self.jobs.insert(Job {
-                from: self.node,
-                request,
-                arrived_at: now,
-                started_at: now,
-                next_call: 0,
-                saga: Some(run),
-                detached: true,
-                failing: None,
-                cache: CacheStep::Off,
-                call: CallTry::NONE,
-                degraded: false,
-            });
-            self.pool.take_for_background();
-            self.saga_next(now, key, next, out);
-        }
-    }
-
-    fn on_request(
-        &mut self,
-        now: SimTime,
-        from: NodeId,
-        request: Request,
-        out: &mut Outbox<Message>,
-    ) {
-        if !self.ready {
-            // Nothing listens yet: the connection is refused, as Envoy sees a port not open.
-            let refused = Refusal::new(503, ReasonKind::Refused, RefusedBy::Kernel);
-            self.refuse(now, from, &request, refused, out);
-            return;
-        }
-        let refusal = self
-            .authenticate(&request)
-            .or_else(|| self.inbound.admit(now, &request, out));
-        if let Some(refusal) = refusal {
-            self.refuse(now, from, &request, refusal, out);
-            return;
-        }
-        let arrival = Arrival {
-            from,
-            request,
-            arrived_at: now,
-        };
-        match self.pool.offer(arrival, out) {
-            Admission::Started(arrival) => self.start(now, arrival, out),
-            Admission::Queued => {}
-            Admission::Full(arrival) => {
-                let shed = Refusal::new(
-                    503,
-                    ReasonKind::Shed,
-                    RefusedBy::Service(ServedResult::Shed),
-                );
-                self.refuse(now, arrival.from, &arrival.request, shed, out);
-            }
-        }
-    }
-
     /// Records a span of a sampled request at this instance.
     fn span(
         &self,
@@ -413,52 +263,6 @@ impl ServiceInstance {
         out: &mut Outbox<Message>,
     ) {
         request.record_span(self.node, self.group(), kind, (start, now), status, out);
-    }
-
-    /// The endpoint's authentication: a request without its credentials is answered 401 at
-    /// once, and never reaches the endpoint's work or calls.
-    fn authenticate(&self, request: &Request) -> Option<Refusal> {
-        let auth = self.config.endpoints[request.endpoint as usize]
-            .auth
-            .as_ref()?;
-        let passes = auth
-            .get(request.context.client as usize)
-            .and_then(Option::as_ref)
-            .is_some_and(|condition| condition.passes_for(request.context.headers));
-        (!passes).then_some(Refusal::new(
-            401,
-            ReasonKind::Unauthenticated,
-            RefusedBy::Service(ServedResult::Failed),
-        ))
-    }
-
-    /// Answers `request` at once, before it takes a worker, and records what the one who
-    /// refused it records.
-    fn refuse(
-        &mut self,
-        now: SimTime,
-        from: NodeId,
-        request: &Request,
-        refusal: Refusal,
-        out: &mut Outbox<Message>,
-    ) {
-        let group = self.group();
-        let response = Response::refusal(request.call, refusal.status, refusal.kind, group);
-        out.send(from, Message::Response(response));
-        match refusal.by {
-            RefusedBy::Kernel => {}
-            RefusedBy::Mesh(event) => {
-                self.span(request, SpanKind::Serve, now, now, refusal.status, out);
-                out.record(Record::Mesh {
-                    callee: group,
-                    event,
-                });
-            }
-            RefusedBy::Service(result) => {
-                self.record_served(refusal.status, 0, result, out);
-                self.span(request, SpanKind::Serve, now, now, refusal.status, out);
-            }
-        }
     }
 
     /// Starts a request on the worker the pool gave it.
@@ -513,54 +317,6 @@ impl ServiceInstance {
             self.call(now, key, lookup, out);
         } else {
             self.next_call(now, key, out);
-        }
-    }
-
-    /// Makes one cache call for job `key`; an answer the sidecar gives at once is handled at
-    /// once.
-    fn call(&mut self, now: SimTime, key: SlabKey, target: CallTarget, out: &mut Outbox<Message>) {
-        let job = self.jobs.get_mut(key).expect("live job");
-        job.call = CallTry::new(target, None);
-        let context = job.request.context;
-        match self
-            .sidecar
-            .call(now, target.upstream, target.endpoint, context, key, out)
-        {
-            Ok(call) => job.call.wait_for(call.into(), None),
-            Err(response) => {
-                job.call.wait_for(response.call, None);
-                self.on_call_answered(now, key, response, out);
-            }
-        }
-    }
-
-    /// Carries out a saga's next move for job `key`.
-    fn saga_next(&mut self, now: SimTime, key: SlabKey, next: SagaNext, out: &mut Outbox<Message>) {
-        match next {
-            SagaNext::Call(target) => {
-                let context = self.jobs.get(key).expect("live saga").request.context;
-                if let Err(response) =
-                    self.sidecar
-                        .call(now, target.upstream, target.endpoint, context, key, out)
-                {
-                    self.on_call_answered(now, key, response, out);
-                }
-            }
-            SagaNext::RetryAfter(wait_ns) => {
-                out.set_timer(now + wait_ns, ServiceTimer::SagaRetry(key).encode());
-            }
-            SagaNext::Completed => {
-                out.record(Record::Saga {
-                    event: SagaEvent::Completed,
-                });
-                self.finish(now, key, 200, Reason::OK, out);
-            }
-            SagaNext::Compensated(reason) => {
-                out.record(Record::Saga {
-                    event: SagaEvent::Compensated,
-                });
-                self.finish(now, key, 500, reason, out);
-            }
         }
     }
 
@@ -712,51 +468,6 @@ impl ServiceInstance {
         if let Some(next) = self.pool.finish(out) {
             self.start(now, next, out);
         }
-    }
-
-    /// The process dies. The kernel resets every connection it held, so each waiting caller
-    /// learns at once (one hop later); the queue, the workers' work and the calls in flight are
-    /// gone.
-    fn crash(&mut self, now: SimTime, out: &mut Outbox<Message>) {
-        // The counters lived in the process: a scrape after the restart sees them reset, and
-        // the rate limiter's windows start empty.
-        self.served = ServedCounters::default();
-        self.inbound.crashed();
-        self.started_at = None;
-        if self.config.readiness.is_some() {
-            // The readiness probe fails from now on: callers take the instance out of their
-            // endpoints, and it must become ready again after its restart.
-            self.ready = false;
-            self.announce(false, out);
-        }
-        debug_assert_eq!(
-            self.jobs.len(),
-            self.pool.busy_workers(),
-            "a job per busy worker"
-        );
-        let mut jobs = self.jobs.drain();
-        // The saga log is durable: the sagas in progress survive, to be undone on restart.
-        for job in &mut jobs {
-            if let Some(mut run) = job.saga.take() {
-                run.interrupted();
-                self.saga_log.push((job.request, run));
-            }
-        }
-        jobs.retain(|job| !job.detached);
-        // The pool's gauges go back to zero now; the resets below are sends, not records, so
-        // the records keep the order they had when the gauges came after the resets.
-        let waiting = self.pool.reset(out);
-        let held = jobs.into_iter().map(|job| (job.from, job.request)).chain(
-            waiting
-                .into_iter()
-                .map(|waiting| (waiting.from, waiting.request)),
-        );
-        // The kernel resets every connection the process held, in workers or in the queue.
-        let reset = Refusal::new(503, ReasonKind::Reset, RefusedBy::Kernel);
-        for (from, request) in held {
-            self.refuse(now, from, &request, reset, out);
-        }
-        self.sidecar.clear(now, out);
     }
 }
 
