@@ -170,6 +170,13 @@ fn the_fault_tests_agree_on_both_engines() {
 }
 
 #[test]
+fn what_real_services_do_agrees_on_both_engines() {
+    // The application's own call policy, a rate profile and service times from data (issue 18).
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real-services.toml");
+    compare(&fixture);
+}
+
+#[test]
 fn the_turmoil_engine_replays_byte_for_byte() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/every-fault.toml");
     let loaded = load_file(&file).unwrap();
