@@ -1,5 +1,5 @@
 //! Who calls whom in a scenario: every caller → callee edge, by name, as the sidecars see them
-//! (a service's endpoints, its sagas' steps and cache, a workload's target, a strangler's moved
+//! (a service's endpoints and its versions' own calls, its sagas' steps and cache, a workload's target, a strangler's moved
 //! calls). `meshsim explain` walks it.
 
 use indexmap::IndexMap;
@@ -40,6 +40,19 @@ impl CallGraph {
                 }
                 if let Some(cache) = &endpoint.cache {
                     graph.add(&service.name, &cache.store);
+                }
+            }
+            // A version's own calls are the service's edges too: Bookinfo's reviews calls
+            // ratings only in v2 and v3.
+            let version_calls = service
+                .versions
+                .iter()
+                .flat_map(|version| &version.endpoints)
+                .filter_map(|entry| entry.calls.as_ref())
+                .flatten();
+            for call in version_calls {
+                if let Some(callee) = target(call) {
+                    graph.add(&service.name, &callee);
                 }
             }
         }

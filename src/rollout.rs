@@ -116,10 +116,10 @@ pub(crate) fn initial_weight_percent(
 ) -> f64 {
     if let Some(route) = catch_all {
         let service = &scenario.services[service_index];
-        let version = match version_index {
-            0 => BASE_VERSION,
-            _ => service.versions[version_index - 1].name.as_str(),
-        };
+        let names = service.version_replicas();
+        let version = names
+            .get(version_index)
+            .map_or(BASE_VERSION, |(name, _)| name);
         return route
             .weights
             .get(version)
@@ -134,18 +134,18 @@ pub(crate) fn initial_weight_percent(
             }
             (Strategy::Rolling, RolloutMove::Versions { to, .. }) => {
                 let service = &scenario.services[service_index];
-                let replicas = |place: usize| match place {
-                    0 => service.replicas,
-                    _ => service.versions[place - 1].replicas,
-                };
-                let all: u32 = (0..=service.versions.len())
-                    .filter(|&place| place != to)
-                    .map(replicas)
+                let replicas = service.version_replicas();
+                let all: u32 = replicas
+                    .iter()
+                    .enumerate()
+                    .filter(|&(place, _)| place != to)
+                    .map(|(_, (_, replicas))| replicas)
                     .sum();
                 if version_index == to || all == 0 {
                     0.0
                 } else {
-                    100.0 * f64::from(replicas(version_index)) / f64::from(all)
+                    let own = replicas.get(version_index).map_or(0, |(_, own)| *own);
+                    100.0 * f64::from(own) / f64::from(all)
                 }
             }
             _ => spread,

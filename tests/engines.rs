@@ -84,12 +84,12 @@ fn ticks_on_path(scenario: &Scenario, service: &str, endpoint: &str, depth: usiz
 }
 
 fn hosts(scenario: &Scenario) -> usize {
-    let instances: u32 = scenario
+    let instances: u64 = scenario
         .services
         .iter()
-        .map(|s| s.replicas + s.versions.iter().map(|v| v.replicas).sum::<u32>())
+        .map(meshsim::scenario::schema::Service::instances)
         .sum();
-    instances as usize + scenario.workloads.len()
+    usize::try_from(instances).unwrap_or(usize::MAX) + scenario.workloads.len()
 }
 
 fn compare(file: &Path) {

@@ -72,6 +72,31 @@ pub(super) fn resolve_calls(scenario: Resolved<'_>, service_index: usize) -> Res
             })
         }));
     }
+    // After the endpoints' own calls, so a scenario without a version's calls keeps its
+    // upstreams' order, and with it every draw.
+    let version_calls = scenario.resolution.version_calls[service_index]
+        .iter()
+        .zip(&service.versions)
+        .map(|(replaced, version)| {
+            replaced
+                .iter()
+                .zip(&version.endpoints)
+                .map(|(replaced, entry)| {
+                    let (replaced, entries) = (replaced.as_ref()?, entry.calls.as_ref()?);
+                    let calls = replaced.calls.iter().zip(&replaced.behaviours);
+                    Some(
+                        calls
+                            .zip(entries)
+                            .map(|((call, behaviour), entry)| AppCall {
+                                target: target(call),
+                                policy: call_policy(behaviour, entry),
+                            })
+                            .collect(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
     let depends_on = scenario.resolution.depends_on[service_index]
         .iter()
         .map(|&callee| upstream_of(&scenario, callee))
@@ -80,6 +105,7 @@ pub(super) fn resolve_calls(scenario: Resolved<'_>, service_index: usize) -> Res
         depends_on,
         callees,
         endpoint_calls,
+        version_calls,
         failure_calls,
         sagas,
         caches,
@@ -94,6 +120,9 @@ pub(super) struct ResolvedCalls {
     pub(super) depends_on: Vec<usize>,
     pub(super) callees: Vec<usize>,
     pub(super) endpoint_calls: Vec<Vec<AppCall>>,
+    /// Per `[[service.version]]` in the file's order, per `[[service.version.endpoint]]`, the
+    /// calls it replaces the endpoint's with, if it does.
+    pub(super) version_calls: Vec<Vec<Option<Vec<AppCall>>>>,
     pub(super) failure_calls: Vec<Vec<CallTarget>>,
     pub(super) sagas: Vec<Option<Arc<SagaPlan>>>,
     /// Per endpoint, its cache's `GET` and `SETEX`.

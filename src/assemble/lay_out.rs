@@ -6,7 +6,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use meshsim_sim::{GroupId, Network, NodeId, Selector};
 
-use crate::layout::{BASE_VERSION, Layout, ServiceLayout, WorkloadLayout};
+use crate::layout::{Layout, ServiceLayout, WorkloadLayout};
 use crate::rollout;
 use crate::scenario::resolved::Host;
 use crate::scenario::schema::Scenario;
@@ -17,19 +17,13 @@ pub(super) fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
         let group = network.add_group(&service.name, false, !service.exposed);
         let mut instances = Vec::new();
         let mut versions = Vec::new();
-        let counts = std::iter::once((BASE_VERSION.to_owned(), service.replicas)).chain(
-            service
-                .versions
-                .iter()
-                .map(|version| (version.name.clone(), version.replicas)),
-        );
-        for (version_name, replicas) in counts {
+        for (version_name, replicas) in service.version_replicas() {
             let first = instances.len();
             for _ in 0..replicas {
                 let name = format!("{}/{}", service.name, instances.len());
                 instances.push(network.add_node(group, &name));
             }
-            versions.push((version_name, first..instances.len()));
+            versions.push((version_name.to_owned(), first..instances.len()));
         }
         services.insert(
             service.name.clone(),

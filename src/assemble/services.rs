@@ -109,10 +109,11 @@ fn service_config(
     key: VersionKey,
     resolved: &ResolvedCalls,
 ) -> ServiceConfig {
-    let version = service
+    let version_index = service
         .versions
         .iter()
-        .find(|version| version.name == version_name);
+        .position(|version| version.name == version_name);
+    let version = version_index.map(|index| &service.versions[index]);
     let factor = version
         .and_then(|v| v.service_time_factor)
         .map_or(1.0, Real::get);
@@ -121,21 +122,46 @@ fn service_config(
         .endpoints
         .iter()
         .enumerate()
-        .map(|(index, endpoint)| EndpointConfig {
-            service_time: endpoint
-                .service_time
-                .as_ref()
-                .map_or(Distribution::ZERO, distribution)
-                .scaled(factor),
-            error_rate: error_override.unwrap_or(endpoint.error_rate.get()),
-            calls: resolved.endpoint_calls[index].clone(),
-            on_failure: resolved.failure_calls[index].clone(),
-            saga: resolved.sagas[index].clone(),
-            cache: resolved.caches[index],
-            auth: endpoint
-                .auth
-                .as_ref()
-                .map(|header| mesh::auth_conditions(header, workloads)),
+        .map(|(index, endpoint)| {
+            let replaced = version_index.and_then(|version_index| {
+                let entries = &service.versions[version_index].endpoints;
+                let place = entries
+                    .iter()
+                    .position(|entry| entry.name == endpoint.name)?;
+                Some((
+                    &entries[place],
+                    &resolved.version_calls[version_index][place],
+                ))
+            });
+            let (entry, calls) = replaced.unzip();
+            EndpointConfig {
+                // A version's own service time is its own: the version's factor scales only the
+                // endpoint's.
+                service_time: match entry.and_then(|entry| entry.service_time.as_ref()) {
+                    Some(own) => distribution(own),
+                    None => endpoint
+                        .service_time
+                        .as_ref()
+                        .map_or(Distribution::ZERO, distribution)
+                        .scaled(factor),
+                },
+                error_rate: entry
+                    .and_then(|entry| entry.error_rate)
+                    .map(Real::get)
+                    .or(error_override)
+                    .unwrap_or(endpoint.error_rate.get()),
+                calls: calls
+                    .and_then(Option::as_ref)
+                    .unwrap_or(&resolved.endpoint_calls[index])
+                    .clone(),
+                on_failure: resolved.failure_calls[index].clone(),
+                saga: resolved.sagas[index].clone(),
+                cache: resolved.caches[index],
+                auth: endpoint
+                    .auth
+                    .as_ref()
+                    .map(|header| mesh::auth_conditions(header, workloads)),
+            }
         })
         .collect();
     let gated = !service.depends_on.is_empty() || service.start_time.is_some();

@@ -32,13 +32,7 @@ fn census(scenario: &Scenario) -> Vec<String> {
     let instances: u64 = scenario
         .services
         .iter()
-        .map(|s| {
-            u64::from(s.replicas)
-                + s.versions
-                    .iter()
-                    .map(|v| u64::from(v.replicas))
-                    .sum::<u64>()
-        })
+        .map(crate::scenario::schema::Service::instances)
         .sum();
     let mut parts = vec![
         counted(scenario.services.len() as u64, "service"),

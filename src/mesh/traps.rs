@@ -95,13 +95,10 @@ fn clusters(scenario: &Scenario, name: &str) -> Vec<(String, u64)> {
     else {
         return Vec::new();
     };
-    let versions: Vec<(&str, u64)> = std::iter::once(("v1", u64::from(service.replicas)))
-        .chain(
-            service
-                .versions
-                .iter()
-                .map(|version| (version.name.as_str(), u64::from(version.replicas))),
-        )
+    let versions: Vec<(&str, u64)> = service
+        .version_replicas()
+        .into_iter()
+        .map(|(version, replicas)| (version, u64::from(replicas)))
         .collect();
     let routed = scenario
         .mesh
@@ -163,17 +160,7 @@ fn route_traps(scenario: &Scenario, name: &str, traps: &mut Vec<Trap>) {
     else {
         return;
     };
-    let replicas = |version: &str| {
-        if version == "v1" {
-            Some(service.replicas)
-        } else {
-            service
-                .versions
-                .iter()
-                .find(|candidate| candidate.name == version)
-                .map(|found| found.replicas)
-        }
-    };
+    let replicas = |version: &str| service.replicas_of(version);
     for (index, route) in policy.route.iter().enumerate() {
         for (version, weight) in &route.weights {
             if weight.get() > 0.0 && replicas(version) == Some(0) {

@@ -101,6 +101,14 @@ pub struct EndpointCalls {
     pub cache: Option<(Call, Call)>,
 }
 
+/// The calls a `[[service.version.endpoint]]` puts in place of its endpoint's, resolved.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplacedCalls {
+    pub calls: Vec<Call>,
+    /// Per entry of `calls`, what the application does with it.
+    pub behaviours: Vec<CallBehaviour>,
+}
+
 /// What the application does with one entry of an endpoint's `calls`, defaults filled in. Its
 /// `retry_backoff` stays in the schema, read at assembly as service times are.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -197,6 +205,9 @@ pub struct Rollout {
 pub struct Resolution {
     /// Per service, per endpoint.
     pub endpoints: Vec<Vec<EndpointCalls>>,
+    /// Per service, per `[[service.version]]` in the file's order, per
+    /// `[[service.version.endpoint]]`: the calls it replaces the endpoint's with, if it does.
+    pub version_calls: Vec<Vec<Vec<Option<ReplacedCalls>>>>,
     /// Per `[[saga]]`, its steps.
     pub sagas: Vec<Vec<SagaStep>>,
     /// Per `[[fault]]`.

@@ -14,9 +14,12 @@ use crate::profile::Profile;
 mod arrival;
 mod distribution;
 mod on_error;
+mod version_endpoint;
+mod versions;
 pub use self::distribution::{Distribution, MixturePart, SampleFile};
 pub use arrival::Arrival;
 pub use on_error::{OnError, StatusAnswer};
+pub use version_endpoint::VersionEndpoint;
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -315,17 +318,21 @@ fn default_step_retries() -> u32 {
     2
 }
 
-/// `[[service.version]]`: another version of the service with its own instances.
+/// `[[service.version]]`: another version of the service with its own instances, or, named
+/// `v1`, the service's own version.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Version {
     pub name: String,
-    #[serde(default = "default_replicas")]
-    pub replicas: u32,
+    /// 1 when left out; for `v1`, the service's `replicas` (`Service::base_replicas`).
+    pub replicas: Option<u32>,
     /// Overrides every endpoint's error rate.
     pub error_rate: Option<Real>,
     /// Multiplies every endpoint's service time.
     pub service_time_factor: Option<Real>,
+    /// What single endpoints do differently in this version.
+    #[serde(default, rename = "endpoint")]
+    pub endpoints: Vec<VersionEndpoint>,
 }
 
 /// `[[broker]]`: a RabbitMQ-like broker with at-least-once delivery.

@@ -71,10 +71,17 @@ impl Checker<'_, '_> {
                     .iter()
                     .flat_map(|step| std::iter::once(&step.action).chain(&step.compensation))
             });
+        let version_calls = service
+            .versions
+            .iter()
+            .flat_map(|version| &version.endpoints)
+            .filter_map(|entry| entry.calls.as_ref())
+            .flatten();
         let calls = service
             .endpoints
             .iter()
             .flat_map(|endpoint| endpoint.calls.iter().chain(&endpoint.on_failure))
+            .chain(version_calls)
             .chain(sagas);
         for cache in service.endpoints.iter().filter_map(|e| e.cache.as_ref()) {
             if !names.contains(&cache.store) {

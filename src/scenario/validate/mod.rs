@@ -41,6 +41,7 @@ mod stores;
 #[cfg(test)]
 mod tests;
 mod values;
+mod version_endpoints;
 mod workloads;
 
 use indexmap::IndexMap;

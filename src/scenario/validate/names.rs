@@ -54,13 +54,7 @@ impl<'s> Names<'s> {
                 versions.insert(version.name.as_str());
             }
             names.versions.push(versions);
-            let instances = service
-                .versions
-                .iter()
-                .fold(u64::from(service.replicas), |sum, version| {
-                    sum.saturating_add(u64::from(version.replicas))
-                });
-            names.instances.push(instances);
+            names.instances.push(service.instances());
         }
         for (index, workload) in scenario.workloads.iter().enumerate() {
             names

@@ -5,14 +5,16 @@ use meshsim_models::StoreKind;
 
 use crate::scenario::metric::MetricRef;
 use crate::scenario::resolved::{
-    Callee, EndpointCalls, EndpointId, Fault, Host, Policies, Resolution, Rollout, Route, SagaStep,
-    ServiceId,
+    Callee, EndpointCalls, EndpointId, Fault, Host, Policies, ReplacedCalls, Resolution, Rollout,
+    Route, SagaStep, ServiceId,
 };
 use crate::scenario::schema::Scenario;
 
 /// The resolution being built, in the scenario's shape.
 pub(super) struct Resolving {
     pub(super) endpoints: Vec<Vec<Option<EndpointCalls>>>,
+    /// Per service, per version; a call that does not resolve is an error reported.
+    pub(super) version_calls: Vec<Vec<Vec<Option<ReplacedCalls>>>>,
     pub(super) sagas: Vec<Option<Vec<SagaStep>>>,
     pub(super) faults: Vec<Option<Fault>>,
     pub(super) links: Vec<Option<[Host; 2]>>,
@@ -39,6 +41,11 @@ impl Resolving {
                 .iter()
                 .map(|service| vec![None; service.endpoints.len()])
                 .collect(),
+            version_calls: scenario
+                .services
+                .iter()
+                .map(|service| vec![Vec::new(); service.versions.len()])
+                .collect(),
             sagas: vec![None; scenario.sagas.len()],
             faults: vec![None; scenario.faults.len()],
             links: vec![None; scenario.network.link.len()],
@@ -63,6 +70,7 @@ impl Resolving {
                 .into_iter()
                 .map(|endpoints| endpoints.into_iter().collect())
                 .collect::<Option<_>>()?,
+            version_calls: self.version_calls,
             sagas: self.sagas.into_iter().collect::<Option<_>>()?,
             faults: self.faults.into_iter().collect::<Option<_>>()?,
             links: self.links.into_iter().collect::<Option<_>>()?,

@@ -10,7 +10,7 @@ use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
 use crate::scenario::metric;
 use crate::scenario::resolved::{self, RolloutCheck, RolloutMove};
-use crate::scenario::schema::{BASE_VERSION, Check, Rollout, Strategy};
+use crate::scenario::schema::{Check, Rollout, Strategy};
 use crate::scenario::{Bound, Duration};
 
 impl Checker<'_, '_> {
@@ -168,18 +168,7 @@ impl Checker<'_, '_> {
             .set_hint("a rollout moves traffic from one version to another");
         }
         if rollout.strategy == Strategy::Rolling {
-            let replicas = |name: &str| {
-                let service = &self.scenario.services[service];
-                if name == BASE_VERSION {
-                    Some(service.replicas)
-                } else {
-                    service
-                        .versions
-                        .iter()
-                        .find(|version| version.name == name)
-                        .map(|version| version.replicas)
-                }
-            };
+            let replicas = |name: &str| self.scenario.services[service].replicas_of(name);
             if let Some(to) = versions[1]
                 && replicas(to) == Some(0)
             {

@@ -46,7 +46,7 @@ impl<'s> Checker<'s, '_> {
                 );
                 self.check_endpoint(&endpoint_path, (index, endpoint_index), endpoint);
             }
-            self.check_versions(&path, service);
+            self.check_versions(&path, index, service);
             let instances = self.names.instances[index];
             if instances == 0 {
                 let diagnostic = self.error(
@@ -246,8 +246,8 @@ impl<'s> Checker<'s, '_> {
         }
     }
 
-    fn check_versions(&mut self, path: &DocPath, service: &Service) {
-        let total = service.versions.len().saturating_add(1);
+    fn check_versions(&mut self, path: &DocPath, service_index: usize, service: &'s Service) {
+        let total = service.added_versions().count().saturating_add(1);
         if total > limits::VERSIONS_PER_SERVICE_MAX {
             self.error(
                 &path
@@ -264,19 +264,19 @@ impl<'s> Checker<'s, '_> {
         for (index, version) in service.versions.iter().enumerate() {
             let version_path = path.key("version").index(index);
             let name_path = version_path.key("name");
-            if version.name == BASE_VERSION {
-                self.error(&name_path, "a [[service.version]] may not be named \"v1\": that is the service's own version")
-                    .set_hint("set v1's keys (replicas, workers, endpoints) on the [[service]] itself");
-                continue;
-            }
             self.name(&name_path, &version.name, "version name");
             self.unique(&mut seen, &version.name, &name_path, "version name");
-            self.whole_at_most(
-                &version_path.key("replicas"),
-                u64::from(version.replicas),
-                u64::from(limits::REPLICAS_PER_VERSION_MAX),
-                "replicas per version",
-            );
+            if let Some(replicas) = version.replicas {
+                self.whole_at_most(
+                    &version_path.key("replicas"),
+                    u64::from(replicas),
+                    u64::from(limits::REPLICAS_PER_VERSION_MAX),
+                    "replicas per version",
+                );
+                if version.name == BASE_VERSION {
+                    self.base_replicas_agree(path, &version_path, service, replicas);
+                }
+            }
             if let Some(error_rate) = version.error_rate {
                 self.probability(&version_path.key("error_rate"), error_rate.get());
             }
@@ -292,6 +292,36 @@ impl<'s> Checker<'s, '_> {
                 )
                 .set_hint("1 keeps the endpoints' service times, 2 doubles them, 0.5 halves them");
             }
+            self.check_version_endpoints(&version_path, (service_index, index), version);
         }
+    }
+
+    /// A `[[service.version]]` named `v1` holds the base version's replicas; the service's own
+    /// `replicas`, when the file writes it too, must say the same.
+    fn base_replicas_agree(
+        &mut self,
+        service_path: &DocPath,
+        version_path: &DocPath,
+        service: &Service,
+        replicas: u32,
+    ) {
+        if replicas == service.replicas
+            || !self.locator.exists(service_path.key("replicas").parts())
+        {
+            return;
+        }
+        let line = self.line_of(&service_path.key("replicas"));
+        self.error(
+            &version_path.key("replicas"),
+            format!(
+                "v1 has {replicas} replicas here and {} on its [[service]] {}",
+                service.replicas,
+                quote(&service.name)
+            ),
+        )
+        .set_hint(match line {
+            Some(line) => format!("the base version's replicas go in one place: remove this key or the service's on line {line}"),
+            None => "the base version's replicas go in one place: remove this key or the service's".to_owned(),
+        });
     }
 }
