@@ -12,10 +12,12 @@ use super::number::{Bound, Real};
 use crate::profile::Profile;
 
 mod arrival;
+mod concurrency;
 mod distribution;
 mod on_error;
 pub use self::distribution::{Distribution, MixturePart, SampleFile};
 pub use arrival::Arrival;
+pub use concurrency::Concurrency;
 pub use on_error::{OnError, StatusAnswer};
 
 /// A whole scenario file.
@@ -128,6 +130,10 @@ pub struct Service {
     /// Requests waiting in one instance; beyond it, shed with 503. Tomcat's `acceptCount` (100).
     #[serde(default = "default_queue")]
     pub queue: u32,
+    /// Cores an instance's own work shares (processor sharing); unlimited when omitted.
+    pub cores: Option<Real>,
+    /// `"threads"` (when omitted) or `"event_loop"` (`docs/scenario-format.md`).
+    pub concurrency: Option<Concurrency>,
     /// Only exposed services accept traffic from workloads.
     #[serde(default)]
     pub exposed: bool,
