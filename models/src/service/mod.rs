@@ -22,6 +22,7 @@ mod lifecycle;
 pub(crate) mod refusal;
 mod steps;
 mod timer;
+mod work;
 
 pub use app_call::{AppCall, CallPolicy, OnError};
 pub use config::{Concurrency, EndpointConfig, Readiness, ServiceConfig};
