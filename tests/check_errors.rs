@@ -72,6 +72,7 @@ bad_input! {
     mesh_istio_keys => "mesh-istio-keys",
     many_errors => "many-errors",
     call_behaviour => "call-behaviour",
+    cpu => "cpu",
 }
 
 #[test]

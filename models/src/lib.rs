@@ -13,12 +13,14 @@ mod call_target;
 mod cluster;
 mod deadline;
 mod episode;
+mod event_loops;
 mod key_value;
 mod message;
 mod node;
 mod order_id;
 mod outbox;
 mod policy;
+mod processor_sharing;
 mod rollout;
 mod route;
 mod saga;
@@ -48,8 +50,8 @@ pub use rollout::{
 pub use route::{HeaderCondition, Route, RouteTable};
 pub use saga::{SagaPlan, SagaStepPlan};
 pub use service::{
-    AppCall, CallPolicy, CallTarget, EndpointConfig, InboundPolicy, OnError, RateLimitConfig,
-    Readiness, ServiceConfig, ServiceInstance,
+    AppCall, CallPolicy, CallTarget, Concurrency, EndpointConfig, InboundPolicy, OnError,
+    RateLimitConfig, Readiness, ServiceConfig, ServiceInstance,
 };
 pub use sidecar::Sidecar;
 pub use store::{

@@ -70,6 +70,10 @@ pub(crate) mod kind {
     pub(crate) const APP_TIMEOUT: u8 = 22;
     /// A service's application's back-off before its next try of a call (payload: the job).
     pub(crate) const APP_BACKOFF: u8 = 23;
+    /// A service's shared cores reach the earliest end of own work (payload: the arming).
+    pub(crate) const CPU_SHARE: u8 = 24;
+    /// A service's event-loop process finished its running own work (payload: the process).
+    pub(crate) const LOOP_WORK: u8 = 25;
 }
 
 const PAYLOAD_BITS: u32 = 56;

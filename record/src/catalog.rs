@@ -69,4 +69,7 @@ pub struct VersionInfo {
     pub instances: u32,
     /// The share of the service's traffic routed to this version, in percent.
     pub route_weight_percent: f64,
+    /// The cores each instance's own work shares (`cores`, or one per event-loop process);
+    /// `None`: unlimited, and `metrics.csv` leaves `cpu_percent` empty.
+    pub cores: Option<f64>,
 }

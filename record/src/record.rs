@@ -32,6 +32,10 @@ pub enum Record {
         latency_ns: u64,
         result: ServedResult,
     },
+    /// An instance of a version with `cores` finished a request's own work: `core_ns` of
+    /// core-time used (its work, whatever the sharing), for `metrics.csv`'s `cpu_percent`. A
+    /// version without `cores` records none, so its runs replay as before.
+    CpuWork { key: VersionKey, core_ns: u64 },
     /// A gauge moved.
     Gauge {
         key: VersionKey,

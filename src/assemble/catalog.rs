@@ -49,6 +49,7 @@ fn groups(scenario: Resolved<'_>, layout: &Layout) -> Vec<GroupInfo> {
                 name: BASE_VERSION.to_owned(),
                 instances: 1,
                 route_weight_percent: 100.0,
+                cores: None,
             }],
             endpoints: kind
                 .operations()
@@ -96,6 +97,7 @@ fn service_group(
                 // version.
                 100.0 * range.len() as f64 / total,
             ),
+            cores: scenario.services[index].cores_per_instance(),
         })
         .collect();
     let endpoints = scenario.services[index]

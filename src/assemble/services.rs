@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use meshsim_models::{
-    EndpointConfig, InboundPolicy, Node, Readiness, ServiceConfig, ServiceInstance, Sidecar,
-    UpstreamConfig,
+    Concurrency, EndpointConfig, InboundPolicy, Node, Readiness, ServiceConfig, ServiceInstance,
+    Sidecar, UpstreamConfig,
 };
 use meshsim_record::VersionKey;
 use meshsim_sim::{Distribution, GroupId, NodeId, Seeder};
@@ -192,6 +192,12 @@ fn service_config(
         key,
         workers: service.workers,
         queue: service.queue,
+        concurrency: if service.is_event_loop() {
+            Concurrency::EventLoop
+        } else {
+            Concurrency::Threads
+        },
+        cores: service.cores_per_instance(),
         endpoints,
         inbound,
         readiness,

@@ -39,6 +39,10 @@ pub const INSTANCES_MAX: u64 = 100_000;
 /// are rare; 100 000 also covers event-loop servers modelled as many light workers.
 pub const WORKERS_PER_INSTANCE_MAX: u32 = 100_000;
 
+/// Cores of one instance (`cores`). Kubernetes nodes top out at a few hundred cores; a typo
+/// (`cores = 5000` for `500m`) would make the CPU silently unlimited.
+pub const CORES_MAX: f64 = 1024.0;
+
 /// Requests waiting in one instance's queue.
 pub const QUEUE_MAX: u32 = 1_000_000;
 
@@ -210,6 +214,10 @@ pub fn describe() -> Vec<(&'static str, String)> {
         (
             "workers per instance",
             format!("1 to {WORKERS_PER_INSTANCE_MAX}"),
+        ),
+        (
+            "cores per instance",
+            format!("above 0, at most {CORES_MAX}"),
         ),
         (
             "queue per instance or store",

@@ -12,12 +12,14 @@ use super::number::{Bound, Real};
 use crate::profile::Profile;
 
 mod arrival;
+mod concurrency;
 mod distribution;
 mod on_error;
 mod version_endpoint;
 mod versions;
 pub use self::distribution::{Distribution, MixturePart, SampleFile};
 pub use arrival::Arrival;
+pub use concurrency::Concurrency;
 pub use on_error::{OnError, StatusAnswer};
 pub use version_endpoint::VersionEndpoint;
 
@@ -131,6 +133,10 @@ pub struct Service {
     /// Requests waiting in one instance; beyond it, shed with 503. Tomcat's `acceptCount` (100).
     #[serde(default = "default_queue")]
     pub queue: u32,
+    /// Cores an instance's own work shares (processor sharing); unlimited when omitted.
+    pub cores: Option<Real>,
+    /// `"threads"` (when omitted) or `"event_loop"` (`docs/scenario-format.md`).
+    pub concurrency: Option<Concurrency>,
     /// Only exposed services accept traffic from workloads.
     #[serde(default)]
     pub exposed: bool,

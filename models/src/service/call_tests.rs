@@ -10,8 +10,8 @@ use meshsim_sim::{Action, Distribution, GroupId, Input, NodeId, Seeder, SimTime}
 
 use super::timer::ServiceTimer;
 use super::{
-    AppCall, CallPolicy, CallTarget, EndpointConfig, InboundPolicy, OnError, ServiceConfig,
-    ServiceInstance,
+    AppCall, CallPolicy, CallTarget, Concurrency, EndpointConfig, InboundPolicy, OnError,
+    ServiceConfig, ServiceInstance,
 };
 use crate::balancer::LoadBalancer;
 use crate::message::{CallKey, Message, Request, RequestContext, Response};
@@ -87,6 +87,8 @@ fn instance(policy: CallPolicy) -> ServiceInstance {
             cache: None,
             auth: None,
         }],
+        concurrency: Concurrency::Threads,
+        cores: None,
         inbound: InboundPolicy::default(),
         readiness: None,
         exports_metrics: false,

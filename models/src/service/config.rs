@@ -32,8 +32,16 @@ pub struct EndpointConfig {
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
     pub key: VersionKey,
+    /// Threads (`Threads`) or event-loop processes (`EventLoop`) of one instance.
     pub workers: u32,
+    /// Requests waiting for a thread (`Threads`), or in progress in all phases (`EventLoop`).
     pub queue: u32,
+    /// How requests hold the instance while they wait on their calls.
+    pub concurrency: Concurrency,
+    /// The cores an instance's own work shares by processor sharing; `None`: unlimited, every
+    /// worker's work at full speed. With `EventLoop`, the number of processes, each one core:
+    /// what CPU utilization is measured against.
+    pub cores: Option<f64>,
     pub endpoints: Vec<EndpointConfig>,
     pub inbound: InboundPolicy,
     /// When an instance is ready to take requests; `None`: as soon as it starts.
@@ -51,4 +59,14 @@ pub struct ServiceConfig {
 pub struct Readiness {
     pub start_time_ns: u64,
     pub depends_on: Vec<u16>,
+}
+
+/// How an instance serves requests at once: `concurrency` on `[[service]]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Concurrency {
+    /// A thread per request (Tomcat), held through its calls.
+    Threads,
+    /// Node.js: one event loop per process; a request holds a process's core only for its own
+    /// work, and nothing while it waits on its calls.
+    EventLoop,
 }

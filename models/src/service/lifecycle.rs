@@ -114,6 +114,7 @@ impl ServiceInstance {
                 request,
                 arrived_at: now,
                 started_at: now,
+                work_ns: 0,
                 next_call: 0,
                 saga: Some(run),
                 detached: true,
@@ -147,6 +148,7 @@ impl ServiceInstance {
             self.pool.busy_workers(),
             "a job per busy worker"
         );
+        self.cpu.clear();
         let mut jobs = self.jobs.drain();
         // The saga log is durable: the sagas in progress survive, to be undone on restart.
         for job in &mut jobs {

@@ -17,13 +17,15 @@ mod app_call;
 mod call_try;
 mod calls;
 mod config;
+mod cpu;
 mod lifecycle;
 pub(crate) mod refusal;
 mod steps;
 mod timer;
+mod work;
 
 pub use app_call::{AppCall, CallPolicy, OnError};
-pub use config::{EndpointConfig, Readiness, ServiceConfig};
+pub use config::{Concurrency, EndpointConfig, Readiness, ServiceConfig};
 
 use crate::arrival::Arrival;
 pub use crate::call_target::CallTarget;
@@ -35,9 +37,10 @@ use crate::sidecar::Sidecar;
 use crate::sidecar::inbound::Inbound;
 pub use crate::sidecar::inbound::{InboundPolicy, RateLimitConfig};
 use crate::slab::{Slab, SlabKey};
-use crate::timer::{TimerCode, expect_own};
+use crate::timer::expect_own;
 use crate::worker_pool::WorkerPool;
 use call_try::CallTry;
+use cpu::Cpu;
 use timer::ServiceTimer;
 
 /// Where a job with a cache-aside endpoint is.
@@ -57,8 +60,10 @@ struct Job {
     from: NodeId,
     request: Request,
     arrived_at: SimTime,
-    /// When a worker took the request: its own work ends a service time later.
+    /// When a worker took the request and its own work began (it may wait for a core).
     started_at: SimTime,
+    /// The own work the request needs, in core-nanoseconds: its service time drawn.
+    work_ns: u64,
     next_call: usize,
     /// The saga the job runs, if its endpoint has one.
     saga: Option<SagaRun>,
@@ -87,8 +92,14 @@ pub struct ServiceInstance {
     inbound: Inbound,
     /// The running jobs' state, keyed as their timers and calls are; the pool counts them.
     jobs: Slab<Job>,
-    /// The workers and the queue of requests waiting for one.
+    /// The workers and the queue of requests waiting for one; with event loops, the requests
+    /// in progress (`queue` of them), and no queue.
     pool: WorkerPool<Arrival>,
+    /// Where the own work runs: unlimited, shared cores or event loops.
+    cpu: Cpu,
+    /// Core-nanoseconds of own work this instance has finished since the run began (a crash
+    /// does not reset it), counted when each work ends: what a CPU metric's rate is taken of.
+    pub(crate) cpu_busy_ns: u64,
     /// Sagas in progress when the process died: the durable saga log, undone on restart.
     saga_log: Vec<(Request, SagaRun)>,
     /// What the instance's sidecar exports for a metrics scrape; a crash resets it.
@@ -118,7 +129,13 @@ impl ServiceInstance {
             sidecar,
             inbound: Inbound::new(config.inbound.clone(), name),
             jobs: Slab::default(),
-            pool: WorkerPool::new(config.key, config.workers, config.queue),
+            pool: match config.concurrency {
+                Concurrency::Threads => WorkerPool::new(config.key, config.workers, config.queue),
+                // An event loop takes every request up to `queue` in progress, and waits none.
+                Concurrency::EventLoop => WorkerPool::new(config.key, config.queue, 0),
+            },
+            cpu: Cpu::of(&config),
+            cpu_busy_ns: 0,
             saga_log: Vec::new(),
             served: ServedCounters::default(),
             ready: config.readiness.is_none(),
@@ -164,6 +181,11 @@ impl ServiceInstance {
 
     pub fn queue_depth(&self) -> usize {
         self.pool.queue_depth()
+    }
+
+    /// Core-nanoseconds of own work finished here since the run began.
+    pub fn cpu_busy_ns(&self) -> u64 {
+        self.cpu_busy_ns
     }
 
     // Inputs are handed over by value, as the engine gives them up; most fields are `Copy`.
@@ -238,7 +260,9 @@ impl ServiceInstance {
 
     fn on_timer(&mut self, now: SimTime, id: TimerId, out: &mut Outbox<Message>) {
         match expect_own(id, "a service instance") {
-            ServiceTimer::Work(key) => self.after_work(now, key, out),
+            ServiceTimer::Work(key) => self.work_done(now, key, out),
+            ServiceTimer::CpuShare(generation) => self.cpu_share_over(now, generation, out),
+            ServiceTimer::LoopWork(process) => self.loop_work_over(now, process, out),
             ServiceTimer::Startup => self.probe(now, out),
             ServiceTimer::SagaRetry(key) => {
                 if let Some(run) = self.jobs.get_mut(key).and_then(|job| job.saga.as_mut()) {
@@ -282,6 +306,7 @@ impl ServiceInstance {
             request,
             arrived_at,
             started_at: now,
+            work_ns,
             next_call: 0,
             saga: None,
             detached: false,
@@ -290,7 +315,7 @@ impl ServiceInstance {
             call: CallTry::NONE,
             degraded: false,
         });
-        out.set_timer(now + work_ns, ServiceTimer::Work(key).encode());
+        self.begin_work(now, key, work_ns, out);
     }
 
     fn after_work(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {

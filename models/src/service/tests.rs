@@ -6,7 +6,9 @@ use meshsim_record::{Gauge, MeshEvent, ReasonKind, Record, ServedResult, Version
 use meshsim_sim::Action;
 use meshsim_sim::{Distribution, GroupId, Input, NodeId, Seeder, SimTime, TimerId};
 
-use super::{EndpointConfig, InboundPolicy, RateLimitConfig, ServiceConfig, ServiceInstance};
+use super::{
+    Concurrency, EndpointConfig, InboundPolicy, RateLimitConfig, ServiceConfig, ServiceInstance,
+};
 use crate::message::{Message, Request, RequestContext, Response};
 use crate::outbox::Outbox;
 use crate::policy::rate_limit::Refill;
@@ -77,6 +79,8 @@ fn config(workers: u32, queue: u32, inbound: InboundPolicy) -> Arc<ServiceConfig
             cache: None,
             auth: None,
         }],
+        concurrency: Concurrency::Threads,
+        cores: None,
         inbound,
         readiness: None,
         exports_metrics: false,
@@ -257,6 +261,8 @@ fn every_service_timer_round_trips_to_its_old_id() {
         (ServiceTimer::SagaRetry(job), 14 << 56 | 4 << 32 | 6),
         (ServiceTimer::AppTimeout(job), 22 << 56 | 4 << 32 | 6),
         (ServiceTimer::AppBackoff(job), 23 << 56 | 4 << 32 | 6),
+        (ServiceTimer::CpuShare(9), 24 << 56 | 9),
+        (ServiceTimer::LoopWork(3), 25 << 56 | 3),
         // The sidecar's timers keep their own ids inside the instance's.
         (
             ServiceTimer::Sidecar(SidecarTimer::CallTimeout(UpstreamIndex(1))),
@@ -267,4 +273,69 @@ fn every_service_timer_round_trips_to_its_old_id() {
             8 << 56 | 4 << 32 | 6,
         ),
     ]);
+}
+
+fn cpu_config(concurrency: Concurrency, workers: u32, queue: u32) -> Arc<ServiceConfig> {
+    let mut config = (*config(workers, queue, InboundPolicy::default())).clone();
+    config.concurrency = concurrency;
+    config.cores = Some(1.0);
+    Arc::new(config)
+}
+
+fn core_ns(output: &Output) -> u64 {
+    output
+        .records
+        .iter()
+        .filter_map(|record| match record {
+            Record::CpuWork { core_ns, .. } => Some(*core_ns),
+            _ => None,
+        })
+        .sum()
+}
+
+#[test]
+fn two_threads_on_one_core_each_take_twice_their_work() {
+    let mut service = instance(cpu_config(Concurrency::Threads, 2, 0));
+    let first = handle(&mut service, SimTime::ZERO, request(1, 0));
+    let second = handle(&mut service, SimTime::ZERO, request(2, 0));
+    // Processor sharing: both at half speed, both done at twice their work.
+    let (at, timer) = second.timers[0];
+    assert_eq!(at, SimTime::ZERO + 2 * WORK_NS);
+    // The first arming went stale when the second request came.
+    let (stale_at, stale) = first.timers[0];
+    assert!(
+        handle(&mut service, stale_at, Input::Timer(stale))
+            .answers
+            .is_empty()
+    );
+    let done = handle(&mut service, at, Input::Timer(timer));
+    assert_eq!(done.answers.len(), 2);
+    assert_eq!(
+        core_ns(&done),
+        2 * WORK_NS,
+        "core-time is the work, not the time"
+    );
+    assert_eq!(service.cpu_busy_ns(), 2 * WORK_NS);
+}
+
+#[test]
+fn an_event_loop_runs_work_one_at_a_time_and_bounds_requests_in_progress() {
+    let mut service = instance(cpu_config(Concurrency::EventLoop, 1, 2));
+    let first = handle(&mut service, SimTime::ZERO, request(1, 0));
+    let second = handle(&mut service, SimTime::ZERO, request(2, 0));
+    assert!(second.timers.is_empty(), "the one process is busy");
+    // `queue = 2` requests in progress: the third is shed.
+    let third = handle(&mut service, SimTime::ZERO, request(3, 0));
+    assert_eq!(third.answers[0].1.status, 503);
+    assert_eq!(third.served(), vec![ServedResult::Shed]);
+    let (at, timer) = first.timers[0];
+    assert_eq!(at, SimTime::ZERO + WORK_NS);
+    let done = handle(&mut service, at, Input::Timer(timer));
+    assert_eq!(done.answers[0].1.call.0, 1);
+    assert_eq!(core_ns(&done), WORK_NS);
+    // The second request's work starts on the freed core: done one work later.
+    let (next_at, next) = done.timers[0];
+    assert_eq!(next_at, at + WORK_NS);
+    let done = handle(&mut service, next_at, Input::Timer(next));
+    assert_eq!(done.answers[0].1.call.0, 2);
 }

@@ -21,6 +21,11 @@ pub(crate) enum ServiceTimer {
     AppBackoff(SlabKey),
     /// One of the instance's sidecar's timers.
     Sidecar(SidecarTimer),
+    /// The earliest own work among the jobs sharing the cores ends, if this arming is still
+    /// the live one (payload: the arming's generation).
+    CpuShare(u64),
+    /// An event-loop process finished the own work it was running (payload: the process).
+    LoopWork(u32),
 }
 
 impl TimerCode for ServiceTimer {
@@ -32,6 +37,8 @@ impl TimerCode for ServiceTimer {
             ServiceTimer::AppTimeout(key) => compose_slab(kind::APP_TIMEOUT, key),
             ServiceTimer::AppBackoff(key) => compose_slab(kind::APP_BACKOFF, key),
             ServiceTimer::Sidecar(timer) => timer.encode(),
+            ServiceTimer::CpuShare(generation) => compose(kind::CPU_SHARE, generation),
+            ServiceTimer::LoopWork(process) => compose(kind::LOOP_WORK, u64::from(process)),
         }
     }
 
@@ -42,6 +49,8 @@ impl TimerCode for ServiceTimer {
             (kind::SAGA_RETRY, key) => ServiceTimer::SagaRetry(SlabKey(key)),
             (kind::APP_TIMEOUT, key) => ServiceTimer::AppTimeout(SlabKey(key)),
             (kind::APP_BACKOFF, key) => ServiceTimer::AppBackoff(SlabKey(key)),
+            (kind::CPU_SHARE, generation) => ServiceTimer::CpuShare(generation),
+            (kind::LOOP_WORK, process) => ServiceTimer::LoopWork(u32::try_from(process).ok()?),
             _ => ServiceTimer::Sidecar(SidecarTimer::decode(id)?),
         })
     }

@@ -211,6 +211,12 @@ impl DigestStream {
                 self.put(&queued.to_le_bytes());
                 self.put(&in_flight.to_le_bytes());
             }
+            Record::CpuWork { key, core_ns } => {
+                self.put(&[19]);
+                self.put(&key.group.0.to_le_bytes());
+                self.put(&key.version.to_le_bytes());
+                self.put(&core_ns.to_le_bytes());
+            }
             Record::Span(_) => unreachable!("spans stay out of the digest"),
             _ => unreachable!("fold sends only state records here"),
         }

@@ -134,6 +134,7 @@ impl Recorder {
                 ..
             } => self.served(key, latency_ns, result),
             Record::Gauge { key, gauge, delta } => self.gauge(key, gauge, delta),
+            Record::CpuWork { key, core_ns } => self.cpu_work(key, core_ns),
             Record::InFlightAtEnd { client, count } => self.in_flight_at_end(client, count),
             Record::Call { caller, callee } => self.edges.call(caller, callee),
             Record::Attempt {
@@ -202,8 +203,12 @@ impl Recorder {
     fn flush_interval(&mut self) {
         let time = format_seconds(self.interval_start);
         let mut rows = Vec::new();
+        // The last interval ends with the run.
+        let end = self
+            .end_of_run
+            .map_or(self.interval_end, |end| end.min(self.interval_end));
         self.workload_rows(&time, &mut rows);
-        self.service_rows(&time, &mut rows);
+        self.service_rows(&time, end - self.interval_start, &mut rows);
         self.subscription_rows(&time, &mut rows);
         for row in rows {
             self.files.metrics_row(&row);

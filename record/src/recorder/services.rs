@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 use super::Recorder;
 use super::output::{METRICS_COLUMNS, quantile_text};
 use super::version_stats::VersionStats;
+use crate::catalog::VersionInfo;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
 use crate::keys::VersionKey;
@@ -48,6 +49,10 @@ impl Recorder {
         assert!(*value >= 0, "gauge {gauge:?} of {key:?} went negative");
     }
 
+    pub(super) fn cpu_work(&mut self, key: VersionKey, core_ns: u64) {
+        self.version_mut(key).interval_cpu_busy_ns += core_ns;
+    }
+
     pub(super) fn route_weight(&mut self, key: VersionKey, basis_points: u32) {
         assert!(basis_points <= 10_000, "a weight above 100%");
         self.version_mut(key).route_weight_basis_points = Some(basis_points);
@@ -55,7 +60,12 @@ impl Recorder {
 
     /// Each service version's row of the interval that ends, with its service's mesh columns,
     /// and the interval's counts emptied.
-    pub(super) fn service_rows(&mut self, time: &str, rows: &mut Vec<[String; METRICS_COLUMNS]>) {
+    pub(super) fn service_rows(
+        &mut self,
+        time: &str,
+        interval_ns: u64,
+        rows: &mut Vec<[String; METRICS_COLUMNS]>,
+    ) {
         let writing = self.files.metrics.is_some();
         for (group_index, group) in self.catalog.groups.iter().enumerate() {
             // The mesh's columns are the service's, repeated on each of its version rows.
@@ -97,9 +107,11 @@ impl Recorder {
                         String::new(),
                         failed_checks,
                         counts.degraded.to_string(),
+                        cpu_percent(stats.interval_cpu_busy_ns, version, interval_ns),
                     ]);
                 }
                 stats.interval_counts = ServiceCounts::default();
+                stats.interval_cpu_busy_ns = 0;
                 stats.fold_interval();
             }
         }
@@ -150,4 +162,17 @@ impl Recorder {
         }
         services
     }
+}
+
+/// The busy core-time of a version's instances over what their cores could give in the
+/// interval, in percent; empty for a version without `cores` (its CPU is not modelled).
+fn cpu_percent(busy_ns: u64, version: &VersionInfo, interval_ns: u64) -> String {
+    let Some(cores) = version.cores else {
+        return String::new();
+    };
+    let capacity_ns = cores * f64::from(version.instances) * interval_ns as f64;
+    if capacity_ns <= 0.0 {
+        return String::new();
+    }
+    format!("{:.1}", 100.0 * busy_ns as f64 / capacity_ns)
 }

@@ -62,6 +62,7 @@ fn catalog() -> Catalog {
         name: name.to_owned(),
         instances: 1,
         route_weight_percent: 50.0,
+        cores: None,
     };
     Catalog {
         groups: vec![

@@ -14,6 +14,8 @@ pub(super) struct VersionStats {
     pub(super) interval_histogram: Histogram,
     pub(super) in_flight: i64,
     pub(super) queue_depth: i64,
+    /// Core-nanoseconds of own work finished in the interval (versions with `cores` only).
+    pub(super) interval_cpu_busy_ns: u64,
     /// The share a rollout controller last gave the version, in hundredths of a percent;
     /// `None`: the configured share.
     pub(super) route_weight_basis_points: Option<u32>,

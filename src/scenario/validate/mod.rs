@@ -18,6 +18,7 @@ mod brokers;
 mod call_behaviour;
 mod calls;
 mod checker;
+mod concurrency;
 mod cycles;
 mod dependencies;
 mod distributions;

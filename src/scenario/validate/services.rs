@@ -95,6 +95,7 @@ impl<'s> Checker<'s, '_> {
             u64::from(limits::QUEUE_MAX),
             "requests queued per instance",
         );
+        self.check_concurrency(path, service);
     }
 
     /// `refused_status`, `client_rate_limit` and each endpoint's `auth`.
