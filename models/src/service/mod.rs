@@ -22,6 +22,7 @@ pub(crate) mod refusal;
 mod steps;
 mod timer;
 
+use app_call::first_call_made;
 pub use app_call::{AppCall, CallPolicy, OnError};
 pub use config::{EndpointConfig, Readiness, ServiceConfig};
 
@@ -82,6 +83,10 @@ pub struct ServiceInstance {
     /// The draws of the application's calls (which to make, the back-off before a retry): a
     /// stream of their own, so an endpoint without them draws as it did.
     call_rng: SimRng,
+    /// Per endpoint, whether every call has the default policy (no timeout, no retries, made
+    /// for every request, a failure fails the endpoint): such calls go out as they did before
+    /// the application had a policy, without reading one, drawing or setting a timer.
+    plain_calls: Box<[bool]>,
     sidecar: Sidecar,
     /// The instance's own sidecar: what it lets through to the service.
     inbound: Inbound,
@@ -115,6 +120,16 @@ impl ServiceInstance {
             name: name.to_owned(),
             rng,
             call_rng,
+            plain_calls: config
+                .endpoints
+                .iter()
+                .map(|endpoint| {
+                    endpoint
+                        .calls
+                        .iter()
+                        .all(|call| call.policy == CallPolicy::DEFAULT)
+                })
+                .collect(),
             sidecar,
             inbound: Inbound::new(config.inbound.clone(), name),
             jobs: Slab::default(),
@@ -360,12 +375,15 @@ impl ServiceInstance {
     }
 
     fn next_call(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
-        let failing = self.jobs.get(key).is_some_and(|job| job.failing.is_some());
-        if !failing {
-            self.skip_calls_not_made(key);
-        }
         let job = self.jobs.get_mut(key).expect("job is live while it calls");
         let endpoint = &self.config.endpoints[job.request.endpoint as usize];
+        let failing = job.failing.is_some();
+        // The common path: an `on_failure` call or a call of a plain endpoint has the default
+        // policy, so nothing is drawn and no policy is read.
+        let plain = failing || self.plain_calls[job.request.endpoint as usize];
+        if !plain {
+            job.next_call = first_call_made(&endpoint.calls, job.next_call, &mut self.call_rng);
+        }
         let target = if failing {
             endpoint.on_failure.get(job.next_call).copied()
         } else {
@@ -387,7 +405,11 @@ impl ServiceInstance {
         };
         job.call = CallTry::new(target, (!failing).then_some(job.next_call));
         job.next_call += 1;
-        self.make_try(now, key, out);
+        if plain {
+            self.make_plain_try(now, key, out);
+        } else {
+            self.make_try(now, key, out);
+        }
     }
 
     fn on_call_answered(
