@@ -70,6 +70,8 @@ bad_input! {
     mesh_istio_keys => "mesh-istio-keys",
     many_errors => "many-errors",
     call_behaviour => "call-behaviour",
+    parallel_calls => "parallel-calls",
+    parallel_and_call => "parallel-and-call",
 }
 
 #[test]

@@ -48,8 +48,8 @@ pub use rollout::{
 pub use route::{HeaderCondition, Route, RouteTable};
 pub use saga::{SagaPlan, SagaStepPlan};
 pub use service::{
-    AppCall, CallPolicy, CallTarget, EndpointConfig, InboundPolicy, OnError, RateLimitConfig,
-    Readiness, ServiceConfig, ServiceInstance,
+    AppCall, CallPolicy, CallStep, CallTarget, EndpointConfig, InboundPolicy, OnError,
+    RateLimitConfig, Readiness, ServiceConfig, ServiceInstance,
 };
 pub use sidecar::Sidecar;
 pub use store::{

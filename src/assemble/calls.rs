@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use meshsim_models::{AppCall, CallPolicy, CallTarget, OnError, SagaPlan, SagaStepPlan};
+use meshsim_models::{AppCall, CallPolicy, CallStep, CallTarget, OnError, SagaPlan, SagaStepPlan};
 
 use super::distribution::distribution;
 use crate::scenario::duration::Duration;
 use crate::scenario::resolved::{
     Call, CallBehaviour, CallFailure, Callee, EndpointId, OpIndex, Resolved, TopicId,
 };
-use crate::scenario::schema::{self, Scenario};
+use crate::scenario::schema::{self, CallEntry, Scenario};
 
 /// The services, brokers and stores service `service_index` calls (its sidecar's upstreams,
 /// by index into [`upstream_configs`](super::upstreams::upstream_configs): services, then
@@ -44,16 +44,30 @@ pub(super) fn resolve_calls(scenario: Resolved<'_>, service_index: usize) -> Res
                 .cache
                 .map(|(get, set)| (target(&get), target(&set))),
         );
-        let calls = resolved.calls.iter().zip(&resolved.behaviours);
-        endpoint_calls.push(
-            calls
-                .zip(&endpoint.calls)
-                .map(|((call, behaviour), entry)| AppCall {
-                    target: target(call),
-                    policy: call_policy(behaviour, entry),
-                })
-                .collect(),
-        );
+        // Every call in the order written, a parallel's members in place, then grouped again
+        // into the entries they were written in.
+        let mut calls = resolved
+            .calls
+            .iter()
+            .zip(&resolved.behaviours)
+            .zip(endpoint.calls.iter().flat_map(CallEntry::calls))
+            .map(|((call, behaviour), entry)| AppCall {
+                target: target(call),
+                policy: call_policy(behaviour, entry),
+            });
+        let steps: Vec<CallStep> = endpoint
+            .calls
+            .iter()
+            .zip(&resolved.steps)
+            .filter_map(|(entry, &size)| match entry {
+                CallEntry::Call(_) => calls.next().map(CallStep::One),
+                CallEntry::Parallel(_) => {
+                    Some(CallStep::Parallel(calls.by_ref().take(size).collect()))
+                }
+            })
+            .collect();
+        drop(calls);
+        endpoint_calls.push(steps);
         failure_calls.push(resolved.on_failure.iter().map(&mut target).collect());
         let saga = scenario
             .sagas
@@ -93,7 +107,7 @@ pub(super) struct ResolvedCalls {
     /// [`upstream_configs`](super::upstreams::upstream_configs).
     pub(super) depends_on: Vec<usize>,
     pub(super) callees: Vec<usize>,
-    pub(super) endpoint_calls: Vec<Vec<AppCall>>,
+    pub(super) endpoint_calls: Vec<Vec<CallStep>>,
     pub(super) failure_calls: Vec<Vec<CallTarget>>,
     pub(super) sagas: Vec<Option<Arc<SagaPlan>>>,
     /// Per endpoint, its cache's `GET` and `SETEX`.

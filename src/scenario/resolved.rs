@@ -93,9 +93,13 @@ pub enum Fault {
 /// An endpoint's calls resolved.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndpointCalls {
+    /// Every call, in the order written, a `parallel`'s members in place.
     pub calls: Vec<Call>,
-    /// Per entry of `calls`, what the application does with it.
+    /// Per call of `calls`, a `parallel`'s members in place, what the application does with it.
     pub behaviours: Vec<CallBehaviour>,
+    /// Per entry of `calls`, how many of the calls above it holds: 1 for a call, its members
+    /// for a `parallel`.
+    pub steps: Vec<usize>,
     pub on_failure: Vec<Call>,
     /// Its cache's `GET` and `SETEX`.
     pub cache: Option<(Call, Call)>,

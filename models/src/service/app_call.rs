@@ -6,7 +6,7 @@
 //! retry adapter, axios with a timeout), independent of the mesh's: each of the application's
 //! tries is a whole call through the sidecar, which may retry within it.
 
-use meshsim_sim::{Distribution, SimRng};
+use meshsim_sim::Distribution;
 
 use crate::call_target::CallTarget;
 
@@ -69,17 +69,4 @@ impl AppCall {
             policy: CallPolicy::DEFAULT,
         }
     }
-}
-
-/// The first of `calls` from `next` on that this request makes: each is made for its
-/// `probability` share of requests, drawn from `rng` (the instance's own stream for calls). A
-/// call made for every request draws nothing.
-pub(super) fn first_call_made(calls: &[AppCall], mut next: usize, rng: &mut SimRng) -> usize {
-    while let Some(call) = calls.get(next) {
-        if rng.chance(call.policy.probability) {
-            break;
-        }
-        next += 1;
-    }
-    next
 }

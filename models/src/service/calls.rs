@@ -7,6 +7,7 @@ use meshsim_sim::SimTime;
 
 use super::ServiceInstance;
 use super::app_call::{CallPolicy, OnError};
+use super::call_step::CallStep;
 use super::call_try::TryPhase;
 use super::timer::ServiceTimer;
 use crate::message::{Message, Response};
@@ -22,7 +23,10 @@ impl ServiceInstance {
         job.call
             .index
             .and_then(|index| endpoint.calls.get(index))
-            .map_or(&CallPolicy::DEFAULT, |call| &call.policy)
+            .map_or(&CallPolicy::DEFAULT, |step| match step {
+                CallStep::One(call) => &call.policy,
+                CallStep::Parallel(_) => unreachable!("a parallel step's members have their own"),
+            })
     }
 
     /// Makes the one try of job `key`'s current call, which has the default policy: no
@@ -68,6 +72,9 @@ impl ServiceInstance {
     /// as if the callee had not answered. The timer of a try that ended before it finds
     /// nothing to do.
     pub(super) fn app_timeout(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
+        if self.member_timeout(now, key, out) {
+            return;
+        }
         let Some(job) = self.jobs.get(key) else {
             return;
         };
@@ -85,6 +92,9 @@ impl ServiceInstance {
 
     /// The back-off before job `key`'s next try ran out.
     pub(super) fn backoff_over(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
+        if self.member_backoff_over(now, key, out) {
+            return;
+        }
         if self
             .jobs
             .get(key)

@@ -120,6 +120,7 @@ impl ServiceInstance {
                 failing: None,
                 cache: CacheStep::Off,
                 call: CallTry::NONE,
+                members: Vec::new(),
                 degraded: false,
             });
             self.pool.take_for_background();

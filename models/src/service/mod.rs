@@ -14,16 +14,19 @@ use meshsim_sim::{GroupId, Input, NodeId, SimRng, SimTime, TimerId};
 
 mod admission;
 mod app_call;
+mod call_step;
 mod call_try;
 mod calls;
 mod config;
 mod lifecycle;
+mod parallel;
 pub(crate) mod refusal;
 mod steps;
 mod timer;
 
-use app_call::first_call_made;
+use call_step::first_call_made;
 pub use app_call::{AppCall, CallPolicy, OnError};
+pub use call_step::CallStep;
 pub use config::{EndpointConfig, Readiness, ServiceConfig};
 
 use crate::arrival::Arrival;
@@ -70,6 +73,8 @@ struct Job {
     cache: CacheStep,
     /// The call in progress, as the application sees it.
     call: CallTry,
+    /// The members of the parallel step in progress, in the order written; empty otherwise.
+    members: Vec<CallTry>,
     /// A call failed and the endpoint went on without it (`on_error = "continue"`).
     degraded: bool,
 }
@@ -123,12 +128,7 @@ impl ServiceInstance {
             plain_calls: config
                 .endpoints
                 .iter()
-                .map(|endpoint| {
-                    endpoint
-                        .calls
-                        .iter()
-                        .all(|call| call.policy == CallPolicy::DEFAULT)
-                })
+                .map(|endpoint| endpoint.calls.iter().all(CallStep::is_plain))
                 .collect(),
             sidecar,
             inbound: Inbound::new(config.inbound.clone(), name),
@@ -303,6 +303,7 @@ impl ServiceInstance {
             failing: None,
             cache: CacheStep::Off,
             call: CallTry::NONE,
+            members: Vec::new(),
             degraded: false,
         });
         out.set_timer(now + work_ns, ServiceTimer::Work(key).encode());
@@ -387,7 +388,16 @@ impl ServiceInstance {
         let target = if failing {
             endpoint.on_failure.get(job.next_call).copied()
         } else {
-            endpoint.calls.get(job.next_call).map(|call| call.target)
+            match endpoint.calls.get(job.next_call) {
+                Some(CallStep::One(call)) => Some(call.target),
+                Some(CallStep::Parallel(_)) => {
+                    let step = job.next_call;
+                    job.next_call += 1;
+                    self.start_parallel(now, key, step, out);
+                    return;
+                }
+                None => None,
+            }
         };
         let Some(target) = target else {
             // Done: every call made, or the failure handled and reported. A cache missed on
@@ -425,6 +435,10 @@ impl ServiceInstance {
         if let Some(run) = &mut job.saga {
             let next = run.answered(&response);
             self.saga_next(now, key, next, out);
+            return;
+        }
+        if !job.members.is_empty() {
+            self.member_answered(now, key, response, out);
             return;
         }
         if !job.call.awaits(response.call) {
@@ -501,5 +515,7 @@ fn seconds_text(ns: u64) -> String {
 
 #[cfg(test)]
 mod call_tests;
+#[cfg(test)]
+mod parallel_tests;
 #[cfg(test)]
 mod tests;
