@@ -24,9 +24,9 @@ pub(crate) mod refusal;
 mod steps;
 mod timer;
 
-use call_step::first_call_made;
 pub use app_call::{AppCall, CallPolicy, OnError};
 pub use call_step::CallStep;
+use call_step::first_call_made;
 pub use config::{EndpointConfig, Readiness, ServiceConfig};
 
 use crate::arrival::Arrival;

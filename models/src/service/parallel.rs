@@ -68,10 +68,10 @@ impl ServiceInstance {
             return;
         }
         for (index, response) in at_once {
-            if !self
+            if self
                 .jobs
                 .get(key)
-                .is_some_and(|job| job.members.len() > index)
+                .is_none_or(|job| job.members.len() <= index)
             {
                 // A member before this one ended the endpoint.
                 return;

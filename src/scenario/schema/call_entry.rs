@@ -12,6 +12,8 @@ use crate::scenario::duration::Duration;
 use crate::scenario::number::Real;
 
 /// One entry of `calls`.
+// A scenario holds a few hundred entries, read once at load: boxing a call would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum CallEntry {
     /// One call, made after the entries before it have answered.
