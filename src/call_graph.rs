@@ -4,7 +4,7 @@
 
 use indexmap::IndexMap;
 
-use crate::scenario::schema::{Call, Scenario, Strategy};
+use crate::scenario::schema::{Call, CallEntry, Scenario, Strategy};
 
 /// The edges of a scenario, in the order the file declares them.
 #[derive(Debug, Default)]
@@ -33,7 +33,12 @@ impl CallGraph {
         };
         for service in &scenario.services {
             for endpoint in &service.endpoints {
-                for call in endpoint.calls.iter().chain(&endpoint.on_failure) {
+                for call in endpoint
+                    .calls
+                    .iter()
+                    .flat_map(CallEntry::calls)
+                    .chain(&endpoint.on_failure)
+                {
                     if let Some(callee) = target(call) {
                         graph.add(&service.name, &callee);
                     }
@@ -49,7 +54,8 @@ impl CallGraph {
                 .iter()
                 .flat_map(|version| &version.endpoints)
                 .filter_map(|entry| entry.calls.as_ref())
-                .flatten();
+                .flatten()
+                .flat_map(CallEntry::calls);
             for call in version_calls {
                 if let Some(callee) = target(call) {
                     graph.add(&service.name, &callee);

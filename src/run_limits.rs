@@ -10,7 +10,7 @@
 //! when it has actually processed `max_events` events, or when the requests its workloads have
 //! in flight pass `max_in_flight` (each holds memory until it ends).
 
-use crate::scenario::schema::{Arrival, Call, Scenario};
+use crate::scenario::schema::{Arrival, Call, CallEntry, Scenario};
 use crate::scenario::{ArrivalTable, Resolved};
 
 /// Engine events one run may take, by default: at a few million events a wall second, a few
@@ -146,7 +146,8 @@ fn hops(scenario: &Scenario, service: &str, endpoint: &str, depth: u32) -> f64 {
         .find(|saga| saga.service == service && saga.endpoint == endpoint);
     let calls: Vec<&Call> = match saga {
         Some(saga) => saga.steps.iter().map(|step| &step.action).collect(),
-        None => found.calls.iter().collect(),
+        // A parallel's members all happen: their hops add up as a sequence's do.
+        None => found.calls.iter().flat_map(CallEntry::calls).collect(),
     };
     1.0 + calls
         .into_iter()

@@ -73,6 +73,8 @@ bad_input! {
     many_errors => "many-errors",
     call_behaviour => "call-behaviour",
     cpu => "cpu",
+    parallel_calls => "parallel-calls",
+    parallel_and_call => "parallel-and-call",
 }
 
 #[test]

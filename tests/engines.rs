@@ -63,7 +63,11 @@ fn ticks_on_path(scenario: &Scenario, service: &str, endpoint: &str, depth: usiz
         .find(|saga| saga.service == service.name && saga.endpoint == endpoint.name);
     let made: Vec<&meshsim::scenario::schema::Call> = match saga {
         Some(saga) => saga.steps.iter().map(|step| &step.action).collect(),
-        None => endpoint.calls.iter().collect(),
+        None => endpoint
+            .calls
+            .iter()
+            .flat_map(meshsim::scenario::schema::CallEntry::calls)
+            .collect(),
     };
     let calls: f64 = made
         .into_iter()

@@ -50,7 +50,7 @@ pub use rollout::{
 pub use route::{HeaderCondition, Route, RouteTable};
 pub use saga::{SagaPlan, SagaStepPlan};
 pub use service::{
-    AppCall, CallPolicy, CallTarget, Concurrency, EndpointConfig, InboundPolicy, OnError,
+    AppCall, CallPolicy, CallStep, CallTarget, Concurrency, EndpointConfig, InboundPolicy, OnError,
     RateLimitConfig, Readiness, ServiceConfig, ServiceInstance,
 };
 pub use sidecar::Sidecar;

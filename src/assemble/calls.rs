@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use meshsim_models::{AppCall, CallPolicy, CallTarget, OnError, SagaPlan, SagaStepPlan};
+use meshsim_models::{AppCall, CallPolicy, CallStep, CallTarget, OnError, SagaPlan, SagaStepPlan};
 
 use super::distribution::distribution;
 use crate::scenario::duration::Duration;
 use crate::scenario::resolved::{
     Call, CallBehaviour, CallFailure, Callee, EndpointId, OpIndex, Resolved, TopicId,
 };
-use crate::scenario::schema::{self, Scenario};
+use crate::scenario::schema::{self, CallEntry, Scenario};
 
 /// The services, brokers and stores service `service_index` calls (its sidecar's upstreams,
 /// by index into [`upstream_configs`](super::upstreams::upstream_configs): services, then
@@ -44,16 +44,19 @@ pub(super) fn resolve_calls(scenario: Resolved<'_>, service_index: usize) -> Res
                 .cache
                 .map(|(get, set)| (target(&get), target(&set))),
         );
-        let calls = resolved.calls.iter().zip(&resolved.behaviours);
-        endpoint_calls.push(
-            calls
-                .zip(&endpoint.calls)
-                .map(|((call, behaviour), entry)| AppCall {
-                    target: target(call),
-                    policy: call_policy(behaviour, entry),
-                })
-                .collect(),
-        );
+        // Every call in the order written, a parallel's members in place, then grouped again
+        // into the entries they were written in.
+        let calls = resolved
+            .calls
+            .iter()
+            .zip(&resolved.behaviours)
+            .zip(endpoint.calls.iter().flat_map(CallEntry::calls))
+            .map(|((call, behaviour), entry)| AppCall {
+                target: target(call),
+                policy: call_policy(behaviour, entry),
+            });
+        let steps = call_steps(&endpoint.calls, &resolved.steps, calls);
+        endpoint_calls.push(steps);
         failure_calls.push(resolved.on_failure.iter().map(&mut target).collect());
         let saga = scenario
             .sagas
@@ -83,16 +86,16 @@ pub(super) fn resolve_calls(scenario: Resolved<'_>, service_index: usize) -> Res
                 .zip(&version.endpoints)
                 .map(|(replaced, entry)| {
                     let (replaced, entries) = (replaced.as_ref()?, entry.calls.as_ref()?);
-                    let calls = replaced.calls.iter().zip(&replaced.behaviours);
-                    Some(
-                        calls
-                            .zip(entries)
-                            .map(|((call, behaviour), entry)| AppCall {
-                                target: target(call),
-                                policy: call_policy(behaviour, entry),
-                            })
-                            .collect(),
-                    )
+                    let calls = replaced
+                        .calls
+                        .iter()
+                        .zip(&replaced.behaviours)
+                        .zip(entries.iter().flat_map(CallEntry::calls))
+                        .map(|((call, behaviour), entry)| AppCall {
+                            target: target(call),
+                            policy: call_policy(behaviour, entry),
+                        });
+                    Some(call_steps(entries, &replaced.steps, calls))
                 })
                 .collect()
         })
@@ -112,6 +115,23 @@ pub(super) fn resolve_calls(scenario: Resolved<'_>, service_index: usize) -> Res
     }
 }
 
+/// Groups `calls` (every call in the order written, a `parallel`'s members in place) back into
+/// the entries they were written in, `sizes` holding how many calls each entry has.
+fn call_steps(
+    entries: &[CallEntry],
+    sizes: &[usize],
+    mut calls: impl Iterator<Item = AppCall>,
+) -> Vec<CallStep> {
+    entries
+        .iter()
+        .zip(sizes)
+        .filter_map(|(entry, &size)| match entry {
+            CallEntry::Call(_) => calls.next().map(CallStep::One),
+            CallEntry::Parallel(_) => Some(CallStep::Parallel(calls.by_ref().take(size).collect())),
+        })
+        .collect()
+}
+
 /// What a service calls: its sidecar's upstreams (indices into [`upstream_configs`](super::upstreams::upstream_configs)), and per
 /// endpoint its calls and its saga, as targets into those upstreams.
 pub(super) struct ResolvedCalls {
@@ -119,10 +139,10 @@ pub(super) struct ResolvedCalls {
     /// [`upstream_configs`](super::upstreams::upstream_configs).
     pub(super) depends_on: Vec<usize>,
     pub(super) callees: Vec<usize>,
-    pub(super) endpoint_calls: Vec<Vec<AppCall>>,
+    pub(super) endpoint_calls: Vec<Vec<CallStep>>,
     /// Per `[[service.version]]` in the file's order, per `[[service.version.endpoint]]`, the
     /// calls it replaces the endpoint's with, if it does.
-    pub(super) version_calls: Vec<Vec<Option<Vec<AppCall>>>>,
+    pub(super) version_calls: Vec<Vec<Option<Vec<CallStep>>>>,
     pub(super) failure_calls: Vec<Vec<CallTarget>>,
     pub(super) sagas: Vec<Option<Arc<SagaPlan>>>,
     /// Per endpoint, its cache's `GET` and `SETEX`.

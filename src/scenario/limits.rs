@@ -27,6 +27,10 @@ pub const ENDPOINTS_PER_SERVICE_MAX: usize = 256;
 /// to more than 64 downstream calls in sequence is a design no scenario needs to model.
 pub const CALLS_PER_ENDPOINT_MAX: usize = 64;
 
+/// Calls of one `parallel` entry, going out at once. A gateway fans out to a handful of
+/// services; more than 16 at once from one request is a typo, not a design.
+pub const PARALLEL_MEMBERS_MAX: usize = 16;
+
 /// Instances of one version of a service. Kubernetes' scalability limit is 150 000 pods per
 /// cluster; 10 000 replicas of one deployment is already beyond any real one.
 pub const REPLICAS_PER_VERSION_MAX: u32 = 10_000;
@@ -205,6 +209,10 @@ pub fn describe() -> Vec<(&'static str, String)> {
         (
             "calls per endpoint",
             format!("at most {CALLS_PER_ENDPOINT_MAX}"),
+        ),
+        (
+            "members of a parallel",
+            format!("at most {PARALLEL_MEMBERS_MAX}"),
         ),
         (
             "replicas per version",

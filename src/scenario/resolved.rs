@@ -93,9 +93,13 @@ pub enum Fault {
 /// An endpoint's calls resolved.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndpointCalls {
+    /// Every call, in the order written, a `parallel`'s members in place.
     pub calls: Vec<Call>,
-    /// Per entry of `calls`, what the application does with it.
+    /// Per call of `calls`, a `parallel`'s members in place, what the application does with it.
     pub behaviours: Vec<CallBehaviour>,
+    /// Per entry of `calls`, how many of the calls above it holds: 1 for a call, its members
+    /// for a `parallel`.
+    pub steps: Vec<usize>,
     pub on_failure: Vec<Call>,
     /// Its cache's `GET` and `SETEX`.
     pub cache: Option<(Call, Call)>,
@@ -104,9 +108,12 @@ pub struct EndpointCalls {
 /// The calls a `[[service.version.endpoint]]` puts in place of its endpoint's, resolved.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReplacedCalls {
+    /// Every call, in the order written, a `parallel`'s members in place.
     pub calls: Vec<Call>,
-    /// Per entry of `calls`, what the application does with it.
+    /// Per call of `calls`, what the application does with it.
     pub behaviours: Vec<CallBehaviour>,
+    /// Per entry, how many of the calls above it holds, as [`EndpointCalls::steps`].
+    pub steps: Vec<usize>,
 }
 
 /// What the application does with one entry of an endpoint's `calls`, defaults filled in. Its

@@ -12,6 +12,7 @@ use super::number::{Bound, Real};
 use crate::profile::Profile;
 
 mod arrival;
+mod call_entry;
 mod concurrency;
 mod distribution;
 mod on_error;
@@ -19,6 +20,7 @@ mod version_endpoint;
 mod versions;
 pub use self::distribution::{Distribution, MixturePart, SampleFile};
 pub use arrival::Arrival;
+pub use call_entry::CallEntry;
 pub use concurrency::Concurrency;
 pub use on_error::{OnError, StatusAnswer};
 pub use version_endpoint::VersionEndpoint;
@@ -189,9 +191,10 @@ pub struct Endpoint {
     /// Probability that the own work answers 500.
     #[serde(default)]
     pub error_rate: Real,
-    /// Calls made one after another, after the own work, while the worker is held.
+    /// Calls made one after another, after the own work, while the worker is held; an entry
+    /// may be `{ parallel = [...] }`, calls that go out at once.
     #[serde(default)]
-    pub calls: Vec<Call>,
+    pub calls: Vec<CallEntry>,
     /// meshsim's addition: calls made instead when a call is refused (a 4xx other than 429: the
     /// business said no): undo and report, as a choreographed saga's step does. When they all
     /// succeed the endpoint answers 200 (a consumer acknowledges the message). Any other

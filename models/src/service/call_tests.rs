@@ -10,7 +10,7 @@ use meshsim_sim::{Action, Distribution, GroupId, Input, NodeId, Seeder, SimTime}
 
 use super::timer::ServiceTimer;
 use super::{
-    AppCall, CallPolicy, CallTarget, Concurrency, EndpointConfig, InboundPolicy, OnError,
+    AppCall, CallPolicy, CallStep, CallTarget, Concurrency, EndpointConfig, InboundPolicy, OnError,
     ServiceConfig, ServiceInstance,
 };
 use crate::balancer::LoadBalancer;
@@ -24,23 +24,23 @@ const GROUP: GroupId = GroupId(2);
 const CALLEE: GroupId = GroupId(3);
 const CALLER: NodeId = NodeId(1);
 const CALLEES: [NodeId; 2] = [NodeId(10), NodeId(11)];
-const MS: u64 = 1_000_000;
-const WORK_NS: u64 = 10 * MS;
+pub(super) const MS: u64 = 1_000_000;
+pub(super) const WORK_NS: u64 = 10 * MS;
 const TIMEOUT_NS: u64 = 3_000 * MS;
 
 /// What one input made the instance do.
 #[derive(Default)]
-struct Output {
+pub(super) struct Output {
     /// Tries sent to the callee.
-    tries: Vec<Request>,
+    pub(super) tries: Vec<Request>,
     /// Answers to the caller.
-    answers: Vec<Response>,
+    pub(super) answers: Vec<Response>,
     timers: Vec<(SimTime, ServiceTimer)>,
     records: Vec<Record>,
 }
 
 impl Output {
-    fn served(&self) -> Vec<ServedResult> {
+    pub(super) fn served(&self) -> Vec<ServedResult> {
         self.records
             .iter()
             .filter_map(|record| match record {
@@ -68,6 +68,20 @@ fn policy(on_error: OnError) -> CallPolicy {
 }
 
 fn instance(policy: CallPolicy) -> ServiceInstance {
+    instance_with(vec![
+        AppCall {
+            target: CallTarget {
+                upstream: 0,
+                endpoint: 0,
+            },
+            policy,
+        }
+        .into(),
+    ])
+}
+
+/// An instance whose one endpoint makes `calls`, to the callees' endpoints.
+pub(super) fn instance_with(calls: Vec<CallStep>) -> ServiceInstance {
     let config = Arc::new(ServiceConfig {
         key: VersionKey::new(GROUP, 0),
         workers: 1_000_000,
@@ -75,13 +89,7 @@ fn instance(policy: CallPolicy) -> ServiceInstance {
         endpoints: vec![EndpointConfig {
             service_time: Distribution::Const { value_ns: WORK_NS },
             error_rate: 0.0,
-            calls: vec![AppCall {
-                target: CallTarget {
-                    upstream: 0,
-                    endpoint: 0,
-                },
-                policy,
-            }],
+            calls,
             on_failure: Vec::new(),
             saga: None,
             cache: None,
@@ -112,7 +120,11 @@ fn instance(policy: CallPolicy) -> ServiceInstance {
     ServiceInstance::new(node, "productpage/0", config, streams, sidecar)
 }
 
-fn handle(instance: &mut ServiceInstance, now: SimTime, input: Input<Message>) -> Output {
+pub(super) fn handle(
+    instance: &mut ServiceInstance,
+    now: SimTime,
+    input: Input<Message>,
+) -> Output {
     let mut out = Outbox::default();
     instance.handle(now, input, &mut out);
     let mut output = Output::default();
@@ -141,13 +153,13 @@ fn handle(instance: &mut ServiceInstance, now: SimTime, input: Input<Message>) -
     output
 }
 
-fn at_ms(ms: u64) -> SimTime {
+pub(super) fn at_ms(ms: u64) -> SimTime {
     SimTime::ZERO + ms * MS
 }
 
 /// A request from the caller arrives at `now`; its own work ends `WORK_NS` later, when the
 /// first try goes out. Returns that output.
-fn request_and_work(service: &mut ServiceInstance, call: u64, now: SimTime) -> Output {
+pub(super) fn request_and_work(service: &mut ServiceInstance, call: u64, now: SimTime) -> Output {
     let arrived = handle(
         service,
         now,
@@ -177,7 +189,12 @@ fn fire(service: &mut ServiceInstance, (at, timer): (SimTime, ServiceTimer)) -> 
     handle(service, at, Input::Timer(timer.encode()))
 }
 
-fn answer(service: &mut ServiceInstance, now: SimTime, to: &Request, status: u16) -> Output {
+pub(super) fn answer(
+    service: &mut ServiceInstance,
+    now: SimTime,
+    to: &Request,
+    status: u16,
+) -> Output {
     let reason = if status < 400 {
         Reason::OK
     } else {

@@ -12,6 +12,8 @@ use crate::message::CallKey;
 pub(super) enum TryPhase {
     /// No call in progress.
     Idle,
+    /// A member of a parallel step this request makes, about to be sent with the others.
+    Due,
     /// The answer of the sidecar's call `call`, until `deadline` (the application's timeout).
     Waiting {
         call: CallKey,

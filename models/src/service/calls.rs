@@ -7,6 +7,7 @@ use meshsim_sim::SimTime;
 
 use super::ServiceInstance;
 use super::app_call::{CallPolicy, OnError};
+use super::call_step::CallStep;
 use super::call_try::TryPhase;
 use super::timer::ServiceTimer;
 use crate::message::{Message, Response};
@@ -15,20 +16,6 @@ use crate::slab::SlabKey;
 use crate::timer::TimerCode;
 
 impl ServiceInstance {
-    /// Skips the endpoint's next calls that this request does not make: each is made for its
-    /// `probability` share of requests, drawn from the instance's own stream for calls. A call
-    /// made for every request draws nothing.
-    pub(super) fn skip_calls_not_made(&mut self, key: SlabKey) {
-        let job = self.jobs.get_mut(key).expect("job is live while it calls");
-        let calls = &self.config.endpoints[job.request.endpoint as usize].calls;
-        while let Some(call) = calls.get(job.next_call) {
-            if self.call_rng.chance(call.policy.probability) {
-                return;
-            }
-            job.next_call += 1;
-        }
-    }
-
     /// The policy of job `key`'s current call.
     fn policy(&self, key: SlabKey) -> &CallPolicy {
         let job = self.jobs.get(key).expect("job is live while it calls");
@@ -36,7 +23,25 @@ impl ServiceInstance {
         job.call
             .index
             .and_then(|index| endpoint.calls.get(index))
-            .map_or(&CallPolicy::DEFAULT, |call| &call.policy)
+            .map_or(&CallPolicy::DEFAULT, |step| match step {
+                CallStep::One(call) => &call.policy,
+                CallStep::Parallel(_) => unreachable!("a parallel step's members have their own"),
+            })
+    }
+
+    /// Makes the one try of job `key`'s current call, which has the default policy: no
+    /// application timeout to set.
+    pub(super) fn make_plain_try(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
+        let job = self.jobs.get_mut(key).expect("job is live while it calls");
+        job.call.tries = 1;
+        let (target, context) = (job.call.target, job.request.context);
+        match self
+            .sidecar
+            .call(now, target.upstream, target.endpoint, context, key, out)
+        {
+            Ok(call) => job.call.wait_for(call.into(), None),
+            Err(response) => self.try_ended(now, key, response, out),
+        }
     }
 
     /// Makes one try of job `key`'s current call through the sidecar, with the application's
@@ -67,6 +72,9 @@ impl ServiceInstance {
     /// as if the callee had not answered. The timer of a try that ended before it finds
     /// nothing to do.
     pub(super) fn app_timeout(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
+        if self.member_timeout(now, key, out) {
+            return;
+        }
         let Some(job) = self.jobs.get(key) else {
             return;
         };
@@ -84,6 +92,9 @@ impl ServiceInstance {
 
     /// The back-off before job `key`'s next try ran out.
     pub(super) fn backoff_over(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
+        if self.member_backoff_over(now, key, out) {
+            return;
+        }
         if self
             .jobs
             .get(key)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use meshsim_record::VersionKey;
 use meshsim_sim::Distribution;
 
-use super::app_call::AppCall;
+use super::call_step::CallStep;
 use crate::call_target::CallTarget;
 use crate::route::HeaderCondition;
 use crate::saga::SagaPlan;
@@ -15,8 +15,9 @@ use crate::sidecar::inbound::InboundPolicy;
 pub struct EndpointConfig {
     pub service_time: Distribution,
     pub error_rate: f64,
-    /// Made one after another, each with the application's own policy.
-    pub calls: Vec<AppCall>,
+    /// Made one after another (a `parallel` step's members at once), each with the
+    /// application's own policy.
+    pub calls: Vec<CallStep>,
     /// Calls made instead when the endpoint fails; all succeeding, it answers 200.
     pub on_failure: Vec<CallTarget>,
     /// An orchestrated saga the endpoint runs after its own work, instead of `calls`.

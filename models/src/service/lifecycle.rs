@@ -121,6 +121,7 @@ impl ServiceInstance {
                 failing: None,
                 cache: CacheStep::Off,
                 call: CallTry::NONE,
+                members: Vec::new(),
                 degraded: false,
             });
             self.pool.take_for_background();

@@ -14,17 +14,21 @@ use meshsim_sim::{GroupId, Input, NodeId, SimRng, SimTime, TimerId};
 
 mod admission;
 mod app_call;
+mod call_step;
 mod call_try;
 mod calls;
 mod config;
 mod cpu;
 mod lifecycle;
+mod parallel;
 pub(crate) mod refusal;
 mod steps;
 mod timer;
 mod work;
 
 pub use app_call::{AppCall, CallPolicy, OnError};
+pub use call_step::CallStep;
+use call_step::first_call_made;
 pub use config::{Concurrency, EndpointConfig, Readiness, ServiceConfig};
 
 use crate::arrival::Arrival;
@@ -74,6 +78,8 @@ struct Job {
     cache: CacheStep,
     /// The call in progress, as the application sees it.
     call: CallTry,
+    /// The members of the parallel step in progress, in the order written; empty otherwise.
+    members: Vec<CallTry>,
     /// A call failed and the endpoint went on without it (`on_error = "continue"`).
     degraded: bool,
 }
@@ -87,6 +93,10 @@ pub struct ServiceInstance {
     /// The draws of the application's calls (which to make, the back-off before a retry): a
     /// stream of their own, so an endpoint without them draws as it did.
     call_rng: SimRng,
+    /// Per endpoint, whether every call has the default policy (no timeout, no retries, made
+    /// for every request, a failure fails the endpoint): such calls go out as they did before
+    /// the application had a policy, without reading one, drawing or setting a timer.
+    plain_calls: Box<[bool]>,
     sidecar: Sidecar,
     /// The instance's own sidecar: what it lets through to the service.
     inbound: Inbound,
@@ -126,6 +136,11 @@ impl ServiceInstance {
             name: name.to_owned(),
             rng,
             call_rng,
+            plain_calls: config
+                .endpoints
+                .iter()
+                .map(|endpoint| endpoint.calls.iter().all(CallStep::is_plain))
+                .collect(),
             sidecar,
             inbound: Inbound::new(config.inbound.clone(), name),
             jobs: Slab::default(),
@@ -313,6 +328,7 @@ impl ServiceInstance {
             failing: None,
             cache: CacheStep::Off,
             call: CallTry::NONE,
+            members: Vec::new(),
             degraded: false,
         });
         self.begin_work(now, key, work_ns, out);
@@ -385,16 +401,28 @@ impl ServiceInstance {
     }
 
     fn next_call(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
-        let failing = self.jobs.get(key).is_some_and(|job| job.failing.is_some());
-        if !failing {
-            self.skip_calls_not_made(key);
-        }
         let job = self.jobs.get_mut(key).expect("job is live while it calls");
         let endpoint = &self.config.endpoints[job.request.endpoint as usize];
+        let failing = job.failing.is_some();
+        // The common path: an `on_failure` call or a call of a plain endpoint has the default
+        // policy, so nothing is drawn and no policy is read.
+        let plain = failing || self.plain_calls[job.request.endpoint as usize];
+        if !plain {
+            job.next_call = first_call_made(&endpoint.calls, job.next_call, &mut self.call_rng);
+        }
         let target = if failing {
             endpoint.on_failure.get(job.next_call).copied()
         } else {
-            endpoint.calls.get(job.next_call).map(|call| call.target)
+            match endpoint.calls.get(job.next_call) {
+                Some(CallStep::One(call)) => Some(call.target),
+                Some(CallStep::Parallel(_)) => {
+                    let step = job.next_call;
+                    job.next_call += 1;
+                    self.start_parallel(now, key, step, out);
+                    return;
+                }
+                None => None,
+            }
         };
         let Some(target) = target else {
             // Done: every call made, or the failure handled and reported. A cache missed on
@@ -412,7 +440,11 @@ impl ServiceInstance {
         };
         job.call = CallTry::new(target, (!failing).then_some(job.next_call));
         job.next_call += 1;
-        self.make_try(now, key, out);
+        if plain {
+            self.make_plain_try(now, key, out);
+        } else {
+            self.make_try(now, key, out);
+        }
     }
 
     fn on_call_answered(
@@ -428,6 +460,10 @@ impl ServiceInstance {
         if let Some(run) = &mut job.saga {
             let next = run.answered(&response);
             self.saga_next(now, key, next, out);
+            return;
+        }
+        if !job.members.is_empty() {
+            self.member_answered(now, key, response, out);
             return;
         }
         if !job.call.awaits(response.call) {
@@ -504,5 +540,7 @@ fn seconds_text(ns: u64) -> String {
 
 #[cfg(test)]
 mod call_tests;
+#[cfg(test)]
+mod parallel_tests;
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{Call, Distribution};
+use super::{CallEntry, Distribution};
 use crate::scenario::number::Real;
 
 /// One endpoint of the service, named, with the keys this version replaces; a key left out
@@ -16,7 +16,7 @@ pub struct VersionEndpoint {
     pub service_time: Option<Distribution>,
     pub error_rate: Option<Real>,
     /// `calls = []` replaces the endpoint's calls with none.
-    pub calls: Option<Vec<Call>>,
+    pub calls: Option<Vec<CallEntry>>,
 }
 
 impl VersionEndpoint {

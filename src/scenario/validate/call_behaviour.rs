@@ -12,16 +12,9 @@ use crate::scenario::schema::{Call, OnError};
 const ON_ERROR_WORDS: [&str; 2] = ["fail", "continue"];
 
 impl Checker<'_, '_> {
-    /// Checks the application's keys of every entry of an endpoint's `calls` at `path`.
-    pub(super) fn call_behaviours(&mut self, path: &DocPath, calls: &[Call]) -> Vec<CallBehaviour> {
-        calls
-            .iter()
-            .enumerate()
-            .map(|(index, call)| self.call_behaviour(&path.index(index), call))
-            .collect()
-    }
-
-    fn call_behaviour(&mut self, path: &DocPath, call: &Call) -> CallBehaviour {
+    /// Checks the application's keys of an entry of an endpoint's `calls` (or of a member of
+    /// a `parallel`) at `path`.
+    pub(super) fn call_behaviour(&mut self, path: &DocPath, call: &Call) -> CallBehaviour {
         if let Some(timeout) = call.timeout {
             self.positive_duration(&path.key("timeout"), timeout);
         }

@@ -5,11 +5,81 @@ use super::graph::EndpointId;
 use super::references::service_id;
 use super::stores::{store_kind_name, store_operations};
 use crate::scenario::diagnostic::quote;
+use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
-use crate::scenario::resolved::{self, BrokerId, OpIndex, StoreId, TopicId};
-use crate::scenario::schema::Call;
+use crate::scenario::resolved::{self, BrokerId, CallBehaviour, OpIndex, StoreId, TopicId};
+use crate::scenario::schema::{Call, CallEntry};
+
+/// What an endpoint's `calls` resolve to: every call in the order written (a `parallel`'s
+/// members in place), what the application does with each, and how many calls each entry holds.
+type CheckedEntries = (Vec<Option<resolved::Call>>, Vec<CallBehaviour>, Vec<usize>);
 
 impl<'s> Checker<'s, '_> {
+    /// Checks the entries of an endpoint's `calls` at `path`: each a call, or a `parallel` of
+    /// calls (at least one, at most [`limits::PARALLEL_MEMBERS_MAX`], none itself a `parallel`).
+    pub(super) fn check_call_entries(
+        &mut self,
+        from: EndpointId,
+        path: &DocPath,
+        entries: &'s [CallEntry],
+    ) -> CheckedEntries {
+        let mut checked = (Vec::new(), Vec::new(), Vec::new());
+        for (index, entry) in entries.iter().enumerate() {
+            let entry_path = path.index(index);
+            let members = match entry {
+                CallEntry::Call(call) => {
+                    self.check_entry_call(from, &entry_path, call, &mut checked);
+                    checked.2.push(1);
+                    continue;
+                }
+                CallEntry::Parallel(members) => members,
+            };
+            let members_path = entry_path.key("parallel");
+            if members.is_empty() {
+                self.error(&members_path, "an empty `parallel`: it makes no call")
+                    .set_hint("a parallel is { parallel = [{ service = \"...\", endpoint = \"...\" }, ...] }, its members going out at once; remove the entry if it has none");
+            }
+            self.count_limit(
+                &members_path,
+                members.len(),
+                limits::PARALLEL_MEMBERS_MAX,
+                "members in a `parallel`",
+            );
+            for (member_index, member) in members.iter().enumerate() {
+                let member_path = members_path.index(member_index);
+                match member {
+                    CallEntry::Call(call) => {
+                        self.check_entry_call(from, &member_path, call, &mut checked);
+                    }
+                    CallEntry::Parallel(_) => {
+                        self.error(
+                            &member_path.key("parallel"),
+                            "a member of a `parallel` is a call, not another `parallel`",
+                        )
+                        .set_hint("the members of a `parallel` all go out at once already: write the inner calls as members of the outer one");
+                    }
+                }
+            }
+            checked.2.push(members.len());
+        }
+        checked
+    }
+
+    /// Checks one call of an endpoint's `calls` at `path`, the application's keys included,
+    /// adding what it resolves to `checked`.
+    fn check_entry_call(
+        &mut self,
+        from: EndpointId,
+        path: &DocPath,
+        call: &'s Call,
+        checked: &mut CheckedEntries,
+    ) {
+        checked
+            .0
+            .push(self.check_endpoint_call(from, path.clone(), call));
+        checked.1.push(self.call_behaviour(path, call));
+    }
+
     /// Checks one call; returns what it calls, if it resolves.
     pub(super) fn check_call(&mut self, path: &DocPath, call: &'s Call) -> Option<resolved::Call> {
         const SHAPES: &str = "a call is { service = \"...\", endpoint = \"...\" }, which waits for the answer, { topic = \"...\" }, which publishes and goes on, or { store = \"...\", op = \"...\" }";

@@ -4,7 +4,7 @@ use super::checker::{Checker, root};
 use super::references::service_id;
 use crate::scenario::diagnostic::quote;
 use crate::scenario::resolved::{BrokerId, Callee, StoreId};
-use crate::scenario::schema::Service;
+use crate::scenario::schema::{CallEntry, Service};
 
 impl Checker<'_, '_> {
     /// Every `depends_on` names something the service calls: its readiness probe can only see
@@ -76,11 +76,18 @@ impl Checker<'_, '_> {
             .iter()
             .flat_map(|version| &version.endpoints)
             .filter_map(|entry| entry.calls.as_ref())
-            .flatten();
+            .flatten()
+            .flat_map(CallEntry::calls);
         let calls = service
             .endpoints
             .iter()
-            .flat_map(|endpoint| endpoint.calls.iter().chain(&endpoint.on_failure))
+            .flat_map(|endpoint| {
+                endpoint
+                    .calls
+                    .iter()
+                    .flat_map(CallEntry::calls)
+                    .chain(&endpoint.on_failure)
+            })
             .chain(version_calls)
             .chain(sagas);
         for cache in service.endpoints.iter().filter_map(|e| e.cache.as_ref()) {

@@ -158,15 +158,8 @@ impl<'s> Checker<'s, '_> {
             limits::CALLS_PER_ENDPOINT_MAX,
             &format!("calls in endpoint {}", quote(&endpoint.name)),
         );
-        let calls: Vec<_> = endpoint
-            .calls
-            .iter()
-            .enumerate()
-            .map(|(index, call)| {
-                self.check_endpoint_call(node, path.key("calls").index(index), call)
-            })
-            .collect();
-        let behaviours = self.call_behaviours(&path.key("calls"), &endpoint.calls);
+        let (calls, behaviours, steps) =
+            self.check_call_entries(node, &path.key("calls"), &endpoint.calls);
         let on_failure: Vec<_> = endpoint
             .on_failure
             .iter()
@@ -186,6 +179,7 @@ impl<'s> Checker<'s, '_> {
             Some(EndpointCalls {
                 calls: calls.into_iter().collect::<Option<_>>()?,
                 behaviours,
+                steps,
                 on_failure: on_failure.into_iter().collect::<Option<_>>()?,
                 cache: cache?,
             })

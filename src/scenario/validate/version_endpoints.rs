@@ -9,7 +9,7 @@ use crate::scenario::diagnostic::quote;
 use crate::scenario::limits;
 use crate::scenario::locate::DocPath;
 use crate::scenario::resolved::ReplacedCalls;
-use crate::scenario::schema::{Call, Version, VersionEndpoint};
+use crate::scenario::schema::{Version, VersionEndpoint};
 
 impl<'s> Checker<'s, '_> {
     /// Checks the `[[service.version.endpoint]]`s of the `version_index`th version of service
@@ -97,27 +97,12 @@ impl<'s> Checker<'s, '_> {
             limits::CALLS_PER_ENDPOINT_MAX,
             &format!("calls in endpoint {}", quote(&entry.name)),
         );
-        let targets = self.replaced_call_targets(&calls_path, (service, endpoint?), calls);
-        let behaviours = self.call_behaviours(&calls_path, calls);
+        let (calls, behaviours, steps) =
+            self.check_call_entries((service, endpoint?), &calls_path, calls);
         Some(ReplacedCalls {
-            calls: targets?,
+            calls: calls.into_iter().collect::<Option<_>>()?,
             behaviours,
+            steps,
         })
-    }
-
-    /// Each call's target, each synchronous one an edge of the call graph from the endpoint
-    /// `node`, as the endpoint's own calls are.
-    fn replaced_call_targets(
-        &mut self,
-        calls_path: &DocPath,
-        node: (usize, usize),
-        calls: &'s [Call],
-    ) -> Option<Vec<crate::scenario::resolved::Call>> {
-        let targets: Vec<_> = calls
-            .iter()
-            .enumerate()
-            .map(|(index, call)| self.check_endpoint_call(node, calls_path.index(index), call))
-            .collect();
-        targets.into_iter().collect()
     }
 }
