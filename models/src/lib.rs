@@ -7,6 +7,7 @@
 #![warn(unreachable_pub)]
 
 mod arrival;
+mod autoscaler;
 mod balancer;
 mod broker;
 mod call_target;
