@@ -70,6 +70,12 @@ pub(crate) mod kind {
     pub(crate) const APP_TIMEOUT: u8 = 22;
     /// A service's application's back-off before its next try of a call (payload: the job).
     pub(crate) const APP_BACKOFF: u8 = 23;
+    /// A draining instance's termination grace period ran out.
+    pub(crate) const TERMINATE: u8 = 24;
+    /// An autoscaler's sync (payload: the sync's number).
+    pub(crate) const AUTOSCALE_SYNC: u8 = 25;
+    /// An autoscaler samples the instances it scales (payload: the sync that reads them).
+    pub(crate) const AUTOSCALE_SAMPLE: u8 = 26;
 }
 
 const PAYLOAD_BITS: u32 = 56;

@@ -15,11 +15,11 @@
 use meshsim_sim::SimTime;
 
 /// `--horizontal-pod-autoscaler-tolerance`'s default.
-pub const TOLERANCE: f64 = 0.1;
+pub(crate) const TOLERANCE: f64 = 0.1;
 
 /// What one pod of the current count says at a sync.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Reading {
+pub(crate) enum Reading {
     /// A ready pod's metric.
     Ready(f64),
     /// A pod not ready yet (still starting): Kubernetes' unready (pending) pods.
@@ -115,7 +115,7 @@ pub struct HpaSpec {
 /// `ReplicaCalculator.calcPlainMetricReplicas`: the count the readings ask for, or `None` when
 /// no ready pod has a reading (Kubernetes: "did not receive metrics for any ready pods", and
 /// no scaling). `current` is the count the readings are of.
-pub fn recommend(current: u32, readings: &[Reading], target: f64) -> Option<u32> {
+pub(crate) fn recommend(current: u32, readings: &[Reading], target: f64) -> Option<u32> {
     let ready: Vec<f64> = readings
         .iter()
         .filter_map(|reading| match reading {
@@ -165,18 +165,18 @@ fn ceil_count(value: f64) -> u32 {
 
 /// What one sync decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Decision {
+pub(crate) struct Decision {
     /// The count the readings asked for (before stabilization and policies).
-    pub recommended: u32,
+    pub(crate) recommended: u32,
     /// The count to run now.
-    pub desired: u32,
+    pub(crate) desired: u32,
     /// Whether the stabilization window held the count away from `recommended`.
-    pub stabilized: bool,
+    pub(crate) stabilized: bool,
 }
 
 /// The autoscaler's memory between syncs: its recent recommendations and scale events.
 #[derive(Debug, Clone)]
-pub struct Hpa {
+pub(crate) struct Hpa {
     spec: HpaSpec,
     /// `recommendations`: each sync's unstabilized recommendation.
     recommendations: Vec<(SimTime, u32)>,
@@ -186,7 +186,7 @@ pub struct Hpa {
 }
 
 impl Hpa {
-    pub fn new(spec: HpaSpec) -> Self {
+    pub(crate) fn new(spec: HpaSpec) -> Self {
         Hpa {
             spec,
             recommendations: Vec::new(),
@@ -195,13 +195,13 @@ impl Hpa {
         }
     }
 
-    pub fn spec(&self) -> &HpaSpec {
+    pub(crate) fn spec(&self) -> &HpaSpec {
         &self.spec
     }
 
     /// One sync: `current` pods, the readings' recommendation `recommended` (from
     /// [`recommend`]). Returns the count to run and remembers the scale event.
-    pub fn normalize(&mut self, now: SimTime, current: u32, recommended: u32) -> Decision {
+    pub(crate) fn normalize(&mut self, now: SimTime, current: u32, recommended: u32) -> Decision {
         // `recordInitialRecommendation`: the first sync remembers the count it found.
         if self.recommendations.is_empty() {
             self.recommendations.push((now, current));

@@ -54,7 +54,11 @@ fn a_load_step_is_followed_up_at_once_and_down_after_the_window() {
     assert_eq!(sync(&mut hpa, 60, 8, 100.0), (8, true));
     // Every sync until the 8 recommended at t = 30 leaves the window recommends 2 and is held.
     for seconds in (75..330).step_by(15) {
-        assert_eq!(sync(&mut hpa, seconds, 8, 100.0), (8, true), "t = {seconds}");
+        assert_eq!(
+            sync(&mut hpa, seconds, 8, 100.0),
+            (8, true),
+            "t = {seconds}"
+        );
     }
     // t = 330: the window holds recommendations after t = 30: t = 45's 8 (tolerance kept the
     // count) is still in it.

@@ -19,6 +19,7 @@ mod calls;
 mod config;
 mod lifecycle;
 pub(crate) mod refusal;
+mod scaling;
 mod steps;
 mod timer;
 
@@ -38,6 +39,8 @@ use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerCode, expect_own};
 use crate::worker_pool::WorkerPool;
 use call_try::CallTry;
+use scaling::Deployment;
+pub(crate) use scaling::TERMINATION_GRACE_NS;
 use timer::ServiceTimer;
 
 /// Where a job with a cache-aside endpoint is.
@@ -100,6 +103,12 @@ pub struct ServiceInstance {
     started_at: Option<SimTime>,
     /// Who learns of this instance's readiness: every caller's sidecar (and brokers).
     announce_to: Vec<NodeId>,
+    /// Whether an autoscaler has it running, draining or standing by.
+    deployment: Deployment,
+    /// Requests answered since the run began, for an autoscaler's samples.
+    answered: u64,
+    /// Core-nanoseconds of the instance's own work since the run began.
+    cpu_busy_ns: u64,
 }
 
 impl ServiceInstance {
@@ -124,6 +133,9 @@ impl ServiceInstance {
             ready: config.readiness.is_none(),
             started_at: Some(SimTime::ZERO),
             announce_to: Vec::new(),
+            deployment: Deployment::Running,
+            answered: 0,
+            cpu_busy_ns: 0,
             config,
         }
     }
@@ -152,6 +164,7 @@ impl ServiceInstance {
         if self.config.exports_metrics {
             self.served.count(status, latency_ns);
         }
+        self.answered += 1;
     }
 
     fn group(&self) -> GroupId {
@@ -196,6 +209,7 @@ impl ServiceInstance {
                     self.sidecar.on_ready(now, node, ready, out);
                     self.probe(now, out);
                 }
+                Control::Scale(message) => self.on_scale(now, from, message, out),
                 // Only a controller reads scrapes.
                 Control::Scraped { .. } => {}
             },
@@ -205,6 +219,8 @@ impl ServiceInstance {
                 message: Message::Response(_) | Message::Control(_),
                 ..
             } => {}
+            // A standby instance has no process to start, crash or restart.
+            Input::Start | Input::Crashed | Input::Restarted if !self.deployed() => {}
             Input::Start => self.starting(now, out),
             Input::Finish => self.report_unfinished(out),
             Input::Timer(id) => self.on_timer(now, id, out),
@@ -219,6 +235,7 @@ impl ServiceInstance {
         while let Some(done) = self.sidecar.pop_completion() {
             self.on_call_answered(now, done.owner, done.response, out);
         }
+        self.drained(out);
     }
 
     /// Answers a metrics scrape with the counters since the process started, in parts.
@@ -240,6 +257,7 @@ impl ServiceInstance {
         match expect_own(id, "a service instance") {
             ServiceTimer::Work(key) => self.after_work(now, key, out),
             ServiceTimer::Startup => self.probe(now, out),
+            ServiceTimer::Terminate => self.terminate(now, out),
             ServiceTimer::SagaRetry(key) => {
                 if let Some(run) = self.jobs.get_mut(key).and_then(|job| job.saga.as_mut()) {
                     let next = run.retry();
@@ -298,6 +316,7 @@ impl ServiceInstance {
             unreachable!("a work timer outlived its job: crashes bump the incarnation")
         };
         self.span(&job.request, SpanKind::Work, job.started_at, now, 0, out);
+        self.cpu_busy_ns += now - job.started_at;
         let endpoint = &self.config.endpoints[job.request.endpoint as usize];
         if self.rng.chance(endpoint.error_rate) {
             let reason = Reason {

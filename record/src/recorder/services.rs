@@ -53,6 +53,10 @@ impl Recorder {
         self.version_mut(key).route_weight_basis_points = Some(basis_points);
     }
 
+    pub(super) fn replicas(&mut self, key: VersionKey, count: u32) {
+        self.version_mut(key).replicas = Some(count);
+    }
+
     /// Each service version's row of the interval that ends, with its service's mesh columns,
     /// and the interval's counts emptied.
     pub(super) fn service_rows(&mut self, time: &str, rows: &mut Vec<[String; METRICS_COLUMNS]>) {
@@ -97,6 +101,7 @@ impl Recorder {
                         String::new(),
                         failed_checks,
                         counts.degraded.to_string(),
+                        stats.replicas.unwrap_or(version.instances).to_string(),
                     ]);
                 }
                 stats.interval_counts = ServiceCounts::default();
