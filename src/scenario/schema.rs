@@ -12,10 +12,12 @@ use super::number::{Bound, Real};
 use crate::profile::Profile;
 
 mod arrival;
+mod autoscale;
 mod distribution;
 mod on_error;
 pub use self::distribution::{Distribution, MixturePart, SampleFile};
 pub use arrival::Arrival;
+pub use autoscale::{Autoscale, Behavior, ScalingPolicy, ScalingRules};
 pub use on_error::{OnError, StatusAnswer};
 
 /// A whole scenario file.
@@ -148,6 +150,10 @@ pub struct Service {
     /// The status the service answers when a call's connection is refused or finds no
     /// instance (the seed's gateway answers 503 for `ECONNREFUSED`); 500 when omitted.
     pub refused_status: Option<u16>,
+    /// Cores of an instance (a CPU request); unlimited when omitted.
+    pub cores: Option<Real>,
+    /// A HorizontalPodAutoscaler on the service's own version.
+    pub autoscale: Option<Autoscale>,
 }
 
 /// `client_rate_limit = { max = 100, window = "15m" }`.
