@@ -1,4 +1,4 @@
-//! A Kubernetes HorizontalPodAutoscaler as a node of the simulated world.
+//! A Kubernetes `HorizontalPodAutoscaler` as a node of the simulated world.
 //!
 //! Every sync period (`--horizontal-pod-autoscaler-sync-period`, 15 s) it reads what it sampled
 //! from the instances it runs a second before (over the network, as metrics-server's scrape:

@@ -149,7 +149,7 @@ fn nodes(scenario: &Scenario, layout: &Layout) -> Vec<NodeInfo> {
         };
         nodes.push((host.node, info));
     }
-    for ((_, service), host) in autoscalers::autoscaled(&scenario).zip(&layout.autoscalers) {
+    for ((_, service), host) in autoscalers::autoscaled(scenario).zip(&layout.autoscalers) {
         let info = NodeInfo {
             group: host.group,
             name: autoscalers::controller_name(&service.name),

@@ -152,7 +152,7 @@ pub struct Service {
     pub refused_status: Option<u16>,
     /// Cores of an instance (a CPU request); unlimited when omitted.
     pub cores: Option<Real>,
-    /// A HorizontalPodAutoscaler on the service's own version.
+    /// A `HorizontalPodAutoscaler` on the service's own version.
     pub autoscale: Option<Autoscale>,
 }
 

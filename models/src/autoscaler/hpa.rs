@@ -1,4 +1,4 @@
-//! Kubernetes' HorizontalPodAutoscaler (autoscaling/v2) as a pure calculation: what it is told
+//! Kubernetes' `HorizontalPodAutoscaler` (autoscaling/v2) as a pure calculation: what it is told
 //! (the pods' readings, the current count, the time) in, the replica count it sets out.
 //!
 //! Two halves, after their sources at kubernetes/kubernetes@v1.31.0:
@@ -11,6 +11,8 @@
 //!   (`stabilizeRecommendationWithBehaviors`), then the scaling policies
 //!   (`convertDesiredReplicasWithBehaviorRate`, `calculateScaleUpLimitWithScalingRules`,
 //!   `calculateScaleDownLimitWithBehaviors`) and `min_replicas`/`max_replicas`.
+
+use std::cmp::Ordering;
 
 use meshsim_sim::SimTime;
 
@@ -258,14 +260,16 @@ impl Hpa {
 
     /// `convertDesiredReplicasWithBehaviorRate`: the policies' limit and the bounds.
     fn limit_rate(&self, now: SimTime, current: u32, desired: u32) -> u32 {
-        if desired > current {
-            let limit = self.scale_up_limit(now, current).max(current);
-            desired.min(limit.min(self.spec.max_replicas))
-        } else if desired < current {
-            let limit = self.scale_down_limit(now, current).min(current);
-            desired.max(limit.max(self.spec.min_replicas))
-        } else {
-            desired
+        match desired.cmp(&current) {
+            Ordering::Greater => {
+                let limit = self.scale_up_limit(now, current).max(current);
+                desired.min(limit.min(self.spec.max_replicas))
+            }
+            Ordering::Less => {
+                let limit = self.scale_down_limit(now, current).min(current);
+                desired.max(limit.max(self.spec.min_replicas))
+            }
+            Ordering::Equal => desired,
         }
     }
 

@@ -1,5 +1,5 @@
-//! `[service.autoscale]`: a Kubernetes HorizontalPodAutoscaler (autoscaling/v2) on the
-//! service, its keys those of the HPA's spec in snake_case.
+//! `[service.autoscale]`: a Kubernetes `HorizontalPodAutoscaler` (`autoscaling/v2`) on the
+//! service, its keys those of the HPA's spec in `snake_case`.
 
 use serde::Deserialize;
 
