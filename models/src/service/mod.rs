@@ -17,6 +17,7 @@ mod app_call;
 mod call_try;
 mod calls;
 mod config;
+mod deployment;
 mod lifecycle;
 pub(crate) mod refusal;
 mod scaling;
@@ -39,8 +40,8 @@ use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerCode, expect_own};
 use crate::worker_pool::WorkerPool;
 use call_try::CallTry;
-use scaling::Deployment;
-pub(crate) use scaling::TERMINATION_GRACE_NS;
+use deployment::Deployment;
+pub(crate) use deployment::TERMINATION_GRACE_NS;
 use timer::ServiceTimer;
 
 /// Where a job with a cache-aside endpoint is.
