@@ -500,4 +500,6 @@ fn seconds_text(ns: u64) -> String {
 #[cfg(test)]
 mod call_tests;
 #[cfg(test)]
+mod scaling_tests;
+#[cfg(test)]
 mod tests;
