@@ -14,6 +14,8 @@ pub(crate) struct Layout {
     pub stores: IndexMap<String, WorkloadLayout>,
     /// One controller host per rollout, in the scenario's order.
     pub rollouts: Vec<WorkloadLayout>,
+    /// One controller host per autoscaled service, in the scenario's order.
+    pub autoscalers: Vec<WorkloadLayout>,
 }
 
 /// Where a single-node host (a workload's client, a broker) sits.

@@ -7,6 +7,7 @@
 #![warn(unreachable_pub)]
 
 mod arrival;
+mod autoscaler;
 mod balancer;
 mod broker;
 mod call_target;
@@ -35,6 +36,10 @@ mod upstream_config;
 mod worker_pool;
 mod workload;
 
+pub use autoscaler::{
+    Autoscaler, AutoscalerConfig, HpaSpec, PolicyKind, ScaleMetric, ScalingPolicy, ScalingRules,
+    SelectPolicy,
+};
 pub use balancer::LoadBalancer;
 pub use broker::{Broker, BrokerConfig, SubscriptionConfig};
 pub use key_value::KEY_VALUE_OPERATIONS;

@@ -6,7 +6,7 @@ mod control;
 use meshsim_record::{Reason, ReasonKind};
 use meshsim_sim::{GroupId, NodeId};
 
-pub(crate) use control::{Control, RouteChange, RouteUpdate, ScrapeNumber};
+pub(crate) use control::{Control, RouteChange, RouteUpdate, ScaleMessage, ScrapeNumber};
 
 use crate::served_counters::SCRAPE_PARTS;
 use crate::slab::SlabKey;
@@ -163,6 +163,15 @@ mod wire {
     pub(super) const ROUTES_BYTES: usize = 1 + 4 + 1 + 8 + 4 * 4;
     pub(super) const ENDPOINT_BYTES: usize = 1 + 4 + 1;
     pub(super) const READY: u8 = 6;
+    /// An autoscaler's message: then a kind byte and its fields.
+    pub(super) const SCALE: u8 = 7;
+    pub(super) const SCALE_START: u8 = 0;
+    pub(super) const SCALE_STOP: u8 = 1;
+    pub(super) const SCALE_SAMPLE: u8 = 2;
+    pub(super) const SCALE_USAGE: u8 = 3;
+    pub(super) const SCALE_BYTES: usize = 1 + 1;
+    pub(super) const SCALE_SAMPLE_BYTES: usize = 1 + 1 + 4;
+    pub(super) const SCALE_USAGE_BYTES: usize = 1 + 1 + 4 + 8 + 4 + 8;
     pub(super) const WEIGHT: u8 = 0;
     pub(super) const REVERT: u8 = 1;
     pub(super) const PROMOTE: u8 = 2;
@@ -307,7 +316,52 @@ fn decode_control(bytes: &[u8]) -> Option<Control> {
                 Some(Control::Endpoint { node, ready })
             }
         }
+        wire::SCALE => decode_scale(bytes).map(Control::Scale),
         _ => None,
+    }
+}
+
+/// An autoscaler's message from its wire form.
+fn decode_scale(bytes: &[u8]) -> Option<ScaleMessage> {
+    let mut at = 2;
+    match (*bytes.get(1)?, bytes.len()) {
+        (wire::SCALE_START, wire::SCALE_BYTES) => Some(ScaleMessage::Start),
+        (wire::SCALE_STOP, wire::SCALE_BYTES) => Some(ScaleMessage::Stop),
+        (wire::SCALE_SAMPLE, wire::SCALE_SAMPLE_BYTES) => Some(ScaleMessage::Sample {
+            sample: u32::from_le_bytes(take(bytes, &mut at)?),
+        }),
+        (wire::SCALE_USAGE, wire::SCALE_USAGE_BYTES) => Some(ScaleMessage::Usage {
+            sample: u32::from_le_bytes(take(bytes, &mut at)?),
+            answered: u64::from_le_bytes(take(bytes, &mut at)?),
+            in_progress: u32::from_le_bytes(take(bytes, &mut at)?),
+            cpu_busy_ns: u64::from_le_bytes(take(bytes, &mut at)?),
+        }),
+        _ => None,
+    }
+}
+
+/// The wire form of an autoscaler's message.
+fn encode_scale(message: &ScaleMessage, out: &mut Vec<u8>) {
+    out.push(wire::SCALE);
+    match *message {
+        ScaleMessage::Start => out.push(wire::SCALE_START),
+        ScaleMessage::Stop => out.push(wire::SCALE_STOP),
+        ScaleMessage::Sample { sample } => {
+            out.push(wire::SCALE_SAMPLE);
+            out.extend_from_slice(&sample.to_le_bytes());
+        }
+        ScaleMessage::Usage {
+            sample,
+            answered,
+            in_progress,
+            cpu_busy_ns,
+        } => {
+            out.push(wire::SCALE_USAGE);
+            out.extend_from_slice(&sample.to_le_bytes());
+            out.extend_from_slice(&answered.to_le_bytes());
+            out.extend_from_slice(&in_progress.to_le_bytes());
+            out.extend_from_slice(&cpu_busy_ns.to_le_bytes());
+        }
     }
 }
 
@@ -356,6 +410,7 @@ fn encode_control(control: &Control, out: &mut Vec<u8>) {
             out.extend_from_slice(&node.0.to_le_bytes());
             out.push(u8::from(*ready));
         }
+        Control::Scale(message) => encode_scale(message, out),
     }
 }
 
@@ -366,7 +421,7 @@ mod tests {
 
     use super::{
         CallKey, Control, Message, Request, RequestContext, Response, RouteChange, RouteUpdate,
-        ScrapeNumber,
+        ScaleMessage, ScrapeNumber,
     };
 
     #[test]
@@ -424,6 +479,15 @@ mod tests {
                 node: NodeId(9),
                 ready: false,
             }),
+            Message::Control(Control::Scale(ScaleMessage::Start)),
+            Message::Control(Control::Scale(ScaleMessage::Stop)),
+            Message::Control(Control::Scale(ScaleMessage::Sample { sample: 3 })),
+            Message::Control(Control::Scale(ScaleMessage::Usage {
+                sample: 3,
+                answered: u64::MAX,
+                in_progress: 7,
+                cpu_busy_ns: 12_345,
+            })),
         ];
         for message in messages {
             let mut bytes = Vec::new();

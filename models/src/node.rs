@@ -3,6 +3,7 @@
 use meshsim_record::Record;
 use meshsim_sim::{Input, Model, SimTime};
 
+use crate::autoscaler::Autoscaler;
 use crate::broker::Broker;
 use crate::message::Message;
 use crate::outbox::Outbox;
@@ -17,6 +18,7 @@ pub enum Node {
     Broker(Box<Broker>),
     Store(Box<Store>),
     Rollout(Box<RolloutController>),
+    Autoscaler(Box<Autoscaler>),
 }
 
 impl Model for Node {
@@ -30,6 +32,7 @@ impl Model for Node {
             Node::Broker(broker) => broker.handle(now, input, out),
             Node::Store(store) => store.handle(now, input, out),
             Node::Rollout(controller) => controller.handle(now, input, out),
+            Node::Autoscaler(autoscaler) => autoscaler.handle(now, input, out),
         }
     }
 }

@@ -74,6 +74,12 @@ pub(crate) mod kind {
     pub(crate) const CPU_SHARE: u8 = 24;
     /// A service's event-loop process finished its running own work (payload: the process).
     pub(crate) const LOOP_WORK: u8 = 25;
+    /// A draining instance's termination grace period ran out.
+    pub(crate) const TERMINATE: u8 = 26;
+    /// An autoscaler's sync (payload: the sync's number).
+    pub(crate) const AUTOSCALE_SYNC: u8 = 27;
+    /// An autoscaler samples the instances it scales (payload: the sync that reads them).
+    pub(crate) const AUTOSCALE_SAMPLE: u8 = 28;
 }
 
 const PAYLOAD_BITS: u32 = 56;

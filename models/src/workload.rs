@@ -152,8 +152,8 @@ impl WorkloadClient {
                     self.sidecar.on_endpoint(now, node, ready, out);
                 }
                 Control::Ready { node, ready } => self.sidecar.on_ready(now, node, ready, out),
-                Control::Scrape { .. } | Control::Scraped { .. } => {
-                    unreachable!("a workload client exports no metrics")
+                Control::Scrape { .. } | Control::Scraped { .. } | Control::Scale(_) => {
+                    unreachable!("a workload client exports no metrics and is not scaled")
                 }
             },
             // Control-plane messages are fire and forget.

@@ -92,6 +92,8 @@ pub enum Record {
     /// A rollout controller set a version's share of its service's traffic, in hundredths of
     /// a percent (the route that takes every request).
     RouteWeight { key: VersionKey, basis_points: u32 },
+    /// An autoscaler set a version's count of instances.
+    Replicas { key: VersionKey, count: u32 },
     /// A rollout's state after one of its decisions (rollouts numbered as the scenario lists
     /// them).
     Rollout {

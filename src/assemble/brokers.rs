@@ -3,6 +3,7 @@
 use meshsim_models::{BrokerConfig, SubscriptionConfig};
 use meshsim_sim::NodeId;
 
+use super::autoscalers;
 use crate::layout::Layout;
 use crate::rollout;
 use crate::scenario::resolved::{EndpointId, Resolved};
@@ -38,7 +39,9 @@ pub(super) fn broker_configs(scenario: Resolved<'_>, layout: &Layout) -> Vec<Bro
                     endpoint: u32::from(endpoint),
                     prefetch: service.workers,
                     undeployed: if service.depends_on.is_empty() && service.start_time.is_none() {
-                        rollout::undeployed_nodes(&scenario, layout, service_index)
+                        let mut nodes = rollout::undeployed_nodes(&scenario, layout, service_index);
+                        nodes.extend(autoscalers::standby_nodes(&scenario, layout, service_index));
+                        nodes
                     } else {
                         // Not ready at the start: each joins the consumers when it says so.
                         layout.services[service_index].instances.clone()

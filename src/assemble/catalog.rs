@@ -4,6 +4,7 @@
 use meshsim_record::{Catalog, GroupInfo, NodeInfo, SubscriptionInfo, VersionInfo};
 use meshsim_sim::NodeId;
 
+use super::autoscalers;
 use crate::layout::{BASE_VERSION, Layout, ServiceLayout};
 use crate::rollout;
 use crate::scenario::resolved::Resolved;
@@ -63,6 +64,13 @@ fn groups(scenario: Resolved<'_>, layout: &Layout) -> Vec<GroupInfo> {
         versions: Vec::new(),
         endpoints: Vec::new(),
     }));
+    groups.extend(
+        autoscalers::autoscaled(&scenario).map(|(_, service)| GroupInfo {
+            name: autoscalers::controller_name(&service.name),
+            versions: Vec::new(),
+            endpoints: Vec::new(),
+        }),
+    );
     groups
 }
 
@@ -140,6 +148,13 @@ fn nodes(scenario: &Scenario, layout: &Layout) -> Vec<NodeInfo> {
         let info = NodeInfo {
             group: host.group,
             name: rollout::controller_name(rollout),
+        };
+        nodes.push((host.node, info));
+    }
+    for ((_, service), host) in autoscalers::autoscaled(scenario).zip(&layout.autoscalers) {
+        let info = NodeInfo {
+            group: host.group,
+            name: autoscalers::controller_name(&service.name),
         };
         nodes.push((host.node, info));
     }

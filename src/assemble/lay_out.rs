@@ -6,6 +6,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use meshsim_sim::{GroupId, Network, NodeId, Selector};
 
+use super::autoscalers;
 use crate::layout::{Layout, ServiceLayout, WorkloadLayout};
 use crate::rollout;
 use crate::scenario::resolved::Host;
@@ -17,7 +18,10 @@ pub(super) fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
         let group = network.add_group(&service.name, false, !service.exposed);
         let mut instances = Vec::new();
         let mut versions = Vec::new();
-        for (version_name, replicas) in service.version_replicas() {
+        let mut counts = service.version_replicas();
+        // An autoscaled service is built with every instance it may scale to.
+        counts[0].1 = autoscalers::built_replicas(service);
+        for (version_name, replicas) in counts {
             let first = instances.len();
             for _ in 0..replicas {
                 let name = format!("{}/{}", service.name, instances.len());
@@ -65,12 +69,22 @@ pub(super) fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
             WorkloadLayout { group, node }
         })
         .collect();
+    // Autoscalers after them.
+    let autoscalers = autoscalers::autoscaled(scenario)
+        .map(|(_, service)| {
+            let name = autoscalers::controller_name(&service.name);
+            let group = network.add_group(&name, false, true);
+            let node = network.add_node(group, &name);
+            WorkloadLayout { group, node }
+        })
+        .collect();
     Layout {
         services,
         workloads,
         brokers,
         stores,
         rollouts,
+        autoscalers,
     }
 }
 
@@ -127,20 +141,24 @@ pub(super) fn node_name(layout: &Layout, node: NodeId) -> String {
 /// Every group's name, in the order `lay_out` numbered them: services, workloads, brokers,
 /// stores, then the rollout controllers.
 pub(super) fn group_names(scenario: &Scenario, layout: &Layout) -> Arc<[Arc<str>]> {
-    let group_names: Arc<[Arc<str>]> = layout
-        .services
-        .keys()
-        .chain(layout.workloads.keys())
-        .chain(layout.brokers.keys())
-        .chain(layout.stores.keys())
-        .map(|name| Arc::from(name.as_str()))
-        .chain(
-            scenario
-                .rollouts
-                .iter()
-                .map(|rollout| Arc::from(rollout::controller_name(rollout).as_str())),
-        )
-        .collect();
+    let group_names: Arc<[Arc<str>]> =
+        layout
+            .services
+            .keys()
+            .chain(layout.workloads.keys())
+            .chain(layout.brokers.keys())
+            .chain(layout.stores.keys())
+            .map(|name| Arc::from(name.as_str()))
+            .chain(
+                scenario
+                    .rollouts
+                    .iter()
+                    .map(|rollout| Arc::from(rollout::controller_name(rollout).as_str())),
+            )
+            .chain(autoscalers::autoscaled(scenario).map(|(_, service)| {
+                Arc::from(autoscalers::controller_name(&service.name).as_str())
+            }))
+            .collect();
     let groups = layout.services.values().map(|service| service.group).chain(
         layout
             .workloads

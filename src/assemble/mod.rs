@@ -10,6 +10,7 @@
 //! [`brokers`] and [`stores`] their models, [`catalog`] what the recorder names, [`controls`]
 //! the fault timeline.
 
+mod autoscalers;
 mod brokers;
 mod calls;
 mod catalog;
@@ -96,6 +97,10 @@ pub(crate) fn assemble_parts(scenario: Resolved<'_>, seed: u64, outputs: Recorde
     for index in 0..scenario.rollouts.len() {
         let controller = rollout::controller(&scenario, &layout, index, &holders, &subscribers);
         models.push(Node::Rollout(Box::new(controller)));
+    }
+    for index in 0..layout.autoscalers.len() {
+        let autoscaler = autoscalers::autoscaler(scenario, &layout, index);
+        models.push(Node::Autoscaler(Box::new(autoscaler)));
     }
 
     let recorder = Recorder::new(catalog::catalog(scenario, &layout), outputs);

@@ -10,6 +10,7 @@ use meshsim_models::{
 use meshsim_record::VersionKey;
 use meshsim_sim::{Distribution, GroupId, NodeId, Seeder};
 
+use super::autoscalers;
 use super::calls::{ResolvedCalls, resolve_calls};
 use super::distribution::distribution;
 use super::upstreams::sidecar_upstreams;
@@ -65,13 +66,12 @@ pub(super) fn add_models(
                     seeder.stream(&format!("instance/{name}")),
                     seeder.stream(&format!("calls/{name}")),
                 );
-                models.push(Node::Service(Box::new(ServiceInstance::new(
-                    node,
-                    &name,
-                    Arc::clone(&config),
-                    rng,
-                    sidecar,
-                ))));
+                let mut instance =
+                    ServiceInstance::new(node, &name, Arc::clone(&config), rng, sidecar);
+                if autoscalers::standby_range(service).contains(&(instance_index as u32)) {
+                    instance.stand_by();
+                }
+                models.push(Node::Service(Box::new(instance)));
             }
         }
     }

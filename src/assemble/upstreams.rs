@@ -6,6 +6,7 @@ use std::sync::Arc;
 use meshsim_models::UpstreamConfig;
 use meshsim_sim::NodeId;
 
+use super::autoscalers;
 use crate::layout::Layout;
 use crate::mesh;
 use crate::rollout;
@@ -42,6 +43,9 @@ pub(super) fn upstream_configs(
                 &scenario.workloads,
             );
             rollout::shape_upstream(&scenario, layout, index, &mut config);
+            config
+                .undeployed
+                .extend(autoscalers::standby_range(service));
             config.gated = !service.depends_on.is_empty() || service.start_time.is_some();
             Arc::new(config)
         });

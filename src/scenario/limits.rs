@@ -35,6 +35,11 @@ pub const PARALLEL_MEMBERS_MAX: usize = 16;
 /// cluster; 10 000 replicas of one deployment is already beyond any real one.
 pub const REPLICAS_PER_VERSION_MAX: u32 = 10_000;
 
+/// `max_replicas` of an autoscaler. Every instance up to it is built when the run is assembled
+/// (those beyond the current count stand by), so it bounds the models as `replicas` does; a
+/// thousand pods of one Deployment is beyond what an HPA scenario needs.
+pub const AUTOSCALE_REPLICAS_MAX: u32 = 1_000;
+
 /// Instances in the whole scenario, every version of every service. Each instance is a model
 /// with its own queues, so this bounds a run's memory to a few hundred MiB.
 pub const INSTANCES_MAX: u64 = 100_000;
@@ -219,6 +224,10 @@ pub fn describe() -> Vec<(&'static str, String)> {
             format!("at most {REPLICAS_PER_VERSION_MAX}"),
         ),
         ("instances in all", format!("at most {INSTANCES_MAX}")),
+        (
+            "autoscaler max_replicas",
+            format!("at most {AUTOSCALE_REPLICAS_MAX}"),
+        ),
         (
             "workers per instance",
             format!("1 to {WORKERS_PER_INSTANCE_MAX}"),

@@ -8,7 +8,7 @@
 
 use std::ops::Deref;
 
-use meshsim_models::StoreKind;
+use meshsim_models::{HpaSpec, ScaleMetric, StoreKind};
 
 use super::duration::Duration;
 use super::metric::{CheckMetric, MetricRef};
@@ -240,6 +240,8 @@ pub struct Resolution {
     pub allow_from: Vec<Option<Vec<ServiceId>>>,
     /// Per `[[expect]]`, the metric it names, parsed.
     pub expectations: Vec<MetricRef>,
+    /// Per service, its autoscaler's metric and spec (`None` without `[service.autoscale]`).
+    pub autoscalers: Vec<Option<(ScaleMetric, HpaSpec)>>,
     /// The effective mesh policy on calls to each host.
     pub policies: Policies,
 }

@@ -12,6 +12,7 @@ use super::number::{Bound, Real};
 use crate::profile::Profile;
 
 mod arrival;
+mod autoscale;
 mod call_entry;
 mod concurrency;
 mod distribution;
@@ -20,6 +21,7 @@ mod version_endpoint;
 mod versions;
 pub use self::distribution::{Distribution, MixturePart, SampleFile};
 pub use arrival::Arrival;
+pub use autoscale::{Autoscale, Behavior, ScalingPolicy, ScalingRules};
 pub use call_entry::CallEntry;
 pub use concurrency::Concurrency;
 pub use on_error::{OnError, StatusAnswer};
@@ -159,6 +161,8 @@ pub struct Service {
     /// The status the service answers when a call's connection is refused or finds no
     /// instance (the seed's gateway answers 503 for `ECONNREFUSED`); 500 when omitted.
     pub refused_status: Option<u16>,
+    /// A `HorizontalPodAutoscaler` on the service's own version.
+    pub autoscale: Option<Autoscale>,
 }
 
 /// `client_rate_limit = { max = 100, window = "15m" }`.

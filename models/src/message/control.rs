@@ -25,6 +25,29 @@ pub enum Control {
     /// An instance became ready (its start time passed and its dependencies answer), or it
     /// died: its callers add it to their endpoints or take it away (a readiness probe).
     Ready { node: NodeId, ready: bool },
+    /// An autoscaler's word with an instance of the service it scales.
+    Scale(ScaleMessage),
+}
+
+/// What an autoscaler and the instances it scales say to each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScaleMessage {
+    /// Start this instance (a new pod): it goes through its start time and readiness, and
+    /// then its callers learn of it.
+    Start,
+    /// Stop it (a pod deleted): it leaves its callers' endpoints at once, finishes what it
+    /// holds, and stops; what remains after the grace period is reset.
+    Stop,
+    /// Asks for the instance's usage (a metrics scrape).
+    Sample { sample: u32 },
+    /// The answer: the requests it answered and the core-nanoseconds of its own work since it
+    /// started, and the requests in progress (in workers and queued) now.
+    Usage {
+        sample: u32,
+        answered: u64,
+        in_progress: u32,
+        cpu_busy_ns: u64,
+    },
 }
 
 /// A rollout controller's scrape, numbered from 1: a later scrape's answer replaces an

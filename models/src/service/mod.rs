@@ -19,9 +19,11 @@ mod call_try;
 mod calls;
 mod config;
 mod cpu;
+mod deployment;
 mod lifecycle;
 mod parallel;
 pub(crate) mod refusal;
+mod scaling;
 mod steps;
 mod timer;
 mod work;
@@ -45,6 +47,8 @@ use crate::timer::expect_own;
 use crate::worker_pool::WorkerPool;
 use call_try::CallTry;
 use cpu::Cpu;
+use deployment::Deployment;
+pub(crate) use deployment::TERMINATION_GRACE_NS;
 use timer::ServiceTimer;
 
 /// Where a job with a cache-aside endpoint is.
@@ -121,6 +125,10 @@ pub struct ServiceInstance {
     started_at: Option<SimTime>,
     /// Who learns of this instance's readiness: every caller's sidecar (and brokers).
     announce_to: Vec<NodeId>,
+    /// Whether an autoscaler has it running, draining or standing by.
+    deployment: Deployment,
+    /// Requests answered since the run began, for an autoscaler's samples.
+    answered: u64,
 }
 
 impl ServiceInstance {
@@ -156,6 +164,8 @@ impl ServiceInstance {
             ready: config.readiness.is_none(),
             started_at: Some(SimTime::ZERO),
             announce_to: Vec::new(),
+            deployment: Deployment::Running,
+            answered: 0,
             config,
         }
     }
@@ -184,6 +194,7 @@ impl ServiceInstance {
         if self.config.exports_metrics {
             self.served.count(status, latency_ns);
         }
+        self.answered += 1;
     }
 
     fn group(&self) -> GroupId {
@@ -233,6 +244,7 @@ impl ServiceInstance {
                     self.sidecar.on_ready(now, node, ready, out);
                     self.probe(now, out);
                 }
+                Control::Scale(message) => self.on_scale(now, from, message, out),
                 // Only a controller reads scrapes.
                 Control::Scraped { .. } => {}
             },
@@ -242,6 +254,8 @@ impl ServiceInstance {
                 message: Message::Response(_) | Message::Control(_),
                 ..
             } => {}
+            // A standby instance has no process to start, crash or restart.
+            Input::Start | Input::Crashed | Input::Restarted if !self.deployed() => {}
             Input::Start => self.starting(now, out),
             Input::Finish => self.report_unfinished(out),
             Input::Timer(id) => self.on_timer(now, id, out),
@@ -256,6 +270,7 @@ impl ServiceInstance {
         while let Some(done) = self.sidecar.pop_completion() {
             self.on_call_answered(now, done.owner, done.response, out);
         }
+        self.drained(out);
     }
 
     /// Answers a metrics scrape with the counters since the process started, in parts.
@@ -279,6 +294,7 @@ impl ServiceInstance {
             ServiceTimer::CpuShare(generation) => self.cpu_share_over(now, generation, out),
             ServiceTimer::LoopWork(process) => self.loop_work_over(now, process, out),
             ServiceTimer::Startup => self.probe(now, out),
+            ServiceTimer::Terminate => self.terminate(now, out),
             ServiceTimer::SagaRetry(key) => {
                 if let Some(run) = self.jobs.get_mut(key).and_then(|job| job.saga.as_mut()) {
                     let next = run.retry();
@@ -542,5 +558,7 @@ fn seconds_text(ns: u64) -> String {
 mod call_tests;
 #[cfg(test)]
 mod parallel_tests;
+#[cfg(test)]
+mod scaling_tests;
 #[cfg(test)]
 mod tests;

@@ -19,6 +19,8 @@ pub(crate) enum ServiceTimer {
     AppTimeout(SlabKey),
     /// The application's back-off before this job's next try ran out.
     AppBackoff(SlabKey),
+    /// A draining instance's grace period is over.
+    Terminate,
     /// One of the instance's sidecar's timers.
     Sidecar(SidecarTimer),
     /// The earliest own work among the jobs sharing the cores ends, if this arming is still
@@ -36,6 +38,7 @@ impl TimerCode for ServiceTimer {
             ServiceTimer::SagaRetry(key) => compose_slab(kind::SAGA_RETRY, key),
             ServiceTimer::AppTimeout(key) => compose_slab(kind::APP_TIMEOUT, key),
             ServiceTimer::AppBackoff(key) => compose_slab(kind::APP_BACKOFF, key),
+            ServiceTimer::Terminate => compose(kind::TERMINATE, 0),
             ServiceTimer::Sidecar(timer) => timer.encode(),
             ServiceTimer::CpuShare(generation) => compose(kind::CPU_SHARE, generation),
             ServiceTimer::LoopWork(process) => compose(kind::LOOP_WORK, u64::from(process)),
@@ -46,6 +49,7 @@ impl TimerCode for ServiceTimer {
         Some(match split(id) {
             (kind::WORK, key) => ServiceTimer::Work(SlabKey(key)),
             (kind::STARTUP, 0) => ServiceTimer::Startup,
+            (kind::TERMINATE, 0) => ServiceTimer::Terminate,
             (kind::SAGA_RETRY, key) => ServiceTimer::SagaRetry(SlabKey(key)),
             (kind::APP_TIMEOUT, key) => ServiceTimer::AppTimeout(SlabKey(key)),
             (kind::APP_BACKOFF, key) => ServiceTimer::AppBackoff(SlabKey(key)),

@@ -173,6 +173,12 @@ impl DigestStream {
                 self.put(&key.version.to_le_bytes());
                 self.put(&basis_points.to_le_bytes());
             }
+            Record::Replicas { key, count } => {
+                self.put(&[21]);
+                self.put(&key.group.0.to_le_bytes());
+                self.put(&key.version.to_le_bytes());
+                self.put(&count.to_le_bytes());
+            }
             Record::Rollout {
                 rollout,
                 outcome,

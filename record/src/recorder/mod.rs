@@ -159,6 +159,7 @@ impl Recorder {
             }
             Record::Span(_) => unreachable!("spans are written above"),
             Record::RouteWeight { key, basis_points } => self.route_weight(key, basis_points),
+            Record::Replicas { key, count } => self.replicas(key, count),
             Record::Rollout {
                 rollout,
                 outcome,

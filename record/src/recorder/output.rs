@@ -33,7 +33,7 @@ pub(super) struct Files {
 
 /// The columns of `metrics.csv`: one row per workload, service version and subscription at the
 /// end of each interval.
-pub(super) const METRICS_COLUMNS: usize = 23;
+pub(super) const METRICS_COLUMNS: usize = 24;
 
 const METRICS_HEADER: [&str; METRICS_COLUMNS] = [
     "time_s",
@@ -59,6 +59,7 @@ const METRICS_HEADER: [&str; METRICS_COLUMNS] = [
     "failed_checks",
     "degraded",
     "cpu_percent",
+    "replicas",
 ];
 
 const EVENTS_HEADER: [&str; 4] = ["time_s", "kind", "subject", "detail"];

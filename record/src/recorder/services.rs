@@ -58,6 +58,10 @@ impl Recorder {
         self.version_mut(key).route_weight_basis_points = Some(basis_points);
     }
 
+    pub(super) fn replicas(&mut self, key: VersionKey, count: u32) {
+        self.version_mut(key).replicas = Some(count);
+    }
+
     /// Each service version's row of the interval that ends, with its service's mesh columns,
     /// and the interval's counts emptied.
     pub(super) fn service_rows(
@@ -84,6 +88,8 @@ impl Recorder {
                         group_index,
                         version_index,
                     );
+                    // The version's instances now: an autoscaler's count, or as built.
+                    let replicas = stats.replicas.unwrap_or(version.instances);
                     rows.push([
                         time.to_owned(),
                         "service".into(),
@@ -107,7 +113,8 @@ impl Recorder {
                         String::new(),
                         failed_checks,
                         counts.degraded.to_string(),
-                        cpu_percent(stats.interval_cpu_busy_ns, version, interval_ns),
+                        cpu_percent(stats.interval_cpu_busy_ns, version, replicas, interval_ns),
+                        replicas.to_string(),
                     ]);
                 }
                 stats.interval_counts = ServiceCounts::default();
@@ -166,11 +173,11 @@ impl Recorder {
 
 /// The busy core-time of a version's instances over what their cores could give in the
 /// interval, in percent; empty for a version without `cores` (its CPU is not modelled).
-fn cpu_percent(busy_ns: u64, version: &VersionInfo, interval_ns: u64) -> String {
+fn cpu_percent(busy_ns: u64, version: &VersionInfo, instances: u32, interval_ns: u64) -> String {
     let Some(cores) = version.cores else {
         return String::new();
     };
-    let capacity_ns = cores * f64::from(version.instances) * interval_ns as f64;
+    let capacity_ns = cores * f64::from(instances) * interval_ns as f64;
     if capacity_ns <= 0.0 {
         return String::new();
     }

@@ -19,6 +19,8 @@ pub(super) struct VersionStats {
     /// The share a rollout controller last gave the version, in hundredths of a percent;
     /// `None`: the configured share.
     pub(super) route_weight_basis_points: Option<u32>,
+    /// The count an autoscaler set; `None`: the version's instances.
+    pub(super) replicas: Option<u32>,
 }
 
 impl VersionStats {

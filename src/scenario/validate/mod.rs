@@ -13,6 +13,7 @@
 //! in a fixed order, and that order is the order in which findings are reported.
 
 mod arrival_files;
+mod autoscale;
 mod bounds;
 mod brokers;
 mod call_behaviour;
@@ -73,6 +74,7 @@ pub fn validate(scenario: &Scenario, file: &str, locator: &Locator<'_>) -> Findi
     checker.check_header();
     checker.check_network();
     checker.check_services();
+    checker.check_autoscalers();
     checker.check_brokers();
     checker.check_stores();
     checker.check_sagas();

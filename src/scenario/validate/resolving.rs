@@ -1,7 +1,7 @@
 //! What the checks have resolved so far, one slot per thing that names others; a slot stays
 //! empty where a name did not resolve, and an empty slot is always an error reported.
 
-use meshsim_models::StoreKind;
+use meshsim_models::{HpaSpec, ScaleMetric, StoreKind};
 
 use crate::scenario::metric::MetricRef;
 use crate::scenario::resolved::{
@@ -31,6 +31,8 @@ pub(super) struct Resolving {
     /// Per service; one without `allow_from` lets in every caller, so its slot starts filled.
     pub(super) allow_from: Vec<AllowFrom>,
     pub(super) expectations: Vec<Option<MetricRef>>,
+    /// Per service; one without an autoscaler keeps `None`, and that is no error.
+    pub(super) autoscalers: Vec<Option<(ScaleMetric, HpaSpec)>>,
 }
 
 impl Resolving {
@@ -58,6 +60,7 @@ impl Resolving {
             depends_on: vec![None; scenario.services.len()],
             allow_from: vec![AllowFrom::Everyone; scenario.services.len()],
             expectations: vec![None; scenario.expectations.len()],
+            autoscalers: vec![None; scenario.services.len()],
         }
     }
 
@@ -87,6 +90,7 @@ impl Resolving {
                 .map(AllowFrom::finish)
                 .collect::<Option<_>>()?,
             expectations: self.expectations.into_iter().collect::<Option<_>>()?,
+            autoscalers: self.autoscalers,
             policies,
         })
     }
