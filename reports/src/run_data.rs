@@ -244,6 +244,12 @@ pub struct MetricsRow {
     /// Subscriptions only: the oldest waiting message's age at the interval's end.
     #[serde(default)]
     pub lag_ms: Option<f64>,
+    /// Services with cores: the CPU their instances used, in percent of their cores.
+    #[serde(default)]
+    pub cpu_percent: Option<f64>,
+    /// Services: the version's instances at the interval's end.
+    #[serde(default)]
+    pub replicas: Option<f64>,
 }
 
 /// One row of `events.csv`.

@@ -15,6 +15,7 @@
 //! the viewer's sans-serif font (see `figure`).
 
 mod axis;
+mod capacity;
 mod circuit;
 mod compare;
 mod event_mark;
@@ -97,7 +98,7 @@ fn always(_source: &Source, _subject: &Subject) -> bool {
 }
 
 /// The families, in the order a subject's charts are listed.
-const FAMILIES: [Family; 10] = [
+const FAMILIES: [Family; 11] = [
     Family {
         slug: "latency",
         kind: Kind::Workload,
@@ -174,6 +175,17 @@ const FAMILIES: [Family; 10] = [
         peaks: true,
         eligible: always,
         panels: queue::panels,
+    },
+    Family {
+        slug: "capacity",
+        kind: Kind::Service,
+        head: "Capacity",
+        detail: "instances and CPU used",
+        over_time: true,
+        sampled: true,
+        peaks: true,
+        eligible: capacity::eligible,
+        panels: capacity::panels,
     },
     Family {
         slug: "circuit",
