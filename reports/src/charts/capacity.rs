@@ -56,7 +56,7 @@ fn scaled(subject: &Subject) -> bool {
         let mut counts = rows.iter().flatten().filter_map(|row| row.replicas);
         counts
             .next()
-            .is_some_and(|first| counts.any(|count| count != first))
+            .is_some_and(|first| counts.any(|count| (count - first).abs() >= 0.5))
     })
 }
 
