@@ -1,12 +1,14 @@
 //! A service instance: a pool of workers in front of a bounded FIFO queue.
 //!
 //! A request takes a free worker or waits in the queue; a full queue sheds it with 503. The
-//! worker does the endpoint's own work (its service time; with probability `error_rate` the
-//! work answers 500), then makes the endpoint's calls one after another through the instance's
-//! sidecar while it stays held, each with the application's own timeout, retries and
-//! `on_error` (`calls.rs`). A failed call fails the request with 500 by default, carrying the
-//! reason the failure began with.
-
+//! worker does the endpoint's own work (its service time, on the instance's CPU: unlimited,
+//! shared cores or an event loop, `work.rs`; with probability `error_rate` the work answers
+//! 500), then makes the endpoint's calls through the instance's sidecar, one step after
+//! another (a step is one call, or a `parallel` whose calls go out at once, `parallel.rs`),
+//! each call with the application's own timeout, retries and `on_error` (`calls.rs`). A thread
+//! stays held through the calls; an event loop's request holds nothing while it waits. A
+//! failed call fails the request with 500 by default, carrying the reason the failure began
+//! with. An autoscaler may start, drain and stop the instance (`scaling.rs`).
 use std::sync::Arc;
 
 use meshsim_record::{Reason, ReasonKind, Record, SagaEvent, ServedResult, SpanKind};
