@@ -175,7 +175,8 @@ fn the_fault_tests_agree_on_both_engines() {
 
 #[test]
 fn what_real_services_do_agrees_on_both_engines() {
-    // The application's own call policy, a rate profile and service times from data (issue 18).
+    // The application's own call policy, parallel calls, an event loop, shared cores, a
+    // version's own endpoint, a rate profile and service times from data (issue 18).
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real-services.toml");
     compare(&fixture);
 }
