@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::figures::shown_expectation;
 use super::line::{Line, Tone, chart_name, row_id};
-use super::{Action, mesh_lines, rollout_lines};
+use super::{Action, mesh_lines, rollout_lines, scale_lines};
 use crate::quantity::{counted, duration_s, instant_s, percent};
 use crate::run_data::RunData;
 use crate::summary_file::FaultWindow;
@@ -36,6 +36,11 @@ pub(super) fn lines(run: &RunData, actions: &[Action]) -> Vec<Line> {
     );
     capped(&mut lines, mesh_lines::fail_fast(actions), "services");
     capped(&mut lines, mesh_lines::subscriptions(run), "subscriptions");
+    capped(
+        &mut lines,
+        scale_lines::autoscaling(run),
+        "autoscaled services",
+    );
     invariants(run, &mut lines);
     capped(&mut lines, faults(&run.summary.faults), "faults");
     capped(&mut lines, workloads(run), "workloads");

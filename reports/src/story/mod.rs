@@ -9,6 +9,7 @@ mod line;
 mod mesh_lines;
 mod rollout_lines;
 mod routes;
+mod scale_lines;
 mod timeline;
 
 pub(crate) use action::{Action, What};
