@@ -2,42 +2,19 @@
 //! a started one announces itself to its callers, a stopped one leaves their endpoints,
 //! finishes what it holds, and is reset when its grace period ends.
 
-use std::sync::Arc;
+use meshsim_record::Record;
+use meshsim_sim::{Action, GroupId, Input, NodeId, Seeder, SimTime, TimerId};
 
-use meshsim_record::{Record, VersionKey};
-use meshsim_sim::{Action, Distribution, GroupId, Input, NodeId, Seeder, SimTime, TimerId};
-
-use super::{
-    Concurrency, EndpointConfig, InboundPolicy, ServiceConfig, ServiceInstance,
-    TERMINATION_GRACE_NS,
-};
-use crate::message::{CallKey, Control, Message, Request, RequestContext, ScaleMessage};
+use super::tests::{CALLER, config_with_work};
+use super::{InboundPolicy, ServiceInstance, TERMINATION_GRACE_NS};
+use crate::message::{Control, Message, ScaleMessage};
 use crate::outbox::Outbox;
 use crate::sidecar::Sidecar;
 
-const CALLER: NodeId = NodeId(1);
 const WORK_NS: u64 = 40_000_000_000;
 
 fn instance() -> ServiceInstance {
-    let config = Arc::new(ServiceConfig {
-        key: VersionKey::new(GroupId(2), 0),
-        workers: 1,
-        queue: 1,
-        endpoints: vec![EndpointConfig {
-            service_time: Distribution::Const { value_ns: WORK_NS },
-            error_rate: 0.0,
-            calls: Vec::new(),
-            on_failure: Vec::new(),
-            saga: None,
-            cache: None,
-            auth: None,
-        }],
-        inbound: InboundPolicy::default(),
-        readiness: None,
-        exports_metrics: false,
-        concurrency: Concurrency::Threads,
-        cores: None,
-    });
+    let config = config_with_work(WORK_NS, 1, 1, InboundPolicy::default());
     let seeder = Seeder::new(1);
     let node = NodeId(5);
     let sidecar = Sidecar::new(node, GroupId(2), "api/5", Vec::new(), seeder.stream("s"));
@@ -66,20 +43,7 @@ fn scale(message: ScaleMessage) -> Input<Message> {
 }
 
 fn request(call: u64) -> Input<Message> {
-    Input::Message {
-        from: CALLER,
-        message: Message::Request(Request {
-            call: CallKey(call),
-            endpoint: 0,
-            context: RequestContext {
-                root: call,
-                client: 0,
-                headers: 0,
-                sampled: false,
-            },
-            caller: 0,
-        }),
-    }
+    super::tests::request(call, 0)
 }
 
 fn answers(actions: &[Action<Message, Record>]) -> Vec<u16> {

@@ -15,7 +15,7 @@ use crate::policy::rate_limit::Refill;
 use crate::sidecar::Sidecar;
 
 const GROUP: GroupId = GroupId(2);
-const CALLER: NodeId = NodeId(1);
+pub(super) const CALLER: NodeId = NodeId(1);
 const WORK_NS: u64 = 10_000_000;
 
 /// What one input made the instance do.
@@ -66,12 +66,23 @@ impl Output {
 }
 
 fn config(workers: u32, queue: u32, inbound: InboundPolicy) -> Arc<ServiceConfig> {
+    config_with_work(WORK_NS, workers, queue, inbound)
+}
+
+/// One endpoint whose own work takes `work_ns`, without calls: the instance the other test
+/// files of the service build on too.
+pub(super) fn config_with_work(
+    work_ns: u64,
+    workers: u32,
+    queue: u32,
+    inbound: InboundPolicy,
+) -> Arc<ServiceConfig> {
     Arc::new(ServiceConfig {
         key: VersionKey::new(GROUP, 0),
         workers,
         queue,
         endpoints: vec![EndpointConfig {
-            service_time: Distribution::Const { value_ns: WORK_NS },
+            service_time: Distribution::Const { value_ns: work_ns },
             error_rate: 0.0,
             calls: Vec::new(),
             on_failure: Vec::new(),
@@ -119,7 +130,8 @@ fn handle(instance: &mut ServiceInstance, now: SimTime, input: Input<Message>) -
     output
 }
 
-fn request(call: u64, caller: u32) -> Input<Message> {
+/// A request to endpoint 0 from the node `CALLER`, from workload client 0, by `caller`.
+pub(super) fn request(call: u64, caller: u32) -> Input<Message> {
     Input::Message {
         from: CALLER,
         message: Message::Request(Request {
