@@ -29,6 +29,7 @@ pub(crate) fn load_or_report(file: &Path) -> Result<Loaded, Status> {
 pub(crate) fn print_warnings(loaded: &Loaded) {
     let color = color_for(std::io::stderr().is_terminal());
     for warning in &loaded.warnings {
-        eprint!("{}", warning.render(&loaded.source, color));
+        eprint!("{}", loaded.render(warning, color));
     }
+    eprint!("{}", loaded.included.summary());
 }

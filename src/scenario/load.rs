@@ -32,6 +32,8 @@ pub struct Loaded {
     pub source: String,
     /// The file as the user named it.
     pub file: String,
+    /// The files `[scenario] include` read, and what including them did.
+    pub included: crate::Included,
 }
 
 impl Loaded {
@@ -62,9 +64,15 @@ impl Loaded {
         let rendered: Vec<String> = self
             .warnings
             .iter()
-            .map(|warning| warning.render(&self.source, color))
+            .map(|warning| self.render(warning, color))
             .collect();
         rendered.join("\n")
+    }
+
+    /// One diagnostic in rustc's layout, against the scenario's text or an included file's.
+    pub fn render(&self, diagnostic: &Diagnostic, color: bool) -> String {
+        let files = self.included.texts(&self.source, &diagnostic.file);
+        diagnostic.render_files(&files, color)
     }
 }
 
@@ -97,7 +105,7 @@ pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
         return Err(too_large(&label));
     }
     match String::from_utf8(bytes) {
-        Ok(source) => load_str(&label, &source),
+        Ok(source) => load_str_in(&label, &source, path.parent().unwrap_or(Path::new(""))),
         Err(error) => {
             let valid_up_to = error.utf8_error().valid_up_to();
             let source = String::from_utf8_lossy(error.as_bytes()).into_owned();
@@ -135,34 +143,66 @@ fn describe_io(error: &io::Error) -> String {
     }
 }
 
-/// Loads a scenario from text; `file_label` is how diagnostics name the file.
+/// Loads a scenario from text; `file_label` is how diagnostics name the file. Included files are
+/// found relative to where the process stands.
 pub fn load_str(file_label: &str, source: &str) -> Result<Loaded, LoadError> {
+    load_str_in(file_label, source, Path::new(""))
+}
+
+/// Loads a scenario from text whose included files are relative to `base`.
+pub fn load_str_in(file_label: &str, source: &str, base: &Path) -> Result<Loaded, LoadError> {
     if source.len() > limits::FILE_BYTES_MAX {
         return Err(too_large(file_label));
     }
     let mut reading = Reading::new(file_label, source);
     reading.find_syntax_errors();
-    let scenario = if reading.stopped.is_none() {
+    let mut scenario = if reading.stopped.is_none() {
         reading.build_scenario()
     } else {
         None
     };
+    if let Some(scenario) = scenario.as_mut().filter(|s| !s.scenario.include.is_empty()) {
+        include(&mut reading, scenario, source, base);
+    }
     let resolution = scenario
         .as_ref()
         .and_then(|scenario| reading.validate(scenario));
     match (scenario, resolution) {
         (Some(scenario), Some(resolution)) if reading.errors.is_empty() => {
-            let mut warnings = reading.warnings;
+            let mut warnings = std::mem::take(&mut reading.warnings);
             sort_by_place(&mut warnings);
             Ok(Loaded {
                 checked: Checked::from_checker(scenario, resolution),
                 warnings,
                 source: source.to_owned(),
                 file: file_label.to_owned(),
+                included: reading.included,
             })
         }
         _ => Err(reading.into_error(source)),
     }
+}
+
+/// Folds the included files into `scenario`, their diagnostics into `reading`.
+fn include(reading: &mut Reading<'_>, scenario: &mut Scenario, source: &str, base: &Path) {
+    let locator = super::locate::Locator::new(source);
+    let (included, origins, diagnostics) =
+        crate::manifest::include(scenario, base, reading.file(), &locator);
+    for diagnostic in diagnostics {
+        if diagnostic.is_error() {
+            reading.errors.push(diagnostic);
+        } else {
+            reading.warnings.push(diagnostic);
+        }
+    }
+    reading.included_places = origins
+        .into_iter()
+        .map(|(path, place)| {
+            let file = included.files[place.file].label.clone();
+            (path, file, place.span)
+        })
+        .collect();
+    reading.included = included;
 }
 
 #[cfg(test)]

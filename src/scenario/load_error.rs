@@ -15,6 +15,8 @@ pub struct LoadError {
     pub errors_found: usize,
     /// Why the check stopped before the end of the file, if it did: there may be more errors.
     pub stopped: Option<Stop>,
+    /// The files `[scenario] include` read, which diagnostics may point into.
+    pub included: crate::Included,
 }
 
 /// Why a check stopped before it had read the whole file.
@@ -35,6 +37,7 @@ impl LoadError {
             source,
             errors_found: 1,
             stopped: None,
+            included: crate::Included::default(),
         }
     }
 
@@ -44,7 +47,11 @@ impl LoadError {
         if self.source.is_empty() {
             return None;
         }
-        let file = &self.diagnostics.first()?.file;
+        let file = if self.included.scenario.is_empty() {
+            &self.diagnostics.first()?.file
+        } else {
+            &self.included.scenario
+        };
         let count = self.errors_found;
         let noun = if count == 1 { "mistake" } else { "mistakes" };
         let rest = match self.stopped {
@@ -69,7 +76,10 @@ impl LoadError {
         let rendered: Vec<String> = self
             .diagnostics
             .iter()
-            .map(|diagnostic| diagnostic.render(&self.source, color))
+            .map(|diagnostic| {
+                let files = self.included.texts(&self.source, &diagnostic.file);
+                diagnostic.render_files(&files, color)
+            })
             .collect();
         rendered.join("\n")
     }

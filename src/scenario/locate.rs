@@ -25,6 +25,8 @@ use node::Node;
 pub struct Locator<'source> {
     source: &'source str,
     document: Option<Document<&'source str>>,
+    /// Values an included file set, by their path in the scenario: `(path, file, span)`.
+    included: Vec<(DocPath, String, Range<usize>)>,
 }
 
 impl<'source> Locator<'source> {
@@ -33,6 +35,7 @@ impl<'source> Locator<'source> {
         Locator {
             source,
             document: Document::parse(source).ok(),
+            included: Vec::new(),
         }
     }
 
@@ -41,7 +44,25 @@ impl<'source> Locator<'source> {
         Ok(Locator {
             source,
             document: Some(Document::parse(source)?),
+            included: Vec::new(),
         })
+    }
+
+    /// The locator with the places of values included files set: `(path, file, span)`.
+    #[must_use]
+    pub fn with_included(mut self, included: Vec<(DocPath, String, Range<usize>)>) -> Self {
+        self.included = included;
+        self
+    }
+
+    /// The file and span of the value at `path` when an included file set it (or set the table
+    /// it is in): the longest such path that starts `path`.
+    pub fn included_place(&self, path: &[PathPart]) -> Option<(&str, Range<usize>)> {
+        self.included
+            .iter()
+            .filter(|(included, _, _)| path.starts_with(included.parts()))
+            .max_by_key(|(included, _, _)| included.parts().len())
+            .map(|(_, file, span)| (file.as_str(), span.clone()))
     }
 
     pub fn source(&self) -> &'source str {

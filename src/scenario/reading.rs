@@ -29,6 +29,9 @@ pub(super) struct Reading<'source> {
     pub(super) errors: Vec<Diagnostic>,
     pub(super) warnings: Vec<Diagnostic>,
     pub(super) stopped: Option<Stop>,
+    /// Where included files set values, for the checker to point there.
+    pub(super) included_places: Vec<(super::locate::DocPath, String, Range<usize>)>,
+    pub(super) included: crate::Included,
 }
 
 impl<'source> Reading<'source> {
@@ -39,7 +42,13 @@ impl<'source> Reading<'source> {
             errors: Vec::new(),
             warnings: Vec::new(),
             stopped: None,
+            included_places: Vec::new(),
+            included: crate::Included::default(),
         }
+    }
+
+    pub(super) fn file(&self) -> &'source str {
+        self.file
     }
 
     /// Reports each syntax error and blanks out the statement or table it is in, until the text
@@ -159,7 +168,8 @@ impl<'source> Reading<'source> {
             return None;
         }
         let text = self.patch.text();
-        let findings = validate(scenario, self.file, &Locator::new(text));
+        let locator = Locator::new(text).with_included(self.included_places.clone());
+        let findings = validate(scenario, self.file, &locator);
         let outline = Outline::new(text);
         let patch = &self.patch;
         let own = |diagnostic: &Diagnostic| !patch.may_have_misled(diagnostic, &outline);
@@ -194,6 +204,7 @@ impl<'source> Reading<'source> {
             source: source.to_owned(),
             errors_found,
             stopped: self.stopped,
+            included: self.included,
         }
     }
 }
@@ -204,6 +215,7 @@ pub(super) fn sort_by_place(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by_key(|diagnostic| {
         (
             diagnostic.span.is_none(),
+            diagnostic.file.clone(),
             diagnostic.span.as_ref().map(|span| (span.start, span.end)),
             diagnostic.severity,
         )

@@ -74,6 +74,10 @@ pub struct Header {
     /// The mesh whose proxies run `[mesh.SERVICE]`: `"istio"` (the default, the shop seed's),
     /// `"linkerd"` (the messages seed's) or `"envoy"`. It decides what every key left out means.
     pub mesh: Option<Profile>,
+    /// Kubernetes, Istio, Linkerd, Flagger and Compose files whose declarations become part of
+    /// the scenario: paths and globs relative to the scenario file (`docs/include.md`).
+    #[serde(default)]
+    pub include: Vec<String>,
 }
 
 impl Scenario {

@@ -59,8 +59,22 @@ pub(super) fn number(value: f64) -> String {
 
 impl Checker<'_, '_> {
     pub(super) fn error(&mut self, path: &DocPath, message: impl Into<String>) -> &mut Diagnostic {
-        let span = self.locator.value_span(path.parts());
-        self.push(Diagnostic::error(self.file, message).with_span(span))
+        let (file, span) = self.place(path, false);
+        self.push(Diagnostic::error(&file, message).with_span(span))
+    }
+
+    /// The file and span `path` names: an included file's when one set the value, else the
+    /// scenario's (the key itself when `at_key`).
+    fn place(&self, path: &DocPath, at_key: bool) -> (String, Option<Range<usize>>) {
+        if let Some((file, span)) = self.locator.included_place(path.parts()) {
+            return (file.to_owned(), Some(span));
+        }
+        let span = if at_key {
+            self.locator.key_span(path.parts())
+        } else {
+            self.locator.value_span(path.parts())
+        };
+        (self.file.to_owned(), span)
     }
 
     /// An error about a key itself (unknown, misplaced) rather than its value.
@@ -69,8 +83,8 @@ impl Checker<'_, '_> {
         path: &DocPath,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
-        let span = self.locator.key_span(path.parts());
-        self.push(Diagnostic::error(self.file, message).with_span(span))
+        let (file, span) = self.place(path, true);
+        self.push(Diagnostic::error(&file, message).with_span(span))
     }
 
     pub(super) fn warning(
@@ -78,8 +92,8 @@ impl Checker<'_, '_> {
         path: &DocPath,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
-        let span = self.locator.value_span(path.parts());
-        let diagnostic = Diagnostic::warning(self.file, message).with_span(span);
+        let (file, span) = self.place(path, false);
+        let diagnostic = Diagnostic::warning(&file, message).with_span(span);
         self.findings.warnings.push(diagnostic);
         self.findings
             .warnings
