@@ -14,13 +14,22 @@ use crate::profile::Profile;
 use crate::scenario::{Resolved, Scenario};
 
 /// The whole explanation; `only` narrows it to the edges into and out of one host.
-pub(crate) fn render(resolved: Resolved<'_>, file: &str, only: Option<&str>) -> String {
+/// `included` names the files `[scenario] include` read, in order, for values they set.
+pub(crate) fn render(
+    resolved: Resolved<'_>,
+    file: &str,
+    included: &[String],
+    only: Option<&str>,
+) -> String {
     let scenario = resolved.parsed;
     let profile = scenario.profile();
     let graph = CallGraph::of(scenario);
     let policies = effective_policies(resolved);
     let mut text = header(scenario, file, profile);
-    let mut sources = Sources::default();
+    let mut sources = Sources {
+        cited: Vec::new(),
+        included: included.to_vec(),
+    };
     for callee in graph.callees() {
         let Some(policy) = policies.get(callee) else {
             continue;
@@ -53,9 +62,10 @@ pub(crate) fn render(resolved: Resolved<'_>, file: &str, only: Option<&str>) -> 
 }
 
 /// The sources the defaults were read from, numbered in the order they are first cited.
-#[derive(Default)]
 struct Sources {
     cited: Vec<&'static str>,
+    /// The included files, by their place among them.
+    included: Vec<String>,
 }
 
 impl Sources {
@@ -161,6 +171,13 @@ fn origin_text(file: &str, row: &Row, sources: &mut Sources) -> String {
     match row.origin {
         Origin::File { line: Some(line) } => format!("{file}:{line}"),
         Origin::File { line: None } => file.to_owned(),
+        Origin::Included { file: index, line } => format!(
+            "{}:{line}",
+            sources
+                .included
+                .get(index)
+                .map_or("an included file", String::as_str)
+        ),
         Origin::Default(spec) => format!("default [{}]", sources.cite(spec.source)),
         Origin::Section(spec) => format!(
             "default without `{}` [{}]",

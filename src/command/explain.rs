@@ -36,7 +36,12 @@ pub(crate) fn explain(args: &ExplainArgs) -> Status {
     }
     print!(
         "{}",
-        render(loaded.resolved(), &loaded.file, args.service.as_deref())
+        render(
+            loaded.resolved(),
+            &loaded.file,
+            &loaded.included.labels(),
+            args.service.as_deref()
+        )
     );
     Status::Ok
 }

@@ -155,18 +155,28 @@ fn containers(root: Field<'_>, reader: &Reader, service: &mut DeclaredService) {
     let mut cores_place = None;
     for container in containers.items() {
         if let Some(delay) = container.at("readinessProbe.initialDelaySeconds")
-            && service.start_time.is_none()
             && let Some(value) = delay.seconds()
         {
-            service.start_time = Some(Sourced::new(value, delay.place()));
+            match &service.start_time {
+                None => service.start_time = Some(Sourced::new(value, delay.place())),
+                Some(first) if first.value != value => reader.warning(
+                    &delay.place(),
+                    "meshsim gives every version of a service the start time of its first Deployment",
+                    "the versions' readiness delays differ; the first one's is taken",
+                ),
+                Some(_) => {}
+            }
         }
         let limit = container.at("resources.limits.cpu");
         let request = container.at("resources.requests.cpu");
         let chosen = limit.or(request);
+        if let (Some(limit), Some(request)) = (limit, request) {
+            // A request equal to the limit says nothing more (Kubernetes' Guaranteed class).
+            request.mark();
+        }
         if let (Some(limit), Some(request)) = (limit, request)
             && limit.node.text() != request.node.text()
         {
-            request.mark();
             reader.warning(
                 &request.place(),
                 "meshsim takes the CPU limit as the cores an instance has; the request is not simulated apart from it",

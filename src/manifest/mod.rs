@@ -8,6 +8,9 @@
 //! (`not_simulated.rs`). See `docs/include.md`.
 
 mod declared;
+mod istio_destination;
+mod istio_routing;
+mod istio_security;
 mod kind;
 mod kubernetes;
 mod manifests;
@@ -113,6 +116,11 @@ impl Included {
         text
     }
 
+    /// The files' names, in order.
+    pub fn labels(&self) -> Vec<String> {
+        self.files.iter().map(|file| file.label.clone()).collect()
+    }
+
     /// Whether `label` names an included file rather than the scenario.
     pub fn is_included(&self, label: &str) -> bool {
         self.files.iter().any(|file| file.label == label)
@@ -169,6 +177,9 @@ pub(crate) fn include(
     let set = manifests::read_included(&patterns, base, &mut reader, file);
     let mut declared = declared::Declared::default();
     kubernetes::translate(&set.manifests, &reader, &mut declared);
+    let subsets = istio_destination::translate(&set.manifests, &reader, &mut declared);
+    istio_routing::translate(&set.manifests, &subsets, &reader, &mut declared);
+    istio_security::translate(&set.manifests, &reader, &mut declared);
     let origins = merge::merge(declared, scenario, locator, file, &reader);
     let mut kinds: Vec<(String, usize)> = Vec::new();
     for manifest in &set.manifests {

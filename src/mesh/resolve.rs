@@ -140,6 +140,15 @@ impl At<'_> {
         } else {
             self.path.key(key)
         };
+        if let Some(value) = self
+            .locator
+            .and_then(|locator| locator.included_place(path.parts()))
+        {
+            return Origin::Included {
+                file: value.file_index,
+                line: value.line,
+            };
+        }
         let line = self.locator.and_then(|locator| {
             let span = locator.value_span(path.parts())?;
             Some(locator.line_of(&span))

@@ -21,7 +21,7 @@ pub(crate) struct Row {
 impl Row {
     /// Whether the scenario file set this value.
     pub(crate) fn origin_is_file(&self) -> bool {
-        matches!(self.origin, Origin::File { .. })
+        matches!(self.origin, Origin::File { .. } | Origin::Included { .. })
     }
 }
 

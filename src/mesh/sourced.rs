@@ -7,6 +7,9 @@ use crate::profile::KeySpec;
 pub enum Origin {
     /// The scenario file set it, at this line (1-based) when the text is at hand.
     File { line: Option<usize> },
+    /// An included file set it (`[scenario] include`): the file's place among them, and the
+    /// 1-based line.
+    Included { file: usize, line: usize },
     /// The profile's default for this key.
     Default(&'static KeySpec),
     /// The profile's default for the whole section, which the file left out (Istio's default
@@ -30,7 +33,7 @@ impl<T> Sourced<T> {
 
     /// Whether the scenario file set it.
     pub fn is_set(&self) -> bool {
-        matches!(self.origin, Origin::File { .. })
+        matches!(self.origin, Origin::File { .. } | Origin::Included { .. })
     }
 }
 

@@ -198,8 +198,14 @@ fn include(reading: &mut Reading<'_>, scenario: &mut Scenario, source: &str, bas
     reading.included_places = origins
         .into_iter()
         .map(|(path, place)| {
-            let file = included.files[place.file].label.clone();
-            (path, file, place.span)
+            let file = &included.files[place.file];
+            super::locate::IncludedValue {
+                path,
+                file: file.label.clone(),
+                file_index: place.file,
+                line: super::diagnostic::location_of(&file.text, place.span.start).line,
+                span: place.span,
+            }
         })
         .collect();
     reading.included = included;

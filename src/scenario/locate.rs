@@ -25,8 +25,20 @@ use node::Node;
 pub struct Locator<'source> {
     source: &'source str,
     document: Option<Document<&'source str>>,
-    /// Values an included file set, by their path in the scenario: `(path, file, span)`.
-    included: Vec<(DocPath, String, Range<usize>)>,
+    /// Values included files set, by their path in the scenario.
+    included: Vec<IncludedValue>,
+}
+
+/// A value an included file set: its path in the scenario, and where it was written.
+#[derive(Debug, Clone)]
+pub struct IncludedValue {
+    pub path: DocPath,
+    /// The file as diagnostics name it, and its place among the included files.
+    pub file: String,
+    pub file_index: usize,
+    pub span: Range<usize>,
+    /// 1-based.
+    pub line: usize,
 }
 
 impl<'source> Locator<'source> {
@@ -48,21 +60,20 @@ impl<'source> Locator<'source> {
         })
     }
 
-    /// The locator with the places of values included files set: `(path, file, span)`.
+    /// The locator with the places of values included files set.
     #[must_use]
-    pub fn with_included(mut self, included: Vec<(DocPath, String, Range<usize>)>) -> Self {
+    pub fn with_included(mut self, included: Vec<IncludedValue>) -> Self {
         self.included = included;
         self
     }
 
-    /// The file and span of the value at `path` when an included file set it (or set the table
-    /// it is in): the longest such path that starts `path`.
-    pub fn included_place(&self, path: &[PathPart]) -> Option<(&str, Range<usize>)> {
+    /// Where the value at `path` was written when an included file set it (or set the table it
+    /// is in): the longest such path that starts `path`.
+    pub fn included_place(&self, path: &[PathPart]) -> Option<&IncludedValue> {
         self.included
             .iter()
-            .filter(|(included, _, _)| path.starts_with(included.parts()))
-            .max_by_key(|(included, _, _)| included.parts().len())
-            .map(|(_, file, span)| (file.as_str(), span.clone()))
+            .filter(|value| path.starts_with(value.path.parts()))
+            .max_by_key(|value| value.path.parts().len())
     }
 
     pub fn source(&self) -> &'source str {

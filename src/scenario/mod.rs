@@ -31,7 +31,7 @@ pub use checked::Checked;
 pub use diagnostic::{Diagnostic, Severity};
 pub use duration::Duration;
 pub use load::{LoadError, Loaded, Stop, load_file, load_str, load_str_in};
-pub use locate::{DocPath, Locator, PathPart};
+pub use locate::{DocPath, IncludedValue, Locator, PathPart};
 pub use metric::{MetricRef, ValueKind};
 pub use number::{Bound, Real};
 pub use resolved::{Resolution, Resolved};

@@ -30,7 +30,7 @@ pub(super) struct Reading<'source> {
     pub(super) warnings: Vec<Diagnostic>,
     pub(super) stopped: Option<Stop>,
     /// Where included files set values, for the checker to point there.
-    pub(super) included_places: Vec<(super::locate::DocPath, String, Range<usize>)>,
+    pub(super) included_places: Vec<super::locate::IncludedValue>,
     pub(super) included: crate::Included,
 }
 

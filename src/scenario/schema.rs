@@ -610,6 +610,9 @@ pub struct Route {
     #[serde(rename = "match")]
     pub matches: Option<RouteMatch>,
     pub weights: IndexMap<String, Real>,
+    pub timeout: Option<Duration>,
+    pub retries: Option<Retries>,
+    pub fault: Option<FaultInjection>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -617,6 +620,8 @@ pub struct Route {
 pub struct RouteMatch {
     #[serde(default)]
     pub headers: IndexMap<String, HeaderMatch>,
+    pub uri: Option<HeaderMatchHow>,
+    pub method: Option<HeaderMatchHow>,
 }
 
 /// A header condition: a plain string matches exactly; a table says how.

@@ -66,8 +66,8 @@ impl Checker<'_, '_> {
     /// The file and span `path` names: an included file's when one set the value, else the
     /// scenario's (the key itself when `at_key`).
     fn place(&self, path: &DocPath, at_key: bool) -> (String, Option<Range<usize>>) {
-        if let Some((file, span)) = self.locator.included_place(path.parts()) {
-            return (file.to_owned(), Some(span));
+        if let Some(value) = self.locator.included_place(path.parts()) {
+            return (value.file.clone(), Some(value.span.clone()));
         }
         let span = if at_key {
             self.locator.key_span(path.parts())
