@@ -9,6 +9,7 @@ mod check;
 mod color;
 mod compare;
 mod explain;
+mod import;
 mod limits;
 mod loading;
 mod merge;
@@ -50,6 +51,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Join the shards of a sweep (`meshsim sweep --shard K/N`) into the whole sweep.
     Merge(merge::MergeArgs),
+    /// Write one standalone TOML scenario from configuration files, or from a scenario's includes.
+    Import(import::ImportArgs),
 }
 
 impl Cli {
@@ -60,7 +63,8 @@ impl Cli {
         match &self.command {
             Command::Run(args) => Some(args.verbose),
             Command::Compare(_) | Command::Shrink(_) | Command::Sweep(_) => Some(0),
-            Command::Check(_) | Command::Explain(_) | Command::Report(_) | Command::Merge(_) => {
+            Command::Check(_) | Command::Explain(_) | Command::Report(_) | Command::Merge(_)
+            | Command::Import(_) => {
                 None
             }
         }
@@ -78,6 +82,7 @@ impl Cli {
             Command::Shrink(args) => shrink::shrink(args),
             Command::Sweep(args) => sweep::sweep(args),
             Command::Merge(args) => merge::merge(args),
+            Command::Import(args) => Ok(import::import(args)),
         };
         result.unwrap_or_else(|error| {
             eprintln!("error: {error:#}");

@@ -170,7 +170,7 @@ fn containers(root: Field<'_>, reader: &Reader, service: &mut DeclaredService) {
         let limit = container.at("resources.limits.cpu");
         let request = container.at("resources.requests.cpu");
         let chosen = limit.or(request);
-        if let (Some(limit), Some(request)) = (limit, request) {
+        if let (Some(_), Some(request)) = (limit, request) {
             // A request equal to the limit says nothing more (Kubernetes' Guaranteed class).
             request.mark();
         }

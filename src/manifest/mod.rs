@@ -8,6 +8,7 @@
 //! (`not_simulated.rs`). See `docs/include.md`.
 
 mod declared;
+mod fold;
 mod istio_destination;
 mod istio_routing;
 mod istio_security;
@@ -41,6 +42,8 @@ pub struct Included {
     pub(crate) kinds: Vec<(String, usize)>,
     pub(crate) replaced: Vec<String>,
     pub(crate) not_simulated: Vec<NotSimulated>,
+    /// Where each value the files set now stands in the scenario, and where it was written.
+    pub(crate) values: Vec<crate::scenario::IncludedValue>,
 }
 
 impl Included {
@@ -92,25 +95,22 @@ impl Included {
                 "fields"
             }
         );
-        let width = self
-            .not_simulated
+        let groups = not_simulated::grouped(&self.not_simulated);
+        let width = groups
             .iter()
-            .map(|line| line.place.len())
+            .map(|(kind, field, _)| kind.len() + field.len() + 2)
             .max()
             .unwrap_or(0)
-            .min(48);
-        for line in self.not_simulated.iter().take(not_simulated::LISTED_MAX) {
-            let _ = writeln!(
-                text,
-                "  {:width$}  {}  {}",
-                line.place, line.document, line.field
-            );
+            .min(60);
+        for (kind, field, places) in groups.iter().take(not_simulated::LISTED_MAX) {
+            let what = format!("{kind}  {field}");
+            let _ = writeln!(text, "  {what:width$}  {}", places.join(", "));
         }
-        if self.not_simulated.len() > not_simulated::LISTED_MAX {
+        if groups.len() > not_simulated::LISTED_MAX {
             let _ = writeln!(
                 text,
                 "  ... and {} more",
-                self.not_simulated.len() - not_simulated::LISTED_MAX
+                groups.len() - not_simulated::LISTED_MAX
             );
         }
         text
@@ -164,23 +164,40 @@ pub(crate) fn include(
         .map(|(index, pattern)| {
             let path = DocPath::root().key("scenario").key("include").index(index);
             let span = locator.value_span(path.parts()).unwrap_or(0..0);
-            (
-                pattern.clone(),
-                Place {
-                    file: usize::MAX,
-                    span,
-                },
-            )
+            (pattern.clone(), Place { file: usize::MAX, span })
         })
         .collect();
+    let (reader, set, declared) = declare(&patterns, base, file);
+    let origins = merge::merge(declared, scenario, locator, file, &reader);
+    let included = Included {
+        scenario: file.to_owned(),
+        not_simulated: not_simulated::list(&set.manifests, &reader),
+        files: reader.files.clone(),
+        kinds: kinds(&set),
+        replaced: set.replaced,
+        values: Vec::new(),
+    };
+    (included, origins, reader.take_diagnostics())
+}
+
+/// The files read and translated, kind by kind, into what they declare.
+fn declare(
+    patterns: &[(String, Place)],
+    base: &Path,
+    file: &str,
+) -> (reader::Reader, manifests::ManifestSet, declared::Declared) {
     let mut reader = reader::Reader::default();
-    let set = manifests::read_included(&patterns, base, &mut reader, file);
+    let set = manifests::read_included(patterns, base, &mut reader, file);
     let mut declared = declared::Declared::default();
     kubernetes::translate(&set.manifests, &reader, &mut declared);
     let subsets = istio_destination::translate(&set.manifests, &reader, &mut declared);
     istio_routing::translate(&set.manifests, &subsets, &reader, &mut declared);
     istio_security::translate(&set.manifests, &reader, &mut declared);
-    let origins = merge::merge(declared, scenario, locator, file, &reader);
+    (reader, set, declared)
+}
+
+/// Documents in effect, by kind, in the order first seen.
+fn kinds(set: &manifests::ManifestSet) -> Vec<(String, usize)> {
     let mut kinds: Vec<(String, usize)> = Vec::new();
     for manifest in &set.manifests {
         let name = manifest.kind.name().to_owned();
@@ -189,12 +206,25 @@ pub(crate) fn include(
             None => kinds.push((name, 1)),
         }
     }
-    let included = Included {
-        scenario: file.to_owned(),
-        not_simulated: not_simulated::list(&set.manifests, &reader),
-        files: reader.files.clone(),
-        kinds,
-        replaced: set.replaced,
-    };
-    (included, origins, reader.take_diagnostics())
+    kinds
+}
+
+/// The services the files deploy, by name, for `meshsim import` to write a `[[service]]` each.
+pub(crate) fn deployed_services(files: &[String], base: &Path) -> Vec<String> {
+    let patterns: Vec<(String, Place)> = files
+        .iter()
+        .map(|file| (file.clone(), Place { file: usize::MAX, span: 0..0 }))
+        .collect();
+    let (_, _, declared) = declare(&patterns, base, "");
+    declared
+        .services
+        .into_iter()
+        .filter(|(_, service)| service.deployed)
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// The standalone TOML of a loaded scenario whose `include` was folded in: `meshsim import`.
+pub(crate) fn standalone(source: &str, scenario: &Scenario, included: &Included) -> Result<String, String> {
+    fold::fold(source, scenario, included)
 }

@@ -20,6 +20,11 @@ pub(crate) struct NotSimulated {
     pub(crate) place: String,
     /// `Deployment default/reviews-v1`.
     pub(crate) document: String,
+    /// `Deployment`: fields are grouped by kind and path when listed.
+    pub(crate) kind: String,
+    /// The file, and the line and column in it, to list places in one file briefly.
+    pub(crate) file: String,
+    pub(crate) line_column: String,
     /// `spec.template.spec.containers[0].image`, or the kind for a whole document.
     pub(crate) field: String,
 }
@@ -28,13 +33,8 @@ pub(crate) fn list(manifests: &[Manifest], reader: &Reader) -> Vec<NotSimulated>
     let mut listed = Vec::new();
     for manifest in manifests {
         if let Kind::Other { api_version, kind } = &manifest.kind {
-            listed.push(NotSimulated {
-                place: where_is(reader, &manifest.place()),
-                document: manifest.title(),
-                field: format!(
-                    "the whole document ({api_version} {kind} is a kind meshsim does not read)"
-                ),
-            });
+            let whole = format!("(the whole document: {api_version} {kind} is a kind meshsim does not read)");
+            listed.push(entry(reader, manifest, &manifest.place(), whole));
             continue;
         }
         let mut pending: Vec<(String, &Node, &Node)> = Vec::new();
@@ -47,20 +47,66 @@ pub(crate) fn list(manifests: &[Manifest], reader: &Reader) -> Vec<NotSimulated>
                 push_children(&mut pending, &path, value);
                 continue;
             }
-            listed.push(NotSimulated {
-                place: where_is(
-                    reader,
-                    &Place {
-                        file: manifest.file,
-                        span: key.span.clone(),
-                    },
-                ),
-                document: manifest.title(),
-                field: path,
-            });
+            let place = Place {
+                file: manifest.file,
+                span: key.span.clone(),
+            };
+            listed.push(entry(reader, manifest, &place, path));
         }
     }
     listed
+}
+
+fn entry(reader: &Reader, manifest: &Manifest, place: &Place, field: String) -> NotSimulated {
+    let at = where_is(reader, place);
+    let file = reader.label(place.file).to_owned();
+    let line_column = at[file.len()..].trim_start_matches(':').to_owned();
+    NotSimulated {
+        place: at,
+        document: manifest.title(),
+        kind: manifest.kind.name().to_owned(),
+        file,
+        line_column,
+        field,
+    }
+}
+
+/// The listed fields grouped by kind and path, each group with its places: one line for the
+/// image of six Deployments. Groups come in the order first seen.
+pub(crate) fn grouped(listed: &[NotSimulated]) -> Vec<(String, String, Vec<String>)> {
+    let mut groups: Vec<(String, String, Vec<String>)> = Vec::new();
+    for entry in listed {
+        let index = match groups
+            .iter()
+            .position(|(kind, field, _)| *kind == entry.kind && *field == entry.field)
+        {
+            Some(index) => index,
+            None => {
+                groups.push((entry.kind.clone(), entry.field.clone(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let places = &mut groups[index].2;
+        let same_file = places.last().is_some() && listed_file(listed, entry, places);
+        places.push(if same_file {
+            entry.line_column.clone()
+        } else {
+            entry.place.clone()
+        });
+    }
+    groups
+}
+
+/// Whether the group's previous place is in `entry`'s file (its places are listed in order).
+fn listed_file(listed: &[NotSimulated], entry: &NotSimulated, places: &[String]) -> bool {
+    let Some(previous) = listed
+        .iter()
+        .filter(|other| other.kind == entry.kind && other.field == entry.field)
+        .nth(places.len() - 1)
+    else {
+        return false;
+    };
+    previous.file == entry.file
 }
 
 /// The children of a map or list, pushed so they pop in document order.

@@ -195,7 +195,8 @@ fn include(reading: &mut Reading<'_>, scenario: &mut Scenario, source: &str, bas
             reading.warnings.push(diagnostic);
         }
     }
-    reading.included_places = origins
+    let mut included = included;
+    included.values = origins
         .into_iter()
         .map(|(path, place)| {
             let file = &included.files[place.file];
@@ -208,6 +209,7 @@ fn include(reading: &mut Reading<'_>, scenario: &mut Scenario, source: &str, bas
             }
         })
         .collect();
+    reading.included_places = included.values.clone();
     reading.included = included;
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 use serde::de::{self, Deserializer, Visitor};
 
 /// A real number that may be written as a TOML integer (`rate = 200`) or float (`rate = 200.5`).
@@ -41,6 +41,17 @@ impl<'de> Deserialize<'de> for Real {
     }
 }
 
+impl Serialize for Real {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // A whole number is written as one (`weight = 50`), as a person would write it.
+        if self.0.fract() == 0.0 && self.0.abs() < 1e15 {
+            serializer.serialize_i64(self.0 as i64)
+        } else {
+            serializer.serialize_f64(self.0)
+        }
+    }
+}
+
 /// The bound of a check or an expectation: a number (`min = 0.95`) or a text (`max = "500ms"`,
 /// `equals = "rolled_back"`). Which one a metric needs is checked by validation.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +65,15 @@ impl fmt::Display for Bound {
         match self {
             Bound::Number(number) => write!(formatter, "{number}"),
             Bound::Text(text) => write!(formatter, "{text}"),
+        }
+    }
+}
+
+impl Serialize for Bound {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Bound::Number(number) => Real(*number).serialize(serializer),
+            Bound::Text(text) => serializer.serialize_str(text),
         }
     }
 }

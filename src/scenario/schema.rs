@@ -5,7 +5,7 @@
 //! Only the shape is checked here; meaning (references, ranges, cycles) is checked in `validate`.
 
 use indexmap::IndexMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::duration::Duration;
 use super::number::{Bound, Real};
@@ -393,7 +393,7 @@ pub struct Subscription {
 /// Every key is optional and carries no default here: what a key left out means depends on the
 /// mesh the scenario runs (`[scenario] mesh`), so the profile fills it in (`crate::profile`), and
 /// `meshsim explain` can tell a value the file set from one the profile supplied.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MeshPolicy {
     /// The route timeout over the whole request, retries included.
@@ -413,7 +413,7 @@ pub struct MeshPolicy {
 }
 
 /// How a sidecar picks an instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LoadBalancer {
     RoundRobin,
@@ -423,7 +423,7 @@ pub enum LoadBalancer {
 }
 
 /// Envoy's cluster circuit-breaker thresholds; Istio's `connectionPool`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionPool {
     pub max_connections: Option<u32>,
@@ -434,7 +434,7 @@ pub struct ConnectionPool {
 }
 
 /// Istio's `fault`: delay and abort a percentage of requests.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultInjection {
     pub delay: Option<Duration>,
@@ -445,7 +445,7 @@ pub struct FaultInjection {
 
 /// The callee's local rate limit: Envoy's token bucket (`max_tokens`, `tokens_per_fill`,
 /// `fill_interval`) or Linkerd's `HTTPLocalRateLimitPolicy` (`requests_per_second`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimit {
     pub max_tokens: Option<u32>,
@@ -456,7 +456,7 @@ pub struct RateLimit {
 
 /// `[mesh.SERVICE.retries]`: Envoy's retry policy (Istio's `retries`), or Linkerd's retry
 /// annotations and ServiceProfile retry budget.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Retries {
     /// Retries after the first try.
@@ -479,7 +479,7 @@ pub struct Retries {
 }
 
 /// A Linkerd ServiceProfile's `retryBudget`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetryBudget {
     pub retry_ratio: Option<Real>,
@@ -488,7 +488,7 @@ pub struct RetryBudget {
 }
 
 /// What makes a try worth retrying, in Envoy's words (Linkerd takes `5xx` and `gateway-error`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RetryOn {
     #[serde(rename = "5xx")]
@@ -544,7 +544,7 @@ impl RetryOn {
 
 /// `[mesh.SERVICE.outlier_detection]`: Envoy's passive health checking (Istio's
 /// `DestinationRule` `outlierDetection`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutlierDetection {
     pub consecutive_5xx: Option<u32>,
@@ -574,7 +574,7 @@ pub struct OutlierDetection {
 }
 
 /// `[mesh.SERVICE.failure_accrual]`: Linkerd's consecutive-failure circuit breaking.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FailureAccrual {
     pub consecutive_failures: Option<u32>,
@@ -585,7 +585,7 @@ pub struct FailureAccrual {
 
 /// `[mesh.SERVICE.circuit_breaker]`: the application's breaker around its calls (opossum, with
 /// resilience4j's slow-call rule). Its defaults are the libraries', whatever the mesh.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CircuitBreaker {
     pub timeout: Option<Duration>,
@@ -604,7 +604,7 @@ pub struct CircuitBreaker {
 }
 
 /// `[[mesh.SERVICE.route]]`: first match wins; weights are over the service's versions.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
     #[serde(rename = "match")]
@@ -615,7 +615,7 @@ pub struct Route {
     pub fault: Option<FaultInjection>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteMatch {
     #[serde(default)]
@@ -625,14 +625,14 @@ pub struct RouteMatch {
 }
 
 /// A header condition: a plain string matches exactly; a table says how.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum HeaderMatch {
     Exact(String),
     How(HeaderMatchHow),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HeaderMatchHow {
     pub exact: Option<String>,
@@ -699,7 +699,7 @@ impl FaultKind {
 }
 
 /// `[[rollout]]`: a controller moving traffic from one version to another.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rollout {
     pub service: String,
@@ -742,7 +742,7 @@ fn default_rollout_threshold() -> u32 {
     1
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
     Canary,
@@ -751,7 +751,7 @@ pub enum Strategy {
     Strangler,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureAction {
     Rollback,
@@ -760,7 +760,7 @@ pub enum FailureAction {
 }
 
 /// A rollout check on a metric of the new version over the last interval.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
     pub metric: String,

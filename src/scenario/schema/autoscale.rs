@@ -1,13 +1,13 @@
 //! `[service.autoscale]`: a Kubernetes `HorizontalPodAutoscaler` (`autoscaling/v2`) on the
 //! service, its keys those of the HPA's spec in `snake_case`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::scenario::duration::Duration;
 use crate::scenario::number::Real;
 
 /// `[service.autoscale]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Autoscale {
     /// The HPA's `minReplicas`, whose default is 1.
@@ -28,7 +28,7 @@ fn default_min_replicas() -> u32 {
 
 /// `[service.autoscale.behavior]`: each direction's rules; a direction left out keeps the
 /// HPA's defaults.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Behavior {
     pub scale_up: Option<ScalingRules>,
@@ -37,7 +37,7 @@ pub struct Behavior {
 
 /// `[service.autoscale.behavior.scale_up]` or `scale_down`: a key left out keeps the HPA's
 /// default for its direction.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScalingRules {
     pub stabilization_window: Option<Duration>,
@@ -47,7 +47,7 @@ pub struct ScalingRules {
 }
 
 /// `{ type = "percent", value = 100, period = "15s" }`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScalingPolicy {
     /// `"percent"` or `"pods"`.
