@@ -69,7 +69,10 @@ fn fold_scenario(path: &Path) -> Result<String, Status> {
 
 /// A scenario with a `[[service]]` per deployed service, placeholders for what it does.
 fn from_configuration(files: &[PathBuf]) -> Result<String, Status> {
-    let names: Vec<String> = files.iter().map(|path| path.display().to_string()).collect();
+    let names: Vec<String> = files
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect();
     let services = manifest::deployed_services(&names, Path::new(""));
     if services.is_empty() {
         return Err(bad_input(

@@ -63,10 +63,11 @@ impl Cli {
         match &self.command {
             Command::Run(args) => Some(args.verbose),
             Command::Compare(_) | Command::Shrink(_) | Command::Sweep(_) => Some(0),
-            Command::Check(_) | Command::Explain(_) | Command::Report(_) | Command::Merge(_)
-            | Command::Import(_) => {
-                None
-            }
+            Command::Check(_)
+            | Command::Explain(_)
+            | Command::Report(_)
+            | Command::Merge(_)
+            | Command::Import(_) => None,
         }
     }
 

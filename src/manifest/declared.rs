@@ -72,6 +72,8 @@ pub(crate) struct DeclaredMesh {
     pub(crate) policy: MeshPolicy,
     /// By key of `[mesh.SERVICE]` (`"timeout"`, `"route"`, `"outlier_detection"`).
     pub(crate) places: IndexMap<&'static str, Place>,
+    /// Each route's rule, in the routes' order, so a problem with one route points at its rule.
+    pub(crate) route_places: Vec<Place>,
 }
 
 impl DeclaredMesh {

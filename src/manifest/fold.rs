@@ -15,11 +15,18 @@ use crate::scenario::schema::Scenario;
 use crate::scenario::{IncludedValue, PathPart};
 
 /// The standalone text of a scenario read from `source` and its included files.
-pub(crate) fn fold(source: &str, scenario: &Scenario, included: &Included) -> Result<String, String> {
+pub(crate) fn fold(
+    source: &str,
+    scenario: &Scenario,
+    included: &Included,
+) -> Result<String, String> {
     let mut document: DocumentMut = source
         .parse()
         .map_err(|error| format!("the scenario is not TOML: {error}"))?;
-    if let Some(header) = document.get_mut("scenario").and_then(Item::as_table_like_mut) {
+    if let Some(header) = document
+        .get_mut("scenario")
+        .and_then(Item::as_table_like_mut)
+    {
         header.remove("include");
     }
     for value in &included.values {
@@ -50,7 +57,11 @@ fn write_value(
 ) -> Result<(), String> {
     let parts = value.path.parts();
     match parts {
-        [PathPart::Key(root), PathPart::Index(index), PathPart::Key(key)] if root == "service" => {
+        [
+            PathPart::Key(root),
+            PathPart::Index(index),
+            PathPart::Key(key),
+        ] if root == "service" => {
             let service = &scenario.services[*index];
             let item = match key.as_str() {
                 "replicas" => to_item(&service.replicas)?,
@@ -90,8 +101,11 @@ fn write_value(
         }
         [PathPart::Key(root), PathPart::Key(name), PathPart::Key(key)] if root == "mesh" => {
             let policy = &scenario.mesh[name.as_str()];
-            let wrapped = toml::to_string(&Wrapped { policy }).map_err(|error| error.to_string())?;
-            let parsed: DocumentMut = wrapped.parse().map_err(|error: toml_edit::TomlError| error.to_string())?;
+            let wrapped =
+                toml::to_string(&Wrapped { policy }).map_err(|error| error.to_string())?;
+            let parsed: DocumentMut = wrapped
+                .parse()
+                .map_err(|error: toml_edit::TomlError| error.to_string())?;
             let Some(item) = parsed.get(key).map(fresh_item) else {
                 return Ok(());
             };
@@ -107,10 +121,19 @@ fn write_value(
                 .ok_or("a `[mesh.SERVICE]` is not a table")?;
             set(table, key, item, origin);
         }
+        // Each route's own place, for diagnostics: the routes are written with `route`.
+        [
+            PathPart::Key(root),
+            PathPart::Key(_),
+            PathPart::Key(key),
+            PathPart::Index(_),
+        ] if root == "mesh" && key == "route" => {}
         [PathPart::Key(root), PathPart::Index(index)] if root == "rollout" => {
             let rollout = &scenario.rollouts[*index];
             let text = toml::to_string(rollout).map_err(|error| error.to_string())?;
-            let parsed: DocumentMut = text.parse().map_err(|error: toml_edit::TomlError| error.to_string())?;
+            let parsed: DocumentMut = text
+                .parse()
+                .map_err(|error: toml_edit::TomlError| error.to_string())?;
             let mut table = fresh(parsed.as_table());
             table.decor_mut().set_prefix(format!("\n# {origin}\n"));
             document
@@ -209,7 +232,9 @@ fn to_item<T: Serialize>(value: &T) -> Result<Item, String> {
         value: &'a T,
     }
     let text = toml::to_string(&One { value }).map_err(|error| error.to_string())?;
-    let parsed: DocumentMut = text.parse().map_err(|error: toml_edit::TomlError| error.to_string())?;
+    let parsed: DocumentMut = text
+        .parse()
+        .map_err(|error: toml_edit::TomlError| error.to_string())?;
     let item = parsed.get("value").cloned().unwrap_or(Item::None);
     Ok(match item {
         Item::Table(table) => Item::Value(Value::InlineTable(table.into_inline_table())),

@@ -155,6 +155,14 @@ fn authorization(
             sources(source, accounts, namespaces, &mut named);
         }
     }
+    named.dedup();
+    let mut unique: Vec<String> = Vec::new();
+    for service in named {
+        if !unique.contains(&service) {
+            unique.push(service);
+        }
+    }
+    let named = unique;
     let everyone: Vec<String> = declared.services.keys().cloned().collect();
     let allowed = if action == "ALLOW" {
         named

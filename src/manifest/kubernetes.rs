@@ -128,10 +128,15 @@ fn deployment(
             .count(REPLICAS_MAX)
             .map(|n| Sourced::new(n, field.place()))
     });
+    let named_at = root.at("metadata.name").map_or(root.place(), Field::place);
     let entry = declared
         .services
         .entry(service.clone())
-        .or_insert_with(|| DeclaredService::new(root.place()));
+        .or_insert_with(|| DeclaredService::new(named_at.clone()));
+    if !entry.deployed {
+        // A deployed service is pointed at by its first Deployment, not by its Service.
+        entry.place = named_at;
+    }
     entry.deployed = true;
     if version == "v1" {
         if let Some(replicas) = replicas {
@@ -270,6 +275,18 @@ fn autoscaler(
         behavior: crate::scenario::schema::Behavior::default(),
     };
     if let Some(entry) = declared.services.get_mut(service) {
+        // The HPA moves a count outside its bounds into them at its first sync.
+        if let Some(replicas) = &mut entry.replicas
+            && !(min..=max).contains(&replicas.value)
+        {
+            let clamped = replicas.value.clamp(min, max);
+            reader.warning(
+                &replicas.place,
+                format!("the autoscaler scales {} replicas to {clamped} at once; the run starts with {clamped}", replicas.value),
+                "the HPA keeps the count between minReplicas and maxReplicas",
+            );
+            replicas.value = clamped;
+        }
         entry.autoscale = Some(Sourced::new(autoscale, root.place()));
     }
 }

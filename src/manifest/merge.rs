@@ -224,9 +224,14 @@ impl Merger<'_, '_> {
                 self.conflicts(&path.key(key), place);
             }
         }
-        for key in taken {
+        for key in &taken {
             if let Some(place) = declared.places.get(key) {
                 self.origins.push((path.key(key), place.clone()));
+            }
+        }
+        if taken.contains(&"route") {
+            for (index, place) in declared.route_places.into_iter().enumerate() {
+                self.origins.push((path.key("route").index(index), place));
             }
         }
     }

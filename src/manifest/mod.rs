@@ -164,7 +164,13 @@ pub(crate) fn include(
         .map(|(index, pattern)| {
             let path = DocPath::root().key("scenario").key("include").index(index);
             let span = locator.value_span(path.parts()).unwrap_or(0..0);
-            (pattern.clone(), Place { file: usize::MAX, span })
+            (
+                pattern.clone(),
+                Place {
+                    file: usize::MAX,
+                    span,
+                },
+            )
         })
         .collect();
     let (reader, set, declared) = declare(&patterns, base, file);
@@ -213,7 +219,15 @@ fn kinds(set: &manifests::ManifestSet) -> Vec<(String, usize)> {
 pub(crate) fn deployed_services(files: &[String], base: &Path) -> Vec<String> {
     let patterns: Vec<(String, Place)> = files
         .iter()
-        .map(|file| (file.clone(), Place { file: usize::MAX, span: 0..0 }))
+        .map(|file| {
+            (
+                file.clone(),
+                Place {
+                    file: usize::MAX,
+                    span: 0..0,
+                },
+            )
+        })
         .collect();
     let (_, _, declared) = declare(&patterns, base, "");
     declared
@@ -225,6 +239,10 @@ pub(crate) fn deployed_services(files: &[String], base: &Path) -> Vec<String> {
 }
 
 /// The standalone TOML of a loaded scenario whose `include` was folded in: `meshsim import`.
-pub(crate) fn standalone(source: &str, scenario: &Scenario, included: &Included) -> Result<String, String> {
+pub(crate) fn standalone(
+    source: &str,
+    scenario: &Scenario,
+    included: &Included,
+) -> Result<String, String> {
     fold::fold(source, scenario, included)
 }

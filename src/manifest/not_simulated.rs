@@ -33,7 +33,9 @@ pub(crate) fn list(manifests: &[Manifest], reader: &Reader) -> Vec<NotSimulated>
     let mut listed = Vec::new();
     for manifest in manifests {
         if let Kind::Other { api_version, kind } = &manifest.kind {
-            let whole = format!("(the whole document: {api_version} {kind} is a kind meshsim does not read)");
+            let whole = format!(
+                "(the whole document: {api_version} {kind} is a kind meshsim does not read)"
+            );
             listed.push(entry(reader, manifest, &manifest.place(), whole));
             continue;
         }

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize, Serializer};
 use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// A real number that may be written as a TOML integer (`rate = 200`) or float (`rate = 200.5`).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
