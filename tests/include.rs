@@ -2,10 +2,11 @@
 //! checked against the scenario value the product's documentation says it means; the located
 //! errors a user sees, as snapshots.
 
-use std::path::Path;
+// The numbers compared are read from text (`weight: 80`), exactly.
+#![allow(clippy::float_cmp)]
 
 use meshsim::scenario::schema::{HeaderMatch, LoadBalancer, RetryOn, Scenario};
-use meshsim::scenario::{Duration, LoadError, Loaded, load_file};
+use meshsim::scenario::{Duration, LoadError, Loaded, Real, load_file};
 
 /// The behaviour every test's scenario has: reviews and ratings, reviews calling ratings.
 const BEHAVIOUR: &str = r#"
@@ -123,7 +124,7 @@ fn deployments_give_replicas_versions_readiness_and_cores() {
         "initialDelaySeconds"
     );
     assert_eq!(
-        reviews.cores.map(|cores| cores.get()),
+        reviews.cores.map(Real::get),
         Some(1.5),
         "1500m is 1.5 cores"
     );
@@ -173,7 +174,7 @@ fn destination_rule_gives_balancer_pool_and_outlier_detection() {
     assert_eq!(outlier.consecutive_5xx, Some(5));
     assert_eq!(outlier.interval, Some(Duration::from_secs(10)));
     assert_eq!(outlier.base_ejection_time, Some(Duration::from_secs(30)));
-    assert_eq!(outlier.max_ejection_percent.map(|p| p.get()), Some(50.0));
+    assert_eq!(outlier.max_ejection_percent.map(Real::get), Some(50.0));
 }
 
 const ROUTES: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: reviews\nspec:\n  hosts:\n  - reviews\n  http:\n  - match:\n    - headers:\n        end-user:\n          exact: jason\n    - uri:\n        prefix: /reviews\n    route:\n    - destination:\n        host: reviews\n        subset: v2\n    timeout: 2s\n    retries:\n      attempts: 3\n      perTryTimeout: 500ms\n      retryOn: 5xx,connect-failure,503\n    fault:\n      abort:\n        httpStatus: 418\n        percentage:\n          value: 25\n  - route:\n    - destination:\n        host: reviews\n        subset: v1\n      weight: 80\n    - destination:\n        host: reviews\n        subset: v2\n      weight: 20\n";
@@ -210,7 +211,7 @@ fn virtual_service_gives_routes_with_their_policies() {
         assert_eq!(retries.retriable_status_codes, Some(vec![503]));
         let fault = route.fault.as_ref().expect("fault");
         assert_eq!(
-            (fault.abort_status, fault.abort_percent.map(|p| p.get())),
+            (fault.abort_status, fault.abort_percent.map(Real::get)),
             (Some(418), Some(25.0))
         );
     }

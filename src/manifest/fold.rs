@@ -111,7 +111,7 @@ fn write_value(
             };
             let mesh = document
                 .entry("mesh")
-                .or_insert_with(|| implicit_table())
+                .or_insert_with(implicit_table)
                 .as_table_mut()
                 .ok_or("`mesh` is not a table")?;
             let table = mesh
@@ -194,7 +194,7 @@ fn fresh_item(item: &Item) -> Item {
         Item::Table(table) => Item::Table(fresh(table)),
         Item::ArrayOfTables(array) => {
             let mut rebuilt = ArrayOfTables::new();
-            for table in array.iter() {
+            for table in array {
                 rebuilt.push(fresh(table));
             }
             Item::ArrayOfTables(rebuilt)
@@ -205,7 +205,7 @@ fn fresh_item(item: &Item) -> Item {
 
 fn fresh(table: &Table) -> Table {
     let mut rebuilt = Table::new();
-    for (key, item) in table.iter() {
+    for (key, item) in table {
         rebuilt.insert(key, Item::Value(inline(item)));
     }
     rebuilt

@@ -95,7 +95,7 @@ fn virtual_service(
         let weights = destinations(service, *rule, subsets, declared);
         let timeout = rule.get("timeout").and_then(Field::duration);
         let retries = rule.get("retries").and_then(retries);
-        let fault = rule.get("fault").and_then(fault);
+        let fault = rule.get("fault").map(fault);
         if single {
             // One rule for every request: the service's own keys, and a route only when it
             // splits or pins versions.
@@ -250,25 +250,23 @@ fn empty_version(
 fn route_match(entry: Field<'_>) -> RouteMatch {
     let mut headers = IndexMap::new();
     for (name, condition) in entry.get("headers").map(Field::entries).unwrap_or_default() {
-        if let Some(how) = string_match(condition) {
-            headers.insert(name.to_owned(), HeaderMatch::How(how));
-        }
+        headers.insert(name.to_owned(), HeaderMatch::How(string_match(condition)));
     }
     RouteMatch {
         headers,
-        uri: entry.get("uri").and_then(string_match),
-        method: entry.get("method").and_then(string_match),
+        uri: entry.get("uri").map(string_match),
+        method: entry.get("method").map(string_match),
     }
 }
 
 /// Istio's `StringMatch`: one of `exact`, `prefix`, `regex`.
-fn string_match(field: Field<'_>) -> Option<HeaderMatchHow> {
+fn string_match(field: Field<'_>) -> HeaderMatchHow {
     let read = |key: &str| field.get(key).and_then(Field::text).map(str::to_owned);
-    Some(HeaderMatchHow {
+    HeaderMatchHow {
         exact: read("exact"),
         prefix: read("prefix"),
         regex: read("regex"),
-    })
+    }
 }
 
 /// `retries`: `attempts`, `perTryTimeout`, `retryOn` (Envoy's words and status codes).
@@ -340,23 +338,21 @@ fn retry_on_word(word: &str) -> Option<RetryOn> {
 /// `fault`: `delay.fixedDelay` with `percentage.value`, `abort.httpStatus` with
 /// `percentage.value`. A percentage left out injects nothing (Istio's reference: "if left
 /// unspecified, no request will be delayed"), with a warning, since that is rarely meant.
-fn fault(field: Field<'_>) -> Option<FaultInjection> {
+fn fault(field: Field<'_>) -> FaultInjection {
     let percent = |part: Field<'_>| -> Real {
-        match part.at("percentage.value").or_else(|| part.get("percent")) {
-            Some(value) => value.real(100.0).unwrap_or(Real(0.0)),
-            None => {
-                part.reader().warning(
-                    &part.place(),
-                    "a fault without `percentage` injects nothing",
-                    "add percentage: {value: 100} to inject it into every request",
-                );
-                Real(0.0)
-            }
+        if let Some(value) = part.at("percentage.value").or_else(|| part.get("percent")) {
+            return value.real(100.0).unwrap_or(Real(0.0));
         }
+        part.reader().warning(
+            &part.place(),
+            "a fault without `percentage` injects nothing",
+            "add percentage: {value: 100} to inject it into every request",
+        );
+        Real(0.0)
     };
     let delay = field.get("delay");
     let abort = field.get("abort");
-    Some(FaultInjection {
+    FaultInjection {
         delay: delay
             .and_then(|delay| delay.get("fixedDelay"))
             .and_then(Field::duration),
@@ -366,5 +362,5 @@ fn fault(field: Field<'_>) -> Option<FaultInjection> {
             .and_then(|status| status.count(599))
             .and_then(|status| u16::try_from(status).ok()),
         abort_percent: abort.map(percent),
-    })
+    }
 }

@@ -178,7 +178,7 @@ fn authorization(
         mesh.places.shift_remove("allow_from");
         mesh.set_place(
             "allow_from",
-            root.get("spec").map_or(root.place(), |spec| spec.place()),
+            root.get("spec").map_or(root.place(), Field::place),
         );
     }
 }

@@ -6,11 +6,11 @@
 pub(crate) enum Kind {
     /// `apps/v1` Deployment.
     Deployment,
-    /// `apps/v1` StatefulSet: a Deployment, as far as traffic goes.
+    /// `apps/v1` `StatefulSet`: a Deployment, as far as traffic goes.
     StatefulSet,
     /// `v1` Service.
     Service,
-    /// `autoscaling/v2` HorizontalPodAutoscaler.
+    /// `autoscaling/v2` `HorizontalPodAutoscaler`.
     HorizontalPodAutoscaler,
     /// `networking.istio.io` `v1`, `v1beta1` or `v1alpha3`.
     VirtualService,

@@ -52,7 +52,7 @@ pub(crate) fn translate(manifests: &[Manifest], reader: &Reader, declared: &mut 
             .services
             .entry(manifest.name.clone())
             .or_insert_with(|| {
-                DeclaredService::new(root.get("metadata").map_or(root.place(), |m| m.place()))
+                DeclaredService::new(root.get("metadata").map_or(root.place(), Field::place))
             });
     }
     let mut workloads: IndexMap<String, String> = IndexMap::new();
@@ -60,9 +60,8 @@ pub(crate) fn translate(manifests: &[Manifest], reader: &Reader, declared: &mut 
         .iter()
         .filter(|m| matches!(m.kind, Kind::Deployment | Kind::StatefulSet))
     {
-        if let Some(service) = deployment(manifest, &selectors, reader, declared) {
-            workloads.insert(manifest.name.clone(), service);
-        }
+        let service = deployment(manifest, &selectors, reader, declared);
+        workloads.insert(manifest.name.clone(), service);
     }
     for manifest in manifests
         .iter()
@@ -88,13 +87,13 @@ fn labels_of(map: Field<'_>) -> Vec<(&str, &str)> {
         .collect()
 }
 
-/// A Deployment or StatefulSet: the service it backs, by name, after recording its version.
+/// A Deployment or `StatefulSet`: the service it backs, by name, after recording its version.
 fn deployment(
     manifest: &Manifest,
     selectors: &[Selector<'_>],
     reader: &Reader,
     declared: &mut Declared,
-) -> Option<String> {
+) -> String {
     let root = reader.field(manifest.file, &manifest.root);
     mark_identity(root);
     let template_labels = root
@@ -148,7 +147,7 @@ fn deployment(
         entry.versions.insert(version, count);
     }
     containers(root, reader, entry);
-    Some(service)
+    service
 }
 
 /// What the containers say of readiness and CPU.

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::kind::Kind;
-use super::reader::{Place, Reader};
+use super::reader::{Field, Place, Reader};
 use super::yaml::{Node, parse_documents};
 use crate::scenario::Diagnostic;
 
@@ -208,10 +208,8 @@ fn recognise(file: usize, root: Node, file_name: &str, reader: &Reader) -> Optio
     let (kind, name, namespace) = if is_compose {
         (Kind::Compose, file_name.to_owned(), String::new())
     } else {
-        let api = api_version
-            .and_then(|field| field.text())
-            .unwrap_or_default();
-        let kind_text = field.get("kind").and_then(|field| field.text());
+        let api = api_version.and_then(Field::text).unwrap_or_default();
+        let kind_text = field.get("kind").and_then(Field::text);
         let Some(kind_text) = kind_text else {
             reader.error(
                 &field.place(),
@@ -223,12 +221,12 @@ fn recognise(file: usize, root: Node, file_name: &str, reader: &Reader) -> Optio
         let kind = Kind::recognise(api, kind_text);
         let name = field
             .at("metadata.name")
-            .and_then(|field| field.text())
+            .and_then(Field::text)
             .unwrap_or_default()
             .to_owned();
         let namespace = field
             .at("metadata.namespace")
-            .and_then(|field| field.text())
+            .and_then(Field::text)
             .unwrap_or("default")
             .to_owned();
         (kind, name, namespace)

@@ -187,31 +187,28 @@ impl Merger<'_, '_> {
         debug_assert_ne!(name, BASE_VERSION, "v1 is the service's own replicas");
         let service = &mut self.scenario.services[index];
         let path = DocPath::root().key("service").index(index).key("version");
-        match service
+        let existing = service
             .versions
             .iter()
-            .position(|version| version.name == name)
-        {
-            Some(position) => {
-                let path = path.index(position).key("replicas");
-                if self.conflicts(&path, &replicas.place) {
-                    return;
-                }
-                self.scenario.services[index].versions[position].replicas = Some(replicas.value);
-                self.origins.push((path, replicas.place));
+            .position(|version| version.name == name);
+        if let Some(position) = existing {
+            let path = path.index(position).key("replicas");
+            if self.conflicts(&path, &replicas.place) {
+                return;
             }
-            None => {
-                let position = service.versions.len();
-                service.versions.push(schema::Version {
-                    name: name.to_owned(),
-                    replicas: Some(replicas.value),
-                    error_rate: None,
-                    service_time_factor: None,
-                    endpoints: Vec::new(),
-                });
-                self.origins.push((path.index(position), replicas.place));
-            }
+            self.scenario.services[index].versions[position].replicas = Some(replicas.value);
+            self.origins.push((path, replicas.place));
+            return;
         }
+        let position = service.versions.len();
+        service.versions.push(schema::Version {
+            name: name.to_owned(),
+            replicas: Some(replicas.value),
+            error_rate: None,
+            service_time_factor: None,
+            endpoints: Vec::new(),
+        });
+        self.origins.push((path.index(position), replicas.place));
     }
 
     fn mesh(&mut self, name: &str, declared: DeclaredMesh) {

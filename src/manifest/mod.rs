@@ -22,7 +22,6 @@ mod yaml;
 
 use std::path::Path;
 
-pub(crate) use manifests::{DOCUMENTS_MAX, INCLUDED_FILES_MAX};
 pub(crate) use merge::Origins;
 pub(crate) use not_simulated::NotSimulated;
 pub(crate) use reader::{Place, SourceFile};

@@ -78,16 +78,13 @@ fn entry(reader: &Reader, manifest: &Manifest, place: &Place, field: String) -> 
 pub(crate) fn grouped(listed: &[NotSimulated]) -> Vec<(String, String, Vec<String>)> {
     let mut groups: Vec<(String, String, Vec<String>)> = Vec::new();
     for entry in listed {
-        let index = match groups
+        let found = groups
             .iter()
-            .position(|(kind, field, _)| *kind == entry.kind && *field == entry.field)
-        {
-            Some(index) => index,
-            None => {
-                groups.push((entry.kind.clone(), entry.field.clone(), Vec::new()));
-                groups.len() - 1
-            }
-        };
+            .position(|(kind, field, _)| *kind == entry.kind && *field == entry.field);
+        let index = found.unwrap_or_else(|| {
+            groups.push((entry.kind.clone(), entry.field.clone(), Vec::new()));
+            groups.len() - 1
+        });
         let places = &mut groups[index].2;
         let same_file = places.last().is_some() && listed_file(listed, entry, places);
         places.push(if same_file {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use super::yaml::{Node, Value};
-use crate::scenario::diagnostic::{Diagnostic, SourceSpan};
+use crate::scenario::diagnostic::Diagnostic;
 use crate::scenario::{Duration, Real};
 
 /// An included file: how the user named it (relative to where they stand) and its text.
@@ -43,10 +43,6 @@ impl Reader {
         &self.files[file].label
     }
 
-    pub(crate) fn source_span(&self, place: &Place) -> SourceSpan {
-        SourceSpan::new(self.label(place.file), place.span.clone())
-    }
-
     /// A diagnostic at `place`.
     pub(crate) fn at(&self, place: &Place, diagnostic: Diagnostic) -> Diagnostic {
         Diagnostic {
@@ -80,10 +76,6 @@ impl Reader {
 
     pub(crate) fn take_diagnostics(&self) -> Vec<Diagnostic> {
         std::mem::take(&mut *self.diagnostics.borrow_mut())
-    }
-
-    pub(crate) fn has_errors(&self) -> bool {
-        self.diagnostics.borrow().iter().any(Diagnostic::is_error)
     }
 
     fn mark(&self, file: usize, node: &Node) {
@@ -141,7 +133,7 @@ impl<'a> Field<'a> {
 
     /// The value at a dotted path of keys, `"spec.template.metadata"`.
     pub(crate) fn at(self, path: &str) -> Option<Field<'a>> {
-        path.split('.').try_fold(self, |field, key| field.get(key))
+        path.split('.').try_fold(self, Field::get)
     }
 
     /// The entries of a map as (key, value); empty for anything else (reported by `expect_map`).
@@ -157,13 +149,11 @@ impl<'a> Field<'a> {
 
     /// The items of a list; an error, and none, for anything else.
     pub(crate) fn items(self) -> Vec<Field<'a>> {
-        match &self.node.value {
-            Value::Seq(items) => items.iter().map(|item| self.child(item)).collect(),
-            _ => {
-                self.wrong("a list");
-                Vec::new()
-            }
+        if let Value::Seq(items) = &self.node.value {
+            return items.iter().map(|item| self.child(item)).collect();
         }
+        self.wrong("a list");
+        Vec::new()
     }
 
     /// Marks the value and everything under it read.

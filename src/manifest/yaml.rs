@@ -283,6 +283,8 @@ fn count_nodes(node: &Node) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::{Value, parse_documents};
 
     #[test]
@@ -329,9 +331,8 @@ mod tests {
         let mut laughs = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
         for level in 1..9 {
             let previous = level - 1;
-            laughs.push_str(&format!(
-                "l{level}: &l{level} [*l{previous}, *l{previous}, *l{previous}, *l{previous}, *l{previous}, *l{previous}, *l{previous}, *l{previous}, *l{previous}, *l{previous}]\n"
-            ));
+            let aliases = vec![format!("*l{previous}"); 10].join(", ");
+            let _ = writeln!(laughs, "l{level}: &l{level} [{aliases}]");
         }
         assert!(parse_documents(&laughs).is_err());
     }

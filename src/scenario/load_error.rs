@@ -16,7 +16,7 @@ pub struct LoadError {
     /// Why the check stopped before the end of the file, if it did: there may be more errors.
     pub stopped: Option<Stop>,
     /// The files `[scenario] include` read, which diagnostics may point into.
-    pub included: crate::Included,
+    pub included: Box<crate::Included>,
 }
 
 /// Why a check stopped before it had read the whole file.
@@ -37,7 +37,7 @@ impl LoadError {
             source,
             errors_found: 1,
             stopped: None,
-            included: crate::Included::default(),
+            included: Box::default(),
         }
     }
 

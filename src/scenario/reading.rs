@@ -204,7 +204,7 @@ impl<'source> Reading<'source> {
             source: source.to_owned(),
             errors_found,
             stopped: self.stopped,
-            included: self.included,
+            included: Box::new(self.included),
         }
     }
 }
