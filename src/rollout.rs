@@ -73,6 +73,8 @@ pub(crate) fn shape_upstream(
                 config.routes.routes.push(Route {
                     conditions: vec![Some(Vec::new()); scenario.workloads.len()],
                     catch_all: true,
+                    endpoints: None,
+                    policy: 0,
                     weights: vec![(from, 100.0)],
                 });
             }

@@ -53,6 +53,8 @@ bad_input! {
     probability_out_of_range => "probability-out-of-range",
     route_weights_sum => "route-weights-sum",
     route_unknown_version => "route-unknown-version",
+    route_match_uri => "route-match-uri",
+    route_policy_conflicts => "route-policy-conflicts",
     call_cycle => "call-cycle",
     size_limits => "size-limits",
     fault_missing_key => "fault-missing-key",

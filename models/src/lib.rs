@@ -67,6 +67,6 @@ pub use store::{
 pub use upstream::RedirectConfig;
 pub use upstream_config::{
     Backoff, BreakerPolicy, FaultInjection, NoInstance, PoolLimits, RetryLimit, RetryOn,
-    RetryPolicy, UpstreamConfig,
+    RetryPolicy, RoutePolicy, UpstreamConfig,
 };
 pub use workload::{ArrivalConfig, HeaderDistribution, WorkloadClient, WorkloadConfig};

@@ -5,7 +5,12 @@
 //! Header conditions are decided at assembly: for each workload, each header a condition names
 //! and each value the workload can draw, whether the value passes (exact, prefix or regex). At
 //! run time a request's drawn values are read off its interned header number, so no string is
-//! compared on the hot path.
+//! compared on the hot path. A URI or method condition is decided at assembly too, per endpoint
+//! of the callee (`endpoints`).
+//!
+//! The route a call takes also decides its policy (`policy`): Envoy selects the route first, and
+//! its fault filter and router then read the selected route's configuration
+//! (`typed_per_filter_config`, `RouteAction.timeout`, `retry_policy`).
 
 use std::ops::Range;
 
@@ -43,6 +48,12 @@ pub struct Route {
     pub conditions: Vec<Option<Vec<HeaderCondition>>>,
     /// Whether the route has no conditions at all (it takes every request).
     pub catch_all: bool,
+    /// Per endpoint of the callee, whether its path and method pass the route's URI and method
+    /// conditions; `None` when the route has none (every endpoint passes).
+    pub endpoints: Option<Vec<bool>>,
+    /// The policy of calls this route takes: 0 the service's, `n` the upstream's
+    /// `route_policies[n − 1]`.
+    pub policy: u16,
     /// Each version's instances (a range of the upstream's instance indices) with its weight in
     /// percent; the weights add up to 100.
     pub weights: Vec<(Range<u32>, f64)>,
@@ -55,43 +66,28 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
-    /// The instances that take a call with `context`: `Ok(None)` when the upstream has no
-    /// routes (every instance), `Err(())` when no route matches (Envoy answers 404).
+    /// The first route that takes a call with `context` to `endpoint`.
+    fn matching(&self, context: &RequestContext, endpoint: u32) -> Option<&Route> {
+        self.routes.iter().find(|route| {
+            passes_endpoint(route, endpoint) && (route.catch_all || matches(route, context))
+        })
+    }
+
+    /// The policy and instances that take a call with `context` to `endpoint`: policy 0 and
+    /// `None` when the upstream has no routes (every instance), `Err(())` when no route
+    /// matches (Envoy answers 404). Matching draws nothing; the weights draw once at most.
     #[allow(clippy::result_unit_err)]
     pub(crate) fn choose(
         &self,
         context: &RequestContext,
+        endpoint: u32,
         rng: &mut SimRng,
-    ) -> Result<Option<Range<u32>>, ()> {
+    ) -> Result<(u16, Option<Range<u32>>), ()> {
         if self.routes.is_empty() {
-            return Ok(None);
+            return Ok((0, None));
         }
-        let route = self
-            .routes
-            .iter()
-            .find(|route| route.catch_all || matches(route, context))
-            .ok_or(())?;
-        // One draw per routed call, and only when the route splits traffic.
-        let mut weighted = route.weights.iter().filter(|(_, weight)| *weight > 0.0);
-        if let (Some(only), None) = (weighted.next(), weighted.next()) {
-            return Ok(Some(only.0.clone()));
-        }
-        let draw = rng.unit() * 100.0;
-        let mut cumulative = 0.0;
-        for (range, weight) in &route.weights {
-            cumulative += weight;
-            if draw < cumulative {
-                return Ok(Some(range.clone()));
-            }
-        }
-        // Rounding: the last version with any weight takes what is left.
-        let last = route
-            .weights
-            .iter()
-            .rev()
-            .find(|(_, weight)| *weight > 0.0)
-            .unwrap_or(&route.weights[route.weights.len() - 1]);
-        Ok(Some(last.0.clone()))
+        let route = self.matching(context, endpoint).ok_or(())?;
+        Ok((route.policy, Some(weighted(route, rng))))
     }
 
     /// Like [`RouteTable::choose`], as Linkerd's weighted backends distribute: a drawn version
@@ -102,20 +98,19 @@ impl RouteTable {
     pub(crate) fn choose_ready(
         &self,
         context: &RequestContext,
+        endpoint: u32,
         rng: &mut SimRng,
         ready: impl Fn(&Range<u32>) -> bool,
-    ) -> Result<Option<Range<u32>>, ()> {
-        let chosen = self.choose(context, rng)?;
-        let Some(range) = chosen.clone() else {
-            return Ok(None);
+    ) -> Result<(u16, Option<Range<u32>>), ()> {
+        let chosen = self.choose(context, endpoint, rng)?;
+        let (policy, Some(range)) = chosen.clone() else {
+            return Ok(chosen);
         };
         if ready(&range) {
             return Ok(chosen);
         }
         let route = self
-            .routes
-            .iter()
-            .find(|route| route.catch_all || matches(route, context))
+            .matching(context, endpoint)
             .expect("choose found a route");
         let others: Vec<&(Range<u32>, f64)> = route
             .weights
@@ -131,11 +126,43 @@ impl RouteTable {
         for (candidate, weight) in &others {
             cumulative += weight;
             if draw < cumulative {
-                return Ok(Some(candidate.clone()));
+                return Ok((policy, Some(candidate.clone())));
             }
         }
-        Ok(Some(others[others.len() - 1].0.clone()))
+        Ok((policy, Some(others[others.len() - 1].0.clone())))
     }
+}
+
+/// The version a call on `route` goes to: one draw, and only when the route splits traffic.
+fn weighted(route: &Route, rng: &mut SimRng) -> Range<u32> {
+    let mut weighted = route.weights.iter().filter(|(_, weight)| *weight > 0.0);
+    if let (Some(only), None) = (weighted.next(), weighted.next()) {
+        return only.0.clone();
+    }
+    let draw = rng.unit() * 100.0;
+    let mut cumulative = 0.0;
+    for (range, weight) in &route.weights {
+        cumulative += weight;
+        if draw < cumulative {
+            return range.clone();
+        }
+    }
+    // Rounding: the last version with any weight takes what is left.
+    let last = route
+        .weights
+        .iter()
+        .rev()
+        .find(|(_, weight)| *weight > 0.0)
+        .unwrap_or(&route.weights[route.weights.len() - 1]);
+    last.0.clone()
+}
+
+/// Whether a call to `endpoint` passes `route`'s URI and method conditions.
+fn passes_endpoint(route: &Route, endpoint: u32) -> bool {
+    route
+        .endpoints
+        .as_ref()
+        .is_none_or(|passes| passes.get(endpoint as usize).copied().unwrap_or(false))
 }
 
 impl RouteTable {
@@ -247,11 +274,15 @@ mod tests {
                 Route {
                     conditions: vec![Some(vec![beta])],
                     catch_all: false,
+                    endpoints: None,
+                    policy: 0,
                     weights: vec![(2..3, 100.0)],
                 },
                 Route {
                     conditions: vec![Some(Vec::new())],
                     catch_all: true,
+                    endpoints: None,
+                    policy: 0,
                     weights: vec![(0..2, 80.0), (2..3, 20.0)],
                 },
             ],
@@ -262,7 +293,10 @@ mod tests {
     fn the_first_matching_route_wins() {
         let mut rng = Seeder::new(1).stream("routes");
         for _ in 0..100 {
-            assert_eq!(table().choose(&context(1), &mut rng), Ok(Some(2..3)));
+            assert_eq!(
+                table().choose(&context(1), 0, &mut rng),
+                Ok((0, Some(2..3)))
+            );
         }
     }
 
@@ -271,7 +305,7 @@ mod tests {
         let mut rng = Seeder::new(2).stream("routes");
         let table = table();
         let to_v2 = (0..10_000)
-            .filter(|_| table.choose(&context(2), &mut rng) == Ok(Some(2..3)))
+            .filter(|_| table.choose(&context(2), 0, &mut rng) == Ok((0, Some(2..3))))
             .count();
         assert!((1_850..2_150).contains(&to_v2), "{to_v2}");
     }
@@ -290,7 +324,10 @@ mod tests {
         assert_eq!(table.routes[0].weights, vec![(2..3, 0.0), (0..2, 100.0)]);
         let mut rng = Seeder::new(4).stream("routes");
         for headers in [1, 2] {
-            assert_eq!(table.choose(&context(headers), &mut rng), Ok(Some(0..2)));
+            assert_eq!(
+                table.choose(&context(headers), 0, &mut rng),
+                Ok((0, Some(0..2)))
+            );
         }
     }
 
@@ -300,10 +337,10 @@ mod tests {
         let only_beta = RouteTable {
             routes: vec![table().routes[0].clone()],
         };
-        assert_eq!(only_beta.choose(&context(2), &mut rng), Err(()));
+        assert_eq!(only_beta.choose(&context(2), 0, &mut rng), Err(()));
         assert_eq!(
-            RouteTable::default().choose(&context(2), &mut rng),
-            Ok(None)
+            RouteTable::default().choose(&context(2), 0, &mut rng),
+            Ok((0, None))
         );
     }
 }

@@ -58,8 +58,10 @@ pub(crate) struct Upstream {
     pub(crate) pending: Vec<VecDeque<SlabKey>>,
     /// The whole service (0), then each version's subset.
     pub(crate) clusters: Vec<Cluster>,
-    pub(crate) route_deadlines: Deadlines,
-    pub(crate) try_deadlines: Deadlines,
+    /// Per policy (the service's, then each route's own): its route timeouts and its per-try
+    /// timeouts, each a FIFO since one policy's timeout is fixed.
+    pub(crate) route_deadlines: Vec<Deadlines>,
+    pub(crate) try_deadlines: Vec<Deadlines>,
     pub(crate) breaker_deadlines: Deadlines,
     pub(crate) breaker: Option<Box<CircuitBreaker>>,
     /// The breaker's state as last reported to the gauges.
@@ -108,8 +110,12 @@ impl Upstream {
             connections: vec![0; count],
             pending: Vec::new(),
             clusters,
-            route_deadlines: Deadlines::default(),
-            try_deadlines: Deadlines::default(),
+            route_deadlines: (0..config.policy_count())
+                .map(|_| Deadlines::default())
+                .collect(),
+            try_deadlines: (0..config.policy_count())
+                .map(|_| Deadlines::default())
+                .collect(),
             breaker_deadlines: Deadlines::default(),
             breaker: config
                 .breaker

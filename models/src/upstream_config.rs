@@ -126,6 +126,17 @@ pub struct FaultInjection {
     pub abort_probability: f64,
 }
 
+/// The policy of calls one route takes, when the route sets its own: Envoy's router and fault
+/// filter read the selected route's `RouteAction.timeout`, `retry_policy` and
+/// `typed_per_filter_config`, so two routes to one service may differ in each.
+#[derive(Debug, Clone)]
+pub struct RoutePolicy {
+    /// The route timeout over the whole call, retries included; `None` waits.
+    pub timeout_ns: Option<u64>,
+    pub retries: Option<RetryPolicy>,
+    pub fault: Option<FaultInjection>,
+}
+
 /// The application-level circuit breaker around calls to the service (opossum).
 #[derive(Debug, Clone)]
 pub struct BreakerPolicy {
@@ -166,6 +177,9 @@ pub struct UpstreamConfig {
     pub route_each_try: bool,
     pub breaker: Option<BreakerPolicy>,
     pub fault: Option<FaultInjection>,
+    /// The policies of the routes that set their own timeout, retries or fault: a route's
+    /// `policy` `n` is entry `n − 1`; policy 0 is the service's (the fields above).
+    pub route_policies: Vec<RoutePolicy>,
     /// The routes over the service's versions; empty: every instance takes calls. A rollout
     /// controller changes each caller's copy as it goes.
     pub routes: RouteTable,
@@ -216,11 +230,41 @@ impl UpstreamConfig {
             route_each_try: false,
             breaker: None,
             fault: None,
+            route_policies: Vec::new(),
             routes: RouteTable::default(),
             undeployed: Vec::new(),
             redirect: None,
             gated: false,
         }
+    }
+
+    /// The route timeout of calls with `policy` (0: the service's).
+    pub(crate) fn timeout_ns(&self, policy: u16) -> Option<u64> {
+        match policy.checked_sub(1) {
+            None => self.timeout_ns,
+            Some(index) => self.route_policies[usize::from(index)].timeout_ns,
+        }
+    }
+
+    /// The retry policy of calls with `policy` (0: the service's).
+    pub(crate) fn retries(&self, policy: u16) -> Option<&RetryPolicy> {
+        match policy.checked_sub(1) {
+            None => self.retries.as_ref(),
+            Some(index) => self.route_policies[usize::from(index)].retries.as_ref(),
+        }
+    }
+
+    /// The fault injected into calls with `policy` (0: the service's).
+    pub(crate) fn fault(&self, policy: u16) -> Option<FaultInjection> {
+        match policy.checked_sub(1) {
+            None => self.fault,
+            Some(index) => self.route_policies[usize::from(index)].fault,
+        }
+    }
+
+    /// How many policies calls to this service may have: the service's and each route's own.
+    pub(crate) fn policy_count(&self) -> usize {
+        1 + self.route_policies.len()
     }
 
     /// How many clusters a caller keeps for this service: the whole service, and each version

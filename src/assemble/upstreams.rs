@@ -39,8 +39,9 @@ pub(super) fn upstream_configs(
             );
             config.routes = mesh::route_table(
                 &scenario.resolution.routes[index],
+                &scenario.resolution.policies.services[index].routes,
                 &service_layout.versions,
-                &scenario.workloads,
+                (&scenario.workloads, &service.endpoints),
             );
             rollout::shape_upstream(&scenario, layout, index, &mut config);
             config

@@ -15,7 +15,7 @@ use meshsim_models::Refill;
 use meshsim_models::TpsBudgetConfig;
 use meshsim_models::{
     Backoff, BreakerPolicy, FaultInjection, InboundPolicy, LoadBalancer, NoInstance, PoolLimits,
-    RateLimitConfig, RetryLimit, RetryOn, RetryPolicy, RouteTable, UpstreamConfig,
+    RateLimitConfig, RetryLimit, RetryOn, RetryPolicy, RoutePolicy, RouteTable, UpstreamConfig,
 };
 use meshsim_models::{BreakerConfig, OutlierConfig, RetryBudget};
 use meshsim_sim::{GroupId, NodeId};
@@ -90,6 +90,11 @@ pub(crate) fn upstream_config(
         route_each_try: profile == Profile::Linkerd,
         breaker: effective.breaker.as_ref().map(breaker_policy),
         fault: effective.fault.as_ref().map(fault_injection),
+        // In the order of the routes that set their own keys: `routes::route_table` numbers them.
+        route_policies: (effective.routes.iter())
+            .filter(|route| route.own)
+            .map(|route| route_policy(profile, route))
+            .collect(),
         // Routes need the versions' instances and the workloads' headers: `routes::route_table`.
         routes: RouteTable::default(),
         // Rollouts shape these: `rollout::shape_upstream`.
@@ -97,6 +102,21 @@ pub(crate) fn upstream_config(
         redirect: None,
         // Set by assembly from the service's `start_time` and `depends_on`.
         gated: false,
+    }
+}
+
+/// A route's own policy as the models run it, read by Envoy from the selected route
+/// (`RouteAction.timeout`, `retry_policy`, the fault filter's `typed_per_filter_config`:
+/// <https://www.envoyproxy.io/docs/envoy/v1.37.0/api-v3/config/route/v3/route_components.proto>).
+fn route_policy(profile: Profile, route: &effective::RoutePolicy) -> RoutePolicy {
+    let timeout_ns = route.timeout.value.map(Duration::as_nanos);
+    RoutePolicy {
+        timeout_ns,
+        retries: route
+            .retries
+            .as_ref()
+            .and_then(|retries| retry_policy(profile, retries, timeout_ns)),
+        fault: route.fault.as_ref().map(fault_injection),
     }
 }
 

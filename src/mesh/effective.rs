@@ -28,6 +28,20 @@ pub struct Effective {
     pub fault: Option<Fault>,
     pub rate_limit: Option<RateLimit>,
     pub allow_from: Sourced<Option<Vec<String>>>,
+    /// Per `[[mesh.SERVICE.route]]`, in order: the policy of the calls it takes.
+    pub routes: Vec<RoutePolicy>,
+}
+
+/// The policy of the calls one route takes: its own keys over the service's.
+#[derive(Debug, Clone)]
+pub struct RoutePolicy {
+    /// Whether the route sets any of `timeout`, `retries` or `fault` itself; a route that sets
+    /// none runs the service's policy.
+    pub own: bool,
+    pub timeout: Sourced<Option<Duration>>,
+    pub retries: Option<Retries>,
+    pub retries_origin: Origin,
+    pub fault: Option<Fault>,
 }
 
 /// The retry policy.

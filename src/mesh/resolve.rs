@@ -16,6 +16,8 @@ use super::effective::{
 };
 use super::sourced::{Origin, Sourced};
 
+mod route;
+
 /// Istio's default retry policy's `retryOn` (`retry.go`'s `defaultRetryOn`).
 pub(crate) const ISTIO_DEFAULT_RETRY_ON: [RetryOn; 5] = [
     RetryOn::ConnectFailure,
@@ -57,7 +59,7 @@ pub(crate) fn resolve(
     };
     let pool = pool(&at, policy.connection_pool.as_ref());
     let (retries, retries_origin) = retries(&at, policy.retries.as_ref(), &pool, tcp);
-    Effective {
+    let mut effective = Effective {
         profile,
         tcp,
         timeout: timeout(&at, policy.timeout, tcp),
@@ -90,7 +92,12 @@ pub(crate) fn resolve(
             .as_ref()
             .map(|limit| rate_limit(&at.section("rate_limit"), limit)),
         allow_from: at.value("allow_from", policy.allow_from.clone().map(Some), None),
-    }
+        routes: Vec::new(),
+    };
+    effective.routes = (policy.route.iter().enumerate())
+        .map(|(index, set)| route::route_policy(&at, index, set, &effective, &effective.pool))
+        .collect();
+    effective
 }
 
 /// Where the keys being resolved sit: the profile, the table's path, and the text.
@@ -114,12 +121,19 @@ impl At<'_> {
     /// The key path under `[mesh.SERVICE]`: `retries.attempts`.
     fn key_path(&self, key: &str) -> String {
         let parts = self.path.parts();
+        // A route's keys are the service's keys of the same name (`route[0].timeout` is
+        // `timeout`), so the route and its number are left out.
         let mut words: Vec<String> = parts
             .iter()
             .skip(2)
-            .filter_map(|part| match part {
-                crate::scenario::PathPart::Key(key) => Some(key.clone()),
-                crate::scenario::PathPart::Index(_) => None,
+            .zip(parts.iter().skip(3).map(Some).chain([None]))
+            .filter_map(|(part, next)| match (part, next) {
+                (
+                    crate::scenario::PathPart::Key(key),
+                    Some(crate::scenario::PathPart::Index(_)),
+                ) if key == "route" => None,
+                (crate::scenario::PathPart::Key(key), _) => Some(key.clone()),
+                (crate::scenario::PathPart::Index(_), _) => None,
             })
             .collect();
         if !key.is_empty() {

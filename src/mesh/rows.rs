@@ -85,7 +85,37 @@ pub(crate) fn rows(effective: &Effective) -> Vec<Row> {
     breaker_rows(&mut rows, effective);
     fault_rows(&mut rows, effective);
     inbound_rows(&mut rows, effective);
+    route_rows(&mut rows, effective);
     rows.rows
+}
+
+/// The policy of each route that sets keys of its own, as `route[N].timeout`, `route[N].retries.*`
+/// and `route[N].fault.*` (N from 1, as `check` numbers routes): each value the route's, or the
+/// service's it took, with its origin. Routes with no keys of their own run the rows above.
+fn route_rows(rows: &mut Rows, effective: &Effective) {
+    for (index, route) in effective.routes.iter().enumerate() {
+        if !route.own {
+            continue;
+        }
+        let mut own = Rows::default();
+        own.push("timeout", &route.timeout, |timeout| optional(*timeout));
+        match &route.retries {
+            Some(retries) => retry_rows(&mut own, effective.profile, retries),
+            None => own.word("retries", "none", route.retries_origin),
+        }
+        let view = Effective {
+            fault: route.fault.clone(),
+            routes: Vec::new(),
+            ..effective.clone()
+        };
+        fault_rows(&mut own, &view);
+        for row in own.rows {
+            rows.rows.push(Row {
+                key: format!("route[{}].{}", index + 1, row.key),
+                ..row
+            });
+        }
+    }
 }
 
 #[derive(Default)]

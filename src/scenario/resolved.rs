@@ -168,6 +168,9 @@ pub enum HeaderTest {
 pub struct Route {
     /// Each header the route matches and its test; empty for a route that takes every request.
     pub headers: Vec<(String, HeaderTest)>,
+    /// The tests of the callee endpoint's path and method, when the route has them.
+    pub uri: Option<HeaderTest>,
+    pub method: Option<HeaderTest>,
     /// Each version's weight in percent, the version by its place among the service's (the
     /// base version first, then `[[service.version]]` in order).
     pub weights: Vec<(usize, f64)>,

@@ -610,6 +610,7 @@ pub struct Route {
     #[serde(rename = "match")]
     pub matches: Option<RouteMatch>,
     pub weights: IndexMap<String, Real>,
+    /// The route's own policy, over the service's (`docs/mesh.md`, per route).
     pub timeout: Option<Duration>,
     pub retries: Option<Retries>,
     pub fault: Option<FaultInjection>,
@@ -620,6 +621,7 @@ pub struct Route {
 pub struct RouteMatch {
     #[serde(default)]
     pub headers: IndexMap<String, HeaderMatch>,
+    /// The callee endpoint's path and method (its name's two words): Istio's `uri`, `method`.
     pub uri: Option<HeaderMatchHow>,
     pub method: Option<HeaderMatchHow>,
 }

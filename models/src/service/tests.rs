@@ -277,7 +277,7 @@ fn every_service_timer_round_trips_to_its_old_id() {
         (ServiceTimer::LoopWork(3), 25 << 56 | 3),
         // The sidecar's timers keep their own ids inside the instance's.
         (
-            ServiceTimer::Sidecar(SidecarTimer::CallTimeout(UpstreamIndex(1))),
+            ServiceTimer::Sidecar(SidecarTimer::CallTimeout(UpstreamIndex(1), 0)),
             2 << 56 | 1,
         ),
         (

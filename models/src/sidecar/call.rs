@@ -29,6 +29,8 @@ pub(super) struct Call {
     /// The cluster the route chose: 0 for the whole service, `1 + v` for version `v`.
     pub(super) cluster: u16,
     pub(super) endpoint: u32,
+    /// The policy of the route the call took: 0 the service's, `n` the `n`th route policy.
+    pub(super) policy: u16,
     pub(super) context: RequestContext,
     pub(super) started_at: SimTime,
     pub(super) retries: u32,

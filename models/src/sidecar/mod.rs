@@ -166,7 +166,7 @@ impl Sidecar {
             callee,
         });
         let admission = self.admit(now, upstream_index, out)?;
-        let Ok(subset) = self.choose_route(upstream_index, &context) else {
+        let Ok((policy, subset)) = self.choose_route(upstream_index, endpoint, &context) else {
             // No route matches: Envoy answers 404 itself (`NR`).
             let response = answer(404, ReasonKind::NoRoute, callee);
             return Err(self.settle_breaker(now, upstream_index, admission, now, response, out));
@@ -180,6 +180,7 @@ impl Sidecar {
             upstream: upstream_index,
             cluster: cluster as u16,
             endpoint,
+            policy,
             context,
             started_at: now,
             retries: 0,
@@ -197,7 +198,7 @@ impl Sidecar {
                 .breaker_deadlines
                 .push(now + breaker.timeout_ns, key, id, out);
         }
-        if let Some(fault) = upstream.config.fault
+        if let Some(fault) = upstream.config.fault(policy)
             && self.rng.chance(fault.delay_probability)
         {
             out.record(Record::Mesh {
@@ -211,25 +212,26 @@ impl Sidecar {
         Ok(key)
     }
 
-    /// The version a call goes to, by the upstream's routes; Linkerd passes over a version whose
-    /// balancer is failing fast.
+    /// The policy and version of a call to `endpoint`, by the upstream's routes; Linkerd passes
+    /// over a version whose balancer is failing fast.
     fn choose_route(
         &mut self,
         upstream_index: u16,
+        endpoint: u32,
         context: &RequestContext,
-    ) -> Result<Option<std::ops::Range<u32>>, ()> {
+    ) -> Result<(u16, Option<std::ops::Range<u32>>), ()> {
         let upstream = &self.upstreams[usize::from(upstream_index)];
         if !matches!(
             upstream.config.no_instance,
             crate::upstream_config::NoInstance::Queue { .. }
         ) {
-            return upstream.routes.choose(context, &mut self.rng);
+            return upstream.routes.choose(context, endpoint, &mut self.rng);
         }
         let config = &upstream.config;
         let clusters = &upstream.clusters;
         upstream
             .routes
-            .choose_ready(context, &mut self.rng, |range| {
+            .choose_ready(context, endpoint, &mut self.rng, |range| {
                 clusters[config.cluster_of(Some(range))].failfast
                     != crate::cluster::FailFast::Failing
             })
@@ -240,10 +242,10 @@ impl Sidecar {
     /// `postDelayInjection`, then the router's `onRequestComplete`).
     fn after_fault(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
         let call = self.calls.get(key).expect("a live call");
-        let upstream_index = call.upstream;
+        let (upstream_index, policy) = (call.upstream, call.policy);
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
         let callee = upstream.config.group;
-        if let Some(fault) = upstream.config.fault
+        if let Some(fault) = upstream.config.fault(policy)
             && self.rng.chance(fault.abort_probability)
         {
             out.record(Record::Mesh {
@@ -257,11 +259,9 @@ impl Sidecar {
             self.finish(now, key, fault.abort_status, reason, out);
             return;
         }
-        if let Some(timeout_ns) = upstream.config.timeout_ns {
-            let id = SidecarTimer::CallTimeout(UpstreamIndex(upstream_index)).encode();
-            upstream
-                .route_deadlines
-                .push(now + timeout_ns, key, id, out);
+        if let Some(timeout_ns) = upstream.config.timeout_ns(policy) {
+            let id = SidecarTimer::CallTimeout(UpstreamIndex(upstream_index), policy).encode();
+            upstream.route_deadlines[usize::from(policy)].push(now + timeout_ns, key, id, out);
         }
         self.start_attempt(now, key, out);
     }
@@ -277,8 +277,7 @@ impl Sidecar {
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
         let reselections = upstream
             .config
-            .retries
-            .as_ref()
+            .retries(call.policy)
             .and_then(|retries| retries.host_reselections);
         match upstream.pick(now, cluster, &call.tried, reselections, &mut self.rng) {
             Some(instance) => self.connect(now, key, instance, out),
@@ -296,9 +295,9 @@ impl Sidecar {
         if call.retries == 0 || !upstream.config.route_each_try {
             return true;
         }
-        let context = call.context;
+        let (context, endpoint) = (call.context, call.endpoint);
         let callee = upstream.config.group;
-        let Ok(subset) = self.choose_route(upstream_index, &context) else {
+        let Ok((_, subset)) = self.choose_route(upstream_index, endpoint, &context) else {
             let reason = Reason {
                 kind: ReasonKind::NoRoute,
                 group: Some(callee),
@@ -365,14 +364,17 @@ impl Sidecar {
                 event: MeshEvent::Retry,
             });
         }
-        if let Some(policy) = &upstream.config.retries
+        if let Some(policy) = upstream.config.retries(call.policy)
             && let Some(per_try_ns) = policy.per_try_timeout_ns
             && !(policy.last_try_untimed && call.retries >= policy.attempts)
         {
-            let id = SidecarTimer::TryTimeout(UpstreamIndex(upstream_index)).encode();
-            upstream
-                .try_deadlines
-                .push(now + per_try_ns, attempt, id, out);
+            let id = SidecarTimer::TryTimeout(UpstreamIndex(upstream_index), call.policy).encode();
+            upstream.try_deadlines[usize::from(call.policy)].push(
+                now + per_try_ns,
+                attempt,
+                id,
+                out,
+            );
         }
     }
 
@@ -535,9 +537,13 @@ impl Sidecar {
         out: &mut Outbox<Message>,
     ) {
         match timer {
-            SidecarTimer::CallTimeout(index) => self.on_route_deadline(now, index, out),
+            SidecarTimer::CallTimeout(index, policy) => {
+                self.on_route_deadline(now, (index, policy), out);
+            }
             SidecarTimer::BreakerTimeout(index) => self.on_breaker_deadline(now, index, out),
-            SidecarTimer::TryTimeout(index) => self.on_try_deadline(now, index, out),
+            SidecarTimer::TryTimeout(index, policy) => {
+                self.on_try_deadline(now, (index, policy), out);
+            }
             SidecarTimer::Backoff(key) => self.resume(now, key, Phase::BackingOff, out),
             SidecarTimer::FaultDelay(key) => self.resume(now, key, Phase::Delayed, out),
             SidecarTimer::BreakerReset(index) => self.breaker_moved(now, index.0, out),

@@ -32,9 +32,9 @@ impl Sidecar {
     ) -> bool {
         let call = self.calls.get(call_key).expect("live call");
         let (upstream_index, cluster) = (call.upstream, usize::from(call.cluster));
-        let retries_so_far = call.retries;
+        let (retries_so_far, route_policy) = (call.retries, call.policy);
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
-        let Some(policy) = &upstream.config.retries else {
+        let Some(policy) = upstream.config.retries(route_policy) else {
             return false;
         };
         if !retriable(&policy.retry_on, result) {
@@ -49,7 +49,7 @@ impl Sidecar {
         }
         // Most tries end above; only a retry's candidates pay for holding the policy.
         let config = Arc::clone(&upstream.config);
-        let policy = config.retries.as_ref().expect("checked above");
+        let policy = config.retries(route_policy).expect("checked above");
         let cluster_state = &upstream.clusters[cluster];
         // The try that just failed still holds its connection here; it is not active any more,
         // so it is taken out of the count the budget sees.
@@ -137,13 +137,13 @@ impl Sidecar {
         let (upstream_index, cluster) = (call.upstream, usize::from(call.cluster));
         call.holds_retry = true;
         call.retries += 1;
+        let route_policy = call.policy;
         let retry_number = call.retries;
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
         upstream.clusters[cluster].active_retries += 1;
         let policy = upstream
             .config
-            .retries
-            .as_ref()
+            .retries(route_policy)
             .expect("retrying needs a policy");
         let wait_ns = match policy.backoff {
             Backoff::Envoy { base_ns, max_ns } => {

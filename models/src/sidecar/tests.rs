@@ -171,7 +171,7 @@ fn a_try_that_outlives_its_per_try_timeout_answers_504() {
     let started = call(&mut sidecar, SimTime::ZERO);
     assert_eq!(started.requests.len(), 1);
     let (at, timer) = started
-        .timer(|timer| matches!(timer, SidecarTimer::TryTimeout(_)))
+        .timer(|timer| matches!(timer, SidecarTimer::TryTimeout(..)))
         .expect("a per-try timeout");
     assert_eq!(at, SimTime::ZERO + 100 * MS);
     fire(&mut sidecar, at, timer);
@@ -244,8 +244,13 @@ fn every_sidecar_timer_round_trips_to_its_old_id() {
     let (upstream, cluster, host) = (UpstreamIndex(3), ClusterIndex(2), HostIndex(7));
     let call = SlabKey(5 << 32 | 9);
     assert_codec(&[
-        (SidecarTimer::CallTimeout(upstream), 2 << 56 | 3),
-        (SidecarTimer::TryTimeout(upstream), 6 << 56 | 3),
+        (SidecarTimer::CallTimeout(upstream, 0), 2 << 56 | 3),
+        (SidecarTimer::TryTimeout(upstream, 0), 6 << 56 | 3),
+        (
+            SidecarTimer::CallTimeout(upstream, 2),
+            2 << 56 | 2 << 16 | 3,
+        ),
+        (SidecarTimer::TryTimeout(upstream, 1), 6 << 56 | 1 << 16 | 3),
         (SidecarTimer::BreakerTimeout(upstream), 7 << 56 | 3),
         (SidecarTimer::Backoff(call), 8 << 56 | 5 << 32 | 9),
         (SidecarTimer::FaultDelay(call), 9 << 56 | 5 << 32 | 9),
@@ -271,3 +276,5 @@ fn an_id_that_is_not_a_sidecar_timer_decodes_to_none() {
         assert_eq!(SidecarTimer::decode(TimerId(kind << 56)), None);
     }
 }
+
+mod routes;

@@ -13,8 +13,8 @@ use crate::upstream::UpstreamIndex;
 /// Which of a call's two whole-call deadlines ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Deadline {
-    /// The route timeout, the sidecar's own.
-    Route,
+    /// The route timeout of one policy, the sidecar's own.
+    Route(u16),
     /// The application circuit breaker's timeout, which the sidecar only sees as a cancel.
     Breaker,
 }
@@ -24,10 +24,10 @@ impl Sidecar {
     pub(super) fn on_route_deadline(
         &mut self,
         now: SimTime,
-        upstream_index: UpstreamIndex,
+        (upstream_index, policy): (UpstreamIndex, u16),
         out: &mut Outbox<Message>,
     ) {
-        self.on_call_deadline(now, upstream_index, Deadline::Route, out);
+        self.on_call_deadline(now, upstream_index, Deadline::Route(policy), out);
     }
 
     /// The application breaker's timeout ran out for some calls.
@@ -53,10 +53,10 @@ impl Sidecar {
         let upstream = &mut self.upstreams[usize::from(index)];
         let callee = upstream.config.group;
         let (deadlines, reason_kind, id) = match deadline {
-            Deadline::Route => (
-                &mut upstream.route_deadlines,
+            Deadline::Route(policy) => (
+                &mut upstream.route_deadlines[usize::from(policy)],
                 ReasonKind::RouteTimeout,
-                SidecarTimer::CallTimeout(upstream_index).encode(),
+                SidecarTimer::CallTimeout(upstream_index, policy).encode(),
             ),
             Deadline::Breaker => (
                 &mut upstream.breaker_deadlines,
@@ -68,7 +68,7 @@ impl Sidecar {
             // Envoy tells outlier detection of a try the route timeout cut off (a local-origin
             // timeout); the application's breaker timeout is invisible to the sidecar, which
             // only sees the request cancelled.
-            if deadline == Deadline::Route
+            if matches!(deadline, Deadline::Route(_))
                 && let Some(call) = self.calls.get(key)
                 && let Phase::InFlight(attempt) = call.phase
                 && let Some(instance) = self.attempts.get(attempt).map(|attempt| attempt.instance)
@@ -88,16 +88,18 @@ impl Sidecar {
     pub(super) fn on_try_deadline(
         &mut self,
         now: SimTime,
-        upstream_index: UpstreamIndex,
+        (upstream_index, policy): (UpstreamIndex, u16),
         out: &mut Outbox<Message>,
     ) {
         let attempts = &self.attempts;
-        let id = SidecarTimer::TryTimeout(upstream_index).encode();
+        let id = SidecarTimer::TryTimeout(upstream_index, policy).encode();
         let upstream = &mut self.upstreams[usize::from(upstream_index.0)];
-        for key in upstream
-            .try_deadlines
-            .expire(now, |key| attempts.get(key).is_some(), id, out)
-        {
+        for key in upstream.try_deadlines[usize::from(policy)].expire(
+            now,
+            |key| attempts.get(key).is_some(),
+            id,
+            out,
+        ) {
             self.end_attempt(now, key, TryResult::TimedOut, out);
         }
     }

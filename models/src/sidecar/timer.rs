@@ -10,10 +10,11 @@ use crate::upstream::{HostIndex, UpstreamIndex};
 /// What a sidecar waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SidecarTimer {
-    /// The earliest route timeout of an upstream's calls.
-    CallTimeout(UpstreamIndex),
-    /// The earliest per-try timeout of an upstream's tries.
-    TryTimeout(UpstreamIndex),
+    /// The earliest route timeout of an upstream's calls with one policy (0: the service's,
+    /// `n`: the `n`th route policy).
+    CallTimeout(UpstreamIndex, u16),
+    /// The earliest per-try timeout of an upstream's tries with one policy.
+    TryTimeout(UpstreamIndex, u16),
     /// The earliest application circuit-breaker timeout of an upstream's calls.
     BreakerTimeout(UpstreamIndex),
     /// A retry's back-off ran out for a call.
@@ -37,6 +38,10 @@ const CLUSTER_SHIFT: u32 = 32;
 /// Where the upstream sits in a cluster timer's payload.
 const UPSTREAM_SHIFT: u32 = 40;
 
+/// Where the policy sits in a route or try timeout's payload: above the upstream, so policy 0
+/// (the service's) keeps the upstream alone.
+const POLICY_SHIFT: u32 = 16;
+
 /// The payload of a timer about `upstream`'s cluster `cluster` (and `host`, for failure
 /// accrual): the upstream in the top bits, the cluster in the next 8, the host in the low 32.
 fn cluster_payload(upstream: UpstreamIndex, cluster: ClusterIndex, host: HostIndex) -> u64 {
@@ -58,8 +63,14 @@ impl TimerCode for SidecarTimer {
     fn encode(self) -> TimerId {
         let upstream = |kind: u8, index: UpstreamIndex| compose(kind, u64::from(index.0));
         match self {
-            SidecarTimer::CallTimeout(index) => upstream(kind::CALL_TIMEOUT, index),
-            SidecarTimer::TryTimeout(index) => upstream(kind::TRY_TIMEOUT, index),
+            SidecarTimer::CallTimeout(index, policy) => compose(
+                kind::CALL_TIMEOUT,
+                u64::from(policy) << POLICY_SHIFT | u64::from(index.0),
+            ),
+            SidecarTimer::TryTimeout(index, policy) => compose(
+                kind::TRY_TIMEOUT,
+                u64::from(policy) << POLICY_SHIFT | u64::from(index.0),
+            ),
             SidecarTimer::BreakerTimeout(index) => upstream(kind::BREAKER_TIMEOUT, index),
             SidecarTimer::BreakerReset(index) => upstream(kind::BREAKER_RESET, index),
             SidecarTimer::Backoff(call) => compose_slab(kind::BACKOFF, call),
@@ -81,14 +92,24 @@ impl TimerCode for SidecarTimer {
     fn decode(id: TimerId) -> Option<Self> {
         let (kind, payload) = split(id);
         let upstream = || u16::try_from(payload).ok().map(UpstreamIndex);
+        let with_policy = || {
+            let policy = u16::try_from(payload >> POLICY_SHIFT).ok()?;
+            Some((UpstreamIndex(payload as u16), policy))
+        };
         // The timers about a whole cluster carry no host: its bits are zero.
         let cluster = || match split_cluster_payload(payload)? {
             (index, cluster, HostIndex(0)) => Some((index, cluster)),
             _ => None,
         };
         Some(match kind {
-            kind::CALL_TIMEOUT => SidecarTimer::CallTimeout(upstream()?),
-            kind::TRY_TIMEOUT => SidecarTimer::TryTimeout(upstream()?),
+            kind::CALL_TIMEOUT => {
+                let (index, policy) = with_policy()?;
+                SidecarTimer::CallTimeout(index, policy)
+            }
+            kind::TRY_TIMEOUT => {
+                let (index, policy) = with_policy()?;
+                SidecarTimer::TryTimeout(index, policy)
+            }
             kind::BREAKER_TIMEOUT => SidecarTimer::BreakerTimeout(upstream()?),
             kind::BREAKER_RESET => SidecarTimer::BreakerReset(upstream()?),
             kind::BACKOFF => SidecarTimer::Backoff(SlabKey(payload)),

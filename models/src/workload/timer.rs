@@ -74,7 +74,7 @@ mod tests {
             (WorkloadTimer::ClientTimeout, 4 << 56),
             (WorkloadTimer::Think(UserIndex(9)), 5 << 56 | 9),
             (
-                WorkloadTimer::Sidecar(SidecarTimer::TryTimeout(UpstreamIndex(0))),
+                WorkloadTimer::Sidecar(SidecarTimer::TryTimeout(UpstreamIndex(0), 0)),
                 6 << 56,
             ),
         ]);

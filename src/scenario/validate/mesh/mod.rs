@@ -11,6 +11,7 @@
 
 mod ejection;
 mod retries;
+mod route_policy;
 mod routes;
 
 use crate::profile::Profile;

@@ -32,17 +32,26 @@ impl Checker<'_, '_> {
                         first + 1
                     ));
             }
-            let headers = match &route.matches {
+            let (headers, endpoint_tests) = match &route.matches {
                 None => {
                     catch_all = catch_all.or(Some(index));
-                    Some(Vec::new())
+                    (Some(Vec::new()), Some((None, None)))
                 }
-                Some(matches) => self.check_route_headers(&route_path, matches),
+                Some(matches) => (
+                    self.check_route_headers(&route_path, matches),
+                    self.check_endpoint_match(&route_path, matches),
+                ),
             };
+            self.check_route_policy(&route_path, policy, route);
             let weights = self.check_route_weights(&route_path, service, route);
-            match (resolved.as_mut(), headers, weights) {
-                (Some(routes), Some(headers), Some(weights)) => {
-                    routes.push(Route { headers, weights });
+            match (resolved.as_mut(), headers, endpoint_tests, weights) {
+                (Some(routes), Some(headers), Some((uri, method)), Some(weights)) => {
+                    routes.push(Route {
+                        headers,
+                        uri,
+                        method,
+                        weights,
+                    });
                 }
                 _ => resolved = None,
             }
@@ -64,7 +73,12 @@ impl Checker<'_, '_> {
             self.label(&header_path, header, "header name", limits::LABEL_CHARS_MAX);
             let test = match condition {
                 HeaderMatch::Exact(exact) => Some(HeaderTest::Exact(exact.clone())),
-                HeaderMatch::How(how) => self.check_header_how(&header_path, header, how),
+                HeaderMatch::How(how) => self.check_header_how(
+                    &header_path,
+                    &format!("header condition on {}", quote(header)),
+                    how,
+                    "value",
+                ),
             };
             match (headers.as_mut(), test) {
                 (Some(headers), Some(test)) => headers.push((header.clone(), test)),
@@ -75,18 +89,26 @@ impl Checker<'_, '_> {
     }
 
     /// `{ exact | prefix | regex = "..." }`: exactly one of them, a regex that compiles.
-    fn check_header_how(
+    /// `what` names the condition in a message, `whole` what its regex must match whole.
+    pub(super) fn check_header_how(
         &mut self,
         header_path: &DocPath,
-        header: &str,
+        what: &str,
         how: &HeaderMatchHow,
+        whole: &str,
     ) -> Option<HeaderTest> {
         let given = [&how.exact, &how.prefix, &how.regex]
             .iter()
             .filter(|value| value.is_some())
             .count();
         if given != 1 {
-            self.error(header_path, format!("header condition on {} needs exactly one of `exact`, `prefix` or `regex`, not {given}", quote(header)));
+            self.error(
+                header_path,
+                format!("{what} needs exactly one of `exact`, `prefix` or `regex`, not {given}"),
+            )
+            .set_hint(format!(
+                "one test per {whole}, as Istio's StringMatch: {{ prefix = \"...\" }}; two tests on one {whole} go in two routes"
+            ));
         }
         let regex = match &how.regex {
             Some(pattern) => match header_regex(pattern) {
@@ -98,7 +120,9 @@ impl Checker<'_, '_> {
                         &header_path.key("regex"),
                         format!("{} is not a regular expression: {first}", quote(pattern)),
                     )
-                    .set_hint("Envoy's safe_regex (RE2) syntax; it must match the whole value");
+                    .set_hint(format!(
+                        "Envoy's safe_regex (RE2) syntax; it must match the whole {whole}"
+                    ));
                     return None;
                 }
             },
