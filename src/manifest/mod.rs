@@ -14,6 +14,10 @@ mod istio_routing;
 mod istio_security;
 mod kind;
 mod kubernetes;
+mod linkerd;
+mod linkerd_annotations;
+mod linkerd_backends;
+mod linkerd_profile;
 mod manifests;
 mod merge;
 mod not_simulated;
@@ -172,7 +176,7 @@ pub(crate) fn include(
             )
         })
         .collect();
-    let (reader, set, declared) = declare(&patterns, base, file);
+    let (reader, set, declared) = declare(&patterns, base, file, scenario.profile());
     let origins = merge::merge(declared, scenario, locator, file, &reader);
     let included = Included {
         scenario: file.to_owned(),
@@ -190,6 +194,7 @@ fn declare(
     patterns: &[(String, Place)],
     base: &Path,
     file: &str,
+    mesh: crate::profile::Profile,
 ) -> (reader::Reader, manifests::ManifestSet, declared::Declared) {
     let mut reader = reader::Reader::default();
     let set = manifests::read_included(patterns, base, &mut reader, file);
@@ -198,6 +203,7 @@ fn declare(
     let subsets = istio_destination::translate(&set.manifests, &reader, &mut declared);
     istio_routing::translate(&set.manifests, &subsets, &reader, &mut declared);
     istio_security::translate(&set.manifests, &reader, &mut declared);
+    linkerd::translate(&set.manifests, &reader, &mut declared, mesh);
     (reader, set, declared)
 }
 
@@ -228,7 +234,7 @@ pub(crate) fn deployed_services(files: &[String], base: &Path) -> Vec<String> {
             )
         })
         .collect();
-    let (_, _, declared) = declare(&patterns, base, "");
+    let (_, _, declared) = declare(&patterns, base, "", crate::profile::Profile::default());
     declared
         .services
         .into_iter()
