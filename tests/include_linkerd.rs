@@ -145,16 +145,14 @@ fn http_route(api: &str, annotations: &str, rules: &str) -> String {
     )
 }
 
-const ONE_RULE: &str = "  - backendRefs:\n    - name: backend\n      port: 8080\n    timeouts:\n      request: 2s\n";
+const ONE_RULE: &str =
+    "  - backendRefs:\n    - name: backend\n      port: 8080\n    timeouts:\n      request: 2s\n";
 
 #[test]
 fn a_rule_timeout_is_the_service_timeout() {
     // GEP-1742's `timeouts.request`: the whole request, retries included (Linkerd's timeouts
     // reference). One rule taking every request is the service's own key.
-    for api in [
-        "policy.linkerd.io/v1beta3",
-        "gateway.networking.k8s.io/v1",
-    ] {
+    for api in ["policy.linkerd.io/v1beta3", "gateway.networking.k8s.io/v1"] {
         let scenario = scenario(&[
             ("k8s.yaml", KUBERNETES),
             ("route.yaml", &http_route(api, "", ONE_RULE)),
@@ -172,14 +170,20 @@ fn a_gateway_api_timeout_linkerd_cannot_parse_gives_no_timeout() {
     let rules = ONE_RULE.replace("request: 2s", "request: 1m30s");
     let loaded = loaded(&[
         ("k8s.yaml", KUBERNETES),
-        ("route.yaml", &http_route("gateway.networking.k8s.io/v1", "", &rules)),
+        (
+            "route.yaml",
+            &http_route("gateway.networking.k8s.io/v1", "", &rules),
+        ),
     ]);
     assert_eq!(loaded.scenario().mesh["backend"].timeout, None);
     assert!(warned(&loaded, "its own parser"), "{:?}", loaded.warnings);
     // Linkerd's own HTTPRoute reads Gateway API durations whole.
     let scenario = scenario(&[
         ("k8s.yaml", KUBERNETES),
-        ("route.yaml", &http_route("policy.linkerd.io/v1beta3", "", &rules)),
+        (
+            "route.yaml",
+            &http_route("policy.linkerd.io/v1beta3", "", &rules),
+        ),
     ]);
     assert_eq!(
         scenario.mesh["backend"].timeout,
@@ -214,8 +218,14 @@ fn route_annotations_give_retries_and_override_the_rule_timeout() {
         Some(vec![RetryOn::FiveXx, RetryOn::GatewayError])
     );
     // A status, and a range of statuses, both ends included.
-    assert_eq!(retries.retriable_status_codes, Some(vec![429, 520, 521, 522]));
-    assert!(retries.retry_budget.is_none(), "no budget: HTTPRoute retries");
+    assert_eq!(
+        retries.retriable_status_codes,
+        Some(vec![429, 520, 521, 522])
+    );
+    assert!(
+        retries.retry_budget.is_none(),
+        "no budget: HTTPRoute retries"
+    );
 }
 
 #[test]
@@ -230,7 +240,10 @@ fn service_annotations_apply_without_a_route() {
     let backend = &scenario.mesh["backend"];
     assert_eq!(backend.timeout, Some(Duration::from_secs(5)));
     assert_eq!(
-        backend.retries.as_ref().and_then(|retries| retries.attempts),
+        backend
+            .retries
+            .as_ref()
+            .and_then(|retries| retries.attempts),
         Some(3)
     );
 }
@@ -262,7 +275,10 @@ const RULES: &str = "  - matches:
 ";
 
 fn uri_of(route: &Route) -> (Option<&str>, Option<&str>) {
-    let uri = route.matches.as_ref().and_then(|matches| matches.uri.as_ref());
+    let uri = route
+        .matches
+        .as_ref()
+        .and_then(|matches| matches.uri.as_ref());
     (
         uri.and_then(|uri| uri.exact.as_deref()),
         uri.and_then(|uri| uri.regex.as_deref()),
@@ -273,7 +289,10 @@ fn uri_of(route: &Route) -> (Option<&str>, Option<&str>) {
 fn matches_become_routes_most_specific_first() {
     let scenario = scenario(&[
         ("k8s.yaml", KUBERNETES),
-        ("route.yaml", &http_route("policy.linkerd.io/v1beta3", "", RULES)),
+        (
+            "route.yaml",
+            &http_route("policy.linkerd.io/v1beta3", "", RULES),
+        ),
     ]);
     let routes = &scenario.mesh["backend"].route;
     assert_eq!(routes.len(), 3);
@@ -285,7 +304,10 @@ fn matches_become_routes_most_specific_first() {
     assert_eq!(uri_of(&routes[1]), (None, Some("/api(/.*)?")));
     let canary = routes[1].matches.as_ref().expect("a match");
     assert_eq!(
-        canary.method.as_ref().and_then(|method| method.exact.as_deref()),
+        canary
+            .method
+            .as_ref()
+            .and_then(|method| method.exact.as_deref()),
         Some("GET")
     );
     assert!(
@@ -305,10 +327,14 @@ fn matches_become_routes_most_specific_first() {
 #[test]
 fn backend_refs_to_version_services_split_traffic() {
     // Linkerd's traffic shifting: backendRefs with relative weights (Gateway API's default 1).
-    let rules = "  - backendRefs:\n    - name: backend-v1\n      weight: 4\n    - name: backend-v2\n";
+    let rules =
+        "  - backendRefs:\n    - name: backend-v1\n      weight: 4\n    - name: backend-v2\n";
     let scenario = scenario(&[
         ("k8s.yaml", KUBERNETES),
-        ("route.yaml", &http_route("gateway.networking.k8s.io/v1", "", rules)),
+        (
+            "route.yaml",
+            &http_route("gateway.networking.k8s.io/v1", "", rules),
+        ),
     ]);
     let route = &scenario.mesh["backend"].route;
     assert_eq!(route.len(), 1);
@@ -360,7 +386,10 @@ fn a_service_profile_gives_routes_and_a_retry_budget() {
     assert_eq!(routes.len(), 3, "two profile routes, then the rest");
     assert_eq!(uri_of(&routes[0]), (None, Some("/api/messages")));
     assert_eq!(routes[0].timeout, Some(Duration::from_millis(250)));
-    assert!(routes[0].retries.is_none(), "retryable: the service's budget");
+    assert!(
+        routes[0].retries.is_none(),
+        "retryable: the service's budget"
+    );
     assert_eq!(uri_of(&routes[1]), (None, Some("/api/health")));
     assert_eq!(
         routes[1]
@@ -407,7 +436,11 @@ fn a_service_profile_wins_over_an_http_route() {
     ]);
     let backend = &loaded.scenario().mesh["backend"];
     assert_eq!(backend.timeout, None, "the HTTPRoute's timeout is ignored");
-    assert!(warned(&loaded, "has a ServiceProfile"), "{:?}", loaded.warnings);
+    assert!(
+        warned(&loaded, "has a ServiceProfile"),
+        "{:?}",
+        loaded.warnings
+    );
 }
 
 #[test]
@@ -417,13 +450,22 @@ fn under_another_mesh_linkerd_resources_are_warned_and_not_applied() {
         &[
             ("k8s.yaml", KUBERNETES),
             ("profile.yaml", PROFILE),
-            ("route.yaml", &http_route("policy.linkerd.io/v1beta3", "", ONE_RULE)),
+            (
+                "route.yaml",
+                &http_route("policy.linkerd.io/v1beta3", "", ONE_RULE),
+            ),
         ],
     );
     let loaded = result.expect("loads, with warnings");
-    assert!(loaded.scenario().mesh.get("backend").is_none_or(|mesh| mesh.timeout.is_none()
-        && mesh.route.is_empty()
-        && mesh.retries.is_none()));
+    assert!(
+        loaded
+            .scenario()
+            .mesh
+            .get("backend")
+            .is_none_or(|mesh| mesh.timeout.is_none()
+                && mesh.route.is_empty()
+                && mesh.retries.is_none())
+    );
     assert!(warned(&loaded, "means nothing under mesh = \"istio\""));
     assert_eq!(
         loaded
@@ -474,6 +516,53 @@ fn a_bad_rule_timeout_is_a_located_error() {
     let rules = ONE_RULE.replace("request: 2s", "request: two seconds");
     insta::assert_snapshot!(errors(&[
         ("k8s.yaml", KUBERNETES),
-        ("route.yaml", &http_route("policy.linkerd.io/v1beta3", "", &rules)),
+        (
+            "route.yaml",
+            &http_route("policy.linkerd.io/v1beta3", "", &rules)
+        ),
     ]));
+}
+
+/// Runs `scenario` in `folder`; its exit code.
+fn run(folder: &std::path::Path, scenario: &str) -> i32 {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_meshsim"))
+        .current_dir(folder)
+        .args(["run", scenario, "--out"])
+        .arg(folder.join("out"))
+        .output()
+        .expect("meshsim runs");
+    output.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn the_example_meets_its_expectations_only_with_its_http_route() {
+    // examples/linkerd-routes: a backend failing one answer in ten and stalling one in fifty.
+    // With the route's retries (5xx, twice) and per-try timeout, about 0.12³ of calls fail;
+    // without them, 10 % fail and 2 % wait 5 s.
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/linkerd-routes");
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    for part in ["k8s", "linkerd"] {
+        std::fs::create_dir_all(folder.path().join(part)).expect("a folder");
+    }
+    for file in [
+        "retries.toml",
+        "k8s/services.yaml",
+        "linkerd/backend-route.yaml",
+    ] {
+        std::fs::copy(example.join(file), folder.path().join(file)).expect("a copy");
+    }
+    assert_eq!(
+        run(folder.path(), "retries.toml"),
+        0,
+        "the expectations hold"
+    );
+    let text = std::fs::read_to_string(folder.path().join("retries.toml")).expect("the example");
+    let line = "  \"linkerd/backend-route.yaml\",\n";
+    assert!(text.contains(line));
+    std::fs::write(folder.path().join("without.toml"), text.replace(line, "")).expect("written");
+    assert_eq!(
+        run(folder.path(), "without.toml"),
+        1,
+        "without the HTTPRoute an expectation fails"
+    );
 }

@@ -53,7 +53,10 @@ pub(crate) fn translate(
             let place = root.get("kind").map_or(manifest.place(), Field::place);
             reader.warning(
                 &place,
-                format!("a Linkerd {} means nothing under mesh = \"{mesh}\": it is not applied", manifest.kind.name()),
+                format!(
+                    "a Linkerd {} means nothing under mesh = \"{mesh}\": it is not applied",
+                    manifest.kind.name()
+                ),
                 "set `mesh = \"linkerd\"` under [scenario] to simulate it, or leave the file out",
             );
         }
@@ -334,11 +337,7 @@ fn one_match(entry: Field<'_>) -> (Option<RouteMatch>, Precedence) {
         }
     }
     let mut headers = IndexMap::new();
-    for header in entry
-        .get("headers")
-        .map(Field::items)
-        .unwrap_or_default()
-    {
+    for header in entry.get("headers").map(Field::items).unwrap_or_default() {
         let name = header.get("name").and_then(Field::text).unwrap_or("");
         let value = header.get("value").and_then(Field::text).unwrap_or("");
         let regex = header.get("type").and_then(Field::text) == Some("RegularExpression");
@@ -349,11 +348,14 @@ fn one_match(entry: Field<'_>) -> (Option<RouteMatch>, Precedence) {
         };
         headers.insert(name.to_owned(), HeaderMatch::How(how));
     }
-    let method = entry.get("method").and_then(Field::text).map(|method| HeaderMatchHow {
-        exact: Some(method.to_owned()),
-        prefix: None,
-        regex: None,
-    });
+    let method = entry
+        .get("method")
+        .and_then(Field::text)
+        .map(|method| HeaderMatchHow {
+            exact: Some(method.to_owned()),
+            prefix: None,
+            regex: None,
+        });
     let precedence = (whole, prefix_len, headers.len(), method.is_some());
     let matched = RouteMatch {
         headers,

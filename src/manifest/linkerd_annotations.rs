@@ -169,7 +169,10 @@ mod tests {
     /// `policy-controller/k8s/index/src/outbound/index.rs`): whole numbers and one unit.
     #[test]
     fn durations_as_linkerd_reads_them() {
-        assert_eq!(linkerd_duration("30"), Err("the unit is missing".to_owned()));
+        assert_eq!(
+            linkerd_duration("30"),
+            Err("the unit is missing".to_owned())
+        );
         assert_eq!(linkerd_duration("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(linkerd_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(linkerd_duration("2m"), Ok(Duration::from_secs(120)));

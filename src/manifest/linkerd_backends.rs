@@ -88,9 +88,7 @@ impl Backends {
         }
         if weights.len() <= 1 && refs.len() <= 1 {
             return match weights.pop() {
-                Some((version, _)) if version != "v1" => {
-                    IndexMap::from([(version, Real(100.0))])
-                }
+                Some((version, _)) if version != "v1" => IndexMap::from([(version, Real(100.0))]),
                 _ => IndexMap::new(),
             };
         }

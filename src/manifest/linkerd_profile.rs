@@ -42,7 +42,9 @@ pub(crate) fn translate(
     for manifest in manifests.iter().filter(|m| m.kind == Kind::ServiceProfile) {
         let root = reader.field(manifest.file, &manifest.root);
         let Some(service) = service_of(&manifest.name) else {
-            let place = root.at("metadata.name").map_or(manifest.place(), Field::place);
+            let place = root
+                .at("metadata.name")
+                .map_or(manifest.place(), Field::place);
             reader.warning(
                 &place,
                 format!("Linkerd looks a ServiceProfile up by the Service's full name; `{}` names no Service", manifest.name),
@@ -101,7 +103,9 @@ fn profile(root: Field<'_>, mesh: &mut DeclaredMesh, whole: &IndexMap<String, Re
             })),
             ..no_retries()
         });
-        let place = root.at("spec.retryBudget").map_or(root.place(), Field::place);
+        let place = root
+            .at("spec.retryBudget")
+            .map_or(root.place(), Field::place);
         mesh.set_place("retries", place);
     }
     let rest = (root.place(), None, None, false);
