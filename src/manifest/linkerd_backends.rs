@@ -1,5 +1,5 @@
 //! An HTTPRoute rule's `backendRefs` as weights over the parent Service's versions: Linkerd's
-//! traffic split (<https://linkerd.io/2-edge/features/traffic-shifting/>) sends a share of the
+//! traffic split (<https://linkerd.io/2-edge/tasks/traffic-shifting/>) sends a share of the
 //! parent's calls to each backend Service, each with a balancer of its own.
 //!
 //! meshsim's routes split among versions of one service, so a backend Service is a version of
