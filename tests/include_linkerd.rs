@@ -6,7 +6,7 @@
 #![allow(clippy::float_cmp)]
 
 use meshsim::scenario::schema::{HeaderMatch, RetryOn, Route, Scenario};
-use meshsim::scenario::{Duration, LoadError, Loaded, load_file};
+use meshsim::scenario::{Duration, LoadError, Loaded, Real, load_file};
 
 /// The messages demo's two services: frontend calling backend.
 const BEHAVIOUR: &str = r#"
@@ -379,7 +379,7 @@ fn a_service_profile_gives_routes_and_a_retry_budget() {
         .as_ref()
         .and_then(|retries| retries.retry_budget.as_ref())
         .expect("a retry budget");
-    assert_eq!(budget.retry_ratio.map(|ratio| ratio.get()), Some(0.5));
+    assert_eq!(budget.retry_ratio.map(Real::get), Some(0.5));
     assert_eq!(budget.min_retries_per_second, Some(20));
     assert_eq!(budget.ttl, Some(Duration::from_secs(5)));
     let routes = &backend.route;
