@@ -377,18 +377,3 @@ fn regex_quote(text: &str) -> String {
     }
     quoted
 }
-
-/// Weights over versions, as percentages of `weights` (Gateway API's relative weights).
-pub(crate) fn percentages(weights: &[(String, u32)]) -> IndexMap<String, Real> {
-    let total: u64 = weights.iter().map(|(_, weight)| u64::from(*weight)).sum();
-    let mut shares: IndexMap<String, Real> = IndexMap::new();
-    for (version, weight) in weights {
-        #[allow(clippy::cast_precision_loss)]
-        let share = f64::from(*weight) * 100.0 / total.max(1) as f64;
-        shares
-            .entry(version.clone())
-            .and_modify(|sum| sum.0 += share)
-            .or_insert(Real(share));
-    }
-    shares
-}

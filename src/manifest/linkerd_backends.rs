@@ -92,7 +92,7 @@ impl Backends {
                 _ => IndexMap::new(),
             };
         }
-        super::linkerd::percentages(&weights)
+        percentages(&weights)
     }
 
     /// The version of `service` that backend Service `name` is, if it is one.
@@ -155,5 +155,20 @@ pub(crate) fn whole_service(service: &str, declared: &Declared) -> IndexMap<Stri
     if instances.iter().all(|(_, count)| *count == 0) {
         return IndexMap::from([("v1".to_owned(), Real(100.0))]);
     }
-    super::linkerd::percentages(&instances)
+    percentages(&instances)
+}
+
+/// Weights over versions, as percentages of `weights` (Gateway API's relative weights).
+pub(crate) fn percentages(weights: &[(String, u32)]) -> IndexMap<String, Real> {
+    let total: u64 = weights.iter().map(|(_, weight)| u64::from(*weight)).sum();
+    let mut shares: IndexMap<String, Real> = IndexMap::new();
+    for (version, weight) in weights {
+        #[allow(clippy::cast_precision_loss)]
+        let share = f64::from(*weight) * 100.0 / total.max(1) as f64;
+        shares
+            .entry(version.clone())
+            .and_modify(|sum| sum.0 += share)
+            .or_insert(Real(share));
+    }
+    shares
 }
