@@ -8,6 +8,7 @@
 //! (`not_simulated.rs`). See `docs/include.md`.
 
 mod declared;
+mod flagger;
 mod kind;
 mod kubernetes;
 mod manifests;
@@ -169,6 +170,7 @@ pub(crate) fn include(
     let set = manifests::read_included(&patterns, base, &mut reader, file);
     let mut declared = declared::Declared::default();
     kubernetes::translate(&set.manifests, &reader, &mut declared);
+    flagger::translate(&set.manifests, &reader, &mut declared);
     let origins = merge::merge(declared, scenario, locator, file, &reader);
     let mut kinds: Vec<(String, usize)> = Vec::new();
     for manifest in &set.manifests {
