@@ -100,16 +100,14 @@ fn canary(manifest: &Manifest, reader: &Reader, declared: &mut Declared) {
 
 /// `targetRef.kind` and `apiVersion`: a Deployment is what meshsim runs a canary of.
 fn target_kind(root: Field<'_>) {
-    if let Some(kind) = root.at("spec.targetRef.kind") {
-        match kind.text() {
-            Some("Deployment") => {}
-            Some(other) => kind.reader().warning(
-                &kind.place(),
-                format!("meshsim runs the canary of a Deployment; a {other} is read as one"),
-                "the versions and replicas come from the Deployment's translation",
-            ),
-            None => {}
-        }
+    if let Some(kind) = root.at("spec.targetRef.kind")
+        && let Some(other) = kind.text().filter(|kind| *kind != "Deployment")
+    {
+        kind.reader().warning(
+            &kind.place(),
+            format!("meshsim runs the canary of a Deployment; a {other} is read as one"),
+            "the versions and replicas come from the Deployment's translation",
+        );
     }
     if let Some(api) = root.at("spec.targetRef.apiVersion") {
         api.text();
