@@ -8,6 +8,7 @@
 //! (`not_simulated.rs`). See `docs/include.md`.
 
 mod declared;
+mod flagger;
 mod fold;
 mod istio_destination;
 mod istio_routing;
@@ -198,6 +199,7 @@ fn declare(
     let subsets = istio_destination::translate(&set.manifests, &reader, &mut declared);
     istio_routing::translate(&set.manifests, &subsets, &reader, &mut declared);
     istio_security::translate(&set.manifests, &reader, &mut declared);
+    flagger::translate(&set.manifests, &reader, &mut declared);
     (reader, set, declared)
 }
 
