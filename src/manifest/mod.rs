@@ -7,6 +7,7 @@
 //! TOML describes (`merge.rs`). Every field no translation read is listed as not simulated
 //! (`not_simulated.rs`). See `docs/include.md`.
 
+mod compose;
 mod declared;
 mod kind;
 mod kubernetes;
@@ -169,6 +170,7 @@ pub(crate) fn include(
     let set = manifests::read_included(&patterns, base, &mut reader, file);
     let mut declared = declared::Declared::default();
     kubernetes::translate(&set.manifests, &reader, &mut declared);
+    compose::translate(&set.manifests, &reader, &mut declared, scenario);
     let origins = merge::merge(declared, scenario, locator, file, &reader);
     let mut kinds: Vec<(String, usize)> = Vec::new();
     for manifest in &set.manifests {
