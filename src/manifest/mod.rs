@@ -7,6 +7,7 @@
 //! TOML describes (`merge.rs`). Every field no translation read is listed as not simulated
 //! (`not_simulated.rs`). See `docs/include.md`.
 
+mod compose;
 mod declared;
 mod flagger;
 mod fold;
@@ -173,7 +174,7 @@ pub(crate) fn include(
             )
         })
         .collect();
-    let (reader, set, declared) = declare(&patterns, base, file);
+    let (reader, set, declared) = declare(&patterns, base, file, Some(scenario));
     let origins = merge::merge(declared, scenario, locator, file, &reader);
     let included = Included {
         scenario: file.to_owned(),
@@ -186,11 +187,13 @@ pub(crate) fn include(
     (included, origins, reader.take_diagnostics())
 }
 
-/// The files read and translated, kind by kind, into what they declare.
+/// The files read and translated, kind by kind, into what they declare; `scenario`, the TOML's,
+/// when there is one, for the checks that read both (calls between Compose networks).
 fn declare(
     patterns: &[(String, Place)],
     base: &Path,
     file: &str,
+    scenario: Option<&Scenario>,
 ) -> (reader::Reader, manifests::ManifestSet, declared::Declared) {
     let mut reader = reader::Reader::default();
     let set = manifests::read_included(patterns, base, &mut reader, file);
@@ -200,6 +203,7 @@ fn declare(
     istio_routing::translate(&set.manifests, &subsets, &reader, &mut declared);
     istio_security::translate(&set.manifests, &reader, &mut declared);
     flagger::translate(&set.manifests, &reader, &mut declared);
+    compose::translate(&set.manifests, &reader, &mut declared, scenario);
     (reader, set, declared)
 }
 
@@ -230,7 +234,7 @@ pub(crate) fn deployed_services(files: &[String], base: &Path) -> Vec<String> {
             )
         })
         .collect();
-    let (_, _, declared) = declare(&patterns, base, "");
+    let (_, _, declared) = declare(&patterns, base, "", None);
     declared
         .services
         .into_iter()
