@@ -21,7 +21,7 @@ use super::kubernetes::mark_identity;
 use super::manifests::Manifest;
 use super::reader::{Field, Reader};
 use crate::scenario::schema::{
-    BASE_VERSION, Check, HeaderMatch, HeaderMatchHow, Rollout, Route, RouteMatch, Strategy,
+    BASE_VERSION, Check, HeaderMatch, Rollout, Route, RouteMatch, Strategy,
 };
 use crate::scenario::{Bound, Duration, Real};
 
@@ -352,12 +352,7 @@ fn route(headers: Option<indexmap::IndexMap<String, HeaderMatch>>, canary: f64) 
 
 /// Istio's `StringMatch`: `exact`, `prefix` or `regex`.
 fn header_match(condition: Field<'_>) -> Option<HeaderMatch> {
-    let text = |key: &str| condition.get(key).and_then(Field::text).map(str::to_owned);
-    let how = HeaderMatchHow {
-        exact: text("exact"),
-        prefix: text("prefix"),
-        regex: text("regex"),
-    };
+    let how = super::istio_routing::string_match(condition);
     if how.exact.is_none() && how.prefix.is_none() && how.regex.is_none() {
         return None;
     }
