@@ -363,3 +363,32 @@ fn a_later_document_replaces_an_earlier_one_and_fields_not_simulated_are_listed(
         "{summary}"
     );
 }
+
+#[test]
+fn a_deny_policy_allows_every_other_service_and_a_host_of_no_service_is_a_warning() {
+    let deny = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: ratings\nspec:\n  selector:\n    matchLabels:\n      app: ratings\n  action: DENY\n  rules:\n  - from:\n    - source:\n        principals: [\"cluster.local/ns/default/sa/sa-reviews\"]\n";
+    let elsewhere = ROUTES.replace("  - reviews\n  http:", "  - details\n  http:");
+    let (_folder, result) = load(
+        "",
+        &[
+            ("k8s.yaml", &kubernetes()),
+            ("authz.yaml", deny),
+            ("vs.yaml", &elsewhere),
+        ],
+    );
+    let loaded = result.expect("Istio accepts both");
+    // Denied: reviews; every other service of the scenario (ratings itself) may call.
+    assert_eq!(
+        loaded.scenario().mesh["ratings"].allow_from,
+        Some(vec!["ratings".to_owned()])
+    );
+    assert!(!loaded.scenario().mesh.contains_key("details"));
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|warning| warning.message.contains("`details` is no service")),
+        "{:?}",
+        loaded.warnings
+    );
+}

@@ -74,6 +74,10 @@ pub(crate) struct DeclaredMesh {
     pub(crate) places: IndexMap<&'static str, Place>,
     /// Each route's rule, in the routes' order, so a problem with one route points at its rule.
     pub(crate) route_places: Vec<Place>,
+    /// `allow_from` as every service of the scenario but these (a `DENY` policy's sources;
+    /// none for STRICT mTLS, which refuses only callers without a sidecar): the scenario's
+    /// services are known only once the TOML is merged.
+    pub(crate) allow_all_services_but: Option<Vec<String>>,
 }
 
 impl DeclaredMesh {

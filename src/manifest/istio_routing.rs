@@ -260,7 +260,7 @@ fn route_match(entry: Field<'_>) -> RouteMatch {
 }
 
 /// Istio's `StringMatch`: one of `exact`, `prefix`, `regex`.
-fn string_match(field: Field<'_>) -> HeaderMatchHow {
+pub(crate) fn string_match(field: Field<'_>) -> HeaderMatchHow {
     let read = |key: &str| field.get(key).and_then(Field::text).map(str::to_owned);
     HeaderMatchHow {
         exact: read("exact"),

@@ -116,11 +116,10 @@ fn peer_authentication(
     if mode.text() != Some("STRICT") {
         return;
     }
-    let everyone: Vec<String> = declared.services.keys().cloned().collect();
     for target in targets(root, manifest, namespaces) {
         let mesh = declared.mesh.entry(target).or_default();
-        if mesh.policy.allow_from.is_none() {
-            mesh.policy.allow_from = Some(everyone.clone());
+        if mesh.policy.allow_from.is_none() && mesh.allow_all_services_but.is_none() {
+            mesh.allow_all_services_but = Some(Vec::new());
             mesh.set_place("allow_from", mode.place());
         }
     }
@@ -163,18 +162,15 @@ fn authorization(
         }
     }
     let named = unique;
-    let everyone: Vec<String> = declared.services.keys().cloned().collect();
-    let allowed = if action == "ALLOW" {
-        named
-    } else {
-        everyone
-            .into_iter()
-            .filter(|service| !named.contains(service))
-            .collect()
-    };
     for target in targets(root, manifest, namespaces) {
         let mesh = declared.mesh.entry(target).or_default();
-        mesh.policy.allow_from = Some(allowed.clone());
+        if action == "ALLOW" {
+            mesh.policy.allow_from = Some(named.clone());
+            mesh.allow_all_services_but = None;
+        } else {
+            mesh.policy.allow_from = None;
+            mesh.allow_all_services_but = Some(named.clone());
+        }
         mesh.places.shift_remove("allow_from");
         mesh.set_place(
             "allow_from",

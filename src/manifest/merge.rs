@@ -211,8 +211,34 @@ impl Merger<'_, '_> {
         self.origins.push((path.index(position), replicas.place));
     }
 
-    fn mesh(&mut self, name: &str, declared: DeclaredMesh) {
+    fn mesh(&mut self, name: &str, mut declared: DeclaredMesh) {
         let path = DocPath::root().key("mesh").key(name);
+        let is_host = self
+            .scenario
+            .services
+            .iter()
+            .any(|service| service.name == name)
+            || self.scenario.stores.iter().any(|store| store.name == name);
+        if !is_host {
+            if let Some(place) = declared.places.values().next() {
+                self.reader.warning(
+                    place,
+                    format!("`{name}` is no service of the scenario: this policy applies to nothing meshsim runs"),
+                    "Istio accepts a host no Service has; calls to it would fail with 503, and the scenario makes none",
+                );
+            }
+            return;
+        }
+        if let Some(excluded) = declared.allow_all_services_but.take() {
+            let allowed = self
+                .scenario
+                .services
+                .iter()
+                .map(|service| service.name.clone())
+                .filter(|service| !excluded.contains(service))
+                .collect();
+            declared.policy.allow_from = Some(allowed);
+        }
         let policy = self.scenario.mesh.entry(name.to_owned()).or_default();
         let mut conflicts = Vec::new();
         let taken = merge_policy(policy, declared.policy, &mut conflicts);

@@ -7,7 +7,9 @@
 //! TOML describes (`merge.rs`). Every field no translation read is listed as not simulated
 //! (`not_simulated.rs`). See `docs/include.md`.
 
+mod compose;
 mod declared;
+mod flagger;
 mod fold;
 mod istio_destination;
 mod istio_routing;
@@ -176,7 +178,7 @@ pub(crate) fn include(
             )
         })
         .collect();
-    let (reader, set, declared) = declare(&patterns, base, file, scenario.profile());
+    let (reader, set, declared) = declare(&patterns, base, file, Some(scenario));
     let origins = merge::merge(declared, scenario, locator, file, &reader);
     let included = Included {
         scenario: file.to_owned(),
@@ -189,12 +191,13 @@ pub(crate) fn include(
     (included, origins, reader.take_diagnostics())
 }
 
-/// The files read and translated, kind by kind, into what they declare.
+/// The files read and translated, kind by kind, into what they declare; `scenario`, the TOML's,
+/// when there is one, for the checks that read both (calls between Compose networks).
 fn declare(
     patterns: &[(String, Place)],
     base: &Path,
     file: &str,
-    mesh: crate::profile::Profile,
+    scenario: Option<&Scenario>,
 ) -> (reader::Reader, manifests::ManifestSet, declared::Declared) {
     let mut reader = reader::Reader::default();
     let set = manifests::read_included(patterns, base, &mut reader, file);
@@ -203,7 +206,14 @@ fn declare(
     let subsets = istio_destination::translate(&set.manifests, &reader, &mut declared);
     istio_routing::translate(&set.manifests, &subsets, &reader, &mut declared);
     istio_security::translate(&set.manifests, &reader, &mut declared);
-    linkerd::translate(&set.manifests, &reader, &mut declared, mesh);
+    flagger::translate(&set.manifests, &reader, &mut declared);
+    compose::translate(&set.manifests, &reader, &mut declared, scenario);
+    linkerd::translate(
+        &set.manifests,
+        &reader,
+        &mut declared,
+        scenario.map(Scenario::profile).unwrap_or_default(),
+    );
     (reader, set, declared)
 }
 
@@ -234,7 +244,7 @@ pub(crate) fn deployed_services(files: &[String], base: &Path) -> Vec<String> {
             )
         })
         .collect();
-    let (_, _, declared) = declare(&patterns, base, "", crate::profile::Profile::default());
+    let (_, _, declared) = declare(&patterns, base, "", None);
     declared
         .services
         .into_iter()

@@ -43,6 +43,8 @@ pub(crate) fn list(manifests: &[Manifest], reader: &Reader) -> Vec<NotSimulated>
         push_children(&mut pending, "", &manifest.root);
         while let Some((path, key, value)) = pending.pop() {
             if reader.is_used(manifest.file, value) {
+                // A map read as a whole thing (a Compose service) still has its fields listed.
+                push_children(&mut pending, &path, value);
                 continue;
             }
             if any_used(reader, manifest.file, value) {

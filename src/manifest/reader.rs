@@ -156,6 +156,12 @@ impl<'a> Field<'a> {
         Vec::new()
     }
 
+    /// Marks the value itself read (a map that stands for a thing meshsim simulates), leaving
+    /// what is under it to be read or listed as not simulated.
+    pub(crate) fn touch(self) {
+        self.reader.mark(self.file, self.node);
+    }
+
     /// Marks the value and everything under it read.
     pub(crate) fn mark(self) {
         let mut pending = vec![self.node];

@@ -109,7 +109,12 @@ fn route_rows(rows: &mut Rows, effective: &Effective) {
             ..effective.clone()
         };
         fault_rows(&mut own, &view);
-        for row in own.rows {
+        // The retry limit is the cluster's (`connection_pool.max_retries`), shown once above.
+        for row in own
+            .rows
+            .into_iter()
+            .filter(|row| !row.key.starts_with("connection_pool."))
+        {
             rows.rows.push(Row {
                 key: format!("route[{}].{}", index + 1, row.key),
                 ..row
