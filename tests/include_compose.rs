@@ -144,3 +144,26 @@ name = \"GET /\"
     assert_eq!(output.status.code(), Some(2));
     insta::assert_snapshot!(String::from_utf8_lossy(&output.stderr));
 }
+
+/// Docker's DNS resolves a service's name only on a network both containers are on: a call
+/// between services that share none fails at once (here `connection_refused`), on both engines,
+/// while a call within a network goes through.
+#[test]
+fn a_call_across_networks_is_refused() {
+    let folder = tempfile::tempdir().unwrap();
+    let compose = "services:\n  front:\n    image: nginx\n    ports: [\"8080:80\"]\n    networks: [edge]\n  back:\n    image: node\n    networks: [inside]\n  side:\n    image: node\n    networks: [edge]\nnetworks:\n  edge: {}\n  inside: {}\n";
+    fs::write(folder.path().join("docker-compose.yml"), compose).unwrap();
+    let scenario = "[scenario]\nname = \"apart\"\nduration = \"10s\"\ninclude = [\"docker-compose.yml\"]\n\n[[service]]\nname = \"front\"\n\n[[service.endpoint]]\nname = \"GET /back\"\ncalls = [{ service = \"back\", endpoint = \"GET /\" }]\n\n[[service.endpoint]]\nname = \"GET /side\"\ncalls = [{ service = \"side\", endpoint = \"GET /\" }]\n\n[[service]]\nname = \"back\"\n\n[[service.endpoint]]\nname = \"GET /\"\n\n[[service]]\nname = \"side\"\n\n[[service.endpoint]]\nname = \"GET /\"\n\n[[workload]]\nname = \"to-back\"\ntarget = \"front\"\nendpoint = \"GET /back\"\narrival = { kind = \"constant\", rate = 10 }\n\n[[workload]]\nname = \"to-side\"\ntarget = \"front\"\nendpoint = \"GET /side\"\narrival = { kind = \"constant\", rate = 10 }\n\n[[expect]]\nmetric = \"workload.to-back.success_rate\"\nmax = 0.0\n\n[[expect]]\nmetric = \"workload.to-side.success_rate\"\nmin = 1.0\n\n[[expect]]\nmetric = \"service.back.requests.received\"\nmax = 0\n";
+    let file = folder.path().join("apart.toml");
+    fs::write(&file, scenario).unwrap();
+    for engine in ["event", "turmoil"] {
+        let out = folder.path().join(engine);
+        let (code, _) = run(&file, &out, engine);
+        assert_eq!(code, Some(0), "{engine}: the expectations hold");
+        let summary = fs::read_to_string(out.join("summary.json")).unwrap();
+        assert!(
+            summary.contains("connection_refused"),
+            "{engine}: {summary}"
+        );
+    }
+}

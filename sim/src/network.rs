@@ -45,6 +45,10 @@ struct Group {
     external: bool,
     /// Refuses connections from external groups (a service that is not `exposed`).
     isolated: bool,
+    /// The network segments the group is on, one bit each (Docker Compose's networks); 0, the
+    /// default, is on every segment. Two groups that each name segments and share none cannot
+    /// reach each other.
+    segments: u64,
 }
 
 /// The directed link state: its resolved settings and its random stream.
@@ -93,8 +97,14 @@ impl Network {
             name: name.to_owned(),
             external,
             isolated,
+            segments: 0,
         });
         id
+    }
+
+    /// Puts `group` on the segments whose bits `segments` sets (0: on every one).
+    pub fn set_segments(&mut self, group: GroupId, segments: u64) {
+        self.groups[group.index()].segments = segments;
     }
 
     pub fn add_node(&mut self, group: GroupId, name: &str) -> NodeId {
@@ -146,11 +156,14 @@ impl Network {
     }
 
     /// True when `to` turns away connections from `from`: an internal service reached from a
-    /// workload's client.
+    /// workload's client, or two groups on segments of which they share none.
     pub fn refuses(&self, from: NodeId, to: NodeId) -> bool {
         let from_group = &self.groups[self.group_of(from).index()];
         let to_group = &self.groups[self.group_of(to).index()];
-        from_group.external && to_group.isolated
+        let apart = from_group.segments != 0
+            && to_group.segments != 0
+            && from_group.segments & to_group.segments == 0;
+        (from_group.external && to_group.isolated) || apart
     }
 
     pub fn apply(&mut self, rule: Rule) {
@@ -266,6 +279,25 @@ mod tests {
         let node_a = network.add_node(a, "a/0");
         let node_b = network.add_node(b, "b/0");
         (network, node_a, node_b)
+    }
+
+    #[test]
+    fn groups_on_segments_reach_only_groups_that_share_one() {
+        let mut network = Network::new(Seeder::new(1), Distribution::Const { value_ns: 100 }, 0.0);
+        let front = network.add_group("front", false, false);
+        let back = network.add_group("back", false, false);
+        let store = network.add_group("store", false, true);
+        let anywhere = network.add_group("anywhere", false, false);
+        // Docker Compose: front on {frontend, backend}, back on {backend}, store on {data}.
+        network.set_segments(front, 0b011);
+        network.set_segments(back, 0b010);
+        network.set_segments(store, 0b100);
+        let [front, back, store, anywhere] =
+            [front, back, store, anywhere].map(|group| network.add_node(group, "n"));
+        assert!(!network.refuses(front, back) && !network.refuses(back, front));
+        assert!(network.refuses(front, store) && network.refuses(back, store));
+        // A group that names no segment is on every one.
+        assert!(!network.refuses(anywhere, store) && !network.refuses(store, anywhere));
     }
 
     #[test]

@@ -13,9 +13,11 @@ use crate::scenario::resolved::Host;
 use crate::scenario::schema::Scenario;
 
 pub(super) fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
+    let segments = Segments::of(scenario);
     let mut services = IndexMap::new();
     for service in &scenario.services {
         let group = network.add_group(&service.name, false, !service.exposed);
+        network.set_segments(group, segments.bits(service.networks.as_deref()));
         let mut instances = Vec::new();
         let mut versions = Vec::new();
         let mut counts = service.version_replicas();
@@ -55,6 +57,7 @@ pub(super) fn lay_out(scenario: &Scenario, network: &mut Network) -> Layout {
     let mut stores = IndexMap::new();
     for store in &scenario.stores {
         let group = network.add_group(&store.name, false, true);
+        network.set_segments(group, segments.bits(store.networks.as_deref()));
         let node = network.add_node(group, &store.name);
         stores.insert(store.name.clone(), WorkloadLayout { group, node });
     }
@@ -171,4 +174,45 @@ pub(super) fn group_names(scenario: &Scenario, layout: &Layout) -> Arc<[Arc<str>
         assert_eq!(group.0 as usize, index, "groups numbered in order");
     }
     group_names
+}
+
+/// The scenario's network names (`networks` on services and stores), a bit each in the order
+/// first named; validation bounds them to 64.
+struct Segments<'a> {
+    names: Vec<&'a str>,
+}
+
+impl<'a> Segments<'a> {
+    fn of(scenario: &'a Scenario) -> Self {
+        let mut names: Vec<&str> = Vec::new();
+        let lists = scenario
+            .services
+            .iter()
+            .filter_map(|service| service.networks.as_deref())
+            .chain(
+                scenario
+                    .stores
+                    .iter()
+                    .filter_map(|store| store.networks.as_deref()),
+            );
+        for name in lists.flatten() {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        Segments { names }
+    }
+
+    /// The bits of `networks`; 0 (every segment) when the host names none.
+    fn bits(&self, networks: Option<&[String]>) -> u64 {
+        networks.unwrap_or_default().iter().fold(0, |bits, name| {
+            let index = self
+                .names
+                .iter()
+                .position(|known| known == name)
+                .expect("every name was collected");
+            assert!(index < 64, "validation bounds the networks to 64");
+            bits | 1 << index
+        })
+    }
 }

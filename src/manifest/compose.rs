@@ -66,9 +66,12 @@ pub(crate) fn translate(
         let names: Vec<&str> = services.entries().iter().map(|(name, _)| *name).collect();
         let mut networks = IndexMap::new();
         for (name, service) in services.entries() {
-            let declared_service = read_service(service, &names, reader);
+            let mut declared_service = read_service(service, &names, reader);
+            let joined = service_networks(service, &defined, reader);
+            declared_service.networks =
+                Some(Sourced::new(joined.names.clone(), joined.place.clone()));
             declared.services.insert(name.to_owned(), declared_service);
-            networks.insert(name.to_owned(), service_networks(service, &defined, reader));
+            networks.insert(name.to_owned(), joined);
         }
         if let Some(scenario) = scenario {
             across_networks(scenario, &networks, reader);
@@ -295,7 +298,7 @@ fn across_networks(scenario: &Scenario, networks: &IndexMap<String, Networks>, r
                         from.names.join(", "),
                         to.names.join(", ")
                     ),
-                    "Docker's DNS does not resolve the name there, so the call would fail at once; meshsim lets it through: put both on a common network",
+                    "Docker's DNS does not resolve the name there, so the call fails at once, and meshsim refuses it (connection_refused): put both on a common network",
                 );
             }
         }

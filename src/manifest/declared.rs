@@ -43,6 +43,8 @@ pub(crate) struct DeclaredService {
     pub(crate) autoscale: Option<Sourced<Autoscale>>,
     pub(crate) exposed: Option<Sourced<bool>>,
     pub(crate) depends_on: Option<Sourced<Vec<String>>>,
+    /// Docker Compose networks: the service reaches only hosts on one of them.
+    pub(crate) networks: Option<Sourced<Vec<String>>>,
     /// Versions besides `v1`, by the name their `version` label gives.
     pub(crate) versions: IndexMap<String, Sourced<u32>>,
     /// Whether a Deployment (or a Compose service) runs it; a Service alone declares only a name
@@ -60,6 +62,7 @@ impl DeclaredService {
             autoscale: None,
             exposed: None,
             depends_on: None,
+            networks: None,
             versions: IndexMap::new(),
             deployed: false,
         }

@@ -70,6 +70,7 @@ fn write_value(
                 "autoscale" => to_item(&service.autoscale)?,
                 "exposed" => to_item(&service.exposed)?,
                 "depends_on" => to_item(&service.depends_on)?,
+                "networks" => to_item(&service.networks)?,
                 other => return Err(format!("meshsim cannot write service key `{other}`")),
             };
             let table = service_table(document, *index)?;
@@ -121,6 +122,13 @@ fn write_value(
                 .ok_or("a `[mesh.SERVICE]` is not a table")?;
             set(table, key, item, origin);
         }
+        [
+            PathPart::Key(root),
+            PathPart::Index(index),
+            PathPart::Key(key),
+        ] if root == "store" && key == "networks" => {
+            write_store_networks(document, scenario, *index, origin)?;
+        }
         // Each route's own place, for diagnostics: the routes are written with `route`.
         [
             PathPart::Key(root),
@@ -145,6 +153,23 @@ fn write_value(
         }
         _ => return Err(format!("meshsim cannot write `{}` yet", value.path)),
     }
+    Ok(())
+}
+
+/// A store's `networks`, which a Compose service the store stands for set.
+fn write_store_networks(
+    document: &mut DocumentMut,
+    scenario: &Scenario,
+    index: usize,
+    origin: &str,
+) -> Result<(), String> {
+    let item = to_item(&scenario.stores[index].networks)?;
+    let table = document
+        .get_mut("store")
+        .and_then(Item::as_array_of_tables_mut)
+        .and_then(|stores| stores.get_mut(index))
+        .ok_or_else(|| format!("the scenario has no store {index}"))?;
+    set(table, "networks", item, origin);
     Ok(())
 }
 

@@ -57,23 +57,7 @@ struct Merger<'a, 'l> {
 impl Merger<'_, '_> {
     fn service(&mut self, name: &str, declared: DeclaredService) {
         let Some(index) = self.scenario.services.iter().position(|s| s.name == name) else {
-            let is_store = self.scenario.stores.iter().any(|store| store.name == name);
-            if !is_store && declared.deployed {
-                self.reader.push(
-                    self.reader
-                        .at(
-                            &declared.place,
-                            Diagnostic::error(
-                                "",
-                                format!("`{name}` is deployed, but the scenario does not say what it does"),
-                            ),
-                        )
-                        .with_hint(format!(
-                            "add to {}: [[service]] name = \"{name}\", with its [[service.endpoint]]s (service time, calls)",
-                            self.file
-                        )),
-                );
-            }
+            self.not_a_service(name, declared);
             return;
         };
         let path = DocPath::root().key("service").index(index);
@@ -137,9 +121,50 @@ impl Merger<'_, '_> {
                 index,
             );
         }
+        if let Some(networks) = declared.networks {
+            self.set(
+                &path.key("networks"),
+                networks,
+                |service, value| service.networks = Some(value),
+                index,
+            );
+        }
         for (version, replicas) in declared.versions {
             self.version(index, &version, replicas);
         }
+    }
+
+    /// A name the TOML has no `[[service]]` for: a `[[store]]` standing for a Compose service
+    /// takes its networks; a deployed service without behaviour is an error.
+    fn not_a_service(&mut self, name: &str, declared: DeclaredService) {
+        let store = self
+            .scenario
+            .stores
+            .iter()
+            .position(|store| store.name == name);
+        if let Some(index) = store {
+            if let Some(networks) = declared.networks {
+                let path = DocPath::root().key("store").index(index).key("networks");
+                if !self.conflicts(&path, &networks.place) {
+                    self.scenario.stores[index].networks = Some(networks.value);
+                    self.origins.push((path, networks.place));
+                }
+            }
+            return;
+        }
+        if !declared.deployed {
+            return;
+        }
+        let message = format!("`{name}` is deployed, but the scenario does not say what it does");
+        let hint = format!(
+            "add to {}: [[service]] name = \"{name}\", with its [[service.endpoint]]s (service time, calls)",
+            self.file
+        );
+        let diagnostic = self
+            .reader
+            .at(&declared.place, Diagnostic::error("", message))
+            .with_hint(hint);
+        self.reader.push(diagnostic);
     }
 
     /// Sets a key of service `index` unless the TOML sets it too, which is an error.

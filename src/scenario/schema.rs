@@ -167,6 +167,8 @@ pub struct Service {
     pub refused_status: Option<u16>,
     /// A `HorizontalPodAutoscaler` on the service's own version.
     pub autoscale: Option<Autoscale>,
+    /// Docker Compose networks: the service reaches only services and stores on one of them.
+    pub networks: Option<Vec<String>>,
 }
 
 /// `client_rate_limit = { max = 100, window = "15m" }`.
@@ -274,6 +276,8 @@ pub struct Store {
     pub key_skew: Option<Real>,
     /// Redis only: the time to live `SETEX` gives a key (60 s when omitted).
     pub ttl: Option<Duration>,
+    /// Docker Compose networks, as a service's.
+    pub networks: Option<Vec<String>>,
 }
 
 /// What a store holds, and so which operations it has.

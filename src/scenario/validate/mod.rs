@@ -38,6 +38,7 @@ mod resolving;
 mod rollouts;
 mod sagas;
 mod sample_file;
+mod segments;
 mod services;
 mod stores;
 #[cfg(test)]
@@ -73,6 +74,7 @@ pub fn validate(scenario: &Scenario, file: &str, locator: &Locator<'_>) -> Findi
     };
     checker.check_header();
     checker.check_network();
+    checker.check_segments();
     checker.check_services();
     checker.check_autoscalers();
     checker.check_brokers();
