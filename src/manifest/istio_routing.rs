@@ -304,15 +304,10 @@ fn retries(field: Field<'_>) -> Option<Retries> {
         per_try_timeout: field.get("perTryTimeout").and_then(Field::duration),
         retry_on,
         retriable_status_codes: codes,
-        backoff_base: None,
-        backoff_max: None,
-        budget_percent: None,
-        min_retry_concurrency: None,
         retry_ignore_previous_hosts: field
             .get("retryIgnorePreviousHosts")
             .and_then(Field::boolean),
-        host_selection_retry_max_attempts: None,
-        retry_budget: None,
+        ..Retries::default()
     })
 }
 

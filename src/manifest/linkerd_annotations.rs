@@ -60,13 +60,7 @@ pub(crate) fn read(root: Field<'_>) -> Annotated {
                 per_try_timeout: per_try.filter(|timeout| *timeout != Duration::ZERO),
                 retry_on: get("retry.linkerd.io/http").map(|_| retry_on),
                 retriable_status_codes: (!codes.is_empty()).then_some(codes),
-                backoff_base: None,
-                backoff_max: None,
-                budget_percent: None,
-                min_retry_concurrency: None,
-                retry_ignore_previous_hosts: None,
-                host_selection_retry_max_attempts: None,
-                retry_budget: None,
+                ..Retries::default()
             },
             annotations.place(),
         ));

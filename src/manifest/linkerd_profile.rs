@@ -128,19 +128,7 @@ fn profile(root: Field<'_>, mesh: &mut DeclaredMesh, whole: &IndexMap<String, Re
 }
 
 fn no_retries() -> Retries {
-    Retries {
-        attempts: None,
-        per_try_timeout: None,
-        retry_on: None,
-        retriable_status_codes: None,
-        backoff_base: None,
-        backoff_max: None,
-        budget_percent: None,
-        min_retry_concurrency: None,
-        retry_ignore_previous_hosts: None,
-        host_selection_retry_max_attempts: None,
-        retry_budget: None,
-    }
+    Retries::default()
 }
 
 /// `retryBudget`: `retryRatio`, `minRetriesPerSecond`, `ttl` (Go's syntax, `time.ParseDuration`).

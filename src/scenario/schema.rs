@@ -460,7 +460,7 @@ pub struct RateLimit {
 
 /// `[mesh.SERVICE.retries]`: Envoy's retry policy (Istio's `retries`), or Linkerd's retry
 /// annotations and ServiceProfile retry budget.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Retries {
     /// Retries after the first try.
