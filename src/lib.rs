@@ -7,6 +7,7 @@
 #![warn(unreachable_pub)]
 
 mod assemble;
+mod calibrate;
 mod call_graph;
 mod command;
 mod expect;

@@ -1,0 +1,9 @@
+//! `meshsim calibrate`: a scenario built from the traces a team already records (Jaeger JSON,
+//! Zipkin v2 JSON, OTLP JSON). The readers turn each format into [`Trace`]s; the model builder
+//! turns traces into services, endpoints, calls, work times, error rates, hop times and
+//! workloads, and writes a scenario that `meshsim run` accepts as it is.
+
+mod trace;
+
+#[allow(unused_imports)]
+pub(crate) use trace::{SpanRole, Trace, TraceSpan};
