@@ -18,7 +18,8 @@ pub(crate) fn detect(reader: &mut impl BufRead) -> Result<TraceFormat, (usize, u
 pub(crate) fn detect_in(head: &[u8]) -> Result<TraceFormat, (usize, usize, String)> {
     // A UTF-8 byte-order mark, which some editors write, is not the file's content.
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let mut position = skip_space(head, 0);
+    let start = skip_space(head, 0);
+    let mut position = start;
     match head.get(position) {
         Some(b'[') => return Ok(TraceFormat::Zipkin),
         Some(b'{') => {
@@ -36,15 +37,13 @@ pub(crate) fn detect_in(head: &[u8]) -> Result<TraceFormat, (usize, usize, Strin
         }
         _ => {}
     }
-    let (line, column) = line_column(head, position);
+    let (line, column) = line_column(head, start);
+    let position = start;
     let found = match head.get(position) {
         None => "the file is empty".to_owned(),
         Some(_) => {
-            let shown: String =
-                String::from_utf8_lossy(&head[position..head.len().min(position + 24)])
-                    .chars()
-                    .take_while(|c| *c != '\n')
-                    .collect();
+            let text = String::from_utf8_lossy(&head[position..head.len().min(position + 24)]);
+            let shown = text.split_whitespace().collect::<Vec<_>>().join(" ");
             format!("the file starts with `{shown}`")
         }
     };
@@ -97,7 +96,7 @@ mod tests {
         assert_eq!((line, column), (3, 4));
         assert!(found.contains("<html>"), "{found}");
         let (line, column, found) = detect_in(b"{\n \"spans\": []}").unwrap_err();
-        assert_eq!((line, column), (2, 2));
+        assert_eq!((line, column), (1, 1));
         assert!(found.contains("\"spans\""), "{found}");
         assert_eq!(detect_in(b"  ").unwrap_err().2, "the file is empty");
     }

@@ -228,50 +228,45 @@ impl<'a> Element<'a> for Scopes {
     ) -> Result<bool, A::Error> {
         let seed = ScopeSpans {
             reading,
-            batch: std::mem::take(&mut self.0),
+            batch: &mut self.0,
         };
-        match seq.next_element_seed(seed)? {
-            Some(batch) => {
-                self.0 = batch;
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        Ok(seq.next_element_seed(seed)?.is_some())
     }
 }
 
+/// One `scopeSpans` element; its spans join the batch of its `resourceSpans`.
 struct ScopeSpans<'r, 'a> {
     reading: &'r mut Reading<'a>,
-    batch: Batch,
+    batch: &'r mut Batch,
 }
 
 impl<'de> DeserializeSeed<'de> for ScopeSpans<'_, '_> {
-    type Value = Batch;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Batch, D::Error> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for ScopeSpans<'_, '_> {
-    type Value = Batch;
+    type Value = ();
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str("an OTLP scopeSpans element {\"scope\", \"spans\"}")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Batch, A::Error> {
-        let mut batch = self.batch;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
             if key == "spans" {
+                let element = Spans(std::mem::take(self.batch));
                 let list = List {
                     reading: &mut *self.reading,
                     name: "spans",
-                    element: Spans(batch),
+                    element,
                 };
-                batch = map.next_value_seed(list)?.0;
+                *self.batch = map.next_value_seed(list)?.0;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
         }
-        Ok(batch)
+        Ok(())
     }
 }
 
