@@ -82,3 +82,5 @@ pub fn files(folder: &std::path::Path) -> std::collections::BTreeMap<String, Vec
 
 #[allow(dead_code)] // Only the conformance tests read runs through it.
 pub mod probe;
+#[allow(dead_code)] // Only the calibration tests feed traces in three formats.
+pub mod trace_formats;

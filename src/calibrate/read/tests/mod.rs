@@ -4,6 +4,7 @@
 mod errors;
 mod fixtures;
 mod garbled;
+mod large;
 mod round_trip;
 
 use std::path::{Path, PathBuf};
