@@ -73,6 +73,7 @@ impl TraceSpan {
 
 /// The spans of one trace, in the order the file gave them.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::struct_field_names)] // `trace_id` is what every trace format calls it.
 pub(crate) struct Trace {
     /// The trace id, hex as read (16 bytes, or 8 in old Zipkin and Jaeger data), lower case.
     pub trace_id: String,

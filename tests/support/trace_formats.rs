@@ -152,7 +152,7 @@ pub fn to_jaeger(requests: &[Value]) -> Value {
                 });
                 format!("p{}", index + 1)
             };
-            let spans: Vec<Value> = spans.iter().map(|span| jaeger_span(span, process_of(span))).collect();
+            let spans: Vec<Value> = spans.iter().map(|span| jaeger_span(span, &process_of(span))).collect();
             let processes: Map<String, Value> = processes
                 .into_iter()
                 .enumerate()
@@ -173,7 +173,7 @@ pub fn to_jaeger(requests: &[Value]) -> Value {
     json!({"data": data, "total": 0, "limit": 0, "offset": 0, "errors": null})
 }
 
-fn jaeger_span(span: &Flat, process_id: String) -> Value {
+fn jaeger_span(span: &Flat, process_id: &str) -> Value {
     let mut tags = vec![json!({"key": "span.kind", "type": "string", "value": span.kind})];
     for (key, value) in &span.attributes {
         let kind = match value {

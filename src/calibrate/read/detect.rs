@@ -39,9 +39,10 @@ pub(crate) fn detect_in(head: &[u8]) -> Result<TraceFormat, (usize, usize, Strin
     }
     let (line, column) = line_column(head, start);
     let position = start;
-    let found = match head.get(position) {
-        None => "the file is empty".to_owned(),
-        Some(_) => {
+    let found = if position >= head.len() {
+        "the file is empty".to_owned()
+    } else {
+        {
             let text = String::from_utf8_lossy(&head[position..head.len().min(position + 24)]);
             let shown = text.split_whitespace().collect::<Vec<_>>().join(" ");
             format!("the file starts with `{shown}`")
@@ -59,7 +60,7 @@ fn skip_space(bytes: &[u8], from: usize) -> usize {
 
 fn line_column(bytes: &[u8], position: usize) -> (usize, usize) {
     let before = &bytes[..position.min(bytes.len())];
-    let line = 1 + before.iter().filter(|&&byte| byte == b'\n').count();
+    let line = before.split(|&byte| byte == b'\n').count();
     let column = 1 + before
         .iter()
         .rev()

@@ -8,6 +8,8 @@
 //! mapping writes `bytes` as base64, and some tools still do: 24 or 22 base64 characters for
 //! 16 bytes, 12 or 11 for 8, lengths that no hex id of those sizes has.
 
+use std::fmt::Write as _;
+
 /// A trace id: 1 to 32 hex digits, padded to 16 or 32.
 pub(crate) fn trace_id(text: &str) -> Result<String, String> {
     let width = if text.len() <= 16 { 16 } else { 32 };
@@ -46,7 +48,12 @@ pub(crate) fn otlp_id(text: &str, bytes: usize, what: &str) -> Result<String, St
             decoded.len()
         ));
     }
-    Ok(decoded.iter().map(|byte| format!("{byte:02x}")).collect())
+    Ok(decoded
+        .iter()
+        .fold(String::with_capacity(bytes * 2), |mut text, byte| {
+            let _ = write!(text, "{byte:02x}");
+            text
+        }))
 }
 
 fn hex(text: &str, width: usize, what: &str) -> Result<String, String> {

@@ -264,7 +264,7 @@ impl<'de> DeserializeSeed<'de> for SpanSeed<'_, '_> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone, Copy)]
 #[serde(field_identifier)]
 enum SpanField {
     #[serde(rename = "traceID")]

@@ -10,7 +10,7 @@ use super::otlp::{HINT, attributes, id, role, show, status_is_error, time};
 use super::reading::Reading;
 use crate::calibrate::trace::{SpanRole, TraceSpan};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone, Copy)]
 #[serde(field_identifier, rename_all = "camelCase")]
 pub(crate) enum SpanField {
     #[serde(alias = "trace_id")]

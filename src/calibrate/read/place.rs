@@ -1,6 +1,6 @@
 //! Where in a trace file the reader is: the file, the path of containers down to the element
 //! (`data[3].spans[5]`), the field being read and the trace's id when known, so any error,
-//! serde_json's own or one a reader raises, says which file, which trace and which field.
+//! `serde_json`'s own or one a reader raises, says which file, which trace and which field.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -20,9 +20,9 @@ pub(crate) struct Place {
     /// The id of the trace being read, once its reader has seen it.
     pub(crate) trace_id: Option<String>,
     /// A problem a reader found (its message and hint), raised through serde as a custom error
-    /// so that serde_json adds the line and column.
+    /// so that `serde_json` adds the line and column.
     problem: Option<(String, Option<String>)>,
-    /// The hint for serde_json's own errors: what a file of this format looks like.
+    /// The hint for `serde_json`'s own errors: what a file of this format looks like.
     pub(crate) format_hint: &'static str,
 }
 
@@ -58,7 +58,7 @@ impl Place {
         self.field = None;
     }
 
-    /// Raises a problem found by a reader: serde_json adds where it is.
+    /// Raises a problem found by a reader: `serde_json` adds where it is.
     pub(crate) fn fail<E: de::Error>(&mut self, message: impl Into<String>, hint: &str) -> E {
         let message = message.into();
         let error = E::custom(&message);
@@ -66,11 +66,12 @@ impl Place {
         error
     }
 
-    /// The located error for what serde_json returned.
+    /// The located error for what `serde_json` returned.
     pub(crate) fn error(&mut self, error: &serde_json::Error) -> ReadError {
-        let (what, hint) = match self.problem.take() {
-            Some((message, hint)) => (message, hint),
-            None => {
+        let (what, hint) = if let Some((message, hint)) = self.problem.take() {
+            (message, hint)
+        } else {
+            {
                 let text = error.to_string();
                 let bare = text
                     .rsplit_once(" at line ")

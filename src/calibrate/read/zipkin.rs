@@ -101,7 +101,7 @@ impl<'de> DeserializeSeed<'de> for SpanSeed<'_, '_> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone, Copy)]
 #[serde(field_identifier, rename_all = "camelCase")]
 enum SpanField {
     TraceId,

@@ -24,6 +24,7 @@ fn attribute(key: &str, value: Value) -> Value {
 
 /// A shop's spans over `count` traces (numbered from `first`), interleaved across lines as a collector's batches are:
 /// each line holds one step of every trace in flight. Times are whole microseconds.
+#[allow(clippy::too_many_lines)] // One trace's spans, written out as a table, read best in one piece.
 pub(super) fn otlp_run(first: u64, count: u64) -> String {
     let base_ns: u64 = 1_700_000_000_000_000_000;
     let mut steps: Vec<Vec<Value>> = vec![Vec::new(); 3];
