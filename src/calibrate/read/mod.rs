@@ -8,12 +8,16 @@
 mod assembler;
 mod attributes;
 mod bounds;
+mod counts;
 mod detect;
+mod error;
+mod format;
 mod ids;
 mod jaeger;
 mod list;
 mod otlp;
 mod otlp_span;
+mod otlp_value;
 mod place;
 mod progress;
 mod reading;
@@ -33,56 +37,13 @@ use indicatif::ProgressBar;
 use serde::de::DeserializeSeed;
 
 pub(crate) use self::bounds::Bounds;
+pub(crate) use self::counts::ReadCounts;
+pub(crate) use self::error::ReadError;
+pub(crate) use self::format::TraceFormat;
 use self::place::Place;
 use self::progress::{Progress, progress_bar};
 use self::reading::Reading;
 use super::trace::Trace;
-
-/// A trace file's format, as `--format` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum TraceFormat {
-    /// Jaeger's JSON (`{"data": [{"traceID", "spans", "processes"}]}`), as its UI and query
-    /// API export it.
-    Jaeger,
-    /// Zipkin v2 JSON: a list of spans (a trace as the UI downloads it), or a list of such lists
-    /// (the `/api/v2/traces` answer).
-    Zipkin,
-    /// OTLP JSON, as the OpenTelemetry collector's file exporter writes it: one
-    /// `{"resourceSpans": [...]}` object per line (or one object for the whole file).
-    Otlp,
-}
-
-/// What the readers saw, for the lines `calibrate` prints about what it could not use.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct ReadCounts {
-    pub files: u64,
-    pub bytes: u64,
-    /// Traces handed on.
-    pub traces: u64,
-    /// Spans handed on, in those traces.
-    pub spans: u64,
-    /// Spans dropped because no service recorded them (no `service.name`).
-    pub spans_without_service: u64,
-    /// Traces dropped whole because they passed the bound on spans per trace.
-    pub traces_too_large: u64,
-    /// Spans dropped because they lack their start or their length (Zipkin allows such
-    /// incomplete spans; a Jaeger or OTLP span missing a time is one too).
-    pub spans_incomplete: u64,
-}
-
-/// Where a trace file is wrong: which file, where in it, which trace and which field, what is
-/// wrong, and a hint. `calibrate` prints it and exits 2.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}")]
-pub(crate) struct ReadError {
-    pub file: PathBuf,
-    /// 1-based; 0 when the error is about the file as a whole (it cannot be opened).
-    pub line: usize,
-    pub column: usize,
-    /// What is wrong, naming the trace (its index or id) and the field.
-    pub message: String,
-    pub hint: Option<String>,
-}
 
 /// Options of a read.
 #[derive(Debug, Clone, Copy, Default)]
@@ -151,7 +112,7 @@ fn read_file(
     reading.place.format_hint = match format {
         TraceFormat::Jaeger => jaeger::HINT,
         TraceFormat::Zipkin => zipkin::HINT,
-        TraceFormat::Otlp => otlp::HINT,
+        TraceFormat::Otlp => otlp_value::HINT,
     };
     let mut deserializer = serde_json::Deserializer::from_reader(buffered);
     let parsed = match format {

@@ -6,7 +6,7 @@ use serde::de::{IgnoredAny, MapAccess};
 use serde_json::Value;
 
 use super::attributes::Attributes;
-use super::otlp::{HINT, attributes, id, role, show, status_is_error, time};
+use super::otlp_value::{HINT, attributes, id, role, show, status_is_error, time};
 use super::reading::Reading;
 use crate::calibrate::trace::{SpanRole, TraceSpan};
 
