@@ -140,7 +140,10 @@ pub(crate) fn read_facts(trace: &Trace, tree: &SpanTree) -> TraceFacts {
         let calls = outgoing_calls(trace, tree, at, &mut facts.handlers);
         facts.handlers.push(handler(span, kind, calls));
     }
-    facts.entry = tree.roots.first().and_then(|&root| entry(trace, tree, root));
+    facts.entry = tree
+        .roots
+        .first()
+        .and_then(|&root| entry(trace, tree, root));
     facts
 }
 
@@ -220,7 +223,12 @@ fn outgoing_calls(
                     calls.push(leaf_call(span, &leaf));
                     leaves.push(leaf);
                 } else {
-                    calls.push(sync_call(span, &trace.spans[tries[tries.len() - 1]], &tries, trace));
+                    calls.push(sync_call(
+                        span,
+                        &trace.spans[tries[tries.len() - 1]],
+                        &tries,
+                        trace,
+                    ));
                 }
             }
             SpanRole::Internal => stack.extend(tree.children[at].iter().rev().copied()),
@@ -245,7 +253,12 @@ fn tries_under(trace: &Trace, tree: &SpanTree, client_at: usize) -> Vec<usize> {
     tries
 }
 
-fn sync_call(client: &TraceSpan, last_try: &TraceSpan, tries: &[usize], trace: &Trace) -> ObservedCall {
+fn sync_call(
+    client: &TraceSpan,
+    last_try: &TraceSpan,
+    tries: &[usize],
+    trace: &Trace,
+) -> ObservedCall {
     let one_way_ns = (tries.len() == 1 && !std::ptr::eq(client, last_try))
         .then(|| client.duration_ns.saturating_sub(last_try.duration_ns) / 2);
     ObservedCall {

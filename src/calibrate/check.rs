@@ -50,8 +50,14 @@ impl TraceStats {
             .entry(label.clone())
             .or_insert_with(|| LatencyCount::new(&format!("check/entry/{label}")))
             .add(entry.duration_ns);
-        self.first_arrival_ns = Some(self.first_arrival_ns.map_or(entry.arrival_ns, |t| t.min(entry.arrival_ns)));
-        self.last_arrival_ns = Some(self.last_arrival_ns.map_or(entry.arrival_ns, |t| t.max(entry.arrival_ns)));
+        self.first_arrival_ns = Some(
+            self.first_arrival_ns
+                .map_or(entry.arrival_ns, |t| t.min(entry.arrival_ns)),
+        );
+        self.last_arrival_ns = Some(
+            self.last_arrival_ns
+                .map_or(entry.arrival_ns, |t| t.max(entry.arrival_ns)),
+        );
         for handler in &facts.handlers {
             for call in &handler.calls {
                 let callee = match &call.target {
@@ -118,10 +124,17 @@ fn percent(simulated: f64, traces: f64) -> f64 {
 /// Compares the simulation's statistics with the traces'. An entry endpoint is within the bar
 /// when its p50 and p99 are; an edge when its count, as a rate over each side's window, is. A
 /// row one side lacks is outside it.
-pub(crate) fn compare(traces: &TraceStats, simulated: &TraceStats, tolerances: Tolerances) -> Vec<Row> {
+pub(crate) fn compare(
+    traces: &TraceStats,
+    simulated: &TraceStats,
+    tolerances: Tolerances,
+) -> Vec<Row> {
     let rate_scale = traces.window_s() / simulated.window_s();
     let mut rows = Vec::new();
-    for (entry, (ours, theirs)) in [(true, (&traces.entries, &simulated.entries)), (false, (&traces.edges, &simulated.edges))] {
+    for (entry, (ours, theirs)) in [
+        (true, (&traces.entries, &simulated.entries)),
+        (false, (&traces.edges, &simulated.edges)),
+    ] {
         let mut labels: Vec<&String> = ours.keys().chain(theirs.keys()).collect();
         labels.sort();
         labels.dedup();
@@ -138,7 +151,8 @@ pub(crate) fn compare(traces: &TraceStats, simulated: &TraceStats, tolerances: T
             });
             let within = differences.is_some_and(|d| {
                 if entry {
-                    d[0].abs() <= tolerances.latency_percent && d[2].abs() <= tolerances.latency_percent
+                    d[0].abs() <= tolerances.latency_percent
+                        && d[2].abs() <= tolerances.latency_percent
                 } else {
                     d[3].abs() <= tolerances.count_percent
                 }
@@ -167,19 +181,29 @@ pub(crate) fn render(rows: &[Row], tolerances: Tolerances) -> String {
         tolerances.latency_percent, tolerances.count_percent
     );
     for (entry, title) in [(true, "entry endpoint"), (false, "edge")] {
-        let _ = writeln!(out, "\n  {title}\n        traces p50/p90/p99 ms, count   simulated p50/p90/p99 ms, count   difference p50/p90/p99/count");
+        let _ = writeln!(
+            out,
+            "\n  {title}\n        traces p50/p90/p99 ms, count   simulated p50/p90/p99 ms, count   difference p50/p90/p99/count"
+        );
         for row in rows.iter().filter(|row| row.entry == entry) {
             let side = |side: Option<([f64; 3], u64)>| {
-                side.map_or_else(|| "—".to_owned(), |(q, count)| {
-                    format!("{:.1}/{:.1}/{:.1}, {count}", q[0], q[1], q[2])
-                })
+                side.map_or_else(
+                    || "—".to_owned(),
+                    |(q, count)| format!("{:.1}/{:.1}/{:.1}, {count}", q[0], q[1], q[2]),
+                )
             };
-            let differences = row.differences.map_or_else(|| "—".to_owned(), |d| {
-                format!("{:+.1}%/{:+.1}%/{:+.1}%/{:+.1}%", d[0], d[1], d[2], d[3])
-            });
+            let differences = row.differences.map_or_else(
+                || "—".to_owned(),
+                |d| format!("{:+.1}%/{:+.1}%/{:+.1}%/{:+.1}%", d[0], d[1], d[2], d[3]),
+            );
             let mark = if row.within { "✔" } else { "✘" };
             let _ = writeln!(out, "  {mark} {}", row.label);
-            let _ = writeln!(out, "        {:<32} {:<33} {differences}", side(row.traces), side(row.simulated));
+            let _ = writeln!(
+                out,
+                "        {:<32} {:<33} {differences}",
+                side(row.traces),
+                side(row.simulated)
+            );
         }
     }
     let _ = writeln!(

@@ -57,11 +57,14 @@ impl EndpointStats {
     pub(crate) fn add(&mut self, handler: &Handler, stream: &str) {
         self.requests += 1;
         let version = handler.version.clone().unwrap_or_default();
-        let work = self.versions.entry(version.clone()).or_insert_with(|| VersionWork {
-            requests: 0,
-            own_errors: 0,
-            work: Reservoir::new(&format!("{stream}/{version}")),
-        });
+        let work = self
+            .versions
+            .entry(version.clone())
+            .or_insert_with(|| VersionWork {
+                requests: 0,
+                own_errors: 0,
+                work: Reservoir::new(&format!("{stream}/{version}")),
+            });
         work.requests += 1;
         work.own_errors += u64::from(handler.own_error);
         work.work.add(handler.own_work_ns);
@@ -130,7 +133,9 @@ impl EndpointStats {
             };
             let joins = steps.last().is_some_and(|step| {
                 step.len() < super::PARALLEL_MEMBERS_MAX
-                    && step.iter().all(|(member, _)| self.mostly_overlap(member, key))
+                    && step
+                        .iter()
+                        .all(|(member, _)| self.mostly_overlap(member, key))
             });
             match steps.last_mut() {
                 Some(step) if joins => step.push((key.clone(), probability)),

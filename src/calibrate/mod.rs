@@ -7,8 +7,8 @@
 // The readers land in parallel; until they are wired, parts of their interface are unused.
 #![allow(dead_code, unused_imports)]
 
-mod call_tree;
 mod calibration;
+mod call_tree;
 mod check;
 mod endpoint_stats;
 mod read;
@@ -18,6 +18,8 @@ mod skew;
 mod span_tree;
 mod summary;
 mod system;
+// The shared trace type names its id `trace_id`, as every trace format does.
+#[allow(clippy::struct_field_names)]
 mod trace;
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! memory: Vitter's Algorithm R (J. S. Vitter, "Random Sampling with a Reservoir", ACM TOMS
 //! 11(1), 1985, §2). The first `capacity` values are kept; the n-th value after them replaces a
 //! kept one, chosen uniformly, with probability capacity / n. Every value of the stream is then
-//! in the sample with the same probability. The draws come from a named ChaCha stream forked
+//! in the sample with the same probability. The draws come from a named `ChaCha` stream forked
 //! from a fixed seed, so the same input gives the same sample on every machine.
 
 use meshsim_sim::{Seeder, SimRng};
@@ -87,7 +87,9 @@ pub(crate) fn nearest_rank(sorted: &[u64], q: f64) -> Option<u64> {
         return None;
     }
     let rank = (q.clamp(0.0, 1.0) * sorted.len() as f64).ceil() as usize;
-    sorted.get(rank.saturating_sub(1).min(sorted.len() - 1)).copied()
+    sorted
+        .get(rank.saturating_sub(1).min(sorted.len() - 1))
+        .copied()
 }
 
 #[cfg(test)]

@@ -164,9 +164,10 @@ impl Writer<'_> {
     }
 
     /// Registers a samples file and returns the distribution that reads it.
-    fn empirical(&mut self, file: String, header: &str, samples: &[u64]) -> String {
+    fn empirical(&mut self, file: &str, header: &str, samples: &[u64]) -> String {
         let path = format!("{}/{file}", self.options.samples_dir);
-        self.files.push((path.clone(), samples_csv(header, samples)));
+        self.files
+            .push((path.clone(), samples_csv(header, samples)));
         format!("{{ dist = \"empirical\", file = {} }}", quote(&path))
     }
 
@@ -241,7 +242,9 @@ impl Writer<'_> {
         self.line("[[service]]");
         self.line(&format!("name = {}", quote(name)));
         if service.leaf {
-            self.line("# seen only behind client spans (a database, a cache, an uninstrumented service)");
+            self.line(
+                "# seen only behind client spans (a database, a cache, an uninstrumented service)",
+            );
         }
         self.line(&format!("replicas = {replicas}"));
         let workers = self.workers(service, total);
@@ -276,8 +279,11 @@ impl Writer<'_> {
         };
         self.line("[[service.endpoint]]");
         self.line(&format!("name = {}", quote(name)));
-        let file = format!("work-{service_index}-{endpoint_index}-v{}.csv", slug(version));
-        let dist = self.empirical(file, "own_work", work.work.samples());
+        let file = format!(
+            "work-{service_index}-{endpoint_index}-v{}.csv",
+            slug(version)
+        );
+        let dist = self.empirical(&file, "own_work", work.work.samples());
         self.line(&format!("service_time = {dist}"));
         let error_rate = work.own_errors as f64 / work.requests.max(1) as f64;
         if error_rate > 0.0 {
@@ -302,7 +308,13 @@ impl Writer<'_> {
         self.line("");
     }
 
-    fn version(&mut self, service_index: usize, service: &ServiceStats, version: &str, replicas: u64) {
+    fn version(
+        &mut self,
+        service_index: usize,
+        service: &ServiceStats,
+        version: &str,
+        replicas: u64,
+    ) {
         self.line("[[service.version]]");
         self.line(&format!("name = {}", quote(version)));
         self.line(&format!("replicas = {replicas}"));
@@ -313,8 +325,11 @@ impl Writer<'_> {
             };
             self.line("[[service.version.endpoint]]");
             self.line(&format!("name = {}", quote(name)));
-            let file = format!("work-{service_index}-{endpoint_index}-v{}.csv", slug(version));
-            let dist = self.empirical(file, "own_work", work.work.samples());
+            let file = format!(
+                "work-{service_index}-{endpoint_index}-v{}.csv",
+                slug(version)
+            );
+            let dist = self.empirical(&file, "own_work", work.work.samples());
             self.line(&format!("service_time = {dist}"));
             let error_rate = work.own_errors as f64 / work.requests.max(1) as f64;
             self.line(&format!("error_rate = {}", number(error_rate)));
@@ -357,10 +372,13 @@ impl Writer<'_> {
             pairs.entry(pair).or_default().push(reservoir);
         }
         for (key, name) in workloads {
-            if let Some(stats) = system.workloads.get(key) {
-                if stats.one_way.seen() > 0 {
-                    pairs.entry((name.clone(), key.1.clone())).or_default().push(&stats.one_way);
-                }
+            if let Some(stats) = system.workloads.get(key)
+                && stats.one_way.seen() > 0
+            {
+                pairs
+                    .entry((name.clone(), key.1.clone()))
+                    .or_default()
+                    .push(&stats.one_way);
             }
         }
         for (index, ((a, b), reservoirs)) in pairs.iter().enumerate() {
@@ -370,7 +388,7 @@ impl Writer<'_> {
                 .collect();
             self.line("[[network.link]]");
             self.line(&format!("between = [{}, {}]", quote(a), quote(b)));
-            let dist = self.empirical(format!("hop-{index}.csv"), "one_way", &samples);
+            let dist = self.empirical(&format!("hop-{index}.csv"), "one_way", &samples);
             self.line(&format!("latency = {dist}"));
             self.line("");
         }
@@ -381,15 +399,19 @@ impl Writer<'_> {
         let Some(stats) = self.system.workloads.get(key) else {
             return 0.0;
         };
-        let rate = (stats.requests as f64 / (self.rate_window_ns() / 1e9) / self.options.sample_rate)
-            .min(RATE_MAX);
+        let rate =
+            (stats.requests as f64 / (self.rate_window_ns() / 1e9) / self.options.sample_rate)
+                .min(RATE_MAX);
         self.line("[[workload]]");
         self.line(&format!("name = {}", quote(name)));
         self.line(&format!("target = {}", quote(&key.1)));
         self.line(&format!("endpoint = {}", quote(&key.2)));
         match self.options.arrivals {
             Arrivals::Rate => {
-                self.line(&format!("arrival = {{ kind = \"poisson\", rate = {} }}", number(rate)));
+                self.line(&format!(
+                    "arrival = {{ kind = \"poisson\", rate = {} }}",
+                    number(rate)
+                ));
             }
             Arrivals::Replay => {
                 let first = self.system.first_arrival_ns.unwrap_or(0);
@@ -401,7 +423,10 @@ impl Writer<'_> {
                 }
                 let path = format!("{}/arrivals-{index}.csv", self.options.samples_dir);
                 self.files.push((path.clone(), csv));
-                self.line(&format!("arrival = {{ kind = \"replay\", file = {} }}", quote(&path)));
+                self.line(&format!(
+                    "arrival = {{ kind = \"replay\", file = {} }}",
+                    quote(&path)
+                ));
             }
         }
         self.line("");
@@ -412,7 +437,13 @@ impl Writer<'_> {
 /// A version's name in a file name: letters, digits, `.` and `-` kept.
 fn slug(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(32)
         .collect()
 }
@@ -420,7 +451,11 @@ fn slug(text: &str) -> String {
 fn call_entry((target, _): &CallKey, probability: f64) -> String {
     let mut entry = match target {
         Target::Sync { service, endpoint } | Target::Leaf { service, endpoint } => {
-            format!("{{ service = {}, endpoint = {}", quote(service), quote(endpoint))
+            format!(
+                "{{ service = {}, endpoint = {}",
+                quote(service),
+                quote(endpoint)
+            )
         }
         Target::Publish { topic } => format!("{{ topic = {}", quote(topic)),
     };

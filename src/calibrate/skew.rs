@@ -25,8 +25,12 @@ pub(crate) fn adjust_clock_skew(trace: &mut Trace, tree: &SpanTree) -> u64 {
     let mut corrected = 0;
     // An explicit stack instead of recursion: a deep trace must not exhaust the thread's stack.
     // Each entry: the span, its parent, and the shift in force on the parent's host.
-    let mut stack: Vec<(usize, Option<usize>, i64)> =
-        tree.roots.iter().rev().map(|&root| (root, None, 0)).collect();
+    let mut stack: Vec<(usize, Option<usize>, i64)> = tree
+        .roots
+        .iter()
+        .rev()
+        .map(|&root| (root, None, 0))
+        .collect();
     while let Some((at, parent, inherited)) = stack.pop() {
         let mut shift = inherited;
         if let Some(parent) = parent {

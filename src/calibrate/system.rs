@@ -147,10 +147,10 @@ impl System {
                     .or_default()
                     .insert(handler.endpoint.as_str());
             }
-            if let HandlerKind::Consumer { topic } = &handler.kind {
-                if !self.topics.contains_key(topic) {
-                    new_topics.insert(topic.as_str());
-                }
+            if let HandlerKind::Consumer { topic } = &handler.kind
+                && !self.topics.contains_key(topic)
+            {
+                new_topics.insert(topic.as_str());
             }
         }
         let endpoints_fit = new_endpoints.iter().all(|(service, endpoints)| {
@@ -179,12 +179,15 @@ impl System {
             .instances
             .entry(handler.version.clone().unwrap_or_default())
             .or_default();
-        if let Some(instance) = &handler.instance {
-            if instances.len() < INSTANCES_KEPT_MAX {
-                instances.insert(instance.clone());
-            }
+        if let Some(instance) = &handler.instance
+            && instances.len() < INSTANCES_KEPT_MAX
+        {
+            instances.insert(instance.clone());
         }
-        let endpoint = service.endpoints.entry(handler.endpoint.clone()).or_default();
+        let endpoint = service
+            .endpoints
+            .entry(handler.endpoint.clone())
+            .or_default();
         let calls_over_limit = endpoint.calls_over_limit;
         endpoint.add(
             handler,
@@ -229,7 +232,12 @@ impl System {
             service.exposed = true;
         }
         let key = (source, entry.service.clone(), entry.endpoint.clone());
-        let stream = format!("workload/{}/{}/{}", key.0.as_deref().unwrap_or(""), key.1, key.2);
+        let stream = format!(
+            "workload/{}/{}/{}",
+            key.0.as_deref().unwrap_or(""),
+            key.1,
+            key.2
+        );
         let workload = self.workloads.entry(key).or_insert_with(|| WorkloadStats {
             requests: 0,
             arrivals_ns: Vec::new(),
@@ -261,7 +269,10 @@ impl System {
 
     /// Requests counted over all workloads.
     pub(crate) fn arrivals(&self) -> u64 {
-        self.workloads.values().map(|workload| workload.requests).sum()
+        self.workloads
+            .values()
+            .map(|workload| workload.requests)
+            .sum()
     }
 
     /// The traces' window in nanoseconds: from the first arrival to the last, stretched by

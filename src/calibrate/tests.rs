@@ -7,8 +7,8 @@ mod known_system;
 
 use known_system::{KnownSystem, ORPHANS, PAYMENT_SKEW_NS};
 
-use super::call_tree::Target;
 use super::calibration::Calibration;
+use super::call_tree::Target;
 use super::scenario_writer::{Arrivals, WriteOptions, write_scenario};
 use super::system::System;
 
@@ -86,8 +86,17 @@ fn calls_their_probabilities_and_parallel_steps_come_back() {
         ],
         "order and catalog go out at once, recommend after them"
     );
-    assert!(steps[0].iter().all(|(_, probability)| (probability - 1.0).abs() < 1e-12));
-    assert_share(steps[1][0].1, 0.3, gateway.clean_requests, "recommend's probability");
+    assert!(
+        steps[0]
+            .iter()
+            .all(|(_, probability)| (probability - 1.0).abs() < 1e-12)
+    );
+    assert_share(
+        steps[1][0].1,
+        0.3,
+        gateway.clean_requests,
+        "recommend's probability",
+    );
     // Order's failures stop it before payment: payment is still made by every request that
     // ends well, and the publish after it too.
     let order = system.services["order"].endpoints["POST /orders"].call_steps();
@@ -109,7 +118,10 @@ fn own_errors_are_not_counted_twice() {
     );
     // The gateway fails exactly when order does, through its call: none of them is its own.
     let gateway = &system.services["gateway"].endpoints["GET /api/orders"];
-    assert_eq!(gateway.versions.values().map(|v| v.own_errors).sum::<u64>(), 0);
+    assert_eq!(
+        gateway.versions.values().map(|v| v.own_errors).sum::<u64>(),
+        0
+    );
 }
 
 #[test]
@@ -232,7 +244,11 @@ fn replayed_arrivals_load() {
         .iter()
         .find(|(path, _)| path.contains("arrivals"))
         .expect("an arrivals file");
-    assert_eq!(replay.1.lines().count(), 201, "a header and one row per trace");
+    assert_eq!(
+        replay.1.lines().count(),
+        201,
+        "a header and one row per trace"
+    );
 }
 
 /// The same traces give the same scenario, byte for byte.
@@ -251,4 +267,77 @@ fn calibration_is_deterministic() {
         (written.toml, written.files)
     };
     assert_eq!(write(), write());
+}
+
+/// What `calibrate` prints, for a small input: reviewed by eye against the known system above.
+#[test]
+fn the_summary_of_a_small_input() {
+    let mut calibration = Calibration::new(false);
+    for trace in KnownSystem::new(40).traces() {
+        calibration.add(trace);
+    }
+    let options = WriteOptions {
+        name: "small".into(),
+        samples_dir: "small.samples".into(),
+        arrivals: Arrivals::Rate,
+        sample_rate: 1.0,
+        header: Vec::new(),
+    };
+    let written = write_scenario(&calibration.system, &options);
+    insta::assert_snapshot!(super::summary::render(&calibration.system, None, &written));
+}
+
+fn stats_of(traces: Vec<crate::calibrate::trace::Trace>) -> super::check::TraceStats {
+    let mut calibration = Calibration::new(false);
+    for trace in traces {
+        calibration.add(trace);
+    }
+    calibration.stats
+}
+
+const BAR: super::check::Tolerances = super::check::Tolerances {
+    latency_percent: 5.0,
+    count_percent: 2.0,
+};
+
+/// The same traces on both sides are within any bar: every difference is zero.
+#[test]
+fn the_check_passes_the_traces_against_themselves() {
+    let traces = stats_of(KnownSystem::new(500).traces());
+    let again = stats_of(KnownSystem::new(500).traces());
+    let rows = super::check::compare(&traces, &again, BAR);
+    assert!(rows.iter().any(|row| row.entry));
+    assert!(rows.iter().any(|row| !row.entry));
+    for row in &rows {
+        assert!(row.within, "{row:?}");
+        assert_eq!(row.differences, Some([0.0; 4]));
+    }
+}
+
+/// Every span 10 % longer: each entry's p50 and p99 are 10 % off, outside the 5 % bar, and the
+/// edges' counts are unchanged (the arrivals are the same), inside theirs.
+#[test]
+fn the_check_fails_a_slower_simulation() {
+    let traces = stats_of(KnownSystem::new(500).traces());
+    let slower: Vec<_> = KnownSystem::new(500)
+        .traces()
+        .into_iter()
+        .map(|mut trace| {
+            for span in &mut trace.spans {
+                span.duration_ns += span.duration_ns / 10;
+            }
+            trace
+        })
+        .collect();
+    let rows = super::check::compare(&traces, &stats_of(slower), BAR);
+    for row in rows.iter().filter(|row| row.entry) {
+        let differences = row.differences.expect("both sides");
+        assert!((differences[0] - 10.0).abs() < 0.5, "{row:?}");
+        assert!(!row.within);
+    }
+    for row in rows.iter().filter(|row| !row.entry) {
+        assert!(row.within, "{row:?}");
+    }
+    let table = super::check::render(&rows, BAR);
+    assert!(table.contains("✘"), "{table}");
 }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::status::{Status, bad_input};
 use crate::calibrate::{
-    Arrivals, Calibration, ReadCounts, ReadOptions, Tolerances, TraceFormat, WriteOptions,
-    compare, read_traces, render_check, render_summary, simulated_stats, write_scenario,
+    Arrivals, Calibration, ReadCounts, ReadOptions, Tolerances, TraceFormat, WriteOptions, compare,
+    read_traces, render_check, render_summary, simulated_stats, write_scenario,
 };
 
 #[derive(Debug, clap::Args)]
@@ -47,7 +47,10 @@ pub(crate) struct CalibrateArgs {
 pub(crate) fn calibrate(args: &CalibrateArgs) -> Status {
     if !(args.sample_rate > 0.0 && args.sample_rate <= 1.0) {
         return bad_input(
-            &format!("--sample-rate {} is not a share of requests", args.sample_rate),
+            &format!(
+                "--sample-rate {} is not a share of requests",
+                args.sample_rate
+            ),
             "give the traces' sampling probability, above 0 and at most 1: 0.01 for 1 %",
         );
     }
@@ -79,7 +82,10 @@ pub(crate) fn calibrate(args: &CalibrateArgs) -> Status {
         }
     };
     if calibration.system.counts.traces_used == 0 {
-        print!("{}", render_summary(&calibration.system, Some(&read), &empty_written()));
+        print!(
+            "{}",
+            render_summary(&calibration.system, Some(&read), &empty_written())
+        );
         return bad_input(
             "no whole trace with an entry point: nothing to build a scenario from",
             "calibration needs traces whose root is a SERVER span, or a load generator's CLIENT span, with every parent present",
@@ -89,7 +95,10 @@ pub(crate) fn calibrate(args: &CalibrateArgs) -> Status {
         Ok(written) => written,
         Err(status) => return status,
     };
-    print!("{}", render_summary(&calibration.system, Some(&read), &written));
+    print!(
+        "{}",
+        render_summary(&calibration.system, Some(&read), &written)
+    );
     println!(
         "\nwrote {} and {} files in {}",
         args.out.display(),
@@ -117,8 +126,10 @@ fn samples_dir(out: &Path) -> PathBuf {
 }
 
 fn stem(out: &Path) -> String {
-    out.file_stem()
-        .map_or_else(|| "calibrated".to_owned(), |stem| stem.to_string_lossy().into_owned())
+    out.file_stem().map_or_else(
+        || "calibrated".to_owned(),
+        |stem| stem.to_string_lossy().into_owned(),
+    )
 }
 
 fn write(
@@ -126,7 +137,11 @@ fn write(
     calibration: &Calibration,
     read: &ReadCounts,
 ) -> Result<crate::calibrate::Written, Status> {
-    let names: Vec<String> = args.files.iter().map(|path| path.display().to_string()).collect();
+    let names: Vec<String> = args
+        .files
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect();
     let options = WriteOptions {
         name: stem(&args.out).chars().take(64).collect(),
         samples_dir: format!("{}.samples", stem(&args.out)),

@@ -65,9 +65,10 @@ impl Cli {
     pub fn log_verbosity(&self) -> Option<u8> {
         match &self.command {
             Command::Run(args) => Some(args.verbose),
-            Command::Compare(_) | Command::Shrink(_) | Command::Sweep(_) | Command::Calibrate(_) => {
-                Some(0)
-            }
+            Command::Compare(_)
+            | Command::Shrink(_)
+            | Command::Sweep(_)
+            | Command::Calibrate(_) => Some(0),
             Command::Check(_)
             | Command::Explain(_)
             | Command::Report(_)

@@ -54,7 +54,11 @@ impl Builder {
             version: None,
             instance: Some(spec.instance.into()),
             role: spec.role,
-            name: if method.is_some() { "handler".into() } else { spec.name.into() },
+            name: if method.is_some() {
+                "handler".into()
+            } else {
+                spec.name.into()
+            },
             http_method: method,
             http_route: route,
             messaging_destination: None,
@@ -69,7 +73,15 @@ impl Builder {
 
     /// A client span of `caller` at `start` around the callee's server span of `work`: the
     /// callee starts one hop later and answers one hop after it ends.
-    fn call(&mut self, parent: usize, caller: &str, callee: (&str, &str), name: &str, start: i64, work: u64) -> (usize, usize) {
+    fn call(
+        &mut self,
+        parent: usize,
+        caller: &str,
+        callee: (&str, &str),
+        name: &str,
+        start: i64,
+        work: u64,
+    ) -> (usize, usize) {
         let client = self.span(&SpanSpec {
             parent: Some(parent),
             service: caller,
@@ -122,23 +134,45 @@ impl KnownSystem {
     pub(super) fn mean_root_ms(&self) -> f64 {
         let traces = self.traces();
         let whole = &traces[..self.traces];
-        whole.iter().map(|trace| trace.spans[0].duration_ns as f64).sum::<f64>() / whole.len() as f64 / MS
+        whole
+            .iter()
+            .map(|trace| trace.spans[0].duration_ns as f64)
+            .sum::<f64>()
+            / whole.len() as f64
+            / MS
     }
 }
 
 /// Order's part: its server span's work and calls, placed under its client span; returns
 /// order's duration and whether it failed.
-fn order(builder: &mut Builder, rng: &mut SimRng, order_server: usize, start: i64, index: usize) -> (u64, bool) {
+fn order(
+    builder: &mut Builder,
+    rng: &mut SimRng,
+    order_server: usize,
+    start: i64,
+    index: usize,
+) -> (u64, bool) {
     let own = exp_ns(rng, 3.0);
     if rng.chance(0.02) {
         return (own, true);
     }
-    let payment_instance = if index % 2 == 0 { "payment-0" } else { "payment-1" };
+    let payment_instance = if index.is_multiple_of(2) {
+        "payment-0"
+    } else {
+        "payment-1"
+    };
     let payment_own = exp_ns(rng, 5.0);
     let database = exp_ns(rng, 1.0);
     let payment_work = payment_own + database;
     let pay_start = start + own as i64;
-    let (_, payment) = builder.call(order_server, "order", ("payment", payment_instance), "POST /pay", pay_start, payment_work);
+    let (_, payment) = builder.call(
+        order_server,
+        "order",
+        ("payment", payment_instance),
+        "POST /pay",
+        pay_start,
+        payment_work,
+    );
     let skew = if index % 2 == 1 { PAYMENT_SKEW_NS } else { 0 };
     builder.spans[payment].start_ns += skew;
     let db = builder.span(&SpanSpec {
@@ -191,25 +225,56 @@ fn request(rng: &mut SimRng, at: i64, index: usize) -> Trace {
     let gateway = builder.span(&SpanSpec {
         parent: Some(root),
         service: "gateway",
-        instance: if index % 3 == 0 { "gateway-1" } else { "gateway-0" },
+        instance: if index.is_multiple_of(3) {
+            "gateway-1"
+        } else {
+            "gateway-0"
+        },
         role: SpanRole::Server,
         name: "GET /api/orders",
         start: gateway_start,
         duration: 0,
     });
     let step = gateway_start + exp_ns(rng, 1.0) as i64;
-    let (order_client, order_server) = builder.call(gateway, "gateway", ("order", "order-0"), "POST /orders", step, 0);
-    let (order_work, failed) = order(&mut builder, rng, order_server, step + ONE_WAY_NS as i64, index);
+    let (order_client, order_server) = builder.call(
+        gateway,
+        "gateway",
+        ("order", "order-0"),
+        "POST /orders",
+        step,
+        0,
+    );
+    let (order_work, failed) = order(
+        &mut builder,
+        rng,
+        order_server,
+        step + ONE_WAY_NS as i64,
+        index,
+    );
     builder.spans[order_server].duration_ns = order_work;
     builder.spans[order_server].error = failed;
     builder.spans[order_client].duration_ns = order_work + 2 * ONE_WAY_NS;
     builder.spans[order_client].error = failed;
     let catalog = exp_ns(rng, 2.0);
-    builder.call(gateway, "gateway", ("catalog", "catalog-0"), "GET /items", step, catalog);
+    builder.call(
+        gateway,
+        "gateway",
+        ("catalog", "catalog-0"),
+        "GET /items",
+        step,
+        catalog,
+    );
     let mut end = step + (order_work.max(catalog) + 2 * ONE_WAY_NS) as i64;
     if !failed && rng.chance(0.3) {
         let recommend = exp_ns(rng, 4.0);
-        builder.call(gateway, "gateway", ("recommend", "recommend-0"), "GET /recs", end, recommend);
+        builder.call(
+            gateway,
+            "gateway",
+            ("recommend", "recommend-0"),
+            "GET /recs",
+            end,
+            recommend,
+        );
         end += (recommend + 2 * ONE_WAY_NS) as i64;
     }
     builder.spans[gateway].duration_ns = (end - gateway_start) as u64;
