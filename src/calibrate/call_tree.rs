@@ -6,6 +6,8 @@
 use super::span_tree::SpanTree;
 use super::trace::{SpanRole, Trace, TraceSpan};
 
+/// Service names are at most this long in a scenario.
+pub(crate) const SERVICE_NAME_CHARS_MAX: usize = 64;
 /// Endpoint names are at most this long in a scenario (`src/scenario/limits.rs`).
 const ENDPOINT_NAME_CHARS_MAX: usize = 128;
 
@@ -119,7 +121,7 @@ pub(crate) fn service_name(text: &str) -> String {
                 '-'
             }
         })
-        .take(super::system::SERVICE_NAME_CHARS_MAX)
+        .take(SERVICE_NAME_CHARS_MAX)
         .collect()
 }
 

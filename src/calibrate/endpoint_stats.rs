@@ -10,6 +10,9 @@ use super::reservoir::Reservoir;
 /// Calls one endpoint may make in a scenario (`calls per endpoint` in the limits).
 pub(crate) const CALLS_PER_ENDPOINT_MAX: usize = 64;
 
+/// Members of one `{ parallel = [...] }` (`members of a parallel` in the limits).
+const PARALLEL_MEMBERS_MAX: usize = 16;
+
 /// A call by its target and occurrence: the k-th call to the same target within one request
 /// (a loop of three calls is three entries of `calls`).
 pub(crate) type CallKey = (Target, u32);
@@ -132,7 +135,7 @@ impl EndpointStats {
                 stats.requests as f64 / self.requests.max(1) as f64
             };
             let joins = steps.last().is_some_and(|step| {
-                step.len() < super::PARALLEL_MEMBERS_MAX
+                step.len() < PARALLEL_MEMBERS_MAX
                     && step
                         .iter()
                         .all(|(member, _)| self.mostly_overlap(member, key))

@@ -25,9 +25,6 @@ mod trace;
 #[cfg(test)]
 mod tests;
 
-/// Members of one `{ parallel = [...] }` (`members of a parallel` in the limits).
-pub(crate) const PARALLEL_MEMBERS_MAX: usize = 16;
-
 pub(crate) use calibration::Calibration;
 pub(crate) use check::{Tolerances, compare, render as render_check, simulated_stats};
 pub(crate) use read::{ReadCounts, ReadError, ReadOptions, TraceFormat, read_traces};

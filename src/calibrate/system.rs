@@ -5,15 +5,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::call_tree::{EntrySource, Handler, HandlerKind, Target, TraceFacts, read_facts};
+use super::call_tree::{
+    EntrySource, Handler, HandlerKind, SERVICE_NAME_CHARS_MAX, Target, TraceFacts, read_facts,
+};
 use super::endpoint_stats::EndpointStats;
 use super::reservoir::Reservoir;
 use super::skew::adjust_clock_skew;
 use super::span_tree::SpanTree;
 use super::trace::Trace;
 
-/// Service names are at most this long in a scenario.
-pub(crate) const SERVICE_NAME_CHARS_MAX: usize = 64;
 const SERVICES_MAX: usize = 2000;
 const ENDPOINTS_PER_SERVICE_MAX: usize = 256;
 const WORKLOADS_MAX: usize = 1000;

@@ -341,3 +341,45 @@ fn the_check_fails_a_slower_simulation() {
     let table = super::check::render(&rows, BAR);
     assert!(table.contains("✘"), "{table}");
 }
+
+/// Order's spans carry two versions on instances of their own: v1 stays the service's own
+/// version and v2 becomes a `[[service.version]]` with its replicas and its own work, and the
+/// scenario still loads.
+#[test]
+fn a_second_version_is_written_as_one() {
+    let mut calibration = Calibration::new(false);
+    for (index, mut trace) in KnownSystem::new(400).traces().into_iter().enumerate() {
+        for span in &mut trace.spans {
+            if span.service == "order" {
+                let v2 = index.is_multiple_of(4);
+                span.version = Some(if v2 { "v2" } else { "v1" }.to_owned());
+                span.instance = Some(if v2 { "order-v2" } else { "order-v1" }.to_owned());
+            }
+        }
+        calibration.add(trace);
+    }
+    let options = WriteOptions {
+        name: "versions".into(),
+        samples_dir: "versions.samples".into(),
+        arrivals: Arrivals::Rate,
+        sample_rate: 1.0,
+        header: Vec::new(),
+    };
+    let written = write_scenario(&calibration.system, &options);
+    assert!(
+        written
+            .toml
+            .contains("[[service.version]]\nname = \"v2\"\nreplicas = 1"),
+        "{}",
+        written.toml
+    );
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    std::fs::create_dir_all(folder.path().join("versions.samples")).expect("the samples folder");
+    for (path, contents) in &written.files {
+        std::fs::write(folder.path().join(path), contents).expect("a samples file");
+    }
+    let path = folder.path().join("versions.toml");
+    std::fs::write(&path, &written.toml).expect("the scenario");
+    let loaded = crate::scenario::load_file(&path).map_err(|error| error.render(false));
+    assert!(loaded.is_ok(), "{}", loaded.err().unwrap_or_default());
+}
