@@ -316,7 +316,13 @@ impl Writer<'_> {
         replicas: u64,
     ) {
         self.line("[[service.version]]");
-        self.line(&format!("name = {}", quote(version)));
+        // Spans that name no version, beside others that do, are a version of their own.
+        let name = if version.is_empty() {
+            "unversioned"
+        } else {
+            version
+        };
+        self.line(&format!("name = {}", quote(name)));
         self.line(&format!("replicas = {replicas}"));
         self.line("");
         for (endpoint_index, (name, endpoint)) in service.endpoints.iter().enumerate() {
