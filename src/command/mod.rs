@@ -5,6 +5,7 @@
 //! the reverse and never another subcommand. Raw arguments become validated settings in the
 //! subcommand's file; `main` only parses, starts logging, dispatches and exits with the code.
 
+mod calibrate;
 mod check;
 mod color;
 mod compare;
@@ -53,6 +54,8 @@ enum Command {
     Merge(merge::MergeArgs),
     /// Write one standalone TOML scenario from configuration files, or from a scenario's includes.
     Import(import::ImportArgs),
+    /// Build a scenario from recorded traces (Jaeger, Zipkin, OTLP JSON); --check runs it against them.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 impl Cli {
@@ -62,7 +65,10 @@ impl Cli {
     pub fn log_verbosity(&self) -> Option<u8> {
         match &self.command {
             Command::Run(args) => Some(args.verbose),
-            Command::Compare(_) | Command::Shrink(_) | Command::Sweep(_) => Some(0),
+            Command::Compare(_)
+            | Command::Shrink(_)
+            | Command::Sweep(_)
+            | Command::Calibrate(_) => Some(0),
             Command::Check(_)
             | Command::Explain(_)
             | Command::Report(_)
@@ -84,6 +90,7 @@ impl Cli {
             Command::Sweep(args) => sweep::sweep(args),
             Command::Merge(args) => merge::merge(args),
             Command::Import(args) => Ok(import::import(args)),
+            Command::Calibrate(args) => Ok(calibrate::calibrate(args)),
         };
         result.unwrap_or_else(|error| {
             eprintln!("error: {error:#}");
