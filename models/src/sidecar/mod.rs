@@ -35,7 +35,10 @@ mod timer;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use meshsim_record::{GroupGauge, MeshEvent, Reason, ReasonKind, Record, Span, SpanKind};
+use meshsim_record::{
+    GroupGauge, MeshEvent, Reason, ReasonKind, Record, Span, SpanEvent, SpanEventKind, SpanKind,
+    SpanRole, span_id,
+};
 use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
 
 pub(crate) use call::Completion;
@@ -63,6 +66,9 @@ pub struct Sidecar {
     attempts: Slab<Attempt>,
     completed: VecDeque<Completion>,
     rng: SimRng,
+    /// Sampled calls answered before they existed (an open breaker, no route): their spans'
+    /// ids count them.
+    refused_spans: u64,
 }
 
 impl Sidecar {
@@ -89,6 +95,7 @@ impl Sidecar {
             attempts: Slab::default(),
             completed: VecDeque::new(),
             rng,
+            refused_spans: 0,
         }
     }
 
@@ -117,20 +124,32 @@ impl Sidecar {
         self.upstreams[usize::from(index)].has_live(None)
     }
 
-    /// Records a span of a sampled call from `start` to `now`; a try's retry number is the
-    /// call's retries so far.
+    /// Records a span of sampled call `key` from `start` to `now`: the call's own, or with
+    /// `attempt` (the try's key and instance) a try's, whose retry number is the call's retries
+    /// so far.
     fn span(
         &self,
-        call: &Call,
-        kind: SpanKind,
+        (key, call): (SlabKey, &Call),
+        attempt: Option<(SlabKey, NodeId)>,
         (start, now): (SimTime, SimTime),
-        peer: Option<NodeId>,
         status: u16,
         out: &mut Outbox<Message>,
     ) {
         if !call.context.sampled {
             return;
         }
+        let trace = call.context.trace();
+        let call_id = span_id(trace, self.own_node, SpanRole::Call, (key.0, 0));
+        let (kind, peer, id, parent, events) = match attempt {
+            Some((attempt, peer)) => {
+                let id = span_id(trace, self.own_node, SpanRole::Attempt, (attempt.0, 0));
+                (SpanKind::Attempt, Some(peer), id, call_id, Vec::new())
+            }
+            None => {
+                let parent = span_id(trace, self.own_node, SpanRole::Visit, (call.owner.0, 0));
+                (SpanKind::Call, None, call_id, parent, call.events.clone())
+            }
+        };
         out.record(Record::Span(Box::new(Span {
             trace: call.context.trace(),
             node: self.own_node,
@@ -144,6 +163,60 @@ impl Sidecar {
             peer,
             status,
             number: call.retries,
+            id,
+            parent,
+            events,
+        })));
+    }
+
+    /// Notes a decision of the mesh on sampled call `key`, for its span.
+    fn note(&mut self, key: SlabKey, event: SpanEvent) {
+        if let Some(call) = self.calls.get_mut(key)
+            && call.context.sampled
+        {
+            call.events.push(event);
+        }
+    }
+
+    /// Records the span of a sampled call the sidecar answered before it existed (an open
+    /// breaker, no route): zero length, under the visit that made it.
+    fn refused_span(
+        &mut self,
+        now: SimTime,
+        (upstream_index, endpoint): (u16, u32),
+        (context, owner): (&RequestContext, SlabKey),
+        response: &Response,
+        out: &mut Outbox<Message>,
+    ) {
+        if !context.sampled {
+            return;
+        }
+        self.refused_spans += 1;
+        let trace = context.trace();
+        let event = (response.reason.kind == ReasonKind::CircuitOpen).then_some(SpanEvent {
+            time_ns: now.as_nanos(),
+            kind: SpanEventKind::BreakerOpen,
+            number: 0,
+            status: 0,
+        });
+        out.record(Record::Span(Box::new(Span {
+            trace,
+            node: self.own_node,
+            kind: SpanKind::Call,
+            start_ns: now.as_nanos(),
+            end_ns: now.as_nanos(),
+            endpoint: Some((self.upstream_group(upstream_index), endpoint)),
+            peer: None,
+            status: response.status,
+            number: 0,
+            id: span_id(
+                trace,
+                self.own_node,
+                SpanRole::Refused,
+                (owner.0, self.refused_spans),
+            ),
+            parent: span_id(trace, self.own_node, SpanRole::Visit, (owner.0, 0)),
+            events: event.into_iter().collect(),
         })));
     }
 
@@ -165,11 +238,20 @@ impl Sidecar {
             caller: self.own_group,
             callee,
         });
-        let admission = self.admit(now, upstream_index, out)?;
+        let target = (upstream_index, endpoint);
+        let admission = match self.admit(now, upstream_index, out) {
+            Ok(admission) => admission,
+            Err(response) => {
+                self.refused_span(now, target, (&context, owner), &response, out);
+                return Err(response);
+            }
+        };
         let Ok((policy, subset)) = self.choose_route(upstream_index, endpoint, &context) else {
             // No route matches: Envoy answers 404 itself (`NR`).
             let response = answer(404, ReasonKind::NoRoute, callee);
-            return Err(self.settle_breaker(now, upstream_index, admission, now, response, out));
+            let response = self.settle_breaker(now, upstream_index, admission, now, response, out);
+            self.refused_span(now, target, (&context, owner), &response, out);
+            return Err(response);
         };
         let cluster = self.upstreams[usize::from(upstream_index)]
             .config
@@ -188,6 +270,7 @@ impl Sidecar {
             tried: Vec::new(),
             phase: Phase::Delayed,
             admission,
+            events: Vec::new(),
         });
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
         if let Some(breaker) = &upstream.config.breaker {
@@ -205,6 +288,7 @@ impl Sidecar {
                 callee,
                 event: MeshEvent::FaultDelayed,
             });
+            self.note(key, SpanEvent::at(now, SpanEventKind::FaultDelay));
             out.set_timer(now + fault.delay_ns, SidecarTimer::FaultDelay(key).encode());
             return Ok(key);
         }
@@ -403,13 +487,15 @@ impl Sidecar {
         let peer =
             self.upstreams[usize::from(upstream_index)].config.instances[attempt.instance as usize];
         self.span(
-            call,
-            SpanKind::Attempt,
+            (attempt.call, call),
+            Some((attempt_key, peer)),
             (attempt.started_at, now),
-            Some(peer),
             response.status,
             out,
         );
+        if matches!(result, TryResult::TimedOut) {
+            self.note(attempt.call, SpanEvent::at(now, SpanEventKind::Timeout));
+        }
         let call = self.calls.get_mut(attempt.call).expect("live call");
         call.phase = Phase::BackingOff;
         if std::mem::take(&mut call.holds_retry) {
@@ -417,6 +503,18 @@ impl Sidecar {
         }
         if self.should_retry(now, attempt.call, result, out) {
             self.schedule_retry(now, attempt.call, out);
+            let retries = self.calls.get(attempt.call).map_or(0, |call| call.retries);
+            let status = if matches!(result, TryResult::Answered(_)) {
+                response.status
+            } else {
+                0
+            };
+            let retry = SpanEvent {
+                number: retries,
+                status,
+                ..SpanEvent::at(now, SpanEventKind::Retry)
+            };
+            self.note(attempt.call, retry);
         } else {
             self.finish(now, attempt.call, response.status, response.reason, out);
         }
@@ -448,7 +546,12 @@ impl Sidecar {
         reason: Reason,
         out: &mut Outbox<Message>,
     ) {
-        let call = self.discard(now, key, out);
+        let mut call = self.discard(now, key, out);
+        if call.context.sampled
+            && let Some(kind) = ended_by(reason.kind)
+        {
+            call.events.push(SpanEvent::at(now, kind));
+        }
         let response = Response::new(CallKey::from(key), status, reason);
         let response = self.settle_breaker(
             now,
@@ -459,10 +562,9 @@ impl Sidecar {
             out,
         );
         self.span(
-            &call,
-            SpanKind::Call,
-            (call.started_at, now),
+            (key, &call),
             None,
+            (call.started_at, now),
             response.status,
             out,
         );
@@ -489,10 +591,9 @@ impl Sidecar {
                 if let Some(attempt) = self.attempts.remove(attempt_key) {
                     let peer = upstream.config.instances[attempt.instance as usize];
                     self.span(
-                        &call,
-                        SpanKind::Attempt,
+                        (key, &call),
+                        Some((attempt_key, peer)),
                         (attempt.started_at, now),
-                        Some(peer),
                         0,
                         out,
                     );
@@ -578,7 +679,7 @@ impl Sidecar {
     pub fn abandon(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
         if self.calls.get(key).is_some() {
             let call = self.discard(now, key, out);
-            self.span(&call, SpanKind::Call, (call.started_at, now), None, 0, out);
+            self.span((key, &call), None, (call.started_at, now), 0, out);
         }
     }
 
@@ -726,6 +827,17 @@ impl Sidecar {
             }
             upstream.reset(now, &mut self.rng);
         }
+    }
+}
+
+/// The span event a call's end records for the reason it ended with, if the mesh decided it.
+fn ended_by(kind: ReasonKind) -> Option<SpanEventKind> {
+    match kind {
+        ReasonKind::Overflow => Some(SpanEventKind::Overflow),
+        ReasonKind::RouteTimeout | ReasonKind::BreakerTimeout => Some(SpanEventKind::Timeout),
+        ReasonKind::FaultAbort => Some(SpanEventKind::FaultAbort),
+        ReasonKind::NoHealthyUpstream => Some(SpanEventKind::EjectedSkipped),
+        _ => None,
     }
 }
 
