@@ -11,7 +11,9 @@ Then, over the whole file: ids have the right length (16 and 8 bytes, not all ze
 are unique in their trace, every parentSpanId names a span of its trace, and every span lies
 within its parent's time. A span whose parent is on another process (a server or consumer span)
 only has to start no earlier than its parent: a server may outlive a try the caller gave up on,
-and a consumer runs after the publish. A span whose parent is missing is allowed only in a trace
+and a consumer runs after the publish. Likewise a call (a client span whose parent is a server
+span) may end after its server span did: the application gave up on it (its own timeout, or a
+parallel step that went on without it) while the sidecar's call ran on; those are counted. A span whose parent is missing is allowed only in a trace
 that did not end well: the workload's root span is missing (the request was still in flight when
 the run ended) or failed (an instance crashed under it, taking its unfinished spans along).
 
@@ -96,6 +98,7 @@ def main(path):
         if not span.parent_span_id:
             roots[trace] = span
     orphans = 0
+    outlived = 0
     for (trace, _), (span, instance, number) in spans.items():
         if not span.parent_span_id:
             continue
@@ -113,7 +116,10 @@ def main(path):
             problems.append(f"{where}: starts before its parent")
         local = span.kind in LOCAL_KINDS and instance == parent_instance
         if local and span.end_time_unix_nano > parent.end_time_unix_nano:
-            problems.append(f"{where}: ends after its parent {parent.name}")
+            if parent.kind in (trace_pb2.Span.SPAN_KIND_SERVER, trace_pb2.Span.SPAN_KIND_CONSUMER):
+                outlived += 1
+            else:
+                problems.append(f"{where}: ends after its parent {parent.name}")
         if span.end_time_unix_nano < span.start_time_unix_nano:
             problems.append(f"{where}: ends before it starts")
     for problem in problems[:50]:
@@ -121,7 +127,8 @@ def main(path):
     if len(problems) > 50:
         print(f"... and {len(problems) - 50} more")
     print(f"{path}: {lines} lines, {len(spans)} spans in {len(roots)} rooted traces, "
-          f"{orphans} spans of unfinished traces without their parent, {len(problems)} problems")
+          f"{orphans} spans of unfinished traces without their parent, "
+          f"{outlived} calls outliving the visit that gave up on them, {len(problems)} problems")
     return 1 if problems else 0
 
 

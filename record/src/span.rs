@@ -123,7 +123,7 @@ pub fn span_id(trace: (ClientId, u64), node: NodeId, role: SpanRole, keys: (u64,
     hash.max(1)
 }
 
-/// SplitMix64's finaliser (Steele, Lea and Flood, "Fast splittable pseudorandom number
+/// The finaliser of `SplitMix64` (Steele, Lea and Flood, "Fast splittable pseudorandom number
 /// generators", OOPSLA 2014): every input bit moves about half the output bits.
 fn mix(word: u64) -> u64 {
     let mut z = word.wrapping_add(0x9e37_79b9_7f4a_7c15);

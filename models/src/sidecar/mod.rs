@@ -27,6 +27,7 @@ mod health;
 pub(crate) mod inbound;
 mod pool;
 mod retry;
+mod spans;
 #[cfg(test)]
 mod tests;
 mod timeouts;
@@ -35,10 +36,7 @@ mod timer;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use meshsim_record::{
-    GroupGauge, MeshEvent, Reason, ReasonKind, Record, Span, SpanEvent, SpanEventKind, SpanKind,
-    SpanRole, span_id,
-};
+use meshsim_record::{GroupGauge, MeshEvent, Reason, ReasonKind, Record, SpanEvent, SpanEventKind};
 use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
 
 pub(crate) use call::Completion;
@@ -124,102 +122,6 @@ impl Sidecar {
         self.upstreams[usize::from(index)].has_live(None)
     }
 
-    /// Records a span of sampled call `key` from `start` to `now`: the call's own, or with
-    /// `attempt` (the try's key and instance) a try's, whose retry number is the call's retries
-    /// so far.
-    fn span(
-        &self,
-        (key, call): (SlabKey, &Call),
-        attempt: Option<(SlabKey, NodeId)>,
-        (start, now): (SimTime, SimTime),
-        status: u16,
-        out: &mut Outbox<Message>,
-    ) {
-        if !call.context.sampled {
-            return;
-        }
-        let trace = call.context.trace();
-        let call_id = span_id(trace, self.own_node, SpanRole::Call, (key.0, 0));
-        let (kind, peer, id, parent, events) = match attempt {
-            Some((attempt, peer)) => {
-                let id = span_id(trace, self.own_node, SpanRole::Attempt, (attempt.0, 0));
-                (SpanKind::Attempt, Some(peer), id, call_id, Vec::new())
-            }
-            None => {
-                let parent = span_id(trace, self.own_node, SpanRole::Visit, (call.owner.0, 0));
-                (SpanKind::Call, None, call_id, parent, call.events.clone())
-            }
-        };
-        out.record(Record::Span(Box::new(Span {
-            trace: call.context.trace(),
-            node: self.own_node,
-            kind,
-            start_ns: start.as_nanos(),
-            end_ns: now.as_nanos(),
-            endpoint: Some((
-                self.upstreams[usize::from(call.upstream)].config.group,
-                call.endpoint,
-            )),
-            peer,
-            status,
-            number: call.retries,
-            id,
-            parent,
-            events,
-        })));
-    }
-
-    /// Notes a decision of the mesh on sampled call `key`, for its span.
-    fn note(&mut self, key: SlabKey, event: SpanEvent) {
-        if let Some(call) = self.calls.get_mut(key)
-            && call.context.sampled
-        {
-            call.events.push(event);
-        }
-    }
-
-    /// Records the span of a sampled call the sidecar answered before it existed (an open
-    /// breaker, no route): zero length, under the visit that made it.
-    fn refused_span(
-        &mut self,
-        now: SimTime,
-        (upstream_index, endpoint): (u16, u32),
-        (context, owner): (&RequestContext, SlabKey),
-        response: &Response,
-        out: &mut Outbox<Message>,
-    ) {
-        if !context.sampled {
-            return;
-        }
-        self.refused_spans += 1;
-        let trace = context.trace();
-        let event = (response.reason.kind == ReasonKind::CircuitOpen).then_some(SpanEvent {
-            time_ns: now.as_nanos(),
-            kind: SpanEventKind::BreakerOpen,
-            number: 0,
-            status: 0,
-        });
-        out.record(Record::Span(Box::new(Span {
-            trace,
-            node: self.own_node,
-            kind: SpanKind::Call,
-            start_ns: now.as_nanos(),
-            end_ns: now.as_nanos(),
-            endpoint: Some((self.upstream_group(upstream_index), endpoint)),
-            peer: None,
-            status: response.status,
-            number: 0,
-            id: span_id(
-                trace,
-                self.own_node,
-                SpanRole::Refused,
-                (owner.0, self.refused_spans),
-            ),
-            parent: span_id(trace, self.own_node, SpanRole::Visit, (owner.0, 0)),
-            events: event.into_iter().collect(),
-        })));
-    }
-
     /// Starts a call to `upstream`'s `endpoint` on behalf of `owner`. Returns the call's key; its
     /// answer comes later through [`Sidecar::pop_completion`], possibly right after this returns.
     /// An `Err` is an answer the sidecar gives before a call exists: an open breaker, no route.
@@ -242,7 +144,8 @@ impl Sidecar {
         let admission = match self.admit(now, upstream_index, out) {
             Ok(admission) => admission,
             Err(response) => {
-                self.refused_span(now, target, (&context, owner), &response, out);
+                let refusal = (&response, Some(SpanEventKind::BreakerOpen));
+                self.refused_span(now, target, (&context, owner), refusal, out);
                 return Err(response);
             }
         };
@@ -250,7 +153,7 @@ impl Sidecar {
             // No route matches: Envoy answers 404 itself (`NR`).
             let response = answer(404, ReasonKind::NoRoute, callee);
             let response = self.settle_breaker(now, upstream_index, admission, now, response, out);
-            self.refused_span(now, target, (&context, owner), &response, out);
+            self.refused_span(now, target, (&context, owner), (&response, None), out);
             return Err(response);
         };
         let cluster = self.upstreams[usize::from(upstream_index)]
@@ -548,7 +451,7 @@ impl Sidecar {
     ) {
         let mut call = self.discard(now, key, out);
         if call.context.sampled
-            && let Some(kind) = ended_by(reason.kind)
+            && let Some(kind) = spans::ended_by(reason.kind)
         {
             call.events.push(SpanEvent::at(now, kind));
         }
@@ -827,17 +730,6 @@ impl Sidecar {
             }
             upstream.reset(now, &mut self.rng);
         }
-    }
-}
-
-/// The span event a call's end records for the reason it ended with, if the mesh decided it.
-fn ended_by(kind: ReasonKind) -> Option<SpanEventKind> {
-    match kind {
-        ReasonKind::Overflow => Some(SpanEventKind::Overflow),
-        ReasonKind::RouteTimeout | ReasonKind::BreakerTimeout => Some(SpanEventKind::Timeout),
-        ReasonKind::FaultAbort => Some(SpanEventKind::FaultAbort),
-        ReasonKind::NoHealthyUpstream => Some(SpanEventKind::EjectedSkipped),
-        _ => None,
     }
 }
 

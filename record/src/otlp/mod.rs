@@ -24,13 +24,8 @@ use meshsim_sim::GroupId;
 use crate::catalog::Catalog;
 use crate::span::{Span, SpanKind};
 
-use span_json::{Resources, write_span};
-
-/// Simulated time 0 as Unix time: 2026-01-01T00:00:00Z. A fixed instant, not the wall clock,
-/// so the same seed writes the same bytes; a recent one, so that backends which refuse spans
-/// far in the past (Tempo's ingestion window, Jaeger's retention) take them, once their search
-/// is set to that day.
-pub const EPOCH_UNIX_NS: u64 = 1_767_225_600_000_000_000;
+pub use span_json::EPOCH_UNIX_NS;
+use span_json::{Batched, Resources, write_span};
 
 /// Spans per line: a line of a few hundred kilobytes at most, which a collector's
 /// `otlpjsonfile` receiver reads whole.
@@ -55,12 +50,6 @@ impl std::fmt::Debug for OtlpOutput {
             .field("sample_rate", &self.sample_rate)
             .finish_non_exhaustive()
     }
-}
-
-/// A span waiting in the batch, with the topic it consumed when it is a consumer's span.
-pub(crate) struct Batched {
-    pub(crate) span: Span,
-    pub(crate) consumed: Option<(GroupId, u32)>,
 }
 
 pub(crate) struct OtlpWriter {
@@ -155,5 +144,149 @@ impl OtlpWriter {
         self.line.push_str("]}\n");
         self.batch.clear();
         self.writer.write_all(self.line.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::catalog::{GroupInfo, NodeInfo, SubscriptionInfo};
+    use crate::keys::ClientId;
+    use meshsim_sim::NodeId;
+
+    #[derive(Clone, Default)]
+    struct Shared(Rc<RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn catalog() -> Catalog {
+        let group = |name: &str, endpoints: &[&str]| GroupInfo {
+            name: name.to_owned(),
+            versions: Vec::new(),
+            endpoints: endpoints.iter().map(|name| (*name).to_owned()).collect(),
+        };
+        let node = |group: u32, name: &str| NodeInfo {
+            group: GroupId(group),
+            name: name.to_owned(),
+        };
+        Catalog {
+            groups: vec![
+                group("order", &["POST /orders"]),
+                group("bus", &["order.created"]),
+                group("mailer", &["POST /mail"]),
+            ],
+            clients: vec!["shoppers".to_owned()],
+            nodes: vec![node(0, "order/0"), node(1, "bus"), node(2, "mailer/0")],
+            subscriptions: vec![SubscriptionInfo {
+                broker: "bus".to_owned(),
+                topic: "order.created".to_owned(),
+                service: "mailer".to_owned(),
+            }],
+            rollouts: Vec::new(),
+            metrics_interval_ns: 1_000_000_000,
+        }
+    }
+
+    fn span(node: u32, kind: SpanKind, endpoint: (u32, u32), (id, parent): (u64, u64)) -> Span {
+        Span {
+            trace: (ClientId(0), 7),
+            node: NodeId(node),
+            kind,
+            start_ns: 1_000,
+            end_ns: 2_000,
+            endpoint: Some((GroupId(endpoint.0), endpoint.1)),
+            peer: None,
+            status: 200,
+            number: 0,
+            id,
+            parent,
+            events: Vec::new(),
+        }
+    }
+
+    fn written(spans: &[Span]) -> Vec<serde_json::Value> {
+        let catalog = catalog();
+        let shared = Shared::default();
+        let mut writer = OtlpWriter::new(Box::new(shared.clone()), &catalog);
+        for span in spans {
+            writer.span(&catalog, span).unwrap();
+        }
+        writer.finish(&catalog).unwrap();
+        let text = String::from_utf8(shared.0.borrow().clone()).unwrap();
+        text.lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn ids_are_hex_of_otlp_lengths_and_times_are_nanoseconds_from_the_epoch() {
+        let lines = written(&[span(0, SpanKind::Serve, (0, 0), (0xab, 0x1))]);
+        let span = &lines[0]["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
+        // OTLP/JSON: a 16-byte trace id and 8-byte span ids as 32 and 16 lower-case hex digits.
+        assert_eq!(span["traceId"], "00000000000000010000000000000007");
+        assert_eq!(span["spanId"], "00000000000000ab");
+        assert_eq!(span["parentSpanId"], "0000000000000001");
+        // trace.proto: SPAN_KIND_SERVER = 2.
+        assert_eq!(span["kind"], 2);
+        // 2026-01-01T00:00:00Z is 1767225600 s after the Unix epoch (56 years and 14 leap days).
+        let epoch_s: u64 = (56 * 365 + 14) * 86_400;
+        assert_eq!(epoch_s, 1_767_225_600);
+        assert_eq!(
+            span["startTimeUnixNano"],
+            (epoch_s * 1_000_000_000 + 1_000).to_string()
+        );
+    }
+
+    #[test]
+    fn a_consumer_span_takes_the_publish_as_parent_through_the_delivery() {
+        let deliver = Span {
+            kind: SpanKind::Deliver,
+            ..span(1, SpanKind::Deliver, (1, 0), (0xd, 0x9))
+        };
+        let lines = written(&[
+            span(0, SpanKind::Attempt, (1, 0), (0x9, 0x8)),
+            deliver,
+            span(2, SpanKind::Serve, (2, 0), (0x5, 0xd)),
+        ]);
+        let resources = lines[0]["resourceSpans"].as_array().unwrap();
+        // The delivery itself is not written: two instances have spans.
+        assert_eq!(resources.len(), 2);
+        let producer = &resources[0]["scopeSpans"][0]["spans"][0];
+        let consumer = &resources[1]["scopeSpans"][0]["spans"][0];
+        // trace.proto: SPAN_KIND_PRODUCER = 4, SPAN_KIND_CONSUMER = 5.
+        assert_eq!(producer["kind"], 4);
+        assert_eq!(consumer["kind"], 5);
+        assert_eq!(consumer["parentSpanId"], producer["spanId"]);
+        assert_eq!(consumer["name"], "process order.created");
+    }
+
+    #[test]
+    fn a_full_batch_is_a_line_and_the_rest_waits_for_the_end() {
+        let spans: Vec<Span> = (1..=BATCH_SPANS as u64 + 1)
+            .map(|id| span(0, SpanKind::Work, (0, 0), (id, 0)))
+            .collect();
+        let lines = written(&spans);
+        let counts: Vec<usize> = lines
+            .iter()
+            .map(|line| {
+                line["resourceSpans"][0]["scopeSpans"][0]["spans"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+            })
+            .collect();
+        assert_eq!(counts, [BATCH_SPANS, 1]);
     }
 }

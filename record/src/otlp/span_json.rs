@@ -10,10 +10,21 @@ use std::fmt::Write as _;
 
 use meshsim_sim::GroupId;
 
-use super::{Batched, EPOCH_UNIX_NS};
 use crate::catalog::Catalog;
 use crate::keys::trace_id;
 use crate::span::{Span, SpanEvent, SpanKind};
+
+/// Simulated time 0 as Unix time: 2026-01-01T00:00:00Z. A fixed instant, not the wall clock,
+/// so the same seed writes the same bytes; a recent one, so that backends which refuse spans
+/// far in the past (Tempo's ingestion window, Jaeger's retention) take them, once their search
+/// is set to that day.
+pub const EPOCH_UNIX_NS: u64 = 1_767_225_600_000_000_000;
+
+/// A span waiting in the batch, with the topic it consumed when it is a consumer's span.
+pub(crate) struct Batched {
+    pub(crate) span: Span,
+    pub(crate) consumed: Option<(GroupId, u32)>,
+}
 
 /// `Span.SpanKind` in `trace.proto`.
 const KIND_INTERNAL: u8 = 1;
@@ -126,13 +137,14 @@ fn shape<'a>(catalog: &'a Catalog, resources: &Resources, batched: &Batched) -> 
         .endpoint
         .is_some_and(|(group, _)| resources.is_broker(group));
     let (name, kind) = match span.kind {
-        SpanKind::Client => (endpoint_name.to_owned(), KIND_CLIENT),
         SpanKind::Serve | SpanKind::Deliver => (endpoint_name.to_owned(), KIND_SERVER),
         SpanKind::Queue | SpanKind::Work => (span.kind.name().to_owned(), KIND_INTERNAL),
         SpanKind::Call | SpanKind::Attempt if to_broker => {
             (format!("publish {endpoint_name}"), KIND_PRODUCER)
         }
-        SpanKind::Call | SpanKind::Attempt => (endpoint_name.to_owned(), KIND_CLIENT),
+        SpanKind::Client | SpanKind::Call | SpanKind::Attempt => {
+            (endpoint_name.to_owned(), KIND_CLIENT)
+        }
     };
     Shape {
         name,
