@@ -22,11 +22,11 @@ mod timer;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use meshsim_record::{BrokerEvent, Reason, ReasonKind, Record};
+use meshsim_record::{BrokerEvent, Reason, ReasonKind, Record, Span, SpanKind};
 use meshsim_sim::{GroupId, Input, NodeId, SimTime};
 
 use crate::deadline::Deadlines;
-use crate::message::{CallKey, Control, Message, Request, RequestContext, Response};
+use crate::message::{CallKey, Control, Message, Request, RequestContext, Response, attempt_span};
 use crate::outbox::Outbox;
 use crate::slab::{Slab, SlabKey};
 use crate::timer::{TimerCode, expect_own};
@@ -36,6 +36,8 @@ use timer::BrokerTimer;
 #[derive(Debug, Clone)]
 pub struct BrokerConfig {
     pub group: GroupId,
+    /// The broker's own node: its deliveries' spans are keyed by it.
+    pub node: NodeId,
     pub ack_timeout_ns: u64,
     pub max_deliveries: u32,
     /// A failed message waits this long before it is delivered again (a retry queue with a
@@ -73,6 +75,9 @@ struct Stored {
     sent: u32,
     /// Times a consumer failed it or let it time out.
     failures: u32,
+    /// The span of the publish's try that carried the message, when it is sampled (else 0):
+    /// each consumer's span of it is that span's child.
+    producer_span: u64,
 }
 
 /// A message out at a consumer.
@@ -233,6 +238,11 @@ impl Broker {
                 published_at: now,
                 sent: 0,
                 failures: 0,
+                producer_span: if request.context.sampled {
+                    attempt_span(request.context.trace(), from, request.call)
+                } else {
+                    0
+                },
             });
             self.record(subscription, BrokerEvent::Enqueued, out);
             self.dispatch(now, subscription, out);
@@ -279,6 +289,7 @@ impl Broker {
                 message,
             });
             self.record(index, event, out);
+            delivery_span(&self.config, (key, &message, index), now, out);
             out.send(
                 config.consumers[consumer],
                 Message::Request(Request {
@@ -474,4 +485,41 @@ impl Broker {
             self.note_oldest(index, out);
         }
     }
+}
+
+/// Records, for a sampled message sent to a consumer as delivery `key`, the link from the
+/// delivery to the publish that caused it: a span of no length at the broker whose id is the
+/// one the consumer's span names as its parent (the delivery's sender and key), and whose
+/// parent is the publish's try. The OTLP export writes no span for it and gives the consumer's
+/// span the publish's as its parent.
+fn delivery_span(
+    config: &BrokerConfig,
+    (key, message, subscription): (SlabKey, &Stored, usize),
+    now: SimTime,
+    out: &mut Outbox<Message>,
+) {
+    if !message.context.sampled {
+        return;
+    }
+    let trace = message.context.trace();
+    // The topic the subscription is on, for the consumer's `messaging.destination.name`.
+    let topic = config
+        .topics
+        .iter()
+        .position(|subscriptions| subscriptions.contains(&subscription))
+        .map(|topic| (config.group, topic as u32));
+    out.record(Record::Span(Box::new(Span {
+        trace,
+        node: config.node,
+        kind: SpanKind::Deliver,
+        start_ns: now.as_nanos(),
+        end_ns: now.as_nanos(),
+        endpoint: topic,
+        peer: None,
+        status: 0,
+        number: message.sent,
+        id: attempt_span(trace, config.node, CallKey::from(key)),
+        parent: message.producer_span,
+        events: Vec::new(),
+    })));
 }

@@ -61,14 +61,23 @@ pub struct Request {
     pub caller: u32,
 }
 
+/// Where a request's span is recorded: the instance serving it, who sent it, and the instance's
+/// key for the visit when the visit may make calls (its calls' spans name it as their parent).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SpanAt {
+    pub(crate) node: NodeId,
+    pub(crate) group: GroupId,
+    pub(crate) from: NodeId,
+    pub(crate) owner: Option<SlabKey>,
+}
+
 impl Request {
-    /// Records a span of this request, if it is sampled, served at `node` of `group` from
-    /// `start` to `now`. Generic over the outbox's messages, so the message type does not
-    /// depend on the outbox alias built from it.
-    pub fn record_span<M>(
+    /// Records a span of this request, if it is sampled, served at `at` from `start` to `now`.
+    /// Generic over the outbox's messages, so the message type does not depend on the outbox
+    /// alias built from it.
+    pub(crate) fn record_span<M>(
         &self,
-        node: meshsim_sim::NodeId,
-        group: meshsim_sim::GroupId,
+        at: SpanAt,
         kind: meshsim_record::SpanKind,
         (start, now): (meshsim_sim::SimTime, meshsim_sim::SimTime),
         status: u16,
@@ -77,20 +86,51 @@ impl Request {
         if !self.context.sampled {
             return;
         }
+        let (id, parent) = self.span_ids(at, kind);
         out.record(meshsim_record::Record::Span(Box::new(
             meshsim_record::Span {
                 trace: self.context.trace(),
-                node,
+                node: at.node,
                 kind,
                 start_ns: start.as_nanos(),
                 end_ns: now.as_nanos(),
-                endpoint: Some((group, self.endpoint)),
+                endpoint: Some((at.group, self.endpoint)),
                 peer: None,
                 status,
                 number: 0,
+                id,
+                parent,
+                events: Vec::new(),
             },
         )));
     }
+
+    /// A span's id and its parent's: a serve span's parent is the try that carried the request
+    /// (the sender's node and the call key are that try's keys); a queue or work span's parent
+    /// is its serve span.
+    fn span_ids(&self, at: SpanAt, kind: meshsim_record::SpanKind) -> (u64, u64) {
+        use meshsim_record::{SpanKind, SpanRole, span_id};
+        let trace = self.context.trace();
+        let sent = (u64::from(at.from.0), self.call.0);
+        let serve = match at.owner {
+            Some(owner) => span_id(trace, at.node, SpanRole::Visit, (owner.0, 0)),
+            None => span_id(trace, at.node, SpanRole::Serve, sent),
+        };
+        match kind {
+            SpanKind::Queue => (span_id(trace, at.node, SpanRole::Queue, sent), serve),
+            SpanKind::Work => (span_id(trace, at.node, SpanRole::Work, sent), serve),
+            _ => (serve, attempt_span(trace, at.from, self.call)),
+        }
+    }
+}
+
+/// The id of the try `call` that `from` sent, as its sidecar records it.
+pub(crate) fn attempt_span(
+    trace: (meshsim_record::ClientId, u64),
+    from: NodeId,
+    call: CallKey,
+) -> u64 {
+    meshsim_record::span_id(trace, from, meshsim_record::SpanRole::Attempt, (call.0, 0))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,9 @@ mod timer;
 
 use std::sync::Arc;
 
-use meshsim_record::{ClientId, Outcome, Reason, ReasonKind, Record, Span, SpanKind};
+use meshsim_record::{
+    ClientId, Outcome, Reason, ReasonKind, Record, Span, SpanKind, SpanRole, span_id,
+};
 use meshsim_sim::{Distribution, Input, SimRng, SimTime};
 
 use crate::deadline::Deadlines;
@@ -398,6 +400,15 @@ impl WorkloadClient {
                 peer: None,
                 status,
                 number: 0,
+                // The root of its trace; its calls name it by the request's key.
+                id: span_id(
+                    (self.config.client, request.id),
+                    self.sidecar.node(),
+                    SpanRole::Visit,
+                    (key.0, 0),
+                ),
+                parent: 0,
+                events: Vec::new(),
             })));
         }
         let outcome = if (200..400).contains(&status) {

@@ -4,7 +4,7 @@
 //! what the mesh did to a call, brokers, sagas, rollouts, stores' last figures), the names
 //! behind the ids they report with ([`Catalog`]), the [`Recorder`] that sums the records into
 //! `metrics.csv`, `events.csv`, `requests.csv`, the trace digest and the [`RunSummary`], and the
-//! Chrome trace export of sampled requests.
+//! Chrome trace and OTLP exports of sampled requests.
 //!
 //! The kernel (`meshsim-sim`) never reads any of it: its engines hand each record to the
 //! recorder as a [`meshsim_sim::Sink`]. The reports crate reads these types only, so it needs
@@ -17,6 +17,7 @@ mod events;
 mod gauge;
 mod histogram;
 mod keys;
+mod otlp;
 mod outcome;
 mod reason;
 mod record;
@@ -30,10 +31,11 @@ pub use events::{BrokerEvent, MeshEvent, RolloutOutcome, SagaEvent};
 pub use gauge::{Gauge, GroupGauge};
 pub use histogram::Histogram;
 pub use keys::{ClientId, VersionKey, trace_id};
+pub use otlp::{EPOCH_UNIX_NS, OtlpOutput};
 pub use outcome::{Outcome, ServedResult};
 pub use reason::{Reason, ReasonKind};
 pub use record::Record;
 pub use recorder::{Recorder, RecorderOutputs};
-pub use span::{Span, SpanKind};
+pub use span::{Span, SpanEvent, SpanEventKind, SpanKind, SpanRole, span_id};
 pub use summary::RunSummary;
 pub use trace::TraceOutput;

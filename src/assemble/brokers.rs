@@ -51,6 +51,7 @@ pub(super) fn broker_configs(scenario: Resolved<'_>, layout: &Layout) -> Vec<Bro
             }
             BrokerConfig {
                 group: layout.brokers[index].group,
+                node: layout.brokers[index].node,
                 ack_timeout_ns: broker.ack_timeout.as_nanos(),
                 max_deliveries: broker.max_deliveries,
                 redelivery_delay_ns: broker.redelivery_delay.as_nanos(),

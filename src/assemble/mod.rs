@@ -52,7 +52,8 @@ pub(crate) fn assemble_parts(scenario: Resolved<'_>, seed: u64, outputs: Recorde
     let trace_sample_rate = outputs
         .trace
         .as_ref()
-        .map_or(0.0, |trace| trace.sample_rate);
+        .map_or(0.0, |trace| trace.sample_rate)
+        .max(outputs.otlp.as_ref().map_or(0.0, |otlp| otlp.sample_rate));
     let (network, layout) = network(scenario, seeder);
     let upstreams = upstreams::upstream_configs(scenario, &layout);
     let group_names = lay_out::group_names(&scenario, &layout);

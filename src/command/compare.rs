@@ -75,6 +75,7 @@ pub(crate) fn compare(args: &CompareArgs) -> anyhow::Result<Status> {
             engine: args.engine,
             requests: false,
             trace: None,
+            otlp: None,
             trace_sample: DEFAULT_TRACE_SAMPLE,
             no_progress: args.no_progress,
             limits: args.limits.limits(),

@@ -28,7 +28,11 @@ pub(crate) struct RunArgs {
     /// <https://ui.perfetto.dev> or `chrome://tracing`).
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
-    /// The share of workload requests `--trace` follows, from 0 to 1.
+    /// Write the spans of sampled requests as OTLP JSON Lines to FILE, as the OpenTelemetry
+    /// collector's file exporter writes them (for Jaeger, Tempo or a collector).
+    #[arg(long, value_name = "FILE")]
+    pub otlp: Option<PathBuf>,
+    /// The share of workload requests `--trace` and `--otlp` follow, from 0 to 1.
     #[arg(long, value_name = "RATE", default_value_t = DEFAULT_TRACE_SAMPLE)]
     pub trace_sample: f64,
     /// Hide the progress bar (it is hidden anyway when stderr is not a terminal or in CI).
@@ -54,6 +58,7 @@ impl From<&RunArgs> for ScenarioRun {
             engine: args.engine,
             requests: args.requests,
             trace: args.trace.clone(),
+            otlp: args.otlp.clone(),
             trace_sample: args.trace_sample,
             no_progress: args.no_progress,
             limits: args.limits.limits(),

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use meshsim_record::{RecorderOutputs, TraceOutput};
+use meshsim_record::{OtlpOutput, RecorderOutputs, TraceOutput};
 use meshsim_reports::{ExpectationOutcome, RunData, TableOptions, summary_json, summary_table};
 
 use super::color::color_for;
@@ -42,7 +42,9 @@ pub(crate) struct ScenarioRun {
     pub(crate) requests: bool,
     /// Where to write the spans of sampled requests, if anywhere.
     pub(crate) trace: Option<PathBuf>,
-    /// The share of workload requests the trace follows, from 0 to 1.
+    /// Where to write the spans of sampled requests as OTLP JSON, if anywhere.
+    pub(crate) otlp: Option<PathBuf>,
+    /// The share of workload requests the traces follow, from 0 to 1.
     pub(crate) trace_sample: f64,
     pub(crate) no_progress: bool,
     pub(crate) limits: RunLimits,
@@ -54,6 +56,7 @@ struct Staged {
     folder: OutputFolder,
     target: PathBuf,
     trace_staging: Option<PathBuf>,
+    otlp_staging: Option<PathBuf>,
 }
 
 impl ScenarioRun {
@@ -111,6 +114,7 @@ impl ScenarioRun {
         }
         let out = folder.path();
         let trace_staging = self.trace.as_deref().map(staging_file);
+        let otlp_staging = self.otlp.as_deref().map(staging_file);
         let outputs = RecorderOutputs {
             metrics: Some(create(out, "metrics.csv")?),
             events: Some(create(out, "events.csv")?),
@@ -130,11 +134,19 @@ impl ScenarioRun {
                 }
                 None => None,
             },
+            otlp: match &otlp_staging {
+                Some(path) => Some(OtlpOutput {
+                    writer: create_file(path)?,
+                    sample_rate: self.trace_sample,
+                }),
+                None => None,
+            },
         };
         let staged = Staged {
             folder,
             target,
             trace_staging,
+            otlp_staging,
         };
         Ok((staged, outputs))
     }
@@ -176,6 +188,10 @@ impl ScenarioRun {
             fs::rename(staging, trace)
                 .with_context(|| format!("cannot move the trace into {}", trace.display()))?;
         }
+        if let (Some(staging), Some(otlp)) = (&staged.otlp_staging, &self.otlp) {
+            fs::rename(staging, otlp)
+                .with_context(|| format!("cannot move the OTLP file into {}", otlp.display()))?;
+        }
         let charts = format!("{charts} charts in {CHARTS_FOLDER}/");
         let mut files = vec![
             "summary.json",
@@ -192,6 +208,13 @@ impl ScenarioRun {
             println!(
                 "  wrote {}: spans of {} % of the requests (open it in ui.perfetto.dev)",
                 trace.display(),
+                self.trace_sample * 100.0
+            );
+        }
+        if let Some(otlp) = &self.otlp {
+            println!(
+                "  wrote {}: OTLP spans of {} % of the requests (for Jaeger, Tempo or a collector)",
+                otlp.display(),
                 self.trace_sample * 100.0
             );
         }
@@ -232,7 +255,10 @@ fn stopped(error: SimulateError, bar: &ProgressBar, staged: &Staged) -> anyhow::
     match error {
         SimulateError::Interrupted { reached, end } => {
             bar.finish_and_clear();
-            if let Some(path) = &staged.trace_staging {
+            for path in [&staged.trace_staging, &staged.otlp_staging]
+                .into_iter()
+                .flatten()
+            {
                 let _ = fs::remove_file(path);
             }
             let target = &staged.target;
@@ -321,6 +347,12 @@ fn staging_file(path: &Path) -> PathBuf {
         .file_name()
         .map_or_else(|| "trace".into(), |name| name.to_string_lossy());
     path.with_file_name(format!(".{name}.partial"))
+}
+
+/// A file outside the output folder, buffered.
+fn create_file(path: &Path) -> anyhow::Result<Box<dyn Write>> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
 }
 
 fn create(folder: &Path, name: &str) -> anyhow::Result<Box<dyn Write>> {

@@ -84,7 +84,14 @@ impl ServiceInstance {
         match refusal.by {
             RefusedBy::Kernel => {}
             RefusedBy::Mesh(event) => {
-                self.span(request, SpanKind::Serve, now, now, refusal.status, out);
+                self.span(
+                    (from, request, None),
+                    SpanKind::Serve,
+                    now,
+                    now,
+                    refusal.status,
+                    out,
+                );
                 out.record(Record::Mesh {
                     callee: group,
                     event,
@@ -92,7 +99,14 @@ impl ServiceInstance {
             }
             RefusedBy::Service(result) => {
                 self.record_served(refusal.status, 0, result, out);
-                self.span(request, SpanKind::Serve, now, now, refusal.status, out);
+                self.span(
+                    (from, request, None),
+                    SpanKind::Serve,
+                    now,
+                    now,
+                    refusal.status,
+                    out,
+                );
             }
         }
     }

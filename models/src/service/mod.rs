@@ -37,7 +37,7 @@ pub use config::{Concurrency, EndpointConfig, Readiness, ServiceConfig};
 
 use crate::arrival::Arrival;
 pub use crate::call_target::CallTarget;
-use crate::message::{Control, Message, Request, Response, ScrapeNumber};
+use crate::message::{Control, Message, Request, Response, ScrapeNumber, SpanAt};
 use crate::outbox::Outbox;
 use crate::saga::SagaRun;
 use crate::served_counters::ServedCounters;
@@ -309,17 +309,24 @@ impl ServiceInstance {
         }
     }
 
-    /// Records a span of a sampled request at this instance.
+    /// Records a span of a sampled request at this instance, sent by `from`; `job` is the
+    /// visit's key when it has one (its calls name it as their parent).
     fn span(
         &self,
-        request: &Request,
+        (from, request, job): (NodeId, &Request, Option<SlabKey>),
         kind: SpanKind,
         start: SimTime,
         now: SimTime,
         status: u16,
         out: &mut Outbox<Message>,
     ) {
-        request.record_span(self.node, self.group(), kind, (start, now), status, out);
+        let at = SpanAt {
+            node: self.node,
+            group: self.group(),
+            from,
+            owner: job,
+        };
+        request.record_span(at, kind, (start, now), status, out);
     }
 
     /// Starts a request on the worker the pool gave it.
@@ -331,9 +338,6 @@ impl ServiceInstance {
         } = arrival;
         let endpoint = &self.config.endpoints[request.endpoint as usize];
         let work_ns = endpoint.service_time.sample_ns(&mut self.rng);
-        if now > arrived_at {
-            self.span(&request, SpanKind::Queue, arrived_at, now, 0, out);
-        }
         let key = self.jobs.insert(Job {
             from,
             request,
@@ -349,6 +353,10 @@ impl ServiceInstance {
             members: Vec::new(),
             degraded: false,
         });
+        if now > arrived_at {
+            let spanned = (from, &request, Some(key));
+            self.span(spanned, SpanKind::Queue, arrived_at, now, 0, out);
+        }
         self.begin_work(now, key, work_ns, out);
     }
 
@@ -356,7 +364,8 @@ impl ServiceInstance {
         let Some(job) = self.jobs.get(key) else {
             unreachable!("a work timer outlived its job: crashes bump the incarnation")
         };
-        self.span(&job.request, SpanKind::Work, job.started_at, now, 0, out);
+        let spanned = (job.from, &job.request, Some(key));
+        self.span(spanned, SpanKind::Work, job.started_at, now, 0, out);
         let endpoint = &self.config.endpoints[job.request.endpoint as usize];
         if self.rng.chance(endpoint.error_rate) {
             let reason = Reason {
@@ -529,7 +538,7 @@ impl ServiceInstance {
         }
         out.send(job.from, Message::Response(response));
         self.span(
-            &job.request,
+            (job.from, &job.request, Some(key)),
             SpanKind::Serve,
             job.arrived_at,
             now,

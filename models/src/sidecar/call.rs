@@ -1,5 +1,6 @@
 //! One call through the sidecar and each of its tries: where it stands and how a try ended.
 
+use meshsim_record::SpanEvent;
 use meshsim_sim::SimTime;
 
 use crate::message::{RequestContext, Response};
@@ -42,6 +43,8 @@ pub(super) struct Call {
     pub(super) tried: Vec<u32>,
     pub(super) phase: Phase,
     pub(super) admission: Option<Admission>,
+    /// What the mesh decided on the call, for its span; sampled calls only.
+    pub(super) events: Vec<SpanEvent>,
 }
 
 pub(super) struct Attempt {

@@ -27,6 +27,7 @@ mod health;
 pub(crate) mod inbound;
 mod pool;
 mod retry;
+mod spans;
 #[cfg(test)]
 mod tests;
 mod timeouts;
@@ -35,7 +36,7 @@ mod timer;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use meshsim_record::{GroupGauge, MeshEvent, Reason, ReasonKind, Record, Span, SpanKind};
+use meshsim_record::{GroupGauge, MeshEvent, Reason, ReasonKind, Record, SpanEvent, SpanEventKind};
 use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
 
 pub(crate) use call::Completion;
@@ -63,6 +64,9 @@ pub struct Sidecar {
     attempts: Slab<Attempt>,
     completed: VecDeque<Completion>,
     rng: SimRng,
+    /// Sampled calls answered before they existed (an open breaker, no route): their spans'
+    /// ids count them.
+    refused_spans: u64,
 }
 
 impl Sidecar {
@@ -89,6 +93,7 @@ impl Sidecar {
             attempts: Slab::default(),
             completed: VecDeque::new(),
             rng,
+            refused_spans: 0,
         }
     }
 
@@ -117,36 +122,6 @@ impl Sidecar {
         self.upstreams[usize::from(index)].has_live(None)
     }
 
-    /// Records a span of a sampled call from `start` to `now`; a try's retry number is the
-    /// call's retries so far.
-    fn span(
-        &self,
-        call: &Call,
-        kind: SpanKind,
-        (start, now): (SimTime, SimTime),
-        peer: Option<NodeId>,
-        status: u16,
-        out: &mut Outbox<Message>,
-    ) {
-        if !call.context.sampled {
-            return;
-        }
-        out.record(Record::Span(Box::new(Span {
-            trace: call.context.trace(),
-            node: self.own_node,
-            kind,
-            start_ns: start.as_nanos(),
-            end_ns: now.as_nanos(),
-            endpoint: Some((
-                self.upstreams[usize::from(call.upstream)].config.group,
-                call.endpoint,
-            )),
-            peer,
-            status,
-            number: call.retries,
-        })));
-    }
-
     /// Starts a call to `upstream`'s `endpoint` on behalf of `owner`. Returns the call's key; its
     /// answer comes later through [`Sidecar::pop_completion`], possibly right after this returns.
     /// An `Err` is an answer the sidecar gives before a call exists: an open breaker, no route.
@@ -165,11 +140,21 @@ impl Sidecar {
             caller: self.own_group,
             callee,
         });
-        let admission = self.admit(now, upstream_index, out)?;
+        let target = (upstream_index, endpoint);
+        let admission = match self.admit(now, upstream_index, out) {
+            Ok(admission) => admission,
+            Err(response) => {
+                let refusal = (&response, Some(SpanEventKind::BreakerOpen));
+                self.refused_span(now, target, (&context, owner), refusal, out);
+                return Err(response);
+            }
+        };
         let Ok((policy, subset)) = self.choose_route(upstream_index, endpoint, &context) else {
             // No route matches: Envoy answers 404 itself (`NR`).
             let response = answer(404, ReasonKind::NoRoute, callee);
-            return Err(self.settle_breaker(now, upstream_index, admission, now, response, out));
+            let response = self.settle_breaker(now, upstream_index, admission, now, response, out);
+            self.refused_span(now, target, (&context, owner), (&response, None), out);
+            return Err(response);
         };
         let cluster = self.upstreams[usize::from(upstream_index)]
             .config
@@ -188,6 +173,7 @@ impl Sidecar {
             tried: Vec::new(),
             phase: Phase::Delayed,
             admission,
+            events: Vec::new(),
         });
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
         if let Some(breaker) = &upstream.config.breaker {
@@ -205,6 +191,7 @@ impl Sidecar {
                 callee,
                 event: MeshEvent::FaultDelayed,
             });
+            self.note(key, SpanEvent::at(now, SpanEventKind::FaultDelay));
             out.set_timer(now + fault.delay_ns, SidecarTimer::FaultDelay(key).encode());
             return Ok(key);
         }
@@ -403,13 +390,15 @@ impl Sidecar {
         let peer =
             self.upstreams[usize::from(upstream_index)].config.instances[attempt.instance as usize];
         self.span(
-            call,
-            SpanKind::Attempt,
+            (attempt.call, call),
+            Some((attempt_key, peer)),
             (attempt.started_at, now),
-            Some(peer),
             response.status,
             out,
         );
+        if matches!(result, TryResult::TimedOut) {
+            self.note(attempt.call, SpanEvent::at(now, SpanEventKind::Timeout));
+        }
         let call = self.calls.get_mut(attempt.call).expect("live call");
         call.phase = Phase::BackingOff;
         if std::mem::take(&mut call.holds_retry) {
@@ -417,6 +406,18 @@ impl Sidecar {
         }
         if self.should_retry(now, attempt.call, result, out) {
             self.schedule_retry(now, attempt.call, out);
+            let retries = self.calls.get(attempt.call).map_or(0, |call| call.retries);
+            let status = if matches!(result, TryResult::Answered(_)) {
+                response.status
+            } else {
+                0
+            };
+            let retry = SpanEvent {
+                number: retries,
+                status,
+                ..SpanEvent::at(now, SpanEventKind::Retry)
+            };
+            self.note(attempt.call, retry);
         } else {
             self.finish(now, attempt.call, response.status, response.reason, out);
         }
@@ -448,7 +449,12 @@ impl Sidecar {
         reason: Reason,
         out: &mut Outbox<Message>,
     ) {
-        let call = self.discard(now, key, out);
+        let mut call = self.discard(now, key, out);
+        if call.context.sampled
+            && let Some(kind) = spans::ended_by(reason.kind)
+        {
+            call.events.push(SpanEvent::at(now, kind));
+        }
         let response = Response::new(CallKey::from(key), status, reason);
         let response = self.settle_breaker(
             now,
@@ -459,10 +465,9 @@ impl Sidecar {
             out,
         );
         self.span(
-            &call,
-            SpanKind::Call,
-            (call.started_at, now),
+            (key, &call),
             None,
+            (call.started_at, now),
             response.status,
             out,
         );
@@ -489,10 +494,9 @@ impl Sidecar {
                 if let Some(attempt) = self.attempts.remove(attempt_key) {
                     let peer = upstream.config.instances[attempt.instance as usize];
                     self.span(
-                        &call,
-                        SpanKind::Attempt,
+                        (key, &call),
+                        Some((attempt_key, peer)),
                         (attempt.started_at, now),
-                        Some(peer),
                         0,
                         out,
                     );
@@ -578,7 +582,7 @@ impl Sidecar {
     pub fn abandon(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
         if self.calls.get(key).is_some() {
             let call = self.discard(now, key, out);
-            self.span(&call, SpanKind::Call, (call.started_at, now), None, 0, out);
+            self.span((key, &call), None, (call.started_at, now), 0, out);
         }
     }
 

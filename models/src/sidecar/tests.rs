@@ -278,3 +278,4 @@ fn an_id_that_is_not_a_sidecar_timer_decodes_to_none() {
 }
 
 mod routes;
+mod spans;

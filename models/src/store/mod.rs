@@ -36,7 +36,7 @@ use meshsim_record::{Reason, ReasonKind, Record, ServedResult, SpanKind, Version
 use meshsim_sim::{Input, NodeId, SimRng, SimTime};
 
 use crate::arrival::Arrival;
-use crate::message::{Message, Request, Response};
+use crate::message::{Message, Request, Response, SpanAt};
 pub use crate::order_id::OrderId;
 use crate::outbox::Outbox;
 use crate::slab::{Slab, SlabKey};
@@ -271,13 +271,13 @@ impl Store {
             latency_ns: 0,
             result: ServedResult::Shed,
         });
-        self.span(request, SpanKind::Serve, now, now, 503, out);
+        self.span((arrival.from, request), SpanKind::Serve, now, now, 503, out);
     }
 
     fn start(&mut self, now: SimTime, arrival: Arrival, out: &mut Outbox<Message>) {
         if now > arrival.arrived_at {
             self.span(
-                &arrival.request,
+                (arrival.from, &arrival.request),
                 SpanKind::Queue,
                 arrival.arrived_at,
                 now,
@@ -310,7 +310,15 @@ impl Store {
             unreachable!("a store's work timer outlived its job: crashes bump the incarnation")
         };
         let request = job.arrival.request;
-        self.span(&request, SpanKind::Work, job.started_at, now, 0, out);
+        let from = job.arrival.from;
+        self.span(
+            (from, &request),
+            SpanKind::Work,
+            job.started_at,
+            now,
+            0,
+            out,
+        );
         if let Some(row) = job.row {
             // The transaction commits: the next writer of the row takes the lock.
             let next = self.locks.get_mut(&row).and_then(VecDeque::pop_front);
@@ -333,7 +341,14 @@ impl Store {
         let response = Response::new(request.call, status, reason);
         out.send(job.arrival.from, Message::Response(response));
         let arrived_at = job.arrival.arrived_at;
-        self.span(&request, SpanKind::Serve, arrived_at, now, status, out);
+        self.span(
+            (from, &request),
+            SpanKind::Serve,
+            arrived_at,
+            now,
+            status,
+            out,
+        );
         // A cache's miss is an answer, not a failure of the store.
         let miss = status == 404 && matches!(self.state, StoreState::KeyValue(_));
         let result = if response.is_success() || miss {
@@ -382,24 +397,24 @@ impl Store {
         status
     }
 
-    /// Records a span of a sampled request at this store.
+    /// Records a span of a sampled request from `from` at this store. A store makes no calls,
+    /// so its spans are keyed by the request alone.
     fn span(
         &self,
-        request: &Request,
+        (from, request): (NodeId, &Request),
         kind: SpanKind,
         start: SimTime,
         now: SimTime,
         status: u16,
         out: &mut Outbox<Message>,
     ) {
-        request.record_span(
-            self.node,
-            self.config.group,
-            kind,
-            (start, now),
-            status,
-            out,
-        );
+        let at = SpanAt {
+            node: self.node,
+            group: self.config.group,
+            from,
+            owner: None,
+        };
+        request.record_span(at, kind, (start, now), status, out);
     }
 
     /// The process dies; the database's files do not. The operations on workers and in the

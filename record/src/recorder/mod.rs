@@ -104,6 +104,10 @@ impl Recorder {
                 let result = trace.span(&self.catalog, span);
                 self.files.keep_error(result);
             }
+            if let Some(otlp) = &mut self.files.otlp {
+                let result = otlp.span(&self.catalog, span);
+                self.files.keep_error(result);
+            }
             return;
         }
         self.digest.fold(now, record);

@@ -7,6 +7,7 @@ use meshsim_sim::SimTime;
 
 use crate::catalog::Catalog;
 use crate::histogram::Histogram;
+use crate::otlp::{OtlpOutput, OtlpWriter};
 use crate::trace::{TraceOutput, TraceWriter};
 
 /// Where the streamed files go; `None` skips one.
@@ -17,6 +18,8 @@ pub struct RecorderOutputs {
     pub requests: Option<Box<dyn Write>>,
     /// The trace export of sampled requests, Chrome trace-event JSON.
     pub trace: Option<TraceOutput>,
+    /// The OTLP JSON export of sampled requests.
+    pub otlp: Option<OtlpOutput>,
 }
 
 pub(super) type CsvWriter = csv::Writer<Box<dyn Write>>;
@@ -28,6 +31,7 @@ pub(super) struct Files {
     pub(super) events: Option<CsvWriter>,
     pub(super) requests: Option<CsvWriter>,
     pub(super) trace: Option<TraceWriter>,
+    pub(super) otlp: Option<OtlpWriter>,
     pub(super) write_error: Option<io::Error>,
 }
 
@@ -95,6 +99,9 @@ impl Files {
             events: outputs.events.map(csv::Writer::from_writer),
             requests: outputs.requests.map(csv::Writer::from_writer),
             trace,
+            otlp: outputs
+                .otlp
+                .map(|otlp| OtlpWriter::new(otlp.writer, catalog)),
             write_error,
         };
         let result = write_row(files.metrics.as_mut(), &METRICS_HEADER)
@@ -141,6 +148,11 @@ impl Files {
         }
         if let Some(trace) = &mut self.trace
             && let Err(error) = trace.finish(catalog)
+        {
+            self.write_error.get_or_insert(error);
+        }
+        if let Some(otlp) = &mut self.otlp
+            && let Err(error) = otlp.finish(catalog)
         {
             self.write_error.get_or_insert(error);
         }

@@ -112,6 +112,7 @@ fn recorder(files: &Files, trace: bool) -> Recorder {
             writer: Box::new(files.trace.clone()),
             sample_rate: 1.0,
         }),
+        otlp: None,
     };
     Recorder::new(catalog(), outputs)
 }
@@ -381,6 +382,9 @@ fn span(request: u64) -> Span {
         peer: None,
         status: 200,
         number: 0,
+        id: 1,
+        parent: 0,
+        events: Vec::new(),
     }
 }
 

@@ -70,6 +70,9 @@ impl TraceWriter {
 
     /// Takes a span as it ends; writes the tree it completes, if any.
     pub(crate) fn span(&mut self, catalog: &Catalog, span: &Span) -> io::Result<()> {
+        if span.kind == SpanKind::Deliver {
+            return Ok(());
+        }
         if let Some(tree) = self.trees.add(span) {
             self.write_tree(catalog, &tree)?;
         }
@@ -266,6 +269,9 @@ mod tests {
             peer: Some(NodeId(1)),
             status: 200,
             number: 0,
+            id: 1,
+            parent: 0,
+            events: Vec::new(),
         }
     }
 

@@ -116,6 +116,9 @@ mod tests {
             peer: None,
             status: 200,
             number: 0,
+            id: 1,
+            parent: 0,
+            events: Vec::new(),
         }
     }
 
