@@ -36,6 +36,7 @@ fn run_messages(engine: EngineKind) -> (u64, f64) {
         events: Some(Box::new(std::io::sink())),
         requests: None,
         trace: None,
+        openmetrics: None,
     };
     let simulation =
         simulate_on(engine, loaded.resolved(), 42, outputs, &mut |_, _| {}).expect("runs");

@@ -65,6 +65,7 @@ pub fn run_text(label: &str, text: &str, seed: u64) -> (u64, u64) {
         events: Some(Box::new(std::io::sink())),
         requests: None,
         trace: None,
+        openmetrics: None,
     };
     let simulation = simulate(loaded.resolved(), seed, outputs, &mut |_, _| {}).expect("runs");
     assert!(simulation.summary.accounting.ok);

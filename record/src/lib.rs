@@ -12,11 +12,13 @@
 
 #![warn(unreachable_pub)]
 
+mod call_end;
 mod catalog;
 mod events;
 mod gauge;
 mod histogram;
 mod keys;
+mod openmetrics;
 mod outcome;
 mod reason;
 mod record;
@@ -25,6 +27,7 @@ mod span;
 pub mod summary;
 mod trace;
 
+pub use call_end::{CallEnd, RetryStop};
 pub use catalog::{Catalog, GroupInfo, NodeInfo, RolloutInfo, SubscriptionInfo, VersionInfo};
 pub use events::{BrokerEvent, MeshEvent, RolloutOutcome, SagaEvent};
 pub use gauge::{Gauge, GroupGauge};
@@ -33,6 +36,7 @@ pub use keys::{ClientId, VersionKey, trace_id};
 pub use outcome::{Outcome, ServedResult};
 pub use reason::{Reason, ReasonKind};
 pub use record::Record;
+pub use openmetrics::{OPENMETRICS_START_UNIX_S, OpenMetricsOutput};
 pub use recorder::{Recorder, RecorderOutputs};
 pub use span::{Span, SpanKind};
 pub use summary::RunSummary;

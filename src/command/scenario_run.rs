@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use meshsim_record::{RecorderOutputs, TraceOutput};
+use meshsim_record::{OpenMetricsOutput, RecorderOutputs, TraceOutput};
 use meshsim_reports::{ExpectationOutcome, RunData, TableOptions, summary_json, summary_table};
 
 use super::color::color_for;
@@ -44,6 +44,10 @@ pub(crate) struct ScenarioRun {
     pub(crate) trace: Option<PathBuf>,
     /// The share of workload requests the trace follows, from 0 to 1.
     pub(crate) trace_sample: f64,
+    /// Where to write the run as timestamped OpenMetrics text, if anywhere, and the Unix time
+    /// simulated time 0 maps to.
+    pub(crate) openmetrics: Option<PathBuf>,
+    pub(crate) openmetrics_start_unix_s: u64,
     pub(crate) no_progress: bool,
     pub(crate) limits: RunLimits,
 }
@@ -54,6 +58,7 @@ struct Staged {
     folder: OutputFolder,
     target: PathBuf,
     trace_staging: Option<PathBuf>,
+    openmetrics_staging: Option<PathBuf>,
 }
 
 impl ScenarioRun {
@@ -111,6 +116,7 @@ impl ScenarioRun {
         }
         let out = folder.path();
         let trace_staging = self.trace.as_deref().map(staging_file);
+        let openmetrics_staging = self.openmetrics.as_deref().map(staging_file);
         let outputs = RecorderOutputs {
             metrics: Some(create(out, "metrics.csv")?),
             events: Some(create(out, "events.csv")?),
@@ -130,11 +136,19 @@ impl ScenarioRun {
                 }
                 None => None,
             },
+            openmetrics: match &openmetrics_staging {
+                Some(path) => Some(OpenMetricsOutput {
+                    writer: create_file(path, "the OpenMetrics file")?,
+                    start_unix_s: self.openmetrics_start_unix_s,
+                }),
+                None => None,
+            },
         };
         let staged = Staged {
             folder,
             target,
             trace_staging,
+            openmetrics_staging,
         };
         Ok((staged, outputs))
     }
@@ -176,6 +190,10 @@ impl ScenarioRun {
             fs::rename(staging, trace)
                 .with_context(|| format!("cannot move the trace into {}", trace.display()))?;
         }
+        if let (Some(staging), Some(path)) = (&staged.openmetrics_staging, &self.openmetrics) {
+            fs::rename(staging, path)
+                .with_context(|| format!("cannot move the metrics into {}", path.display()))?;
+        }
         let charts = format!("{charts} charts in {CHARTS_FOLDER}/");
         let mut files = vec![
             "summary.json",
@@ -193,6 +211,13 @@ impl ScenarioRun {
                 "  wrote {}: spans of {} % of the requests (open it in ui.perfetto.dev)",
                 trace.display(),
                 self.trace_sample * 100.0
+            );
+        }
+        if let Some(path) = &self.openmetrics {
+            println!(
+                "  wrote {}: OpenMetrics from {} (load it with promtool tsdb create-blocks-from openmetrics)",
+                path.display(),
+                self.openmetrics_start_unix_s
             );
         }
         Ok(())
@@ -232,7 +257,10 @@ fn stopped(error: SimulateError, bar: &ProgressBar, staged: &Staged) -> anyhow::
     match error {
         SimulateError::Interrupted { reached, end } => {
             bar.finish_and_clear();
-            if let Some(path) = &staged.trace_staging {
+            for path in [&staged.trace_staging, &staged.openmetrics_staging]
+                .into_iter()
+                .flatten()
+            {
                 let _ = fs::remove_file(path);
             }
             let target = &staged.target;
@@ -321,6 +349,13 @@ fn staging_file(path: &Path) -> PathBuf {
         .file_name()
         .map_or_else(|| "trace".into(), |name| name.to_string_lossy());
     path.with_file_name(format!(".{name}.partial"))
+}
+
+/// A file outside the output folder, buffered; `what` names it in an error.
+fn create_file(path: &Path, what: &str) -> anyhow::Result<Box<dyn Write>> {
+    let file = File::create(path)
+        .with_context(|| format!("cannot create {what} {}", path.display()))?;
+    Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
 }
 
 fn create(folder: &Path, name: &str) -> anyhow::Result<Box<dyn Write>> {

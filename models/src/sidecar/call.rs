@@ -1,5 +1,6 @@
 //! One call through the sidecar and each of its tries: where it stands and how a try ended.
 
+use meshsim_record::RetryStop;
 use meshsim_sim::SimTime;
 
 use crate::message::{RequestContext, Response};
@@ -42,6 +43,10 @@ pub(super) struct Call {
     pub(super) tried: Vec<u32>,
     pub(super) phase: Phase,
     pub(super) admission: Option<Admission>,
+    /// Fault injection delayed it, and why the retry policy stopped retrying it: Envoy's `DI`,
+    /// `URX` and `UO` flags in the call's telemetry.
+    pub(super) delayed: bool,
+    pub(super) retry_stop: RetryStop,
 }
 
 pub(super) struct Attempt {

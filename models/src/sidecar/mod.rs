@@ -35,7 +35,9 @@ mod timer;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use meshsim_record::{GroupGauge, MeshEvent, Reason, ReasonKind, Record, Span, SpanKind};
+use meshsim_record::{
+    CallEnd, GroupGauge, MeshEvent, Reason, ReasonKind, Record, RetryStop, Span, SpanKind,
+};
 use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
 
 pub(crate) use call::Completion;
@@ -188,6 +190,8 @@ impl Sidecar {
             tried: Vec::new(),
             phase: Phase::Delayed,
             admission,
+            delayed: false,
+            retry_stop: RetryStop::None,
         });
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
         if let Some(breaker) = &upstream.config.breaker {
@@ -205,6 +209,7 @@ impl Sidecar {
                 callee,
                 event: MeshEvent::FaultDelayed,
             });
+            self.calls.get_mut(key).expect("just inserted").delayed = true;
             out.set_timer(now + fault.delay_ns, SidecarTimer::FaultDelay(key).encode());
             return Ok(key);
         }
@@ -449,6 +454,7 @@ impl Sidecar {
         out: &mut Outbox<Message>,
     ) {
         let call = self.discard(now, key, out);
+        self.record_end(now, &call, status, reason.kind, out);
         let response = Response::new(CallKey::from(key), status, reason);
         let response = self.settle_breaker(
             now,
@@ -470,6 +476,29 @@ impl Sidecar {
             owner: call.owner,
             response,
         });
+    }
+
+    /// Reports the call's end as the proxy saw it, before any application fallback, for the
+    /// mesh's telemetry.
+    fn record_end(
+        &self,
+        now: SimTime,
+        call: &Call,
+        status: u16,
+        reason: ReasonKind,
+        out: &mut Outbox<Message>,
+    ) {
+        let upstream = &self.upstreams[usize::from(call.upstream)];
+        out.record(Record::CallEnded(CallEnd {
+            caller: self.own_node,
+            callee: upstream.config.group,
+            peer: (call.tried.last()).map(|&instance| upstream.config.instances[instance as usize]),
+            duration_ns: now - call.started_at,
+            status,
+            reason,
+            retry_stop: call.retry_stop,
+            delayed: call.delayed,
+        }));
     }
 
     /// Removes call `key` and gives back what it holds: its connection, its place in a queue,
@@ -578,6 +607,7 @@ impl Sidecar {
     pub fn abandon(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
         if self.calls.get(key).is_some() {
             let call = self.discard(now, key, out);
+            self.record_end(now, &call, 0, ReasonKind::ClientTimeout, out);
             self.span(&call, SpanKind::Call, (call.started_at, now), None, 0, out);
         }
     }

@@ -7,6 +7,7 @@ use meshsim_sim::SimTime;
 
 use crate::catalog::Catalog;
 use crate::histogram::Histogram;
+use crate::openmetrics::OpenMetricsOutput;
 use crate::trace::{TraceOutput, TraceWriter};
 
 /// Where the streamed files go; `None` skips one.
@@ -17,6 +18,8 @@ pub struct RecorderOutputs {
     pub requests: Option<Box<dyn Write>>,
     /// The trace export of sampled requests, Chrome trace-event JSON.
     pub trace: Option<TraceOutput>,
+    /// The run as timestamped OpenMetrics text (`--openmetrics`), written at the end.
+    pub openmetrics: Option<OpenMetricsOutput>,
 }
 
 pub(super) type CsvWriter = csv::Writer<Box<dyn Write>>;
