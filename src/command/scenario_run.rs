@@ -353,8 +353,8 @@ fn staging_file(path: &Path) -> PathBuf {
 
 /// A file outside the output folder, buffered; `what` names it in an error.
 fn create_file(path: &Path, what: &str) -> anyhow::Result<Box<dyn Write>> {
-    let file = File::create(path)
-        .with_context(|| format!("cannot create {what} {}", path.display()))?;
+    let file =
+        File::create(path).with_context(|| format!("cannot create {what} {}", path.display()))?;
     Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
 }
 

@@ -170,6 +170,16 @@ impl Sidecar {
         let admission = self.admit(now, upstream_index, out)?;
         let Ok((policy, subset)) = self.choose_route(upstream_index, endpoint, &context) else {
             // No route matches: Envoy answers 404 itself (`NR`).
+            out.record(Record::CallEnded(CallEnd {
+                caller: self.own_node,
+                callee,
+                peer: None,
+                duration_ns: 0,
+                status: 404,
+                reason: ReasonKind::NoRoute,
+                retry_stop: RetryStop::None,
+                delayed: false,
+            }));
             let response = answer(404, ReasonKind::NoRoute, callee);
             return Err(self.settle_breaker(now, upstream_index, admission, now, response, out));
         };

@@ -15,25 +15,58 @@ pub(super) const ROW_CELLS: usize = KEY_COLUMNS + COLUMNS.len();
 
 /// Each numeric column of `metrics.csv`, in its order, and its help.
 const COLUMNS: [(&str, &str); 20] = [
-    ("requests", "Requests that ended in the interval (metrics.csv's requests)."),
+    (
+        "requests",
+        "Requests that ended in the interval (metrics.csv's requests).",
+    ),
     ("succeeded", "Requests that succeeded in the interval."),
     ("failed", "Requests that failed in the interval."),
     ("timed_out", "Requests that timed out in the interval."),
     ("shed", "Requests shed in the interval."),
     ("p50_ms", "The interval's median latency, in milliseconds."),
-    ("p99_ms", "The interval's 99th percentile latency, in milliseconds."),
-    ("in_flight", "Requests being worked on at the interval's end."),
-    ("queue_depth", "Requests waiting for a worker at the interval's end."),
-    ("circuit_state", "Callers' circuit breakers: 0 closed, 1 half open, 2 open."),
-    ("ejected", "Instances ejected by outlier detection, over every caller's sidecar."),
-    ("route_weight", "The version's share of its service's traffic, in percent."),
+    (
+        "p99_ms",
+        "The interval's 99th percentile latency, in milliseconds.",
+    ),
+    (
+        "in_flight",
+        "Requests being worked on at the interval's end.",
+    ),
+    (
+        "queue_depth",
+        "Requests waiting for a worker at the interval's end.",
+    ),
+    (
+        "circuit_state",
+        "Callers' circuit breakers: 0 closed, 1 half open, 2 open.",
+    ),
+    (
+        "ejected",
+        "Instances ejected by outlier detection, over every caller's sidecar.",
+    ),
+    (
+        "route_weight",
+        "The version's share of its service's traffic, in percent.",
+    ),
     ("retries", "Retries sent to the service in the interval."),
-    ("budget_denials", "Retries the retry limit or budget denied in the interval."),
-    ("pending", "Calls waiting for a connection at the interval's end."),
+    (
+        "budget_denials",
+        "Retries the retry limit or budget denied in the interval.",
+    ),
+    (
+        "pending",
+        "Calls waiting for a connection at the interval's end.",
+    ),
     ("lag_ms", "A subscription's consumer lag, in milliseconds."),
     ("failed_checks", "A rollout's failed checks so far."),
-    ("degraded", "Requests answered without a call that failed, in the interval."),
-    ("cpu_percent", "CPU used by the version's instances, in percent of their cores."),
+    (
+        "degraded",
+        "Requests answered without a call that failed, in the interval.",
+    ),
+    (
+        "cpu_percent",
+        "CPU used by the version's instances, in percent of their cores.",
+    ),
     ("replicas", "The version's instances."),
 ];
 
@@ -61,7 +94,11 @@ impl Rows {
             .series
             .iter()
             .map(|([kind, name, version], points)| {
-                let labels = [("kind", kind.as_str()), ("name", name), ("version", version)];
+                let labels = [
+                    ("kind", kind.as_str()),
+                    ("name", name),
+                    ("version", version),
+                ];
                 (points, label_text(&labels))
             })
             .collect();
@@ -106,10 +143,15 @@ mod tests {
         let mut rows = Rows::default();
         rows.sample(&[cells], 0);
         let mut out = Vec::new();
-        rows.write(&mut out, &["10.000".to_owned()]).expect("writes to memory");
+        rows.write(&mut out, &["10.000".to_owned()])
+            .expect("writes to memory");
         let text = String::from_utf8(out).expect("utf-8");
-        assert!(text.contains("meshsim_requests{kind=\"service\",name=\"order\",version=\"v1\"} 7 10.000\n"));
-        assert!(text.contains("meshsim_circuit_state{kind=\"service\",name=\"order\",version=\"v1\"} 2 10.000\n"));
+        assert!(text.contains(
+            "meshsim_requests{kind=\"service\",name=\"order\",version=\"v1\"} 7 10.000\n"
+        ));
+        assert!(text.contains(
+            "meshsim_circuit_state{kind=\"service\",name=\"order\",version=\"v1\"} 2 10.000\n"
+        ));
         assert!(!text.contains("meshsim_p50_ms{"));
         assert_eq!(text.matches("# TYPE ").count(), COLUMNS.len());
     }

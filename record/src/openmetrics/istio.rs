@@ -21,8 +21,8 @@ use crate::reason::ReasonKind;
 /// (`sidecar.istio.io/statsHistogramBuckets`: istio@1.30.3
 /// `tools/packaging/common/envoy_bootstrap.json`, `histogram_bucket_settings`).
 pub(super) const BUCKET_BOUNDS_MS: [f64; 19] = [
-    0.5, 1.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0,
-    30000.0, 60000.0, 300000.0, 600000.0, 1800000.0, 3600000.0,
+    0.5, 1.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 30000.0,
+    60000.0, 300000.0, 600000.0, 1800000.0, 3600000.0,
 ];
 /// The bounds' `le` values as Envoy's exporter writes them.
 const BUCKET_LABELS: [&str; 19] = [
@@ -37,7 +37,9 @@ pub(super) const NAMESPACE: &str = "default";
 
 /// Envoy's response flags meshsim can raise, in the order Envoy writes them, joined by commas
 /// (envoy@v1.37.0 `source/common/stream_info/utility.h`, `ALL_RESPONSE_STRINGS_FLAGS`).
-const FLAGS: [&str; 11] = ["UH", "UT", "UF", "UC", "UO", "NR", "DI", "FI", "RL", "DC", "URX"];
+const FLAGS: [&str; 11] = [
+    "UH", "UT", "UF", "UC", "UO", "NR", "DI", "FI", "RL", "DC", "URX",
+];
 const UH: u16 = 1 << 0;
 const UT: u16 = 1 << 1;
 const UF: u16 = 1 << 2;
@@ -149,7 +151,13 @@ impl Requests {
         for (index, labels) in &labels {
             for (interval, values) in self.series[*index].points.iter() {
                 let count = values[BUCKET_BOUNDS_MS.len()];
-                sample(out, "istio_requests_total", labels, count, &timestamps[interval])?;
+                sample(
+                    out,
+                    "istio_requests_total",
+                    labels,
+                    count,
+                    &timestamps[interval],
+                )?;
             }
         }
         let family = "istio_request_duration_milliseconds";
@@ -166,7 +174,13 @@ impl Requests {
                 let le = BUCKET_LABELS.iter().chain(&["+Inf"]);
                 for (bound, value) in le.zip(values) {
                     let bucket_labels = format!("{labels},le=\"{bound}\"");
-                    sample(out, &format!("{family}_bucket"), &bucket_labels, *value, time)?;
+                    sample(
+                        out,
+                        &format!("{family}_bucket"),
+                        &bucket_labels,
+                        *value,
+                        time,
+                    )?;
                 }
                 let count = values[BUCKET_BOUNDS_MS.len()];
                 sample(out, &format!("{family}_count"), labels, count, time)?;
@@ -257,8 +271,12 @@ fn identity(catalog: &Catalog, workload: Workload) -> [String; 4] {
 /// The series' labels, in the order Istio's stats filter writes them.
 fn series_labels(catalog: &Catalog, key: &SeriesKey) -> String {
     let [source, source_app, source_version, source_revision] = identity(catalog, key.source);
-    let [destination, destination_app, destination_version, destination_revision] =
-        identity(catalog, key.destination);
+    let [
+        destination,
+        destination_app,
+        destination_version,
+        destination_revision,
+    ] = identity(catalog, key.destination);
     let service = &catalog.groups[key.callee as usize].name;
     let host = format!("{service}.{NAMESPACE}.svc.cluster.local");
     let code = key.status.to_string();

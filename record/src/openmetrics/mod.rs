@@ -70,7 +70,12 @@ impl OpenMetrics {
 
     /// Every series' point for the interval that ends at `end_ns`: the request series, each
     /// service's cluster statistics (one per group) and the interval's `metrics.csv` rows.
-    pub(crate) fn sample(&mut self, end_ns: u64, clusters: &[ClusterStats], rows: &[[String; gauges::ROW_CELLS]]) {
+    pub(crate) fn sample(
+        &mut self,
+        end_ns: u64,
+        clusters: &[ClusterStats],
+        rows: &[[String; gauges::ROW_CELLS]],
+    ) {
         let point = self.next_point();
         self.requests.sample();
         self.clusters.sample(clusters);

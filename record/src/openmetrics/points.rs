@@ -24,7 +24,11 @@ impl Points {
     pub(super) fn push(&mut self, values: impl IntoIterator<Item = f64>) {
         let before = self.values.len();
         self.values.extend(values);
-        assert_eq!(self.values.len() - before, self.width, "one point is `width` values");
+        assert_eq!(
+            self.values.len() - before,
+            self.width,
+            "one point is `width` values"
+        );
     }
 
     /// Each interval's index and values, in order.
@@ -46,8 +50,10 @@ mod tests {
         let mut points = Points::new(3, 2);
         points.push([1.0, 2.0]);
         points.push([3.0, 4.0]);
-        let back: Vec<(usize, Vec<f64>)> =
-            points.iter().map(|(index, values)| (index, values.to_vec())).collect();
+        let back: Vec<(usize, Vec<f64>)> = points
+            .iter()
+            .map(|(index, values)| (index, values.to_vec()))
+            .collect();
         assert_eq!(back, vec![(3, vec![1.0, 2.0]), (4, vec![3.0, 4.0])]);
     }
 }

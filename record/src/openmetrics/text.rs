@@ -122,7 +122,10 @@ mod tests {
     #[test]
     fn timestamps_are_seconds_with_milliseconds() {
         assert_eq!(timestamp_text(1_767_225_600, 0), "1767225600.000");
-        assert_eq!(timestamp_text(1_767_225_600, 10_500_000_000), "1767225610.500");
+        assert_eq!(
+            timestamp_text(1_767_225_600, 10_500_000_000),
+            "1767225610.500"
+        );
         // Below a millisecond is dropped, never rounded up past the interval's end.
         assert_eq!(timestamp_text(0, 1_999_999), "0.001");
     }

@@ -70,8 +70,8 @@ impl Recorder {
             .iter()
             .map(|group| vec![VersionStats::default(); group.versions.len()])
             .collect();
-        let openmetrics = (outputs.openmetrics.take())
-            .map(|output| OpenMetrics::new(output, &catalog));
+        let openmetrics =
+            (outputs.openmetrics.take()).map(|output| OpenMetrics::new(output, &catalog));
         let files = Files::open(outputs, &catalog);
         Recorder {
             mesh: vec![MeshStats::default(); catalog.groups.len()],

@@ -69,7 +69,10 @@ pub(crate) fn read_traces(
 ) -> Result<ReadCounts, ReadError> {
     let _ = (options, on_trace);
     Err(ReadError {
-        file: files.first().map(|file| file.to_path_buf()).unwrap_or_default(),
+        file: files
+            .first()
+            .map(|file| file.to_path_buf())
+            .unwrap_or_default(),
         line: 0,
         column: 0,
         message: "the trace readers are not built yet".to_owned(),
