@@ -37,6 +37,7 @@ fn run_messages(engine: EngineKind) -> (u64, f64) {
         requests: None,
         trace: None,
         otlp: None,
+        openmetrics: None,
     };
     let simulation =
         simulate_on(engine, loaded.resolved(), 42, outputs, &mut |_, _| {}).expect("runs");

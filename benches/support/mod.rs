@@ -66,6 +66,7 @@ pub fn run_text(label: &str, text: &str, seed: u64) -> (u64, u64) {
         requests: None,
         trace: None,
         otlp: None,
+        openmetrics: None,
     };
     let simulation = simulate(loaded.resolved(), seed, outputs, &mut |_, _| {}).expect("runs");
     assert!(simulation.summary.accounting.ok);

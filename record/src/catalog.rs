@@ -61,6 +61,8 @@ impl SubscriptionInfo {
 pub struct NodeInfo {
     pub group: GroupId,
     pub name: String,
+    /// A service instance's version, by index in its group's versions; `None` for the rest.
+    pub version: Option<u32>,
 }
 
 #[derive(Debug, Clone)]

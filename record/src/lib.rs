@@ -12,12 +12,14 @@
 
 #![warn(unreachable_pub)]
 
+mod call_end;
 mod catalog;
 mod events;
 mod gauge;
 mod histogram;
 mod keys;
 mod otlp;
+mod openmetrics;
 mod outcome;
 mod reason;
 mod record;
@@ -26,12 +28,14 @@ mod span;
 pub mod summary;
 mod trace;
 
+pub use call_end::{CallEnd, RetryStop};
 pub use catalog::{Catalog, GroupInfo, NodeInfo, RolloutInfo, SubscriptionInfo, VersionInfo};
 pub use events::{BrokerEvent, MeshEvent, RolloutOutcome, SagaEvent};
 pub use gauge::{Gauge, GroupGauge};
 pub use histogram::Histogram;
 pub use keys::{ClientId, VersionKey, trace_id};
 pub use otlp::{EPOCH_UNIX_NS, OtlpOutput};
+pub use openmetrics::{OPENMETRICS_START_UNIX_S, OpenMetricsOutput};
 pub use outcome::{Outcome, ServedResult};
 pub use reason::{Reason, ReasonKind};
 pub use record::Record;

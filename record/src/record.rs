@@ -4,6 +4,7 @@
 
 use meshsim_sim::{GroupId, NodeId};
 
+use crate::call_end::CallEnd;
 use crate::events::{BrokerEvent, MeshEvent, RolloutOutcome, SagaEvent};
 use crate::gauge::{Gauge, GroupGauge};
 use crate::keys::{ClientId, VersionKey};
@@ -46,6 +47,9 @@ pub enum Record {
     InFlightAtEnd { client: ClientId, count: u64 },
     /// A caller's sidecar started a call to `callee` (before retries).
     Call { caller: GroupId, callee: GroupId },
+    /// A caller's sidecar ended a call, for the mesh's telemetry (`--openmetrics`); out of the
+    /// digest, like spans.
+    CallEnded(CallEnd),
     /// A caller's sidecar sent one attempt of a call; `retry` for every attempt after the first.
     Attempt {
         caller: GroupId,

@@ -125,9 +125,13 @@ fn nodes(scenario: &Scenario, layout: &Layout) -> Vec<NodeInfo> {
     let mut nodes: Vec<(NodeId, NodeInfo)> = Vec::new();
     for (name, service) in &layout.services {
         for (index, &node) in service.instances.iter().enumerate() {
+            let version = (service.versions.iter())
+                .position(|(_, range)| range.contains(&index))
+                .map(|version| version as u32);
             let info = NodeInfo {
                 group: service.group,
                 name: format!("{name}/{index}"),
+                version,
             };
             nodes.push((node, info));
         }
@@ -141,6 +145,7 @@ fn nodes(scenario: &Scenario, layout: &Layout) -> Vec<NodeInfo> {
         let info = NodeInfo {
             group: host.group,
             name: name.clone(),
+            version: None,
         };
         nodes.push((host.node, info));
     }
@@ -148,6 +153,7 @@ fn nodes(scenario: &Scenario, layout: &Layout) -> Vec<NodeInfo> {
         let info = NodeInfo {
             group: host.group,
             name: rollout::controller_name(rollout),
+            version: None,
         };
         nodes.push((host.node, info));
     }
@@ -155,6 +161,7 @@ fn nodes(scenario: &Scenario, layout: &Layout) -> Vec<NodeInfo> {
         let info = NodeInfo {
             group: host.group,
             name: autoscalers::controller_name(&service.name),
+            version: None,
         };
         nodes.push((host.node, info));
     }

@@ -10,6 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use meshsim_record::OPENMETRICS_START_UNIX_S;
 use meshsim_reports::{
     Difference, RunData, compare_charts, compare_report_html, differences, differences_text,
     headline,
@@ -77,6 +78,8 @@ pub(crate) fn compare(args: &CompareArgs) -> anyhow::Result<Status> {
             trace: None,
             otlp: None,
             trace_sample: DEFAULT_TRACE_SAMPLE,
+            openmetrics: None,
+            openmetrics_start_unix_s: OPENMETRICS_START_UNIX_S,
             no_progress: args.no_progress,
             limits: args.limits.limits(),
         };

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use meshsim_record::OPENMETRICS_START_UNIX_S;
+
 use super::limits::LimitArgs;
 use super::scenario_run::{DEFAULT_TRACE_SAMPLE, ScenarioRun};
 use super::status::Status;
@@ -35,6 +37,16 @@ pub(crate) struct RunArgs {
     /// The share of workload requests `--trace` and `--otlp` follow, from 0 to 1.
     #[arg(long, value_name = "RATE", default_value_t = DEFAULT_TRACE_SAMPLE)]
     pub trace_sample: f64,
+    /// Write the run as timestamped OpenMetrics text to FILE: Istio's standard metrics, Envoy's
+    /// cluster statistics and meshsim's gauges, one point per metrics interval, for
+    /// `promtool tsdb create-blocks-from openmetrics` (docs/observability-metrics.md).
+    #[arg(long, value_name = "FILE")]
+    pub openmetrics: Option<PathBuf>,
+    /// The Unix time, in seconds, simulated time 0 maps to in `--openmetrics` (default
+    /// 2026-01-01T00:00:00Z; Prometheus drops blocks older than its retention, so pass
+    /// "$(date -u +%s)" or an hour before).
+    #[arg(long, value_name = "UNIX_SECONDS", default_value_t = OPENMETRICS_START_UNIX_S)]
+    pub openmetrics_start: u64,
     /// Hide the progress bar (it is hidden anyway when stderr is not a terminal or in CI).
     #[arg(long)]
     pub no_progress: bool,
@@ -60,6 +72,8 @@ impl From<&RunArgs> for ScenarioRun {
             trace: args.trace.clone(),
             otlp: args.otlp.clone(),
             trace_sample: args.trace_sample,
+            openmetrics: args.openmetrics.clone(),
+            openmetrics_start_unix_s: args.openmetrics_start,
             no_progress: args.no_progress,
             limits: args.limits.limits(),
         }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use meshsim_record::{OtlpOutput, RecorderOutputs, TraceOutput};
+use meshsim_record::{OpenMetricsOutput, OtlpOutput, RecorderOutputs, TraceOutput};
 use meshsim_reports::{ExpectationOutcome, RunData, TableOptions, summary_json, summary_table};
 
 use super::color::color_for;
@@ -46,6 +46,10 @@ pub(crate) struct ScenarioRun {
     pub(crate) otlp: Option<PathBuf>,
     /// The share of workload requests the traces follow, from 0 to 1.
     pub(crate) trace_sample: f64,
+    /// Where to write the run as timestamped OpenMetrics text, if anywhere, and the Unix time
+    /// simulated time 0 maps to.
+    pub(crate) openmetrics: Option<PathBuf>,
+    pub(crate) openmetrics_start_unix_s: u64,
     pub(crate) no_progress: bool,
     pub(crate) limits: RunLimits,
 }
@@ -57,6 +61,7 @@ struct Staged {
     target: PathBuf,
     trace_staging: Option<PathBuf>,
     otlp_staging: Option<PathBuf>,
+    openmetrics_staging: Option<PathBuf>,
 }
 
 impl ScenarioRun {
@@ -115,6 +120,7 @@ impl ScenarioRun {
         let out = folder.path();
         let trace_staging = self.trace.as_deref().map(staging_file);
         let otlp_staging = self.otlp.as_deref().map(staging_file);
+        let openmetrics_staging = self.openmetrics.as_deref().map(staging_file);
         let outputs = RecorderOutputs {
             metrics: Some(create(out, "metrics.csv")?),
             events: Some(create(out, "events.csv")?),
@@ -136,8 +142,15 @@ impl ScenarioRun {
             },
             otlp: match &otlp_staging {
                 Some(path) => Some(OtlpOutput {
-                    writer: create_file(path)?,
+                    writer: create_file(path, "the OTLP file")?,
                     sample_rate: self.trace_sample,
+                }),
+                None => None,
+            },
+            openmetrics: match &openmetrics_staging {
+                Some(path) => Some(OpenMetricsOutput {
+                    writer: create_file(path, "the OpenMetrics file")?,
+                    start_unix_s: self.openmetrics_start_unix_s,
                 }),
                 None => None,
             },
@@ -147,6 +160,7 @@ impl ScenarioRun {
             target,
             trace_staging,
             otlp_staging,
+            openmetrics_staging,
         };
         Ok((staged, outputs))
     }
@@ -192,6 +206,10 @@ impl ScenarioRun {
             fs::rename(staging, otlp)
                 .with_context(|| format!("cannot move the OTLP file into {}", otlp.display()))?;
         }
+        if let (Some(staging), Some(path)) = (&staged.openmetrics_staging, &self.openmetrics) {
+            fs::rename(staging, path)
+                .with_context(|| format!("cannot move the metrics into {}", path.display()))?;
+        }
         let charts = format!("{charts} charts in {CHARTS_FOLDER}/");
         let mut files = vec![
             "summary.json",
@@ -216,6 +234,13 @@ impl ScenarioRun {
                 "  wrote {}: OTLP spans of {} % of the requests (for Jaeger, Tempo or a collector)",
                 otlp.display(),
                 self.trace_sample * 100.0
+            );
+        }
+        if let Some(path) = &self.openmetrics {
+            println!(
+                "  wrote {}: OpenMetrics from {} (load it with promtool tsdb create-blocks-from openmetrics)",
+                path.display(),
+                self.openmetrics_start_unix_s
             );
         }
         Ok(())
@@ -255,7 +280,11 @@ fn stopped(error: SimulateError, bar: &ProgressBar, staged: &Staged) -> anyhow::
     match error {
         SimulateError::Interrupted { reached, end } => {
             bar.finish_and_clear();
-            for path in [&staged.trace_staging, &staged.otlp_staging]
+            for path in [
+                &staged.trace_staging,
+                &staged.otlp_staging,
+                &staged.openmetrics_staging,
+            ]
                 .into_iter()
                 .flatten()
             {
@@ -349,9 +378,10 @@ fn staging_file(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.partial"))
 }
 
-/// A file outside the output folder, buffered.
-fn create_file(path: &Path) -> anyhow::Result<Box<dyn Write>> {
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+/// A file outside the output folder, buffered; `what` names it in an error.
+fn create_file(path: &Path, what: &str) -> anyhow::Result<Box<dyn Write>> {
+    let file =
+        File::create(path).with_context(|| format!("cannot create {what} {}", path.display()))?;
     Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
 }
 

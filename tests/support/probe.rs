@@ -160,6 +160,7 @@ pub fn run_on(engine: EngineKind, label: &str, source: &str) -> Run {
         metrics: Some(Box::new(metrics.clone())),
         trace: None,
         otlp: None,
+        openmetrics: None,
     };
     let simulation = simulate_on(engine, loaded.resolved(), SEED, outputs, &mut |_, _| {})
         .unwrap_or_else(|error| panic!("{error}"));

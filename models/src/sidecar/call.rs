@@ -1,6 +1,6 @@
 //! One call through the sidecar and each of its tries: where it stands and how a try ended.
 
-use meshsim_record::SpanEvent;
+use meshsim_record::{RetryStop, SpanEvent};
 use meshsim_sim::SimTime;
 
 use crate::message::{RequestContext, Response};
@@ -45,6 +45,10 @@ pub(super) struct Call {
     pub(super) admission: Option<Admission>,
     /// What the mesh decided on the call, for its span; sampled calls only.
     pub(super) events: Vec<SpanEvent>,
+    /// Fault injection delayed it, and why the retry policy stopped retrying it: Envoy's `DI`,
+    /// `URX` and `UO` flags in the call's telemetry.
+    pub(super) delayed: bool,
+    pub(super) retry_stop: RetryStop,
 }
 
 pub(super) struct Attempt {

@@ -36,7 +36,9 @@ mod timer;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use meshsim_record::{GroupGauge, MeshEvent, Reason, ReasonKind, Record, SpanEvent, SpanEventKind};
+use meshsim_record::{
+    CallEnd, GroupGauge, MeshEvent, Reason, ReasonKind, Record, RetryStop, SpanEvent, SpanEventKind,
+};
 use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
 
 pub(crate) use call::Completion;
@@ -151,6 +153,16 @@ impl Sidecar {
         };
         let Ok((policy, subset)) = self.choose_route(upstream_index, endpoint, &context) else {
             // No route matches: Envoy answers 404 itself (`NR`).
+            out.record(Record::CallEnded(CallEnd {
+                caller: self.own_node,
+                callee,
+                peer: None,
+                duration_ns: 0,
+                status: 404,
+                reason: ReasonKind::NoRoute,
+                retry_stop: RetryStop::None,
+                delayed: false,
+            }));
             let response = answer(404, ReasonKind::NoRoute, callee);
             let response = self.settle_breaker(now, upstream_index, admission, now, response, out);
             self.refused_span(now, target, (&context, owner), (&response, None), out);
@@ -174,6 +186,8 @@ impl Sidecar {
             phase: Phase::Delayed,
             admission,
             events: Vec::new(),
+            delayed: false,
+            retry_stop: RetryStop::None,
         });
         let upstream = &mut self.upstreams[usize::from(upstream_index)];
         if let Some(breaker) = &upstream.config.breaker {
@@ -192,6 +206,7 @@ impl Sidecar {
                 event: MeshEvent::FaultDelayed,
             });
             self.note(key, SpanEvent::at(now, SpanEventKind::FaultDelay));
+            self.calls.get_mut(key).expect("just inserted").delayed = true;
             out.set_timer(now + fault.delay_ns, SidecarTimer::FaultDelay(key).encode());
             return Ok(key);
         }
@@ -455,6 +470,7 @@ impl Sidecar {
         {
             call.events.push(SpanEvent::at(now, kind));
         }
+        self.record_end(now, &call, status, reason.kind, out);
         let response = Response::new(CallKey::from(key), status, reason);
         let response = self.settle_breaker(
             now,
@@ -475,6 +491,29 @@ impl Sidecar {
             owner: call.owner,
             response,
         });
+    }
+
+    /// Reports the call's end as the proxy saw it, before any application fallback, for the
+    /// mesh's telemetry.
+    fn record_end(
+        &self,
+        now: SimTime,
+        call: &Call,
+        status: u16,
+        reason: ReasonKind,
+        out: &mut Outbox<Message>,
+    ) {
+        let upstream = &self.upstreams[usize::from(call.upstream)];
+        out.record(Record::CallEnded(CallEnd {
+            caller: self.own_node,
+            callee: upstream.config.group,
+            peer: (call.tried.last()).map(|&instance| upstream.config.instances[instance as usize]),
+            duration_ns: now - call.started_at,
+            status,
+            reason,
+            retry_stop: call.retry_stop,
+            delayed: call.delayed,
+        }));
     }
 
     /// Removes call `key` and gives back what it holds: its connection, its place in a queue,
@@ -582,6 +621,7 @@ impl Sidecar {
     pub fn abandon(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
         if self.calls.get(key).is_some() {
             let call = self.discard(now, key, out);
+            self.record_end(now, &call, 0, ReasonKind::ClientTimeout, out);
             self.span((key, &call), None, (call.started_at, now), 0, out);
         }
     }

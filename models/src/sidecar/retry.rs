@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use meshsim_record::{MeshEvent, Record};
+use meshsim_record::{MeshEvent, Record, RetryStop};
 use meshsim_sim::SimTime;
 
 use super::{Sidecar, SidecarTimer, TryResult};
@@ -45,6 +45,7 @@ impl Sidecar {
             return false;
         }
         if retries_so_far >= policy.attempts {
+            self.calls.get_mut(call_key).expect("live call").retry_stop = RetryStop::LimitExceeded;
             return false;
         }
         // Most tries end above; only a retry's candidates pay for holding the policy.
@@ -68,6 +69,9 @@ impl Sidecar {
             RetryLimit::Unlimited => true,
         };
         self.note_denial(now, upstream_index, cluster, allowed, &policy.limit, out);
+        if !allowed {
+            self.calls.get_mut(call_key).expect("live call").retry_stop = RetryStop::Overflow;
+        }
         allowed
     }
 

@@ -180,6 +180,7 @@ mod tests {
         let node = |group: u32, name: &str| NodeInfo {
             group: GroupId(group),
             name: name.to_owned(),
+            version: None,
         };
         Catalog {
             groups: vec![

@@ -223,7 +223,9 @@ impl DigestStream {
                 self.put(&key.version.to_le_bytes());
                 self.put(&core_ns.to_le_bytes());
             }
-            Record::Span(_) => unreachable!("spans stay out of the digest"),
+            Record::Span(_) | Record::CallEnded(_) => {
+                unreachable!("spans and call ends stay out of the digest")
+            }
             _ => unreachable!("fold sends only state records here"),
         }
     }

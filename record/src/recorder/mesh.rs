@@ -5,6 +5,7 @@ use meshsim_sim::GroupId;
 
 use crate::events::MeshEvent;
 use crate::gauge::GroupGauge;
+use crate::openmetrics::ClusterStats;
 use crate::summary::{MeshSummary, round_ratio};
 
 const MESH_EVENTS: usize = 11;
@@ -58,6 +59,21 @@ impl MeshStats {
             denials: self.interval_events[MeshEvent::BudgetExhausted as usize].to_string(),
             pending: self.gauges[GroupGauge::Pending as usize].to_string(),
         }
+    }
+
+    /// Envoy's cluster statistics of the calls into the service, summed over its callers, in
+    /// the order `openmetrics` writes them.
+    pub(super) fn cluster_stats(&self) -> ClusterStats {
+        let count = |event: MeshEvent| self.events[event as usize] as f64;
+        let gauge = |gauge: GroupGauge| self.gauges[gauge as usize] as f64;
+        [
+            count(MeshEvent::Retry),
+            count(MeshEvent::BudgetExhausted),
+            count(MeshEvent::Overflow),
+            count(MeshEvent::Ejected),
+            gauge(GroupGauge::Ejected),
+            gauge(GroupGauge::Pending),
+        ]
     }
 
     pub(super) fn end_interval(&mut self) {

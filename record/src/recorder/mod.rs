@@ -25,6 +25,7 @@ use std::io;
 use meshsim_sim::{Control, GroupId, SimTime, Sink};
 
 use crate::catalog::Catalog;
+use crate::openmetrics::OpenMetrics;
 use crate::reason::{Reason, ReasonKind};
 use crate::record::Record;
 use crate::summary::{Accounting, Facts, LatencySummary, RunSummary, SagaSummary, round_ratio};
@@ -50,6 +51,8 @@ pub struct Recorder {
     sagas: SagaSummary,
     facts: Facts,
     rollouts: Vec<RolloutState>,
+    /// The run's series for `--openmetrics`, written when it ends.
+    openmetrics: Option<OpenMetrics>,
     /// Set when the run ends: the last interval is cut there.
     end_of_run: Option<SimTime>,
     interval_start: SimTime,
@@ -57,7 +60,7 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(catalog: Catalog, outputs: RecorderOutputs) -> Self {
+    pub fn new(catalog: Catalog, mut outputs: RecorderOutputs) -> Self {
         assert!(
             catalog.metrics_interval_ns > 0,
             "a metrics interval has a width"
@@ -67,6 +70,8 @@ impl Recorder {
             .iter()
             .map(|group| vec![VersionStats::default(); group.versions.len()])
             .collect();
+        let openmetrics =
+            (outputs.openmetrics.take()).map(|output| OpenMetrics::new(output, &catalog));
         let files = Files::open(outputs, &catalog);
         Recorder {
             mesh: vec![MeshStats::default(); catalog.groups.len()],
@@ -79,6 +84,7 @@ impl Recorder {
             files,
             subscriptions: vec![SubscriptionStats::default(); catalog.subscriptions.len()],
             rollouts: vec![RolloutState::default(); catalog.rollouts.len()],
+            openmetrics,
             end_of_run: None,
             sagas: SagaSummary::default(),
             facts: Facts::default(),
@@ -97,18 +103,29 @@ impl Recorder {
 
     /// Takes one record from a model at time `now`.
     pub fn record(&mut self, now: SimTime, record: &Record) {
-        if let Record::Span(span) = record {
-            // Spans exist only when a trace is asked for; they stay out of the digest, so a run
-            // has the same digest with and without `--trace`.
-            if let Some(trace) = &mut self.files.trace {
-                let result = trace.span(&self.catalog, span);
-                self.files.keep_error(result);
+        match record {
+            Record::Span(span) => {
+                // Spans exist only when a trace is asked for; they stay out of the digest, so a
+                // run has the same digest with and without `--trace`.
+                if let Some(trace) = &mut self.files.trace {
+                    let result = trace.span(&self.catalog, span);
+                    self.files.keep_error(result);
+                }
+                if let Some(otlp) = &mut self.files.otlp {
+                    let result = otlp.span(&self.catalog, span);
+                    self.files.keep_error(result);
+                }
+                return;
             }
-            if let Some(otlp) = &mut self.files.otlp {
-                let result = otlp.span(&self.catalog, span);
-                self.files.keep_error(result);
+            Record::CallEnded(end) => {
+                // Out of the digest too: every run reports them, and they were added after
+                // the digests every scenario is held to.
+                if let Some(openmetrics) = &mut self.openmetrics {
+                    openmetrics.call_ended(&self.catalog, end);
+                }
+                return;
             }
-            return;
+            _ => {}
         }
         self.digest.fold(now, record);
         match *record {
@@ -161,7 +178,7 @@ impl Recorder {
                 self.files
                     .event_row(&[time.as_str(), kind, subject.as_str(), detail.as_str()]);
             }
-            Record::Span(_) => unreachable!("spans are written above"),
+            Record::Span(_) | Record::CallEnded(_) => unreachable!("taken above"),
             Record::RouteWeight { key, basis_points } => self.route_weight(key, basis_points),
             Record::Replicas { key, count } => self.replicas(key, count),
             Record::Rollout {
@@ -215,6 +232,12 @@ impl Recorder {
         self.workload_rows(&time, &mut rows);
         self.service_rows(&time, end - self.interval_start, &mut rows);
         self.subscription_rows(&time, &mut rows);
+        if self.openmetrics.is_some() {
+            let clusters: Vec<_> = self.mesh.iter().map(MeshStats::cluster_stats).collect();
+            if let Some(openmetrics) = &mut self.openmetrics {
+                openmetrics.sample(end.as_nanos(), &clusters, &rows);
+            }
+        }
         for row in rows {
             self.files.metrics_row(&row);
         }
@@ -233,6 +256,10 @@ impl Recorder {
         }
         for stats in self.versions.iter_mut().flatten() {
             stats.fold_interval();
+        }
+        if let Some(openmetrics) = self.openmetrics.take() {
+            let result = openmetrics.finish(&self.catalog);
+            self.files.keep_error(result);
         }
         self.files.close(&self.catalog)?;
         Ok(self.summarise(end))

@@ -8,6 +8,7 @@ use meshsim_sim::SimTime;
 use crate::catalog::Catalog;
 use crate::histogram::Histogram;
 use crate::otlp::{OtlpOutput, OtlpWriter};
+use crate::openmetrics::OpenMetricsOutput;
 use crate::trace::{TraceOutput, TraceWriter};
 
 /// Where the streamed files go; `None` skips one.
@@ -20,6 +21,8 @@ pub struct RecorderOutputs {
     pub trace: Option<TraceOutput>,
     /// The OTLP JSON export of sampled requests.
     pub otlp: Option<OtlpOutput>,
+    /// The run as timestamped OpenMetrics text (`--openmetrics`), written at the end.
+    pub openmetrics: Option<OpenMetricsOutput>,
 }
 
 pub(super) type CsvWriter = csv::Writer<Box<dyn Write>>;

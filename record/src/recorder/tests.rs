@@ -82,10 +82,12 @@ fn catalog() -> Catalog {
             NodeInfo {
                 group: CLIENT_GROUP,
                 name: "shop".to_owned(),
+                version: None,
             },
             NodeInfo {
                 group: BACKEND,
                 name: "backend/0".to_owned(),
+                version: Some(0),
             },
         ],
         subscriptions: Vec::new(),
@@ -113,6 +115,7 @@ fn recorder(files: &Files, trace: bool) -> Recorder {
             sample_rate: 1.0,
         }),
         otlp: None,
+        openmetrics: None,
     };
     Recorder::new(catalog(), outputs)
 }

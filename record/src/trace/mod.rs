@@ -242,6 +242,7 @@ mod tests {
         let node = |group: u32, name: &str| NodeInfo {
             group: GroupId(group),
             name: name.to_owned(),
+            version: None,
         };
         Catalog {
             groups: vec![group("order", &["POST /orders"]), group("db", &["create"])],
