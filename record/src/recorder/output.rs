@@ -18,7 +18,7 @@ pub struct RecorderOutputs {
     pub requests: Option<Box<dyn Write>>,
     /// The trace export of sampled requests, Chrome trace-event JSON.
     pub trace: Option<TraceOutput>,
-    /// The run as timestamped OpenMetrics text (`--openmetrics`), written at the end.
+    /// The run as timestamped `OpenMetrics` text (`--openmetrics`), written at the end.
     pub openmetrics: Option<OpenMetricsOutput>,
 }
 
