@@ -56,7 +56,7 @@ endpoint = "POST /orders"
 arrival = { kind = "steps", steps = [["0s", 100], ["50s", 0]] }
 "#;
 
-/// The last value of each series in an OpenMetrics file: samples come in time order.
+/// The last value of each series in an `OpenMetrics` file: samples come in time order.
 fn last_values(text: &str) -> BTreeMap<String, f64> {
     let mut values = BTreeMap::new();
     for line in text.lines().filter(|line| !line.starts_with('#')) {
@@ -71,7 +71,7 @@ fn last_values(text: &str) -> BTreeMap<String, f64> {
 }
 
 /// The sum of the last values of series named `name` whose labels include every `labels`.
-fn total(values: &BTreeMap<String, f64>, name: &str, labels: &[(&str, &str)]) -> f64 {
+fn total(values: &BTreeMap<String, f64>, name: &str, labels: &[(&str, &str)]) -> u64 {
     values
         .iter()
         .filter(|(series, _)| series.starts_with(&format!("{name}{{")))
@@ -80,11 +80,11 @@ fn total(values: &BTreeMap<String, f64>, name: &str, labels: &[(&str, &str)]) ->
                 .iter()
                 .all(|(label, value)| series.contains(&format!("{label}=\"{value}\"")))
         })
-        .map(|(_, value)| value)
+        .map(|(_, value)| *value as u64)
         .sum()
 }
 
-/// Runs the scenario into `folder`; returns the OpenMetrics text and `summary.json`.
+/// Runs the scenario into `folder`; returns the `OpenMetrics` text and `summary.json`.
 fn run(folder: &Path) -> (String, serde_json::Value) {
     let scenario = folder.join("openmetrics.toml");
     std::fs::write(&scenario, SCENARIO).expect("writes the scenario");
@@ -109,8 +109,8 @@ fn run(folder: &Path) -> (String, serde_json::Value) {
     (text, serde_json::from_str(&summary).expect("JSON"))
 }
 
-fn count(value: &serde_json::Value) -> f64 {
-    value.as_u64().expect("a count") as f64
+fn count(value: &serde_json::Value) -> u64 {
+    value.as_u64().expect("a count")
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn request_counts_agree_with_the_summary_per_edge_and_per_status() {
     let (text, summary) = run(folder.path());
     let values = last_values(&text);
     let shoppers = &summary["workloads"]["shoppers"]["requests"];
-    assert_eq!(count(&shoppers["in_flight"]), 0.0, "every call has ended");
+    assert_eq!(count(&shoppers["in_flight"]), 0, "every call has ended");
 
     // Per edge: every call a sidecar started is a request its proxy reported, unless the
     // application's open breaker turned it away before it reached the proxy.
@@ -135,11 +135,11 @@ fn request_counts_agree_with_the_summary_per_edge_and_per_status() {
         );
         let rejected = count(&summary["services"][callee]["mesh"]["circuit_rejections"]);
         let calls = count(&summary["edges"][edge]["calls"]);
-        assert!(calls > 1000.0, "{edge}: enough calls to mean something");
+        assert!(calls > 1000, "{edge}: enough calls to mean something");
         assert_eq!(reported + rejected, calls, "{edge}");
     }
     // The breaker opened and turned calls away, so the last check compared two different sums.
-    assert!(count(&summary["services"]["payment"]["mesh"]["circuit_rejections"]) > 0.0);
+    assert!(count(&summary["services"]["payment"]["mesh"]["circuit_rejections"]) > 0);
 
     // Per status: the workload's successes are its proxy's 200s, and the rest its failures.
     let from_shoppers = [("source_workload", "shoppers")];
@@ -165,9 +165,9 @@ fn request_counts_agree_with_the_summary_per_edge_and_per_status() {
         retries,
         count(&summary["services"]["payment"]["mesh"]["retries"])
     );
-    assert!(retries > 0.0);
+    assert!(retries > 0);
     let exhausted = total(&values, requests, &[("response_flags", "URX")]);
-    assert!(exhausted > 0.0, "some calls ran out of retries");
+    assert!(exhausted > 0, "some calls ran out of retries");
     // Payment fails 85 % of answers and a call gets 3 tries: 0.85^3 = 61 % of the calls that
     // reached the proxy run out of them, whatever the breaker turned away before.
     let reached = total(
@@ -175,7 +175,7 @@ fn request_counts_agree_with_the_summary_per_edge_and_per_status() {
         requests,
         &[("destination_service_name", "payment")],
     );
-    let share = exhausted / reached;
+    let share = exhausted as f64 / reached as f64;
     assert!(
         (0.52..0.70).contains(&share),
         "URX share {share} of {reached}"

@@ -37,7 +37,7 @@ pub(crate) struct RunArgs {
     /// The share of workload requests `--trace` and `--otlp` follow, from 0 to 1.
     #[arg(long, value_name = "RATE", default_value_t = DEFAULT_TRACE_SAMPLE)]
     pub trace_sample: f64,
-    /// Write the run as timestamped OpenMetrics text to FILE: Istio's standard metrics, Envoy's
+    /// Write the run as timestamped `OpenMetrics` text to FILE: Istio's standard metrics, Envoy's
     /// cluster statistics and meshsim's gauges, one point per metrics interval, for
     /// `promtool tsdb create-blocks-from openmetrics` (docs/observability-metrics.md).
     #[arg(long, value_name = "FILE")]

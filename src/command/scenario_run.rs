@@ -46,7 +46,7 @@ pub(crate) struct ScenarioRun {
     pub(crate) otlp: Option<PathBuf>,
     /// The share of workload requests the traces follow, from 0 to 1.
     pub(crate) trace_sample: f64,
-    /// Where to write the run as timestamped OpenMetrics text, if anywhere, and the Unix time
+    /// Where to write the run as timestamped `OpenMetrics` text, if anywhere, and the Unix time
     /// simulated time 0 maps to.
     pub(crate) openmetrics: Option<PathBuf>,
     pub(crate) openmetrics_start_unix_s: u64,

@@ -21,8 +21,25 @@ use crate::reason::ReasonKind;
 /// (`sidecar.istio.io/statsHistogramBuckets`: istio@1.30.3
 /// `tools/packaging/common/envoy_bootstrap.json`, `histogram_bucket_settings`).
 pub(super) const BUCKET_BOUNDS_MS: [f64; 19] = [
-    0.5, 1.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 30000.0,
-    60000.0, 300000.0, 600000.0, 1800000.0, 3600000.0,
+    0.5,
+    1.0,
+    5.0,
+    10.0,
+    25.0,
+    50.0,
+    100.0,
+    250.0,
+    500.0,
+    1000.0,
+    2500.0,
+    5000.0,
+    10_000.0,
+    30000.0,
+    60_000.0,
+    300_000.0,
+    600_000.0,
+    1_800_000.0,
+    3_600_000.0,
 ];
 /// The bounds' `le` values as Envoy's exporter writes them.
 const BUCKET_LABELS: [&str; 19] = [

@@ -1,10 +1,10 @@
-//! `--openmetrics FILE`: the run as timestamped OpenMetrics text, one point per series per
+//! `--openmetrics FILE`: the run as timestamped `OpenMetrics` text, one point per series per
 //! metrics interval, which `promtool tsdb create-blocks-from openmetrics` turns into Prometheus
 //! blocks: Istio's standard request metrics (`istio`), Envoy's cluster statistics (`envoy`)
 //! and meshsim's own gauges (`gauges`).
 //!
-//! OpenMetrics asks that a family's samples be contiguous and a series' points be together and
-//! in time order (OpenMetrics 1.0, "Text format": "MetricFamilies MUST NOT be interleaved",
+//! `OpenMetrics` asks that a family's samples be contiguous and a series' points be together and
+//! in time order (`OpenMetrics` 1.0, "Text format": "`MetricFamilies` MUST NOT be interleaved",
 //! and the same of a family's metrics). A run produces them the other way round, every
 //! series at each interval, so the points are kept, as numbers (8 bytes a value, far smaller
 //! than their text), and the text is written at the end. Memory: 8 bytes × values per point ×

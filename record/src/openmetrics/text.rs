@@ -1,5 +1,5 @@
-//! How OpenMetrics text is spelled: a family's metadata lines, label values, numbers and
-//! timestamps (OpenMetrics 1.0, "Text format": <https://prometheus.io/docs/specs/om/open_metrics_spec/>).
+//! How `OpenMetrics` text is spelled: a family's metadata lines, label values, numbers and
+//! timestamps (`OpenMetrics` 1.0, "Text format": <https://prometheus.io/docs/specs/om/open_metrics_spec/>).
 
 use std::io::{self, Write};
 
@@ -10,7 +10,7 @@ pub(super) enum FamilyType {
     Gauge,
     Histogram,
     /// A counter whose name does not end in `_total` (Envoy's own counters, as Envoy's
-    /// Prometheus exporter names them): OpenMetrics reserves the suffix-less counter sample for
+    /// Prometheus exporter names them): `OpenMetrics` reserves the suffix-less counter sample for
     /// no type but `unknown`, which keeps the name as Prometheus stores it from a scrape.
     Unknown,
 }

@@ -21,7 +21,7 @@ pub struct RecorderOutputs {
     pub trace: Option<TraceOutput>,
     /// The OTLP JSON export of sampled requests.
     pub otlp: Option<OtlpOutput>,
-    /// The run as timestamped OpenMetrics text (`--openmetrics`), written at the end.
+    /// The run as timestamped `OpenMetrics` text (`--openmetrics`), written at the end.
     pub openmetrics: Option<OpenMetricsOutput>,
 }
 
