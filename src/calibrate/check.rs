@@ -217,18 +217,3 @@ pub(crate) fn render(rows: &[Row], tolerances: Tolerances) -> String {
     );
     out
 }
-
-/// The simulated side: runs the written scenario and reads its own traces back through the
-/// same builder.
-///
-/// Not wired yet: the simulated run's traces come from `meshsim run --otlp` (issue 20, item
-/// 3), which this branch does not have. When it lands, the body is: load the scenario, run it
-/// with the OTLP export into memory, read that export with `read_traces` (format OTLP), and
-/// `TraceStats::add` each trace's `read_facts` after the same clock and tree steps as
-/// `System::add_trace`.
-pub(crate) fn simulated_stats(scenario: &std::path::Path) -> Result<TraceStats, String> {
-    Err(format!(
-        "--check needs the simulated run's own traces (`meshsim run --otlp`), not in this build; the scenario {} is written, run it with `meshsim run`",
-        scenario.display()
-    ))
-}

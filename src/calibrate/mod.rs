@@ -26,7 +26,7 @@ mod trace;
 mod tests;
 
 pub(crate) use calibration::Calibration;
-pub(crate) use check::{Tolerances, compare, render as render_check, simulated_stats};
+pub(crate) use check::{Tolerances, TraceStats, compare, render as render_check};
 pub(crate) use read::{ReadCounts, ReadError, ReadOptions, TraceFormat, read_traces};
 pub(crate) use scenario_writer::{Arrivals, WriteOptions, Written, write_scenario};
 pub(crate) use summary::render as render_summary;

@@ -6,10 +6,17 @@
 use std::path::{Path, PathBuf};
 
 use super::status::{Status, bad_input};
+use std::fs::File;
+use std::io::BufWriter;
+
+use meshsim_record::{OtlpOutput, RecorderOutputs};
+
+use super::loading::load_or_report;
 use crate::calibrate::{
-    Arrivals, Calibration, ReadCounts, ReadOptions, Tolerances, TraceFormat, WriteOptions, compare,
-    read_traces, render_check, render_summary, simulated_stats, write_scenario,
+    Arrivals, Calibration, ReadCounts, ReadOptions, Tolerances, TraceFormat, TraceStats,
+    WriteOptions, compare, read_traces, render_check, render_summary, write_scenario,
 };
+use crate::simulate::simulate;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct CalibrateArgs {
@@ -177,12 +184,9 @@ fn write(
 }
 
 fn check(args: &CalibrateArgs, calibration: &Calibration) -> Status {
-    let simulated = match simulated_stats(&args.out) {
+    let simulated = match simulated_stats(args) {
         Ok(simulated) => simulated,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Status::InternalError;
-        }
+        Err(status) => return status,
     };
     let tolerances = Tolerances {
         latency_percent: args.latency_tolerance,
@@ -195,4 +199,49 @@ fn check(args: &CalibrateArgs, calibration: &Calibration) -> Status {
     } else {
         Status::ExpectationsFailed
     }
+}
+
+/// The simulated side of `--check`: runs the written scenario from its seed, exporting the same
+/// share of requests as the traces hold (`--sample-rate`) as OTLP, and reads that export back
+/// through the same readers and builder as the traces, so both sides are measured alike. The
+/// export stays beside the samples (`simulated.otlp.jsonl`), for a look in Jaeger.
+fn simulated_stats(args: &CalibrateArgs) -> Result<TraceStats, Status> {
+    let loaded = load_or_report(&args.out)?;
+    let seed = loaded.scenario().scenario.seed;
+    let export = samples_dir(&args.out).join("simulated.otlp.jsonl");
+    let internal = |what: &str, error: &dyn std::fmt::Display| {
+        eprintln!("error: {what}: {error}");
+        Status::InternalError
+    };
+    let file = File::create(&export)
+        .map_err(|error| internal(&format!("cannot create {}", export.display()), &error))?;
+    let outputs = RecorderOutputs {
+        otlp: Some(OtlpOutput {
+            writer: Box::new(BufWriter::with_capacity(1 << 16, file)),
+            sample_rate: args.sample_rate,
+        }),
+        ..RecorderOutputs::default()
+    };
+    let simulation = simulate(loaded.resolved(), seed, outputs, &mut |_, _| {})
+        .map_err(|error| internal("the simulated run failed", &error))?;
+    if !simulation.summary.accounting.ok {
+        return Err(internal(
+            "the simulated run",
+            &"requests were not all accounted for (a bug in meshsim)",
+        ));
+    }
+    let mut simulated = Calibration::new(false);
+    let options = ReadOptions {
+        format: Some(TraceFormat::Otlp),
+        progress: false,
+    };
+    read_traces(&[export.as_path()], options, &mut |trace| simulated.add(trace))
+        .map_err(|error| internal("cannot read the simulated run's traces back", &error))?;
+    println!(
+        "\nran {} from seed {seed}: {} requests; its traces are in {}",
+        args.out.display(),
+        simulation.summary.requests.sent,
+        export.display()
+    );
+    Ok(simulated.stats)
 }
