@@ -192,6 +192,9 @@ pub struct UpstreamConfig {
     /// Whether the service's instances start unready (it has a start time or dependencies):
     /// callers send them nothing until each says it is ready.
     pub gated: bool,
+    /// Whether the sidecar reports each call's end (`Record::CallEnded`) for `--openmetrics`.
+    /// Off, it records nothing more per call: the export's cost falls only on runs that ask.
+    pub report_call_ends: bool,
 }
 
 /// Where a strangler migration sends calls it takes from this service.
@@ -235,6 +238,7 @@ impl UpstreamConfig {
             undeployed: Vec::new(),
             redirect: None,
             gated: false,
+            report_call_ends: false,
         }
     }
 

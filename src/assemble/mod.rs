@@ -55,7 +55,7 @@ pub(crate) fn assemble_parts(scenario: Resolved<'_>, seed: u64, outputs: Recorde
         .map_or(0.0, |trace| trace.sample_rate)
         .max(outputs.otlp.as_ref().map_or(0.0, |otlp| otlp.sample_rate));
     let (network, layout) = network(scenario, seeder);
-    let upstreams = upstreams::upstream_configs(scenario, &layout);
+    let upstreams = upstreams::upstream_configs(scenario, &layout, outputs.openmetrics.is_some());
     let group_names = lay_out::group_names(&scenario, &layout);
     // The nodes holding each upstream's routes and endpoints, for the rollout controllers.
     let mut holders: Vec<Vec<NodeId>> = vec![Vec::new(); upstreams.len()];

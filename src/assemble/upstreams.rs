@@ -15,9 +15,12 @@ use crate::scenario::resolved::Resolved;
 /// One upstream configuration per service, shared by every caller's sidecar.
 /// One upstream configuration per service and then per broker (a publish is a call to the
 /// broker), shared by every caller's sidecar.
+/// `report_call_ends`: the run writes `--openmetrics`, whose request metrics every sidecar feeds
+/// with the end of each call.
 pub(super) fn upstream_configs(
     scenario: Resolved<'_>,
     layout: &Layout,
+    report_call_ends: bool,
 ) -> Vec<Arc<UpstreamConfig>> {
     let services = scenario
         .services
@@ -48,25 +51,30 @@ pub(super) fn upstream_configs(
                 .undeployed
                 .extend(autoscalers::standby_range(service));
             config.gated = !service.depends_on.is_empty() || service.start_time.is_some();
+            config.report_call_ends = report_call_ends;
             Arc::new(config)
         });
     let brokers = scenario.brokers.iter().enumerate().map(|(index, broker)| {
-        Arc::new(mesh::single_node_upstream_config(
+        let mut config = mesh::single_node_upstream_config(
             layout.brokers[index].group,
             &broker.name,
             layout.brokers[index].node,
             &scenario.resolution.policies.brokers[index],
             mesh::PUBLISH_CONFIRM_TIMEOUT_NS,
-        ))
+        );
+        config.report_call_ends = report_call_ends;
+        Arc::new(config)
     });
     let stores = scenario.stores.iter().enumerate().map(|(index, store)| {
-        Arc::new(mesh::single_node_upstream_config(
+        let mut config = mesh::single_node_upstream_config(
             layout.stores[index].group,
             &store.name,
             layout.stores[index].node,
             &scenario.resolution.policies.stores[index],
             mesh::STORE_CALL_TIMEOUT_NS,
-        ))
+        );
+        config.report_call_ends = report_call_ends;
+        Arc::new(config)
     });
     services.chain(brokers).chain(stores).collect()
 }

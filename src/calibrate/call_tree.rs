@@ -37,6 +37,9 @@ pub(crate) struct ObservedCall {
     /// One way of the network: (client − server) / 2 for a call with one try, half the
     /// producer span for a publish (the broker's confirm is the answer); `None` otherwise.
     pub(crate) one_way_ns: Option<u64>,
+    /// Whom a publish went to, as its producer span names it (`server.address`, `peer.service`):
+    /// the broker's name.
+    pub(crate) peer: Option<String>,
 }
 
 /// What answered: an endpoint, a subscription's consumer, or a leaf behind a client span.
@@ -274,6 +277,7 @@ fn sync_call(
         attempts: u32::try_from(tries.len()).unwrap_or(u32::MAX),
         failed: client.error || last_try.error || tries.iter().all(|&at| trace.spans[at].error),
         one_way_ns,
+        peer: None,
     }
 }
 
@@ -291,6 +295,7 @@ fn publish_call(producer: &TraceSpan) -> ObservedCall {
         attempts: 1,
         failed: producer.error,
         one_way_ns: Some(producer.duration_ns / 2),
+        peer: producer.peer_service.as_deref().map(service_name),
     }
 }
 
@@ -325,6 +330,7 @@ fn leaf_call(client: &TraceSpan, leaf: &Handler) -> ObservedCall {
         attempts: 1,
         failed: client.error,
         one_way_ns: None,
+        peer: None,
     }
 }
 

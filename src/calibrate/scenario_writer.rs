@@ -72,7 +72,14 @@ pub(crate) fn write_scenario(system: &System, options: &WriteOptions) -> Written
         writer.service(index, name, service);
     }
     let mut taken: BTreeSet<String> = system.services.keys().cloned().collect();
-    let broker = (!system.topics.is_empty()).then(|| unique_name("broker", &mut taken));
+    // The broker is named as the publishes named it most often (ties: the first name), unless
+    // that name is a service's.
+    let named = system
+        .broker_names
+        .iter()
+        .max_by(|one, other| one.1.cmp(other.1).then(other.0.cmp(one.0)))
+        .map_or("broker", |(name, _)| name.as_str());
+    let broker = (!system.topics.is_empty()).then(|| unique_name(named, &mut taken));
     if let Some(broker) = &broker {
         writer.broker(broker);
     }

@@ -71,12 +71,18 @@ pub(crate) struct WorkloadStats {
 /// the target service and endpoint.
 pub(crate) type WorkloadKey = (Option<String>, String, String);
 
+/// Distinct broker names counted: a bound against a trace that names a new peer per publish.
+const BROKER_NAMES_MAX: usize = 64;
+
 #[derive(Debug)]
 pub(crate) struct System {
     pub(crate) counts: BuildCounts,
     pub(crate) services: BTreeMap<String, ServiceStats>,
     /// Topic → its subscriptions (service, endpoint).
     pub(crate) topics: BTreeMap<String, BTreeSet<(String, String)>>,
+    /// The names publishes gave their broker, with how many publishes gave each: the scenario's
+    /// broker takes the most common.
+    pub(crate) broker_names: BTreeMap<String, u64>,
     /// One-way hop samples per caller → callee service pair (`None`: the broker).
     pub(crate) hops: BTreeMap<(String, Option<String>), Reservoir>,
     pub(crate) workloads: BTreeMap<WorkloadKey, WorkloadStats>,
@@ -92,6 +98,7 @@ impl System {
             counts: BuildCounts::default(),
             services: BTreeMap::new(),
             topics: BTreeMap::new(),
+            broker_names: BTreeMap::new(),
             hops: BTreeMap::new(),
             workloads: BTreeMap::new(),
             first_arrival_ns: None,
@@ -205,6 +212,12 @@ impl System {
                 Target::Sync { service, .. } => Some(service.clone()),
                 Target::Publish { topic } => {
                     self.topics.entry(topic.clone()).or_default();
+                    if let Some(peer) = &call.peer
+                        && (self.broker_names.contains_key(peer)
+                            || self.broker_names.len() < BROKER_NAMES_MAX)
+                    {
+                        *self.broker_names.entry(peer.clone()).or_default() += 1;
+                    }
                     None
                 }
                 Target::Leaf { .. } => continue,

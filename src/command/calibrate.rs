@@ -235,8 +235,10 @@ fn simulated_stats(args: &CalibrateArgs) -> Result<TraceStats, Status> {
         format: Some(TraceFormat::Otlp),
         progress: false,
     };
-    read_traces(&[export.as_path()], options, &mut |trace| simulated.add(trace))
-        .map_err(|error| internal("cannot read the simulated run's traces back", &error))?;
+    read_traces(&[export.as_path()], options, &mut |trace| {
+        simulated.add(trace)
+    })
+    .map_err(|error| internal("cannot read the simulated run's traces back", &error))?;
     println!(
         "\nran {} from seed {seed}: {} requests; its traces are in {}",
         args.out.display(),

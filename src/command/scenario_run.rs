@@ -285,8 +285,8 @@ fn stopped(error: SimulateError, bar: &ProgressBar, staged: &Staged) -> anyhow::
                 &staged.otlp_staging,
                 &staged.openmetrics_staging,
             ]
-                .into_iter()
-                .flatten()
+            .into_iter()
+            .flatten()
             {
                 let _ = fs::remove_file(path);
             }

@@ -102,6 +102,7 @@ pub(crate) fn upstream_config(
         redirect: None,
         // Set by assembly from the service's `start_time` and `depends_on`.
         gated: false,
+        report_call_ends: false,
     }
 }
 

@@ -153,16 +153,21 @@ impl Sidecar {
         };
         let Ok((policy, subset)) = self.choose_route(upstream_index, endpoint, &context) else {
             // No route matches: Envoy answers 404 itself (`NR`).
-            out.record(Record::CallEnded(CallEnd {
-                caller: self.own_node,
-                callee,
-                peer: None,
-                duration_ns: 0,
-                status: 404,
-                reason: ReasonKind::NoRoute,
-                retry_stop: RetryStop::None,
-                delayed: false,
-            }));
+            if self.upstreams[usize::from(upstream_index)]
+                .config
+                .report_call_ends
+            {
+                out.record(Record::CallEnded(CallEnd {
+                    caller: self.own_node,
+                    callee,
+                    peer: None,
+                    duration_ns: 0,
+                    status: 404,
+                    reason: ReasonKind::NoRoute,
+                    retry_stop: RetryStop::None,
+                    delayed: false,
+                }));
+            }
             let response = answer(404, ReasonKind::NoRoute, callee);
             let response = self.settle_breaker(now, upstream_index, admission, now, response, out);
             self.refused_span(now, target, (&context, owner), (&response, None), out);
@@ -504,6 +509,9 @@ impl Sidecar {
         out: &mut Outbox<Message>,
     ) {
         let upstream = &self.upstreams[usize::from(call.upstream)];
+        if !upstream.config.report_call_ends {
+            return;
+        }
         out.record(Record::CallEnded(CallEnd {
             caller: self.own_node,
             callee: upstream.config.group,

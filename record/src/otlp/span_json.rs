@@ -223,6 +223,13 @@ fn attributes(line: &mut String, catalog: &Catalog, span: &Span, shape: &Shape<'
         };
         line.push(',');
         string_attribute(line, "messaging.operation", operation);
+        if let (KIND_PRODUCER, Some((broker, _))) = (shape.kind, shape.endpoint) {
+            // The messaging conventions' `server.address`: the broker the publish went to.
+            line.push(',');
+            string_attribute(line, "server.address", broker);
+            line.push(',');
+            string_attribute(line, "peer.service", broker);
+        }
     } else if let (true, Some((service, endpoint))) = (answered, shape.endpoint) {
         match endpoint.split_once(' ') {
             Some((method, route))

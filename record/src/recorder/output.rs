@@ -7,8 +7,8 @@ use meshsim_sim::SimTime;
 
 use crate::catalog::Catalog;
 use crate::histogram::Histogram;
-use crate::otlp::{OtlpOutput, OtlpWriter};
 use crate::openmetrics::OpenMetricsOutput;
+use crate::otlp::{OtlpOutput, OtlpWriter};
 use crate::trace::{TraceOutput, TraceWriter};
 
 /// Where the streamed files go; `None` skips one.
