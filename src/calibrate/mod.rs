@@ -4,9 +4,6 @@
 //! workloads, and writes a scenario that `meshsim run` accepts as it is. The rules:
 //! docs/calibrate.md.
 
-// The readers land in parallel; until they are wired, parts of their interface are unused.
-#![allow(dead_code, unused_imports)]
-
 mod calibration;
 mod call_tree;
 mod check;
@@ -27,7 +24,6 @@ mod tests;
 
 pub(crate) use calibration::Calibration;
 pub(crate) use check::{Tolerances, TraceStats, compare, render as render_check};
-pub(crate) use read::{ReadCounts, ReadError, ReadOptions, TraceFormat, read_traces};
+pub(crate) use read::{ReadCounts, ReadOptions, TraceFormat, read_traces};
 pub(crate) use scenario_writer::{Arrivals, WriteOptions, Written, write_scenario};
 pub(crate) use summary::render as render_summary;
-pub(crate) use trace::{SpanRole, Trace, TraceSpan};

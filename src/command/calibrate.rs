@@ -236,7 +236,7 @@ fn simulated_stats(args: &CalibrateArgs) -> Result<TraceStats, Status> {
         progress: false,
     };
     read_traces(&[export.as_path()], options, &mut |trace| {
-        simulated.add(trace)
+        simulated.add(trace);
     })
     .map_err(|error| internal("cannot read the simulated run's traces back", &error))?;
     println!(

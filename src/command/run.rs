@@ -39,7 +39,7 @@ pub(crate) struct RunArgs {
     pub trace_sample: f64,
     /// Write the run as timestamped `OpenMetrics` text to FILE: Istio's standard metrics, Envoy's
     /// cluster statistics and meshsim's gauges, one point per metrics interval, for
-    /// `promtool tsdb create-blocks-from openmetrics` (docs/observability-metrics.md).
+    /// `promtool tsdb create-blocks-from openmetrics` (docs/observability.md).
     #[arg(long, value_name = "FILE")]
     pub openmetrics: Option<PathBuf>,
     /// The Unix time, in seconds, simulated time 0 maps to in `--openmetrics` (default

@@ -9,7 +9,7 @@
 //! series at each interval, so the points are kept, as numbers (8 bytes a value, far smaller
 //! than their text), and the text is written at the end. Memory: 8 bytes × values per point ×
 //! series × intervals; the series are bounded by sources × destinations × versions ×
-//! response codes × flags (see `docs/observability-metrics.md`).
+//! response codes × flags (see `docs/observability.md`).
 
 mod envoy;
 mod gauges;

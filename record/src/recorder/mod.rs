@@ -101,12 +101,13 @@ impl Recorder {
             .sum()
     }
 
-    /// Takes one record from a model at time `now`.
-    pub fn record(&mut self, now: SimTime, record: &Record) {
+    /// Hands a record that only the exports read (a span, a call's end) to them; `false` for
+    /// every other record. These stay out of the digest: a run has the same digest with and
+    /// without `--trace`, `--otlp` or `--openmetrics`.
+    #[inline]
+    fn exported(&mut self, record: &Record) -> bool {
         match record {
             Record::Span(span) => {
-                // Spans exist only when a trace is asked for; they stay out of the digest, so a
-                // run has the same digest with and without `--trace`.
                 if let Some(trace) = &mut self.files.trace {
                     let result = trace.span(&self.catalog, span);
                     self.files.keep_error(result);
@@ -115,17 +116,22 @@ impl Recorder {
                     let result = otlp.span(&self.catalog, span);
                     self.files.keep_error(result);
                 }
-                return;
+                true
             }
             Record::CallEnded(end) => {
-                // Out of the digest too: every run reports them, and they were added after
-                // the digests every scenario is held to.
                 if let Some(openmetrics) = &mut self.openmetrics {
                     openmetrics.call_ended(&self.catalog, end);
                 }
-                return;
+                true
             }
-            _ => {}
+            _ => false,
+        }
+    }
+
+    /// Takes one record from a model at time `now`.
+    pub fn record(&mut self, now: SimTime, record: &Record) {
+        if self.exported(record) {
+            return;
         }
         self.digest.fold(now, record);
         match *record {

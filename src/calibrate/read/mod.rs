@@ -30,7 +30,7 @@ mod tests;
 
 use std::fs::File;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 
 use indicatif::ProgressBar;
