@@ -10,28 +10,8 @@
 //! difference treats a counter that went down as reset, as `rate()` does.
 
 /// Istio's default buckets for `istio_request_duration_milliseconds`, in ms (upper bounds; a
-/// last bucket takes everything above).
-pub(crate) const BUCKET_BOUNDS_MS: [f64; 19] = [
-    0.5,
-    1.0,
-    5.0,
-    10.0,
-    25.0,
-    50.0,
-    100.0,
-    250.0,
-    500.0,
-    1_000.0,
-    2_500.0,
-    5_000.0,
-    10_000.0,
-    30_000.0,
-    60_000.0,
-    300_000.0,
-    600_000.0,
-    1_800_000.0,
-    3_600_000.0,
-];
+/// last bucket takes everything above): the same bounds `--openmetrics` writes.
+pub(crate) use meshsim_record::ISTIO_BUCKET_BOUNDS_MS as BUCKET_BOUNDS_MS;
 
 /// The buckets, with the last one above every bound (`+Inf`).
 pub(crate) const BUCKETS: usize = BUCKET_BOUNDS_MS.len() + 1;

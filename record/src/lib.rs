@@ -34,7 +34,7 @@ pub use events::{BrokerEvent, MeshEvent, RolloutOutcome, SagaEvent};
 pub use gauge::{Gauge, GroupGauge};
 pub use histogram::Histogram;
 pub use keys::{ClientId, VersionKey, trace_id};
-pub use openmetrics::{OPENMETRICS_START_UNIX_S, OpenMetricsOutput};
+pub use openmetrics::{ISTIO_BUCKET_BOUNDS_MS, OPENMETRICS_START_UNIX_S, OpenMetricsOutput};
 pub use otlp::{EPOCH_UNIX_NS, OtlpOutput};
 pub use outcome::{Outcome, ServedResult};
 pub use reason::{Reason, ReasonKind};

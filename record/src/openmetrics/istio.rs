@@ -20,7 +20,7 @@ use crate::reason::ReasonKind;
 /// supportedBuckets`). Istio sets others only when a pod asks
 /// (`sidecar.istio.io/statsHistogramBuckets`: istio@1.30.3
 /// `tools/packaging/common/envoy_bootstrap.json`, `histogram_bucket_settings`).
-pub(super) const BUCKET_BOUNDS_MS: [f64; 19] = [
+pub const BUCKET_BOUNDS_MS: [f64; 19] = [
     0.5,
     1.0,
     5.0,

@@ -24,6 +24,7 @@ use crate::catalog::Catalog;
 pub(crate) use envoy::ClusterStats;
 use envoy::Clusters;
 use gauges::Rows;
+pub use istio::BUCKET_BOUNDS_MS as ISTIO_BUCKET_BOUNDS_MS;
 use istio::Requests;
 
 /// Simulated time 0 by default: 2026-01-01T00:00:00Z, fixed so that the same seed writes the
