@@ -43,20 +43,16 @@ pub(super) struct Resources {
 
 impl Resources {
     pub(super) fn new(catalog: &Catalog) -> Resources {
-        // A service's instances are laid out version by version, as many as each has.
-        let mut seen = vec![0u32; catalog.groups.len()];
         let by_node = catalog
             .nodes
             .iter()
             .map(|node| {
                 let group = &catalog.groups[node.group.0 as usize];
-                let place = seen[node.group.0 as usize];
-                seen[node.group.0 as usize] += 1;
-                let mut first = 0;
-                let version = group.versions.iter().find(|version| {
-                    first += version.instances;
-                    place < first
-                });
+                // The catalog knows each instance's version (an autoscaler's standby instances
+                // included), so it is read, not worked out from the instances' order.
+                let version = node
+                    .version
+                    .and_then(|index| group.versions.get(index as usize));
                 let mut json = String::from("{\"attributes\":[");
                 string_attribute(&mut json, "service.name", &group.name);
                 if let Some(version) = version {
