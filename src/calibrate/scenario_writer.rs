@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::call_tree::Target;
-use super::endpoint_stats::{CallKey, EndpointStats};
+use super::endpoint_stats::{CallKey, EndpointStats, VersionWork};
 use super::reservoir::Reservoir;
 use super::system::{ServiceStats, System, WorkloadKey};
 
@@ -286,13 +286,7 @@ impl Writer<'_> {
         };
         self.line("[[service.endpoint]]");
         self.line(&format!("name = {}", quote(name)));
-        let file = format!(
-            "work-{service_index}-{endpoint_index}-v{}.csv",
-            slug(version)
-        );
-        let dist = self.empirical(&file, "own_work", work.work.samples());
-        self.line(&format!("service_time = {dist}"));
-        let error_rate = work.own_errors as f64 / work.requests.max(1) as f64;
+        let error_rate = self.own_work(service_index, endpoint_index, version, work);
         if error_rate > 0.0 {
             self.line(&format!("error_rate = {}", number(error_rate)));
         }
@@ -313,6 +307,24 @@ impl Writer<'_> {
             self.line("]");
         }
         self.line("");
+    }
+
+    /// Writes one version's own work of one endpoint as its samples file and `service_time`
+    /// line; gives back its own error rate, which each caller writes as it needs.
+    fn own_work(
+        &mut self,
+        service_index: usize,
+        endpoint_index: usize,
+        version: &str,
+        work: &VersionWork,
+    ) -> f64 {
+        let file = format!(
+            "work-{service_index}-{endpoint_index}-v{}.csv",
+            slug(version)
+        );
+        let dist = self.empirical(&file, "own_work", work.work.samples());
+        self.line(&format!("service_time = {dist}"));
+        work.own_errors as f64 / work.requests.max(1) as f64
     }
 
     fn version(
@@ -338,13 +350,7 @@ impl Writer<'_> {
             };
             self.line("[[service.version.endpoint]]");
             self.line(&format!("name = {}", quote(name)));
-            let file = format!(
-                "work-{service_index}-{endpoint_index}-v{}.csv",
-                slug(version)
-            );
-            let dist = self.empirical(&file, "own_work", work.work.samples());
-            self.line(&format!("service_time = {dist}"));
-            let error_rate = work.own_errors as f64 / work.requests.max(1) as f64;
+            let error_rate = self.own_work(service_index, endpoint_index, version, work);
             self.line(&format!("error_rate = {}", number(error_rate)));
             self.line("");
         }
