@@ -7,6 +7,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use meshsim_sim::{SimRng, SimTime};
+use smallvec::{SmallVec, smallvec};
 
 use crate::balancer::LoadBalancer;
 use crate::cluster::Cluster;
@@ -33,35 +34,40 @@ pub(crate) struct UpstreamIndex(pub(crate) u16);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct HostIndex(pub(crate) u32);
 
+/// Per instance of the upstream, a flag or a count: inline up to eight instances, so a call
+/// reads them from the upstream it already holds rather than from a heap block of each (at
+/// thousands of instances, each block is a cache miss of its own).
+pub(crate) type PerHost<T> = SmallVec<[T; 8]>;
+
 /// One sidecar's state for one upstream.
 pub(crate) struct Upstream {
     pub(crate) config: Arc<UpstreamConfig>,
     /// The control plane's view: which instances are up.
-    up: Vec<bool>,
+    up: PerHost<bool>,
     /// Which instances are deployed (in the service's endpoints); a rolling update changes it.
-    deployed: Vec<bool>,
+    deployed: PerHost<bool>,
     /// Which instances said they are ready (always, for a service without a start time or
     /// dependencies).
-    ready: Vec<bool>,
+    ready: PerHost<bool>,
     /// Instances up, deployed and ready: the endpoints the control plane hands the sidecar.
-    live: Vec<u32>,
+    live: PerHost<u32>,
     /// This caller's routes: the configured ones, as rollouts have changed them since.
     pub(crate) routes: RouteTable,
     /// The share of calls a strangler migration sends to the new service, in percent.
     pub(crate) redirect_percent: f64,
     /// Attempts on a connection per instance, from this sidecar.
-    pub(crate) active: Vec<u32>,
+    pub(crate) active: PerHost<u32>,
     /// Connections open per instance, busy or idle (HTTP/1: one request each).
-    pub(crate) connections: Vec<u32>,
+    pub(crate) connections: PerHost<u32>,
     /// Calls waiting for a connection to each instance, oldest first; stale keys are skipped.
     /// Empty until a pool first runs out of connections.
     pub(crate) pending: Vec<VecDeque<SlabKey>>,
     /// The whole service (0), then each version's subset.
-    pub(crate) clusters: Vec<Cluster>,
+    pub(crate) clusters: SmallVec<[Cluster; 1]>,
     /// Per policy (the service's, then each route's own): its route timeouts and its per-try
     /// timeouts, each a FIFO since one policy's timeout is fixed.
-    pub(crate) route_deadlines: Vec<Deadlines>,
-    pub(crate) try_deadlines: Vec<Deadlines>,
+    pub(crate) route_deadlines: SmallVec<[Deadlines; 1]>,
+    pub(crate) try_deadlines: SmallVec<[Deadlines; 1]>,
     pub(crate) breaker_deadlines: Deadlines,
     pub(crate) breaker: Option<Box<CircuitBreaker>>,
     /// The breaker's state as last reported to the gauges.
@@ -69,17 +75,17 @@ pub(crate) struct Upstream {
     /// Linkerd's ServiceProfile retry budget, one per service for this caller.
     pub(crate) tps_budget: Option<Box<TpsBudget>>,
     /// Scratch space for the candidates of one pick.
-    candidates: Vec<u32>,
+    candidates: PerHost<u32>,
 }
 
 impl Upstream {
     pub(crate) fn new(config: Arc<UpstreamConfig>, rng: &mut SimRng) -> Self {
         let count = config.instances.len();
-        let mut deployed = vec![true; count];
+        let mut deployed: PerHost<bool> = smallvec![true; count];
         for &index in &config.undeployed {
             deployed[index as usize] = false;
         }
-        let ready = vec![!config.gated; count];
+        let ready: PerHost<bool> = smallvec![!config.gated; count];
         let clusters = (0..config.cluster_count())
             .map(|index| {
                 // Only round robin reads its seed; drawing it for other balancers would move
@@ -100,14 +106,14 @@ impl Upstream {
                 _ => None,
             });
         let mut upstream = Upstream {
-            up: vec![true; count],
-            live: Vec::new(),
+            up: smallvec![true; count],
+            live: PerHost::new(),
             deployed,
             ready,
             routes: config.routes.clone(),
             redirect_percent: 0.0,
-            active: vec![0; count],
-            connections: vec![0; count],
+            active: smallvec![0; count],
+            connections: smallvec![0; count],
             pending: Vec::new(),
             clusters,
             route_deadlines: (0..config.policy_count())
@@ -123,7 +129,7 @@ impl Upstream {
                 .map(|breaker| Box::new(CircuitBreaker::new(breaker.config.clone()))),
             breaker_seen: BreakerState::Closed,
             tps_budget,
-            candidates: Vec::new(),
+            candidates: PerHost::new(),
             config,
         };
         upstream.live = upstream.compute_live();
@@ -139,7 +145,7 @@ impl Upstream {
         self.up[index] && self.deployed[index] && self.ready[index]
     }
 
-    fn compute_live(&self) -> Vec<u32> {
+    fn compute_live(&self) -> PerHost<u32> {
         (0..self.up.len() as u32)
             .filter(|&index| self.is_live(index as usize))
             .collect()

@@ -222,21 +222,23 @@ impl Network {
         let from_group = self.group_of(from);
         let to_group = self.group_of(to);
         let key = (from_group.0, to_group.0);
-        if !self.links.contains_key(&key) {
-            let config = self.overrides.get(&unordered(from_group, to_group));
-            let latency = config
-                .and_then(|c| c.latency.clone())
-                .unwrap_or_else(|| self.default_latency.clone());
-            let loss = config.and_then(|c| c.loss).unwrap_or(self.default_loss);
-            let name = format!(
-                "link/{}->{}",
-                self.groups[from_group.index()].name,
-                self.groups[to_group.index()].name
-            );
-            let rng = self.seeder.stream(&name);
-            self.links.insert(key, LinkState { latency, loss, rng });
+        // One hash lookup on the path every message takes; the link is made on its first use.
+        if let Some(index) = self.links.get_index_of(&key) {
+            return &mut self.links[index];
         }
-        self.links.get_mut(&key).expect("inserted above")
+        let config = self.overrides.get(&unordered(from_group, to_group));
+        let latency = config
+            .and_then(|c| c.latency.clone())
+            .unwrap_or_else(|| self.default_latency.clone());
+        let loss = config.and_then(|c| c.loss).unwrap_or(self.default_loss);
+        let name = format!(
+            "link/{}->{}",
+            self.groups[from_group.index()].name,
+            self.groups[to_group.index()].name
+        );
+        let rng = self.seeder.stream(&name);
+        let (index, _) = self.links.insert_full(key, LinkState { latency, loss, rng });
+        &mut self.links[index]
     }
 }
 
