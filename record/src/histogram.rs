@@ -159,6 +159,24 @@ impl Histogram {
         self.min_ns
     }
 
+    /// The value at quantile `q` (0 to 1) of `values`, exactly as [`Histogram::quantile_ns`]
+    /// gives it for a histogram of them: the middle of the bucket that holds the value of rank
+    /// `ceil(q * count)`, clamped to the smallest and largest value. Zero when empty. Reorders
+    /// `values` (a selection, linear in their number).
+    pub fn quantile_of_values_ns(values_ns: &mut [u64], quantile: f64) -> u64 {
+        let (Some(&min_ns), Some(&max_ns)) = (values_ns.iter().min(), values_ns.iter().max())
+        else {
+            return 0;
+        };
+        if quantile <= 0.0 {
+            return min_ns;
+        }
+        let count = values_ns.len() as u64;
+        let rank = ((quantile.clamp(0.0, 1.0) * count as f64).ceil() as u64).clamp(1, count);
+        let (_, value_ns, _) = values_ns.select_nth_unstable((rank - 1) as usize);
+        bucket_value(bucket_index(*value_ns)).clamp(min_ns, max_ns)
+    }
+
     /// The value at quantile `q` (0 to 1): the smallest bucket whose cumulative count reaches
     /// `ceil(q * count)`, clamped to the exact minimum and maximum. Zero when empty.
     pub fn quantile_ns(&self, quantile: f64) -> u64 {
@@ -220,6 +238,24 @@ mod tests {
         }
         assert_eq!(histogram.quantile_ns(1.0), 10_000_000);
         assert_eq!(histogram.quantile_ns(0.0), 1_000);
+    }
+
+    #[test]
+    fn quantiles_of_values_equal_the_histograms() {
+        let mut values: Vec<u64> = (1..=997u64).map(|i| i * i * 7_919 % 50_000_000).collect();
+        let mut histogram = Histogram::new();
+        for &value in &values {
+            histogram.record(value);
+        }
+        for quantile in [0.0, 0.001, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0] {
+            assert_eq!(
+                Histogram::quantile_of_values_ns(&mut values, quantile),
+                histogram.quantile_ns(quantile),
+                "{quantile}"
+            );
+        }
+        assert_eq!(Histogram::quantile_of_values_ns(&mut [], 0.5), 0);
+        assert_eq!(Histogram::quantile_of_values_ns(&mut [5_000], 0.99), 5_000);
     }
 
     #[test]

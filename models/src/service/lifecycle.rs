@@ -116,7 +116,7 @@ impl ServiceInstance {
                 started_at: now,
                 work_ns: 0,
                 next_call: 0,
-                saga: Some(run),
+                saga: Some(Box::new(run)),
                 detached: true,
                 failing: None,
                 cache: CacheStep::Off,
@@ -135,7 +135,7 @@ impl ServiceInstance {
     pub(super) fn crash(&mut self, now: SimTime, out: &mut Outbox<Message>) {
         // The counters lived in the process: a scrape after the restart sees them reset, and
         // the rate limiter's windows start empty.
-        self.served = ServedCounters::default();
+        *self.served = ServedCounters::default();
         self.inbound.crashed();
         self.started_at = None;
         if self.config.readiness.is_some() {
@@ -155,7 +155,7 @@ impl ServiceInstance {
         for job in &mut jobs {
             if let Some(mut run) = job.saga.take() {
                 run.interrupted();
-                self.saga_log.push((job.request, run));
+                self.saga_log.push((job.request, *run));
             }
         }
         jobs.retain(|job| !job.detached);

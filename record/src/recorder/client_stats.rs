@@ -1,6 +1,6 @@
 //! A workload client's figures, a finished request and the totals, as the recorder sums them.
 
-use super::output::fold_interval;
+use super::interval_latencies::IntervalLatencies;
 use crate::histogram::Histogram;
 use crate::keys::ClientId;
 use crate::outcome::Outcome;
@@ -14,7 +14,7 @@ pub(super) struct ClientStats {
     /// Every interval's latencies but the current one's, as for a service version.
     pub(super) histogram: Histogram,
     pub(super) interval_counts: RequestCounts,
-    pub(super) interval_histogram: Histogram,
+    pub(super) interval_latencies: IntervalLatencies,
     pub(super) failures: IndexMap<Reason, u64>,
     pub(super) reported_in_flight: Option<u64>,
 }
@@ -22,7 +22,7 @@ pub(super) struct ClientStats {
 impl ClientStats {
     /// Adds the closed interval's latencies to the run's.
     pub(super) fn fold_interval(&mut self) {
-        fold_interval(&mut self.histogram, &mut self.interval_histogram);
+        self.interval_latencies.fold_into(&mut self.histogram);
     }
 }
 

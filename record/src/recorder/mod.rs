@@ -10,6 +10,7 @@ mod brokers;
 mod client_stats;
 mod digest;
 mod edges;
+mod interval_latencies;
 mod mesh;
 mod output;
 mod requests;

@@ -5,8 +5,9 @@ use std::io::{self, Write};
 
 use meshsim_sim::SimTime;
 
+use super::interval_latencies::IntervalLatencies;
+
 use crate::catalog::Catalog;
-use crate::histogram::Histogram;
 use crate::openmetrics::OpenMetricsOutput;
 use crate::otlp::{OtlpOutput, OtlpWriter};
 use crate::trace::{TraceOutput, TraceWriter};
@@ -181,16 +182,10 @@ pub(super) fn format_millis(nanos: f64) -> String {
     format!("{:.3}", nanos / 1e6)
 }
 
-pub(super) fn quantile_text(histogram: &Histogram, quantile: f64) -> String {
-    if histogram.is_empty() {
+pub(super) fn quantile_text(latencies: &mut IntervalLatencies, quantile: f64) -> String {
+    if latencies.is_empty() {
         String::new()
     } else {
-        format_millis(histogram.quantile_ns(quantile) as f64)
+        format_millis(latencies.quantile_ns(quantile) as f64)
     }
-}
-
-/// Adds a closed interval's latencies to the run's and empties the interval's.
-pub(super) fn fold_interval(run: &mut Histogram, interval: &mut Histogram) {
-    run.merge(interval);
-    interval.clear();
 }

@@ -31,7 +31,7 @@ impl Recorder {
             }
         }
         if done.outcome == Outcome::Succeeded {
-            stats.interval_histogram.record(latency_ns);
+            stats.interval_latencies.record(latency_ns);
         } else {
             *stats.failures.entry(done.reason).or_insert(0) += 1;
         }
@@ -82,8 +82,8 @@ impl Recorder {
                 row[6] = counts.failed.to_string();
                 row[7] = counts.timed_out.to_string();
                 row[8] = counts.shed.to_string();
-                row[9] = quantile_text(&stats.interval_histogram, 0.50);
-                row[10] = quantile_text(&stats.interval_histogram, 0.99);
+                row[9] = quantile_text(&mut stats.interval_latencies, 0.50);
+                row[10] = quantile_text(&mut stats.interval_latencies, 0.99);
                 row[11] = in_flight.to_string();
                 rows.push(row);
             }

@@ -35,7 +35,7 @@ impl Recorder {
             }
         }
         if matches!(result, ServedResult::Succeeded | ServedResult::Degraded) {
-            stats.interval_histogram.record(latency_ns);
+            stats.interval_latencies.record(latency_ns);
         }
     }
 
@@ -100,8 +100,8 @@ impl Recorder {
                         counts.failed.to_string(),
                         String::new(),
                         counts.shed.to_string(),
-                        quantile_text(&stats.interval_histogram, 0.50),
-                        quantile_text(&stats.interval_histogram, 0.99),
+                        quantile_text(&mut stats.interval_latencies, 0.50),
+                        quantile_text(&mut stats.interval_latencies, 0.99),
                         stats.in_flight.to_string(),
                         stats.queue_depth.to_string(),
                         mesh.circuit_state.into(),

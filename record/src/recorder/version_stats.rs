@@ -1,17 +1,17 @@
 //! A service version's figures as the recorder sums them.
 
-use super::output::fold_interval;
+use super::interval_latencies::IntervalLatencies;
 use crate::histogram::Histogram;
 use crate::summary::ServiceCounts;
 
 #[derive(Default, Clone)]
 pub(super) struct VersionStats {
     pub(super) counts: ServiceCounts,
-    /// The latencies of every interval but the current one: each interval's histogram is merged
-    /// in when the interval closes, so a request touches one histogram, not two.
+    /// The latencies of every interval but the current one: each interval's are added when the
+    /// interval closes, so a request touches its interval's short list and no histogram.
     pub(super) histogram: Histogram,
     pub(super) interval_counts: ServiceCounts,
-    pub(super) interval_histogram: Histogram,
+    pub(super) interval_latencies: IntervalLatencies,
     pub(super) in_flight: i64,
     pub(super) queue_depth: i64,
     /// Core-nanoseconds of own work finished in the interval (versions with `cores` only).
@@ -26,6 +26,6 @@ pub(super) struct VersionStats {
 impl VersionStats {
     /// Adds the closed interval's latencies to the run's.
     pub(super) fn fold_interval(&mut self) {
-        fold_interval(&mut self.histogram, &mut self.interval_histogram);
+        self.interval_latencies.fold_into(&mut self.histogram);
     }
 }
