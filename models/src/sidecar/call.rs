@@ -2,6 +2,7 @@
 
 use meshsim_record::{RetryStop, SpanEvent};
 use meshsim_sim::SimTime;
+use smallvec::SmallVec;
 
 use crate::message::{RequestContext, Response};
 use crate::policy::breaker::Admission;
@@ -39,8 +40,9 @@ pub(super) struct Call {
     /// to retry and gives it back when the retried try ends, so a retry counts against the
     /// limit through its back-off and its try.
     pub(super) holds_retry: bool,
-    /// Instances tried so far, for Envoy's `previous_hosts` predicate.
-    pub(super) tried: Vec<u32>,
+    /// Instances tried so far, for Envoy's `previous_hosts` predicate: inline for the first
+    /// four, so a call allocates nothing for its first try.
+    pub(super) tried: SmallVec<[u32; 4]>,
     pub(super) phase: Phase,
     pub(super) admission: Option<Admission>,
     /// What the mesh decided on the call, for its span; sampled calls only.

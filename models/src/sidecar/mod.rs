@@ -40,6 +40,7 @@ use meshsim_record::{
     CallEnd, GroupGauge, MeshEvent, Reason, ReasonKind, Record, RetryStop, SpanEvent, SpanEventKind,
 };
 use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
+use smallvec::SmallVec;
 
 pub(crate) use call::Completion;
 use call::{Attempt, Call, Phase, TryResult};
@@ -187,7 +188,7 @@ impl Sidecar {
             started_at: now,
             retries: 0,
             holds_retry: false,
-            tried: Vec::new(),
+            tried: SmallVec::new(),
             phase: Phase::Delayed,
             admission,
             events: Vec::new(),
