@@ -23,6 +23,7 @@
 
 mod breaker;
 mod call;
+mod completions;
 mod health;
 pub(crate) mod inbound;
 mod pool;
@@ -33,7 +34,6 @@ mod tests;
 mod timeouts;
 mod timer;
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use meshsim_record::{
@@ -44,6 +44,7 @@ use smallvec::SmallVec;
 
 pub(crate) use call::Completion;
 use call::{Attempt, Call, Phase, TryResult};
+use completions::Completions;
 pub(crate) use timer::SidecarTimer;
 
 use crate::message::{
@@ -65,7 +66,7 @@ pub struct Sidecar {
     upstreams: Vec<Upstream>,
     calls: Slab<Call>,
     attempts: Slab<Attempt>,
-    completed: VecDeque<Completion>,
+    completed: Completions,
     rng: SimRng,
     /// Sampled calls answered before they existed (an open breaker, no route): their spans'
     /// ids count them.
@@ -94,7 +95,7 @@ impl Sidecar {
                 .collect(),
             calls: Slab::default(),
             attempts: Slab::default(),
-            completed: VecDeque::new(),
+            completed: Completions::default(),
             rng,
             refused_spans: 0,
         }
