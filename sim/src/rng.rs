@@ -151,14 +151,24 @@ mod tests {
     /// Draws `count` values from both and asserts they agree, naming the first that does not.
     fn assert_same_draws(ours: &mut SimRng, theirs: &mut ChaCha8Rng, count: usize, what: &str) {
         for draw in 0..count {
-            assert_eq!(ours.next_u64(), theirs.next_u64(), "{what}: draw {draw} differs");
+            assert_eq!(
+                ours.next_u64(),
+                theirs.next_u64(),
+                "{what}: draw {draw} differs"
+            );
         }
     }
 
     #[test]
     fn draws_match_rand_chacha_for_many_seeds_and_names() {
         let seeds = [0, 1, 2, 7, 42, 1_000_003, u64::from(u32::MAX), u64::MAX];
-        let names = ["", "x", "workload/shoppers", "link/order->payment", "service/a#2/calls"];
+        let names = [
+            "",
+            "x",
+            "workload/shoppers",
+            "link/order->payment",
+            "service/a#2/calls",
+        ];
         // Clones taken at the start, mid-block, at a block's end and mid-way through later blocks.
         let clone_points = [0, 3, 7, 8, 9, 31, 32, 1_001, 5_003];
         for seed in seeds {
