@@ -13,6 +13,7 @@
 
 #![warn(unreachable_pub)]
 
+mod chacha;
 mod control;
 mod distribution;
 mod engine;
