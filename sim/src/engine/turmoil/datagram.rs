@@ -27,12 +27,24 @@ pub(super) fn encode<W: Wire>(
     message: &W,
 ) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(envelope::HEADER_BYTES + 32);
+    encode_onto(&mut bytes, kind, from, to, due, message);
+    bytes
+}
+
+/// Appends the datagram to `bytes`: a host writes all it sends in one turn into one buffer.
+pub(super) fn encode_onto<W: Wire>(
+    bytes: &mut Vec<u8>,
+    kind: u8,
+    from: NodeId,
+    to: NodeId,
+    due: SimTime,
+    message: &W,
+) {
     bytes.push(kind);
     bytes.extend_from_slice(&from.0.to_le_bytes());
     bytes.extend_from_slice(&to.0.to_le_bytes());
     bytes.extend_from_slice(&due.as_nanos().to_le_bytes());
-    message.encode(&mut bytes);
-    bytes
+    message.encode(bytes);
 }
 
 pub(super) fn decode<W: Wire>(bytes: &[u8]) -> Option<(u8, NodeId, NodeId, SimTime, W)> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::datagram::{Due, FAR_FUTURE, Local, PORT, decode, encode, envelope};
+use super::datagram::{Due, FAR_FUTURE, Local, PORT, decode, encode_onto, envelope};
 use super::shared::{HostControl, Shared};
 use crate::engine::lifecycle::Lifecycle;
 use crate::model::{Action, Input, Model, NodeId, Outbox, Wire};
@@ -22,8 +22,10 @@ pub(super) struct Host<M: Model> {
     due: BinaryHeap<Due<M::Message>>,
     sequence: u64,
     outbox: Outbox<M::Message, M::Record>,
-    /// Datagrams to send once the current input is handled.
-    outgoing: Vec<(NodeId, Vec<u8>)>,
+    /// Datagrams to send once the current input is handled: each one's host and end in
+    /// `outgoing_bytes`, where they lie one after another (one buffer, kept, not one a datagram).
+    outgoing: Vec<(NodeId, usize)>,
+    outgoing_bytes: Vec<u8>,
     shared: Rc<Shared<M::Record>>,
 }
 
@@ -63,8 +65,9 @@ where
     fn handle(&mut self, now: SimTime, input: Input<M::Message>) {
         self.shared.events.set(self.shared.events.get() + 1);
         self.model.handle(now, input, &mut self.outbox);
-        let actions: Vec<_> = self.outbox.drain().collect();
-        for action in actions {
+        // The outbox is lent out while its actions are carried out, and keeps its allocation.
+        let mut outbox = std::mem::take(&mut self.outbox);
+        for action in outbox.drain() {
             match action {
                 Action::Send { to, message } => self.send(now, envelope::MESSAGE, to, &message),
                 Action::Timer { at, id } => {
@@ -74,6 +77,7 @@ where
                 Action::Record(record) => self.shared.push_record(now, record),
             }
         }
+        self.outbox = outbox;
     }
 
     /// Draws the hop's latency and loss on the link's stream, as the event engine does.
@@ -82,8 +86,9 @@ where
         let transit = self.shared.network.borrow_mut().transit(self.node, to);
         match transit {
             Transit::Arrives { latency_ns } => {
-                let bytes = encode(kind, self.node, to, now + latency_ns, message);
-                self.outgoing.push((to, bytes));
+                let due = now + latency_ns;
+                encode_onto(&mut self.outgoing_bytes, kind, self.node, to, due, message);
+                self.outgoing.push((to, self.outgoing_bytes.len()));
             }
             Transit::Lost => self.shared.count(|counts| counts.lost += 1),
             Transit::Partitioned => unreachable!("partitions are turmoil's in this engine"),
@@ -132,6 +137,25 @@ where
         }
     }
 
+    /// Takes a datagram in: it waits until its latency has run out, then with everything else
+    /// due by `now`.
+    fn receive(&mut self, now: SimTime, bytes: &[u8]) -> turmoil::Result {
+        let (kind, from, to, due, message) =
+            decode::<M::Message>(bytes).ok_or("a datagram that does not decode")?;
+        debug_assert_eq!(to, self.node, "datagram for another host");
+        let local = if kind == envelope::REFUSED {
+            Local::Refused {
+                refuser: from,
+                message,
+            }
+        } else {
+            Local::Deliver { from, message }
+        };
+        self.schedule(due.max(now), local);
+        self.run_due(now);
+        Ok(())
+    }
+
     /// Carries out the driver's control; the lifecycle decides what it does to the process.
     fn control(&mut self, now: SimTime, control: HostControl) {
         match control {
@@ -165,6 +189,18 @@ where
     }
 }
 
+/// The next datagram waiting at `socket`, into `buffer`: its length, or none.
+fn try_receive(
+    socket: &turmoil::net::UdpSocket,
+    buffer: &mut [u8],
+) -> turmoil::Result<Option<usize>> {
+    match socket.try_recv_from(buffer) {
+        Ok((length, _)) => Ok(Some(length)),
+        Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
 pub(super) fn host_now(base: Instant) -> SimTime {
     SimTime::from_nanos(
         u64::try_from(Instant::now().duration_since(base).as_nanos()).unwrap_or(u64::MAX),
@@ -172,10 +208,16 @@ pub(super) fn host_now(base: Instant) -> SimTime {
 }
 
 async fn flush<M: Model>(host: &mut Host<M>, socket: &turmoil::net::UdpSocket) -> turmoil::Result {
-    for (to, bytes) in std::mem::take(&mut host.outgoing) {
+    let mut start = 0;
+    for &(to, end) in &host.outgoing {
         let address = SocketAddr::new(host.shared.addresses.borrow()[to.index()], PORT);
-        socket.send_to(&bytes, address).await?;
+        socket
+            .send_to(&host.outgoing_bytes[start..end], address)
+            .await?;
+        start = end;
     }
+    host.outgoing.clear();
+    host.outgoing_bytes.clear();
     Ok(())
 }
 
@@ -201,22 +243,39 @@ where
         sequence: 0,
         outbox: Outbox::default(),
         outgoing: Vec::new(),
+        outgoing_bytes: Vec::new(),
         shared: Rc::clone(&shared),
     };
     host.handle(SimTime::ZERO, Input::Start);
     flush(&mut host, &socket).await?;
     let mut buffer = vec![0u8; 4096];
     let far_future = base + FAR_FUTURE;
+    let inbox = &shared.inboxes[node.index()];
+    // The wake-up timer and the driver's notice live across turns of the loop: a new `Sleep` a
+    // turn would take the timer wheel's lock twice (register, deregister) for every datagram and
+    // every timer, mostly to set the same deadline again.
+    let sleep = tokio::time::sleep_until(far_future);
+    tokio::pin!(sleep);
+    let notified = inbox.notify.notified();
+    tokio::pin!(notified);
+    // Readiness, not a receive: the socket's lock is taken once a wait, not once a turn.
+    let readable = socket.readable();
+    tokio::pin!(readable);
     loop {
         let wake = host.next_due().map_or(far_future, |time| {
             base + Duration::from_nanos(time.as_nanos())
         });
+        // A fired timer would be ready at once: it is set again even to the same deadline.
+        if sleep.deadline() != wake || sleep.is_elapsed() {
+            sleep.as_mut().reset(wake);
+        }
         tokio::select! {
             biased;
-            () = shared.inboxes[node.index()].notify.notified() => {
+            () = &mut notified => {
+                notified.set(inbox.notify.notified());
                 let now = host_now(base);
                 loop {
-                    let control = shared.inboxes[node.index()].queue.borrow_mut().pop_front();
+                    let control = inbox.queue.borrow_mut().pop_front();
                     let Some(control) = control else { break };
                     host.control(now, control);
                     if matches!(control, HostControl::Finish) {
@@ -224,21 +283,18 @@ where
                     }
                 }
             }
-            received = socket.recv_from(&mut buffer) => {
-                let (length, _) = received?;
-                let now = host_now(base);
-                let (kind, from, to, due, message) = decode::<M::Message>(&buffer[..length])
-                    .ok_or("a datagram that does not decode")?;
-                debug_assert_eq!(to, node, "datagram for another host");
-                let local = if kind == envelope::REFUSED {
-                    Local::Refused { refuser: from, message }
-                } else {
-                    Local::Deliver { from, message }
-                };
-                host.schedule(due.max(now), local);
-                host.run_due(now);
+            ready = &mut readable => {
+                ready?;
+                readable.set(socket.readable());
+                // Every datagram waiting now, one by one, as turns of the loop would take them:
+                // the driver's notices cannot arrive in the middle of a step, and nothing is due
+                // by now once a datagram has been handled. The socket's capacity bounds it.
+                while let Some(length) = try_receive(&socket, &mut buffer)? {
+                    host.receive(host_now(base), &buffer[..length])?;
+                    flush(&mut host, &socket).await?;
+                }
             }
-            () = tokio::time::sleep_until(wake) => {
+            () = &mut sleep => {
                 host.run_due(host_now(base));
             }
         }

@@ -75,6 +75,8 @@ pub struct TurmoilEngine<'a, S: Sink> {
     partitions: BTreeMap<u32, (Vec<(IpAddr, IpAddr)>, bool)>,
     node_groups: Vec<GroupId>,
     discovery_delay_ns: u64,
+    /// The records buffer the hosts do not hold this step, kept for its allocation.
+    spare_records: Vec<(SimTime, u64, S::Record)>,
     finished: bool,
 }
 
@@ -176,6 +178,7 @@ where
             partitions: BTreeMap::new(),
             node_groups,
             discovery_delay_ns,
+            spare_records: Vec::new(),
             finished: false,
         }
     }
@@ -273,15 +276,18 @@ where
 
     /// Moves the hosts' records of the last step to the sink, in time order.
     fn drain_records(&mut self) {
-        let mut records = std::mem::take(&mut *self.shared.records.borrow_mut());
+        // The hosts get last step's emptied buffer back, so a step allocates nothing.
+        let spare = std::mem::take(&mut self.spare_records);
+        let mut records = std::mem::replace(&mut *self.shared.records.borrow_mut(), spare);
         records.sort_by_key(|(time, sequence, _)| (*time, *sequence));
         let end = self.shared.end;
-        for (time, _, record) in records {
+        for (time, _, record) in records.drain(..) {
             // What the last tick does, it does at the end of the run at the latest.
             let time = time.min(end);
             self.sink.advance(time);
             self.sink.record(time, &record);
         }
+        self.spare_records = records;
     }
 
     /// The sink (meshsim's recorder), for what it has counted so far.
