@@ -27,7 +27,11 @@ impl ServiceInstance {
         }
         let refusal = self
             .authenticate(&request)
-            .or_else(|| self.inbound.admit(now, &request, out));
+            .or_else(|| {
+                (!self.inbound_open)
+                    .then(|| self.inbound.admit(now, &request, out))
+                    .flatten()
+            });
         if let Some(refusal) = refusal {
             self.refuse(now, from, &request, refusal, out);
             return;

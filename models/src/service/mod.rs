@@ -107,8 +107,12 @@ pub struct ServiceInstance {
     /// for up to 16 endpoints: a block of its own would be one more cache miss a call.
     plain_calls: SmallVec<[bool; 16]>,
     sidecar: Sidecar,
-    /// The instance's own sidecar: what it lets through to the service.
-    inbound: Inbound,
+    /// The instance's own sidecar: what it lets through to the service. Boxed, behind
+    /// `inbound_open`: most instances have no inbound policy, and its 272 bytes would sit among
+    /// the fields every request reads.
+    inbound: Box<Inbound>,
+    /// No authorization and no rate limit: the inbound sidecar lets every request through.
+    inbound_open: bool,
     /// The running jobs' state, keyed as their timers and calls are; the pool counts them.
     jobs: Slab<Job>,
     /// The workers and the queue of requests waiting for one; with event loops, the requests
@@ -156,7 +160,8 @@ impl ServiceInstance {
                 .map(|endpoint| endpoint.calls.iter().all(CallStep::is_plain))
                 .collect(),
             sidecar,
-            inbound: Inbound::new(config.inbound.clone(), name),
+            inbound: Box::new(Inbound::new(config.inbound.clone(), name)),
+            inbound_open: config.inbound.is_open(),
             jobs: Slab::default(),
             pool: match config.concurrency {
                 Concurrency::Threads => WorkerPool::new(config.key, config.workers, config.queue),

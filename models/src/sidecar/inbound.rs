@@ -52,6 +52,13 @@ pub struct InboundPolicy {
     pub refused_status: u16,
 }
 
+impl InboundPolicy {
+    /// No authorization and no limit: every request passes.
+    pub fn is_open(&self) -> bool {
+        self.allow_from.is_none() && self.rate_limit.is_none() && self.client_rate_limit.is_none()
+    }
+}
+
 impl Default for InboundPolicy {
     /// No policy: everyone may call, no limits, and a refused call answers 500.
     fn default() -> Self {
@@ -88,9 +95,7 @@ impl Inbound {
     pub(crate) fn new(policy: InboundPolicy, name: &str) -> Inbound {
         let rate_limiter = policy.rate_limit.map(|limit| limit.bucket(SimTime::ZERO));
         Inbound {
-            open: policy.allow_from.is_none()
-                && policy.rate_limit.is_none()
-                && policy.client_rate_limit.is_none(),
+            open: policy.is_open(),
             policy,
             name: name.to_owned(),
             rate_limiter,
