@@ -30,7 +30,7 @@ pub struct Floor {
     /// The callee of each endpoint's calls, as an index into `endpoints`; each endpoint owns
     /// the range `calls_start..calls_end`.
     callees: Vec<u32>,
-    /// Per service, its replicas (at least 1): the round robin's modulus.
+    /// Per service, its replicas (at least 1, or it is refused): the round robin's modulus.
     replicas: Vec<u32>,
     workloads: Vec<FloorWorkload>,
 }
@@ -109,6 +109,13 @@ impl Floor {
                 }
             };
             let target = resolved.resolution.workloads[index];
+            if !scenario.services[target.0.0 as usize].exposed {
+                let path = DocPath::root().key("workload").index(index).key("target");
+                return Err(Unmodelled::at(
+                    path,
+                    "a workload sent to a service not exposed",
+                ));
+            }
             let endpoint = offsets[target.0.0 as usize] + u32::from(target.1);
             floor.workloads.push(FloorWorkload { gap, endpoint });
         }
@@ -134,7 +141,7 @@ impl Floor {
     ) -> Result<(), Unmodelled> {
         let path = DocPath::root().key("service").index(service_index);
         refuse_unmodelled_service(&path, service)?;
-        self.replicas.push(service.replicas.max(1));
+        self.replicas.push(service.replicas);
         let resolved_endpoints = &resolved.resolution.endpoints[service_index];
         for (index, endpoint) in service.endpoints.iter().enumerate() {
             let endpoint_path = path.key("endpoint").index(index);
@@ -202,6 +209,12 @@ fn refuse_unmodelled_kinds(scenario: &Scenario) -> Result<(), Unmodelled> {
 }
 
 fn refuse_unmodelled_service(path: &DocPath, service: &Service) -> Result<(), Unmodelled> {
+    if service.replicas == 0 {
+        return Err(Unmodelled::at(
+            path.key("replicas"),
+            "a service without replicas",
+        ));
+    }
     if !service.versions.is_empty() {
         return Err(Unmodelled::at(
             path.key("version").index(0),

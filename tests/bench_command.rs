@@ -59,7 +59,7 @@ fn one_run_has_every_figure_and_the_digest_of_meshsim_run() {
         assert!(figures[key].is_number(), "{key} in {figures}");
     }
     assert_eq!(figures["runs"], 1);
-    assert_eq!(figures["wall"]["each_s"].as_array().unwrap().len(), 1);
+    assert_eq!(figures["wall_s"]["each"].as_array().unwrap().len(), 1);
     assert_eq!(figures["sim_s"], 10.0);
     assert!(figures["requests"].as_u64().unwrap() > 400, "{figures}");
     assert!(figures["events"].as_u64().unwrap() > 0, "{figures}");
@@ -83,7 +83,7 @@ fn the_floor_runs_beside_a_scenario_it_models() {
     let floor = &figures["floor"];
     assert!(floor["meshsim_over_floor_best"].is_number(), "{figures}");
     assert!(floor["meshsim_over_floor_median"].is_number(), "{figures}");
-    assert_eq!(floor["wall"]["each_s"].as_array().unwrap().len(), 2);
+    assert_eq!(floor["wall_s"]["each"].as_array().unwrap().len(), 2);
     // One workload arrival, one arrival at the service and one answer back per request.
     let requests = floor["requests"].as_u64().unwrap();
     assert!(requests > 400, "{figures}");

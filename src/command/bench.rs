@@ -69,28 +69,28 @@ struct Measured {
     simulation: Simulation,
 }
 
-/// Best and median wall time of a set of runs, in seconds.
+/// Best and median wall time of a set of runs, and each run's, in seconds.
 #[derive(Debug, Serialize)]
-struct WallTimes {
-    best_s: f64,
-    median_s: f64,
-    each_s: Vec<f64>,
+struct WallSeconds {
+    best: f64,
+    median: f64,
+    each: Vec<f64>,
 }
 
-impl WallTimes {
-    fn of(each_s: Vec<f64>) -> Self {
-        let mut sorted = each_s.clone();
+impl WallSeconds {
+    fn of(each: Vec<f64>) -> Self {
+        let mut sorted = each.clone();
         sorted.sort_by(f64::total_cmp);
         let middle = sorted.len() / 2;
-        let median_s = if sorted.len() % 2 == 1 {
+        let median = if sorted.len() % 2 == 1 {
             sorted[middle]
         } else {
             f64::midpoint(sorted[middle - 1], sorted[middle])
         };
-        WallTimes {
-            best_s: sorted[0],
-            median_s,
-            each_s,
+        WallSeconds {
+            best: sorted[0],
+            median,
+            each,
         }
     }
 }
@@ -98,7 +98,7 @@ impl WallTimes {
 /// The floor beside meshsim: its times, its work, and meshsim's time over its time.
 #[derive(Debug, Serialize)]
 struct FloorFigures {
-    wall: WallTimes,
+    wall_s: WallSeconds,
     requests: u64,
     events: u64,
     ns_per_event: f64,
@@ -114,7 +114,7 @@ struct BenchFigures {
     seed: u64,
     engine: &'static str,
     runs: u8,
-    wall: WallTimes,
+    wall_s: WallSeconds,
     sim_s: f64,
     sim_s_per_wall_s: f64,
     requests: u64,
@@ -158,7 +158,7 @@ pub(crate) fn bench(args: &BenchArgs) -> anyhow::Result<Status> {
     }
     let peak_memory_kib = peak_memory_kib();
     let mut figures = figures(args, &loaded, seed, &measured, peak_memory_kib);
-    figures.floor = floor.map(|floor| floor_figures(&floor, seed, args.runs, &figures.wall));
+    figures.floor = floor.map(|floor| floor_figures(&floor, seed, args.runs, &figures.wall_s));
     if args.json {
         println!("{}", serde_json::to_string_pretty(&figures)?);
     } else {
@@ -290,14 +290,14 @@ fn figures(
     measured: &[Measured],
     peak_memory_kib: u64,
 ) -> BenchFigures {
-    let wall = WallTimes::of(measured.iter().map(|one| one.wall_s).collect());
+    let wall = WallSeconds::of(measured.iter().map(|one| one.wall_s).collect());
     let simulation = &measured[0].simulation;
     let (sim_s, requests, events) = (
         simulation.summary.sim_seconds,
         simulation.summary.requests.sent,
         simulation.info.events,
     );
-    let best_s = wall.best_s.max(f64::MIN_POSITIVE);
+    let best_s = wall.best.max(f64::MIN_POSITIVE);
     BenchFigures {
         scenario: loaded.scenario().scenario.name.clone(),
         file: args.file.display().to_string(),
@@ -313,14 +313,14 @@ fn figures(
         ns_per_event: best_s * 1e9 / events.max(1) as f64,
         peak_memory_kib,
         digest: simulation.summary.digest.clone(),
-        wall,
+        wall_s: wall,
         floor: None,
     }
 }
 
 /// Runs the floor `runs` times from `seed` and sets meshsim's times beside its.
 #[allow(clippy::disallowed_types, clippy::disallowed_methods)]
-fn floor_figures(floor: &Floor, seed: u64, runs: u8, meshsim: &WallTimes) -> FloorFigures {
+fn floor_figures(floor: &Floor, seed: u64, runs: u8, meshsim: &WallSeconds) -> FloorFigures {
     let mut each_s = Vec::with_capacity(usize::from(runs));
     let mut last = None;
     for _ in 0..runs {
@@ -331,20 +331,20 @@ fn floor_figures(floor: &Floor, seed: u64, runs: u8, meshsim: &WallTimes) -> Flo
         last = Some(run);
     }
     let run = last.expect("at least one run");
-    let wall = WallTimes::of(each_s);
+    let wall = WallSeconds::of(each_s);
     FloorFigures {
-        ns_per_event: wall.best_s * 1e9 / run.events.max(1) as f64,
-        meshsim_over_floor_best: meshsim.best_s / wall.best_s.max(f64::MIN_POSITIVE),
-        meshsim_over_floor_median: meshsim.median_s / wall.median_s.max(f64::MIN_POSITIVE),
+        ns_per_event: wall.best * 1e9 / run.events.max(1) as f64,
+        meshsim_over_floor_best: meshsim.best / wall.best.max(f64::MIN_POSITIVE),
+        meshsim_over_floor_median: meshsim.median / wall.median.max(f64::MIN_POSITIVE),
         requests: run.requests,
         events: run.events,
-        wall,
+        wall_s: wall,
     }
 }
 
 /// The figures as lines a reader compares at a glance, the rates from the best run.
 fn table(figures: &BenchFigures) -> String {
-    let wall = &figures.wall;
+    let wall = &figures.wall_s;
     let mut lines = vec![
         format!(
             "{} ({}): seed {}, {} engine, {} run(s), every output written to a temporary folder",
@@ -352,7 +352,7 @@ fn table(figures: &BenchFigures) -> String {
         ),
         format!(
             "  wall time      best {:.3} s, median {:.3} s",
-            wall.best_s, wall.median_s
+            wall.best, wall.median
         ),
         format!(
             "  simulated      {:.1} s, {:.1}x real time",
@@ -372,7 +372,7 @@ fn table(figures: &BenchFigures) -> String {
     if let Some(floor) = &figures.floor {
         lines.push(format!(
             "  floor          best {:.3} s, median {:.3} s, {} events, {:.0} ns each",
-            floor.wall.best_s, floor.wall.median_s, floor.events, floor.ns_per_event
+            floor.wall_s.best, floor.wall_s.median, floor.events, floor.ns_per_event
         ));
         lines.push(format!(
             "  meshsim/floor  {:.2}x best, {:.2}x median",
