@@ -30,14 +30,16 @@ pub struct Floor {
     /// The callee of each endpoint's calls, as an index into `endpoints`; each endpoint owns
     /// the range `calls_start..calls_end`.
     callees: Vec<u32>,
-    /// Per service, its replicas (at least 1, or it is refused): the round robin's modulus.
-    replicas: Vec<u32>,
+    /// How many services: each has a round robin.
+    services: usize,
     workloads: Vec<FloorWorkload>,
 }
 
 #[derive(Debug, Clone)]
 struct FloorEndpoint {
     service: u32,
+    /// The service's replicas (at least 1, or it is refused): the round robin's modulus.
+    replicas: u32,
     service_time: Option<Distribution>,
     calls_start: u32,
     calls_end: u32,
@@ -86,7 +88,7 @@ impl Floor {
             latency: scenario.network.latency.as_ref().map(distribution),
             endpoints: Vec::new(),
             callees: Vec::new(),
-            replicas: Vec::new(),
+            services: scenario.services.len(),
             workloads: Vec::new(),
         };
         for (service_index, service) in scenario.services.iter().enumerate() {
@@ -141,7 +143,6 @@ impl Floor {
     ) -> Result<(), Unmodelled> {
         let path = DocPath::root().key("service").index(service_index);
         refuse_unmodelled_service(&path, service)?;
-        self.replicas.push(service.replicas);
         let resolved_endpoints = &resolved.resolution.endpoints[service_index];
         for (index, endpoint) in service.endpoints.iter().enumerate() {
             let endpoint_path = path.key("endpoint").index(index);
@@ -156,6 +157,7 @@ impl Floor {
             }
             self.endpoints.push(FloorEndpoint {
                 service: service_index as u32,
+                replicas: service.replicas,
                 service_time: endpoint.service_time.as_ref().map(distribution),
                 calls_start,
                 calls_end: self.callees.len() as u32,
@@ -276,11 +278,13 @@ const BACK_AT_CLIENT: u8 = 3;
 /// The parent of a frame the workload's client opened.
 const CLIENT: u32 = u32::MAX;
 
-/// One request at one endpoint: which call it makes next, and who waits for its answer.
+/// One request at one endpoint: the call it makes next (an index into the floor's callees,
+/// set on entry), where its calls end, and who waits for its answer.
 #[derive(Clone, Copy)]
 struct Frame {
     endpoint: u32,
-    next_call: u32,
+    call: u32,
+    calls_end: u32,
     parent: u32,
 }
 
@@ -309,7 +313,7 @@ impl<'floor> Walk<'floor> {
             sequence: 0,
             frames: Vec::new(),
             free_frames: Vec::new(),
-            round_robin: vec![0; floor.replicas.len()],
+            round_robin: vec![0; floor.services],
             arrivals: seeder.stream("arrivals"),
             network: seeder.stream("network"),
             work: seeder.stream("work"),
@@ -368,9 +372,12 @@ impl<'floor> Walk<'floor> {
 
     /// A request reaches an endpoint: its own work, then its first call or its answer.
     fn enter(&mut self, now: u64, frame: u32) {
-        let endpoint = &self.floor.endpoints[self.frames[frame as usize].endpoint as usize];
+        let state = &mut self.frames[frame as usize];
+        let endpoint = &self.floor.endpoints[state.endpoint as usize];
+        (state.call, state.calls_end) = (endpoint.calls_start, endpoint.calls_end);
         let service = endpoint.service as usize;
-        self.round_robin[service] = (self.round_robin[service] + 1) % self.floor.replicas[service];
+        let next = self.round_robin[service] + 1;
+        self.round_robin[service] = if next == endpoint.replicas { 0 } else { next };
         let work_ns = endpoint
             .service_time
             .as_ref()
@@ -380,21 +387,20 @@ impl<'floor> Walk<'floor> {
 
     /// A callee answered the frame's current call.
     fn answered(&mut self, now: u64, frame: u32) {
-        self.frames[frame as usize].next_call += 1;
+        self.frames[frame as usize].call += 1;
         self.next_or_answer(now, frame);
     }
 
     /// Sends the frame's next call, or, when none is left, its answer back to its caller.
     fn next_or_answer(&mut self, now: u64, frame: u32) {
         let Frame {
-            endpoint,
-            next_call,
+            call,
+            calls_end,
             parent,
+            ..
         } = self.frames[frame as usize];
-        let endpoint = &self.floor.endpoints[endpoint as usize];
-        let call = endpoint.calls_start + next_call;
         let at = now + self.hop();
-        if call < endpoint.calls_end {
+        if call < calls_end {
             let child = self.open(self.floor.callees[call as usize], frame);
             self.push(at, child, ENTER);
             return;
@@ -410,7 +416,8 @@ impl<'floor> Walk<'floor> {
     fn open(&mut self, endpoint: u32, parent: u32) -> u32 {
         let frame = Frame {
             endpoint,
-            next_call: 0,
+            call: 0,
+            calls_end: 0,
             parent,
         };
         if let Some(index) = self.free_frames.pop() {
