@@ -1,10 +1,11 @@
 //! The command line. Each subcommand is a file of its own holding its clap arguments and its
-//! function (`run`, `check`, `explain`, `report`, `compare`, `shrink`, `sweep`, `merge`); what
+//! function (`run`, `bench`, `check`, `explain`, `report`, `compare`, `shrink`, `sweep`, `merge`); what
 //! several share is in files of their own (`status`, `limits`, `loading`, `color`,
 //! `scenario_run`, `sweep_folder`). Imports run one way: a subcommand uses the shared files, never
 //! the reverse and never another subcommand. Raw arguments become validated settings in the
 //! subcommand's file; `main` only parses, starts logging, dispatches and exits with the code.
 
+mod bench;
 mod calibrate;
 mod check;
 mod color;
@@ -38,6 +39,8 @@ pub struct Cli {
 enum Command {
     /// Run a scenario from a seed; write its summary, metrics, events, charts and report.
     Run(run::RunArgs),
+    /// Run a scenario a few times as `run` does and measure its speed; --floor beside a bare event loop.
+    Bench(bench::BenchArgs),
     /// Validate a scenario file without running it.
     Check(check::CheckArgs),
     /// Show the effective mesh policy on every call, each value with where it came from.
@@ -60,12 +63,13 @@ enum Command {
 
 impl Cli {
     /// How much the command logs to stderr, or `None` when it starts no logging: `run` as its
-    /// `-v` says; `compare`, `shrink` and `sweep` warnings only, since they run scenarios too;
+    /// `-v` says; `bench`, `compare`, `shrink` and `sweep` warnings only, since they run scenarios too;
     /// the others run nothing that logs.
     pub fn log_verbosity(&self) -> Option<u8> {
         match &self.command {
             Command::Run(args) => Some(args.verbose),
-            Command::Compare(_)
+            Command::Bench(_)
+            | Command::Compare(_)
             | Command::Shrink(_)
             | Command::Sweep(_)
             | Command::Calibrate(_) => Some(0),
@@ -82,6 +86,7 @@ impl Cli {
     pub fn execute(&self) -> Status {
         let result = match &self.command {
             Command::Run(args) => run::run(args),
+            Command::Bench(args) => bench::bench(args),
             Command::Check(args) => Ok(check::check(args)),
             Command::Explain(args) => Ok(explain::explain(args)),
             Command::Report(args) => report::report(args),
