@@ -13,7 +13,9 @@ const NO_FREE_SLOT: u32 = u32::MAX;
 enum State<T> {
     Occupied(T),
     /// Free; the next free slot below it on the free list's stack.
-    Vacant { next_free: u32 },
+    Vacant {
+        next_free: u32,
+    },
 }
 
 struct Entry<T> {

@@ -237,7 +237,9 @@ impl Network {
             self.groups[to_group.index()].name
         );
         let rng = self.seeder.stream(&name);
-        let (index, _) = self.links.insert_full(key, LinkState { latency, loss, rng });
+        let (index, _) = self
+            .links
+            .insert_full(key, LinkState { latency, loss, rng });
         &mut self.links[index]
     }
 }

@@ -25,13 +25,10 @@ impl ServiceInstance {
             self.refuse(now, from, &request, refused, out);
             return;
         }
-        let refusal = self
-            .authenticate(&request)
-            .or_else(|| {
-                (!self.inbound_open)
-                    .then(|| self.inbound.admit(now, &request, out))
-                    .flatten()
-            });
+        let refusal = self.authenticate(&request).or_else(|| {
+            let inbound = self.inbound.as_mut()?;
+            inbound.admit(now, &request, out)
+        });
         if let Some(refusal) = refusal {
             self.refuse(now, from, &request, refusal, out);
             return;

@@ -105,7 +105,9 @@ impl ServiceInstance {
     pub(super) fn restarted(&mut self, now: SimTime, out: &mut Outbox<Message>) {
         debug_assert!(self.jobs.is_empty() && self.pool.is_idle());
         self.starting(now, out);
-        self.inbound.restarted(now);
+        if let Some(inbound) = &mut self.inbound {
+            inbound.restarted(now);
+        }
         // The saga log is read back: each interrupted saga is undone, in the background.
         for (request, mut run) in std::mem::take(&mut self.saga_log) {
             let next = run.retry();
@@ -135,8 +137,12 @@ impl ServiceInstance {
     pub(super) fn crash(&mut self, now: SimTime, out: &mut Outbox<Message>) {
         // The counters lived in the process: a scrape after the restart sees them reset, and
         // the rate limiter's windows start empty.
-        *self.served = ServedCounters::default();
-        self.inbound.crashed();
+        if let Some(served) = &mut self.served {
+            **served = ServedCounters::default();
+        }
+        if let Some(inbound) = &mut self.inbound {
+            inbound.crashed();
+        }
         self.started_at = None;
         if self.config.readiness.is_some() {
             // The readiness probe fails from now on: callers take the instance out of their

@@ -107,12 +107,10 @@ pub struct ServiceInstance {
     /// for up to 16 endpoints: a block of its own would be one more cache miss a call.
     plain_calls: SmallVec<[bool; 16]>,
     sidecar: Sidecar,
-    /// The instance's own sidecar: what it lets through to the service. Boxed, behind
-    /// `inbound_open`: most instances have no inbound policy, and its 272 bytes would sit among
-    /// the fields every request reads.
-    inbound: Box<Inbound>,
-    /// No authorization and no rate limit: the inbound sidecar lets every request through.
-    inbound_open: bool,
+    /// The instance's own sidecar: what it lets through to the service; `None` when it lets
+    /// everything through (no authorization, no rate limit), as most do. Boxed: its 272 bytes
+    /// would sit among the fields every request reads, and most instances need none of them.
+    inbound: Option<Box<Inbound>>,
     /// The running jobs' state, keyed as their timers and calls are; the pool counts them.
     jobs: Slab<Job>,
     /// The workers and the queue of requests waiting for one; with event loops, the requests
@@ -125,9 +123,9 @@ pub struct ServiceInstance {
     pub(crate) cpu_busy_ns: u64,
     /// Sagas in progress when the process died: the durable saga log, undone on restart.
     saga_log: Vec<(Request, SagaRun)>,
-    /// What the instance's sidecar exports for a metrics scrape; a crash resets it. Boxed: only
-    /// instances something scrapes count here, and its 184 bytes would sit among hot fields.
-    served: Box<ServedCounters>,
+    /// What the instance's sidecar exports for a metrics scrape, when something scrapes it; a
+    /// crash resets it. Boxed, and only then: its 184 bytes would sit among hot fields.
+    served: Option<Box<ServedCounters>>,
     /// Whether the instance takes requests: always without a readiness probe.
     ready: bool,
     /// When the process last started; `None` while it is dead (a dead process probes nothing,
@@ -160,8 +158,8 @@ impl ServiceInstance {
                 .map(|endpoint| endpoint.calls.iter().all(CallStep::is_plain))
                 .collect(),
             sidecar,
-            inbound: Box::new(Inbound::new(config.inbound.clone(), name)),
-            inbound_open: config.inbound.is_open(),
+            inbound: (!config.inbound.is_open())
+                .then(|| Box::new(Inbound::new(config.inbound.clone(), name))),
             jobs: Slab::default(),
             pool: match config.concurrency {
                 Concurrency::Threads => WorkerPool::new(config.key, config.workers, config.queue),
@@ -171,7 +169,7 @@ impl ServiceInstance {
             cpu: Cpu::of(&config),
             cpu_busy_ns: 0,
             saga_log: Vec::new(),
-            served: Box::default(),
+            served: config.exports_metrics.then(Box::default),
             ready: config.readiness.is_none(),
             started_at: Some(SimTime::ZERO),
             announce_to: Vec::new(),
@@ -202,8 +200,8 @@ impl ServiceInstance {
             latency_ns,
             result,
         });
-        if self.config.exports_metrics {
-            self.served.count(status, latency_ns);
+        if let Some(served) = &mut self.served {
+            served.count(status, latency_ns);
         }
         self.answered += 1;
     }
@@ -286,7 +284,9 @@ impl ServiceInstance {
 
     /// Answers a metrics scrape with the counters since the process started, in parts.
     fn answer_scrape(&self, from: NodeId, scrape: ScrapeNumber, out: &mut Outbox<Message>) {
-        for (part, values) in self.served.to_parts().into_iter().enumerate() {
+        let nothing_served = ServedCounters::default();
+        let served = self.served.as_deref().unwrap_or(&nothing_served);
+        for (part, values) in served.to_parts().into_iter().enumerate() {
             let part = part as u8;
             out.send(
                 from,
@@ -423,7 +423,7 @@ impl ServiceInstance {
                     ReasonKind::Refused | ReasonKind::NoHealthyUpstream
                 );
             let answer = if unreachable && job.failing.is_none() {
-                self.inbound.refused_status()
+                self.config.inbound.refused_status
             } else {
                 500
             };

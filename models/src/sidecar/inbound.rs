@@ -75,9 +75,6 @@ impl Default for InboundPolicy {
 /// One instance's inbound proxy: its policy and what it remembers between requests.
 #[derive(Debug)]
 pub(crate) struct Inbound {
-    /// No authorization, no limit: every request passes, and `admit` reads nothing else (the
-    /// rest of this struct stays out of the cache on the event path).
-    open: bool,
     policy: InboundPolicy,
     /// `service/N`, the subject of the events it logs.
     name: String,
@@ -95,7 +92,6 @@ impl Inbound {
     pub(crate) fn new(policy: InboundPolicy, name: &str) -> Inbound {
         let rate_limiter = policy.rate_limit.map(|limit| limit.bucket(SimTime::ZERO));
         Inbound {
-            open: policy.is_open(),
             policy,
             name: name.to_owned(),
             rate_limiter,
@@ -103,11 +99,6 @@ impl Inbound {
             denied_callers: Vec::new(),
             client_windows: Vec::new(),
         }
-    }
-
-    /// The status answered when a call's connection is refused or no instance is up.
-    pub(crate) fn refused_status(&self) -> u16 {
-        self.policy.refused_status
     }
 
     /// The process died: the client windows lived in it and start empty.
@@ -129,9 +120,6 @@ impl Inbound {
         request: &Request,
         out: &mut Outbox<Message>,
     ) -> Option<Refusal> {
-        if self.open {
-            return None;
-        }
         if !self.within_client_limit(now, request) {
             return Some(Refusal::new(
                 429,

@@ -100,7 +100,10 @@ mod tests {
                 expected.record(value_ns);
             }
             for quantile in [0.5, 0.99] {
-                assert_eq!(latencies.quantile_ns(quantile), expected.quantile_ns(quantile));
+                assert_eq!(
+                    latencies.quantile_ns(quantile),
+                    expected.quantile_ns(quantile)
+                );
             }
             latencies.fold_into(&mut run);
             expected_run.merge(&expected);
@@ -108,9 +111,15 @@ mod tests {
         }
         assert_eq!(run.count(), expected_run.count());
         for quantile in [0.0, 0.5, 0.9, 0.99, 1.0] {
-            assert_eq!(run.quantile_ns(quantile), expected_run.quantile_ns(quantile));
+            assert_eq!(
+                run.quantile_ns(quantile),
+                expected_run.quantile_ns(quantile)
+            );
         }
         assert_eq!(run.mean_ns().to_bits(), expected_run.mean_ns().to_bits());
-        assert_eq!(run.stddev_ns().to_bits(), expected_run.stddev_ns().to_bits());
+        assert_eq!(
+            run.stddev_ns().to_bits(),
+            expected_run.stddev_ns().to_bits()
+        );
     }
 }
