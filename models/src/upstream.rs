@@ -37,7 +37,7 @@ pub(crate) struct HostIndex(pub(crate) u32);
 /// Per instance of the upstream, a flag or a count: inline up to eight instances, so a call
 /// reads them from the upstream it already holds rather than from a heap block of each (at
 /// thousands of instances, each block is a cache miss of its own).
-pub(crate) type PerHost<T> = SmallVec<[T; 8]>;
+type PerHost<T> = SmallVec<[T; 8]>;
 
 /// One sidecar's state for one upstream.
 pub(crate) struct Upstream {

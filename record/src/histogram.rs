@@ -4,8 +4,9 @@
 //! buckets, so a reported percentile is within 1/128 (0.8 %) of a true sample. The bucket array
 //! spans only the buckets between the smallest and the largest value seen: latencies of 1 to
 //! 100 ms fill about 450 buckets (3.6 KB), where an array from zero would hold 1,400 (11 KB), so a
-//! histogram per service per metrics interval stays small, and a percentile scans only buckets
-//! in the span. hdrhistogram would allocate its whole range up front (tens of kilobytes
+//! histogram per service version stays small, and a percentile scans only buckets in the span.
+//! (A metrics interval keeps its few latencies as values, `recorder/interval_latencies.rs`, and
+//! takes its percentiles with [`Histogram::quantile_of_values_ns`], exactly as here.) hdrhistogram would allocate its whole range up front (tens of kilobytes
 //! each), which a thousand services cannot afford.
 
 const EXACT_LIMIT: u64 = 128;
