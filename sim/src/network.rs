@@ -7,6 +7,7 @@
 
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
+use smallvec::SmallVec;
 
 use crate::control::{Effect, Rule, Selector};
 use crate::distribution::Distribution;
@@ -51,6 +52,12 @@ struct Group {
     segments: u64,
 }
 
+/// The links from one group that messages have used: (to-group, index into the network's
+/// links), sorted by to-group. Inline for up to four: most groups talk to a few others, so
+/// finding a link reads one line of a dense array (a hash lookup read two random ones, a cost
+/// that grew with the number of services once they no longer fitted in the caches).
+type LinkRow = SmallVec<[(u32, u32); 4]>;
+
 /// The directed link state: its resolved settings and its random stream.
 struct LinkState {
     latency: Distribution,
@@ -65,7 +72,9 @@ pub struct Network {
     default_latency: Distribution,
     default_loss: f64,
     overrides: IndexMap<(u32, u32), LinkConfig, FxBuildHasher>,
-    links: IndexMap<(u32, u32), LinkState, FxBuildHasher>,
+    /// Per group, the links from it, made on their first message.
+    link_rows: Vec<LinkRow>,
+    links: Vec<LinkState>,
     rules: Vec<Rule>,
     seeder: Seeder,
     discovery_delay_ns: u64,
@@ -84,7 +93,8 @@ impl Network {
             default_latency,
             default_loss,
             overrides: IndexMap::default(),
-            links: IndexMap::default(),
+            link_rows: Vec::new(),
+            links: Vec::new(),
             rules: Vec::new(),
             seeder,
             discovery_delay_ns: 0,
@@ -99,6 +109,7 @@ impl Network {
             isolated,
             segments: 0,
         });
+        self.link_rows.push(LinkRow::new());
         id
     }
 
@@ -221,11 +232,21 @@ impl Network {
     fn link(&mut self, from: NodeId, to: NodeId) -> &mut LinkState {
         let from_group = self.group_of(from);
         let to_group = self.group_of(to);
-        let key = (from_group.0, to_group.0);
-        // One hash lookup on the path every message takes; the link is made on its first use.
-        if let Some(index) = self.links.get_index_of(&key) {
-            return &mut self.links[index];
-        }
+        let row = &self.link_rows[from_group.index()];
+        let index = match row.binary_search_by_key(&to_group.0, |&(to, _)| to) {
+            Ok(at) => row[at].1,
+            Err(at) => {
+                let index = self.add_link(from_group, to_group);
+                self.link_rows[from_group.index()].insert(at, (to_group.0, index));
+                index
+            }
+        };
+        &mut self.links[index as usize]
+    }
+
+    /// Makes the link from `from_group` to `to_group` on its first message, with its settings
+    /// and its own stream; returns its index.
+    fn add_link(&mut self, from_group: GroupId, to_group: GroupId) -> u32 {
         let config = self.overrides.get(&unordered(from_group, to_group));
         let latency = config
             .and_then(|c| c.latency.clone())
@@ -237,10 +258,9 @@ impl Network {
             self.groups[to_group.index()].name
         );
         let rng = self.seeder.stream(&name);
-        let (index, _) = self
-            .links
-            .insert_full(key, LinkState { latency, loss, rng });
-        &mut self.links[index]
+        let index = u32::try_from(self.links.len()).expect("fewer than 2^32 links");
+        self.links.push(LinkState { latency, loss, rng });
+        index
     }
 }
 
