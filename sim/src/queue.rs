@@ -9,26 +9,34 @@ use std::collections::BinaryHeap;
 use crate::time::SimTime;
 
 /// A heap entry: the ordering key and where the event's payload waits. Payloads stay put in a
-/// slab, so the heap only ever moves these 32 bytes, whatever the size of an event.
+/// slab, so the heap only ever moves these 24 bytes, whatever the size of an event. (Two words
+/// rather than one `u128` key: a `u128` field is 16-aligned, which made an entry 32 bytes, and
+/// the heap a third larger, for nothing.)
 #[derive(Clone, Copy)]
 struct Entry {
-    /// The time in nanoseconds in the high 64 bits, the sequence in the low 64: one integer
-    /// comparison orders by time, then by push order, which the compiler turns into flag
-    /// arithmetic rather than the two branches a (time, sequence) tuple takes. Sifting a heap
-    /// is mostly comparisons whose outcome no predictor can guess.
-    key: u128,
+    time_ns: u64,
+    sequence: u64,
     slot: u32,
 }
 
 impl Entry {
     fn time(&self) -> SimTime {
-        SimTime::from_nanos((self.key >> 64) as u64)
+        SimTime::from_nanos(self.time_ns)
+    }
+
+    /// The time in the high 64 bits, the sequence in the low 64: one integer comparison orders
+    /// by time, then by push order, which the compiler turns into flag arithmetic rather than
+    /// the two branches a (time, sequence) tuple takes. Sifting a heap is mostly comparisons
+    /// whose outcome no predictor can guess. (A four-ary heap took fewer cache misses but more
+    /// instructions than the standard library's binary one, and lost.)
+    fn key(&self) -> u128 {
+        u128::from(self.time_ns) << 64 | u128::from(self.sequence)
     }
 }
 
 impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        self.key() == other.key()
     }
 }
 
@@ -43,7 +51,7 @@ impl PartialOrd for Entry {
 impl Ord for Entry {
     /// Reversed, so the max-heap pops the earliest (time, sequence) first.
     fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
+        other.key().cmp(&self.key())
     }
 }
 
@@ -79,7 +87,8 @@ impl<E> EventQueue<E> {
             slot
         };
         self.heap.push(Entry {
-            key: u128::from(time.as_nanos()) << 64 | u128::from(sequence),
+            time_ns: time.as_nanos(),
+            sequence,
             slot,
         });
     }
@@ -112,5 +121,36 @@ mod tests {
         queue.push(SimTime::from_nanos(5), "d");
         let order: Vec<_> = std::iter::from_fn(|| queue.pop().map(|(_, event)| event)).collect();
         assert_eq!(order, ["a", "b", "c", "d"]);
+    }
+    proptest::proptest! {
+        /// Any interleaving of pushes and pops pops what a sorted reference pops: the earliest
+        /// time, then the earliest pushed, so the heap's shape never shows.
+        #[test]
+        fn pops_as_a_sorted_reference_does(
+            operations in proptest::collection::vec(proptest::option::of(0u64..50), 0..400)
+        ) {
+            let mut queue = EventQueue::default();
+            let mut reference = std::collections::BTreeSet::new();
+            for (pushed, operation) in operations.into_iter().enumerate() {
+                match operation {
+                    Some(time_ns) => {
+                        queue.push(SimTime::from_nanos(time_ns), pushed);
+                        reference.insert((time_ns, pushed));
+                    }
+                    None => {
+                        let expected = reference.pop_first();
+                        let popped = queue.pop().map(|(time, event)| (time.as_nanos(), event));
+                        proptest::prop_assert_eq!(popped, expected);
+                    }
+                }
+                let earliest = reference.first().map(|&(time_ns, _)| SimTime::from_nanos(time_ns));
+                proptest::prop_assert_eq!(queue.peek_time(), earliest);
+            }
+            while let Some(expected) = reference.pop_first() {
+                let popped = queue.pop().map(|(time, event)| (time.as_nanos(), event));
+                proptest::prop_assert_eq!(popped, Some(expected));
+            }
+            proptest::prop_assert!(queue.pop().is_none());
+        }
     }
 }
