@@ -3,11 +3,17 @@
 //! Values below 128 ns are counted exactly; above, each power of two is split into 64 linear
 //! buckets, so a reported percentile is within 1/128 (0.8 %) of a true sample. The bucket array
 //! spans only the buckets between the smallest and the largest value seen: latencies of 1 to
-//! 100 ms fill about 450 buckets (3.6 KB), where an array from zero would hold 1,400 (11 KB), so a
-//! histogram per service version stays small, and a percentile scans only buckets in the span.
+//! 100 ms fill about 450 buckets (1.8 KB at 32 bits a count, `histogram/bucket_counts.rs`),
+//! where an array from zero would hold 1,400 (5.6 KB), so a histogram per service version
+//! stays small, and a percentile scans only buckets in the span.
 //! (A metrics interval keeps its few latencies as values, `recorder/interval_latencies.rs`, and
-//! takes its percentiles with [`Histogram::quantile_of_values_ns`], exactly as here.) hdrhistogram would allocate its whole range up front (tens of kilobytes
-//! each), which a thousand services cannot afford.
+//! takes its percentiles with [`Histogram::quantile_of_values_ns`], exactly as here.)
+//! hdrhistogram would allocate its whole range up front (tens of kilobytes each), which a
+//! thousand services cannot afford.
+
+mod bucket_counts;
+
+use bucket_counts::BucketCounts;
 
 const EXACT_LIMIT: u64 = 128;
 const SUB_BUCKET_BITS: u32 = 6;
@@ -19,8 +25,8 @@ const GROW_DOWN_BUCKETS: usize = SUB_BUCKETS as usize;
 #[derive(Debug, Clone, Default)]
 pub struct Histogram {
     /// Counts of the buckets `first_bucket..first_bucket + counts.len()`; empty when nothing is
-    /// recorded.
-    counts: Vec<u64>,
+    /// recorded. 32 bits each while they fit.
+    counts: BucketCounts,
     first_bucket: usize,
     count: u64,
     sum_ns: u128,
@@ -68,9 +74,9 @@ impl Histogram {
         }
         let slot = index - self.first_bucket;
         if slot >= self.counts.len() {
-            self.counts.resize(slot + 1, 0);
+            self.counts.grow_to(slot + 1);
         }
-        self.counts[slot] += 1;
+        self.counts.add(slot, 1);
         if self.count == 0 || value_ns < self.min_ns {
             self.min_ns = value_ns;
         }
@@ -91,10 +97,12 @@ impl Histogram {
         }
         let offset = other.first_bucket - self.first_bucket;
         if offset + other.counts.len() > self.counts.len() {
-            self.counts.resize(offset + other.counts.len(), 0);
+            self.counts.grow_to(offset + other.counts.len());
         }
-        for (mine, theirs) in self.counts[offset..].iter_mut().zip(&other.counts) {
-            *mine += theirs;
+        for (slot, count) in other.counts.iter().enumerate() {
+            if count != 0 {
+                self.counts.add(offset + slot, count);
+            }
         }
         if self.count == 0 || other.min_ns < self.min_ns {
             self.min_ns = other.min_ns;
@@ -109,14 +117,14 @@ impl Histogram {
     fn grow_down(&mut self, first_bucket: usize) {
         debug_assert!(first_bucket < self.first_bucket);
         let added = self.first_bucket - first_bucket;
-        self.counts.splice(0..0, std::iter::repeat_n(0, added));
+        self.counts.prepend_zeros(added);
         self.first_bucket = first_bucket;
     }
 
     /// Forgets every value but keeps the span of buckets, zeroed: a histogram emptied at every
     /// metrics interval takes the next interval's values without moving its array.
     pub fn clear(&mut self) {
-        self.counts.fill(0);
+        self.counts.zero();
         self.count = 0;
         self.sum_ns = 0;
         self.sum_squares_ns = 0;
@@ -202,6 +210,27 @@ impl Histogram {
 #[cfg(test)]
 mod tests {
     use super::{Histogram, bucket_index, bucket_value};
+
+    #[test]
+    fn a_merge_past_32_bit_counts_keeps_every_sample() {
+        let mut big = Histogram::new();
+        big.record(1_000);
+        // As if the value had come u32::MAX times in all: recording them one by one would take
+        // minutes.
+        let more = u64::from(u32::MAX) - 1;
+        big.counts.add(0, more);
+        big.count += more;
+        let mut total = big.clone();
+        total.merge(&big);
+        assert_eq!(total.count(), 2 * u64::from(u32::MAX));
+        assert_eq!(total.counts.iter().sum::<u64>(), total.count());
+        assert_eq!(total.quantile_ns(0.5), 1_000);
+        total.record(1_000);
+        assert_eq!(
+            total.counts.iter().sum::<u64>(),
+            2 * u64::from(u32::MAX) + 1
+        );
+    }
 
     #[test]
     fn buckets_are_monotonic_and_tight() {
