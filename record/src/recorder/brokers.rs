@@ -14,7 +14,7 @@ impl Recorder {
     pub(super) fn subscription_rows(
         &mut self,
         time: &str,
-        rows: &mut Vec<[String; METRICS_COLUMNS]>,
+        kept: &mut Option<Vec<[String; METRICS_COLUMNS]>>,
     ) {
         let writing = self.files.metrics.is_some();
         let at = self
@@ -37,7 +37,7 @@ impl Recorder {
                 row[12] = stats.queued.to_string();
                 row[16] = count(BrokerEvent::Redelivered);
                 row[19] = format!("{:.3}", lag_ns as f64 / 1e6);
-                rows.push(row);
+                self.files.interval_row(row, kept);
             }
             stats.interval_events = [0; BrokerEvent::COUNT];
         }

@@ -231,22 +231,20 @@ impl Recorder {
     /// Writes the interval's rows: workloads, then service versions, then subscriptions.
     fn flush_interval(&mut self) {
         let time = format_seconds(self.interval_start);
-        let mut rows = Vec::new();
         // The last interval ends with the run.
         let end = self
             .end_of_run
             .map_or(self.interval_end, |end| end.min(self.interval_end));
-        self.workload_rows(&time, &mut rows);
-        self.service_rows(&time, end - self.interval_start, &mut rows);
-        self.subscription_rows(&time, &mut rows);
-        if self.openmetrics.is_some() {
+        let mut kept = self.openmetrics.is_some().then(Vec::new);
+        self.workload_rows(&time, &mut kept);
+        self.service_rows(&time, end - self.interval_start, &mut kept);
+        self.subscription_rows(&time, &mut kept);
+        if let (Some(openmetrics), Some(rows)) = (&mut self.openmetrics, kept) {
             let clusters: Vec<_> = self.mesh.iter().map(MeshStats::cluster_stats).collect();
-            if let Some(openmetrics) = &mut self.openmetrics {
-                openmetrics.sample(end.as_nanos(), &clusters, &rows);
+            openmetrics.sample(end.as_nanos(), &clusters, &rows);
+            for row in rows {
+                self.files.metrics_row(&row);
             }
-        }
-        for row in rows {
-            self.files.metrics_row(&row);
         }
     }
 

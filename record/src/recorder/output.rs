@@ -121,6 +121,20 @@ impl Files {
         }
     }
 
+    /// A metrics interval's row: written at once, unless the OpenMetrics export is to sample the
+    /// interval's rows first (`kept` is then `Some`), when it is kept and written after. So a
+    /// thousand services' rows are not all held at once (they were a megabyte of a run's peak).
+    pub(super) fn interval_row(
+        &mut self,
+        row: [String; METRICS_COLUMNS],
+        kept: &mut Option<Vec<[String; METRICS_COLUMNS]>>,
+    ) {
+        match kept {
+            Some(rows) => rows.push(row),
+            None => self.metrics_row(&row),
+        }
+    }
+
     pub(super) fn metrics_row(&mut self, row: &[String]) {
         let result = write_row(self.metrics.as_mut(), row);
         self.keep_error(result);

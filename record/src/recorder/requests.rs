@@ -66,7 +66,11 @@ impl Recorder {
     }
 
     /// Each workload's row of the interval that ends, and the interval's counts emptied.
-    pub(super) fn workload_rows(&mut self, time: &str, rows: &mut Vec<[String; METRICS_COLUMNS]>) {
+    pub(super) fn workload_rows(
+        &mut self,
+        time: &str,
+        kept: &mut Option<Vec<[String; METRICS_COLUMNS]>>,
+    ) {
         let writing = self.files.metrics.is_some();
         for (client_index, stats) in self.clients.iter_mut().enumerate() {
             if writing {
@@ -85,7 +89,7 @@ impl Recorder {
                 row[9] = quantile_text(&mut stats.interval_latencies, 0.50);
                 row[10] = quantile_text(&mut stats.interval_latencies, 0.99);
                 row[11] = in_flight.to_string();
-                rows.push(row);
+                self.files.interval_row(row, kept);
             }
             stats.interval_counts = RequestCounts::default();
             stats.fold_interval();

@@ -68,7 +68,7 @@ impl Recorder {
         &mut self,
         time: &str,
         interval_ns: u64,
-        rows: &mut Vec<[String; METRICS_COLUMNS]>,
+        kept: &mut Option<Vec<[String; METRICS_COLUMNS]>>,
     ) {
         let writing = self.files.metrics.is_some();
         for (group_index, group) in self.catalog.groups.iter().enumerate() {
@@ -90,7 +90,7 @@ impl Recorder {
                     );
                     // The version's instances now: an autoscaler's count, or as built.
                     let replicas = stats.replicas.unwrap_or(version.instances);
-                    rows.push([
+                    let row = [
                         time.to_owned(),
                         "service".into(),
                         group.name.clone(),
@@ -115,7 +115,8 @@ impl Recorder {
                         counts.degraded.to_string(),
                         cpu_percent(stats.interval_cpu_busy_ns, version, replicas, interval_ns),
                         replicas.to_string(),
-                    ]);
+                    ];
+                    self.files.interval_row(row, kept);
                 }
                 stats.interval_counts = ServiceCounts::default();
                 stats.interval_cpu_busy_ns = 0;
