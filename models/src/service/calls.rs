@@ -132,7 +132,7 @@ impl ServiceInstance {
         if job.call.tries <= retries {
             match backoff {
                 Some(backoff) => {
-                    let until = now + backoff.sample_ns(&mut self.call_rng);
+                    let until = now + backoff.sample_ns(super::call_stream(&mut self.call_rng));
                     job.call.phase = TryPhase::BackingOff { until };
                     out.set_timer(until, ServiceTimer::AppBackoff(key).encode());
                 }

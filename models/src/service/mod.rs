@@ -67,6 +67,14 @@ enum CacheStep {
     Fill,
 }
 
+/// The instance's stream for its calls' draws, which it holds when any endpoint's calls have a
+/// policy, the only calls that draw.
+fn call_stream(call_rng: &mut Option<Box<SimRng>>) -> &mut SimRng {
+    call_rng
+        .as_deref_mut()
+        .expect("an instance whose calls draw holds their stream")
+}
+
 struct Job {
     from: NodeId,
     request: Request,
@@ -99,8 +107,10 @@ pub struct ServiceInstance {
     config: Arc<ServiceConfig>,
     rng: SimRng,
     /// The draws of the application's calls (which to make, the back-off before a retry): a
-    /// stream of their own, so an endpoint without them draws as it did.
-    call_rng: SimRng,
+    /// stream of their own, so an endpoint without them draws as it did. Only an instance with
+    /// an endpoint whose calls have a policy draws from it, so only such an instance holds it:
+    /// most would carry its 120 bytes for nothing.
+    call_rng: Option<Box<SimRng>>,
     /// Per endpoint, whether every call has the default policy (no timeout, no retries, made
     /// for every request, a failure fails the endpoint): such calls go out as they did before
     /// the application had a policy, without reading one, drawing or setting a timer. Inline
@@ -147,16 +157,18 @@ impl ServiceInstance {
         (rng, call_rng): (SimRng, SimRng),
         sidecar: Sidecar,
     ) -> Self {
+        let plain_calls: SmallVec<[bool; 16]> = config
+            .endpoints
+            .iter()
+            .map(|endpoint| endpoint.calls.iter().all(CallStep::is_plain))
+            .collect();
+        let draws_calls = plain_calls.iter().any(|&plain| !plain);
         ServiceInstance {
             node,
             name: name.to_owned(),
             rng,
-            call_rng,
-            plain_calls: config
-                .endpoints
-                .iter()
-                .map(|endpoint| endpoint.calls.iter().all(CallStep::is_plain))
-                .collect(),
+            call_rng: draws_calls.then(|| Box::new(call_rng)),
+            plain_calls,
             sidecar,
             inbound: (!config.inbound.is_open())
                 .then(|| Box::new(Inbound::new(config.inbound.clone(), name))),
@@ -444,7 +456,11 @@ impl ServiceInstance {
         // policy, so nothing is drawn and no policy is read.
         let plain = failing || self.plain_calls[job.request.endpoint as usize];
         if !plain {
-            job.next_call = first_call_made(&endpoint.calls, job.next_call, &mut self.call_rng);
+            job.next_call = first_call_made(
+                &endpoint.calls,
+                job.next_call,
+                call_stream(&mut self.call_rng),
+            );
         }
         let target = if failing {
             endpoint.on_failure.get(job.next_call).copied()

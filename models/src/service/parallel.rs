@@ -47,7 +47,7 @@ impl ServiceInstance {
         job.members.clear();
         for member in members {
             let mut call = CallTry::new(member.target, Some(step));
-            if self.call_rng.chance(member.policy.probability) {
+            if super::call_stream(&mut self.call_rng).chance(member.policy.probability) {
                 call.phase = TryPhase::Due;
             }
             job.members.push(call);
@@ -237,7 +237,7 @@ impl ServiceInstance {
         if job.members[index].tries <= retries {
             match backoff {
                 Some(backoff) => {
-                    let until = now + backoff.sample_ns(&mut self.call_rng);
+                    let until = now + backoff.sample_ns(super::call_stream(&mut self.call_rng));
                     job.members[index].phase = TryPhase::BackingOff { until };
                     out.set_timer(until, ServiceTimer::AppBackoff(key).encode());
                 }
