@@ -3,8 +3,8 @@
 //!
 //! The lifecycle decides what becomes of an input; the engine carries it out (hands it to the
 //! model, refuses a message back to its sender). It owns no model and no clock, so either
-//! engine keeps one per node: the event engine in its node slots, the turmoil engine inside
-//! each host.
+//! engine keeps one per node: the event engine in an array beside its models, the turmoil
+//! engine inside each host.
 
 use crate::model::{Input, NodeId, TimerId};
 
