@@ -44,6 +44,18 @@ impl<T> Default for Slab<T> {
 }
 
 impl<T> Slab<T> {
+    /// A slab with room for `capacity` entries before it grows. An instance's slabs are made
+    /// with it, so their blocks are allocated beside the instance's other blocks rather than
+    /// wherever the heap is at the first request: at thousands of instances, one event's blocks
+    /// on fewer pages take fewer TLB misses.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Slab {
+            entries: Vec::with_capacity(capacity),
+            free_head: NO_FREE_SLOT,
+            len: 0,
+        }
+    }
+
     pub(crate) fn insert(&mut self, value: T) -> SlabKey {
         self.len += 1;
         if self.free_head != NO_FREE_SLOT {

@@ -75,6 +75,10 @@ fn call_stream(call_rng: &mut Option<Box<SimRng>>) -> &mut SimRng {
         .expect("an instance whose calls draw holds their stream")
 }
 
+/// Room for this many requests at once before an instance's job slab grows: made with the
+/// instance, its block lies beside the instance's others (`Slab::with_capacity`).
+const JOBS_AT_START: usize = 4;
+
 struct Job {
     from: NodeId,
     request: Request,
@@ -172,7 +176,7 @@ impl ServiceInstance {
             sidecar,
             inbound: (!config.inbound.is_open())
                 .then(|| Box::new(Inbound::new(config.inbound.clone(), name))),
-            jobs: Slab::default(),
+            jobs: Slab::with_capacity(JOBS_AT_START),
             pool: match config.concurrency {
                 Concurrency::Threads => WorkerPool::new(config.key, config.workers, config.queue),
                 // An event loop takes every request up to `queue` in progress, and waits none.

@@ -56,6 +56,10 @@ use crate::timer::TimerCode;
 use crate::upstream::{Upstream, UpstreamIndex};
 use crate::upstream_config::UpstreamConfig;
 
+/// Room for this many calls (and tries) at once before a calling sidecar's slabs grow: made
+/// with the sidecar, their blocks lie beside its others (`Slab::with_capacity`).
+const CALLS_AT_START: usize = 4;
+
 pub struct Sidecar {
     /// The node this sidecar sits beside, for spans.
     own_node: NodeId,
@@ -85,6 +89,12 @@ impl Sidecar {
             u16::try_from(upstreams.len()).is_ok(),
             "too many upstreams for one sidecar"
         );
+        // A sidecar that calls nothing (a leaf service's) never holds a call.
+        let calls_capacity = if upstreams.is_empty() {
+            0
+        } else {
+            CALLS_AT_START
+        };
         Sidecar {
             own_node,
             own_group,
@@ -93,8 +103,8 @@ impl Sidecar {
                 .into_iter()
                 .map(|config| Upstream::new(config, &mut rng))
                 .collect(),
-            calls: Slab::default(),
-            attempts: Slab::default(),
+            calls: Slab::with_capacity(calls_capacity),
+            attempts: Slab::with_capacity(calls_capacity),
             completed: Completions::default(),
             rng,
             refused_spans: 0,
