@@ -3,6 +3,7 @@
 
 use indexmap::IndexMap;
 use meshsim_sim::GroupId;
+use smallvec::SmallVec;
 
 use crate::catalog::Catalog;
 use crate::summary::{EdgeSummary, round_ratio};
@@ -18,15 +19,16 @@ pub(super) struct EdgeStats {
 /// Every edge's stats: for each caller group, its callees sorted by id. A call finds its edge by
 /// a binary search among the few callees of one caller, where a map over all edges would take
 /// several cache misses once there are thousands; the summary lists edges in (caller, callee)
-/// order.
+/// order. Up to two callees sit inline in the caller's row, so most calls read one line of a
+/// dense array and no block of their own.
 pub(super) struct Edges {
-    by_caller: Vec<Vec<(u32, EdgeStats)>>,
+    by_caller: Vec<SmallVec<[(u32, EdgeStats); 2]>>,
 }
 
 impl Edges {
     pub(super) fn new(groups: usize) -> Self {
         Edges {
-            by_caller: vec![Vec::new(); groups],
+            by_caller: vec![SmallVec::new(); groups],
         }
     }
 
