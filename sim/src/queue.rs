@@ -132,16 +132,13 @@ mod tests {
             let mut queue = EventQueue::default();
             let mut reference = std::collections::BTreeSet::new();
             for (pushed, operation) in operations.into_iter().enumerate() {
-                match operation {
-                    Some(time_ns) => {
-                        queue.push(SimTime::from_nanos(time_ns), pushed);
-                        reference.insert((time_ns, pushed));
-                    }
-                    None => {
-                        let expected = reference.pop_first();
-                        let popped = queue.pop().map(|(time, event)| (time.as_nanos(), event));
-                        proptest::prop_assert_eq!(popped, expected);
-                    }
+                if let Some(time_ns) = operation {
+                    queue.push(SimTime::from_nanos(time_ns), pushed);
+                    reference.insert((time_ns, pushed));
+                } else {
+                    let expected = reference.pop_first();
+                    let popped = queue.pop().map(|(time, event)| (time.as_nanos(), event));
+                    proptest::prop_assert_eq!(popped, expected);
                 }
                 let earliest = reference.first().map(|&(time_ns, _)| SimTime::from_nanos(time_ns));
                 proptest::prop_assert_eq!(queue.peek_time(), earliest);

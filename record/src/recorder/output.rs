@@ -121,8 +121,8 @@ impl Files {
         }
     }
 
-    /// A metrics interval's row: written at once, unless the OpenMetrics export is to sample the
-    /// interval's rows first (`kept` is then `Some`), when it is kept and written after. So a
+    /// A metrics interval's row: written at once, unless the `OpenMetrics` export is to sample
+    /// the interval's rows first (`kept` is then `Some`), when it is kept and written after. So a
     /// thousand services' rows are not all held at once (they were a megabyte of a run's peak).
     pub(super) fn interval_row(
         &mut self,
