@@ -8,6 +8,10 @@ use crate::message::{RequestContext, Response};
 use crate::policy::breaker::Admission;
 use crate::slab::SlabKey;
 
+/// Room for this many calls (and tries) at once before a calling sidecar's slabs grow: made
+/// with the sidecar, their blocks lie beside its others (`Slab::with_capacity`).
+pub(super) const CALLS_AT_START: usize = 4;
+
 /// Where a call stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {

@@ -43,7 +43,7 @@ use meshsim_sim::{GroupId, NodeId, SimRng, SimTime};
 use smallvec::SmallVec;
 
 pub(crate) use call::Completion;
-use call::{Attempt, Call, Phase, TryResult};
+use call::{Attempt, CALLS_AT_START, Call, Phase, TryResult};
 use completions::Completions;
 pub(crate) use timer::SidecarTimer;
 
@@ -55,10 +55,6 @@ use crate::slab::{Slab, SlabKey};
 use crate::timer::TimerCode;
 use crate::upstream::{Upstream, UpstreamIndex};
 use crate::upstream_config::UpstreamConfig;
-
-/// Room for this many calls (and tries) at once before a calling sidecar's slabs grow: made
-/// with the sidecar, their blocks lie beside its others (`Slab::with_capacity`).
-const CALLS_AT_START: usize = 4;
 
 pub struct Sidecar {
     /// The node this sidecar sits beside, for spans.
@@ -90,11 +86,7 @@ impl Sidecar {
             "too many upstreams for one sidecar"
         );
         // A sidecar that calls nothing (a leaf service's) never holds a call.
-        let calls_capacity = if upstreams.is_empty() {
-            0
-        } else {
-            CALLS_AT_START
-        };
+        let calls_capacity = usize::from(!upstreams.is_empty()) * CALLS_AT_START;
         Sidecar {
             own_node,
             own_group,
