@@ -168,6 +168,7 @@ impl Network {
 
     /// True when `to` turns away connections from `from`: an internal service reached from a
     /// workload's client, or two groups on segments of which they share none.
+    #[inline]
     pub fn refuses(&self, from: NodeId, to: NodeId) -> bool {
         let from_group = &self.groups[self.group_of(from).index()];
         let to_group = &self.groups[self.group_of(to).index()];

@@ -19,6 +19,7 @@ impl Default for BucketCounts {
 }
 
 impl BucketCounts {
+    #[inline]
     pub(super) fn len(&self) -> usize {
         match self {
             BucketCounts::Narrow(counts) => counts.len(),
@@ -60,6 +61,7 @@ impl BucketCounts {
     }
 
     /// Adds `count` to bucket `slot`, widening every count first if it would not fit.
+    #[inline]
     pub(super) fn add(&mut self, slot: usize, count: u64) {
         if let BucketCounts::Narrow(counts) = self {
             let sum = u32::try_from(count)
