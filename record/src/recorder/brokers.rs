@@ -4,18 +4,14 @@
 use indexmap::IndexMap;
 
 use super::Recorder;
-use super::output::METRICS_COLUMNS;
+use super::output::{KeptRows, MetricsRow};
 use crate::events::BrokerEvent;
 use crate::summary::BrokerSummary;
 
 impl Recorder {
     /// Each subscription's row of the interval that ends (its lag measured at the interval's end,
     /// or the run's), and the interval's counts emptied.
-    pub(super) fn subscription_rows(
-        &mut self,
-        time: &str,
-        kept: &mut Option<Vec<[String; METRICS_COLUMNS]>>,
-    ) {
+    pub(super) fn subscription_rows(&mut self, time: &str, kept: &mut KeptRows) {
         let writing = self.files.metrics.is_some();
         let at = self
             .interval_end
@@ -25,7 +21,7 @@ impl Recorder {
             stats.max_lag_ns = stats.max_lag_ns.max(lag_ns);
             if writing {
                 let count = |event: BrokerEvent| stats.interval_events[event as usize].to_string();
-                let mut row: [String; METRICS_COLUMNS] = Default::default();
+                let mut row: MetricsRow = Default::default();
                 time.clone_into(&mut row[0]);
                 row[1] = "subscription".into();
                 row[2] = self.catalog.subscriptions[index].label();

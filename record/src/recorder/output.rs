@@ -28,6 +28,13 @@ pub struct RecorderOutputs {
 
 pub(super) type CsvWriter = csv::Writer<Box<dyn Write>>;
 
+/// One row of `metrics.csv`, a cell a column.
+pub(super) type MetricsRow = [String; METRICS_COLUMNS];
+
+/// An interval's rows kept for the `OpenMetrics` export to sample before they are written;
+/// `None` when there is no export, and each row is written as it is made.
+pub(super) type KeptRows = Option<Vec<MetricsRow>>;
+
 /// The open files, and the first error writing any of them: the run goes on and reports it at
 /// the end.
 pub(super) struct Files {
@@ -41,7 +48,7 @@ pub(super) struct Files {
 
 /// The columns of `metrics.csv`: one row per workload, service version and subscription at the
 /// end of each interval.
-pub(super) const METRICS_COLUMNS: usize = 24;
+const METRICS_COLUMNS: usize = 24;
 
 const METRICS_HEADER: [&str; METRICS_COLUMNS] = [
     "time_s",
@@ -124,11 +131,7 @@ impl Files {
     /// A metrics interval's row: written at once, unless the `OpenMetrics` export is to sample
     /// the interval's rows first (`kept` is then `Some`), when it is kept and written after. So a
     /// thousand services' rows are not all held at once (they were a megabyte of a run's peak).
-    pub(super) fn interval_row(
-        &mut self,
-        row: [String; METRICS_COLUMNS],
-        kept: &mut Option<Vec<[String; METRICS_COLUMNS]>>,
-    ) {
+    pub(super) fn interval_row(&mut self, row: MetricsRow, kept: &mut KeptRows) {
         match kept {
             Some(rows) => rows.push(row),
             None => self.metrics_row(&row),

@@ -6,7 +6,7 @@ use meshsim_sim::SimTime;
 
 use super::Recorder;
 use super::client_stats::{RequestDone, WorkloadTotals};
-use super::output::{METRICS_COLUMNS, format_millis, format_seconds, quantile_text};
+use super::output::{KeptRows, MetricsRow, format_millis, format_seconds, quantile_text};
 use crate::histogram::Histogram;
 use crate::keys::{ClientId, trace_id};
 use crate::outcome::Outcome;
@@ -66,18 +66,14 @@ impl Recorder {
     }
 
     /// Each workload's row of the interval that ends, and the interval's counts emptied.
-    pub(super) fn workload_rows(
-        &mut self,
-        time: &str,
-        kept: &mut Option<Vec<[String; METRICS_COLUMNS]>>,
-    ) {
+    pub(super) fn workload_rows(&mut self, time: &str, kept: &mut KeptRows) {
         let writing = self.files.metrics.is_some();
         for (client_index, stats) in self.clients.iter_mut().enumerate() {
             if writing {
                 let counts = &stats.interval_counts;
                 // A request that ended twice is the accounting check's to report, not a wrap here.
                 let in_flight = stats.counts.sent.saturating_sub(stats.counts.ended());
-                let mut row: [String; METRICS_COLUMNS] = Default::default();
+                let mut row: MetricsRow = Default::default();
                 time.clone_into(&mut row[0]);
                 row[1] = "workload".into();
                 row[2].clone_from(&self.catalog.clients[client_index]);

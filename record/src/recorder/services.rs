@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 
 use super::Recorder;
-use super::output::{METRICS_COLUMNS, quantile_text};
+use super::output::{KeptRows, quantile_text};
 use super::version_stats::VersionStats;
 use crate::catalog::VersionInfo;
 use crate::gauge::Gauge;
@@ -64,12 +64,7 @@ impl Recorder {
 
     /// Each service version's row of the interval that ends, with its service's mesh columns,
     /// and the interval's counts emptied.
-    pub(super) fn service_rows(
-        &mut self,
-        time: &str,
-        interval_ns: u64,
-        kept: &mut Option<Vec<[String; METRICS_COLUMNS]>>,
-    ) {
+    pub(super) fn service_rows(&mut self, time: &str, interval_ns: u64, kept: &mut KeptRows) {
         let writing = self.files.metrics.is_some();
         for (group_index, group) in self.catalog.groups.iter().enumerate() {
             // The mesh's columns are the service's, repeated on each of its version rows.
