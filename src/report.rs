@@ -23,7 +23,7 @@ pub(crate) struct Rendered {
 /// Reads the run in `folder` back and writes `charts/*.svg` and `report.html` there.
 pub(crate) fn render(folder: &Path) -> anyhow::Result<Rendered> {
     let run = RunData::load(folder)?;
-    let charts = run_charts(&run);
+    let charts = run_charts(&run)?;
     write_charts(folder, &charts)?;
     let html = run_report_html(&run, &charts);
     let path = folder.join(REPORT_FILE);

@@ -11,6 +11,7 @@ mod charts;
 mod compare;
 mod file_name;
 mod html;
+mod metrics;
 mod quantity;
 mod run_data;
 mod story;

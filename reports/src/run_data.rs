@@ -8,13 +8,16 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde::Deserialize;
 
+use crate::metrics::Metrics;
 use crate::summary_file::FaultWindow;
 
 /// Everything a report needs of one run.
 #[derive(Debug, Clone)]
 pub struct RunData {
     pub summary: SummaryData,
-    pub metrics: Vec<MetricsRow>,
+    /// What the reports keep of `metrics.csv`: never its rows, which are read again for the
+    /// subjects the charts draw (see `metrics`).
+    pub(crate) metrics: Metrics,
     pub events: Vec<EventRow>,
 }
 
@@ -195,7 +198,7 @@ pub struct ExpectationData {
 /// Whose row of `metrics.csv` this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum RowKind {
+pub(crate) enum RowKind {
     Workload,
     Service,
     /// A broker subscription: `requests` enqueued, `succeeded` acked, `failed` failed
@@ -208,7 +211,7 @@ pub enum RowKind {
 /// cells (a figure that does not apply, a percentile of nothing) are `None`; so are the columns
 /// a run of an older build lacks. Read by the column names, which are the fields' names.
 #[derive(Debug, Clone, Deserialize)]
-pub struct MetricsRow {
+pub(crate) struct MetricsRow {
     /// The interval's start.
     pub time_s: f64,
     pub kind: RowKind,
@@ -277,7 +280,8 @@ impl fmt::Display for RunDataError {
 impl std::error::Error for RunDataError {}
 
 impl RunData {
-    /// Reads `summary.json`, `metrics.csv` and `events.csv` from a run's folder.
+    /// Reads `summary.json`, `metrics.csv` and `events.csv` from a run's folder. `metrics.csv`
+    /// is read as a stream, and read again for the rows a chart draws.
     pub fn load(folder: &Path) -> Result<RunData, RunDataError> {
         let read = |name: &str| {
             let path = folder.join(name);
@@ -288,14 +292,21 @@ impl RunData {
                 path,
             })
         };
+        let located = |name: &str, message: String| RunDataError {
+            path: folder.join(name),
+            message,
+        };
         let summary_text = read("summary.json")?;
-        let metrics_text = read("metrics.csv")?;
+        let summary =
+            parse_summary(&summary_text).map_err(|message| located("summary.json", message))?;
+        let metrics = Metrics::from_file(folder.join("metrics.csv"))?;
         let events_text = read("events.csv")?;
-        RunData::parse(&summary_text, &metrics_text, &events_text).map_err(|(name, message)| {
-            RunDataError {
-                path: folder.join(name),
-                message,
-            }
+        let events =
+            parse_events(&events_text).map_err(|message| located("events.csv", message))?;
+        Ok(RunData {
+            summary,
+            metrics,
+            events,
         })
     }
 
@@ -305,9 +316,8 @@ impl RunData {
         metrics: &str,
         events: &str,
     ) -> Result<RunData, (&'static str, String)> {
-        let summary: SummaryData = serde_json::from_str(summary)
-            .map_err(|error| ("summary.json", format!("not a meshsim summary: {error}")))?;
-        let metrics = parse_metrics(metrics).map_err(|message| ("metrics.csv", message))?;
+        let summary = parse_summary(summary).map_err(|message| ("summary.json", message))?;
+        let metrics = Metrics::from_text(metrics).map_err(|message| ("metrics.csv", message))?;
         let events = parse_events(events).map_err(|message| ("events.csv", message))?;
         Ok(RunData {
             summary,
@@ -319,46 +329,23 @@ impl RunData {
     /// A run known by its summary alone, without metrics or events: a run that wrote no files
     /// (an embedded run, as in `examples/async_service.rs`) still gets its headline.
     pub fn from_summary(summary: &str) -> Result<RunData, String> {
-        let summary: SummaryData = serde_json::from_str(summary)
-            .map_err(|error| format!("not a meshsim summary: {error}"))?;
         Ok(RunData {
-            summary,
-            metrics: Vec::new(),
+            summary: parse_summary(summary)?,
+            metrics: Metrics::default(),
             events: Vec::new(),
         })
     }
 
-    /// The width of a `metrics.csv` row, in seconds.
-    pub fn interval_s(&self) -> f64 {
-        let mut times = self.metrics.iter().map(|row| row.time_s);
-        let first = times.next().unwrap_or(0.0);
-        times
-            .find(|&time| time > first)
-            .map_or(self.summary.sim_seconds, |second| second - first)
-    }
-
-    /// The rows of one workload, in time order.
-    pub fn workload_rows<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a MetricsRow> {
+    /// The width of a `metrics.csv` row, in seconds: the run's length with a single interval.
+    pub(crate) fn interval_s(&self) -> f64 {
         self.metrics
-            .iter()
-            .filter(move |row| row.kind == RowKind::Workload && row.name == name)
-    }
-
-    /// The rows of one service, every version, in time order.
-    pub fn service_rows<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a MetricsRow> {
-        self.metrics
-            .iter()
-            .filter(move |row| row.kind == RowKind::Service && row.name == name)
+            .interval_s()
+            .unwrap_or(self.summary.sim_seconds)
     }
 }
 
-fn parse_metrics(text: &str) -> Result<Vec<MetricsRow>, String> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    reader
-        .deserialize()
-        .enumerate()
-        .map(|(line, row)| row.map_err(|error| format!("line {}: {error}", line + 2)))
-        .collect()
+fn parse_summary(text: &str) -> Result<SummaryData, String> {
+    serde_json::from_str(text).map_err(|error| format!("not a meshsim summary: {error}"))
 }
 
 /// A count whose cell may be empty (read as 0).
@@ -382,44 +369,4 @@ fn parse_events(text: &str) -> Result<Vec<EventRow>, String> {
         });
     }
     Ok(rows)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn metrics_rows_read_by_column_name_with_empty_and_missing_cells_as_none() {
-        // An older build's file: no `timed_out` figure, no mesh columns, columns in another order.
-        let text = "kind,time_s,name,version,requests,succeeded,failed,timed_out,shed,p50_ms,p99_ms,circuit_state\n\
-                    service,1.5,order,v2,10,8,2,,0,3.25,,open\n\
-                    workload,2,shoppers,,4,4,0,1,0,,,\n";
-        let rows = parse_metrics(text).expect("parses");
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].kind, RowKind::Service);
-        assert_eq!(
-            (rows[0].time_s, rows[0].requests, rows[0].failed),
-            (1.5, 10, 2)
-        );
-        assert_eq!(rows[0].timed_out, 0);
-        assert_eq!((rows[0].p50_ms, rows[0].p99_ms), (Some(3.25), None));
-        assert_eq!(rows[0].circuit_state.as_deref(), Some("open"));
-        assert_eq!((rows[0].retries, rows[0].lag_ms), (None, None));
-        assert_eq!((rows[1].kind, rows[1].timed_out), (RowKind::Workload, 1));
-        assert_eq!(rows[1].circuit_state, None);
-    }
-
-    #[test]
-    fn a_bad_metrics_cell_names_its_line() {
-        let text = "time_s,kind,name,version,requests,succeeded,failed,timed_out,shed,p50_ms,p99_ms\n\
-                    0,service,order,v1,ten,0,0,0,0,,\n";
-        let error = parse_metrics(text).expect_err("`ten` is not a count");
-        assert!(error.starts_with("line 2: "), "{error}");
-        let text = "time_s,kind,name,version,requests,succeeded,failed,timed_out,shed,p50_ms,p99_ms\n\
-                    0,store,order,v1,1,0,0,0,0,,\n";
-        assert!(
-            parse_metrics(text).is_err(),
-            "an unknown row kind is refused"
-        );
-    }
 }

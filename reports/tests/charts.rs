@@ -226,7 +226,7 @@ fn assert_well_formed(svg: &str, file_name: &str) {
 
 #[test]
 fn a_run_has_each_family_of_chart_under_its_file_name() {
-    let charts = run_charts(&shop_run());
+    let charts = run_charts(&shop_run()).expect("the charts are drawn");
     assert_eq!(
         names(&charts),
         [
@@ -249,8 +249,9 @@ fn a_run_has_each_family_of_chart_under_its_file_name() {
 
 #[test]
 fn every_chart_is_a_well_formed_svg_with_its_title() {
-    let charts = run_charts(&shop_run());
-    let compared = compare_charts(("before", &shop_run()), ("after", &plain_run()));
+    let charts = run_charts(&shop_run()).expect("the charts are drawn");
+    let compared = compare_charts(("before", &shop_run()), ("after", &plain_run()))
+        .expect("the charts are drawn");
     for chart in charts.iter().chain(&compared) {
         assert_well_formed(&chart.svg, &chart.file_name);
         // The title is in the document, escaped as text.
@@ -274,19 +275,20 @@ fn every_chart_is_a_well_formed_svg_with_its_title() {
 
 #[test]
 fn the_same_run_gives_the_same_bytes() {
-    let first = run_charts(&shop_run());
-    let second = run_charts(&shop_run());
+    let first = run_charts(&shop_run()).expect("the charts are drawn");
+    let second = run_charts(&shop_run()).expect("the charts are drawn");
     assert_eq!(first, second);
-    let compared = compare_charts(("a", &shop_run()), ("b", &plain_run()));
+    let compared =
+        compare_charts(("a", &shop_run()), ("b", &plain_run())).expect("the charts are drawn");
     assert_eq!(
         compared,
-        compare_charts(("a", &shop_run()), ("b", &plain_run()))
+        compare_charts(("a", &shop_run()), ("b", &plain_run())).expect("the charts are drawn")
     );
 }
 
 #[test]
 fn text_is_left_to_the_viewers_sans_serif_font() {
-    for chart in run_charts(&shop_run()) {
+    for chart in run_charts(&shop_run()).expect("the charts are drawn") {
         let families: Vec<&str> = chart
             .svg
             .split("font-family=\"")
@@ -303,7 +305,7 @@ fn text_is_left_to_the_viewers_sans_serif_font() {
 
 #[test]
 fn charts_with_nothing_to_show_are_left_out() {
-    let charts = run_charts(&plain_run());
+    let charts = run_charts(&plain_run()).expect("the charts are drawn");
     let names = names(&charts);
     // One version: no route weights; a breaker always closed and nothing ejected: no circuit.
     assert!(
@@ -336,7 +338,7 @@ fn charts_with_nothing_to_show_are_left_out() {
     quiet.push_str(metrics(4, &[], &services).trim_start_matches(HEADER));
     let summary = summary(20.0, &[], &["hello"], "");
     let run = RunData::parse(&summary, &quiet, EVENTS).unwrap();
-    let charts = run_charts(&run);
+    let charts = run_charts(&run).expect("the charts are drawn");
     let names: Vec<&str> = charts
         .iter()
         .map(|chart| chart.file_name.as_str())
@@ -354,7 +356,7 @@ fn charts_with_nothing_to_show_are_left_out() {
 
 #[test]
 fn fault_windows_are_shaded_and_labelled() {
-    let charts = run_charts(&shop_run());
+    let charts = run_charts(&shop_run()).expect("the charts are drawn");
     let latency = chart(&charts, "latency-workload-shoppers.svg");
     assert!(has_text(
         &latency.svg,
@@ -377,7 +379,7 @@ fn fault_windows_are_shaded_and_labelled() {
         &metrics,
         EVENTS,
     );
-    let late_charts = run_charts(&run.unwrap());
+    let late_charts = run_charts(&run.unwrap()).expect("the charts are drawn");
     let svg = &chart(&late_charts, "latency-workload-shoppers.svg").svg;
     let bar = svg
         .lines()
@@ -396,7 +398,7 @@ fn fault_windows_are_shaded_and_labelled() {
 
 #[test]
 fn series_differ_by_dash_as_well_as_colour() {
-    let charts = run_charts(&shop_run());
+    let charts = run_charts(&shop_run()).expect("the charts are drawn");
     let latency = chart(&charts, "latency-workload-shoppers.svg");
     // p50 solid and dark, p99 dashed and light: one dashed line and one dashed legend swatch.
     assert_eq!(
@@ -416,7 +418,8 @@ fn two_runs_are_overlaid_and_labelled() {
     for service in after.summary.services.values_mut() {
         service.mesh.insert("circuit_opens".into(), 3.into());
     }
-    let compared = compare_charts(("before", &shop_run()), ("after", &after));
+    let compared =
+        compare_charts(("before", &shop_run()), ("after", &after)).expect("the charts are drawn");
     let names = names(&compared);
     assert!(
         names.iter().all(|name| name.starts_with("compare-")),
@@ -458,7 +461,8 @@ fn names_become_lower_case_file_names_that_never_collide() {
     ];
     let metrics = metrics(4, &[], &services);
     let summary = summary(20.0, &[], &["Pay_Ment", "pay-ment"], "");
-    let charts = run_charts(&RunData::parse(&summary, &metrics, EVENTS).unwrap());
+    let charts = run_charts(&RunData::parse(&summary, &metrics, EVENTS).unwrap())
+        .expect("the charts are drawn");
     let names = names(&charts);
     assert!(names.contains(&"latency-service-pay-ment.svg"), "{names:?}");
     assert!(
@@ -483,7 +487,8 @@ fn many_services_are_cut_to_the_busiest_and_the_title_says_so() {
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let metrics = metrics(4, &[], &services);
     let summary = summary(20.0, &[], &name_refs, "");
-    let charts = run_charts(&RunData::parse(&summary, &metrics, EVENTS).unwrap());
+    let charts = run_charts(&RunData::parse(&summary, &metrics, EVENTS).unwrap())
+        .expect("the charts are drawn");
     let latency: Vec<&Chart> = charts
         .iter()
         .filter(|chart| chart.file_name.starts_with("latency-service-"))
@@ -508,7 +513,8 @@ fn a_long_run_stays_small() {
     let intervals = 5000;
     let metrics = metrics(intervals, &["load"], &services);
     let summary = summary(intervals as f64 * 5.0, &["load"], &["back"], LATENCY_FAULT);
-    let charts = run_charts(&RunData::parse(&summary, &metrics, EVENTS).unwrap());
+    let charts = run_charts(&RunData::parse(&summary, &metrics, EVENTS).unwrap())
+        .expect("the charts are drawn");
     for chart in &charts {
         // 600 points per line at most, a few lines per chart.
         assert!(

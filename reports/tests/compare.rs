@@ -181,7 +181,7 @@ fn the_headline_names_the_biggest_changes_and_what_only_one_run_has() {
 #[test]
 fn a_chart_of_a_subject_only_one_run_has_names_that_run_alone() {
     let (a, b) = (run(&SYNC), run(&ASYNC));
-    let charts = compare_charts(("sync", &a), ("async", &b));
+    let charts = compare_charts(("sync", &a), ("async", &b)).expect("the charts are drawn");
     let broker = charts
         .iter()
         .find(|chart| chart.file_name == "compare-broker-subscription-order-created-back.svg")
@@ -217,7 +217,7 @@ fn subjects_alike_in_both_runs_get_no_chart_and_the_page_says_so() {
         alike_subjects(&a, &b, &rows),
         [("service", "quiet".to_owned())]
     );
-    let charts = compare_charts(("sync", &a), ("async", &b));
+    let charts = compare_charts(("sync", &a), ("async", &b)).expect("the charts are drawn");
     assert!(
         charts
             .iter()
@@ -245,7 +245,7 @@ fn subjects_alike_in_both_runs_get_no_chart_and_the_page_says_so() {
 fn the_page_opens_with_its_headline_then_the_differences() {
     let (a, b) = (run(&SYNC), run(&ASYNC));
     let rows = differences(&a, &b);
-    let charts = compare_charts(("sync", &a), ("async", &b));
+    let charts = compare_charts(("sync", &a), ("async", &b)).expect("the charts are drawn");
     let page = compare_report_html(("sync", &a), ("async", &b), &rows, &charts);
     let at = |id: &str| {
         page.find(&format!("<section id=\"{id}\">"))
@@ -272,7 +272,7 @@ fn the_page_opens_with_its_headline_then_the_differences() {
 #[test]
 fn the_fault_shows_through_the_stacked_outcomes() {
     let (a, b) = (run(&SYNC), run(&ASYNC));
-    let charts = compare_charts(("sync", &a), ("async", &b));
+    let charts = compare_charts(("sync", &a), ("async", &b)).expect("the charts are drawn");
     let outcomes = charts
         .iter()
         .find(|chart| chart.file_name == "compare-outcomes-workload-shoppers.svg")

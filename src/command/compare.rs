@@ -107,7 +107,7 @@ fn write_comparison(
         .with_context(|| format!("cannot write {}", csv_path.display()))?;
     let a = (labels[0].as_str(), &runs[0]);
     let b = (labels[1].as_str(), &runs[1]);
-    let charts = compare_charts(a, b);
+    let charts = compare_charts(a, b)?;
     write_charts(out, &charts)?;
     let html_path = out.join(REPORT_FILE);
     fs::write(&html_path, compare_report_html(a, b, &rows, &charts))

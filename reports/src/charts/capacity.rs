@@ -6,17 +6,16 @@ use super::panel::{Panel, Scale};
 use super::series::Series;
 use super::source::Source;
 use super::subject::{Merge, Subject};
-use crate::run_data::MetricsRow;
 
 /// Whether the service's instances changed during the run, or it has cores to measure.
 pub(crate) fn eligible(_source: &Source, subject: &Subject) -> bool {
-    scaled(subject) || rows(subject).any(|row| row.cpu_percent.is_some())
+    subject.totals.scaled || subject.totals.cpu
 }
 
 pub(crate) fn panels(source: &Source, subject: &Subject) -> Vec<Panel> {
     let timeline = &source.timeline;
     let mut panels = Vec::new();
-    if scaled(subject) {
+    if subject.totals.scaled {
         // The count at each interval's end, over every version; a merged bucket shows its
         // highest.
         let replicas = subject.per_bucket(timeline, None, Merge::Peak, |rows| {
@@ -48,18 +47,4 @@ pub(crate) fn panels(source: &Source, subject: &Subject) -> Vec<Panel> {
         );
     }
     panels
-}
-
-/// Whether any version's instance count moved during the run.
-fn scaled(subject: &Subject) -> bool {
-    subject.versions.values().any(|rows| {
-        let mut counts = rows.iter().flatten().filter_map(|row| row.replicas);
-        counts
-            .next()
-            .is_some_and(|first| counts.any(|count| (count - first).abs() >= 0.5))
-    })
-}
-
-fn rows<'a>(subject: &'a Subject) -> impl Iterator<Item = &'a MetricsRow> {
-    subject.versions.values().flatten().flatten().copied()
 }

@@ -53,19 +53,9 @@ fn state_level(state: &str) -> f64 {
 }
 
 fn breaker_moved(source: &Source, subject: &Subject) -> bool {
-    source.mesh_count(subject.name, "circuit_opens") > 0
-        || rows(subject).any(|row| {
-            row.circuit_state
-                .as_deref()
-                .is_some_and(|state| state != "closed")
-        })
+    source.mesh_count(subject.name, "circuit_opens") > 0 || subject.totals.breaker_left_closed
 }
 
 fn ejected(source: &Source, subject: &Subject) -> bool {
-    source.mesh_count(subject.name, "ejections") > 0
-        || rows(subject).any(|row| row.ejected.is_some_and(|ejected| ejected > 0.0))
-}
-
-fn rows<'a>(subject: &'a Subject) -> impl Iterator<Item = &'a crate::run_data::MetricsRow> {
-    subject.versions.values().flatten().flatten().copied()
+    source.mesh_count(subject.name, "ejections") > 0 || subject.totals.ejected
 }

@@ -10,7 +10,7 @@ use indexmap::{IndexMap, IndexSet};
 
 use crate::chart::Chart;
 use crate::compare::{alike_subjects, differences};
-use crate::run_data::RunData;
+use crate::run_data::{RunData, RunDataError};
 
 use super::fault_band::{FaultBand, fault_bands};
 use super::figure::Figure;
@@ -19,45 +19,39 @@ use super::panel::Panel;
 use super::series::Series;
 use super::source::Source;
 use super::subject::Subject;
-use super::{Family, Kind, chart, choose, per_point, subjects_of, x_scale};
+use super::{Choice, Family, KINDS, Kind, chart, choose, drawn, per_point, subjects_of, x_scale};
 
 /// The charts of two runs overlaid, each run labelled with its `&str`. Stacked outcomes are
 /// drawn one run above the other.
-pub fn compare_charts(a: (&str, &RunData), b: (&str, &RunData)) -> Vec<Chart> {
+pub fn compare_charts(
+    a: (&str, &RunData),
+    b: (&str, &RunData),
+) -> Result<Vec<Chart>, RunDataError> {
     let (label_a, label_b) = (a.0, b.0);
-    let (source_a, source_b) = (Source::new(a.1), Source::new(b.1));
+    // Which subjects to draw is decided from both runs' totals; only their rows are read.
+    let alike = alike_subjects(a.1, b.1, &differences(a.1, b.1));
+    let (outline_a, outline_b) = (Source::new(a.1, &[]), Source::new(b.1, &[]));
+    let chosen: Vec<(Kind, Vec<Choice>)> = KINDS
+        .into_iter()
+        .map(|kind| {
+            (
+                kind,
+                compared_choice(kind, (&outline_a, &outline_b), &alike),
+            )
+        })
+        .collect();
+    let (rows_a, rows_b) = (
+        a.1.metrics.rows(drawn(&chosen))?,
+        b.1.metrics.rows(drawn(&chosen))?,
+    );
+    let (source_a, source_b) = (Source::new(a.1, &rows_a), Source::new(b.1, &rows_b));
     let end_s = source_a.timeline.end_s().max(source_b.timeline.end_s());
     let faults = compared_faults((label_a, &source_a), (label_b, &source_b), end_s);
-    let alike = alike_subjects(a.1, b.1, &differences(a.1, b.1));
     let mut names = IndexSet::new();
     let mut charts = Vec::new();
-    for kind in [Kind::Workload, Kind::Service, Kind::Subscription] {
+    for (kind, chosen) in chosen {
         let (subjects_a, subjects_b) = (subjects_of(&source_a, kind), subjects_of(&source_b, kind));
-        let mut all: Vec<&str> = subjects_a.keys().copied().collect();
-        all.extend(
-            subjects_b
-                .keys()
-                .filter(|name| !subjects_a.contains_key(*name)),
-        );
-        let requests = |name: &str| {
-            let count = |subjects: &IndexMap<&str, &Subject>| {
-                subjects.get(name).map_or(0, |subject| subject.requests)
-            };
-            count(&subjects_a) + count(&subjects_b)
-        };
-        let eligible = |family: &Family, name: &str| {
-            let is_alike = alike
-                .iter()
-                .any(|(noun, alike)| *noun == kind.noun() && alike == name);
-            let in_a = subjects_a
-                .get(name)
-                .is_some_and(|subject| (family.eligible)(&source_a, subject));
-            let in_b = subjects_b
-                .get(name)
-                .is_some_and(|subject| (family.eligible)(&source_b, subject));
-            !is_alike && (in_a || in_b)
-        };
-        for (name, family, note) in choose(kind, requests, &all, eligible) {
+        for (name, family, note) in chosen {
             let panels_of = |source: &Source, subjects: &IndexMap<&str, &Subject>| {
                 subjects
                     .get(name)
@@ -102,7 +96,42 @@ pub fn compare_charts(a: (&str, &RunData), b: (&str, &RunData)) -> Vec<Chart> {
             charts.push(chart(&mut names, "compare-", family, name, &figure));
         }
     }
-    charts
+    Ok(charts)
+}
+
+/// The charts of one kind to draw for two runs: the busiest subjects of both together, each
+/// eligible in either run, and not among those whose key figures are alike.
+fn compared_choice<'n>(
+    kind: Kind,
+    (outline_a, outline_b): (&Source<'n>, &Source<'n>),
+    alike: &[(&str, String)],
+) -> Vec<Choice<'n>> {
+    let (subjects_a, subjects_b) = (subjects_of(outline_a, kind), subjects_of(outline_b, kind));
+    let mut all: Vec<&str> = subjects_a.keys().copied().collect();
+    all.extend(
+        subjects_b
+            .keys()
+            .filter(|name| !subjects_a.contains_key(*name)),
+    );
+    let requests = |name: &str| {
+        let count = |subjects: &IndexMap<&str, &Subject>| {
+            subjects.get(name).map_or(0, |subject| subject.requests)
+        };
+        count(&subjects_a) + count(&subjects_b)
+    };
+    let eligible = |family: &Family, name: &str| {
+        let is_alike = alike
+            .iter()
+            .any(|(noun, alike)| *noun == kind.noun() && alike == name);
+        let in_a = subjects_a
+            .get(name)
+            .is_some_and(|subject| (family.eligible)(outline_a, subject));
+        let in_b = subjects_b
+            .get(name)
+            .is_some_and(|subject| (family.eligible)(outline_b, subject));
+        !is_alike && (in_a || in_b)
+    };
+    choose(kind, requests, &all, eligible)
 }
 
 /// Which of the two runs a chart shows, for its title.

@@ -44,7 +44,7 @@ pub use compare::compare_charts;
 pub use sweep::sweep_charts;
 
 use crate::chart::Chart;
-use crate::run_data::RunData;
+use crate::run_data::{RowKind, RunData, RunDataError};
 
 use fault_band::fault_bands;
 use figure::{Figure, XScale};
@@ -57,14 +57,28 @@ use subject::Subject;
 pub const BUSIEST_MAX: usize = 12;
 
 /// Whose charts a family draws.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
     Workload,
     Service,
     Subscription,
 }
 
+/// The kinds, in the order their charts are listed.
+const KINDS: [Kind; 3] = [Kind::Workload, Kind::Service, Kind::Subscription];
+
+/// A chart to draw: its subject, its family, and its title's note.
+type Choice<'n> = (&'n str, &'static Family, String);
+
 impl Kind {
+    fn of(row_kind: RowKind) -> Kind {
+        match row_kind {
+            RowKind::Workload => Kind::Workload,
+            RowKind::Service => Kind::Service,
+            RowKind::Subscription => Kind::Subscription,
+        }
+    }
+
     fn noun(self) -> &'static str {
         match self {
             Kind::Workload => "workload",
@@ -222,23 +236,32 @@ const FAMILIES: [Family; 11] = [
     },
 ];
 
-/// Every chart of one run.
-pub fn run_charts(run: &RunData) -> Vec<Chart> {
-    let source = Source::new(run);
+/// Every chart of one run. The subjects to draw are chosen from their totals, and only their
+/// rows are read from `metrics.csv`.
+pub fn run_charts(run: &RunData) -> Result<Vec<Chart>, RunDataError> {
+    let outline = Source::new(run, &[]);
+    let chosen: Vec<(Kind, Vec<Choice>)> = KINDS
+        .into_iter()
+        .map(|kind| {
+            let subjects = subjects_of(&outline, kind);
+            let names_in_file: Vec<&str> = subjects.keys().copied().collect();
+            let requests = |name: &str| subjects.get(name).map_or(0, |subject| subject.requests);
+            let eligible = |family: &Family, name: &str| {
+                subjects
+                    .get(name)
+                    .is_some_and(|subject| (family.eligible)(&outline, subject))
+            };
+            (kind, choose(kind, requests, &names_in_file, eligible))
+        })
+        .collect();
+    let rows = run.metrics.rows(drawn(&chosen))?;
+    let source = Source::new(run, &rows);
     let faults = fault_bands(&run.summary.faults, source.timeline.end_s(), "", false);
     let actions = crate::story::Action::all(&run.events);
     let mut names = IndexSet::new();
     let mut charts = Vec::new();
-    for kind in [Kind::Workload, Kind::Service, Kind::Subscription] {
+    for (kind, chosen) in chosen {
         let subjects = subjects_of(&source, kind);
-        let names_in_file: Vec<&str> = subjects.keys().copied().collect();
-        let requests = |name: &str| subjects.get(name).map_or(0, |subject| subject.requests);
-        let eligible = |family: &Family, name: &str| {
-            subjects
-                .get(name)
-                .is_some_and(|subject| (family.eligible)(&source, subject))
-        };
-        let chosen = choose(kind, requests, &names_in_file, eligible);
         for (name, family, note) in chosen {
             let subject = &subjects[name];
             let panels = (family.panels)(&source, subject);
@@ -271,7 +294,16 @@ pub fn run_charts(run: &RunData) -> Vec<Chart> {
             charts.push(chart(&mut names, "", family, name, &figure));
         }
     }
-    charts
+    Ok(charts)
+}
+
+/// Whether a row of `metrics.csv` is one of a chosen subject's.
+fn drawn<'c>(chosen: &'c [(Kind, Vec<Choice>)]) -> impl Fn(RowKind, &str) -> bool + 'c {
+    let wanted: IndexSet<(Kind, &str)> = chosen
+        .iter()
+        .flat_map(|(kind, choices)| choices.iter().map(|(name, _, _)| (*kind, *name)))
+        .collect();
+    move |row_kind, name| wanted.contains(&(Kind::of(row_kind), name))
 }
 
 fn subjects_of<'s, 'a>(
@@ -296,7 +328,7 @@ fn choose<'n>(
     requests: impl Fn(&str) -> u64,
     names: &[&'n str],
     eligible: impl Fn(&Family, &str) -> bool,
-) -> Vec<(&'n str, &'static Family, String)> {
+) -> Vec<Choice<'n>> {
     let mut busiest: Vec<&str> = names.to_vec();
     // A stable sort: equally busy subjects keep the order of the files.
     busiest.sort_by_key(|name| std::cmp::Reverse(requests(name)));

@@ -13,7 +13,7 @@ use super::subject::{Merge, Subject};
 const VERSIONS_MAX: usize = 8;
 
 pub(crate) fn eligible(_source: &Source, subject: &Subject) -> bool {
-    subject.versions.len() > 1
+    subject.totals.versions.len() > 1
 }
 
 pub(crate) fn panels(source: &Source, subject: &Subject) -> Vec<Panel> {

@@ -2,12 +2,12 @@
 
 use indexmap::IndexMap;
 
-use crate::run_data::{RowKind, RunData};
+use crate::run_data::{MetricsRow, RowKind, RunData};
 
 use super::subject::{Subject, subjects};
 use super::timeline::Timeline;
 
-/// A run ready to be charted.
+/// A run ready to be charted: every subject's totals, and the rows of those being drawn.
 #[derive(Debug, Clone)]
 pub(crate) struct Source<'a> {
     pub run: &'a RunData,
@@ -18,11 +18,12 @@ pub(crate) struct Source<'a> {
 }
 
 impl<'a> Source<'a> {
-    pub(crate) fn new(run: &'a RunData) -> Source<'a> {
+    /// `rows` are the rows of the subjects to draw (none, to choose them).
+    pub(crate) fn new(run: &'a RunData, rows: &'a [MetricsRow]) -> Source<'a> {
         let timeline = Timeline::new(run);
-        let workloads = subjects(run, &timeline, RowKind::Workload);
-        let services = subjects(run, &timeline, RowKind::Service);
-        let subscriptions = subjects(run, &timeline, RowKind::Subscription);
+        let workloads = subjects(run, rows, &timeline, RowKind::Workload);
+        let services = subjects(run, rows, &timeline, RowKind::Service);
+        let subscriptions = subjects(run, rows, &timeline, RowKind::Subscription);
         Source {
             run,
             timeline,

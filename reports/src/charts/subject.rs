@@ -3,15 +3,19 @@
 
 use indexmap::IndexMap;
 
+use crate::metrics::SubjectTotals;
 use crate::run_data::{MetricsRow, RowKind, RunData};
 
 use super::timeline::Timeline;
 
-/// One workload's or one service's rows.
+/// One workload's or one service's totals, and its rows when it is drawn.
 #[derive(Debug, Clone)]
 pub(crate) struct Subject<'a> {
     pub name: &'a str,
-    /// The rows of each version (a workload has one, named ""), indexed by interval.
+    /// Its figures over the run: what choosing the subjects to draw reads.
+    pub totals: &'a SubjectTotals,
+    /// The rows of each version (a workload has one, named ""), indexed by interval; empty
+    /// for a subject whose rows were not read (see `metrics`).
     pub versions: IndexMap<&'a str, Vec<Option<&'a MetricsRow>>>,
     /// Requests over the run, all versions: what "busiest" means.
     pub requests: u64,
@@ -26,23 +30,35 @@ pub(crate) enum Merge {
     Peak,
 }
 
-/// The workloads and the services of a run, in the order `metrics.csv` first names them.
+/// The workloads and the services of a run, in the order `metrics.csv` first names them, each
+/// with its rows among `rows`.
 pub(crate) fn subjects<'a>(
     run: &'a RunData,
+    rows: &'a [MetricsRow],
     timeline: &Timeline,
     kind: RowKind,
 ) -> IndexMap<&'a str, Subject<'a>> {
-    let mut subjects: IndexMap<&str, Subject> = IndexMap::new();
-    for row in run.metrics.iter().filter(|row| row.kind == kind) {
+    let mut subjects: IndexMap<&str, Subject> = run
+        .metrics
+        .subjects(kind)
+        .iter()
+        .map(|(name, totals)| {
+            let subject = Subject {
+                name,
+                totals,
+                versions: IndexMap::new(),
+                requests: totals.requests,
+            };
+            (name.as_str(), subject)
+        })
+        .collect();
+    for row in rows.iter().filter(|row| row.kind == kind) {
         let Some(interval) = timeline.interval_at(row.time_s) else {
             continue;
         };
-        let subject = subjects.entry(&row.name).or_insert_with(|| Subject {
-            name: &row.name,
-            versions: IndexMap::new(),
-            requests: 0,
-        });
-        subject.requests += row.requests;
+        let Some(subject) = subjects.get_mut(row.name.as_str()) else {
+            continue;
+        };
         let rows = subject
             .versions
             .entry(&row.version)

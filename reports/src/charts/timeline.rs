@@ -21,9 +21,7 @@ pub(crate) struct Timeline {
 
 impl Timeline {
     pub(crate) fn new(run: &RunData) -> Timeline {
-        let mut starts_s: Vec<f64> = run.metrics.iter().map(|row| row.time_s).collect();
-        starts_s.sort_by(f64::total_cmp);
-        starts_s.dedup();
+        let starts_s = run.metrics.starts_s().to_vec();
         let interval_s = run.interval_s();
         let interval_s = if interval_s > 0.0 { interval_s } else { 1.0 };
         let last_end_s = starts_s.last().map_or(0.0, |start| start + interval_s);
