@@ -12,8 +12,9 @@ use std::path::PathBuf;
 
 use indexmap::IndexMap;
 
-use crate::run_data::{MetricsRow, RowKind, RunDataError};
-use crate::story::{Stretch, ZeroWeightFold};
+use crate::metrics_row::{MetricsRow, RowKind};
+use crate::run_data_error::RunDataError;
+use crate::zero_weight::{Stretch, ZeroWeightFold};
 
 /// What the reports keep of a run's `metrics.csv`, and where to read its rows again.
 #[derive(Debug, Clone, Default)]

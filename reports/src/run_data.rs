@@ -2,13 +2,13 @@
 //! from a run's folder. Charts and the HTML report are drawn from this alone, so `meshsim report
 //! DIR` re-renders them without running anything, and a run from another machine renders the same.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::metrics::Metrics;
+use crate::run_data_error::RunDataError;
 use crate::summary_file::FaultWindow;
 
 /// Everything a report needs of one run.
@@ -195,66 +195,6 @@ pub struct ExpectationData {
     pub equals: Option<f64>,
 }
 
-/// Whose row of `metrics.csv` this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum RowKind {
-    Workload,
-    Service,
-    /// A broker subscription: `requests` enqueued, `succeeded` acked, `failed` failed
-    /// deliveries, `shed` dead-lettered, `retries` redeliveries, `queue_depth` waiting,
-    /// `in_flight` out at consumers, `lag_ms` the age of the oldest waiting message.
-    Subscription,
-}
-
-/// One row of `metrics.csv`: one interval of one workload, or of one service version. Empty
-/// cells (a figure that does not apply, a percentile of nothing) are `None`; so are the columns
-/// a run of an older build lacks. Read by the column names, which are the fields' names.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct MetricsRow {
-    /// The interval's start.
-    pub time_s: f64,
-    pub kind: RowKind,
-    pub name: String,
-    /// Empty for workloads.
-    pub version: String,
-    pub requests: u64,
-    pub succeeded: u64,
-    pub failed: u64,
-    /// Empty in a run of an older build: none timed out.
-    #[serde(deserialize_with = "count_or_empty")]
-    pub timed_out: u64,
-    pub shed: u64,
-    pub p50_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
-    #[serde(default)]
-    pub in_flight: Option<f64>,
-    #[serde(default)]
-    pub queue_depth: Option<f64>,
-    /// `closed`, `half_open` or `open`; `None` for workloads.
-    #[serde(default)]
-    pub circuit_state: Option<String>,
-    #[serde(default)]
-    pub ejected: Option<f64>,
-    #[serde(default)]
-    pub route_weight: Option<f64>,
-    #[serde(default)]
-    pub retries: Option<f64>,
-    #[serde(default)]
-    pub budget_denials: Option<f64>,
-    #[serde(default)]
-    pub pending: Option<f64>,
-    /// Subscriptions only: the oldest waiting message's age at the interval's end.
-    #[serde(default)]
-    pub lag_ms: Option<f64>,
-    /// Services with cores: the CPU their instances used, in percent of their cores.
-    #[serde(default)]
-    pub cpu_percent: Option<f64>,
-    /// Services: the version's instances at the interval's end.
-    #[serde(default)]
-    pub replicas: Option<f64>,
-}
-
 /// One row of `events.csv`.
 #[derive(Debug, Clone)]
 pub struct EventRow {
@@ -263,21 +203,6 @@ pub struct EventRow {
     pub subject: String,
     pub detail: String,
 }
-
-/// A run's folder could not be read back.
-#[derive(Debug)]
-pub struct RunDataError {
-    pub path: PathBuf,
-    pub message: String,
-}
-
-impl fmt::Display for RunDataError {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{}: {}", self.path.display(), self.message)
-    }
-}
-
-impl std::error::Error for RunDataError {}
 
 impl RunData {
     /// Reads `summary.json`, `metrics.csv` and `events.csv` from a run's folder. `metrics.csv`
@@ -346,11 +271,6 @@ impl RunData {
 
 fn parse_summary(text: &str) -> Result<SummaryData, String> {
     serde_json::from_str(text).map_err(|error| format!("not a meshsim summary: {error}"))
-}
-
-/// A count whose cell may be empty (read as 0).
-fn count_or_empty<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    Ok(Option::<u64>::deserialize(deserializer)?.unwrap_or(0))
 }
 
 fn parse_events(text: &str) -> Result<Vec<EventRow>, String> {

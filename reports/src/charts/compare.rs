@@ -10,7 +10,8 @@ use indexmap::{IndexMap, IndexSet};
 
 use crate::chart::Chart;
 use crate::compare::{alike_subjects, differences};
-use crate::run_data::{RunData, RunDataError};
+use crate::run_data::RunData;
+use crate::run_data_error::RunDataError;
 
 use super::fault_band::{FaultBand, fault_bands};
 use super::figure::Figure;

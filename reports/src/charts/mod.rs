@@ -44,7 +44,9 @@ pub use compare::compare_charts;
 pub use sweep::sweep_charts;
 
 use crate::chart::Chart;
-use crate::run_data::{RowKind, RunData, RunDataError};
+use crate::metrics_row::RowKind;
+use crate::run_data::RunData;
+use crate::run_data_error::RunDataError;
 
 use fault_band::fault_bands;
 use figure::{Figure, XScale};

@@ -1,7 +1,7 @@
 //! A workload's outcomes over time, stacked: requests per second that succeeded, timed out,
 //! failed or were shed, so the height is everything that completed.
 
-use crate::run_data::MetricsRow;
+use crate::metrics_row::MetricsRow;
 
 use super::panel::{Panel, Scale};
 use super::series::Series;

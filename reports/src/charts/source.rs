@@ -2,7 +2,8 @@
 
 use indexmap::IndexMap;
 
-use crate::run_data::{MetricsRow, RowKind, RunData};
+use crate::metrics_row::{MetricsRow, RowKind};
+use crate::run_data::RunData;
 
 use super::subject::{Subject, subjects};
 use super::timeline::Timeline;

@@ -4,7 +4,8 @@
 use indexmap::IndexMap;
 
 use crate::metrics::SubjectTotals;
-use crate::run_data::{MetricsRow, RowKind, RunData};
+use crate::metrics_row::{MetricsRow, RowKind};
+use crate::run_data::RunData;
 
 use super::timeline::Timeline;
 

@@ -1,7 +1,7 @@
 //! Throughput and errors over time: requests per second (sent by a workload, answered by a
 //! service, with the mesh's retries) above the share of completed requests that did not succeed.
 
-use crate::run_data::MetricsRow;
+use crate::metrics_row::MetricsRow;
 
 use super::panel::{Panel, Scale};
 use super::series::Series;

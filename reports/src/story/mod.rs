@@ -15,7 +15,7 @@ mod timeline;
 pub(crate) use action::{Action, What};
 pub(crate) use figures::{shown_actual, shown_expectation, shown_expected};
 pub(crate) use line::{Line, Tone};
-pub(crate) use routes::{Stretch, ZeroWeightFold, route_note};
+pub(crate) use routes::route_note;
 pub(crate) use timeline::timeline_svg;
 
 use crate::run_data::RunData;
