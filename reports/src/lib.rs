@@ -17,6 +17,7 @@ mod quantity;
 mod run_data;
 mod run_data_error;
 mod story;
+mod subject_totals;
 mod summary_file;
 pub mod sweep;
 mod table;

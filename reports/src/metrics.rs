@@ -14,6 +14,7 @@ use indexmap::IndexMap;
 
 use crate::metrics_row::{MetricsRow, RowKind};
 use crate::run_data_error::RunDataError;
+use crate::subject_totals::SubjectTotals;
 use crate::zero_weight::{Stretch, ZeroWeightFold};
 
 /// What the reports keep of a run's `metrics.csv`, and where to read its rows again.
@@ -39,27 +40,6 @@ enum Origin {
     File(PathBuf),
     /// Text handed to `RunData::parse`, kept as it was given.
     Text(String),
-}
-
-/// One workload's, service's or subscription's figures over the whole run: what deciding
-/// whether, and where, to chart it needs without its rows.
-#[derive(Debug, Clone)]
-pub(crate) struct SubjectTotals {
-    /// Requests over the run, all versions: what "busiest" means.
-    pub requests: u64,
-    /// Each version's requests over the run, in the order the file first names them (a
-    /// workload has one version, named "").
-    pub versions: IndexMap<String, u64>,
-    /// Whether some row has a breaker state other than `closed`.
-    pub breaker_left_closed: bool,
-    /// Whether some row counts an ejected instance.
-    pub ejected: bool,
-    /// Whether some row has the CPU its instances used.
-    pub cpu: bool,
-    /// Whether some version's instance count moved by one or more.
-    pub scaled: bool,
-    /// Each version's first instance count, to tell whether it moved.
-    first_replicas: IndexMap<String, f64>,
 }
 
 impl Metrics {
@@ -159,46 +139,6 @@ impl Metrics {
         }
         if let Some(totals) = subjects.get_mut(&row.name) {
             totals.observe(row);
-        }
-    }
-}
-
-impl Default for SubjectTotals {
-    fn default() -> SubjectTotals {
-        SubjectTotals {
-            requests: 0,
-            versions: IndexMap::new(),
-            breaker_left_closed: false,
-            ejected: false,
-            cpu: false,
-            scaled: false,
-            first_replicas: IndexMap::new(),
-        }
-    }
-}
-
-impl SubjectTotals {
-    fn observe(&mut self, row: &MetricsRow) {
-        self.requests += row.requests;
-        match self.versions.get_mut(&row.version) {
-            Some(requests) => *requests += row.requests,
-            None => {
-                self.versions.insert(row.version.clone(), row.requests);
-            }
-        }
-        self.breaker_left_closed |= row
-            .circuit_state
-            .as_deref()
-            .is_some_and(|state| state != "closed");
-        self.ejected |= row.ejected.is_some_and(|ejected| ejected > 0.0);
-        self.cpu |= row.cpu_percent.is_some();
-        if let Some(count) = row.replicas {
-            match self.first_replicas.get(&row.version) {
-                Some(first) => self.scaled |= (count - first).abs() >= 0.5,
-                None => {
-                    self.first_replicas.insert(row.version.clone(), count);
-                }
-            }
         }
     }
 }

@@ -3,9 +3,9 @@
 
 use indexmap::IndexMap;
 
-use crate::metrics::SubjectTotals;
 use crate::metrics_row::{MetricsRow, RowKind};
 use crate::run_data::RunData;
+use crate::subject_totals::SubjectTotals;
 
 use super::timeline::Timeline;
 
