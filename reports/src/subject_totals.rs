@@ -52,3 +52,94 @@ impl SubjectTotals {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics_row::RowKind;
+
+    fn row(time_s: f64, version: &str, requests: u64, codes: (u8, u8, u8, u8)) -> MetricsRow {
+        let (circuit, ejected, replicas, cpu) = codes;
+        MetricsRow {
+            time_s,
+            kind: RowKind::Service,
+            name: "orders".to_owned(),
+            version: version.to_owned(),
+            requests,
+            succeeded: requests,
+            failed: 0,
+            timed_out: 0,
+            shed: 0,
+            p50_ms: None,
+            p99_ms: None,
+            in_flight: None,
+            queue_depth: None,
+            circuit_state: [None, Some("closed"), Some("closed"), Some("open")]
+                [usize::from(circuit)]
+            .map(str::to_owned),
+            ejected: [None, Some(0.0), Some(0.0), Some(1.0)][usize::from(ejected)],
+            route_weight: None,
+            retries: None,
+            budget_denials: None,
+            pending: None,
+            lag_ms: None,
+            cpu_percent: [None, None, None, Some(30.0)][usize::from(cpu)],
+            replicas: [None, Some(3.0), Some(3.0), Some(3.4), Some(4.0)][usize::from(replicas)],
+        }
+    }
+
+    proptest::proptest! {
+        /// Summed as the rows stream past, the totals are what the charts computed from every
+        /// row held, version by version in interval order (the code of 2fbb59f).
+        #[test]
+        fn streamed_totals_are_those_of_every_row_held(
+            intervals in proptest::collection::vec(
+                proptest::collection::btree_map(
+                    0usize..3,
+                    (0u64..40, (0u8..4, 0u8..4, 0u8..5, 0u8..4)),
+                    0..3,
+                ),
+                0..30,
+            )
+        ) {
+            const VERSIONS: [&str; 3] = ["v2", "v1", "canary"];
+            let mut rows = Vec::new();
+            for (index, interval) in intervals.iter().enumerate() {
+                for (&version, &(requests, codes)) in interval {
+                    rows.push(row(index as f64, VERSIONS[version], requests, codes));
+                }
+            }
+            let mut totals = SubjectTotals::default();
+            for row in &rows {
+                totals.observe(row);
+            }
+            let mut versions: IndexMap<&str, Vec<&MetricsRow>> = IndexMap::new();
+            for row in &rows {
+                versions.entry(row.version.as_str()).or_default().push(row);
+            }
+            let scaled = versions.values().any(|rows| {
+                let mut counts = rows.iter().filter_map(|row| row.replicas);
+                counts
+                    .next()
+                    .is_some_and(|first| counts.any(|count| (count - first).abs() >= 0.5))
+            });
+            let breaker = rows.iter().any(|row| {
+                row.circuit_state.as_deref().is_some_and(|state| state != "closed")
+            });
+            let ejected = rows.iter().any(|row| row.ejected.is_some_and(|count| count > 0.0));
+            let by_version: Vec<(&str, u64)> = versions
+                .iter()
+                .map(|(version, rows)| (*version, rows.iter().map(|row| row.requests).sum()))
+                .collect();
+            proptest::prop_assert_eq!(totals.requests, rows.iter().map(|row| row.requests).sum::<u64>());
+            proptest::prop_assert_eq!(
+                totals.versions.iter().map(|(v, r)| (v.as_str(), *r)).collect::<Vec<_>>(),
+                by_version
+            );
+            proptest::prop_assert_eq!(totals.scaled, scaled);
+            proptest::prop_assert_eq!(totals.breaker_left_closed, breaker);
+            proptest::prop_assert_eq!(totals.ejected, ejected);
+            proptest::prop_assert_eq!(totals.cpu, rows.iter().any(|row| row.cpu_percent.is_some()));
+        }
+    }
+}

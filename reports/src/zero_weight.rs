@@ -158,4 +158,99 @@ mod tests {
             ]
         );
     }
+
+    /// A service's row for one version in one interval.
+    fn row(time_s: f64, version: &str, requests: u64, route_weight: Option<f64>) -> MetricsRow {
+        MetricsRow {
+            time_s,
+            kind: crate::metrics_row::RowKind::Service,
+            name: "orders".to_owned(),
+            version: version.to_owned(),
+            requests,
+            succeeded: requests,
+            failed: 0,
+            timed_out: 0,
+            shed: 0,
+            p50_ms: None,
+            p99_ms: None,
+            in_flight: None,
+            queue_depth: None,
+            circuit_state: None,
+            ejected: None,
+            route_weight,
+            retries: None,
+            budget_denials: None,
+            pending: None,
+            lag_ms: None,
+            cpu_percent: None,
+            replicas: None,
+        }
+    }
+
+    /// The stretches as they were found before the file was streamed: every row of the service
+    /// held, a pass over the intervals for each version (the code of 2fbb59f).
+    fn found_from_all_rows(rows: &[MetricsRow], interval_s: f64) -> Vec<Stretch> {
+        const TRACE_SHARE: f64 = 0.005;
+        let mut versions: Vec<&str> = rows.iter().map(|row| row.version.as_str()).collect();
+        versions.sort_unstable();
+        versions.dedup();
+        let intervals: Vec<&[MetricsRow]> = rows
+            .chunk_by(|a, b| a.time_s.to_bits() == b.time_s.to_bits())
+            .collect();
+        let mut found = Vec::new();
+        for version in versions {
+            let mut current: Option<(f64, f64, u64, u64)> = None;
+            for at in &intervals {
+                let time_s = at[0].time_s;
+                let zero = at
+                    .iter()
+                    .any(|row| row.version == version && row.route_weight == Some(0.0));
+                if zero {
+                    let all: u64 = at.iter().map(|row| row.requests).sum();
+                    let mine: u64 = at
+                        .iter()
+                        .filter(|row| row.version == version)
+                        .map(|row| row.requests)
+                        .sum();
+                    let stretch = current.get_or_insert((time_s, time_s, 0, 0));
+                    stretch.1 = time_s + interval_s;
+                    stretch.2 += mine;
+                    stretch.3 += all;
+                } else if let Some(stretch) = current.take() {
+                    found.extend(stretch_of(version, stretch, TRACE_SHARE));
+                }
+            }
+            if let Some(stretch) = current.take() {
+                found.extend(stretch_of(version, stretch, TRACE_SHARE));
+            }
+        }
+        found
+    }
+
+    proptest::proptest! {
+        /// Folded a row at a time, the stretches are exactly those found with every row held:
+        /// versions that come and go, intervals without rows, weights that move.
+        #[test]
+        fn the_fold_finds_what_holding_every_row_found(
+            intervals in proptest::collection::vec(
+                proptest::collection::vec((0usize..3, 0u64..40, 0u8..4), 0..4),
+                0..40,
+            )
+        ) {
+            const VERSIONS: [&str; 3] = ["v2", "v1", "canary"];
+            let interval_s = 0.5;
+            let mut rows = Vec::new();
+            for (index, interval) in intervals.iter().enumerate() {
+                for &(version, requests, weight) in interval {
+                    let route_weight = [Some(0.0), Some(0.0), Some(50.0), None][usize::from(weight)];
+                    rows.push(row(index as f64 * interval_s, VERSIONS[version], requests, route_weight));
+                }
+            }
+            let mut fold = ZeroWeightFold::default();
+            for row in &rows {
+                fold.observe(row);
+            }
+            proptest::prop_assert_eq!(fold.finish(interval_s), found_from_all_rows(&rows, interval_s));
+        }
+    }
 }
