@@ -66,3 +66,35 @@ pub(crate) struct MetricsRow {
 fn count_or_empty<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     Ok(Option::<u64>::deserialize(deserializer)?.unwrap_or(0))
 }
+
+#[cfg(test)]
+impl MetricsRow {
+    /// A row of service `orders`' `version` for one interval, every figure but its requests
+    /// (all succeeded) empty: tests set the fields they draw.
+    pub(crate) fn of_service(time_s: f64, version: &str, requests: u64) -> MetricsRow {
+        MetricsRow {
+            time_s,
+            kind: RowKind::Service,
+            name: "orders".to_owned(),
+            version: version.to_owned(),
+            requests,
+            succeeded: requests,
+            failed: 0,
+            timed_out: 0,
+            shed: 0,
+            p50_ms: None,
+            p99_ms: None,
+            in_flight: None,
+            queue_depth: None,
+            circuit_state: None,
+            ejected: None,
+            route_weight: None,
+            retries: None,
+            budget_denials: None,
+            pending: None,
+            lag_ms: None,
+            cpu_percent: None,
+            replicas: None,
+        }
+    }
+}

@@ -56,35 +56,17 @@ impl SubjectTotals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics_row::RowKind;
 
     fn row(time_s: f64, version: &str, requests: u64, codes: (u8, u8, u8, u8)) -> MetricsRow {
         let (circuit, ejected, replicas, cpu) = codes;
         MetricsRow {
-            time_s,
-            kind: RowKind::Service,
-            name: "orders".to_owned(),
-            version: version.to_owned(),
-            requests,
-            succeeded: requests,
-            failed: 0,
-            timed_out: 0,
-            shed: 0,
-            p50_ms: None,
-            p99_ms: None,
-            in_flight: None,
-            queue_depth: None,
             circuit_state: [None, Some("closed"), Some("closed"), Some("open")]
                 [usize::from(circuit)]
             .map(str::to_owned),
             ejected: [None, Some(0.0), Some(0.0), Some(1.0)][usize::from(ejected)],
-            route_weight: None,
-            retries: None,
-            budget_denials: None,
-            pending: None,
-            lag_ms: None,
             cpu_percent: [None, None, None, Some(30.0)][usize::from(cpu)],
             replicas: [None, Some(3.0), Some(3.0), Some(3.4), Some(4.0)][usize::from(replicas)],
+            ..MetricsRow::of_service(time_s, version, requests)
         }
     }
 

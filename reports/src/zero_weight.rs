@@ -162,28 +162,8 @@ mod tests {
     /// A service's row for one version in one interval.
     fn row(time_s: f64, version: &str, requests: u64, route_weight: Option<f64>) -> MetricsRow {
         MetricsRow {
-            time_s,
-            kind: crate::metrics_row::RowKind::Service,
-            name: "orders".to_owned(),
-            version: version.to_owned(),
-            requests,
-            succeeded: requests,
-            failed: 0,
-            timed_out: 0,
-            shed: 0,
-            p50_ms: None,
-            p99_ms: None,
-            in_flight: None,
-            queue_depth: None,
-            circuit_state: None,
-            ejected: None,
             route_weight,
-            retries: None,
-            budget_denials: None,
-            pending: None,
-            lag_ms: None,
-            cpu_percent: None,
-            replicas: None,
+            ..MetricsRow::of_service(time_s, version, requests)
         }
     }
 
