@@ -43,17 +43,18 @@ enum Origin {
 }
 
 impl Metrics {
-    /// Reads the file once, keeping the totals; an error names the line.
-    pub(crate) fn from_file(path: PathBuf) -> Result<Metrics, RunDataError> {
-        Metrics::first_pass(Origin::File(path))
+    /// Reads the file once, keeping the totals; an error names the line. `run_s`, the run's
+    /// length, is an interval's width when the file has a single interval.
+    pub(crate) fn from_file(path: PathBuf, run_s: f64) -> Result<Metrics, RunDataError> {
+        Metrics::first_pass(Origin::File(path), run_s)
     }
 
     /// The same as [`Metrics::from_file`], for a text in memory.
-    pub(crate) fn from_text(text: &str) -> Result<Metrics, String> {
-        Metrics::first_pass(Origin::Text(text.to_owned())).map_err(|error| error.message)
+    pub(crate) fn from_text(text: &str, run_s: f64) -> Result<Metrics, String> {
+        Metrics::first_pass(Origin::Text(text.to_owned()), run_s).map_err(|error| error.message)
     }
 
-    fn first_pass(origin: Origin) -> Result<Metrics, RunDataError> {
+    fn first_pass(origin: Origin, run_s: f64) -> Result<Metrics, RunDataError> {
         let mut metrics = Metrics::default();
         let mut folds: IndexMap<String, ZeroWeightFold> = IndexMap::new();
         origin.each_row(|row| {
@@ -70,7 +71,7 @@ impl Metrics {
         })?;
         metrics.starts_s.sort_by(f64::total_cmp);
         metrics.starts_s.dedup();
-        let interval_s = metrics.interval_s().unwrap_or(0.0);
+        let interval_s = metrics.interval_s().unwrap_or(run_s);
         metrics.zero_weight = folds
             .into_iter()
             .map(|(service, fold)| (service, fold.finish(interval_s)))
@@ -198,7 +199,7 @@ mod tests {
         let text = "kind,time_s,name,version,requests,succeeded,failed,timed_out,shed,p50_ms,p99_ms,circuit_state\n\
                     service,1.5,order,v2,10,8,2,,0,3.25,,open\n\
                     workload,2,shoppers,,4,4,0,1,0,,,\n";
-        let metrics = Metrics::from_text(text).expect("parses");
+        let metrics = Metrics::from_text(text, 10.0).expect("parses");
         let rows = metrics.rows(|_, _| true).expect("reads again");
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].kind, RowKind::Service);
@@ -222,12 +223,12 @@ mod tests {
     fn a_bad_metrics_cell_names_its_line() {
         let text = "time_s,kind,name,version,requests,succeeded,failed,timed_out,shed,p50_ms,p99_ms\n\
                     0,service,order,v1,ten,0,0,0,0,,\n";
-        let error = Metrics::from_text(text).expect_err("`ten` is not a count");
+        let error = Metrics::from_text(text, 10.0).expect_err("`ten` is not a count");
         assert!(error.starts_with("line 2: "), "{error}");
         let text = "time_s,kind,name,version,requests,succeeded,failed,timed_out,shed,p50_ms,p99_ms\n\
                     0,store,order,v1,1,0,0,0,0,,\n";
         assert!(
-            Metrics::from_text(text).is_err(),
+            Metrics::from_text(text, 10.0).is_err(),
             "an unknown row kind is refused"
         );
     }
@@ -241,7 +242,7 @@ mod tests {
                     1,service,order,v1,7,7,0,0,0,,,half_open,0,3,\n\
                     1,service,order,v2,2,2,0,0,0,,,closed,1,2,\n\
                     1,service,cart,v1,1,1,0,0,0,,,closed,0,2.4,45\n";
-        let metrics = Metrics::from_text(text).expect("parses");
+        let metrics = Metrics::from_text(text, 10.0).expect("parses");
         let services = metrics.subjects(RowKind::Service);
         assert_eq!(services.keys().collect::<Vec<_>>(), ["order", "cart"]);
         let order = &services["order"];
@@ -265,5 +266,17 @@ mod tests {
             kept.iter().map(|row| row.time_s).collect::<Vec<_>>(),
             [0.0, 1.0]
         );
+    }
+
+    #[test]
+    fn a_stretch_in_the_only_interval_ends_with_the_run() {
+        let text = "time_s,kind,name,version,requests,succeeded,failed,timed_out,shed,p50_ms,p99_ms,route_weight\n\
+                    0,service,orders,v1,90,90,0,0,0,,,100\n\
+                    0,service,orders,v2,10,10,0,0,0,,,0\n";
+        let metrics = Metrics::from_text(text, 30.0).expect("parses");
+        assert_eq!(metrics.interval_s(), None);
+        let stretches = metrics.zero_weight("orders");
+        assert_eq!(stretches.len(), 1);
+        assert_eq!((stretches[0].start_s, stretches[0].end_s), (0.0, 30.0));
     }
 }

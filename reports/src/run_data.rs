@@ -224,7 +224,7 @@ impl RunData {
         let summary_text = read("summary.json")?;
         let summary =
             parse_summary(&summary_text).map_err(|message| located("summary.json", message))?;
-        let metrics = Metrics::from_file(folder.join("metrics.csv"))?;
+        let metrics = Metrics::from_file(folder.join("metrics.csv"), summary.sim_seconds)?;
         let events_text = read("events.csv")?;
         let events =
             parse_events(&events_text).map_err(|message| located("events.csv", message))?;
@@ -242,7 +242,8 @@ impl RunData {
         events: &str,
     ) -> Result<RunData, (&'static str, String)> {
         let summary = parse_summary(summary).map_err(|message| ("summary.json", message))?;
-        let metrics = Metrics::from_text(metrics).map_err(|message| ("metrics.csv", message))?;
+        let metrics = Metrics::from_text(metrics, summary.sim_seconds)
+            .map_err(|message| ("metrics.csv", message))?;
         let events = parse_events(events).map_err(|message| ("events.csv", message))?;
         Ok(RunData {
             summary,
