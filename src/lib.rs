@@ -9,6 +9,7 @@
 mod assemble;
 mod calibrate;
 mod call_graph;
+mod code;
 mod command;
 mod expect;
 mod explain;
@@ -26,11 +27,14 @@ mod rollout;
 mod run_limits;
 pub mod scenario;
 mod scenario_notes;
-mod service_code;
 mod shrink;
 mod simulate;
 mod sweep;
 
+pub use code::{
+    ClientError, ConnectError, MeshClient, MeshConnector, MeshStream, MeshTest, MeshTestError,
+    Outcome, ServiceCode, simulate_with_code,
+};
 pub use command::Cli;
 pub use expect::check_all as check_expectations;
 pub use fault_timeline::{FaultSpec, write_scenario_with_faults};
@@ -40,7 +44,6 @@ pub use invariants::check as check_invariants;
 pub use manifest::Included;
 pub use profile::Profile;
 pub use run_limits::RunLimits;
-pub use service_code::{AsyncService, IncomingRequest, ServiceCode, simulate_with_code};
 pub use shrink::{Bounds, Shrunk, Step, Verdict, shrink_timeline};
 pub use simulate::{
     EngineKind, Simulation, TURMOIL_HOSTS_MAX, simulate, simulate_briefly, simulate_on,

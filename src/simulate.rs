@@ -275,7 +275,7 @@ pub(crate) fn mesh_info(scenario: &Scenario) -> meshsim_reports::MeshInfo {
 
 /// Runs an engine to each of the run's stops with `run_until`, which answers the events processed
 /// and the requests in flight so far; after each stop, reports progress and checks the limits.
-fn drive(
+pub(crate) fn drive(
     end: SimTime,
     limits: &RunLimits,
     progress: &mut dyn FnMut(SimTime, SimTime),

@@ -55,8 +55,8 @@ pub use rollout::{
 pub use route::{HeaderCondition, Route, RouteTable};
 pub use saga::{SagaPlan, SagaStepPlan};
 pub use service::{
-    AppCall, CallPolicy, CallStep, CallTarget, Concurrency, EndpointConfig, InboundPolicy, OnError,
-    RateLimitConfig, Readiness, ServiceConfig, ServiceInstance,
+    AppCall, CallPolicy, CallStep, CallTarget, Concurrency, EndpointConfig, FromCode,
+    InboundPolicy, OnError, RateLimitConfig, Readiness, ServiceConfig, ServiceInstance, ToCode,
 };
 pub use sidecar::Sidecar;
 pub use store::{

@@ -28,9 +28,9 @@ mod time;
 pub use control::{Control, ControlAction, Effect, Rule, Selector};
 pub use distribution::Distribution;
 #[cfg(feature = "turmoil")]
-pub use engine::turmoil::{Port, Software, TaskSoftware, TurmoilEngine, TurmoilOptions};
+pub use engine::turmoil::{Link, PairedTask, Software, TurmoilEngine, TurmoilOptions};
 pub use engine::{Engine, NodeState};
-pub use model::{Action, GroupId, Input, Model, NodeId, Outbox, TimerId, Wire};
+pub use model::{Action, GroupId, Input, Loopback, Model, NodeId, Outbox, TimerId, Wire};
 pub use network::{LinkConfig, Network, NetworkCounts, Transit};
 pub use rng::{Seeder, SimRng};
 pub use sink::Sink;

@@ -98,3 +98,25 @@ pub trait Model {
         out: &mut Outbox<Self::Message, Self::Record>,
     );
 }
+
+/// A model that may share its host with a task of real async code (the turmoil engine's
+/// [`Software::Paired`](crate::Software)): the task hands it messages and takes the model's,
+/// in order and with no time passing, as a process and its sidecar talk over a pod's loopback.
+/// The engine hands the model every message the task sent before its next input, and takes
+/// the model's after every input. A model that never shares a host neither takes nor gives any.
+pub trait Loopback: Model {
+    /// What the task hands the model.
+    type FromTask;
+    /// What the model hands the task.
+    type ToTask;
+
+    fn on_task_message(
+        &mut self,
+        now: SimTime,
+        message: Self::FromTask,
+        out: &mut Outbox<Self::Message, Self::Record>,
+    );
+
+    /// The model's next message for the task, if any.
+    fn next_for_task(&mut self) -> Option<Self::ToTask>;
+}

@@ -34,6 +34,7 @@ use crate::rollout;
 use crate::scenario::Real;
 use crate::scenario::resolved::Resolved;
 pub(crate) use distribution::distribution;
+pub(crate) use services::code_callees;
 
 /// A scenario laid out for any engine: the network, one model per node, the recorder and the
 /// fault timeline.
@@ -48,6 +49,17 @@ pub(crate) struct Parts {
 
 /// Builds the network, models, recorder and controls of `scenario` for `seed`.
 pub(crate) fn assemble_parts(scenario: Resolved<'_>, seed: u64, outputs: RecorderOutputs) -> Parts {
+    assemble_with_code(scenario, seed, outputs, &[])
+}
+
+/// [`assemble_parts`], with the versions in `code` (a service's index and a version's, as
+/// `Layout` numbers them) doing their work in code beside their instances.
+pub(crate) fn assemble_with_code(
+    scenario: Resolved<'_>,
+    seed: u64,
+    outputs: RecorderOutputs,
+    code: &[(usize, usize)],
+) -> Parts {
     let seeder = Seeder::new(seed);
     let trace_sample_rate = outputs
         .trace
@@ -68,6 +80,7 @@ pub(crate) fn assemble_parts(scenario: Resolved<'_>, seed: u64, outputs: Recorde
         &upstreams,
         &group_names,
         seeder,
+        code,
         &mut holders,
         &mut models,
     );

@@ -21,24 +21,56 @@ use crate::scenario::resolved::Resolved;
 use crate::scenario::schema;
 use crate::scenario::{Duration, Real};
 
+/// The upstreams of a service's sidecar (indices into the scenario's upstreams: services,
+/// then brokers, then stores): what its endpoints call, in the order they call it.
+fn model_callees(scenario: Resolved<'_>, service_index: usize) -> Vec<usize> {
+    let mut callees = resolve_calls(scenario, service_index).callees;
+    rollout::add_strangler_callees(&scenario, &mut callees);
+    callees
+}
+
+/// The upstreams of the sidecar of an instance whose work is code: the model's, in their
+/// order, then every other service and store of the scenario, since code may call any of them
+/// (as an application in Istio's mesh reaches every service by default). A broker is reached
+/// by publishing, which code does not do over HTTP.
+pub(crate) fn code_callees(scenario: Resolved<'_>, service_index: usize) -> Vec<usize> {
+    let mut callees = model_callees(scenario, service_index);
+    let services = scenario.services.len();
+    let stores = services + scenario.brokers.len()
+        ..services + scenario.brokers.len() + scenario.stores.len();
+    for upstream in (0..services).chain(stores) {
+        if !callees.contains(&upstream) {
+            callees.push(upstream);
+        }
+    }
+    callees
+}
+
 /// Pushes every service's instances onto `models`, in node order, each recorded as a holder
-/// of the upstreams its sidecar calls.
+/// of the upstreams its sidecar calls. The versions in `code` do their work in code.
+#[allow(clippy::too_many_arguments)] // The assembly's shared parts, each named.
 pub(super) fn add_models(
     scenario: Resolved<'_>,
     layout: &Layout,
     upstreams: &[Arc<UpstreamConfig>],
     group_names: &Arc<[Arc<str>]>,
     seeder: Seeder,
+    code: &[(usize, usize)],
     holders: &mut [Vec<NodeId>],
     models: &mut Vec<Node>,
 ) {
     for (service_index, service) in scenario.services.iter().enumerate() {
         let service_layout = &layout.services[service_index];
         let resolved = resolve_calls(scenario, service_index);
-        let mut callees = resolved.callees.clone();
-        rollout::add_strangler_callees(&scenario, &mut callees);
+        let model_callees = model_callees(scenario, service_index);
         for (version_index, (version_name, range)) in service_layout.versions.iter().enumerate() {
-            let config = Arc::new(service_config(
+            let runs_code = code.contains(&(service_index, version_index));
+            let callees = if runs_code {
+                code_callees(scenario, service_index)
+            } else {
+                model_callees.clone()
+            };
+            let mut config = service_config(
                 &scenario.rollouts,
                 &scenario.workloads,
                 service,
@@ -50,7 +82,9 @@ pub(super) fn add_models(
                 version_name,
                 VersionKey::new(service_layout.group, version_index as u32),
                 &resolved,
-            ));
+            );
+            config.runs_code = runs_code;
+            let config = Arc::new(config);
             for instance_index in range.clone() {
                 let node = service_layout.instances[instance_index];
                 let name = format!("{}/{instance_index}", service.name);
@@ -202,5 +236,6 @@ fn service_config(
         inbound,
         readiness,
         exports_metrics: rollouts_scrape(rollouts, &service.name),
+        runs_code: false,
     }
 }

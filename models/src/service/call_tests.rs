@@ -20,10 +20,10 @@ use crate::sidecar::Sidecar;
 use crate::timer::TimerCode;
 use crate::upstream_config::UpstreamConfig;
 
-const GROUP: GroupId = GroupId(2);
-const CALLEE: GroupId = GroupId(3);
-const CALLER: NodeId = NodeId(1);
-const CALLEES: [NodeId; 2] = [NodeId(10), NodeId(11)];
+pub(super) const GROUP: GroupId = GroupId(2);
+pub(super) const CALLEE: GroupId = GroupId(3);
+pub(super) const CALLER: NodeId = NodeId(1);
+pub(super) const CALLEES: [NodeId; 2] = [NodeId(10), NodeId(11)];
 pub(super) const MS: u64 = 1_000_000;
 pub(super) const WORK_NS: u64 = 10 * MS;
 const TIMEOUT_NS: u64 = 3_000 * MS;
@@ -82,6 +82,15 @@ fn instance(policy: CallPolicy) -> ServiceInstance {
 
 /// An instance whose one endpoint makes `calls`, to the callees' endpoints.
 pub(super) fn instance_with(calls: Vec<CallStep>) -> ServiceInstance {
+    build(calls, false)
+}
+
+/// An instance whose work is code beside it, with the same sidecar.
+pub(super) fn instance_running_code() -> ServiceInstance {
+    build(Vec::new(), true)
+}
+
+fn build(calls: Vec<CallStep>, runs_code: bool) -> ServiceInstance {
     let config = Arc::new(ServiceConfig {
         key: VersionKey::new(GROUP, 0),
         workers: 1_000_000,
@@ -100,6 +109,7 @@ pub(super) fn instance_with(calls: Vec<CallStep>) -> ServiceInstance {
         inbound: InboundPolicy::default(),
         readiness: None,
         exports_metrics: false,
+        runs_code,
     });
     let seeder = Seeder::new(1);
     let upstream = UpstreamConfig::plain(
@@ -127,6 +137,11 @@ pub(super) fn handle(
 ) -> Output {
     let mut out = Outbox::default();
     instance.handle(now, input, &mut out);
+    read(out)
+}
+
+/// What an outbox holds, sorted by kind.
+pub(super) fn read(mut out: Outbox<Message>) -> Output {
     let mut output = Output::default();
     for action in out.drain() {
         match action {

@@ -50,6 +50,10 @@ pub struct ServiceConfig {
     /// Whether a rollout controller scrapes the instances: only then do they keep Istio's
     /// request counters, which cost a little on every answer.
     pub exports_metrics: bool,
+    /// Whether the version's work is real code beside each instance (the turmoil engine's
+    /// paired hosts): the instance is then its sidecar and its door, and hands each request
+    /// to the code in place of drawing a service time and making the endpoint's calls.
+    pub runs_code: bool,
 }
 
 /// A readiness probe: an instance is ready once `start_time_ns` has passed since its process

@@ -20,6 +20,8 @@ mod app_call;
 mod call_step;
 mod call_try;
 mod calls;
+mod code;
+mod code_state;
 mod config;
 mod cpu;
 mod deployment;
@@ -34,6 +36,8 @@ mod work;
 pub use app_call::{AppCall, CallPolicy, OnError};
 pub use call_step::CallStep;
 use call_step::first_call_made;
+use code_state::CodeState;
+pub use code_state::{FromCode, ToCode};
 pub use config::{Concurrency, EndpointConfig, Readiness, ServiceConfig};
 
 use crate::arrival::Arrival;
@@ -151,6 +155,8 @@ pub struct ServiceInstance {
     deployment: Deployment,
     /// Requests answered since the run began, for an autoscaler's samples.
     answered: u64,
+    /// What an instance whose work is code beside it keeps; `None` for a model's instance.
+    code: Option<Box<CodeState>>,
 }
 
 impl ServiceInstance {
@@ -191,6 +197,7 @@ impl ServiceInstance {
             announce_to: Vec::new(),
             deployment: Deployment::Running,
             answered: 0,
+            code: config.runs_code.then(Box::default),
             config,
         }
     }
@@ -293,7 +300,11 @@ impl ServiceInstance {
         }
         // Whatever the input finished, the workers waiting on those calls go on now.
         while let Some(done) = self.sidecar.pop_completion() {
-            self.on_call_answered(now, done.owner, done.response, out);
+            if self.code.is_some() {
+                self.code_call_ended(done.response);
+            } else {
+                self.on_call_answered(now, done.owner, done.response, out);
+            }
         }
         self.drained(out);
     }
@@ -382,7 +393,11 @@ impl ServiceInstance {
             let spanned = (from, &request, Some(key));
             self.span(spanned, SpanKind::Queue, arrived_at, now, 0, out);
         }
-        self.begin_work(now, key, work_ns, out);
+        if self.code.is_some() {
+            self.serve_in_code(key);
+        } else {
+            self.begin_work(now, key, work_ns, out);
+        }
     }
 
     fn after_work(&mut self, now: SimTime, key: SlabKey, out: &mut Outbox<Message>) {
@@ -596,6 +611,8 @@ fn seconds_text(ns: u64) -> String {
 
 #[cfg(test)]
 mod call_tests;
+#[cfg(test)]
+mod code_tests;
 #[cfg(test)]
 mod parallel_tests;
 #[cfg(test)]

@@ -95,6 +95,7 @@ pub(super) fn config_with_work(
         inbound,
         readiness: None,
         exports_metrics: false,
+        runs_code: false,
     })
 }
 

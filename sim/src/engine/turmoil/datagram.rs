@@ -19,18 +19,6 @@ pub(super) mod envelope {
     pub(crate) const HEADER_BYTES: usize = 1 + 4 + 4 + 8;
 }
 
-pub(super) fn encode<W: Wire>(
-    kind: u8,
-    from: NodeId,
-    to: NodeId,
-    due: SimTime,
-    message: &W,
-) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(envelope::HEADER_BYTES + 32);
-    encode_onto(&mut bytes, kind, from, to, due, message);
-    bytes
-}
-
 /// Appends the datagram to `bytes`: a host writes all it sends in one turn into one buffer.
 pub(super) fn encode_onto<W: Wire>(
     bytes: &mut Vec<u8>,

@@ -1,4 +1,5 @@
-//! A host running a model: its process state, what is due at it, and its loop.
+//! A host running a model (and perhaps a task beside it): its process state, what is due at
+//! it, and its loop.
 
 use std::collections::BinaryHeap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -7,15 +8,19 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
 use super::datagram::{Due, FAR_FUTURE, Local, PORT, decode, encode_onto, envelope};
+use super::link::Link;
 use super::shared::{HostControl, Shared};
 use crate::engine::lifecycle::Lifecycle;
-use crate::model::{Action, Input, Model, NodeId, Outbox, Wire};
+use crate::model::{Action, Input, Loopback, NodeId, Outbox, Wire};
 use crate::network::Transit;
 use crate::time::SimTime;
 
 /// One host's process: the model, its state, and what waits for it.
-pub(super) struct Host<M: Model> {
+pub(super) struct Host<M: Loopback> {
     node: NodeId,
     model: M,
     lifecycle: Lifecycle<M::Message>,
@@ -27,9 +32,17 @@ pub(super) struct Host<M: Model> {
     outgoing: Vec<(NodeId, usize)>,
     outgoing_bytes: Vec<u8>,
     shared: Rc<Shared<M::Record>>,
+    /// The loopback to the task beside the model, on a paired host.
+    link: Option<Rc<TaskLink<M>>>,
 }
 
-impl<M: Model> Host<M>
+/// A paired host's loopback, as the host holds it.
+type TaskLink<M> = Link<<M as Loopback>::FromTask, <M as Loopback>::ToTask>;
+
+/// A paired host's task, as the host holds it: the loopback and the task's handle.
+pub(super) type PairedRun<M> = (Rc<TaskLink<M>>, JoinHandle<turmoil::Result>);
+
+impl<M: Loopback> Host<M>
 where
     M::Message: Wire,
 {
@@ -65,6 +78,19 @@ where
     fn handle(&mut self, now: SimTime, input: Input<M::Message>) {
         self.shared.events.set(self.shared.events.get() + 1);
         self.model.handle(now, input, &mut self.outbox);
+        self.carry_out(now);
+    }
+
+    /// Hands the model what the task beside it sent. The process of a paired host is never
+    /// crashed or paused (the code beside it cannot be), so nothing holds it back.
+    fn on_task_message(&mut self, now: SimTime, message: M::FromTask) {
+        self.shared.events.set(self.shared.events.get() + 1);
+        self.model.on_task_message(now, message, &mut self.outbox);
+        self.carry_out(now);
+    }
+
+    /// Carries out what the model asked for, and gives the task beside it what it said.
+    fn carry_out(&mut self, now: SimTime) {
         // The outbox is lent out while its actions are carried out, and keeps its allocation.
         let mut outbox = std::mem::take(&mut self.outbox);
         for action in outbox.drain() {
@@ -78,6 +104,11 @@ where
             }
         }
         self.outbox = outbox;
+        if let Some(link) = &self.link {
+            while let Some(message) = self.model.next_for_task() {
+                link.give_to_task(message);
+            }
+        }
     }
 
     /// Draws the hop's latency and loss on the link's stream, as the event engine does.
@@ -207,7 +238,10 @@ pub(super) fn host_now(base: Instant) -> SimTime {
     )
 }
 
-async fn flush<M: Model>(host: &mut Host<M>, socket: &turmoil::net::UdpSocket) -> turmoil::Result {
+async fn flush<M: Loopback>(
+    host: &mut Host<M>,
+    socket: &turmoil::net::UdpSocket,
+) -> turmoil::Result {
     let mut start = 0;
     for &(to, end) in &host.outgoing {
         let address = SocketAddr::new(host.shared.addresses.borrow()[to.index()], PORT);
@@ -221,14 +255,16 @@ async fn flush<M: Model>(host: &mut Host<M>, socket: &turmoil::net::UdpSocket) -
     Ok(())
 }
 
-/// The software of one host: its process, driven by datagrams, its timers and the driver.
+/// The software of one host: its process, driven by datagrams, its timers, the driver and,
+/// on a paired host, the task beside it.
 pub(super) async fn host_main<M>(
     node: NodeId,
     model: M,
     shared: Rc<Shared<M::Record>>,
+    paired: Option<PairedRun<M>>,
 ) -> turmoil::Result
 where
-    M: Model,
+    M: Loopback,
     M::Message: Wire,
 {
     let socket = turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, PORT)).await?;
@@ -245,6 +281,7 @@ where
         outgoing: Vec::new(),
         outgoing_bytes: Vec::new(),
         shared: Rc::clone(&shared),
+        link: paired.as_ref().map(|(link, _)| Rc::clone(link)),
     };
     host.handle(SimTime::ZERO, Input::Start);
     flush(&mut host, &socket).await?;
@@ -261,6 +298,15 @@ where
     // Readiness, not a receive: the socket's lock is taken once a wait, not once a turn.
     let readable = socket.readable();
     tokio::pin!(readable);
+    // The task's wake-up and its end, on a paired host; a host without one never polls them.
+    let unpaired = Notify::new();
+    let (link, mut task) = match paired {
+        Some((link, task)) => (Some(link), Some(task)),
+        None => (None, None),
+    };
+    let task_wake = link.as_ref().map_or(&unpaired, |link| &link.host_wake);
+    let task_sent = task_wake.notified();
+    tokio::pin!(task_sent);
     loop {
         let wake = host.next_due().map_or(far_future, |time| {
             base + Duration::from_nanos(time.as_nanos())
@@ -292,6 +338,22 @@ where
                 while let Some(length) = try_receive(&socket, &mut buffer)? {
                     host.receive(host_now(base), &buffer[..length])?;
                     flush(&mut host, &socket).await?;
+                }
+            }
+            () = &mut task_sent, if link.is_some() => {
+                task_sent.set(task_wake.notified());
+                let now = host_now(base);
+                let link = link.as_ref().expect("a paired host");
+                while let Some(message) = link.take_from_task() {
+                    host.on_task_message(now, message);
+                }
+            }
+            ended = async { task.as_mut().expect("a running task").await }, if task.is_some() => {
+                task = None;
+                match ended {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => return Err(error),
+                    Err(join) => return Err(format!("the code beside {node:?} failed: {join}").into()),
                 }
             }
             () = &mut sleep => {

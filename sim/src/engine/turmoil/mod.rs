@@ -26,8 +26,9 @@
 
 mod datagram;
 mod host;
-mod port;
+mod link;
 mod shared;
+mod software;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
@@ -38,13 +39,14 @@ use std::time::{Duration, UNIX_EPOCH};
 use tokio::sync::Notify;
 
 use crate::control::{Control, ControlAction, Effect, Rule, Selector};
-use crate::model::{GroupId, Model, NodeId, Wire};
+use crate::model::{GroupId, Loopback, NodeId, Wire};
 use crate::network::{Network, NetworkCounts};
 use crate::sink::Sink;
 use crate::time::SimTime;
 use host::host_main;
-pub use port::{Port, Software, TaskSoftware};
+pub use link::Link;
 use shared::{HostControl, Inbox, Shared};
+pub use software::{PairedTask, Software};
 
 /// The tick: turmoil steps whole milliseconds (a finer tick desynchronises host clocks).
 pub(crate) const TICK: Duration = Duration::from_millis(1);
@@ -92,15 +94,15 @@ where
         options: TurmoilOptions,
     ) -> Self
     where
-        M: Model<Record = S::Record> + 'static,
+        M: Loopback<Record = S::Record> + 'static,
         M::Message: Wire,
     {
         let software = models.into_iter().map(Software::Model).collect();
         Self::with_software(network, software, sink, controls, options)
     }
 
-    /// Like [`TurmoilEngine::new`], with some hosts running a task of their own (real async code)
-    /// in place of a model.
+    /// Like [`TurmoilEngine::new`], with some hosts running a task of real async code beside
+    /// their model.
     pub fn with_software<M>(
         network: Network,
         models: Vec<Software<M>>,
@@ -109,7 +111,7 @@ where
         options: TurmoilOptions,
     ) -> Self
     where
-        M: Model<Record = S::Record> + 'static,
+        M: Loopback<Record = S::Record> + 'static,
         M::Message: Wire,
     {
         assert_eq!(models.len(), network.node_count(), "one model per node");
@@ -151,13 +153,15 @@ where
             let node = NodeId(index as u32);
             match software {
                 Software::Model(model) => {
-                    sim.client(host_name(node), host_main(node, model, Rc::clone(&shared)));
+                    let main = host_main(node, model, Rc::clone(&shared), None);
+                    sim.client(host_name(node), main);
                 }
-                Software::Task(task) => {
+                Software::Paired(model, task) => {
                     let shared = Rc::clone(&shared);
                     sim.client(host_name(node), async move {
-                        let port = Port::bind(node, shared).await?;
-                        task(Rc::new(port)).await
+                        let link = Rc::new(Link::new());
+                        let task = tokio::task::spawn_local(task(Rc::clone(&link)));
+                        host_main(node, model, shared, Some((link, task))).await
                     });
                 }
             }
