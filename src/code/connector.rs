@@ -14,6 +14,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http::{Request, Response, Uri};
 use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::rt::TokioIo;
@@ -58,6 +59,13 @@ impl Drop for PodRegistry {
     }
 }
 
+/// Pod `pod`'s sidecar side. Never held across an await: a future holding it would not be
+/// `Send`, and axum asks handlers' futures to be.
+fn core_of(pod: usize) -> Result<Rc<PodCore>, ConnectError> {
+    PODS.with(|registered| registered.borrow().get(pod).cloned().flatten())
+        .ok_or(ConnectError::OutsideThePod)
+}
+
 /// Why a connection to the sidecar could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -96,15 +104,16 @@ impl MeshConnector {
         }
     }
 
+    /// The pod this connector connects in.
+    fn pod(self) -> Result<usize, ConnectError> {
+        self.pod
+            .or_else(|| POD.try_with(|pod| *pod).ok())
+            .ok_or(ConnectError::OutsideThePod)
+    }
+
     /// A connection to the sidecar, the code's end.
     fn open(self) -> Result<MeshStream, ConnectError> {
-        let pod = self
-            .pod
-            .or_else(|| POD.try_with(|pod| *pod).ok())
-            .ok_or(ConnectError::OutsideThePod)?;
-        let core = PODS
-            .with(|registered| registered.borrow().get(pod).cloned().flatten())
-            .ok_or(ConnectError::OutsideThePod)?;
+        let core = core_of(self.pod()?)?;
         Ok(MeshStream(TokioIo::new(core.connect())))
     }
 }
@@ -215,15 +224,31 @@ impl MeshClient {
         {
             trace.write(request.headers_mut());
         }
-        let stream = self.connector.open()?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(stream).await?;
-        tokio::spawn(async move {
-            // The connection ends with this call: the code's end closing it is no failure.
-            let _ = connection.await;
-        });
+        let pod = self.connector.pod()?;
+        let mut sender = self.connection(pod).await?;
         let response = sender.send_request(request).await?;
         let (parts, body) = response.into_parts();
         let bytes = body.collect().await?.to_bytes();
+        // Kept alive for the pod's next call, as a client's pool keeps it.
+        core_of(pod)?.keep_client_connection(sender);
         Ok(Response::from_parts(parts, bytes))
+    }
+
+    /// A connection to pod `pod`'s sidecar, ready for a request: an idle one, or a new one.
+    async fn connection(&self, pod: usize) -> Result<SendRequest<Full<Bytes>>, ClientError> {
+        loop {
+            let idle = core_of(pod)?.idle_client_connection();
+            let Some(mut sender) = idle else { break };
+            if sender.ready().await.is_ok() {
+                return Ok(sender);
+            }
+        }
+        let stream = self.connector.open()?;
+        let (sender, connection) = hyper::client::conn::http1::handshake(stream).await?;
+        tokio::spawn(async move {
+            // The sidecar's end closing at the end of the run is no failure.
+            let _ = connection.await;
+        });
+        Ok(sender)
     }
 }

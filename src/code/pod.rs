@@ -17,6 +17,7 @@ use http::header::{CONTENT_TYPE, HOST};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
+use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use meshsim_models::{FromCode, RequestContext, ToCode};
 use meshsim_record::{Reason, ReasonKind};
@@ -53,6 +54,9 @@ pub(super) struct PodCore {
     /// Connections the code opened to its sidecar, not yet served: a listener's backlog.
     backlog: RefCell<VecDeque<DuplexStream>>,
     accepted: Notify,
+    /// [`MeshClient`](super::MeshClient)'s connections to the sidecar, idle between calls: as
+    /// many as the code ever had calls at once.
+    client_idle: RefCell<Vec<SendRequest<Full<Bytes>>>>,
 }
 
 impl PodCore {
@@ -69,7 +73,16 @@ impl PodCore {
             next_call: Cell::new(0),
             backlog: RefCell::new(VecDeque::new()),
             accepted: Notify::new(),
+            client_idle: RefCell::new(Vec::new()),
         }
+    }
+
+    pub(super) fn idle_client_connection(&self) -> Option<SendRequest<Full<Bytes>>> {
+        self.client_idle.borrow_mut().pop()
+    }
+
+    pub(super) fn keep_client_connection(&self, sender: SendRequest<Full<Bytes>>) {
+        self.client_idle.borrow_mut().push(sender);
     }
 
     /// A new connection from the code to its sidecar: the code's end. The sidecar takes the
@@ -185,6 +198,8 @@ pub(super) struct PodSetup {
     pub(super) endpoints: Rc<[EndpointName]>,
     /// Per endpoint, the body its requests carry, if the test gave one.
     pub(super) bodies: Rc<[Option<RequestBody>]>,
+    /// Connections to the code, idle between requests; as many as the code ever held at once.
+    pub(super) idle: RefCell<Vec<SendRequest<Full<Bytes>>>>,
 }
 
 /// The pod's task: it hands the code each request the sidecar lets in, serves the code's
@@ -255,17 +270,33 @@ async fn exchange(
         ))
         .expect("a method, a path and headers meshsim wrote");
     TraceContext { context, request }.write(http_request.headers_mut());
-    let (sidecar_end, code_end) = tokio::io::duplex(PIPE_BYTES);
-    // The code's connection runs as the pod's: a connector made while serving finds its pod.
-    tokio::task::spawn_local(POD.scope(setup.pod, setup.app.serve(code_end)));
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(sidecar_end)).await?;
-    tokio::task::spawn_local(async move {
-        let _ = connection.await;
-    });
+    let mut sender = connection_to_code(setup).await?;
     let response = sender.send_request(http_request).await?;
     let status = response.status().as_u16();
     // The answer is whole when its body is: a streamed body's time counts.
     response.into_body().collect().await?;
+    // Kept alive for the next request, as Envoy keeps its connections to the application.
+    setup.idle.borrow_mut().push(sender);
     Ok(status)
+}
+
+/// A connection from the sidecar to the code, ready for a request: an idle one, or a new one.
+async fn connection_to_code(setup: &PodSetup) -> Result<SendRequest<Full<Bytes>>, hyper::Error> {
+    loop {
+        let idle = setup.idle.borrow_mut().pop();
+        let Some(mut sender) = idle else { break };
+        // One the code closed (its server gave up on it) is dropped.
+        if sender.ready().await.is_ok() {
+            return Ok(sender);
+        }
+    }
+    let (sidecar_end, code_end) = tokio::io::duplex(PIPE_BYTES);
+    // The code's connection runs as the pod's: a connector made while serving finds its pod.
+    tokio::task::spawn_local(POD.scope(setup.pod, setup.app.serve(code_end)));
+    let (sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(sidecar_end)).await?;
+    tokio::task::spawn_local(async move {
+        let _ = connection.await;
+    });
+    Ok(sender)
 }

@@ -2,6 +2,7 @@
 //! front of their code, each such instance a paired turmoil host (the instance's model and its
 //! pod's task), driven as any turmoil run.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -156,6 +157,7 @@ impl VersionCode {
                 service: self.service,
                 endpoints: self.endpoints,
                 bodies: self.bodies,
+                idle: RefCell::new(Vec::new()),
             }))
         })
     }
