@@ -258,6 +258,7 @@ pub fn simulate_with_host_limit(
         invariants: crate::invariants::check(&summary),
         rollout_checks: crate::scenario_notes::rollout_checks(scenario),
         matched_routes: crate::scenario_notes::matched_routes(scenario),
+        code: Vec::new(),
     };
     Ok(Simulation { info, summary })
 }

@@ -51,6 +51,8 @@ fn the_messages_backend_as_axum_meets_the_scenarios_expectations() {
     // `check` runs twice and compares the digests, and fails on any expectation.
     let outcome = messages_with_code(None).check();
     assert_eq!(outcome.simulation.info.engine, "turmoil");
+    // The headline says what ran as code, as the report's facts do.
+    insta::assert_snapshot!(outcome.table().lines().next().unwrap());
     // The writers' LPUSHes reached the store through the code and its sidecar.
     let list = outcome.summary().stores["redis"]["list_length"];
     assert!((1900..=2300).contains(&list), "{list}");

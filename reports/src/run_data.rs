@@ -53,6 +53,9 @@ pub struct SummaryData {
     pub accounted: bool,
     #[serde(default)]
     pub not_simulated: Vec<String>,
+    /// The service versions that ran as code (`backend v1`); empty for models alone.
+    #[serde(default)]
+    pub code: Vec<String>,
     #[serde(default)]
     pub faults: Vec<FaultWindow>,
     #[serde(default)]

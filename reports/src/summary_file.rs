@@ -34,6 +34,9 @@ pub struct RunInfo {
     /// Routes that pick a version by a request's headers, by service, in words:
     /// `user-type = beta → v2`. They send traffic past the default route's weights.
     pub matched_routes: IndexMap<String, Vec<String>>,
+    /// The service versions that ran as the team's own code, not as their models:
+    /// `backend v1`. Empty for a run of models alone.
+    pub code: Vec<String>,
 }
 
 /// The mesh profile a run followed: which product, pinned to which release, and its proxy.
@@ -140,6 +143,9 @@ struct SummaryFile<'a> {
     /// Header routes, by service: what sends traffic past the default route's weights.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     matched_routes: &'a IndexMap<String, Vec<String>>,
+    /// The versions that ran as code; absent for a run of models alone.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    code: &'a [String],
     /// What each store reported at the end, with a cache's hit ratio.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     stores: IndexMap<&'a str, serde_json::Map<String, serde_json::Value>>,
@@ -200,6 +206,7 @@ pub fn summary_json(
             })
             .collect(),
         matched_routes: &info.matched_routes,
+        code: &info.code,
         stores: summary
             .stores
             .iter()

@@ -82,7 +82,7 @@ pub fn summary_table(
     let bold = |text: &str| paint(text, "1", options.color);
     let _ = writeln!(
         out,
-        "{} {} (seed {}, {} engine{})",
+        "{} {} (seed {}, {} engine{}{})",
         bold("meshsim"),
         info.scenario,
         info.seed,
@@ -91,7 +91,8 @@ pub fn summary_table(
             String::new()
         } else {
             format!(", {}", info.mesh.label())
-        }
+        },
+        code_text(&info.code)
     );
 
     out.push('\n');
@@ -222,6 +223,15 @@ fn expectation_lines(run: &RunData, options: TableOptions) -> String {
     }
 
     out
+}
+
+/// `; backend v1 as code`, when versions ran as the team's own code.
+pub(crate) fn code_text(code: &[String]) -> String {
+    if code.is_empty() {
+        String::new()
+    } else {
+        format!("; {} as code", code.join(", "))
+    }
 }
 
 /// The parts of the scenario this build reads but does not simulate.

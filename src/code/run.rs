@@ -247,6 +247,7 @@ pub fn simulate_with_code(
         invariants: crate::invariants::check(&summary),
         rollout_checks: crate::scenario_notes::rollout_checks(scenario),
         matched_routes: crate::scenario_notes::matched_routes(scenario),
+        code: code.versions.keys().map(|(service, version)| format!("{service} {version}")).collect(),
     };
     Ok(Simulation { info, summary })
 }

@@ -149,7 +149,10 @@ fn facts(out: &mut String, summary: &SummaryData) {
     out.push_str("<dl class=\"facts\">\n");
     for (term, definition) in [
         ("seed", summary.seed.to_string()),
-        ("engine", escape(&summary.engine)),
+        (
+            "engine",
+            escape(&format!("{}{}", summary.engine, crate::table::code_text(&summary.code))),
+        ),
         ("mesh", escape(&mesh_text(&summary.mesh))),
         (
             "trace digest",
