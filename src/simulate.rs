@@ -1,8 +1,8 @@
 //! One run of a scenario from a seed: assemble, drive the event engine to the end, summarise.
 
-use meshsim_record::{RecorderOutputs, RunSummary};
+use meshsim_record::{Recorder, RecorderOutputs, RunSummary};
 use meshsim_reports::{FaultWindow, RunInfo};
-use meshsim_sim::{Engine, SimTime};
+use meshsim_sim::{Engine, NetworkCounts, SimTime};
 use meshsim_sim::{TurmoilEngine, TurmoilOptions};
 
 use crate::assemble::assemble_parts;
@@ -221,36 +221,63 @@ pub fn simulate_with_host_limit(
                 return Err(SimulateError::TooManyHosts(hosts));
             }
             let options = TurmoilOptions { seed, end };
-            let mut engine = TurmoilEngine::new(
+            let engine = TurmoilEngine::new(
                 parts.network,
                 parts.models,
                 parts.recorder,
                 parts.controls,
                 options,
             );
-            drive(end, limits, progress, |next| {
-                engine.run_until(next).map_err(SimulateError::Turmoil)?;
-                Ok((
-                    engine.events_processed(),
-                    engine.recorder().requests_in_flight(),
-                ))
-            })?;
-            let events = engine.events_processed();
-            let network = engine.network_counts();
-            (
-                engine.finish().map_err(SimulateError::Turmoil)?,
-                events,
-                network,
-            )
+            drive_turmoil(engine, end, limits, progress)?
         }
     };
+    finished(
+        scenario,
+        seed,
+        engine,
+        (recorder, events, network),
+        Vec::new(),
+    )
+}
+
+/// Drives a turmoil run to `end`, and hands back its recorder with the events processed and
+/// the network's counts.
+pub(crate) fn drive_turmoil(
+    mut engine: TurmoilEngine<'_, Recorder>,
+    end: SimTime,
+    limits: &RunLimits,
+    progress: &mut dyn FnMut(SimTime, SimTime),
+) -> Result<(Recorder, u64, NetworkCounts), SimulateError> {
+    drive(end, limits, progress, |next| {
+        engine.run_until(next).map_err(SimulateError::Turmoil)?;
+        Ok((
+            engine.events_processed(),
+            engine.recorder().requests_in_flight(),
+        ))
+    })?;
+    let events = engine.events_processed();
+    let network = engine.network_counts();
+    let recorder = engine.finish().map_err(SimulateError::Turmoil)?;
+    Ok((recorder, events, network))
+}
+
+/// A finished run as the reports take it: the summary, and what the run was. `code`: the
+/// versions that ran as code (`backend v1`).
+pub(crate) fn finished(
+    scenario: &Scenario,
+    seed: u64,
+    engine: EngineKind,
+    (recorder, events, network): (Recorder, u64, NetworkCounts),
+    code: Vec<String>,
+) -> Result<Simulation, SimulateError> {
+    let end = SimTime::from_nanos(scenario.scenario.duration.as_nanos());
     let summary = recorder.finish(end)?;
     let info = RunInfo {
         scenario: scenario.scenario.name.clone(),
         description: scenario.scenario.description.clone(),
         seed,
         engine: engine.name().to_owned(),
-        mesh: crate::simulate::mesh_info(scenario),
+        mesh: mesh_info(scenario),
         events,
         network,
         not_simulated: not_simulated(scenario),
@@ -258,7 +285,7 @@ pub fn simulate_with_host_limit(
         invariants: crate::invariants::check(&summary),
         rollout_checks: crate::scenario_notes::rollout_checks(scenario),
         matched_routes: crate::scenario_notes::matched_routes(scenario),
-        code: Vec::new(),
+        code,
     };
     Ok(Simulation { info, summary })
 }
@@ -276,7 +303,7 @@ pub(crate) fn mesh_info(scenario: &Scenario) -> meshsim_reports::MeshInfo {
 
 /// Runs an engine to each of the run's stops with `run_until`, which answers the events processed
 /// and the requests in flight so far; after each stop, reports progress and checks the limits.
-pub(crate) fn drive(
+fn drive(
     end: SimTime,
     limits: &RunLimits,
     progress: &mut dyn FnMut(SimTime, SimTime),

@@ -2,9 +2,7 @@
 //! versions on the turmoil engine, behind their sidecars, calling the rest of the system
 //! through them.
 
-use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -13,6 +11,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use meshsim::{EngineKind, MeshClient, MeshTest, MeshTestError, Outcome};
 
+#[path = "../examples/async_service/inventory.rs"]
+mod inventory;
 #[path = "../examples/messages_backend/app.rs"]
 mod messages_backend;
 #[path = "../examples/retry_amplification/app.rs"]
@@ -148,36 +148,11 @@ fn retries_in_the_code_multiply_with_the_meshs() {
     assert!((both - tries * mesh_only).abs() < 0.3, "{both}");
 }
 
-/// A hyper-style inventory: 4 ms a query, 80 ms for every tenth, 503 for the 7th of each 50.
-fn inventory() -> impl tower::Service<
-    http::Request<hyper::body::Incoming>,
-    Response = http::Response<String>,
-    Error = std::convert::Infallible,
-    Future = impl Future<Output = Result<http::Response<String>, std::convert::Infallible>>,
-> + Clone {
-    let served = Rc::new(Cell::new(0u64));
-    tower::service_fn(move |request: http::Request<hyper::body::Incoming>| {
-        let served = Rc::clone(&served);
-        async move {
-            assert_eq!(request.uri().path(), "/stock");
-            let number = served.get() + 1;
-            served.set(number);
-            let slow = number.is_multiple_of(10);
-            tokio::time::sleep(Duration::from_millis(if slow { 80 } else { 4 })).await;
-            let mut response = http::Response::new("12".to_owned());
-            if number % 50 == 7 {
-                *response.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
-            }
-            Ok(response)
-        }
-    })
-}
-
 #[test]
 fn a_hyper_service_answers_and_the_mesh_times_it_out() {
     let outcome = MeshTest::from_file(file("examples/async-service.toml"))
         .unwrap()
-        .with_service("inventory", "v1", inventory)
+        .with_service("inventory", "v1", inventory::inventory)
         .check();
     let counts = &outcome.summary().workloads["shoppers"].requests;
     let sent = counts.sent as f64;
@@ -207,7 +182,7 @@ fn a_hyper_service_answers_and_the_mesh_times_it_out() {
 fn the_event_engine_refuses_code_and_names_the_engine_to_use() {
     let error = MeshTest::from_file(file("examples/async-service.toml"))
         .unwrap()
-        .with_service("inventory", "v1", inventory)
+        .with_service("inventory", "v1", inventory::inventory)
         .engine(EngineKind::Event)
         .run()
         .expect_err("refused");
@@ -221,17 +196,17 @@ fn what_the_scenario_does_not_have_is_refused_by_name() {
     let scenario = || MeshTest::from_file(file("examples/async-service.toml")).unwrap();
     insta::assert_snapshot!(
         "no_such_service",
-        refusal(scenario().with_service("nowhere", "v1", inventory))
+        refusal(scenario().with_service("nowhere", "v1", inventory::inventory))
     );
     insta::assert_snapshot!(
         "no_such_version",
-        refusal(scenario().with_service("inventory", "v2", inventory))
+        refusal(scenario().with_service("inventory", "v2", inventory::inventory))
     );
     insta::assert_snapshot!(
         "no_such_endpoint_for_a_body",
         refusal(
             scenario()
-                .with_service("inventory", "v1", inventory)
+                .with_service("inventory", "v1", inventory::inventory)
                 .with_request_body("inventory", "POST /stock", "text/plain", "1")
         )
     );
@@ -239,7 +214,7 @@ fn what_the_scenario_does_not_have_is_refused_by_name() {
         + "\n[[fault]]\nat = \"5s\"\nkind = \"crash\"\ntarget = \"inventory/1\"\nrestart_after = \"1s\"\n";
     let crashing = MeshTest::from_toml("async-service.toml", &source)
         .unwrap()
-        .with_service("inventory", "v1", inventory);
+        .with_service("inventory", "v1", inventory::inventory);
     insta::assert_snapshot!("a_crash_of_code", refusal(crashing));
 }
 

@@ -9,7 +9,6 @@ use std::rc::Rc;
 
 use meshsim_models::{FromCode, Node, ToCode};
 use meshsim_record::RecorderOutputs;
-use meshsim_reports::RunInfo;
 use meshsim_sim::{Link, PairedTask, SimTime, Software, TurmoilEngine, TurmoilOptions};
 
 use super::connector::PodRegistry;
@@ -21,7 +20,7 @@ use crate::run_limits::RunLimits;
 use crate::scenario::Resolved;
 use crate::scenario::schema::FaultKind;
 use crate::simulate::{
-    SimulateError, Simulation, TURMOIL_HOSTS_MAX, drive, fault_windows, mesh_info, not_simulated,
+    EngineKind, SimulateError, Simulation, TURMOIL_HOSTS_MAX, drive_turmoil, finished,
 };
 
 /// The versions of `resolved` that `code` names, as (service, version) indices; an error names
@@ -214,40 +213,18 @@ pub fn simulate_with_code(
     let (software, pods) = software(resolved, parts.models, &parts.layout, &versions, code);
     let _registry = PodRegistry::open(pods);
     let options = TurmoilOptions { seed, end };
-    let mut engine = TurmoilEngine::with_software(
+    let engine = TurmoilEngine::with_software(
         parts.network,
         software,
         parts.recorder,
         parts.controls,
         options,
     );
-    drive(end, &RunLimits::default(), progress, |next| {
-        engine.run_until(next).map_err(SimulateError::Turmoil)?;
-        Ok((
-            engine.events_processed(),
-            engine.recorder().requests_in_flight(),
-        ))
-    })?;
-    let events = engine.events_processed();
-    let network = engine.network_counts();
-    let summary = engine
-        .finish()
-        .map_err(SimulateError::Turmoil)?
-        .finish(end)?;
-    let info = RunInfo {
-        scenario: scenario.scenario.name.clone(),
-        description: scenario.scenario.description.clone(),
-        seed,
-        engine: "turmoil".to_owned(),
-        mesh: mesh_info(scenario),
-        events,
-        network,
-        not_simulated: not_simulated(scenario),
-        faults: fault_windows(scenario),
-        invariants: crate::invariants::check(&summary),
-        rollout_checks: crate::scenario_notes::rollout_checks(scenario),
-        matched_routes: crate::scenario_notes::matched_routes(scenario),
-        code: code.versions.keys().map(|(service, version)| format!("{service} {version}")).collect(),
-    };
-    Ok(Simulation { info, summary })
+    let ran = drive_turmoil(engine, end, &RunLimits::default(), progress)?;
+    let code = code
+        .versions
+        .keys()
+        .map(|(service, version)| format!("{service} {version}"))
+        .collect();
+    finished(scenario, seed, EngineKind::Turmoil, ran, code)
 }

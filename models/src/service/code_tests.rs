@@ -41,6 +41,30 @@ fn code_says(instance: &mut ServiceInstance, now: SimTime, message: FromCode) ->
     super::call_tests::read(out)
 }
 
+/// The code calls the one upstream's endpoint as its call `call`, for `request` if any.
+fn code_calls(
+    instance: &mut ServiceInstance,
+    now: SimTime,
+    call: u64,
+    request: Option<u64>,
+) -> Output {
+    let message = FromCode::Call {
+        call,
+        request,
+        upstream: 0,
+        endpoint: 0,
+        context: CONTEXT,
+    };
+    code_says(instance, now, message)
+}
+
+/// The callee answers the instance's try `response` stands for.
+fn callee_answers(instance: &mut ServiceInstance, now: SimTime, response: Response) {
+    let message = Message::Response(response);
+    let from = super::call_tests::CALLEES[0];
+    handle(instance, now, Input::Message { from, message });
+}
+
 /// The request the instance hands the code; nothing else is waiting for it.
 fn served(instance: &mut ServiceInstance) -> (u64, u32, RequestContext) {
     match instance.next_for_code() {
@@ -82,15 +106,8 @@ fn a_request_goes_to_the_code_and_its_answer_back_to_the_caller() {
 fn the_codes_calls_go_through_the_sidecar_and_their_ends_come_back() {
     let mut instance = instance_running_code();
     arrive(&mut instance, at_ms(1), 41);
-    let (request, _, context) = served(&mut instance);
-    let call = FromCode::Call {
-        call: 7,
-        request: Some(request),
-        upstream: 0,
-        endpoint: 0,
-        context,
-    };
-    let sent = code_says(&mut instance, at_ms(2), call);
+    let (request, _, _) = served(&mut instance);
+    let sent = code_calls(&mut instance, at_ms(2), 7, Some(request));
     let [try_sent] = sent.tries[..] else {
         panic!("one try to the callee: {:?}", sent.tries)
     };
@@ -99,14 +116,10 @@ fn the_codes_calls_go_through_the_sidecar_and_their_ends_come_back() {
         kind: ReasonKind::Error,
         group: Some(CALLEE),
     };
-    let from_callee = Response::new(try_sent.call, 500, failure);
-    handle(
+    callee_answers(
         &mut instance,
         at_ms(4),
-        Input::Message {
-            from: super::call_tests::CALLEES[0],
-            message: Message::Response(from_callee),
-        },
+        Response::new(try_sent.call, 500, failure),
     );
     assert_eq!(
         instance.next_for_code(),
@@ -136,24 +149,10 @@ fn the_codes_calls_go_through_the_sidecar_and_their_ends_come_back() {
 fn a_reset_below_is_not_carried_up_as_the_codes_own_reset() {
     let mut instance = instance_running_code();
     arrive(&mut instance, at_ms(1), 41);
-    let (request, _, context) = served(&mut instance);
-    let call = FromCode::Call {
-        call: 1,
-        request: Some(request),
-        upstream: 0,
-        endpoint: 0,
-        context,
-    };
-    let sent = code_says(&mut instance, at_ms(2), call);
+    let (request, _, _) = served(&mut instance);
+    let sent = code_calls(&mut instance, at_ms(2), 1, Some(request));
     let reset = Response::refusal(sent.tries[0].call, 503, ReasonKind::Reset, CALLEE);
-    handle(
-        &mut instance,
-        at_ms(3),
-        Input::Message {
-            from: super::call_tests::CALLEES[0],
-            message: Message::Response(reset),
-        },
-    );
+    callee_answers(&mut instance, at_ms(3), reset);
     let Some(ToCode::Answered { status: 503, .. }) = instance.next_for_code() else {
         panic!("the code learns of the reset as a 503")
     };
@@ -175,22 +174,11 @@ fn a_reset_below_is_not_carried_up_as_the_codes_own_reset() {
 #[test]
 fn a_call_outside_any_request_is_answered_all_the_same() {
     let mut instance = instance_running_code();
-    let call = FromCode::Call {
-        call: 3,
-        request: None,
-        upstream: 0,
-        endpoint: 0,
-        context: CONTEXT,
-    };
-    let sent = code_says(&mut instance, at_ms(2), call);
-    let ok = Response::new(sent.tries[0].call, 200, Reason::OK);
-    handle(
+    let sent = code_calls(&mut instance, at_ms(2), 3, None);
+    callee_answers(
         &mut instance,
         at_ms(3),
-        Input::Message {
-            from: super::call_tests::CALLEES[0],
-            message: Message::Response(ok),
-        },
+        Response::new(sent.tries[0].call, 200, Reason::OK),
     );
     assert_eq!(
         instance.next_for_code(),

@@ -151,7 +151,11 @@ fn facts(out: &mut String, summary: &SummaryData) {
         ("seed", summary.seed.to_string()),
         (
             "engine",
-            escape(&format!("{}{}", summary.engine, crate::table::code_text(&summary.code))),
+            escape(&format!(
+                "{}{}",
+                summary.engine,
+                crate::table::code_text(&summary.code)
+            )),
         ),
         ("mesh", escape(&mesh_text(&summary.mesh))),
         (
