@@ -3,6 +3,7 @@
 //! through them.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -421,4 +422,45 @@ fn the_codes_calls_are_traced_in_the_requests_they_serve() {
     // Tracing changes nothing about the run.
     let untraced = messages_with_code(Some(&source)).run().unwrap();
     assert_eq!(untraced.digest(), outcome.digest());
+}
+
+/// An inventory whose handler panics on every fifth request it serves.
+fn panicky() -> Router {
+    // axum asks handlers to be `Send`: an instance's own count is an `Arc`, not an `Rc`.
+    let served = Arc::new(AtomicU64::new(0));
+    Router::new().route(
+        "/stock",
+        get(move || {
+            let served = Arc::clone(&served);
+            async move {
+                let number = served.fetch_add(1, Ordering::Relaxed) + 1;
+                assert!(
+                    !number.is_multiple_of(5),
+                    "the fifth request (a panic the test asks for)"
+                );
+                StatusCode::OK
+            }
+        }),
+    )
+}
+
+#[test]
+fn a_handler_that_panics_answers_503_and_the_run_goes_on() {
+    let outcome = MeshTest::from_file(file("examples/async-service.toml"))
+        .unwrap()
+        .with_service("inventory", "v1", panicky)
+        .run()
+        .unwrap();
+    // As Envoy answers a connection the application drops before its response: 503, and the
+    // failure is the service's own.
+    let inventory = &outcome.summary().services["inventory"];
+    let received = inventory.requests.received as f64;
+    assert!(
+        (inventory.requests.failed as f64 - received / 5.0).abs() <= 2.0,
+        "{:?}",
+        inventory.requests
+    );
+    let failures = &outcome.summary().workloads["shoppers"].failures;
+    assert!(failures.contains_key("error at inventory"), "{failures:?}");
+    assert!(outcome.summary().accounting.ok);
 }

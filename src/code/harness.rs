@@ -47,6 +47,8 @@ pub enum MeshTestError {
     Output { folder: PathBuf, error: String },
     #[error("{0} is not a seed: give a whole number")]
     Seed(String),
+    #[error("a trace's sample rate is a share of requests, from 0 to 1, not {0}")]
+    SampleRate(f64),
 }
 
 /// A scenario with code attached to some of its service versions, ready to run.
@@ -235,10 +237,6 @@ impl MeshTest {
     /// that Perfetto opens, the code's calls among them.
     #[must_use]
     pub fn trace(mut self, file: impl Into<PathBuf>, sample_rate: f64) -> Self {
-        assert!(
-            (0.0..=1.0).contains(&sample_rate),
-            "a trace's sample rate is a share of requests, from 0 to 1"
-        );
         self.trace = Some((file.into(), sample_rate));
         self
     }
@@ -292,6 +290,9 @@ impl MeshTest {
             None => RecorderOutputs::default(),
         };
         if let Some((file, sample_rate)) = self.trace.as_ref().filter(|_| written) {
+            if !(0.0..=1.0).contains(sample_rate) {
+                return Err(MeshTestError::SampleRate(*sample_rate));
+            }
             outputs.trace = Some(trace_output(file, *sample_rate)?);
         }
         let resolved = self.loaded.resolved();

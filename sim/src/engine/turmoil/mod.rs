@@ -20,6 +20,11 @@
 //!   host down, so over UDP it would be silent), and a paused process's own timers wait
 //!   (turmoil's `hold` holds links, not timers).
 //!
+//! - **Paired hosts** run a task of real async code beside their model ([`Software::Paired`]):
+//!   the model keeps the host's network, timers and process state, and the two hand each other
+//!   messages over a [`Link`] (the model's side is the [`Loopback`] trait) that takes no
+//!   simulated time, as a pod's loopback takes none worth measuring.
+//!
 //! Records from the hosts of one step are sorted by time before they reach the sink, so it
 //! sees time in order. `tokio::select!` is always `biased;` and turmoil's seed and epoch are set
 //! explicitly: the same seed gives the same bytes.
