@@ -464,3 +464,51 @@ fn a_handler_that_panics_answers_503_and_the_run_goes_on() {
     assert!(failures.contains_key("error at inventory"), "{failures:?}");
     assert!(outcome.summary().accounting.ok);
 }
+
+/// Version 2 of `order` as code: it takes the payment through the mesh and, with `bug`, fails
+/// one order in twenty with a 500 of its own.
+fn order_v2(bug: bool) -> impl Fn() -> Router {
+    move || {
+        let payment = MeshClient::new();
+        let served = Arc::new(AtomicU64::new(0));
+        Router::new().route(
+            "/orders",
+            post(move || {
+                let served = Arc::clone(&served);
+                async move {
+                    let number = served.fetch_add(1, Ordering::Relaxed) + 1;
+                    if bug && number.is_multiple_of(20) {
+                        return StatusCode::INTERNAL_SERVER_ERROR;
+                    }
+                    match payment.post("http://payment/payments", "{}").await {
+                        Ok(answer) if answer.status().is_success() => StatusCode::CREATED,
+                        _ => StatusCode::BAD_GATEWAY,
+                    }
+                }
+            }),
+        )
+    }
+}
+
+fn canary_outcome(bug: bool) -> String {
+    let outcome = MeshTest::from_file(file("scenarios/canary.toml"))
+        .unwrap()
+        .with_service("order", "v2", order_v2(bug))
+        .run()
+        .unwrap();
+    let rollout = &outcome.summary().rollouts["order"];
+    // Only beta users and the canary's share met v2 before the decision.
+    assert!(rollout.blast_radius > 0, "{rollout:?}");
+    outcome.summary().rollouts["order"]
+        .outcome
+        .name()
+        .to_owned()
+}
+
+#[test]
+fn a_canary_of_code_is_rolled_back_for_its_bug_and_promoted_without_it() {
+    // Flagger's analysis reads the code's answers as it reads a model's: the sidecar in front
+    // of the code records them, and the controller scrapes them.
+    assert_eq!(canary_outcome(true), "rolled_back");
+    assert_eq!(canary_outcome(false), "promoted");
+}
