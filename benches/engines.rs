@@ -3,6 +3,8 @@
 //! `cargo bench --bench engines` runs, each in a child process of its own (so peak memory is
 //! its own), best of three:
 //! - `event` and `turmoil`: `scenarios/messages.toml` (180 simulated seconds) on each engine;
+//! - `code`: `scenarios/messages.toml` on the turmoil engine with its backend as the axum app of
+//!   `examples/messages_backend` (`docs/service-code.md`): what real code costs against `turmoil`;
 //! - `bare`: a turmoil program with the same seven hosts sending the same messages (the four
 //!   workloads' Poisson requests down nginx → node → redis, or turned away, and the answers
 //!   back) and nothing else: no models, no latency draws, no recording. It is the floor of the
@@ -13,6 +15,8 @@
 //!
 //! One case alone: `cargo bench --bench engines -- turmoil` or `-- hosts 64`.
 
+#[path = "../examples/messages_backend/app.rs"]
+mod messages_backend;
 mod support;
 
 use std::cell::Cell;
@@ -24,7 +28,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use meshsim::RunLimits;
 use meshsim::scenario::{load_file, load_str};
-use meshsim::{EngineKind, simulate_on, simulate_with_host_limit};
+use meshsim::{EngineKind, ServiceCode, simulate_on, simulate_with_code, simulate_with_host_limit};
 use meshsim_record::RecorderOutputs;
 use meshsim_sim::{Distribution, Seeder};
 use support::{best_of, case_args, peak_memory_kib, run_children};
@@ -43,6 +47,32 @@ fn run_messages(engine: EngineKind) -> (u64, f64) {
     };
     let simulation =
         simulate_on(engine, loaded.resolved(), 42, outputs, &mut |_, _| {}).expect("runs");
+    (
+        simulation.summary.requests.sent,
+        simulation.summary.sim_seconds,
+    )
+}
+
+/// `messages.toml` on the turmoil engine with its backend as code: (requests sent, simulated
+/// seconds).
+fn run_messages_with_code() -> (u64, f64) {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/messages.toml");
+    let loaded = load_file(&file).expect("valid");
+    let code = ServiceCode::new()
+        .with_service("backend", "v1", messages_backend::backend)
+        .with_request_body(
+            "backend",
+            "POST /api/messages",
+            "application/json",
+            r#"{"message":"hello"}"#,
+        );
+    let outputs = RecorderOutputs {
+        metrics: Some(Box::new(std::io::sink())),
+        events: Some(Box::new(std::io::sink())),
+        ..RecorderOutputs::default()
+    };
+    let simulation =
+        simulate_with_code(loaded.resolved(), 42, outputs, &code, &mut |_, _| {}).expect("runs");
     (
         simulation.summary.requests.sent,
         simulation.summary.sim_seconds,
@@ -177,12 +207,13 @@ fn measure(args: &[String]) -> String {
             "turmoil".to_owned(),
             best_of(3, || run_messages(EngineKind::Turmoil)),
         ),
+        [case] if case == "code" => ("code".to_owned(), best_of(3, run_messages_with_code)),
         [case] if case == "bare" => ("bare".to_owned(), best_of(3, run_bare)),
         [case, hosts] if case == "hosts" => {
             let hosts: usize = hosts.parse().expect("a host count");
             (format!("hosts {hosts}"), best_of(3, || run_hosts(hosts)))
         }
-        other => panic!("unknown case {other:?}: event, turmoil, bare or hosts N"),
+        other => panic!("unknown case {other:?}: event, turmoil, code, bare or hosts N"),
     };
     let tick_ms = wall_seconds * 1e3 / (sim_seconds * 1e3);
     format!(
@@ -204,7 +235,8 @@ fn main() {
         .iter()
         .map(ToString::to_string)
         .collect();
-    let mut cases: Vec<Vec<&str>> = vec![vec!["event"], vec!["turmoil"], vec!["bare"]];
+    let mut cases: Vec<Vec<&str>> =
+        vec![vec!["event"], vec!["turmoil"], vec!["code"], vec!["bare"]];
     cases.extend(hosts.iter().map(|count| vec!["hosts", count.as_str()]));
     let cases: Vec<&[&str]> = cases.iter().map(Vec::as_slice).collect();
     run_children(&cases);
