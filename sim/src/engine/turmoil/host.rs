@@ -6,10 +6,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::rc::Rc;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use super::datagram::{Due, FAR_FUTURE, Local, PORT, decode, encode_onto, envelope};
 use super::link::Link;
@@ -87,6 +86,14 @@ where
         self.shared.events.set(self.shared.events.get() + 1);
         self.model.on_task_message(now, message, &mut self.outbox);
         self.carry_out(now);
+    }
+
+    /// Hands the model everything the task beside it has sent.
+    fn take_from_task(&mut self, now: SimTime) {
+        let link = Rc::clone(self.link.as_ref().expect("a paired host"));
+        while let Some(message) = link.take_from_task() {
+            self.on_task_message(now, message);
+        }
     }
 
     /// Carries out what the model asked for, and gives the task beside it what it said.
@@ -342,11 +349,7 @@ where
             }
             () = &mut task_sent, if link.is_some() => {
                 task_sent.set(task_wake.notified());
-                let now = host_now(base);
-                let link = link.as_ref().expect("a paired host");
-                while let Some(message) = link.take_from_task() {
-                    host.on_task_message(now, message);
-                }
+                host.take_from_task(host_now(base));
             }
             ended = async { task.as_mut().expect("a running task").await }, if task.is_some() => {
                 task = None;
