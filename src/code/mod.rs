@@ -5,7 +5,7 @@
 //! [`ServiceCode::with_service`] or [`MeshTest::with_service`]. Each instance of the version is a
 //! pod on its turmoil host: the instance's model stays in front as its sidecar and its door
 //! (readiness, authentication, the inbound policy, the workers and the queue, the records and
-//! the spans), and hands each request it lets in to the code over HTTP/1.1. The code calls the
+//! the spans), and hands each request it lets in to the code over HTTP (HTTP/2 for gRPC). The code calls the
 //! rest of the system through its sidecar with [`MeshClient`] (or its own hyper client over
 //! [`MeshConnector`]): `http://payment/charge` goes to the scenario's `payment` through every
 //! route, retry, timeout, breaker, outlier rule and fault of the mesh, recorded and traced as a
@@ -16,6 +16,7 @@
 //! it and how [`MeshTest::check`] finds out (it runs twice and compares the digests).
 
 mod connector;
+mod grpc;
 mod harness;
 mod pod;
 mod pod_scope;

@@ -1,12 +1,12 @@
 //! One instance's pod, on its turmoil host: the code's HTTP server, and the sidecar's side of
 //! the loopback that brings requests in and takes the code's calls out.
 //!
-//! Every hop inside the pod is real HTTP/1.1, hyper's on both ends, over an in-memory stream
-//! that costs no simulated time. turmoil's own loopback TCP delivers each segment one tick
-//! (1 ms here) later (`send_loopback` in turmoil 0.7.2's `src/net/tcp/stream.rs`, its issue
-//! #132), which would add two milliseconds or more to every request and every call, where a
-//! pod's loopback takes tens of microseconds. Between hosts, messages travel as the models'
-//! do, with the scenario's latency, loss and partitions.
+//! Every hop inside the pod is real HTTP (HTTP/1.1, or HTTP/2 for gRPC), hyper's on both ends,
+//! over an in-memory stream that costs no simulated time. turmoil's own loopback TCP delivers
+//! each segment one tick (1 ms here) later (`send_loopback` in turmoil 0.7.2's
+//! `src/net/tcp/stream.rs`, its issue #132), which would add two milliseconds or more to every
+//! request and every call, where a pod's loopback takes tens of microseconds. Between hosts,
+//! messages travel as the models' do, with the scenario's latency, loss and partitions.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
@@ -15,7 +15,7 @@ use std::rc::Rc;
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HOST};
 use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Either, Full};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
@@ -25,6 +25,7 @@ use meshsim_sim::Link;
 use tokio::io::DuplexStream;
 use tokio::sync::{Notify, oneshot};
 
+use super::grpc::{self, GrpcAnswer, LocalExecutor};
 use super::pod_scope::POD;
 use super::served::Served;
 use super::targets::{EndpointName, Targets};
@@ -99,7 +100,8 @@ impl PodCore {
     async fn forward(
         self: Rc<Self>,
         request: Request<Incoming>,
-    ) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    ) -> Result<Response<MeshBody>, hyper::Error> {
+        let grpc = grpc::is_grpc(request.headers());
         let host = request
             .uri()
             .host()
@@ -119,7 +121,10 @@ impl PodCore {
             Ok(found) => found,
             Err(not_found) => {
                 tracing::warn!("{not_found}");
-                return Ok(text(StatusCode::NOT_FOUND, not_found.to_string()));
+                if grpc {
+                    return Ok(grpc_answer(404, &not_found.to_string()));
+                }
+                return Ok(text(StatusCode::NOT_FOUND, not_found.to_string()).map(Either::Left));
             }
         };
         let call = self.next_call.get();
@@ -135,7 +140,10 @@ impl PodCore {
         });
         // The run ends with the call in flight when nobody answers: the host goes away.
         let (status, reason) = answered.await.unwrap_or((503, Reason::OK));
-        Ok(mesh_answer(status, reason))
+        if grpc {
+            return Ok(grpc_answer(status, envoy_body(reason)));
+        }
+        Ok(mesh_answer(status, reason).map(Either::Left))
     }
 
     /// Hands the code the end of its call `call`.
@@ -147,11 +155,26 @@ impl PodCore {
     }
 }
 
-/// An answer the mesh gives, with the body Envoy gives for its own answers, so code that logs
-/// it logs something a person recognises.
-fn mesh_answer(status: u16, reason: Reason) -> Response<Full<Bytes>> {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = match reason.kind {
+/// What the sidecar answers the code's calls with: HTTP/1.1's body, or gRPC's.
+pub(super) type MeshBody = Either<Full<Bytes>, GrpcAnswer>;
+
+/// A gRPC call's end, as Envoy answers a gRPC client: HTTP 200, the status in the trailers.
+fn grpc_answer(status: u16, text: &str) -> Response<MeshBody> {
+    let mut response = Response::new(Either::Right(GrpcAnswer::new(
+        grpc::grpc_status(status),
+        text,
+    )));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        http::HeaderValue::from_static("application/grpc"),
+    );
+    response
+}
+
+/// The body Envoy gives for an answer of its own, so code that logs it logs something a person
+/// recognises; empty for an answer from the callee.
+fn envoy_body(reason: Reason) -> &'static str {
+    match reason.kind {
         ReasonKind::NoHealthyUpstream => "no healthy upstream",
         ReasonKind::Refused => {
             "upstream connect error or disconnect/reset before headers. reset reason: connection failure"
@@ -168,8 +191,13 @@ fn mesh_answer(status: u16, reason: Reason) -> Response<Full<Bytes>> {
         ReasonKind::Denied => "RBAC: access denied",
         ReasonKind::NoRoute => "no route",
         _ => "",
-    };
-    let mut response = text(status, body.to_owned());
+    }
+}
+
+/// An answer the mesh gives over HTTP/1.1, with Envoy's body and the reason in a header.
+fn mesh_answer(status: u16, reason: Reason) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = text(status, envoy_body(reason).to_owned());
     response.headers_mut().insert(
         "x-meshsim-reason",
         http::HeaderValue::from_static(reason.kind.name()),
@@ -200,6 +228,8 @@ pub(super) struct PodSetup {
     pub(super) bodies: Rc<[Option<RequestBody>]>,
     /// Connections to the code, idle between requests; as many as the code ever held at once.
     pub(super) idle: RefCell<Vec<SendRequest<Full<Bytes>>>>,
+    /// The HTTP/2 connection to the code, for gRPC, once made.
+    pub(super) h2: RefCell<Option<hyper::client::conn::http2::SendRequest<Full<Bytes>>>>,
 }
 
 /// The pod's task: it hands the code each request the sidecar lets in, serves the code's
@@ -222,9 +252,13 @@ pub(super) async fn pod_main(setup: PodSetup) -> turmoil::Result {
                     let Some(stream) = accepted else { break };
                     let core = Rc::clone(&setup.core);
                     let service = hyper::service::service_fn(move |request| Rc::clone(&core).forward(request));
-                    let connection = hyper::server::conn::http1::Builder::new()
-                        .auto_date_header(false)
-                        .serve_connection(TokioIo::new(stream), service);
+                    // HTTP/1.1, or HTTP/2 from a gRPC client.
+                    let mut builder = hyper_util::server::conn::auto::Builder::new(LocalExecutor);
+                    builder.http1().auto_date_header(false);
+                    builder.http2().auto_date_header(false);
+                    let connection = builder
+                        .serve_connection(TokioIo::new(stream), service)
+                        .into_owned();
                     tokio::task::spawn_local(async move {
                         // The code closing its end early is the code's business.
                         let _ = connection.await;
@@ -270,6 +304,9 @@ async fn exchange(
         ))
         .expect("a method, a path and headers meshsim wrote");
     TraceContext { context, request }.write(http_request.headers_mut());
+    if grpc::is_grpc(http_request.headers()) {
+        return grpc_exchange(setup, http_request).await;
+    }
     let mut sender = connection_to_code(setup).await?;
     let response = sender.send_request(http_request).await?;
     let status = response.status().as_u16();
@@ -278,6 +315,53 @@ async fn exchange(
     // Kept alive for the next request, as Envoy keeps its connections to the application.
     setup.idle.borrow_mut().push(sender);
     Ok(status)
+}
+
+/// One gRPC request to the code, over the pod's HTTP/2 connection to it: its status is the
+/// gRPC status in the answer's trailers, as an HTTP status.
+async fn grpc_exchange(
+    setup: &PodSetup,
+    mut request: Request<Full<Bytes>>,
+) -> Result<u16, hyper::Error> {
+    // HTTP/2 names the scheme and the authority in every request.
+    let path = request.uri().path().to_owned();
+    *request.uri_mut() = format!("http://{}{path}", setup.service)
+        .parse()
+        .expect("a service's name and an endpoint's path make a URI");
+    request
+        .headers_mut()
+        .insert("te", http::HeaderValue::from_static("trailers"));
+    let mut sender = h2_to_code(setup).await?;
+    let response = sender.send_request(request).await?;
+    let (parts, body) = response.into_parts();
+    let collected = body.collect().await?;
+    if parts.status != StatusCode::OK {
+        return Ok(parts.status.as_u16());
+    }
+    // No status at all is a broken answer: the code's own failure.
+    Ok(grpc::status_of(&parts.headers, collected.trailers()).map_or(500, grpc::http_status))
+}
+
+/// The pod's HTTP/2 connection to the code, made on its first gRPC request: HTTP/2 carries every
+/// request at once on one connection, as Envoy's does.
+async fn h2_to_code(
+    setup: &PodSetup,
+) -> Result<hyper::client::conn::http2::SendRequest<Full<Bytes>>, hyper::Error> {
+    let open = setup.h2.borrow().clone();
+    if let Some(mut sender) = open
+        && sender.ready().await.is_ok()
+    {
+        return Ok(sender);
+    }
+    let (sidecar_end, code_end) = tokio::io::duplex(PIPE_BYTES);
+    tokio::task::spawn_local(POD.scope(setup.pod, setup.app.serve(code_end)));
+    let (sender, connection) =
+        hyper::client::conn::http2::handshake(LocalExecutor, TokioIo::new(sidecar_end)).await?;
+    tokio::task::spawn_local(async move {
+        let _ = connection.await;
+    });
+    *setup.h2.borrow_mut() = Some(sender.clone());
+    Ok(sender)
 }
 
 /// A connection from the sidecar to the code, ready for a request: an idle one, or a new one.

@@ -157,6 +157,7 @@ impl VersionCode {
                 endpoints: self.endpoints,
                 bodies: self.bodies,
                 idle: RefCell::new(Vec::new()),
+                h2: RefCell::new(None),
             }))
         })
     }

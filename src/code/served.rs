@@ -1,6 +1,7 @@
 //! The code's HTTP server: any tower `Service` of `http` requests (an axum `Router`, a hyper
-//! service behind `tower::service_fn`, a tonic server), served by hyper's HTTP/1.1 on each
-//! connection the sidecar opens, each request handled in the scope of its trace context.
+//! service behind `tower::service_fn`, a tonic server), served by hyper on each connection the
+//! sidecar opens (HTTP/1.1, or HTTP/2 for gRPC), each request handled in the scope of its trace
+//! context.
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -14,6 +15,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::DuplexStream;
 use tokio::task::futures::TaskLocalFuture;
 
+use super::grpc::LocalExecutor;
 use super::trace_context::{SERVING, TraceContext};
 
 /// A boxed error, as hyper and tower take them.
@@ -45,9 +47,13 @@ where
             inner: self.service.clone(),
             clients: self.clients,
         });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .auto_date_header(false)
-            .serve_connection(TokioIo::new(stream), service);
+        // HTTP/1.1 or HTTP/2, as the sidecar opens it: gRPC takes HTTP/2.
+        let mut builder = hyper_util::server::conn::auto::Builder::new(LocalExecutor);
+        builder.http1().auto_date_header(false);
+        builder.http2().auto_date_header(false);
+        let connection = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
         Box::pin(async move {
             // The sidecar closing its end is the end of the connection, not a failure of it.
             let _ = connection.await;
