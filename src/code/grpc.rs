@@ -114,6 +114,15 @@ impl Body for GrpcAnswer {
     }
 }
 
+/// A server of one pod-side connection: HTTP/1.1 or HTTP/2, as the other end opens it, with no
+/// `date` header (hyper would read the wall clock for it).
+pub(super) fn http_server() -> hyper_util::server::conn::auto::Builder<LocalExecutor> {
+    let mut builder = hyper_util::server::conn::auto::Builder::new(LocalExecutor);
+    builder.http1().auto_date_header(false);
+    builder.http2().auto_date_header(false);
+    builder
+}
+
 /// Runs hyper's HTTP/2 tasks (one per stream) on the host's thread, beside the code.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct LocalExecutor;

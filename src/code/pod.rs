@@ -253,10 +253,7 @@ pub(super) async fn pod_main(setup: PodSetup) -> turmoil::Result {
                     let core = Rc::clone(&setup.core);
                     let service = hyper::service::service_fn(move |request| Rc::clone(&core).forward(request));
                     // HTTP/1.1, or HTTP/2 from a gRPC client.
-                    let mut builder = hyper_util::server::conn::auto::Builder::new(LocalExecutor);
-                    builder.http1().auto_date_header(false);
-                    builder.http2().auto_date_header(false);
-                    let connection = builder
+                    let connection = grpc::http_server()
                         .serve_connection(TokioIo::new(stream), service)
                         .into_owned();
                     tokio::task::spawn_local(async move {

@@ -15,7 +15,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::DuplexStream;
 use tokio::task::futures::TaskLocalFuture;
 
-use super::grpc::LocalExecutor;
+use super::grpc::http_server;
 use super::trace_context::{SERVING, TraceContext};
 
 /// A boxed error, as hyper and tower take them.
@@ -48,10 +48,7 @@ where
             clients: self.clients,
         });
         // HTTP/1.1 or HTTP/2, as the sidecar opens it: gRPC takes HTTP/2.
-        let mut builder = hyper_util::server::conn::auto::Builder::new(LocalExecutor);
-        builder.http1().auto_date_header(false);
-        builder.http2().auto_date_header(false);
-        let connection = builder
+        let connection = http_server()
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();
         Box::pin(async move {
