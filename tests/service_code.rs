@@ -531,23 +531,28 @@ fn messages_with_fault(kind: u8, at_s: u32, lasts_s: u32) -> String {
     format!("{head}[[fault]]\nat = \"{at_s}s\"\n{fault}\n")
 }
 
-proptest::proptest! {
+/// Whatever the seed and the fault, a run with code accounts for every request, holds its
+/// invariants, and gives the same digest twice (`check` runs it twice).
+#[test]
+fn any_seed_and_fault_with_code_accounts_for_everything_and_replays() {
+    use proptest::prelude::{ProptestConfig, any};
+    use proptest::test_runner::TestRunner;
     // Each case runs 40 simulated seconds six times on the turmoil engine (each kind of fault,
-    // twice): a few cases vary the seed and the fault's window, and keep the suite quick.
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3))]
-
-    /// Whatever the seed and the fault, a run with code accounts for every request, holds its
-    /// invariants, and gives the same digest twice (`check` runs it twice).
-    #[test]
-    fn any_seed_and_fault_with_code_accounts_for_everything_and_replays(
-        seed in proptest::prelude::any::<u64>(),
-        at_s in 10u32..30,
-        lasts_s in 1u32..10,
-    ) {
-        for kind in 0..3 {
-            let source = messages_with_fault(kind, at_s, lasts_s);
-            let outcome = messages_with_code(Some(&source)).seed(seed).check();
-            proptest::prop_assert!(outcome.summary().accounting.ok);
-        }
-    }
+    // twice): three cases vary the seed and the fault's window. A runner of its own, since the
+    // `proptest!` macro would take CI's `PROPTEST_CASES` (48) over this count.
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 3,
+        ..ProptestConfig::default()
+    });
+    let drawn = (any::<u64>(), 10u32..30, 1u32..10);
+    runner
+        .run(&drawn, |(seed, at_s, lasts_s)| {
+            for kind in 0..3 {
+                let source = messages_with_fault(kind, at_s, lasts_s);
+                let outcome = messages_with_code(Some(&source)).seed(seed).check();
+                proptest::prop_assert!(outcome.summary().accounting.ok);
+            }
+            Ok(())
+        })
+        .unwrap();
 }
