@@ -23,8 +23,8 @@ use crate::scenario::{Duration, Real};
 
 /// The upstreams of a service's sidecar (indices into the scenario's upstreams: services,
 /// then brokers, then stores): what its endpoints call, in the order they call it.
-fn model_callees(scenario: Resolved<'_>, service_index: usize) -> Vec<usize> {
-    let mut callees = resolve_calls(scenario, service_index).callees;
+fn model_callees(scenario: Resolved<'_>, resolved: &ResolvedCalls) -> Vec<usize> {
+    let mut callees = resolved.callees.clone();
     rollout::add_strangler_callees(&scenario, &mut callees);
     callees
 }
@@ -34,7 +34,12 @@ fn model_callees(scenario: Resolved<'_>, service_index: usize) -> Vec<usize> {
 /// (as an application in Istio's mesh reaches every service by default). A broker is reached
 /// by publishing, which code does not do over HTTP.
 pub(crate) fn code_callees(scenario: Resolved<'_>, service_index: usize) -> Vec<usize> {
-    let mut callees = model_callees(scenario, service_index);
+    let resolved = resolve_calls(scenario, service_index);
+    with_every_upstream(scenario, model_callees(scenario, &resolved))
+}
+
+/// `callees`, then every service and store of the scenario not among them.
+fn with_every_upstream(scenario: Resolved<'_>, mut callees: Vec<usize>) -> Vec<usize> {
     let services = scenario.services.len();
     let stores = services + scenario.brokers.len()
         ..services + scenario.brokers.len() + scenario.stores.len();
@@ -62,13 +67,17 @@ pub(super) fn add_models(
     for (service_index, service) in scenario.services.iter().enumerate() {
         let service_layout = &layout.services[service_index];
         let resolved = resolve_calls(scenario, service_index);
-        let model_callees = model_callees(scenario, service_index);
+        let model_callees = model_callees(scenario, &resolved);
+        // Computed once for the service, and only when one of its versions runs code.
+        let code_callees = code
+            .iter()
+            .any(|&(service, _)| service == service_index)
+            .then(|| with_every_upstream(scenario, model_callees.clone()));
         for (version_index, (version_name, range)) in service_layout.versions.iter().enumerate() {
             let runs_code = code.contains(&(service_index, version_index));
-            let callees = if runs_code {
-                code_callees(scenario, service_index)
-            } else {
-                model_callees.clone()
+            let callees = match &code_callees {
+                Some(code_callees) if runs_code => code_callees,
+                _ => &model_callees,
             };
             let mut config = service_config(
                 &scenario.rollouts,
@@ -88,7 +97,7 @@ pub(super) fn add_models(
             for instance_index in range.clone() {
                 let node = service_layout.instances[instance_index];
                 let name = format!("{}/{instance_index}", service.name);
-                let sidecar_upstreams = sidecar_upstreams(node, &callees, upstreams, holders);
+                let sidecar_upstreams = sidecar_upstreams(node, callees, upstreams, holders);
                 let sidecar = Sidecar::new(
                     node,
                     service_layout.group,

@@ -350,15 +350,22 @@ async fn h2_to_code(
     {
         return Ok(sender);
     }
-    let (sidecar_end, code_end) = tokio::io::duplex(PIPE_BYTES);
-    tokio::task::spawn_local(POD.scope(setup.pod, setup.app.serve(code_end)));
     let (sender, connection) =
-        hyper::client::conn::http2::handshake(LocalExecutor, TokioIo::new(sidecar_end)).await?;
+        hyper::client::conn::http2::handshake(LocalExecutor, TokioIo::new(open_to_code(setup)))
+            .await?;
     tokio::task::spawn_local(async move {
         let _ = connection.await;
     });
     *setup.h2.borrow_mut() = Some(sender.clone());
     Ok(sender)
+}
+
+/// A new connection from the sidecar to the code, the code serving its end: the sidecar's end.
+fn open_to_code(setup: &PodSetup) -> DuplexStream {
+    let (sidecar_end, code_end) = tokio::io::duplex(PIPE_BYTES);
+    // The code's connection runs as the pod's: a connector made while serving finds its pod.
+    tokio::task::spawn_local(POD.scope(setup.pod, setup.app.serve(code_end)));
+    sidecar_end
 }
 
 /// A connection from the sidecar to the code, ready for a request: an idle one, or a new one.
@@ -371,11 +378,8 @@ async fn connection_to_code(setup: &PodSetup) -> Result<SendRequest<Full<Bytes>>
             return Ok(sender);
         }
     }
-    let (sidecar_end, code_end) = tokio::io::duplex(PIPE_BYTES);
-    // The code's connection runs as the pod's: a connector made while serving finds its pod.
-    tokio::task::spawn_local(POD.scope(setup.pod, setup.app.serve(code_end)));
     let (sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(sidecar_end)).await?;
+        hyper::client::conn::http1::handshake(TokioIo::new(open_to_code(setup))).await?;
     tokio::task::spawn_local(async move {
         let _ = connection.await;
     });
